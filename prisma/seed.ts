@@ -1,0 +1,82 @@
+import { hashPassword } from '../src/auth/password-hasher';
+import type { PrismaClient } from '../src/db/prisma-client';
+import { tenantDb } from '../src/db/tenant-scoped-db';
+import type { Role } from '../src/generated/prisma/enums';
+import type { Services } from '../src/services/services';
+
+/**
+ * The demo tenant: an admin, a moderator and an auditor with known passwords, a template, a rule
+ * ("a person enters the lawn") and a stream. Safe to run again: it resets the demo passwords and
+ * leaves everything else as it finds it.
+ */
+export const DEMO_TENANT_SLUG = 'demo';
+
+export const DEMO_USERS: { email: string; role: Role; password: string }[] = [
+  { email: 'admin@demo.vigil', role: 'ADMIN', password: 'vigil-demo-admin' },
+  { email: 'moderator@demo.vigil', role: 'MODERATOR', password: 'vigil-demo-moderator' },
+  { email: 'auditor@demo.vigil', role: 'AUDITOR', password: 'vigil-demo-auditor' },
+];
+
+const OPERATOR = { kind: 'operator' as const, id: null };
+
+export async function seedDemo(prisma: PrismaClient, services: Services): Promise<{ tenantId: string }> {
+  const [admin, ...others] = DEMO_USERS;
+  let tenant = await prisma.tenant.findUnique({ where: { slug: DEMO_TENANT_SLUG } });
+  if (!tenant) {
+    const created = await services.tenants.create(OPERATOR, {
+      slug: DEMO_TENANT_SLUG,
+      name: 'Vigil demo',
+      adminEmail: admin!.email,
+      adminPassword: admin!.password,
+    });
+    tenant = created.tenant;
+  }
+  const db = tenantDb(prisma, tenant.id);
+  const adminUser = await db.user.findUniqueOrThrow({
+    where: { tenantId_email: { tenantId: tenant.id, email: admin!.email } },
+  });
+  const actor = { kind: 'user' as const, id: adminUser.id, tenantId: tenant.id, role: 'ADMIN' as const, isPlatformAdmin: false };
+
+  for (const user of others) {
+    const existing = await db.user.findUnique({ where: { tenantId_email: { tenantId: tenant.id, email: user.email } } });
+    if (!existing) await services.users.create(db, actor, user);
+  }
+  for (const user of DEMO_USERS) {
+    await db.user.update({
+      where: { tenantId_email: { tenantId: tenant.id, email: user.email } },
+      data: { passwordHash: await hashPassword(user.password), disabledAt: null },
+    });
+  }
+
+  let template = await db.promptTemplate.findFirst({ where: { name: 'Lawn watch' } });
+  template ??= await services.templates.create(db, actor, {
+    name: 'Lawn watch',
+    description: 'Fixed camera over a lawn and a path: people, what they do, and why.',
+    version: {
+      systemText:
+        'You are a video moderation analyst watching a fixed camera over a lawn and a footpath. ' +
+        'Describe the objects you see, the actions that happen, anything anomalous, and what led to what. ' +
+        'Answer only with JSON that matches the schema.',
+      instructionText:
+        'Stream: {{streamName}}. Frames were captured at: {{captureTimes}}. Tenant policy: {{policy}}',
+    },
+  });
+  if (!(await db.rule.findFirst({ where: { name: 'A person enters the lawn' } }))) {
+    await services.rules.create(db, actor, {
+      name: 'A person enters the lawn',
+      condition: { appears: { when: { object: { label: 'person', minConfidence: 0.5 } }, absentFor: 2 } },
+      action: { type: 'review', queue: 'lawn', priority: 60 },
+      cooldownSeconds: 30,
+    });
+  }
+  if (!(await db.stream.findFirst({ where: { name: 'Pedestrian walkway' } }))) {
+    await services.streams.create(db, actor, {
+      name: 'Pedestrian walkway',
+      // Real fixed-camera footage is wired in by the ingest work; the URL is a placeholder until then.
+      sourceUrl: 'rtsp://camera.demo.vigil/walkway',
+      templateId: template.id,
+      fps: 2,
+    });
+  }
+  return { tenantId: tenant.id };
+}

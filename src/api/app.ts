@@ -1,0 +1,203 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { NextFunction, Request, Response } from 'express';
+import { GraphQLError } from 'graphql';
+import type Redis from 'ioredis';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import type { AppConfig } from '../config/config';
+import type { PrismaClient } from '../db/prisma-client';
+import { DomainError, ErrorCode } from '../errors/domain-error';
+import { Metrics } from '../metrics/metrics';
+import { buildVigilSchema } from '../schema/build-schema';
+import type { Services } from '../services/services';
+import { createTenantContext, GraphQLContext } from './graphql-context';
+import { formatGraphQLError } from './graphql-error.mapper';
+import { graphqlLimitRules } from './graphql-limits';
+
+export interface ApiDeps {
+  config: AppConfig;
+  prisma: PrismaClient;
+  redis: Redis;
+  services: Services;
+  logger: Logger;
+}
+
+export interface ApiServer {
+  httpServer: http.Server;
+  /** Starts listening; resolves with the port actually bound (PORT=0 picks a free one). */
+  listen(): Promise<number>;
+  /** Stops accepting requests and waits for those in flight. */
+  stop(): Promise<void>;
+}
+
+const httpStatusOf: Record<string, number> = {
+  [ErrorCode.UNAUTHENTICATED]: 401,
+  [ErrorCode.RATE_LIMITED]: 429,
+};
+
+/** A response in GraphQL's error shape for requests that never reach GraphQL (bad body, too large). */
+function sendGraphQLError(res: Response, status: number, code: ErrorCode, message: string): void {
+  res.status(status).json({ errors: [{ message, extensions: { code } }] });
+}
+
+export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
+  const { config, prisma, redis, services, logger } = deps;
+  const metrics = new Metrics();
+  const app = express();
+  const httpServer = http.createServer(app);
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && /^[\w-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      // Health checks and scrapes every few seconds would drown the log.
+      autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
+    }),
+  );
+
+  app.use((req, res, next) => {
+    const end = metrics.httpDuration.startTimer({ method: req.method });
+    res.on('finish', () => end({ route: req.route?.path ?? req.path, status: String(res.statusCode) }));
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.get('/readyz', async (_req, res) => {
+    const checks = await Promise.allSettled([prisma.$queryRaw`SELECT 1`, redis.ping()]);
+    const [database, cache] = checks.map((check) => (check.status === 'fulfilled' ? 'ok' : 'unreachable'));
+    const ready = database === 'ok' && cache === 'ok';
+    res
+      .status(ready ? 200 : 503)
+      .json({ status: ready ? 'ready' : 'not ready', postgres: database, redis: cache });
+  });
+
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema: await buildVigilSchema(),
+    introspection: config.GRAPHQL_INTROSPECTION,
+    validationRules: graphqlLimitRules(config),
+    parseOptions: { maxTokens: config.GRAPHQL_MAX_TOKENS },
+    // Stack traces stay in the logs, never in responses.
+    includeStacktraceInErrorResponses: false,
+    formatError: (formatted, error) =>
+      formatGraphQLError(formatted, error, logger, (code) => metrics.graphqlErrors.inc({ code })),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      {
+        async requestDidStart() {
+          const end = metrics.graphqlDuration.startTimer();
+          return {
+            async willSendResponse(requestContext) {
+              end({
+                operation_type: requestContext.operation?.operation ?? 'unknown',
+                operation_name: requestContext.operationName ?? 'anonymous',
+              });
+              const first =
+                requestContext.response.body.kind === 'single'
+                  ? requestContext.response.body.singleResult.errors?.[0]
+                  : undefined;
+              const status = first ? httpStatusOf[String(first.extensions?.code)] : undefined;
+              if (status && requestContext.response.http) requestContext.response.http.status = status;
+            },
+          };
+        },
+      },
+    ],
+  });
+  await apollo.start();
+
+  app.use(
+    '/graphql',
+    express.json({ limit: config.REQUEST_BODY_LIMIT_BYTES }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        const base = { requestId: String(req.id), clientAddress: req.ip ?? 'unknown', services };
+        const credential = bearerOf(req);
+        if (!credential) return base;
+        const actor = await services.auth.authenticate(credential).catch(toGraphQLContextError);
+        await (
+          actor.kind === 'apiKey'
+            ? services.rateLimits.consumeApiKey(actor.id)
+            : services.rateLimits.consumeSession(actor.sessionId ?? actor.id)
+        ).catch(toGraphQLContextError);
+        return { ...base, ...createTenantContext(prisma, actor) };
+      },
+    }),
+  );
+
+  // Body-parser failures (malformed JSON, too large) answered in GraphQL's error shape.
+  app.use(
+    (error: Error & { type?: string; status?: number }, _req: Request, res: Response, next: NextFunction) => {
+      if (res.headersSent) return next(error);
+      if (error.type === 'entity.too.large') {
+        return sendGraphQLError(
+          res,
+          413,
+          ErrorCode.BAD_USER_INPUT,
+          `Request body exceeds ${config.REQUEST_BODY_LIMIT_BYTES} bytes`,
+        );
+      }
+      if (error.type === 'entity.parse.failed') {
+        return sendGraphQLError(res, 400, ErrorCode.BAD_USER_INPUT, 'Request body is not valid JSON');
+      }
+      if (error.status && error.status < 500)
+        return sendGraphQLError(res, error.status, ErrorCode.BAD_USER_INPUT, error.message);
+      logger.error({ err: error }, 'unhandled HTTP error');
+      return sendGraphQLError(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');
+    },
+  );
+
+  return {
+    httpServer,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(config.PORT, config.HOST, () => {
+          const address = httpServer.address();
+          resolve(typeof address === 'object' && address ? address.port : config.PORT);
+        });
+      }),
+    stop: () => apollo.stop(),
+  };
+}
+
+function bearerOf(req: Request): string | undefined {
+  const header = req.headers.authorization;
+  if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length).trim() || undefined;
+  const apiKey = req.headers['x-api-key'];
+  return typeof apiKey === 'string' && apiKey ? apiKey : undefined;
+}
+
+/**
+ * Errors thrown while building the context bypass formatError's resolver path; Apollo answers them
+ * with the GraphQLError's extensions and HTTP status.
+ */
+function toGraphQLContextError(error: unknown): never {
+  if (error instanceof DomainError) {
+    throw new GraphQLError(error.message, {
+      extensions: {
+        code: error.code,
+        ...(error.details.retryAfterSeconds ? { retryAfterSeconds: error.details.retryAfterSeconds } : {}),
+        http: { status: httpStatusOf[error.code] ?? 400 },
+      },
+    });
+  }
+  throw error;
+}

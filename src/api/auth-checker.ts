@@ -1,0 +1,16 @@
+import type { AuthChecker } from 'type-graphql';
+import { hasPermission, Permission } from '../auth/permissions';
+import { forbidden, unauthenticated } from '../errors/domain-error';
+import type { GraphQLContext } from './graphql-context';
+
+/**
+ * Enforces `@Authorized(Permission.X)`. Throws (rather than returning false) so the client gets
+ * UNAUTHENTICATED or FORBIDDEN with a message, through the one error mapper.
+ */
+export const authChecker: AuthChecker<GraphQLContext, Permission> = ({ context }, permissions) => {
+  const actor = context.actor;
+  if (!actor) throw unauthenticated();
+  if (permissions.length === 0) return true;
+  if (permissions.every((permission) => hasPermission(actor, permission))) return true;
+  throw forbidden();
+};

@@ -1,0 +1,56 @@
+import DataLoader from 'dataloader';
+import type { Actor } from '../auth/permissions';
+import type { PrismaClient } from '../db/prisma-client';
+import { TenantDb, tenantDb } from '../db/tenant-scoped-db';
+import { unauthenticated } from '../errors/domain-error';
+import type { PromptTemplate, PromptTemplateVersion } from '../generated/prisma/client';
+import type { Services } from '../services/services';
+
+/** Per-request batching of the look-ups that list fields would otherwise repeat (N+1). */
+export interface Loaders {
+  template: DataLoader<string, PromptTemplate | null>;
+  templateVersion: DataLoader<string, PromptTemplateVersion | null>;
+}
+
+export interface GraphQLContext {
+  requestId: string;
+  clientAddress: string;
+  services: Services;
+  /** Absent for anonymous requests (login). */
+  actor?: Actor;
+  /** The tenant-scoped database of the authenticated caller. */
+  db?: TenantDb;
+  loaders?: Loaders;
+}
+
+/** The context of an operation that passed `@Authorized`. */
+export type AuthedContext = Required<GraphQLContext>;
+
+export function authedContext(context: GraphQLContext): AuthedContext {
+  if (!context.actor || !context.db || !context.loaders) throw unauthenticated();
+  return context as AuthedContext;
+}
+
+export function createTenantContext(
+  prisma: PrismaClient,
+  actor: Actor,
+): Pick<GraphQLContext, 'actor' | 'db' | 'loaders'> {
+  const db = tenantDb(prisma, actor.tenantId);
+  return { actor, db, loaders: createLoaders(db) };
+}
+
+function byId<T extends { id: string }>(ids: readonly string[], rows: T[]): (T | null)[] {
+  const map = new Map(rows.map((row) => [row.id, row]));
+  return ids.map((id) => map.get(id) ?? null);
+}
+
+function createLoaders(db: TenantDb): Loaders {
+  return {
+    template: new DataLoader(async (ids) =>
+      byId(ids, await db.promptTemplate.findMany({ where: { id: { in: [...ids] } } })),
+    ),
+    templateVersion: new DataLoader(async (ids) =>
+      byId(ids, await db.promptTemplateVersion.findMany({ where: { id: { in: [...ids] } } })),
+    ),
+  };
+}

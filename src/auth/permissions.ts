@@ -1,0 +1,72 @@
+import { Role } from '../generated/prisma/enums';
+
+/**
+ * What each role may do. Resolvers declare the permission an operation needs with
+ * `@Authorized(Permission.X)`; this table is the only place that decides who has it.
+ * Auditors read everything and change nothing; moderators work streams but cannot manage
+ * users, keys, templates or rules.
+ */
+export enum Permission {
+  USERS_READ = 'USERS_READ',
+  USERS_MANAGE = 'USERS_MANAGE',
+  API_KEYS_READ = 'API_KEYS_READ',
+  API_KEYS_MANAGE = 'API_KEYS_MANAGE',
+  STREAMS_READ = 'STREAMS_READ',
+  STREAMS_MANAGE = 'STREAMS_MANAGE',
+  STREAMS_CONTROL = 'STREAMS_CONTROL',
+  TEMPLATES_READ = 'TEMPLATES_READ',
+  TEMPLATES_MANAGE = 'TEMPLATES_MANAGE',
+  RULES_READ = 'RULES_READ',
+  RULES_MANAGE = 'RULES_MANAGE',
+  AUDIT_READ = 'AUDIT_READ',
+  /** Any authenticated caller (me, logout). */
+  AUTHENTICATED = 'AUTHENTICATED',
+  /** Operator-level: tenants and their quotas. Held only by users flagged as platform admins. */
+  PLATFORM_ADMIN = 'PLATFORM_ADMIN',
+}
+
+const READ_ALL = [
+  Permission.AUTHENTICATED,
+  Permission.USERS_READ,
+  Permission.API_KEYS_READ,
+  Permission.STREAMS_READ,
+  Permission.TEMPLATES_READ,
+  Permission.RULES_READ,
+  Permission.AUDIT_READ,
+];
+
+export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
+  ADMIN: new Set([
+    ...READ_ALL,
+    Permission.USERS_MANAGE,
+    Permission.API_KEYS_MANAGE,
+    Permission.STREAMS_MANAGE,
+    Permission.STREAMS_CONTROL,
+    Permission.TEMPLATES_MANAGE,
+    Permission.RULES_MANAGE,
+  ]),
+  MODERATOR: new Set([
+    Permission.AUTHENTICATED,
+    Permission.STREAMS_READ,
+    Permission.STREAMS_CONTROL,
+    Permission.TEMPLATES_READ,
+    Permission.RULES_READ,
+  ]),
+  AUDITOR: new Set(READ_ALL),
+};
+
+export interface Actor {
+  kind: 'user' | 'apiKey';
+  /** The user's or the API key's id. */
+  id: string;
+  tenantId: string;
+  role: Role;
+  isPlatformAdmin: boolean;
+  /** Set when the caller authenticated with a login session. */
+  sessionId?: string;
+}
+
+export function hasPermission(actor: Actor, permission: Permission): boolean {
+  if (permission === Permission.PLATFORM_ADMIN) return actor.isPlatformAdmin;
+  return ROLE_PERMISSIONS[actor.role].has(permission);
+}

@@ -1,0 +1,119 @@
+import 'reflect-metadata';
+import { Command, InvalidArgumentError } from 'commander';
+import { loadConfig } from '../config/config';
+import { createPrismaClient, PrismaClient } from '../db/prisma-client';
+import { tenantDb } from '../db/tenant-scoped-db';
+import { DomainError, notFound } from '../errors/domain-error';
+import { Role } from '../generated/prisma/enums';
+import { createRedis } from '../redis/redis-client';
+import { createServices, Services } from '../services/services';
+import { migrate } from '../db/migration-runner';
+
+/**
+ * The operator's command line: `npm run vigil -- <command>`. Secrets it creates are printed once,
+ * to standard output, and never logged.
+ */
+const OPERATOR = { kind: 'operator' as const, id: null };
+
+async function withServices<T>(work: (services: Services, prisma: PrismaClient) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const prisma = createPrismaClient(config.DATABASE_URL);
+  const redis = createRedis(config.REDIS_URL, { name: 'vigil-cli' });
+  try {
+    return await work(createServices({ prisma, redis, config }), prisma);
+  } finally {
+    await Promise.allSettled([prisma.$disconnect(), redis.quit()]);
+  }
+}
+
+function parseRole(value: string): Role {
+  const role = value.toUpperCase();
+  if (!(role in Role)) throw new InvalidArgumentError('must be ADMIN, MODERATOR or AUDITOR');
+  return role as Role;
+}
+
+export function buildCli(): Command {
+  const program = new Command('vigil').description('Operate a Vigil installation').showHelpAfterError();
+
+  program
+    .command('migrate')
+    .description('apply the database migrations')
+    .action(async () => {
+      const report = await migrate(loadConfig().DATABASE_URL);
+      console.log(`applied ${report.applied.length}, already applied ${report.alreadyApplied.length}`);
+    });
+
+  program
+    .command('create-tenant')
+    .description('create a tenant with its first admin; prints the admin password once')
+    .requiredOption('--slug <slug>', 'short name used at login')
+    .requiredOption('--name <name>', 'display name')
+    .requiredOption('--admin-email <email>', "the first admin's e-mail")
+    .option('--platform-admin', 'the admin may also manage tenants (for the operator’s own tenant)')
+    .action(async (options: { slug: string; name: string; adminEmail: string; platformAdmin?: boolean }) => {
+      await withServices(async (services, prisma) => {
+        const created = await services.tenants.create(OPERATOR, {
+          slug: options.slug,
+          name: options.name,
+          adminEmail: options.adminEmail,
+        });
+        if (options.platformAdmin) {
+          await prisma.user.update({ where: { id: created.adminUserId }, data: { isPlatformAdmin: true } });
+        }
+        console.log(`tenant   ${created.tenant.slug} (${created.tenant.id})`);
+        console.log(
+          `admin    ${options.adminEmail.toLowerCase()}${options.platformAdmin ? ' (platform admin)' : ''}`,
+        );
+        console.log(`password ${created.initialPassword}   <- shown once`);
+      });
+    });
+
+  program
+    .command('list-tenants')
+    .description('list tenants')
+    .action(async () => {
+      await withServices(async (services) => {
+        let after: string | null = null;
+        do {
+          const page = await services.tenants.list({ first: 100, after });
+          for (const { node } of page.edges) {
+            console.log(
+              `${node.slug}\t${node.name}\t${node.id}\tmax ${node.maxActiveStreams} streams @ ${node.maxFps} fps`,
+            );
+          }
+          after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+        } while (after);
+      });
+    });
+
+  program
+    .command('create-api-key')
+    .description('create an API key in a tenant; prints the key once')
+    .requiredOption('--tenant <slug>', 'the tenant')
+    .requiredOption('--name <name>', 'what the key is for')
+    .option('--role <role>', 'ADMIN, MODERATOR or AUDITOR', parseRole, Role.ADMIN)
+    .action(async (options: { tenant: string; name: string; role: Role }) => {
+      await withServices(async (services, prisma) => {
+        const tenant = await prisma.tenant.findUnique({ where: { slug: options.tenant.toLowerCase() } });
+        if (!tenant) throw notFound(`Tenant ${options.tenant}`);
+        const created = await services.apiKeys.create(
+          tenantDb(prisma, tenant.id),
+          { ...OPERATOR, tenantId: tenant.id },
+          { name: options.name, role: options.role },
+        );
+        console.log(`api key  ${created.apiKey.name} (${created.apiKey.role}, id ${created.apiKey.id})`);
+        console.log(`secret   ${created.secret}   <- shown once`);
+      });
+    });
+
+  return program;
+}
+
+if (require.main === module) {
+  buildCli()
+    .parseAsync(process.argv)
+    .catch((error: unknown) => {
+      console.error(error instanceof DomainError ? `error: ${error.message}` : error);
+      process.exit(1);
+    });
+}

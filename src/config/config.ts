@@ -1,0 +1,88 @@
+import { z } from 'zod';
+
+/**
+ * The one place that reads the environment. Everything else receives a validated AppConfig,
+ * so a bad value stops start-up with the variable's name instead of failing later.
+ */
+const booleanFromEnv = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL')
+    .default('postgresql://postgres@127.0.0.1:5432/vigil'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+    .default('redis://127.0.0.1:6379'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SESSION_TTL_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 30)
+    .default(12),
+  GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(50).default(8),
+  GRAPHQL_MAX_COST: z.coerce.number().int().min(10).default(20000),
+  GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(1).default(15),
+  GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(100).default(3000),
+  GRAPHQL_INTROSPECTION: booleanFromEnv.default(true),
+  REQUEST_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(100 * 1024),
+  RATE_LIMIT_API_KEY_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
+  RATE_LIMIT_SESSION_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
+  RATE_LIMIT_LOGIN_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+  ALLOW_FILE_SOURCES: booleanFromEnv.default(false),
+  FILE_SOURCE_ROOT: z.string().default(''),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10000),
+});
+
+export type AppConfig = Readonly<z.infer<typeof configSchema>>;
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  // Empty strings mean "not set", so `FOO= npm run demo` falls back to the default.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = configSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  if (parsed.data.ALLOW_FILE_SOURCES && parsed.data.FILE_SOURCE_ROOT === '') {
+    throw new ConfigError(
+      'Invalid configuration: FILE_SOURCE_ROOT: required when ALLOW_FILE_SOURCES is true',
+    );
+  }
+  return Object.freeze(parsed.data);
+}
+
+/** Every variable with its default and purpose; the README's configuration table is checked against it. */
+export const CONFIG_DOCS: Record<keyof z.infer<typeof configSchema>, string> = {
+  NODE_ENV: 'development, production or test',
+  DATABASE_URL: 'PostgreSQL connection URL',
+  REDIS_URL: 'Redis connection URL (queues, pub/sub, rate limits)',
+  HOST: 'interface the API listens on',
+  PORT: 'port of the API (HTTP and, later, WebSocket)',
+  LOG_LEVEL: 'pino log level',
+  SESSION_TTL_HOURS: 'lifetime of a login session token',
+  GRAPHQL_MAX_DEPTH: 'deepest selection a GraphQL operation may have',
+  GRAPHQL_MAX_COST: 'highest estimated cost of one GraphQL operation',
+  GRAPHQL_MAX_ALIASES: 'most aliases in one GraphQL operation',
+  GRAPHQL_MAX_TOKENS: 'most lexical tokens in one GraphQL document',
+  GRAPHQL_INTROSPECTION: 'whether schema introspection is allowed',
+  REQUEST_BODY_LIMIT_BYTES: 'largest accepted HTTP request body',
+  RATE_LIMIT_API_KEY_PER_MINUTE: 'GraphQL requests per minute per API key',
+  RATE_LIMIT_SESSION_PER_MINUTE: 'GraphQL requests per minute per login session',
+  RATE_LIMIT_LOGIN_PER_MINUTE: 'login attempts per minute per e-mail and per client address',
+  ALLOW_FILE_SOURCES: 'whether tenants may register file:// stream sources',
+  FILE_SOURCE_ROOT: 'the only folder file sources may point into (required with ALLOW_FILE_SOURCES)',
+  SHUTDOWN_TIMEOUT_MS: 'how long a graceful shutdown may take before the process exits',
+};

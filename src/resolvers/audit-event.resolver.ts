@@ -1,0 +1,19 @@
+import { Arg, Args, Authorized, Ctx, Query, Resolver } from 'type-graphql';
+import { authedContext, type GraphQLContext } from '../api/graphql-context';
+import { Permission } from '../auth/permissions';
+import { AuditEvent, AuditEventConnection, AuditEventFilter } from '../schema/audit-event.type';
+import { PageArgsInput } from '../schema/connection.type';
+
+@Resolver(() => AuditEvent)
+export class AuditEventResolver {
+  @Authorized(Permission.AUDIT_READ)
+  @Query(() => AuditEventConnection, { description: 'The tenant’s audit log, oldest first' })
+  auditEvents(
+    @Args() page: PageArgsInput,
+    @Arg('filter', () => AuditEventFilter, { nullable: true }) filter: AuditEventFilter | null,
+    @Ctx() context: GraphQLContext,
+  ) {
+    const { services, db } = authedContext(context);
+    return services.audit.list(db, filter ?? {}, page);
+  }
+}

@@ -1,0 +1,79 @@
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { authedContext, type GraphQLContext } from '../api/graphql-context';
+import { Permission } from '../auth/permissions';
+import { PageArgsInput } from '../schema/connection.type';
+import { StreamStatus } from '../schema/enums';
+import { PromptTemplate } from '../schema/prompt-template.type';
+import { CreateStreamInput, Stream, StreamConnection, UpdateStreamInput } from '../schema/stream.type';
+
+@Resolver(() => Stream)
+export class StreamResolver {
+  @Authorized(Permission.STREAMS_READ)
+  @Query(() => StreamConnection)
+  streams(
+    @Args() page: PageArgsInput,
+    @Arg('status', () => StreamStatus, { nullable: true }) status: StreamStatus | null,
+    @Ctx() context: GraphQLContext,
+  ) {
+    const { services, db } = authedContext(context);
+    return services.streams.list(db, page, status);
+  }
+
+  @Authorized(Permission.STREAMS_READ)
+  @Query(() => Stream)
+  stream(@Arg('streamId', () => ID) streamId: string, @Ctx() context: GraphQLContext) {
+    const { services, db } = authedContext(context);
+    return services.streams.get(db, streamId);
+  }
+
+  @Authorized(Permission.STREAMS_MANAGE)
+  @Mutation(() => Stream, { description: 'Registers a stream; it starts STOPPED' })
+  createStream(@Arg('input') input: CreateStreamInput, @Ctx() context: GraphQLContext) {
+    const { services, db, actor } = authedContext(context);
+    return services.streams.create(db, actor, input);
+  }
+
+  @Authorized(Permission.STREAMS_MANAGE)
+  @Mutation(() => Stream)
+  updateStream(
+    @Arg('streamId', () => ID) streamId: string,
+    @Arg('input') input: UpdateStreamInput,
+    @Ctx() context: GraphQLContext,
+  ) {
+    const { services, db, actor } = authedContext(context);
+    return services.streams.update(db, actor, streamId, input);
+  }
+
+  @Authorized(Permission.STREAMS_MANAGE)
+  @Mutation(() => ID, { description: 'Returns the id of the deleted stream' })
+  deleteStream(@Arg('streamId', () => ID) streamId: string, @Ctx() context: GraphQLContext) {
+    const { services, db, actor } = authedContext(context);
+    return services.streams.delete(db, actor, streamId);
+  }
+
+  @Authorized(Permission.STREAMS_CONTROL)
+  @Mutation(() => Stream)
+  startStream(@Arg('streamId', () => ID) streamId: string, @Ctx() context: GraphQLContext) {
+    const { services, db, actor } = authedContext(context);
+    return services.streams.transition(db, actor, streamId, 'start');
+  }
+
+  @Authorized(Permission.STREAMS_CONTROL)
+  @Mutation(() => Stream)
+  pauseStream(@Arg('streamId', () => ID) streamId: string, @Ctx() context: GraphQLContext) {
+    const { services, db, actor } = authedContext(context);
+    return services.streams.transition(db, actor, streamId, 'pause');
+  }
+
+  @Authorized(Permission.STREAMS_CONTROL)
+  @Mutation(() => Stream)
+  stopStream(@Arg('streamId', () => ID) streamId: string, @Ctx() context: GraphQLContext) {
+    const { services, db, actor } = authedContext(context);
+    return services.streams.transition(db, actor, streamId, 'stop');
+  }
+
+  @FieldResolver(() => PromptTemplate, { nullable: true })
+  template(@Root() stream: Stream, @Ctx() context: GraphQLContext) {
+    return stream.templateId ? authedContext(context).loaders.template.load(stream.templateId) : null;
+  }
+}

@@ -1,0 +1,62 @@
+import {
+  Arg,
+  Args,
+  Authorized,
+  Ctx,
+  FieldResolver,
+  Float,
+  ID,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
+import { authedContext, type GraphQLContext } from '../api/graphql-context';
+import { Permission } from '../auth/permissions';
+import { PageArgsInput } from '../schema/connection.type';
+import {
+  CreateTenantInput,
+  CreateTenantPayload,
+  Tenant,
+  TenantConnection,
+  TenantQuotasInput,
+} from '../schema/tenant.type';
+
+@Resolver(() => Tenant)
+export class TenantResolver {
+  @Authorized(Permission.PLATFORM_ADMIN)
+  @Query(() => TenantConnection, { description: 'Platform admins only' })
+  tenants(@Args() page: PageArgsInput, @Ctx() context: GraphQLContext) {
+    return authedContext(context).services.tenants.list(page);
+  }
+
+  @Authorized(Permission.AUTHENTICATED)
+  @Query(() => Tenant, { description: 'The caller’s own tenant' })
+  myTenant(@Ctx() context: GraphQLContext) {
+    const { services, actor } = authedContext(context);
+    return services.tenants.get(actor.tenantId);
+  }
+
+  @Authorized(Permission.PLATFORM_ADMIN)
+  @Mutation(() => CreateTenantPayload, { description: 'Platform admins only: a tenant and its first admin' })
+  createTenant(@Arg('input') input: CreateTenantInput, @Ctx() context: GraphQLContext) {
+    const { services, actor } = authedContext(context);
+    return services.tenants.create(actor, input);
+  }
+
+  @Authorized(Permission.PLATFORM_ADMIN)
+  @Mutation(() => Tenant, { description: 'Platform admins only' })
+  updateTenantQuotas(
+    @Arg('tenantId', () => ID) tenantId: string,
+    @Arg('input') input: TenantQuotasInput,
+    @Ctx() context: GraphQLContext,
+  ) {
+    const { services, actor } = authedContext(context);
+    return services.tenants.updateQuotas(actor, tenantId, input);
+  }
+
+  @FieldResolver(() => Float)
+  monthlyTokenBudget(@Root() tenant: Tenant): number {
+    return Number(tenant.monthlyTokenBudget);
+  }
+}

@@ -1,0 +1,48 @@
+import { Field, ID, InputType, ObjectType } from 'type-graphql';
+import { Connection } from './connection.type';
+import { Role } from './enums';
+
+@ObjectType({ description: 'A credential for partners and scripts; its secret is never shown again' })
+export class ApiKey {
+  @Field(() => ID)
+  id!: string;
+
+  @Field()
+  name!: string;
+
+  @Field({ description: 'The public part of the key (vgk_<prefix>_…), to recognise it' })
+  prefix!: string;
+
+  @Field(() => Role)
+  role!: Role;
+
+  @Field(() => Date, { nullable: true })
+  lastUsedAt!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  revokedAt!: Date | null;
+
+  @Field()
+  createdAt!: Date;
+}
+
+@ObjectType()
+export class ApiKeyConnection extends Connection(ApiKey, 'ApiKey') {}
+
+@InputType()
+export class CreateApiKeyInput {
+  @Field()
+  name!: string;
+
+  @Field(() => Role)
+  role!: Role;
+}
+
+@ObjectType()
+export class CreateApiKeyPayload {
+  @Field(() => ApiKey)
+  apiKey!: ApiKey;
+
+  @Field({ description: 'The whole key. Shown only now: store it safely' })
+  secret!: string;
+}

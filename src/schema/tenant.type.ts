@@ -1,0 +1,77 @@
+import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { Connection } from './connection.type';
+
+@ObjectType({ description: 'A customer of Vigil; everything else belongs to one' })
+export class Tenant {
+  @Field(() => ID)
+  id!: string;
+
+  @Field()
+  slug!: string;
+
+  @Field()
+  name!: string;
+
+  @Field(() => Int)
+  maxActiveStreams!: number;
+
+  @Field(() => Float)
+  maxFps!: number;
+
+  // BigInt in the database; exposed through TenantResolver as a Float (exact up to 2^53).
+  monthlyTokenBudget!: bigint;
+
+  @Field(() => Int)
+  frameRetentionDays!: number;
+
+  @Field()
+  createdAt!: Date;
+}
+
+@ObjectType()
+export class TenantConnection extends Connection(Tenant, 'Tenant') {}
+
+@InputType()
+export class TenantQuotasInput {
+  @Field(() => Int, { nullable: true })
+  maxActiveStreams?: number;
+
+  @Field(() => Float, { nullable: true })
+  maxFps?: number;
+
+  @Field(() => Float, { nullable: true, description: 'Vision and reasoning tokens a month' })
+  monthlyTokenBudget?: number;
+
+  @Field(() => Int, { nullable: true })
+  frameRetentionDays?: number;
+}
+
+@InputType()
+export class CreateTenantInput {
+  @Field({ description: 'Lowercase letters, digits and dashes; used at login' })
+  slug!: string;
+
+  @Field()
+  name!: string;
+
+  @Field()
+  adminEmail!: string;
+
+  @Field({ nullable: true, description: 'Omit to have one generated and returned once' })
+  adminPassword?: string;
+
+  @Field(() => TenantQuotasInput, { nullable: true })
+  quotas?: TenantQuotasInput;
+}
+
+@ObjectType()
+export class CreateTenantPayload {
+  @Field(() => Tenant)
+  tenant!: Tenant;
+
+  @Field(() => ID)
+  adminUserId!: string;
+
+  @Field(() => String, { nullable: true, description: 'The generated admin password, shown only now' })
+  initialPassword!: string | null;
+}

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import type { Actor } from '../auth/permissions';
+import { newApiKey } from '../auth/secret-token';
+import type { TenantDb } from '../db/tenant-scoped-db';
+import { conflict, notFound } from '../errors/domain-error';
+import { validateInput } from '../errors/validate-input';
+import type { ApiKey } from '../generated/prisma/client';
+import { AuditActor, recordAudit } from './audit.service';
+import { nameSchema, requireId, roleSchema } from './input-schemas';
+import { Connection, PageArgs, paginate } from './pagination';
+
+const createApiKeySchema = z.object({ name: nameSchema, role: roleSchema });
+
+export interface CreatedApiKey {
+  apiKey: ApiKey;
+  /** The whole key. Shown once: only a digest of its secret part is stored. */
+  secret: string;
+}
+
+export class ApiKeyService {
+  list(db: TenantDb, page: PageArgs): Promise<Connection<ApiKey>> {
+    return paginate(page, (query) => db.apiKey.findMany(query));
+  }
+
+  async create(
+    db: TenantDb,
+    actor: AuditActor,
+    input: z.input<typeof createApiKeySchema>,
+  ): Promise<CreatedApiKey> {
+    const { name, role } = validateInput(createApiKeySchema, input);
+    const { key, prefix, secretHash } = newApiKey();
+    const apiKey = await db.$transaction(async (tx) => {
+      const created = await tx.apiKey.create({
+        data: { tenantId: actor.tenantId, name, role, prefix, secretHash },
+      });
+      await recordAudit(tx, actor, {
+        action: 'apiKey.create',
+        entityType: 'ApiKey',
+        entityId: created.id,
+        data: { name, role, prefix },
+      });
+      return created;
+    });
+    return { apiKey, secret: key };
+  }
+
+  async revoke(db: TenantDb, actor: Actor, apiKeyId: string): Promise<ApiKey> {
+    const id = requireId(apiKeyId, 'apiKeyId');
+    return db.$transaction(async (tx) => {
+      const existing = await tx.apiKey.findUnique({ where: { id } });
+      if (!existing) throw notFound('API key');
+      if (existing.revokedAt) throw conflict('This API key is already revoked');
+      const revoked = await tx.apiKey.update({ where: { id }, data: { revokedAt: new Date() } });
+      await recordAudit(tx, actor, { action: 'apiKey.revoke', entityType: 'ApiKey', entityId: id });
+      return revoked;
+    });
+  }
+}

@@ -1,0 +1,132 @@
+import { z } from 'zod';
+import type { AppConfig } from '../config/config';
+import type { PrismaClient } from '../db/prisma-client';
+import { tenantDb } from '../db/tenant-scoped-db';
+import { unauthenticated } from '../errors/domain-error';
+import { validateInput } from '../errors/validate-input';
+import type { User } from '../generated/prisma/client';
+import { decoyPasswordHash, verifyPassword } from '../auth/password-hasher';
+import type { Actor } from '../auth/permissions';
+import {
+  API_KEY_PREFIX,
+  digestMatches,
+  newSessionToken,
+  parseApiKey,
+  SESSION_TOKEN_PREFIX,
+  sha256Hex,
+} from '../auth/secret-token';
+import { recordAudit } from './audit.service';
+import type { RateLimitService } from './rate-limit.service';
+import { emailSchema, slugSchema } from './input-schemas';
+
+const loginSchema = z.object({
+  tenantSlug: slugSchema,
+  email: emailSchema,
+  password: z.string().min(1).max(256),
+});
+
+export interface LoginResult {
+  token: string;
+  expiresAt: Date;
+  user: User;
+}
+
+// Recording every use of a key would make each request a write; once a minute is enough to tell
+// which keys are alive.
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+export class AuthService {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly config: AppConfig,
+    private readonly rateLimits: RateLimitService,
+  ) {}
+
+  async login(input: z.input<typeof loginSchema>, clientAddress: string): Promise<LoginResult> {
+    const { tenantSlug, email, password } = validateInput(loginSchema, input);
+    await this.rateLimits.consumeLogin(`${tenantSlug}:${email}`, clientAddress);
+    const tenant = await this.prisma.tenant.findUnique({ where: { slug: tenantSlug }, select: { id: true } });
+    const db = tenant ? tenantDb(this.prisma, tenant.id) : null;
+    const user = db
+      ? await db.user.findUnique({ where: { tenantId_email: { tenantId: tenant!.id, email } } })
+      : null;
+    const passwordOk = await verifyPassword(user?.passwordHash ?? (await decoyPasswordHash()), password);
+    if (!user || !db || !passwordOk || user.disabledAt) {
+      throw unauthenticated('Unknown tenant, e-mail or password');
+    }
+    const { token, tokenHash } = newSessionToken();
+    const expiresAt = new Date(Date.now() + this.config.SESSION_TTL_HOURS * 3_600_000);
+    await db.$transaction(async (tx) => {
+      const session = await tx.session.create({
+        data: { tenantId: user.tenantId, userId: user.id, tokenHash, expiresAt },
+      });
+      await recordAudit(
+        tx,
+        { tenantId: user.tenantId, kind: 'user', id: user.id },
+        { action: 'auth.login', entityType: 'Session', entityId: session.id },
+      );
+    });
+    return { token, expiresAt, user };
+  }
+
+  async logout(actor: Actor): Promise<boolean> {
+    if (!actor.sessionId) return false;
+    const db = tenantDb(this.prisma, actor.tenantId);
+    await db.$transaction(async (tx) => {
+      await tx.session.update({ where: { id: actor.sessionId }, data: { revokedAt: new Date() } });
+      await recordAudit(tx, actor, {
+        action: 'auth.logout',
+        entityType: 'Session',
+        entityId: actor.sessionId,
+      });
+    });
+    return true;
+  }
+
+  /** Resolves a bearer credential (session token or API key) to the actor it stands for. */
+  async authenticate(credential: string): Promise<Actor> {
+    if (credential.startsWith(SESSION_TOKEN_PREFIX)) return this.authenticateSession(credential);
+    if (credential.startsWith(API_KEY_PREFIX)) return this.authenticateApiKey(credential);
+    throw unauthenticated('Unrecognised credential');
+  }
+
+  private async authenticateSession(token: string): Promise<Actor> {
+    const session = await this.prisma.session.findUnique({
+      where: { tokenHash: sha256Hex(token) },
+      include: { user: { select: { id: true, role: true, isPlatformAdmin: true, disabledAt: true } } },
+    });
+    if (!session || session.revokedAt || session.expiresAt <= new Date() || session.user.disabledAt) {
+      throw unauthenticated('Session expired or revoked; log in again');
+    }
+    return {
+      kind: 'user',
+      id: session.user.id,
+      tenantId: session.tenantId,
+      role: session.user.role,
+      isPlatformAdmin: session.user.isPlatformAdmin,
+      sessionId: session.id,
+    };
+  }
+
+  private async authenticateApiKey(key: string): Promise<Actor> {
+    const parsed = parseApiKey(key);
+    const apiKey = parsed ? await this.prisma.apiKey.findUnique({ where: { prefix: parsed.prefix } }) : null;
+    if (!parsed || !apiKey || apiKey.revokedAt || !digestMatches(parsed.secret, apiKey.secretHash)) {
+      throw unauthenticated('Invalid or revoked API key');
+    }
+    const now = Date.now();
+    if (!apiKey.lastUsedAt || now - apiKey.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+      // Bookkeeping only: a failure here must not fail the request.
+      void this.prisma.apiKey
+        .update({ where: { id: apiKey.id }, data: { lastUsedAt: new Date(now) } })
+        .catch(() => undefined);
+    }
+    return {
+      kind: 'apiKey',
+      id: apiKey.id,
+      tenantId: apiKey.tenantId,
+      role: apiKey.role,
+      isPlatformAdmin: false,
+    };
+  }
+}

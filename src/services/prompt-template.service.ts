@@ -1,0 +1,233 @@
+import { z } from 'zod';
+import type { Actor } from '../auth/permissions';
+import type { TenantDb, TenantTx } from '../db/tenant-scoped-db';
+import { notFound } from '../errors/domain-error';
+import { withPrismaErrors } from '../errors/prisma-error.mapper';
+import { validateInput } from '../errors/validate-input';
+import type { Prisma, PromptTemplate, PromptTemplateVersion } from '../generated/prisma/client';
+import { renderTemplate, variablesOf } from '../templates/prompt-renderer';
+import { DEFAULT_RESULT_SCHEMA, resultSchemaProblems } from '../templates/result-schema';
+import { recordAudit } from './audit.service';
+import { nameSchema, requireId } from './input-schemas';
+import { Connection, PageArgs, paginate } from './pagination';
+
+// Qwen3-VL's recommended sampling (vllm-contract.md). Sent explicitly with every request, because
+// `--generation-config auto` would otherwise apply the model's own defaults.
+export const SAMPLING_DEFAULTS = {
+  THINKING: { temperature: 0.6, topP: 0.95, topK: 20, presencePenalty: 0.0 },
+  INSTRUCT: { temperature: 0.7, topP: 0.8, topK: 20, presencePenalty: 1.5 },
+} as const;
+
+const MAX_TEXT = 20_000;
+const MAX_SCHEMA_BYTES = 64 * 1024;
+
+const versionSchema = z
+  .object({
+    systemText: z.string().min(1, 'must not be empty').max(MAX_TEXT),
+    instructionText: z.string().min(1, 'must not be empty').max(MAX_TEXT),
+    resultSchema: z
+      .unknown()
+      .optional()
+      .refine((schema) => schema === undefined || JSON.stringify(schema).length <= MAX_SCHEMA_BYTES, {
+        message: `must be at most ${MAX_SCHEMA_BYTES} bytes of JSON`,
+      }),
+    mode: z.enum(['THINKING', 'INSTRUCT']).default('THINKING'),
+    modelName: z.string().trim().min(1).max(200).default('qwen3-vl-8b-thinking'),
+    temperature: z.number().min(0).max(2).optional(),
+    topP: z.number().gt(0).max(1).optional(),
+    topK: z.number().int().min(-1).max(1000).optional(),
+    presencePenalty: z.number().min(-2).max(2).optional(),
+    maxCompletionTokens: z.number().int().min(16).max(131_072).default(4096),
+    thinkingTokenBudget: z.number().int().min(0).max(131_072).default(2048),
+  })
+  .superRefine((version, context) => {
+    if (variablesOf(version.systemText).length > 0) {
+      context.addIssue({
+        code: 'custom',
+        path: ['systemText'],
+        message: 'must not contain {{variables}}: it is the fixed prefix the prefix cache relies on',
+      });
+    }
+    if (version.mode === 'THINKING' && version.thinkingTokenBudget >= version.maxCompletionTokens) {
+      context.addIssue({
+        code: 'custom',
+        path: ['thinkingTokenBudget'],
+        message: 'must be smaller than maxCompletionTokens, or no tokens are left for the answer',
+      });
+    }
+    for (const problem of resultSchemaProblems(version.resultSchema ?? DEFAULT_RESULT_SCHEMA)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['resultSchema', ...(problem.path ? problem.path.split('.') : [])],
+        message: problem.message,
+      });
+    }
+  });
+
+const createTemplateSchema = z.object({
+  name: nameSchema,
+  description: z.string().max(2000).default(''),
+  version: versionSchema,
+});
+
+const previewSchema = z.record(z.string().max(100), z.string().max(MAX_TEXT)).default({});
+
+export type TemplateVersionInput = z.input<typeof versionSchema>;
+export type CreateTemplateInput = z.input<typeof createTemplateSchema>;
+
+export interface PromptPreview {
+  systemText: string;
+  instructionText: string;
+  variables: string[];
+  missingVariables: string[];
+  unusedVariables: string[];
+}
+
+export class PromptTemplateService {
+  list(db: TenantDb, page: PageArgs): Promise<Connection<PromptTemplate>> {
+    return paginate(page, (query) => db.promptTemplate.findMany(query));
+  }
+
+  async get(db: TenantDb, templateId: string): Promise<PromptTemplate> {
+    const template = await db.promptTemplate.findUnique({
+      where: { id: requireId(templateId, 'templateId') },
+    });
+    if (!template) throw notFound('Prompt template');
+    return template;
+  }
+
+  async getVersion(db: TenantDb, versionId: string): Promise<PromptTemplateVersion> {
+    const version = await db.promptTemplateVersion.findUnique({
+      where: { id: requireId(versionId, 'versionId') },
+    });
+    if (!version) throw notFound('Prompt template version');
+    return version;
+  }
+
+  async listVersions(
+    db: TenantDb,
+    templateId: string,
+    page: PageArgs,
+  ): Promise<Connection<PromptTemplateVersion>> {
+    const template = await this.get(db, templateId);
+    return paginate(page, (query) =>
+      db.promptTemplateVersion.findMany({ ...query, where: { ...query.where, templateId: template.id } }),
+    );
+  }
+
+  /** Creates the template with its first version, which becomes the active one. */
+  async create(db: TenantDb, actor: Actor, input: CreateTemplateInput): Promise<PromptTemplate> {
+    const { name, description, version } = validateInput(createTemplateSchema, input);
+    return withPrismaErrors('prompt template', () =>
+      db.$transaction(async (tx) => {
+        const template = await tx.promptTemplate.create({
+          data: { tenantId: actor.tenantId, name, description },
+        });
+        const first = await this.insertVersion(tx, actor, template.id, 1, version);
+        await recordAudit(tx, actor, {
+          action: 'promptTemplate.create',
+          entityType: 'PromptTemplate',
+          entityId: template.id,
+          data: { name, versionId: first.id },
+        });
+        return tx.promptTemplate.update({ where: { id: template.id }, data: { activeVersionId: first.id } });
+      }),
+    );
+  }
+
+  /** Adds a version. Versions are immutable; the new one is not active until activated. */
+  async addVersion(
+    db: TenantDb,
+    actor: Actor,
+    templateId: string,
+    input: TemplateVersionInput,
+  ): Promise<PromptTemplateVersion> {
+    const id = requireId(templateId, 'templateId');
+    const version = validateInput(versionSchema, input);
+    return withPrismaErrors('prompt template version', () =>
+      db.$transaction(async (tx) => {
+        // Lock the template row so two concurrent additions get different numbers.
+        const template = await tx.promptTemplate.update({ where: { id }, data: { updatedAt: new Date() } });
+        const last = await tx.promptTemplateVersion.aggregate({
+          where: { templateId: template.id },
+          _max: { version: true },
+        });
+        return this.insertVersion(tx, actor, template.id, (last._max.version ?? 0) + 1, version);
+      }),
+    );
+  }
+
+  async activateVersion(db: TenantDb, actor: Actor, versionId: string): Promise<PromptTemplate> {
+    const id = requireId(versionId, 'versionId');
+    return db.$transaction(async (tx) => {
+      const version = await tx.promptTemplateVersion.findUnique({ where: { id } });
+      if (!version) throw notFound('Prompt template version');
+      const template = await tx.promptTemplate.update({
+        where: { id: version.templateId },
+        data: { activeVersionId: version.id },
+      });
+      await recordAudit(tx, actor, {
+        action: 'promptTemplate.activateVersion',
+        entityType: 'PromptTemplate',
+        entityId: template.id,
+        data: { versionId: version.id, version: version.version },
+      });
+      return template;
+    });
+  }
+
+  async preview(db: TenantDb, versionId: string, variables: unknown): Promise<PromptPreview> {
+    const version = await this.getVersion(db, versionId);
+    const values = validateInput(previewSchema, variables ?? {}, 'variables');
+    const rendered = renderTemplate(version.instructionText, values);
+    return {
+      systemText: version.systemText,
+      instructionText: rendered.text,
+      variables: variablesOf(version.instructionText),
+      missingVariables: rendered.missingVariables,
+      unusedVariables: rendered.unusedVariables,
+    };
+  }
+
+  private async insertVersion(
+    tx: TenantTx,
+    actor: Actor,
+    templateId: string,
+    number: number,
+    version: z.output<typeof versionSchema>,
+  ): Promise<PromptTemplateVersion> {
+    const sampling = { ...SAMPLING_DEFAULTS[version.mode], ...definedOnly(version) };
+    const created = await tx.promptTemplateVersion.create({
+      data: {
+        tenantId: actor.tenantId,
+        templateId,
+        version: number,
+        systemText: version.systemText,
+        instructionText: version.instructionText,
+        resultSchema: (version.resultSchema ?? DEFAULT_RESULT_SCHEMA) as Prisma.InputJsonValue,
+        mode: version.mode,
+        modelName: version.modelName,
+        temperature: sampling.temperature,
+        topP: sampling.topP,
+        topK: sampling.topK,
+        presencePenalty: sampling.presencePenalty,
+        maxCompletionTokens: version.maxCompletionTokens,
+        thinkingTokenBudget: version.mode === 'THINKING' ? version.thinkingTokenBudget : 0,
+      },
+    });
+    await recordAudit(tx, actor, {
+      action: 'promptTemplate.addVersion',
+      entityType: 'PromptTemplateVersion',
+      entityId: created.id,
+      data: { templateId, version: number },
+    });
+    return created;
+  }
+}
+
+function definedOnly(version: z.output<typeof versionSchema>) {
+  const { temperature, topP, topK, presencePenalty } = version;
+  return Object.fromEntries(
+    Object.entries({ temperature, topP, topK, presencePenalty }).filter(([, value]) => value !== undefined),
+  ) as Partial<typeof SAMPLING_DEFAULTS.THINKING>;
+}

@@ -1,0 +1,52 @@
+import type Redis from 'ioredis';
+import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { AppConfig } from '../config/config';
+import { DomainError, ErrorCode } from '../errors/domain-error';
+
+/**
+ * Request budgets kept in Redis, so every API process shares them. Exceeding one gives
+ * RATE_LIMITED with the number of seconds to wait.
+ */
+export class RateLimitService {
+  private readonly perApiKey: RateLimiterRedis;
+  private readonly perSession: RateLimiterRedis;
+  private readonly loginPerAccount: RateLimiterRedis;
+  private readonly loginPerClient: RateLimiterRedis;
+
+  constructor(redis: Redis, config: AppConfig) {
+    const limiter = (keyPrefix: string, points: number) =>
+      new RateLimiterRedis({ storeClient: redis, keyPrefix: `vigil:rl:${keyPrefix}`, points, duration: 60 });
+    this.perApiKey = limiter('api-key', config.RATE_LIMIT_API_KEY_PER_MINUTE);
+    this.perSession = limiter('session', config.RATE_LIMIT_SESSION_PER_MINUTE);
+    this.loginPerAccount = limiter('login-account', config.RATE_LIMIT_LOGIN_PER_MINUTE);
+    // A client address may sign in to several accounts (an office behind one NAT), so it gets more.
+    this.loginPerClient = limiter('login-client', config.RATE_LIMIT_LOGIN_PER_MINUTE * 5);
+  }
+
+  consumeApiKey(apiKeyId: string): Promise<void> {
+    return consume(this.perApiKey, apiKeyId, 'Too many requests for this API key');
+  }
+
+  consumeSession(sessionId: string): Promise<void> {
+    return consume(this.perSession, sessionId, 'Too many requests for this session');
+  }
+
+  async consumeLogin(account: string, clientAddress: string): Promise<void> {
+    await consume(this.loginPerClient, clientAddress, 'Too many login attempts from this address');
+    await consume(this.loginPerAccount, account, 'Too many login attempts for this account');
+  }
+}
+
+async function consume(limiter: RateLimiterRedis, key: string, message: string): Promise<void> {
+  try {
+    await limiter.consume(key);
+  } catch (rejection) {
+    if (rejection instanceof RateLimiterRes) {
+      const retryAfterSeconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+      throw new DomainError(ErrorCode.RATE_LIMITED, `${message}; retry in ${retryAfterSeconds} s`, {
+        retryAfterSeconds,
+      });
+    }
+    throw rejection;
+  }
+}

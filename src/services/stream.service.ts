@@ -1,0 +1,284 @@
+import { z } from 'zod';
+import type { AppConfig } from '../config/config';
+import type { Actor } from '../auth/permissions';
+import type { TenantDb, TenantTx } from '../db/tenant-scoped-db';
+import { badInput, conflict, DomainError, ErrorCode, notFound } from '../errors/domain-error';
+import { withPrismaErrors } from '../errors/prisma-error.mapper';
+import { validateInput } from '../errors/validate-input';
+import type { Prisma, Stream, Tenant } from '../generated/prisma/client';
+import type { StreamStatus } from '../generated/prisma/enums';
+import { checkSourceUrl, redactSourceUrl, SourcePolicy, SourceUrlError } from '../media/source-url';
+import { recordAudit } from './audit.service';
+import { nameSchema, requireId } from './input-schemas';
+import { Connection, PageArgs, paginate } from './pagination';
+
+const samplingShape = {
+  fps: z.number().min(0.2, 'must be at least 0.2').max(5, 'must be at most 5'),
+  maxWidth: z
+    .number()
+    .int()
+    .min(64)
+    .max(1344)
+    .refine((width) => width % 32 === 0, 'must be a multiple of 32 (the model sees 32-pixel patches)'),
+  ssimThreshold: z.number().min(0).max(1),
+  windowSize: z.number().int().min(1).max(32),
+  windowStride: z.number().int().min(1).max(32),
+};
+
+const streamKinds = z.enum(['RTSP', 'HLS', 'HTTP', 'FILE']);
+
+const createStreamSchema = z
+  .object({
+    name: nameSchema,
+    sourceUrl: z.string(),
+    kind: streamKinds.nullish(),
+    templateId: z.string().nullish(),
+    fps: samplingShape.fps.default(2),
+    maxWidth: samplingShape.maxWidth.default(448),
+    ssimThreshold: samplingShape.ssimThreshold.default(0.95),
+    windowSize: samplingShape.windowSize.default(8),
+    windowStride: samplingShape.windowStride.default(4),
+  })
+  .refine((s) => s.windowStride <= s.windowSize, {
+    path: ['windowStride'],
+    message: 'must not exceed windowSize (windows would skip frames)',
+  });
+
+const updateStreamSchema = z.object({
+  name: nameSchema.optional(),
+  sourceUrl: z.string().optional(),
+  kind: streamKinds.nullish(),
+  templateId: z.string().nullish(),
+  fps: samplingShape.fps.optional(),
+  maxWidth: samplingShape.maxWidth.optional(),
+  ssimThreshold: samplingShape.ssimThreshold.optional(),
+  windowSize: samplingShape.windowSize.optional(),
+  windowStride: samplingShape.windowStride.optional(),
+});
+
+export type CreateStreamInput = z.input<typeof createStreamSchema>;
+export type UpdateStreamInput = z.input<typeof updateStreamSchema>;
+
+/** A stream as the API shows it: the source URL never carries its credentials out. */
+export type StreamView = Omit<Stream, 'sourceUrl'> & { sourceUrl: string };
+
+export const toStreamView = (stream: Stream): StreamView => ({
+  ...stream,
+  sourceUrl: redactSourceUrl(stream.sourceUrl),
+});
+
+// For now the API records the desired state; the stream supervisor of the ingest issue acts on it.
+const TRANSITIONS: Record<'start' | 'pause' | 'stop', { from: StreamStatus[]; to: StreamStatus }> = {
+  start: { from: ['STOPPED', 'PAUSED', 'ERROR', 'ENDED'], to: 'ACTIVE' },
+  pause: { from: ['ACTIVE', 'ERROR'], to: 'PAUSED' },
+  stop: { from: ['ACTIVE', 'PAUSED', 'ERROR', 'ENDED'], to: 'STOPPED' },
+};
+
+export class StreamService {
+  private readonly sourcePolicy: SourcePolicy;
+
+  constructor(
+    config: AppConfig,
+    private readonly loadTenant: (tenantId: string) => Promise<Tenant>,
+  ) {
+    this.sourcePolicy = {
+      allowFileSources: config.ALLOW_FILE_SOURCES,
+      fileSourceRoot: config.FILE_SOURCE_ROOT,
+    };
+  }
+
+  async list(db: TenantDb, page: PageArgs, status?: StreamStatus | null): Promise<Connection<StreamView>> {
+    const connection = await paginate(page, (query) =>
+      db.stream.findMany({ ...query, where: { ...query.where, ...(status ? { status } : {}) } }),
+    );
+    return {
+      ...connection,
+      edges: connection.edges.map((edge) => ({ ...edge, node: toStreamView(edge.node) })),
+    };
+  }
+
+  async get(db: TenantDb, streamId: string): Promise<StreamView> {
+    return toStreamView(await this.find(db, streamId));
+  }
+
+  async create(db: TenantDb, actor: Actor, input: CreateStreamInput): Promise<StreamView> {
+    const parsed = validateInput(createStreamSchema, input);
+    const tenant = await this.loadTenant(actor.tenantId);
+    this.checkFps(parsed.fps, tenant);
+    const source = this.checkSource(parsed.sourceUrl, parsed.kind);
+    const { kind: _kind, sourceUrl: _url, templateId, ...settings } = parsed;
+    const stream = await withPrismaErrors('stream', () =>
+      db.$transaction(async (tx) => {
+        const template = templateId ? await this.findTemplateId(tx, templateId) : null;
+        const created = await tx.stream.create({
+          data: {
+            ...settings,
+            tenantId: actor.tenantId,
+            sourceUrl: source.url,
+            kind: source.kind,
+            templateId: template,
+          },
+        });
+        await recordAudit(tx, actor, {
+          action: 'stream.create',
+          entityType: 'Stream',
+          entityId: created.id,
+          data: { name: created.name, sourceUrl: redactSourceUrl(created.sourceUrl), kind: created.kind },
+        });
+        return created;
+      }),
+    );
+    return toStreamView(stream);
+  }
+
+  async update(db: TenantDb, actor: Actor, streamId: string, input: UpdateStreamInput): Promise<StreamView> {
+    const id = requireId(streamId, 'streamId');
+    const parsed = validateInput(updateStreamSchema, input);
+    if (parsed.fps !== undefined) this.checkFps(parsed.fps, await this.loadTenant(actor.tenantId));
+    const stream = await withPrismaErrors('stream', () =>
+      db.$transaction(async (tx) => {
+        const current = await tx.stream.findUnique({ where: { id } });
+        if (!current) throw notFound('Stream');
+        const windowSize = parsed.windowSize ?? current.windowSize;
+        const windowStride = parsed.windowStride ?? current.windowStride;
+        if (windowStride > windowSize) {
+          throw badInput([
+            {
+              field: 'input.windowStride',
+              message: 'must not exceed windowSize (windows would skip frames)',
+            },
+          ]);
+        }
+        const source =
+          parsed.sourceUrl !== undefined
+            ? this.checkSource(parsed.sourceUrl, parsed.kind)
+            : parsed.kind && parsed.kind !== current.kind
+              ? this.checkSource(current.sourceUrl, parsed.kind)
+              : null;
+        const data: Prisma.StreamUncheckedUpdateInput = {
+          ...(parsed.name !== undefined ? { name: parsed.name } : {}),
+          ...(source ? { sourceUrl: source.url, kind: source.kind } : {}),
+          ...(parsed.templateId !== undefined
+            ? {
+                templateId:
+                  parsed.templateId === null ? null : await this.findTemplateId(tx, parsed.templateId),
+              }
+            : {}),
+          ...pickDefined(parsed, ['fps', 'maxWidth', 'ssimThreshold', 'windowSize', 'windowStride']),
+        };
+        const updated = await tx.stream.update({ where: { id }, data });
+        await recordAudit(tx, actor, {
+          action: 'stream.update',
+          entityType: 'Stream',
+          entityId: id,
+          data: {
+            ...parsed,
+            sourceUrl: source ? redactSourceUrl(source.url) : undefined,
+          } as Prisma.InputJsonValue,
+        });
+        return updated;
+      }),
+    );
+    return toStreamView(stream);
+  }
+
+  async delete(db: TenantDb, actor: Actor, streamId: string): Promise<string> {
+    const id = requireId(streamId, 'streamId');
+    return withPrismaErrors('stream', () =>
+      db.$transaction(async (tx) => {
+        const deleted = await tx.stream.delete({ where: { id } });
+        await recordAudit(tx, actor, {
+          action: 'stream.delete',
+          entityType: 'Stream',
+          entityId: id,
+          data: { name: deleted.name },
+        });
+        return id;
+      }),
+    );
+  }
+
+  async transition(
+    db: TenantDb,
+    actor: Actor,
+    streamId: string,
+    action: 'start' | 'pause' | 'stop',
+  ): Promise<StreamView> {
+    const id = requireId(streamId, 'streamId');
+    const { from, to } = TRANSITIONS[action];
+    const stream = await db.$transaction(
+      async (tx) => {
+        const current = await tx.stream.findUnique({ where: { id } });
+        if (!current) throw notFound('Stream');
+        if (!from.includes(current.status)) {
+          throw conflict(`Cannot ${action} a stream that is ${current.status}`);
+        }
+        if (to === 'ACTIVE') await this.checkActiveQuota(tx, actor.tenantId);
+        const updated = await tx.stream.update({
+          where: { id },
+          data: { status: to, ...(to === 'ACTIVE' ? { lastError: null } : {}) },
+        });
+        await recordAudit(tx, actor, {
+          action: `stream.${action}`,
+          entityType: 'Stream',
+          entityId: id,
+          data: { from: current.status, to },
+        });
+        return updated;
+      },
+      // Two concurrent starts must not both pass the active-stream quota.
+      { isolationLevel: 'Serializable' },
+    );
+    return toStreamView(stream);
+  }
+
+  private async find(db: TenantDb | TenantTx, streamId: string): Promise<Stream> {
+    const stream = await db.stream.findUnique({ where: { id: requireId(streamId, 'streamId') } });
+    if (!stream) throw notFound('Stream');
+    return stream;
+  }
+
+  private async findTemplateId(tx: TenantTx, templateId: string): Promise<string> {
+    const template = await tx.promptTemplate.findUnique({
+      where: { id: requireId(templateId, 'input.templateId') },
+      select: { id: true },
+    });
+    if (!template) throw notFound('Prompt template');
+    return template.id;
+  }
+
+  private checkSource(sourceUrl: string, kind?: Stream['kind'] | null) {
+    try {
+      return checkSourceUrl(sourceUrl, this.sourcePolicy, kind);
+    } catch (error) {
+      if (error instanceof SourceUrlError)
+        throw badInput([{ field: 'input.sourceUrl', message: error.message }]);
+      throw error;
+    }
+  }
+
+  private checkFps(fps: number, tenant: Tenant): void {
+    if (fps > tenant.maxFps) {
+      throw badInput([
+        { field: 'input.fps', message: `exceeds this tenant's quota of ${tenant.maxFps} fps` },
+      ]);
+    }
+  }
+
+  private async checkActiveQuota(tx: TenantTx, tenantId: string): Promise<void> {
+    const tenant = await this.loadTenant(tenantId);
+    const active = await tx.stream.count({ where: { status: 'ACTIVE' } });
+    if (active >= tenant.maxActiveStreams) {
+      throw new DomainError(
+        ErrorCode.CONFLICT,
+        `This tenant may have at most ${tenant.maxActiveStreams} active streams; pause or stop one first`,
+      );
+    }
+  }
+}
+
+function pickDefined<T extends object, K extends keyof T>(value: T, keys: K[]): Partial<Pick<T, K>> {
+  const picked: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (value[key] !== undefined) picked[key] = value[key];
+  return picked;
+}

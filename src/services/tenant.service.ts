@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import type { PrismaClient } from '../db/prisma-client';
+import type { Tenant } from '../generated/prisma/client';
+import { withPrismaErrors } from '../errors/prisma-error.mapper';
+import { validateInput } from '../errors/validate-input';
+import { hashPassword } from '../auth/password-hasher';
+import { newInitialPassword } from '../auth/secret-token';
+import { AuditActor, recordAudit } from './audit.service';
+import { emailSchema, nameSchema, passwordSchema, requireId, slugSchema } from './input-schemas';
+import { notFound } from '../errors/domain-error';
+import { Connection, PageArgs, paginate } from './pagination';
+
+const quotasSchema = z.object({
+  maxActiveStreams: z.number().int().min(0).max(10_000).optional(),
+  maxFps: z.number().min(0.2).max(5).optional(),
+  monthlyTokenBudget: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  frameRetentionDays: z.number().int().min(1).max(3650).optional(),
+});
+
+const createTenantSchema = z.object({
+  slug: slugSchema,
+  name: nameSchema,
+  quotas: quotasSchema.optional(),
+  adminEmail: emailSchema,
+  adminPassword: passwordSchema.optional(),
+});
+
+export type TenantQuotasInput = z.input<typeof quotasSchema>;
+export type CreateTenantInput = z.input<typeof createTenantSchema>;
+
+export interface CreatedTenant {
+  tenant: Tenant;
+  adminUserId: string;
+  /** Present only when the password was generated: shown once, never stored. */
+  initialPassword: string | null;
+}
+
+/** Who asks for a platform change: a platform admin's actor, or the operator at the CLI. */
+export type PlatformActor = Omit<AuditActor, 'tenantId'>;
+
+/**
+ * Tenants are platform-level rows, so this service uses the platform client. It is reachable only
+ * by platform admins (GraphQL) and the operator (CLI).
+ */
+export class TenantService {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  list(page: PageArgs): Promise<Connection<Tenant>> {
+    return paginate(page, (query) => this.prisma.tenant.findMany(query));
+  }
+
+  async create(actor: PlatformActor, input: CreateTenantInput): Promise<CreatedTenant> {
+    const { slug, name, quotas, adminEmail, adminPassword } = validateInput(createTenantSchema, input);
+    const initialPassword = adminPassword ? null : newInitialPassword();
+    const passwordHash = await hashPassword(adminPassword ?? initialPassword!);
+    return withPrismaErrors('tenant', () =>
+      this.prisma.$transaction(async (tx) => {
+        const tenant = await tx.tenant.create({
+          data: { slug, name, ...quotas, monthlyTokenBudget: quotas?.monthlyTokenBudget },
+        });
+        const admin = await tx.user.create({
+          data: { tenantId: tenant.id, email: adminEmail, passwordHash, role: 'ADMIN' },
+        });
+        const auditActor = { ...actor, tenantId: tenant.id };
+        await recordAudit(tx, auditActor, {
+          action: 'tenant.create',
+          entityType: 'Tenant',
+          entityId: tenant.id,
+          data: { slug, name },
+        });
+        await recordAudit(tx, auditActor, {
+          action: 'user.create',
+          entityType: 'User',
+          entityId: admin.id,
+          data: { email: adminEmail, role: 'ADMIN' },
+        });
+        return { tenant, adminUserId: admin.id, initialPassword };
+      }),
+    );
+  }
+
+  async updateQuotas(actor: PlatformActor, tenantId: string, input: TenantQuotasInput): Promise<Tenant> {
+    requireId(tenantId, 'tenantId');
+    const quotas = validateInput(quotasSchema, input);
+    return withPrismaErrors('tenant', () =>
+      this.prisma.$transaction(async (tx) => {
+        const tenant = await tx.tenant.update({ where: { id: tenantId }, data: quotas });
+        await recordAudit(
+          tx,
+          { ...actor, tenantId },
+          { action: 'tenant.updateQuotas', entityType: 'Tenant', entityId: tenantId, data: quotas },
+        );
+        return tenant;
+      }),
+    );
+  }
+
+  async get(tenantId: string): Promise<Tenant> {
+    const tenant = await this.prisma.tenant.findUnique({ where: { id: requireId(tenantId, 'tenantId') } });
+    if (!tenant) throw notFound('Tenant');
+    return tenant;
+  }
+}

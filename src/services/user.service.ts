@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import type { Actor } from '../auth/permissions';
+import { hashPassword } from '../auth/password-hasher';
+import { newInitialPassword } from '../auth/secret-token';
+import type { TenantDb } from '../db/tenant-scoped-db';
+import { conflict, notFound } from '../errors/domain-error';
+import { withPrismaErrors } from '../errors/prisma-error.mapper';
+import { validateInput } from '../errors/validate-input';
+import type { User } from '../generated/prisma/client';
+import { recordAudit } from './audit.service';
+import { emailSchema, passwordSchema, requireId, roleSchema } from './input-schemas';
+import { Connection, PageArgs, paginate } from './pagination';
+
+const createUserSchema = z.object({
+  email: emailSchema,
+  role: roleSchema,
+  password: passwordSchema.optional(),
+});
+
+const updateUserSchema = z
+  .object({ role: roleSchema.optional(), disabled: z.boolean().optional() })
+  .refine((value) => value.role !== undefined || value.disabled !== undefined, 'names nothing to change');
+
+export interface CreatedUser {
+  user: User;
+  /** Present only when the password was generated: shown once, never stored. */
+  initialPassword: string | null;
+}
+
+export class UserService {
+  list(db: TenantDb, page: PageArgs): Promise<Connection<User>> {
+    return paginate(page, (query) => db.user.findMany(query));
+  }
+
+  async get(db: TenantDb, userId: string): Promise<User> {
+    const user = await db.user.findUnique({ where: { id: requireId(userId, 'userId') } });
+    if (!user) throw notFound('User');
+    return user;
+  }
+
+  async create(db: TenantDb, actor: Actor, input: z.input<typeof createUserSchema>): Promise<CreatedUser> {
+    const { email, role, password } = validateInput(createUserSchema, input);
+    const initialPassword = password ? null : newInitialPassword();
+    const passwordHash = await hashPassword(password ?? initialPassword!);
+    const user = await withPrismaErrors('user', () =>
+      db.$transaction(async (tx) => {
+        const created = await tx.user.create({
+          data: { tenantId: actor.tenantId, email, role, passwordHash },
+        });
+        await recordAudit(tx, actor, {
+          action: 'user.create',
+          entityType: 'User',
+          entityId: created.id,
+          data: { email, role },
+        });
+        return created;
+      }),
+    );
+    return { user, initialPassword };
+  }
+
+  async update(
+    db: TenantDb,
+    actor: Actor,
+    userId: string,
+    input: z.input<typeof updateUserSchema>,
+  ): Promise<User> {
+    const id = requireId(userId, 'userId');
+    const { role, disabled } = validateInput(updateUserSchema, input);
+    if (actor.kind === 'user' && actor.id === id && ((role && role !== 'ADMIN') || disabled)) {
+      throw conflict('You cannot demote or disable yourself; ask another admin');
+    }
+    return withPrismaErrors('user', () =>
+      db.$transaction(async (tx) => {
+        const user = await tx.user.update({
+          where: { id },
+          data: {
+            ...(role ? { role } : {}),
+            ...(disabled === undefined ? {} : { disabledAt: disabled ? new Date() : null }),
+          },
+        });
+        if (disabled) {
+          // A disabled user's sessions end now, not when they expire.
+          await tx.session.updateMany({
+            where: { userId: id, revokedAt: null },
+            data: { revokedAt: new Date() },
+          });
+        }
+        await recordAudit(tx, actor, {
+          action: 'user.update',
+          entityType: 'User',
+          entityId: id,
+          data: { role: role ?? null, disabled: disabled ?? null },
+        });
+        return user;
+      }),
+    );
+  }
+
+  async delete(db: TenantDb, actor: Actor, userId: string): Promise<string> {
+    const id = requireId(userId, 'userId');
+    if (actor.kind === 'user' && actor.id === id)
+      throw conflict('You cannot delete yourself; ask another admin');
+    return withPrismaErrors('user', () =>
+      db.$transaction(async (tx) => {
+        const user = await tx.user.delete({ where: { id } });
+        await recordAudit(tx, actor, {
+          action: 'user.delete',
+          entityType: 'User',
+          entityId: id,
+          data: { email: user.email },
+        });
+        return id;
+      }),
+    );
+  }
+}

@@ -1,0 +1,108 @@
+import Ajv from 'ajv';
+
+/**
+ * The core of every template's result schema (design.md, "Result shape"). Templates may add
+ * fields; these four are always there, because rules and the console depend on them.
+ */
+export const CORE_RESULT_FIELDS = ['timestamp', 'objects', 'actions', 'anomalies'] as const;
+
+export const DEFAULT_RESULT_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: [
+    'timestamp',
+    'objects',
+    'actions',
+    'anomalies',
+    'causalChain',
+    'rootCause',
+    'verdict',
+    'confidence',
+  ],
+  properties: {
+    timestamp: { type: 'string', description: 'ISO-8601 time of the most relevant frame' },
+    objects: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['label', 'count', 'confidence', 'frames'],
+        properties: {
+          label: { type: 'string' },
+          count: { type: 'integer', minimum: 0 },
+          confidence: { type: 'number', minimum: 0, maximum: 1 },
+          frames: { type: 'array', items: { type: 'integer', minimum: 0 } },
+        },
+      },
+    },
+    actions: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['actor', 'action', 'target', 'start', 'end'],
+        properties: {
+          actor: { type: 'string' },
+          action: { type: 'string' },
+          target: { type: 'string' },
+          start: { type: 'string' },
+          end: { type: 'string' },
+        },
+      },
+    },
+    anomalies: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['type', 'severity', 'description', 'evidence'],
+        properties: {
+          type: { type: 'string' },
+          severity: { type: 'string', enum: ['low', 'medium', 'high', 'critical'] },
+          description: { type: 'string' },
+          evidence: { type: 'array', items: { type: 'string' } },
+        },
+      },
+    },
+    causalChain: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['cause', 'effect', 'at'],
+        properties: { cause: { type: 'string' }, effect: { type: 'string' }, at: { type: 'string' } },
+      },
+    },
+    rootCause: { type: 'string' },
+    verdict: { type: 'string', enum: ['safe', 'review', 'violation'] },
+    confidence: { type: 'number', minimum: 0, maximum: 1 },
+  },
+} as const;
+
+const ajv = new Ajv({ strict: false, allErrors: true });
+
+/** Problems with a template's result schema, each naming where it is; empty when the schema is usable. */
+export function resultSchemaProblems(schema: unknown): { path: string; message: string }[] {
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
+    return [{ path: '', message: 'must be a JSON Schema object' }];
+  }
+  const problems: { path: string; message: string }[] = [];
+  try {
+    ajv.compile(schema);
+  } catch (error) {
+    problems.push({ path: '', message: `is not a valid JSON Schema: ${(error as Error).message}` });
+    return problems;
+  }
+  const root = schema as { type?: unknown; properties?: Record<string, unknown>; required?: unknown };
+  if (root.type !== 'object') problems.push({ path: 'type', message: 'must be "object"' });
+  const required = Array.isArray(root.required) ? root.required : [];
+  for (const field of CORE_RESULT_FIELDS) {
+    if (!root.properties || typeof root.properties[field] !== 'object') {
+      problems.push({ path: `properties.${field}`, message: 'is a core result field and must be defined' });
+    }
+    if (!required.includes(field)) {
+      problems.push({ path: 'required', message: `must include the core field "${field}"` });
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,24 @@
+/**
+ * Every BullMQ queue, its job names and their payloads, in one place. Payloads carry ids only:
+ * never secrets, never data a worker can read from PostgreSQL (design.md, principle 1).
+ */
+export const QUEUES = {
+  maintenance: 'vigil-maintenance',
+} as const;
+
+export const MAINTENANCE_JOBS = {
+  purgeExpiredSessions: 'purge-expired-sessions',
+} as const;
+
+export interface PurgeExpiredSessionsPayload {
+  /** Sessions that ended (expired or revoked) more than this long ago are deleted. */
+  olderThanHours: number;
+}
+
+/** Bounded retention of finished jobs on every queue (principle 6). */
+export const DEFAULT_JOB_OPTIONS = {
+  attempts: 3,
+  backoff: { type: 'exponential', delay: 5_000 },
+  removeOnComplete: { count: 1_000, age: 24 * 3600 },
+  removeOnFail: { count: 5_000, age: 7 * 24 * 3600 },
+} as const;

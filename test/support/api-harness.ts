@@ -1,0 +1,80 @@
+import 'reflect-metadata';
+import type Redis from 'ioredis';
+import { ApiServer, createApiServer } from '../../src/api/app';
+import { AppConfig, loadConfig } from '../../src/config/config';
+import { createPrismaClient, PrismaClient } from '../../src/db/prisma-client';
+import { createLogger } from '../../src/logging/logger';
+import { createRedis } from '../../src/redis/redis-client';
+import { createServices, Services } from '../../src/services/services';
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  status: number;
+  data?: T | null;
+  errors?: { message: string; path?: string[]; extensions?: { code?: string; [key: string]: unknown } }[];
+}
+
+export interface TestApi {
+  url: string;
+  config: AppConfig;
+  prisma: PrismaClient;
+  redis: Redis;
+  services: Services;
+  gql<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    credential?: string,
+  ): Promise<GraphQLResponse<T>>;
+  stop(): Promise<void>;
+}
+
+/** The real API (Express + Apollo) on a free port, talking to the test PostgreSQL and Redis. */
+export async function startTestApi(env: Record<string, string> = {}): Promise<TestApi> {
+  const config = loadConfig({
+    ...process.env,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    RATE_LIMIT_API_KEY_PER_MINUTE: '100000',
+    RATE_LIMIT_SESSION_PER_MINUTE: '100000',
+    RATE_LIMIT_LOGIN_PER_MINUTE: '1000',
+    ...env,
+  });
+  const prisma = createPrismaClient(config.DATABASE_URL);
+  const redis = createRedis(config.REDIS_URL, { name: 'vigil-test' });
+  const services = createServices({ prisma, redis, config });
+  const server: ApiServer = await createApiServer({
+    config,
+    prisma,
+    redis,
+    services,
+    logger: createLogger(config.LOG_LEVEL),
+  });
+  const port = await server.listen();
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    config,
+    prisma,
+    redis,
+    services,
+    async gql(query, variables, credential) {
+      const response = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(credential ? { authorization: `Bearer ${credential}` } : {}),
+        },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await response.json()) as Omit<GraphQLResponse, 'status'>;
+      return { status: response.status, ...body } as GraphQLResponse<never>;
+    },
+    async stop() {
+      await server.stop();
+      await Promise.allSettled([prisma.$disconnect(), redis.quit()]);
+    },
+  };
+}
+
+export function errorCodes(response: GraphQLResponse<unknown>): string[] {
+  return (response.errors ?? []).map((error) => String(error.extensions?.code));
+}

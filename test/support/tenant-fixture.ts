@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import type { Role } from '../../src/generated/prisma/enums';
+import { tenantDb } from '../../src/db/tenant-scoped-db';
+import type { TestApi } from './api-harness';
+
+export const ROLES: Role[] = ['ADMIN', 'MODERATOR', 'AUDITOR'];
+export const PASSWORD = 'correct horse battery staple';
+
+/** A tenant with one of everything, and a session token and an API key for every role. */
+export interface TenantFixture {
+  tenantId: string;
+  slug: string;
+  sessions: Record<Role, string>;
+  apiKeys: Record<Role, string>;
+  userIds: Record<Role, string>;
+  ids: {
+    tenantId: string;
+    userId: string;
+    apiKeyId: string;
+    streamId: string;
+    templateId: string;
+    versionId: string;
+    ruleId: string;
+  };
+}
+
+export const uniqueSlug = (prefix: string): string => `${prefix}-${randomBytes(4).toString('hex')}`;
+
+export const SAMPLE_VERSION = {
+  systemText: 'You watch a fixed camera and report what happens and why.',
+  instructionText: 'Stream {{streamName}}. Policy: {{policy}}. Answer in JSON.',
+};
+
+export async function createTenantFixture(api: TestApi, prefix = 'tenant'): Promise<TenantFixture> {
+  const slug = uniqueSlug(prefix);
+  const operator = { kind: 'operator' as const, id: null };
+  const created = await api.services.tenants.create(operator, {
+    slug,
+    name: `Tenant ${slug}`,
+    adminEmail: `admin@${slug}.test`,
+    adminPassword: PASSWORD,
+  });
+  const tenantId = created.tenant.id;
+  const db = tenantDb(api.prisma, tenantId);
+  const adminActor = {
+    kind: 'user' as const,
+    id: created.adminUserId,
+    tenantId,
+    role: 'ADMIN' as const,
+    isPlatformAdmin: false,
+  };
+  const userIds = { ADMIN: created.adminUserId } as Record<Role, string>;
+  for (const role of ['MODERATOR', 'AUDITOR'] as const) {
+    const { user } = await api.services.users.create(db, adminActor, {
+      email: `${role.toLowerCase()}@${slug}.test`,
+      role,
+      password: PASSWORD,
+    });
+    userIds[role] = user.id;
+  }
+  const sessions = {} as Record<Role, string>;
+  const apiKeys = {} as Record<Role, string>;
+  let apiKeyId = '';
+  for (const role of ROLES) {
+    const login = await api.services.auth.login(
+      { tenantSlug: slug, email: `${role.toLowerCase()}@${slug}.test`, password: PASSWORD },
+      '127.0.0.1',
+    );
+    sessions[role] = login.token;
+    const key = await api.services.apiKeys.create(db, adminActor, { name: `${role} key`, role });
+    apiKeys[role] = key.secret;
+    apiKeyId = key.apiKey.id;
+  }
+  const template = await api.services.templates.create(db, adminActor, {
+    name: 'Lawn watch',
+    version: SAMPLE_VERSION,
+  });
+  const stream = await api.services.streams.create(db, adminActor, {
+    name: 'Front lawn',
+    sourceUrl: 'rtsp://viewer:s3cret@camera.example.net/lawn',
+    templateId: template.id,
+  });
+  const rule = await api.services.rules.create(db, adminActor, {
+    name: 'Person on lawn',
+    condition: { object: { label: 'person', minConfidence: 0.6 } },
+    action: { type: 'review', queue: 'lawn', priority: 70 },
+  });
+  return {
+    tenantId,
+    slug,
+    sessions,
+    apiKeys,
+    userIds,
+    ids: {
+      tenantId,
+      userId: userIds.MODERATOR,
+      apiKeyId,
+      streamId: stream.id,
+      templateId: template.id,
+      versionId: template.activeVersionId!,
+      ruleId: rule.id,
+    },
+  };
+}
