@@ -35,10 +35,18 @@ export async function seedDemo(prisma: PrismaClient, services: Services): Promis
   const adminUser = await db.user.findUniqueOrThrow({
     where: { tenantId_email: { tenantId: tenant.id, email: admin!.email } },
   });
-  const actor = { kind: 'user' as const, id: adminUser.id, tenantId: tenant.id, role: 'ADMIN' as const, isPlatformAdmin: false };
+  const actor = {
+    kind: 'user' as const,
+    id: adminUser.id,
+    tenantId: tenant.id,
+    role: 'ADMIN' as const,
+    isPlatformAdmin: false,
+  };
 
   for (const user of others) {
-    const existing = await db.user.findUnique({ where: { tenantId_email: { tenantId: tenant.id, email: user.email } } });
+    const existing = await db.user.findUnique({
+      where: { tenantId_email: { tenantId: tenant.id, email: user.email } },
+    });
     if (!existing) await services.users.create(db, actor, user);
   }
   for (const user of DEMO_USERS) {
