@@ -49,8 +49,8 @@ export type AppConfig = Readonly<z.infer<typeof configSchema>>;
 export class ConfigError extends Error {}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  // Empty strings mean "not set", so `FOO= npm run demo` falls back to the default.
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  // Empty or blank values mean "not set", so `FOO= npm run demo` falls back to the default.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value?.trim()));
   const parsed = configSchema.safeParse(present);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
@@ -81,7 +81,7 @@ export const CONFIG_DOCS: Record<keyof z.infer<typeof configSchema>, string> = {
   REQUEST_BODY_LIMIT_BYTES: 'largest accepted HTTP request body',
   RATE_LIMIT_API_KEY_PER_MINUTE: 'GraphQL requests per minute per API key',
   RATE_LIMIT_SESSION_PER_MINUTE: 'GraphQL requests per minute per login session',
-  RATE_LIMIT_LOGIN_PER_MINUTE: 'login attempts per minute per e-mail and per client address',
+  RATE_LIMIT_LOGIN_PER_MINUTE: 'login attempts per minute per account (five times that per client address)',
   ALLOW_FILE_SOURCES: 'whether tenants may register file:// stream sources',
   FILE_SOURCE_ROOT: 'the only folder file sources may point into (required with ALLOW_FILE_SOURCES)',
   SHUTDOWN_TIMEOUT_MS: 'how long a graceful shutdown may take before the process exits',

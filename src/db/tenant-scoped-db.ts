@@ -79,11 +79,16 @@ export function scopeArgs(model: string, operation: string, rawArgs: unknown, te
         withTenantData(row, tenantId, model),
       );
       return args;
-    case 'upsert':
-      args.where = { ...((args.where ?? {}) as Args), tenantId };
+    case 'upsert': {
+      const where = (args.where ?? {}) as Args;
+      if ('tenantId' in where && where.tenantId !== tenantId) {
+        throw new TenantScopeViolation(`${model}: filter names another tenant`);
+      }
+      args.where = { ...where, tenantId };
       args.create = withTenantData(args.create, tenantId, model);
       rejectTenantChange(args.update, tenantId, model);
       return args;
+    }
     default:
       // Raw queries and operations added by future Prisma versions cannot be scoped safely.
       throw new TenantScopeViolation(`${model}.${operation} is not available on a tenant-scoped client`);

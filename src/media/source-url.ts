@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import path from 'node:path';
 import type { StreamKind } from '../generated/prisma/enums';
 
@@ -61,8 +61,14 @@ function kindOf(url: URL, scheme: string, policy: SourcePolicy): StreamKind {
       if (!policy.allowFileSources) throw new SourceUrlError('file sources are disabled on this server');
       if (url.host !== '') throw new SourceUrlError('file URLs must not name a host');
       const root = path.resolve(policy.fileSourceRoot);
-      const file = path.resolve(decodeURIComponent(url.pathname));
-      if (file !== root && !file.startsWith(root + path.sep)) {
+      let file: string;
+      try {
+        file = path.resolve(decodeURIComponent(url.pathname));
+      } catch {
+        throw new SourceUrlError('is not a valid file path');
+      }
+      const inside = root.endsWith(path.sep) ? root : root + path.sep;
+      if (file !== root && !file.startsWith(inside)) {
         throw new SourceUrlError('file sources must be inside the folder the operator allows');
       }
       return 'FILE';
@@ -73,26 +79,57 @@ function kindOf(url: URL, scheme: string, policy: SourcePolicy): StreamKind {
 }
 
 function checkHost(url: URL, policy: SourcePolicy): void {
-  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const host = canonicalHost(url);
   if (!host) throw new SourceUrlError('must name a host');
-  if (isLinkLocal(host)) throw new SourceUrlError('must not point at a link-local address');
-  if (!policy.allowFileSources && isLoopback(host)) {
-    throw new SourceUrlError('must not point at this server (loopback)');
+  if (LINK_LOCAL.check(host, family(host)) || host === 'metadata.google.internal') {
+    throw new SourceUrlError('must not point at a link-local address');
   }
+  const loopback =
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    (isIP(host) !== 0 && LOOPBACK.check(host, family(host)));
+  if (!policy.allowFileSources && loopback)
+    throw new SourceUrlError('must not point at this server (loopback)');
 }
 
-function isLoopback(host: string): boolean {
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
-  if (isIP(host) === 4) return host.startsWith('127.') || host === '0.0.0.0';
-  if (isIP(host) === 6) return host === '::1' || host === '::' || /^::ffff:127\./.test(host);
-  return false;
+/**
+ * The host as a resolver would see it. WHATWG URL parsing normalises numeric IPv4 forms
+ * (`2852039166`, `0x7f.1`, `127.1`) only for special schemes such as http, so rtsp hosts are
+ * re-parsed as http; IPv4-mapped IPv6 (`::ffff:a9fe:101`) is unwrapped to dotted IPv4.
+ */
+function canonicalHost(url: URL): string {
+  let host = url.hostname;
+  if (url.protocol !== 'http:' && url.protocol !== 'https:' && host) {
+    try {
+      host = new URL(`http://${url.host}`).hostname;
+    } catch {
+      throw new SourceUrlError('has an invalid host');
+    }
+  }
+  host = host
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '')
+    .toLowerCase();
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(host);
+  if (mapped) {
+    const high = parseInt(mapped[1]!, 16);
+    const low = parseInt(mapped[2]!, 16);
+    host = [high >> 8, high & 255, low >> 8, low & 255].join('.');
+  }
+  return host;
 }
 
-function isLinkLocal(host: string): boolean {
-  if (isIP(host) === 4) return host.startsWith('169.254.');
-  if (isIP(host) === 6) return /^fe[89ab][0-9a-f]:/.test(host) || /^::ffff:169\.254\./.test(host);
-  return host === 'metadata.google.internal';
-}
+const family = (host: string): 'ipv4' | 'ipv6' => (isIP(host) === 6 ? 'ipv6' : 'ipv4');
+
+const LINK_LOCAL = new BlockList();
+LINK_LOCAL.addSubnet('169.254.0.0', 16, 'ipv4');
+LINK_LOCAL.addSubnet('fe80::', 10, 'ipv6');
+
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('0.0.0.0', 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+LOOPBACK.addAddress('::', 'ipv6');
 
 const SECRET_PARAM = /token|key|secret|sig|pass|auth|credential/i;
 

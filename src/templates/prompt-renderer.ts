@@ -16,8 +16,10 @@ export interface RenderedPrompt {
 
 export function renderTemplate(text: string, values: Record<string, string>): RenderedPrompt {
   const declared = variablesOf(text);
-  const missingVariables = declared.filter((name) => !(name in values));
+  const missingVariables = declared.filter((name) => !Object.hasOwn(values, name));
   const unusedVariables = Object.keys(values).filter((name) => !declared.includes(name));
-  const rendered = text.replace(VARIABLE, (whole, name: string) => (name in values ? values[name]! : whole));
+  const rendered = text.replace(VARIABLE, (whole, name: string) =>
+    Object.hasOwn(values, name) ? values[name]! : whole,
+  );
   return { text: rendered, missingVariables, unusedVariables };
 }

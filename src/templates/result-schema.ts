@@ -79,8 +79,6 @@ export const DEFAULT_RESULT_SCHEMA = {
   },
 } as const;
 
-const ajv = new Ajv({ strict: false, allErrors: true });
-
 /** Problems with a template's result schema, each naming where it is; empty when the schema is usable. */
 export function resultSchemaProblems(schema: unknown): { path: string; message: string }[] {
   if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
@@ -88,7 +86,9 @@ export function resultSchemaProblems(schema: unknown): { path: string; message: 
   }
   const problems: { path: string; message: string }[] = [];
   try {
-    ajv.compile(schema);
+    // A fresh Ajv per check: a shared one remembers every schema by its $id, so one tenant's
+    // schema could block another's and memory would grow for the life of the process.
+    new Ajv({ strict: false, allErrors: true }).compile(schema);
   } catch (error) {
     problems.push({ path: '', message: `is not a valid JSON Schema: ${(error as Error).message}` });
     return problems;

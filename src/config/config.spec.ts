@@ -1,0 +1,199 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { CONFIG_DOCS, ConfigError, loadConfig } from './config';
+import { projectRoot } from './project-root';
+
+function configError(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error(`expected ${JSON.stringify(env)} to be refused`);
+}
+
+describe('loadConfig', () => {
+  it('answers the defaults for an empty environment', () => {
+    expect(loadConfig({})).toEqual({
+      NODE_ENV: 'development',
+      DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/vigil',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      HOST: '0.0.0.0',
+      PORT: 4000,
+      LOG_LEVEL: 'info',
+      SESSION_TTL_HOURS: 12,
+      GRAPHQL_MAX_DEPTH: 8,
+      GRAPHQL_MAX_COST: 20000,
+      GRAPHQL_MAX_ALIASES: 15,
+      GRAPHQL_MAX_TOKENS: 3000,
+      GRAPHQL_INTROSPECTION: true,
+      REQUEST_BODY_LIMIT_BYTES: 102400,
+      RATE_LIMIT_API_KEY_PER_MINUTE: 1200,
+      RATE_LIMIT_SESSION_PER_MINUTE: 1200,
+      RATE_LIMIT_LOGIN_PER_MINUTE: 10,
+      ALLOW_FILE_SOURCES: false,
+      FILE_SOURCE_ROOT: '',
+      SHUTDOWN_TIMEOUT_MS: 10000,
+    });
+  });
+
+  it('returns a frozen object without unrelated variables', () => {
+    const config = loadConfig({ PATH: '/usr/bin', HOME: '/root' });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(config).not.toHaveProperty('PATH');
+    expect(config).not.toHaveProperty('HOME');
+  });
+
+  it('coerces numbers', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      SESSION_TTL_HOURS: '1.5',
+      GRAPHQL_MAX_DEPTH: '12',
+      REQUEST_BODY_LIMIT_BYTES: '2048',
+      SHUTDOWN_TIMEOUT_MS: '500',
+    });
+    expect(config.PORT).toBe(8080);
+    expect(config.SESSION_TTL_HOURS).toBe(1.5);
+    expect(config.GRAPHQL_MAX_DEPTH).toBe(12);
+    expect(config.REQUEST_BODY_LIMIT_BYTES).toBe(2048);
+    expect(config.SHUTDOWN_TIMEOUT_MS).toBe(500);
+  });
+
+  it.each([
+    ['true', true],
+    ['1', true],
+    ['yes', true],
+    ['false', false],
+    ['0', false],
+    ['no', false],
+  ])('reads the boolean %s as %s', (value, expected) => {
+    expect(loadConfig({ GRAPHQL_INTROSPECTION: value }).GRAPHQL_INTROSPECTION).toBe(expected);
+    expect(
+      loadConfig({ ALLOW_FILE_SOURCES: value, FILE_SOURCE_ROOT: '/srv/videos' }).ALLOW_FILE_SOURCES,
+    ).toBe(expected);
+  });
+
+  it('keeps valid strings and enums', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://u:p@db:5432/vigil',
+      REDIS_URL: 'rediss://cache:6380',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+    });
+    expect(config).toMatchObject({
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://u:p@db:5432/vigil',
+      REDIS_URL: 'rediss://cache:6380',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+    });
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['PORT', '-1'],
+    ['PORT', '80.5'],
+    ['DATABASE_URL', 'mysql://root@localhost/vigil'],
+    ['REDIS_URL', 'http://127.0.0.1:6379'],
+    ['NODE_ENV', 'staging'],
+    ['LOG_LEVEL', 'verbose'],
+    ['SESSION_TTL_HOURS', '0'],
+    ['SESSION_TTL_HOURS', '721'],
+    ['GRAPHQL_MAX_DEPTH', '1'],
+    ['GRAPHQL_MAX_DEPTH', '51'],
+    ['GRAPHQL_MAX_COST', '9'],
+    ['GRAPHQL_MAX_TOKENS', '99'],
+    ['GRAPHQL_INTROSPECTION', 'maybe'],
+    ['ALLOW_FILE_SOURCES', 'TRUE '],
+    ['REQUEST_BODY_LIMIT_BYTES', '1023'],
+    ['RATE_LIMIT_LOGIN_PER_MINUTE', '0'],
+    ['SHUTDOWN_TIMEOUT_MS', '99'],
+  ])('refuses %s=%s and names the variable', (name, value) => {
+    const error = configError({ [name]: value });
+    expect(error.message).toMatch(/^Invalid configuration: /);
+    expect(error.message).toContain(`${name}: `);
+  });
+
+  it('names every invalid variable at once', () => {
+    const error = configError({ PORT: 'abc', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud' });
+    expect(error.message).toContain('PORT: ');
+    expect(error.message).toContain('DATABASE_URL: must be a postgresql:// URL');
+    expect(error.message).toContain('LOG_LEVEL: ');
+  });
+
+  it('requires FILE_SOURCE_ROOT when ALLOW_FILE_SOURCES is true', () => {
+    expect(configError({ ALLOW_FILE_SOURCES: 'true' }).message).toBe(
+      'Invalid configuration: FILE_SOURCE_ROOT: required when ALLOW_FILE_SOURCES is true',
+    );
+    expect(configError({ ALLOW_FILE_SOURCES: 'yes', FILE_SOURCE_ROOT: '' }).message).toContain(
+      'FILE_SOURCE_ROOT',
+    );
+    expect(loadConfig({ ALLOW_FILE_SOURCES: 'true', FILE_SOURCE_ROOT: '/srv/videos' })).toMatchObject({
+      ALLOW_FILE_SOURCES: true,
+      FILE_SOURCE_ROOT: '/srv/videos',
+    });
+  });
+
+  it('treats empty strings as unset', () => {
+    const empty = Object.fromEntries(Object.keys(CONFIG_DOCS).map((name) => [name, '']));
+    expect(loadConfig(empty)).toEqual(loadConfig({}));
+    expect(loadConfig({ PORT: '', DATABASE_URL: '', ALLOW_FILE_SOURCES: '' })).toMatchObject({
+      PORT: 4000,
+      DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/vigil',
+      ALLOW_FILE_SOURCES: false,
+    });
+  });
+
+  it('reads process.env when given no argument', () => {
+    const saved = process.env.PORT;
+    process.env.PORT = '4321';
+    try {
+      expect(loadConfig().PORT).toBe(4321);
+    } finally {
+      if (saved === undefined) delete process.env.PORT;
+      else process.env.PORT = saved;
+    }
+  });
+});
+
+describe('README configuration table', () => {
+  const readme = readFileSync(path.join(projectRoot(), 'README.md'), 'utf8');
+  const section = readme.split(/^## Configuration$/m)[1]?.split(/^## /m)[0] ?? '';
+  const rows = new Map(
+    [...section.matchAll(/^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|([^|]*)\|([^|]*)\|\s*$/gm)].map((match) => [
+      match[1]!,
+      { defaultText: match[2]!.trim(), description: match[3]!.trim() },
+    ]),
+  );
+
+  it('has a configuration table', () => {
+    expect(rows.size).toBeGreaterThan(0);
+  });
+
+  it('documents every variable in CONFIG_DOCS', () => {
+    const undocumented = Object.keys(CONFIG_DOCS).filter((name) => !rows.has(name));
+    expect(undocumented).toEqual([]);
+  });
+
+  it('documents no variable that CONFIG_DOCS lacks', () => {
+    const unknown = [...rows.keys()].filter((name) => !(name in CONFIG_DOCS));
+    expect(unknown).toEqual([]);
+  });
+
+  it('CONFIG_DOCS covers every variable loadConfig reads', () => {
+    expect(Object.keys(CONFIG_DOCS).sort()).toEqual(Object.keys(loadConfig({})).sort());
+  });
+
+  it('states the real defaults', () => {
+    const defaults = loadConfig({});
+    const wrong = [...rows].flatMap(([name, { defaultText }]) => {
+      const actual = String(defaults[name as keyof typeof defaults]);
+      const stated = defaultText === '(empty)' ? '' : defaultText.replace(/^`(.*)`$/, '$1');
+      return stated === actual ? [] : [`${name}: README says ${defaultText}, code says ${actual}`];
+    });
+    expect(wrong).toEqual([]);
+  });
+});

@@ -1,0 +1,213 @@
+import {
+  actionSchema,
+  Condition,
+  conditionSchema,
+  conditionShapeProblems,
+  MAX_CONDITION_DEPTH,
+  MAX_CONDITION_NODES,
+} from './rule-definition';
+
+const person: Condition = { object: { label: 'person' } };
+
+function issuePaths(value: unknown): string[] {
+  const parsed = conditionSchema.safeParse(value);
+  if (parsed.success) throw new Error(`expected ${JSON.stringify(value)} to be rejected`);
+  return parsed.error.issues.map((issue) => issue.path.join('.'));
+}
+
+/** `{not:{not:…{object}}}` with `levels` nodes in a chain. */
+function chain(levels: number): Condition {
+  let node: Condition = person;
+  for (let level = 1; level < levels; level += 1) node = { not: node };
+  return node;
+}
+
+describe('conditionSchema', () => {
+  describe('accepts', () => {
+    it.each<[string, Condition]>([
+      ['object (label only)', { object: { label: 'person' } }],
+      ['object (all fields)', { object: { label: 'knife', minConfidence: 0.7, minCount: 2 } }],
+      ['action', { action: { action: 'hit' } }],
+      ['action with actor and target', { action: { action: 'hit', actor: 'person', target: 'person' } }],
+      ['anomaly', { anomaly: { type: 'fire' } }],
+      ['anomaly with minSeverity', { anomaly: { type: 'fire', minSeverity: 'high' } }],
+      ['verdict safe', { verdict: 'safe' }],
+      ['verdict review', { verdict: 'review' }],
+      ['verdict violation', { verdict: 'violation' }],
+      ['confidence min', { confidence: { min: 0.5 } }],
+      ['confidence max', { confidence: { max: 0.2 } }],
+      ['confidence min = max', { confidence: { min: 0.5, max: 0.5 } }],
+      ['text', { text: { contains: 'weapon' } }],
+      ['text in reasoning', { text: { contains: 'weapon', in: 'reasoning' } }],
+      ['all', { all: [person, { verdict: 'violation' }] }],
+      ['any', { any: [person] }],
+      ['not', { not: person }],
+      ['appears', { appears: { when: person, absentFor: 3 } }],
+      ['disappears', { disappears: { when: person, presentFor: 2 } }],
+      ['persists', { persists: { when: person, windows: 5 } }],
+      ['occurs', { occurs: { when: person, times: 3, withinSeconds: 60 } }],
+      [
+        'a nested mix',
+        {
+          all: [
+            { any: [person, { action: { action: 'run' } }] },
+            { not: { verdict: 'safe' } },
+            { persists: { when: { anomaly: { type: 'smoke', minSeverity: 'medium' } }, windows: 2 } },
+          ],
+        },
+      ],
+    ])('%s', (_name, condition) => {
+      expect(conditionSchema.parse(condition)).toEqual(condition);
+    });
+
+    it('trims labels', () => {
+      expect(conditionSchema.parse({ object: { label: '  person ' } })).toEqual({
+        object: { label: 'person' },
+      });
+    });
+  });
+
+  describe('rejects', () => {
+    it.each<[string, unknown]>([
+      ['an unknown predicate', { colour: 'red' }],
+      ['an unknown key beside a predicate', { object: { label: 'person' }, extra: true }],
+      ['an unknown key inside a predicate', { object: { label: 'person', colour: 'red' } }],
+      ['two predicates in one node', { object: { label: 'person' }, verdict: 'safe' }],
+      ['an unknown key inside a temporal form', { persists: { when: person, windows: 2, extra: 1 } }],
+      ['empty all', { all: [] }],
+      ['empty any', { any: [] }],
+      ['more than 20 children', { all: Array.from({ length: 21 }, () => person) }],
+      ['confidence with min > max', { confidence: { min: 0.8, max: 0.2 } }],
+      ['confidence with neither min nor max', { confidence: {} }],
+      ['confidence above 1', { confidence: { min: 1.5 } }],
+      ['negative minConfidence', { object: { label: 'person', minConfidence: -0.1 } }],
+      ['minCount 0', { object: { label: 'person', minCount: 0 } }],
+      ['fractional minCount', { object: { label: 'person', minCount: 1.5 } }],
+      ['a blank label', { object: { label: '   ' } }],
+      ['an unknown verdict', { verdict: 'maybe' }],
+      ['an unknown severity', { anomaly: { type: 'fire', minSeverity: 'extreme' } }],
+      ['an unknown text field', { text: { contains: 'x', in: 'title' } }],
+      ['empty text', { text: { contains: '' } }],
+      ['absentFor 0', { appears: { when: person, absentFor: 0 } }],
+      ['windows above 100', { persists: { when: person, windows: 101 } }],
+      ['withinSeconds above a day', { occurs: { when: person, times: 2, withinSeconds: 86_401 } }],
+      ['a temporal form without when', { persists: { windows: 2 } }],
+      ['an invalid child', { all: [person, { verdict: 'maybe' }] }],
+      ['null', null],
+      ['a string', 'person'],
+      ['an array', [person]],
+    ])('%s', (_name, value) => {
+      expect(conditionSchema.safeParse(value).success).toBe(false);
+    });
+
+    it('reports the confidence range problems at the confidence node', () => {
+      const minAboveMax = conditionSchema.safeParse({ confidence: { min: 0.8, max: 0.2 } });
+      const neither = conditionSchema.safeParse({ confidence: {} });
+      expect(minAboveMax.error?.issues.map((issue) => [issue.path.join('.'), issue.message])).toEqual([
+        ['confidence', 'min must not exceed max'],
+      ]);
+      expect(neither.error?.issues.map((issue) => issue.message)).toContain('needs min or max');
+    });
+
+    it('names the path of the offending node', () => {
+      expect(issuePaths({ all: [person, { object: { label: 'person', minConfidence: 2 } }] })).toEqual([
+        'all.1.object.minConfidence',
+      ]);
+      expect(issuePaths({ not: { persists: { when: person, windows: 0 } } })).toEqual([
+        'not.persists.windows',
+      ]);
+    });
+  });
+});
+
+describe('conditionShapeProblems', () => {
+  it('has no problems for a small condition', () => {
+    expect(conditionShapeProblems(person)).toEqual([]);
+    expect(conditionShapeProblems({ all: [person, { not: person }] })).toEqual([]);
+  });
+
+  it(`allows exactly ${MAX_CONDITION_DEPTH} levels and refuses one more`, () => {
+    expect(MAX_CONDITION_DEPTH).toBe(8);
+    expect(conditionShapeProblems(chain(8))).toEqual([]);
+    expect(conditionShapeProblems(chain(9))).toEqual(['nests 9 levels; at most 8']);
+  });
+
+  it('counts temporal forms as levels', () => {
+    let node: Condition = person;
+    for (let level = 1; level < 9; level += 1) node = { persists: { when: node, windows: 2 } };
+    expect(conditionShapeProblems(node)).toEqual(['nests 9 levels; at most 8']);
+    node = person;
+    for (let level = 1; level < 9; level += 1) {
+      node =
+        level % 4 === 0
+          ? { appears: { when: node, absentFor: 1 } }
+          : level % 4 === 1
+            ? { disappears: { when: node, presentFor: 1 } }
+            : level % 4 === 2
+              ? { occurs: { when: node, times: 1, withinSeconds: 1 } }
+              : { any: [node] };
+    }
+    expect(conditionShapeProblems(node)).toEqual(['nests 9 levels; at most 8']);
+  });
+
+  it(`allows ${MAX_CONDITION_NODES} nodes and refuses 65`, () => {
+    expect(MAX_CONDITION_NODES).toBe(64);
+    // all: [all: [20 leaves], all: [20 leaves], all: [20 leaves]] = 1 + 3 + 60 = 64 nodes
+    const twenty = (): Condition => ({ all: Array.from({ length: 20 }, () => person) });
+    const sixtyFour: Condition = { all: [twenty(), twenty(), twenty()] };
+    expect(conditionShapeProblems(sixtyFour)).toEqual([]);
+    const sixtyFive: Condition = { all: [twenty(), twenty(), twenty(), person] };
+    expect(conditionShapeProblems(sixtyFive)).toEqual(['has 65 nodes; at most 64']);
+  });
+
+  it('reports depth and size together', () => {
+    const twenty = (): Condition => ({ all: Array.from({ length: 20 }, () => person) });
+    const problems = conditionShapeProblems({ all: [twenty(), twenty(), twenty(), chain(9)] });
+    expect(problems).toEqual(['nests 10 levels; at most 8', 'has 73 nodes; at most 64']);
+  });
+});
+
+describe('actionSchema', () => {
+  it('fills in the review defaults', () => {
+    expect(actionSchema.parse({ type: 'review' })).toEqual({
+      type: 'review',
+      queue: 'default',
+      priority: 50,
+    });
+  });
+
+  it('keeps given review values, trimming the queue', () => {
+    expect(actionSchema.parse({ type: 'review', queue: ' urgent ', priority: 90 })).toEqual({
+      type: 'review',
+      queue: 'urgent',
+      priority: 90,
+    });
+  });
+
+  it('fills in the alert and webhook defaults', () => {
+    expect(actionSchema.parse({ type: 'alert' })).toEqual({ type: 'alert', severity: 'high' });
+    expect(actionSchema.parse({ type: 'webhook' })).toEqual({ type: 'webhook', event: 'rule.fired' });
+  });
+
+  it('accepts autoDismiss with a threshold and requires it', () => {
+    expect(actionSchema.parse({ type: 'autoDismiss', belowConfidence: 0.3 })).toEqual({
+      type: 'autoDismiss',
+      belowConfidence: 0.3,
+    });
+    expect(actionSchema.safeParse({ type: 'autoDismiss' }).success).toBe(false);
+    expect(actionSchema.safeParse({ type: 'autoDismiss', belowConfidence: 2 }).success).toBe(false);
+  });
+
+  it.each<[string, unknown]>([
+    ['an unknown type', { type: 'email' }],
+    ['no type', { queue: 'default' }],
+    ['an extra key on review', { type: 'review', queue: 'q', extra: 1 }],
+    ['a key of another action type', { type: 'alert', queue: 'q' }],
+    ['priority above 100', { type: 'review', priority: 101 }],
+    ['a fractional priority', { type: 'review', priority: 5.5 }],
+    ['a blank queue', { type: 'review', queue: '  ' }],
+    ['an unknown severity', { type: 'alert', severity: 'extreme' }],
+  ])('rejects %s', (_name, value) => {
+    expect(actionSchema.safeParse(value).success).toBe(false);
+  });
+});

@@ -1,0 +1,108 @@
+import { CORE_RESULT_FIELDS, DEFAULT_RESULT_SCHEMA, resultSchemaProblems } from './result-schema';
+
+type Schema = { type: string; required: string[]; properties: Record<string, unknown> };
+
+/** A mutable deep copy of the default schema. */
+function defaultSchema(): Schema {
+  return structuredClone(DEFAULT_RESULT_SCHEMA) as unknown as Schema;
+}
+
+describe('resultSchemaProblems', () => {
+  it('finds nothing wrong with the default schema', () => {
+    expect(resultSchemaProblems(DEFAULT_RESULT_SCHEMA)).toEqual([]);
+    expect(resultSchemaProblems(defaultSchema())).toEqual([]);
+  });
+
+  it('accepts a minimal schema with the core fields and extra fields', () => {
+    expect(
+      resultSchemaProblems({
+        type: 'object',
+        required: [...CORE_RESULT_FIELDS, 'crowdDensity'],
+        properties: {
+          timestamp: { type: 'string' },
+          objects: { type: 'array' },
+          actions: { type: 'array' },
+          anomalies: { type: 'array' },
+          crowdDensity: { type: 'number' },
+        },
+      }),
+    ).toEqual([]);
+  });
+
+  it.each(CORE_RESULT_FIELDS)('reports the core field %s when it is not defined nor required', (field) => {
+    const schema = defaultSchema();
+    delete schema.properties[field];
+    schema.required = schema.required.filter((name) => name !== field);
+    expect(resultSchemaProblems(schema)).toEqual([
+      { path: `properties.${field}`, message: 'is a core result field and must be defined' },
+      { path: 'required', message: `must include the core field "${field}"` },
+    ]);
+  });
+
+  it('reports a core field that is defined but not required', () => {
+    const schema = defaultSchema();
+    schema.required = schema.required.filter((name) => name !== 'anomalies');
+    expect(resultSchemaProblems(schema)).toEqual([
+      { path: 'required', message: 'must include the core field "anomalies"' },
+    ]);
+  });
+
+  it('reports a core field whose schema is not an object', () => {
+    const schema = defaultSchema();
+    schema.properties.objects = true;
+    expect(resultSchemaProblems(schema)).toEqual([
+      { path: 'properties.objects', message: 'is a core result field and must be defined' },
+    ]);
+  });
+
+  it('reports a schema without properties or required', () => {
+    const problems = resultSchemaProblems({ type: 'object' });
+    expect(problems).toHaveLength(CORE_RESULT_FIELDS.length * 2);
+    for (const field of CORE_RESULT_FIELDS) {
+      expect(problems).toContainEqual({
+        path: `properties.${field}`,
+        message: 'is a core result field and must be defined',
+      });
+    }
+  });
+
+  it('reports a root that is not of type object', () => {
+    const schema = defaultSchema();
+    schema.type = 'array';
+    expect(resultSchemaProblems(schema)).toEqual([{ path: 'type', message: 'must be "object"' }]);
+  });
+
+  it.each([
+    ['null', null],
+    ['an array', []],
+    ['a string', '{"type":"object"}'],
+    ['a number', 42],
+    ['undefined', undefined],
+    ['true', true],
+  ])('refuses %s as not a JSON Schema object', (_name, value) => {
+    expect(resultSchemaProblems(value)).toEqual([{ path: '', message: 'must be a JSON Schema object' }]);
+  });
+
+  it.each([
+    ['an unknown type', { type: 'nope' }],
+    ['a wrong keyword value', { type: 'object', required: 'timestamp' }],
+    ['a negative minimum length', { type: 'object', properties: { a: { type: 'string', minLength: -1 } } }],
+    ['an unresolvable $ref', { type: 'object', properties: { a: { $ref: '#/definitions/missing' } } }],
+  ])('reports an invalid JSON Schema (%s) as one problem at the root', (_name, schema) => {
+    const problems = resultSchemaProblems(schema);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.path).toBe('');
+    expect(problems[0]!.message).toMatch(/^is not a valid JSON Schema: /);
+  });
+
+  // A shared Ajv instance would remember schemas by $id and refuse a second one with the same id
+  // (a new version, or another tenant's template).
+  it('checks two schemas with the same $id independently', () => {
+    const withId = (): Schema & { $id: string } => ({
+      ...defaultSchema(),
+      $id: 'https://vigil.example/result.json',
+    });
+    expect(resultSchemaProblems(withId())).toEqual([]);
+    expect(resultSchemaProblems(withId())).toEqual([]);
+  });
+});

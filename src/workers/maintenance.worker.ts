@@ -1,0 +1,39 @@
+import { Queue, Worker } from 'bullmq';
+import type Redis from 'ioredis';
+import type { PrismaClient } from '../db/prisma-client';
+import { purgeExpiredSessions } from './purge-expired-sessions.job';
+import { DEFAULT_JOB_OPTIONS, MAINTENANCE_JOBS, PurgeExpiredSessionsPayload, QUEUES } from './queues';
+
+export const SESSION_PURGE_EVERY_MS = 3_600_000;
+export const SESSION_RETENTION_HOURS = 24;
+
+export function createMaintenanceQueue(connection: Redis): Queue {
+  return new Queue(QUEUES.maintenance, { connection, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+}
+
+/** Declares the periodic jobs. Idempotent by scheduler id, so every worker process may call it. */
+export async function scheduleMaintenance(queue: Queue): Promise<void> {
+  await queue.upsertJobScheduler(
+    MAINTENANCE_JOBS.purgeExpiredSessions,
+    { every: SESSION_PURGE_EVERY_MS },
+    {
+      name: MAINTENANCE_JOBS.purgeExpiredSessions,
+      data: { olderThanHours: SESSION_RETENTION_HOURS } satisfies PurgeExpiredSessionsPayload,
+    },
+  );
+}
+
+export function createMaintenanceWorker(connection: Redis, prisma: PrismaClient): Worker {
+  return new Worker(
+    QUEUES.maintenance,
+    async (job) => {
+      switch (job.name) {
+        case MAINTENANCE_JOBS.purgeExpiredSessions:
+          return purgeExpiredSessions(prisma, job.data as PurgeExpiredSessionsPayload);
+        default:
+          throw new Error(`No handler for ${QUEUES.maintenance}/${job.name}`);
+      }
+    },
+    { connection, concurrency: 1 },
+  );
+}

@@ -1,0 +1,81 @@
+import { QueueEvents } from 'bullmq';
+import { loadConfig } from '../src/config/config';
+import { createPrismaClient, PrismaClient } from '../src/db/prisma-client';
+import { createRedis } from '../src/redis/redis-client';
+import {
+  createMaintenanceQueue,
+  createMaintenanceWorker,
+  scheduleMaintenance,
+} from '../src/workers/maintenance.worker';
+import { MAINTENANCE_JOBS, QUEUES } from '../src/workers/queues';
+import { startTestApi, TestApi } from './support/api-harness';
+import { createTenantFixture } from './support/tenant-fixture';
+
+describe('maintenance worker (real BullMQ on Redis)', () => {
+  let api: TestApi;
+  let prisma: PrismaClient;
+  const connection = createRedis(loadConfig().REDIS_URL, { forWorkers: true });
+
+  beforeAll(async () => {
+    api = await startTestApi();
+    prisma = createPrismaClient(loadConfig().DATABASE_URL);
+  });
+
+  afterAll(async () => {
+    await api.stop();
+    await prisma.$disconnect();
+    await connection.quit();
+  });
+
+  it('purges sessions that ended more than a day ago and keeps the others', async () => {
+    const fixture = await createTenantFixture(api, 'purge');
+    const userId = fixture.userIds.MODERATOR;
+    const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3_600_000);
+    const base = { tenantId: fixture.tenantId, userId };
+    const expiredLongAgo = await prisma.session.create({
+      data: { ...base, tokenHash: `old-${userId}`, expiresAt: hoursAgo(48) },
+    });
+    const revokedLongAgo = await prisma.session.create({
+      data: { ...base, tokenHash: `rev-${userId}`, expiresAt: hoursAgo(-5), revokedAt: hoursAgo(30) },
+    });
+    const expiredRecently = await prisma.session.create({
+      data: { ...base, tokenHash: `recent-${userId}`, expiresAt: hoursAgo(2) },
+    });
+
+    const queue = createMaintenanceQueue(connection);
+    const eventsConnection = connection.duplicate();
+    const workerConnection = connection.duplicate();
+    const events = new QueueEvents(QUEUES.maintenance, { connection: eventsConnection });
+    await events.waitUntilReady();
+    const worker = createMaintenanceWorker(workerConnection, prisma);
+    try {
+      const job = await queue.add(MAINTENANCE_JOBS.purgeExpiredSessions, { olderThanHours: 24 });
+      const result = (await job.waitUntilFinished(events, 15_000)) as { deleted: number };
+      expect(result.deleted).toBeGreaterThanOrEqual(2);
+      const left = await prisma.session.findMany({
+        where: { id: { in: [expiredLongAgo.id, revokedLongAgo.id, expiredRecently.id] } },
+      });
+      expect(left.map((session) => session.id)).toEqual([expiredRecently.id]);
+      // the fixture's live sessions survive
+      expect(await prisma.session.count({ where: { tenantId: fixture.tenantId, revokedAt: null } })).toBe(4);
+    } finally {
+      await worker.close();
+      await events.close();
+      await queue.close();
+      await Promise.all([eventsConnection.quit(), workerConnection.quit()]);
+    }
+  }, 30_000);
+
+  it('declares its schedule idempotently, however many workers start', async () => {
+    const queue = createMaintenanceQueue(connection);
+    try {
+      await scheduleMaintenance(queue);
+      await scheduleMaintenance(queue);
+      const schedulers = await queue.getJobSchedulers();
+      expect(schedulers.map((scheduler) => scheduler.key)).toEqual([MAINTENANCE_JOBS.purgeExpiredSessions]);
+    } finally {
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
+  });
+});
