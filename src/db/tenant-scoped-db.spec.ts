@@ -223,14 +223,15 @@ describe('scopeArgs', () => {
       });
     });
 
-    it('never lets the filter reach another tenant', () => {
-      const scoped = scopeArgs(
-        'Session',
-        'upsert',
-        { where: { id: 's1', tenantId: OTHER }, create: {}, update: {} },
-        TENANT,
-      );
-      expect((scoped.where as Record<string, unknown>).tenantId).toBe(TENANT);
+    it('refuses a filter that names another tenant, like every other operation', () => {
+      expect(() =>
+        scopeArgs(
+          'Session',
+          'upsert',
+          { where: { id: 's1', tenantId: OTHER }, create: {}, update: {} },
+          TENANT,
+        ),
+      ).toThrow(TenantScopeViolation);
     });
 
     it('throws when create names another tenant or the relation', () => {
