@@ -32,8 +32,10 @@ function parseRole(value: string): Role {
   return role as Role;
 }
 
-export function buildCli(): Command {
+/** `exitOverride` makes errors throw instead of exiting (for tests); subcommands inherit it. */
+export function buildCli(options: { exitOverride?: boolean } = {}): Command {
   const program = new Command('vigil').description('Operate a Vigil installation').showHelpAfterError();
+  if (options.exitOverride) program.exitOverride().configureOutput({ writeErr: () => undefined });
 
   program
     .command('migrate')
