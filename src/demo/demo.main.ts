@@ -1,12 +1,8 @@
 import 'reflect-metadata';
-import { createApiServer } from '../api/app';
+import { startApi } from '../api/start-api';
 import { loadConfig } from '../config/config';
 import { migrate } from '../db/migration-runner';
-import { createPrismaClient } from '../db/prisma-client';
 import { createLogger } from '../logging/logger';
-import { runUntilSignal } from '../process/graceful-shutdown';
-import { createRedis } from '../redis/redis-client';
-import { createServices } from '../services/services';
 import { DEMO_TENANT_SLUG, DEMO_USERS, seedDemo } from '../../prisma/seed';
 
 /**
@@ -17,12 +13,9 @@ async function main(): Promise<void> {
   const config = loadConfig({ LOG_LEVEL: 'warn', ...process.env });
   const logger = createLogger(config.LOG_LEVEL);
   const report = await migrate(config.DATABASE_URL);
-  const prisma = createPrismaClient(config.DATABASE_URL);
-  const redis = createRedis(config.REDIS_URL, { name: 'vigil-demo' });
-  const services = createServices({ prisma, redis, config });
-  await seedDemo(prisma, services);
-  const server = await createApiServer({ config, prisma, redis, services, logger });
-  const port = await server.listen();
+  const { port } = await startApi(config, logger, async ({ prisma, services }) => {
+    await seedDemo(prisma, services);
+  });
   const host = config.HOST === '0.0.0.0' ? 'localhost' : config.HOST;
 
   console.log(`
@@ -36,11 +29,6 @@ ${DEMO_USERS.map((user) => `  ${user.role.padEnd(9)} ${user.email.padEnd(22)} ${
 then send the token as "Authorization: Bearer <token>".
 
 Press Ctrl+C to stop.`);
-
-  runUntilSignal(logger, config.SHUTDOWN_TIMEOUT_MS, async () => {
-    await server.stop();
-    await Promise.allSettled([prisma.$disconnect(), redis.quit()]);
-  });
 }
 
 main().catch((error: unknown) => {

@@ -50,22 +50,9 @@ export class Stream {
 @ObjectType()
 export class StreamConnection extends Connection(Stream, 'Stream') {}
 
+/** Sampling settings shared by create and update; omitted fields keep their default or value. */
 @InputType()
-export class CreateStreamInput {
-  @Field()
-  name!: string;
-
-  @Field({
-    description: 'rtsp://, rtsps://, http(s):// (progressive or HLS .m3u8); file:// if the operator allows',
-  })
-  sourceUrl!: string;
-
-  @Field(() => StreamKind, { nullable: true, description: 'Inferred from the URL when omitted' })
-  kind?: StreamKind;
-
-  @Field(() => ID, { nullable: true })
-  templateId?: string;
-
+abstract class StreamSamplingInput {
   @Field(() => Float, { nullable: true })
   fps?: number;
 
@@ -83,7 +70,24 @@ export class CreateStreamInput {
 }
 
 @InputType()
-export class UpdateStreamInput {
+export class CreateStreamInput extends StreamSamplingInput {
+  @Field()
+  name!: string;
+
+  @Field({
+    description: 'rtsp://, rtsps://, http(s):// (progressive or HLS .m3u8); file:// if the operator allows',
+  })
+  sourceUrl!: string;
+
+  @Field(() => StreamKind, { nullable: true, description: 'Inferred from the URL when omitted' })
+  kind?: StreamKind;
+
+  @Field(() => ID, { nullable: true })
+  templateId?: string;
+}
+
+@InputType()
+export class UpdateStreamInput extends StreamSamplingInput {
   @Field({ nullable: true })
   name?: string;
 
@@ -95,19 +99,4 @@ export class UpdateStreamInput {
 
   @Field(() => ID, { nullable: true, description: 'null detaches the template' })
   templateId?: string | null;
-
-  @Field(() => Float, { nullable: true })
-  fps?: number;
-
-  @Field(() => Int, { nullable: true })
-  maxWidth?: number;
-
-  @Field(() => Float, { nullable: true })
-  ssimThreshold?: number;
-
-  @Field(() => Int, { nullable: true })
-  windowSize?: number;
-
-  @Field(() => Int, { nullable: true })
-  windowStride?: number;
 }
