@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { NextFunction, Request, Response } from 'express';
@@ -100,6 +101,8 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
       formatGraphQLError(formatted, error, logger, (code) => metrics.graphqlErrors.inc({ code })),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      // Vigil sets no cache hints; the default plugin would still wrap every field resolver.
+      ApolloServerPluginCacheControlDisabled(),
       {
         async requestDidStart() {
           const end = metrics.graphqlDuration.startTimer();
@@ -122,6 +125,10 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
     ],
   });
   await apollo.start();
+
+  // Revocations published by other API processes reach this one's credential cache.
+  const revocationSubscriber = redis.duplicate();
+  await services.credentials.listen(revocationSubscriber, logger);
 
   app.use(
     '/graphql',
@@ -174,7 +181,10 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
           resolve(typeof address === 'object' && address ? address.port : config.PORT);
         });
       }),
-    stop: () => apollo.stop(),
+    stop: async () => {
+      await apollo.stop();
+      await revocationSubscriber.quit();
+    },
   };
 }
 

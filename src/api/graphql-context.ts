@@ -45,12 +45,23 @@ function byId<T extends { id: string }>(ids: readonly string[], rows: T[]): (T |
 }
 
 function createLoaders(db: TenantDb): Loaders {
-  return {
-    template: new DataLoader(async (ids) =>
-      byId(ids, await db.promptTemplate.findMany({ where: { id: { in: [...ids] } } })),
-    ),
-    templateVersion: new DataLoader(async (ids) =>
-      byId(ids, await db.promptTemplateVersion.findMany({ where: { id: { in: [...ids] } } })),
-    ),
-  };
+  const templateVersion = new DataLoader(async (ids: readonly string[]) =>
+    byId(ids, await db.promptTemplateVersion.findMany({ where: { id: { in: [...ids] } } })),
+  );
+  // A template is almost always shown with its active version: fetch both in one call and prime
+  // the version loader, saving a round of queries on list pages.
+  const template = new DataLoader(async (ids: readonly string[]) => {
+    const rows = await db.promptTemplate.findMany({
+      where: { id: { in: [...ids] } },
+      include: { activeVersion: true },
+    });
+    return byId(
+      ids,
+      rows.map(({ activeVersion, ...row }) => {
+        if (activeVersion) templateVersion.prime(activeVersion.id, activeVersion);
+        return row;
+      }),
+    );
+  });
+  return { template, templateVersion };
 }

@@ -23,6 +23,7 @@ describe('loadConfig', () => {
       PORT: 4000,
       LOG_LEVEL: 'info',
       SESSION_TTL_HOURS: 12,
+      AUTH_CACHE_TTL_MS: 5000,
       GRAPHQL_MAX_DEPTH: 8,
       GRAPHQL_MAX_COST: 20000,
       GRAPHQL_MAX_ALIASES: 15,

@@ -26,6 +26,7 @@ const configSchema = z.object({
     .positive()
     .max(24 * 30)
     .default(12),
+  AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(50).default(8),
   GRAPHQL_MAX_COST: z.coerce.number().int().min(10).default(20000),
   GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(1).default(15),
@@ -73,6 +74,8 @@ export const CONFIG_DOCS: Record<keyof z.infer<typeof configSchema>, string> = {
   PORT: 'port of the API (HTTP and, later, WebSocket)',
   LOG_LEVEL: 'pino log level',
   SESSION_TTL_HOURS: 'lifetime of a login session token',
+  AUTH_CACHE_TTL_MS:
+    'how long an API process remembers a verified credential (0 turns the cache off; revocations apply at once)',
   GRAPHQL_MAX_DEPTH: 'deepest selection a GraphQL operation may have',
   GRAPHQL_MAX_COST: 'highest estimated cost of one GraphQL operation',
   GRAPHQL_MAX_ALIASES: 'most aliases in one GraphQL operation',

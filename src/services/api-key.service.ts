@@ -6,6 +6,7 @@ import { conflict, notFound } from '../errors/domain-error';
 import { validateInput } from '../errors/validate-input';
 import type { ApiKey } from '../generated/prisma/client';
 import { AuditActor, recordAudit } from './audit.service';
+import type { CredentialCache } from '../auth/credential-cache';
 import { nameSchema, requireId, roleSchema } from './input-schemas';
 import { Connection, PageArgs, paginate } from './pagination';
 
@@ -18,6 +19,8 @@ export interface CreatedApiKey {
 }
 
 export class ApiKeyService {
+  constructor(private readonly credentials: CredentialCache) {}
+
   list(db: TenantDb, page: PageArgs): Promise<Connection<ApiKey>> {
     return paginate(page, (query) => db.apiKey.findMany(query));
   }
@@ -46,13 +49,15 @@ export class ApiKeyService {
 
   async revoke(db: TenantDb, actor: Actor, apiKeyId: string): Promise<ApiKey> {
     const id = requireId(apiKeyId, 'apiKeyId');
-    return db.$transaction(async (tx) => {
+    const revoked = await db.$transaction(async (tx) => {
       const existing = await tx.apiKey.findUnique({ where: { id } });
       if (!existing) throw notFound('API key');
       if (existing.revokedAt) throw conflict('This API key is already revoked');
-      const revoked = await tx.apiKey.update({ where: { id }, data: { revokedAt: new Date() } });
+      const updated = await tx.apiKey.update({ where: { id }, data: { revokedAt: new Date() } });
       await recordAudit(tx, actor, { action: 'apiKey.revoke', entityType: 'ApiKey', entityId: id });
-      return revoked;
+      return updated;
     });
+    await this.credentials.revoke({ apiKeyId: id });
+    return revoked;
   }
 }

@@ -17,6 +17,7 @@ import {
 } from '../auth/secret-token';
 import { recordAudit } from './audit.service';
 import type { RateLimitService } from './rate-limit.service';
+import type { CredentialCache } from '../auth/credential-cache';
 import { emailSchema, slugSchema } from './input-schemas';
 
 const loginSchema = z.object({
@@ -40,6 +41,7 @@ export class AuthService {
     private readonly prisma: PrismaClient,
     private readonly config: AppConfig,
     private readonly rateLimits: RateLimitService,
+    private readonly credentials: CredentialCache,
   ) {}
 
   async login(input: z.input<typeof loginSchema>, clientAddress: string): Promise<LoginResult> {
@@ -80,25 +82,29 @@ export class AuthService {
         entityId: actor.sessionId,
       });
     });
+    await this.credentials.revoke({ sessionId: actor.sessionId });
     return true;
   }
 
   /** Resolves a bearer credential (session token or API key) to the actor it stands for. */
   async authenticate(credential: string): Promise<Actor> {
-    if (credential.startsWith(SESSION_TOKEN_PREFIX)) return this.authenticateSession(credential);
-    if (credential.startsWith(API_KEY_PREFIX)) return this.authenticateApiKey(credential);
+    const digest = sha256Hex(credential);
+    const cached = this.credentials.get(digest);
+    if (cached) return cached;
+    if (credential.startsWith(SESSION_TOKEN_PREFIX)) return this.authenticateSession(digest);
+    if (credential.startsWith(API_KEY_PREFIX)) return this.authenticateApiKey(credential, digest);
     throw unauthenticated('Unrecognised credential');
   }
 
-  private async authenticateSession(token: string): Promise<Actor> {
+  private async authenticateSession(tokenHash: string): Promise<Actor> {
     const session = await this.prisma.session.findUnique({
-      where: { tokenHash: sha256Hex(token) },
+      where: { tokenHash },
       include: { user: { select: { id: true, role: true, isPlatformAdmin: true, disabledAt: true } } },
     });
     if (!session || session.revokedAt || session.expiresAt <= new Date() || session.user.disabledAt) {
       throw unauthenticated('Session expired or revoked; log in again');
     }
-    return {
+    const actor: Actor = {
       kind: 'user',
       id: session.user.id,
       tenantId: session.tenantId,
@@ -106,9 +112,11 @@ export class AuthService {
       isPlatformAdmin: session.user.isPlatformAdmin,
       sessionId: session.id,
     };
+    this.credentials.set(tokenHash, actor, session.expiresAt.getTime());
+    return actor;
   }
 
-  private async authenticateApiKey(key: string): Promise<Actor> {
+  private async authenticateApiKey(key: string, digest: string): Promise<Actor> {
     const parsed = parseApiKey(key);
     const apiKey = parsed ? await this.prisma.apiKey.findUnique({ where: { prefix: parsed.prefix } }) : null;
     if (!parsed || !apiKey || apiKey.revokedAt || !digestMatches(parsed.secret, apiKey.secretHash)) {

@@ -1,6 +1,7 @@
 import type Redis from 'ioredis';
 import type { AppConfig } from '../config/config';
 import type { PrismaClient } from '../db/prisma-client';
+import { CredentialCache } from '../auth/credential-cache';
 import { ApiKeyService } from './api-key.service';
 import { AuditService } from './audit.service';
 import { AuthService } from './auth.service';
@@ -14,6 +15,7 @@ import { UserService } from './user.service';
 /** Every domain service, built once per process from its dependencies. */
 export interface Services {
   auth: AuthService;
+  credentials: CredentialCache;
   rateLimits: RateLimitService;
   tenants: TenantService;
   users: UserService;
@@ -27,12 +29,14 @@ export interface Services {
 export function createServices(deps: { prisma: PrismaClient; redis: Redis; config: AppConfig }): Services {
   const rateLimits = new RateLimitService(deps.redis, deps.config);
   const tenants = new TenantService(deps.prisma);
+  const credentials = new CredentialCache(deps.redis, deps.config.AUTH_CACHE_TTL_MS);
   return {
-    auth: new AuthService(deps.prisma, deps.config, rateLimits),
+    auth: new AuthService(deps.prisma, deps.config, rateLimits, credentials),
+    credentials,
     rateLimits,
     tenants,
-    users: new UserService(),
-    apiKeys: new ApiKeyService(),
+    users: new UserService(credentials),
+    apiKeys: new ApiKeyService(credentials),
     streams: new StreamService(deps.config, (tenantId) => tenants.get(tenantId)),
     templates: new PromptTemplateService(),
     rules: new RuleService(),

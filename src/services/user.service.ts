@@ -8,6 +8,7 @@ import { withPrismaErrors } from '../errors/prisma-error.mapper';
 import { validateInput } from '../errors/validate-input';
 import type { User } from '../generated/prisma/client';
 import { recordAudit } from './audit.service';
+import type { CredentialCache } from '../auth/credential-cache';
 import { emailSchema, passwordSchema, requireId, roleSchema } from './input-schemas';
 import { Connection, PageArgs, paginate } from './pagination';
 
@@ -28,6 +29,8 @@ export interface CreatedUser {
 }
 
 export class UserService {
+  constructor(private readonly credentials: CredentialCache) {}
+
   list(db: TenantDb, page: PageArgs): Promise<Connection<User>> {
     return paginate(page, (query) => db.user.findMany(query));
   }
@@ -70,7 +73,7 @@ export class UserService {
     if (actor.kind === 'user' && actor.id === id && ((role && role !== 'ADMIN') || disabled)) {
       throw conflict('You cannot demote or disable yourself; ask another admin');
     }
-    return withPrismaErrors('user', () =>
+    const updated = await withPrismaErrors('user', () =>
       db.$transaction(async (tx) => {
         const user = await tx.user.update({
           where: { id },
@@ -95,13 +98,16 @@ export class UserService {
         return user;
       }),
     );
+    // A new role or a disabled account applies to the very next request, not after a cache expiry.
+    await this.credentials.revoke({ userId: id });
+    return updated;
   }
 
   async delete(db: TenantDb, actor: Actor, userId: string): Promise<string> {
     const id = requireId(userId, 'userId');
     if (actor.kind === 'user' && actor.id === id)
       throw conflict('You cannot delete yourself; ask another admin');
-    return withPrismaErrors('user', () =>
+    await withPrismaErrors('user', () =>
       db.$transaction(async (tx) => {
         const user = await tx.user.delete({ where: { id } });
         await recordAudit(tx, actor, {
@@ -110,8 +116,9 @@ export class UserService {
           entityId: id,
           data: { email: user.email },
         });
-        return id;
       }),
     );
+    await this.credentials.revoke({ userId: id });
+    return id;
   }
 }
