@@ -129,12 +129,14 @@ export class AuthService {
         .update({ where: { id: apiKey.id }, data: { lastUsedAt: new Date(now) } })
         .catch(() => undefined);
     }
-    return {
+    const actor: Actor = {
       kind: 'apiKey',
       id: apiKey.id,
       tenantId: apiKey.tenantId,
       role: apiKey.role,
       isPlatformAdmin: false,
     };
+    this.credentials.set(digest, actor);
+    return actor;
   }
 }
