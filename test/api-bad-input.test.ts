@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_RESULT_SCHEMA } from '../src/templates/result-schema';
 import { errorCodes, GraphQLResponse, startTestApi, TestApi } from './support/api-harness';
-import { bearer, fieldsOf, gqlWithHeaders, postRaw } from './support/h5-http';
+import { bearer, fieldsOf, gqlWithHeaders, postRaw } from './support/raw-http';
 import { createTenantFixture, PASSWORD, SAMPLE_VERSION, TenantFixture } from './support/tenant-fixture';
 
 /**
@@ -82,7 +82,7 @@ describe('Bad input gets a clear, typed error (extensions.code), and nothing alr
       startTestApi({ REQUEST_BODY_LIMIT_BYTES: String(2 * 1024 * 1024) }),
       startTestApi({ REQUEST_BODY_LIMIT_BYTES: '2048' }),
     ]);
-    f = await createTenantFixture(api, 'h5-bad');
+    f = await createTenantFixture(api, 'bad');
     admin = f.sessions.ADMIN;
     originalRows = await fixtureRows();
   }, 60_000);
@@ -303,7 +303,7 @@ describe('Bad input gets a clear, typed error (extensions.code), and nothing alr
     });
 
     it("refuses fps above the tenant's maxFps quota, on create and on update", async () => {
-      const q = await createTenantFixture(api, 'h5-quota');
+      const q = await createTenantFixture(api, 'quota');
       await api.services.tenants.updateQuotas({ kind: 'operator', id: null }, q.tenantId, { maxFps: 1 });
       const before = await counts(q.tenantId);
 
@@ -605,18 +605,28 @@ describe('Bad input gets a clear, typed error (extensions.code), and nothing alr
     });
 
     it('refuses a createTenant with a slug already taken, with CONFLICT, for a platform admin', async () => {
-      const platform = await createTenantFixture(api, 'h5-platform');
+      const platform = await createTenantFixture(api, 'platform');
       await api.prisma.user.update({
         where: { id: platform.userIds.ADMIN },
         data: { isPlatformAdmin: true },
       });
-      const tenantsBefore = await api.prisma.tenant.count();
-      const auditBefore = await api.prisma.auditEvent.count();
+      const tenantsNamed = (name: string) => api.prisma.tenant.count({ where: { name } });
+      const auditOf = async () =>
+        (await api.prisma.auditEvent.count({ where: { tenantId: f.tenantId } })) +
+        (await api.prisma.auditEvent.count({ where: { tenantId: platform.tenantId } }));
+      const auditBefore = await auditOf();
       const mutation = `mutation ($input: CreateTenantInput!) { createTenant(input: $input) { tenant { id } } }`;
       for (const slug of [f.slug, f.slug.toUpperCase()]) {
         const response = await api.gql(
           mutation,
-          { input: { slug, name: 'Duplicate', adminEmail: 'dup@example.test', adminPassword: PASSWORD } },
+          {
+            input: {
+              slug,
+              name: `Duplicate ${f.slug}`,
+              adminEmail: 'dup@example.test',
+              adminPassword: PASSWORD,
+            },
+          },
           platform.sessions.ADMIN,
         );
         expect(errorCodes(response)).toEqual(['CONFLICT']);
@@ -624,13 +634,14 @@ describe('Bad input gets a clear, typed error (extensions.code), and nothing alr
       }
       const bad = await api.gql(
         mutation,
-        { input: { slug: 'Not A Slug!', name: 'Bad', adminEmail: 'bad@example.test' } },
+        { input: { slug: 'Not A Slug!', name: `Bad ${f.slug}`, adminEmail: 'bad@example.test' } },
         platform.sessions.ADMIN,
       );
       expect(errorCodes(bad)).toEqual(['BAD_USER_INPUT']);
       expect(fieldsOf(bad)).toEqual(['input.slug']);
-      expect(await api.prisma.tenant.count()).toBe(tenantsBefore);
-      expect(await api.prisma.auditEvent.count()).toBe(auditBefore);
+      expect(await tenantsNamed(`Duplicate ${f.slug}`)).toBe(0);
+      expect(await tenantsNamed(`Bad ${f.slug}`)).toBe(0);
+      expect(await auditOf()).toBe(auditBefore);
     }, 30_000);
   });
 
@@ -682,7 +693,8 @@ describe('Bad input gets a clear, typed error (extensions.code), and nothing alr
           admin,
         );
         expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
-        expect(fieldsOf(response)).toEqual(['after']);
+        expect(fieldsOf(response).length).toBeGreaterThan(0);
+        expect(new Set(fieldsOf(response))).toEqual(new Set(['after']));
       },
     );
 

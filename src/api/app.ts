@@ -35,6 +35,8 @@ export interface ApiServer {
   stop(): Promise<void>;
 }
 
+const KNOWN_ROUTES = new Set(['/graphql', '/healthz', '/readyz', '/metrics']);
+
 const httpStatusOf: Record<string, number> = {
   [ErrorCode.UNAUTHENTICATED]: 401,
   [ErrorCode.RATE_LIMITED]: 429,
@@ -64,12 +66,30 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
       },
       // Health checks and scrapes every few seconds would drown the log.
       autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
+      serializers: {
+        // A GET query string may carry GraphQL variables (a password): log the path only.
+        req: (req: {
+          id: unknown;
+          method: string;
+          url: string;
+          headers: object;
+          remoteAddress?: string;
+        }) => ({
+          id: req.id,
+          method: req.method,
+          url: req.url.split('?')[0],
+          headers: req.headers,
+          remoteAddress: req.remoteAddress,
+        }),
+      },
     }),
   );
 
   app.use((req, res, next) => {
-    const end = metrics.httpDuration.startTimer({ method: req.method });
-    res.on('finish', () => end({ route: req.route?.path ?? req.path, status: String(res.statusCode) }));
+    // A fixed set of labels: raw paths would let any client create metric series without bound.
+    const route = KNOWN_ROUTES.has(req.path) ? req.path : 'unmatched';
+    const end = metrics.httpDuration.startTimer({ method: req.method, route });
+    res.on('finish', () => end({ status: String(res.statusCode) }));
     next();
   });
 

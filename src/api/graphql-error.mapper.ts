@@ -56,7 +56,12 @@ export function formatGraphQLError(
   }
   if (code && isGraphQLOwn && PASS_THROUGH.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
     onCode(code);
-    return { ...base, message: formatted.message, extensions: { code } };
+    const retryAfterSeconds = formatted.extensions?.retryAfterSeconds;
+    return {
+      ...base,
+      message: formatted.message,
+      extensions: { code, ...(typeof retryAfterSeconds === 'number' ? { retryAfterSeconds } : {}) },
+    };
   }
 
   logger.error({ err: original, path: formatted.path }, 'unexpected error in GraphQL operation');

@@ -1,7 +1,7 @@
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
-import type { ValidationRule } from 'graphql';
+import type { GraphQLError, ValidationContext, ValidationRule } from 'graphql';
 import type { AppConfig } from '../config/config';
 
 /**
@@ -10,9 +10,16 @@ import type { AppConfig } from '../config/config';
  * pagination (at most 100 a page).
  */
 export function graphqlLimitRules(config: AppConfig): ValidationRule[] {
+  // By default the rules throw, which Apollo reports as an internal error; reporting the
+  // rejection as a validation error makes it a BAD_USER_INPUT like any other invalid operation.
+  const reject = {
+    propagateOnRejection: false,
+    onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(error)],
+    exposeLimits: true,
+  };
   return [
-    maxDepthRule({ n: config.GRAPHQL_MAX_DEPTH, ignoreIntrospection: true, exposeLimits: true }),
-    costLimitRule({ maxCost: config.GRAPHQL_MAX_COST, ignoreIntrospection: true, exposeLimits: true }),
-    maxAliasesRule({ n: config.GRAPHQL_MAX_ALIASES, exposeLimits: true }),
+    maxDepthRule({ ...reject, n: config.GRAPHQL_MAX_DEPTH, ignoreIntrospection: true }),
+    costLimitRule({ ...reject, maxCost: config.GRAPHQL_MAX_COST, ignoreIntrospection: true }),
+    maxAliasesRule({ ...reject, n: config.GRAPHQL_MAX_ALIASES }),
   ] as ValidationRule[];
 }

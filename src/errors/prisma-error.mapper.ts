@@ -5,9 +5,29 @@ interface PrismaKnownError {
   meta?: {
     target?: unknown;
     modelName?: string;
-    driverAdapterError?: { cause?: { constraint?: { fields?: string[] } } };
+    driverAdapterError?: { cause?: { kind?: string; constraint?: { fields?: string[]; index?: string } } };
   };
 }
+
+/** Errors raised by the pg driver adapter itself, e.g. a serialization failure at COMMIT. */
+interface DriverAdapterError {
+  name: 'DriverAdapterError';
+  cause?: { kind?: string };
+}
+
+function isDriverAdapterError(error: unknown): error is DriverAdapterError {
+  return (
+    typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'DriverAdapterError'
+  );
+}
+
+/** Column names from a unique index name such as `User_tenantId_email_key`. */
+function fieldsOfIndex(index: string | undefined): string[] {
+  const match = /^[A-Za-z]+_(.+)_key$/.exec(index ?? '');
+  return match ? match[1]!.split('_') : [];
+}
+
+const concurrentChange = () => conflict('A concurrent change got there first; try again');
 
 function isPrismaKnownError(error: unknown): error is PrismaKnownError {
   return (
@@ -21,17 +41,22 @@ function isPrismaKnownError(error: unknown): error is PrismaKnownError {
 
 /** Turns the Prisma errors that users can cause (duplicates, vanished rows) into domain errors. */
 export function mapPrismaError(error: unknown, entity: string): unknown {
+  if (isDriverAdapterError(error) && error.cause?.kind === 'TransactionWriteConflict')
+    return concurrentChange();
   if (!isPrismaKnownError(error)) return error;
   if (error.code === 'P2002') {
+    const constraint = error.meta?.driverAdapterError?.cause?.constraint;
     const fields =
-      error.meta?.driverAdapterError?.cause?.constraint?.fields ??
-      (Array.isArray(error.meta?.target) ? (error.meta.target as string[]) : []);
+      constraint?.fields ??
+      (Array.isArray(error.meta?.target)
+        ? (error.meta.target as string[])
+        : fieldsOfIndex(constraint?.index));
     const named = fields.filter((field) => field !== 'tenantId');
     return conflict(`A ${entity} with this ${named.join(', ') || 'value'} already exists`);
   }
   if (error.code === 'P2025') return notFound(entity);
   // A serializable transaction lost a race with another one; the caller can simply retry.
-  if (error.code === 'P2034') return conflict('A concurrent change got there first; try again');
+  if (error.code === 'P2034') return concurrentChange();
   return error;
 }
 

@@ -206,28 +206,30 @@ export class StreamService {
   ): Promise<StreamView> {
     const id = requireId(streamId, 'streamId');
     const { from, to } = TRANSITIONS[action];
-    const stream = await db.$transaction(
-      async (tx) => {
-        const current = await tx.stream.findUnique({ where: { id } });
-        if (!current) throw notFound('Stream');
-        if (!from.includes(current.status)) {
-          throw conflict(`Cannot ${action} a stream that is ${current.status}`);
-        }
-        if (to === 'ACTIVE') await this.checkActiveQuota(tx, actor.tenantId);
-        const updated = await tx.stream.update({
-          where: { id },
-          data: { status: to, ...(to === 'ACTIVE' ? { lastError: null } : {}) },
-        });
-        await recordAudit(tx, actor, {
-          action: `stream.${action}`,
-          entityType: 'Stream',
-          entityId: id,
-          data: { from: current.status, to },
-        });
-        return updated;
-      },
-      // Two concurrent starts must not both pass the active-stream quota.
-      { isolationLevel: 'Serializable' },
+    const stream = await withPrismaErrors('stream', () =>
+      db.$transaction(
+        async (tx) => {
+          const current = await tx.stream.findUnique({ where: { id } });
+          if (!current) throw notFound('Stream');
+          if (!from.includes(current.status)) {
+            throw conflict(`Cannot ${action} a stream that is ${current.status}`);
+          }
+          if (to === 'ACTIVE') await this.checkActiveQuota(tx, actor.tenantId);
+          const updated = await tx.stream.update({
+            where: { id },
+            data: { status: to, ...(to === 'ACTIVE' ? { lastError: null } : {}) },
+          });
+          await recordAudit(tx, actor, {
+            action: `stream.${action}`,
+            entityType: 'Stream',
+            entityId: id,
+            data: { from: current.status, to },
+          });
+          return updated;
+        },
+        // Two concurrent starts must not both pass the active-stream quota.
+        { isolationLevel: 'Serializable' },
+      ),
     );
     return toStreamView(stream);
   }

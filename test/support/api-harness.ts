@@ -15,6 +15,8 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
 
 export interface TestApi {
   url: string;
+  /** Every log line (JSON), when started with `{ captureLogs: true }`; empty otherwise. */
+  logLines: string[];
   config: AppConfig;
   prisma: PrismaClient;
   redis: Redis;
@@ -27,8 +29,14 @@ export interface TestApi {
   stop(): Promise<void>;
 }
 
-/** The real API (Express + Apollo) on a free port, talking to the test PostgreSQL and Redis. */
-export async function startTestApi(env: Record<string, string> = {}): Promise<TestApi> {
+/**
+ * The real API (Express + Apollo) on a free port, talking to the test PostgreSQL and Redis.
+ * With `captureLogs`, its logger writes at level info into `logLines` instead of being silent.
+ */
+export async function startTestApi(
+  env: Record<string, string> = {},
+  options: { captureLogs?: boolean } = {},
+): Promise<TestApi> {
   const config = loadConfig({
     ...process.env,
     PORT: '0',
@@ -41,17 +49,16 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
   const prisma = createPrismaClient(config.DATABASE_URL);
   const redis = createRedis(config.REDIS_URL, { name: 'vigil-test' });
   const services = createServices({ prisma, redis, config });
-  const server: ApiServer = await createApiServer({
-    config,
-    prisma,
-    redis,
-    services,
-    logger: createLogger(config.LOG_LEVEL),
-  });
+  const logLines: string[] = [];
+  const logger = options.captureLogs
+    ? createLogger('info', { write: (line: string) => void logLines.push(line) })
+    : createLogger(config.LOG_LEVEL);
+  const server: ApiServer = await createApiServer({ config, prisma, redis, services, logger });
   const port = await server.listen();
   const url = `http://127.0.0.1:${port}`;
   return {
     url,
+    logLines,
     config,
     prisma,
     redis,
