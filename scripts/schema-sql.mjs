@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// Prints the SQL that creates, from an empty database, the schema described by prisma/schema.prisma.
-// Prisma 7's migrate commands need a native engine that these machines cannot download; Prisma 6.19's
-// JavaScript engine can diff offline. Used by the migration drift test and when writing a new migration
-// (compare its output with the database that `npm run db:migrate` builds).
+// Prints SQL for prisma/schema.prisma, offline:
+//   node scripts/schema-sql.mjs                  the whole schema, from an empty database
+//   node scripts/schema-sql.mjs --from-git HEAD  only the changes since that commit's schema:
+//                                                the body of a new prisma/migrations/<ts>_<name>/migration.sql
+// Prisma 7's migrate commands need a native engine that these machines cannot download; Prisma
+// 6.19's JavaScript engine can diff offline. The migration drift test uses the first form.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,25 +14,31 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const stub = path.join(root, 'prisma', 'schema-engine.stub');
 
-export function schemaSql() {
+// Prisma 6 wants the datasource url in the schema; Prisma 7 forbids it there.
+const forPrisma6 = (schema) =>
+  schema.replace(/provider\s*=\s*"postgresql"/, 'provider = "postgresql"\n  url = env("DATABASE_URL")');
+
+/** SQL from `fromSchema` (schema text, or null for an empty database) to the working schema.prisma. */
+export function schemaSql(fromSchema = null) {
   const dir = mkdtempSync(path.join(tmpdir(), 'vigil-schema-sql-'));
   try {
-    // Prisma 6 wants the datasource url in the schema; Prisma 7 forbids it there.
-    const schema = readFileSync(path.join(root, 'prisma', 'schema.prisma'), 'utf8').replace(
-      /provider\s*=\s*"postgresql"/,
-      'provider = "postgresql"\n  url = env("DATABASE_URL")',
-    );
-    const schemaPath = path.join(dir, 'schema.prisma');
-    writeFileSync(schemaPath, schema);
+    const toPath = path.join(dir, 'schema.prisma');
+    writeFileSync(toPath, forPrisma6(readFileSync(path.join(root, 'prisma', 'schema.prisma'), 'utf8')));
+    const from = ['--from-empty'];
+    if (fromSchema !== null) {
+      const fromPath = path.join(dir, 'from.prisma');
+      writeFileSync(fromPath, forPrisma6(fromSchema));
+      from.splice(0, 1, '--from-schema-datamodel', fromPath);
+    }
     return execFileSync(
       process.execPath,
       [
         path.join(root, 'node_modules', 'prisma6', 'build', 'index.js'),
         'migrate',
         'diff',
-        '--from-empty',
+        ...from,
         '--to-schema-datamodel',
-        schemaPath,
+        toPath,
         '--script',
         '--config',
         path.join(root, 'scripts', 'prisma6-diff.config.mjs'),
@@ -53,4 +61,14 @@ export function schemaSql() {
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) process.stdout.write(schemaSql());
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const at = process.argv.indexOf('--from-git');
+  const fromSchema =
+    at === -1
+      ? null
+      : execFileSync('git', ['show', `${process.argv[at + 1] ?? 'HEAD'}:prisma/schema.prisma`], {
+          cwd: root,
+          encoding: 'utf8',
+        });
+  process.stdout.write(schemaSql(fromSchema));
+}

@@ -1,3 +1,4 @@
+import { Prisma } from '../generated/prisma/client';
 import { scopeArgs, TENANT_OWNED_MODELS, TenantScopeViolation } from './tenant-scoped-db';
 
 const TENANT = 'tenant-a';
@@ -12,19 +13,17 @@ function deepFreeze<T>(value: T): T {
 }
 
 describe('TENANT_OWNED_MODELS', () => {
-  it('lists every tenant-owned model and not Tenant itself', () => {
-    expect([...TENANT_OWNED_MODELS].sort()).toEqual(
-      [
-        'ApiKey',
-        'AuditEvent',
-        'PromptTemplate',
-        'PromptTemplateVersion',
-        'Rule',
-        'Session',
-        'Stream',
-        'User',
-      ].sort(),
-    );
+  // Read from the generated client, so a new model with a tenantId column cannot be forgotten.
+  const modelsWithTenantId = Object.values(Prisma.ModelName).filter((model) => {
+    const fields = (Prisma as unknown as Record<string, Record<string, string> | undefined>)[
+      `${model}ScalarFieldEnum`
+    ];
+    return fields !== undefined && 'tenantId' in fields;
+  });
+
+  it('lists exactly the models that have a tenantId column', () => {
+    expect(modelsWithTenantId.length).toBeGreaterThan(5);
+    expect([...TENANT_OWNED_MODELS].sort()).toEqual([...modelsWithTenantId].sort());
     expect(TENANT_OWNED_MODELS.has('Tenant')).toBe(false);
   });
 });

@@ -19,6 +19,8 @@ export const TENANT_OWNED_MODELS: ReadonlySet<string> = new Set([
   'PromptTemplateVersion',
   'Rule',
   'AuditEvent',
+  'Frame',
+  'Window',
 ]);
 
 const FILTERED_OPERATIONS = new Set([
