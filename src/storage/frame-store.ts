@@ -1,0 +1,64 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+/**
+ * Where frame JPEGs live. The local folder is the default; an S3-compatible store can implement the
+ * same interface. Keys are produced by `frameKey` only, never from user input.
+ */
+export interface FrameStore {
+  put(key: string, jpeg: Buffer): Promise<void>;
+  get(key: string): Promise<Buffer>;
+  delete(key: string): Promise<void>;
+}
+
+export interface StoredFrame {
+  key: string;
+  sha256: string;
+  bytes: number;
+}
+
+const KEY = /^[0-9a-f-]{36}\/[0-9a-f-]{36}\/\d{4}-\d{2}-\d{2}\/\d{1,12}\.jpg$/;
+
+/** tenant/stream/day/sequence.jpg: per-tenant prefixes make retention and export simple. */
+export function frameKey(tenantId: string, streamId: string, capturedAt: Date, sequence: number): string {
+  const day = capturedAt.toISOString().slice(0, 10);
+  const key = `${tenantId}/${streamId}/${day}/${sequence}.jpg`;
+  if (!KEY.test(key)) throw new RangeError(`not a frame key: ${key}`);
+  return key;
+}
+
+export async function storeFrame(store: FrameStore, key: string, jpeg: Buffer): Promise<StoredFrame> {
+  await store.put(key, jpeg);
+  return { key, sha256: createHash('sha256').update(jpeg).digest('hex'), bytes: jpeg.length };
+}
+
+export class LocalFrameStore implements FrameStore {
+  private readonly root: string;
+
+  constructor(root: string) {
+    this.root = path.resolve(root);
+  }
+
+  async put(key: string, jpeg: Buffer): Promise<void> {
+    const file = this.pathOf(key);
+    await mkdir(path.dirname(file), { recursive: true });
+    // Write then rename: a reader never sees half a frame, even if the worker dies mid-write.
+    const partial = `${file}.${randomBytes(4).toString('hex')}.partial`;
+    await writeFile(partial, jpeg);
+    await rename(partial, file);
+  }
+
+  async get(key: string): Promise<Buffer> {
+    return readFile(this.pathOf(key));
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.pathOf(key), { force: true });
+  }
+
+  private pathOf(key: string): string {
+    if (!KEY.test(key)) throw new RangeError('not a frame key');
+    return path.join(this.root, ...key.split('/'));
+  }
+}
