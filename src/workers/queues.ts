@@ -4,11 +4,23 @@
  */
 export const QUEUES = {
   maintenance: 'vigil-maintenance',
+  analysis: 'vigil-analysis',
 } as const;
 
 export const MAINTENANCE_JOBS = {
   purgeExpiredSessions: 'purge-expired-sessions',
+  reconcileWindows: 'reconcile-windows',
 } as const;
+
+export const ANALYSIS_JOBS = {
+  analyseWindow: 'analyse-window',
+} as const;
+
+/** The job id is the window id: a window is never queued twice (design.md, principle 3). */
+export interface AnalyseWindowPayload {
+  tenantId: string;
+  windowId: string;
+}
 
 export interface PurgeExpiredSessionsPayload {
   /** Sessions that ended (expired or revoked) more than this long ago are deleted. */

@@ -1,0 +1,168 @@
+import type { Queue } from 'bullmq';
+import type { PrismaClient } from '../db/prisma-client';
+import { TenantDb, tenantDb } from '../db/tenant-scoped-db';
+import { FrameStore, frameKey, storeFrame } from '../storage/frame-store';
+import { enqueueWindow } from './analysis-queue';
+import { AssemblerState, KeptFrameRef, WindowAssembler, WindowSpec } from './window-assembler';
+
+/** A frame as the sampler hands it over; dedup has already decided whether it is kept. */
+export interface RecordableFrame {
+  sequence: number;
+  capturedAt: Date;
+  jpeg: Buffer;
+  width: number;
+  height: number;
+}
+
+export interface StreamRef {
+  id: string;
+  tenantId: string;
+  windowSize: number;
+  windowStride: number;
+}
+
+interface CounterDelta {
+  framesSampled: number;
+  framesKept: number;
+  framesSkipped: number;
+  windowsQueued: number;
+}
+
+const zero = (): CounterDelta => ({ framesSampled: 0, framesKept: 0, framesSkipped: 0, windowsQueued: 0 });
+
+/**
+ * Turns one stream's sampled frames into stored frames, Frame rows and windows. PostgreSQL is
+ * written first, then the queue (design.md, principle 1); every write is idempotent on a unique
+ * key, so a sampler that crashed and restarted, or a second owner during a lease hand-over,
+ * never makes a second frame row or window.
+ */
+export class StreamRecorder {
+  private pending = zero();
+  private skippedSinceKept = 0;
+
+  private constructor(
+    private readonly db: TenantDb,
+    private readonly store: FrameStore,
+    private readonly queue: Queue,
+    private readonly stream: StreamRef,
+    private readonly assembler: WindowAssembler,
+    /** The sequence number the next sampled frame must get. */
+    public nextSequence: number,
+  ) {}
+
+  /** Opens a recorder that continues where the stream's stored frames and windows left off. */
+  static async open(
+    prisma: PrismaClient,
+    store: FrameStore,
+    queue: Queue,
+    stream: StreamRef,
+  ): Promise<StreamRecorder> {
+    const db = tenantDb(prisma, stream.tenantId);
+    const state = await loadAssemblerState(db, stream);
+    const last = await db.frame.findFirst({
+      where: { streamId: stream.id },
+      orderBy: { sequence: 'desc' },
+      select: { sequence: true },
+    });
+    const assembler = new WindowAssembler(stream.windowSize, stream.windowStride, state);
+    return new StreamRecorder(db, store, queue, stream, assembler, last ? last.sequence + 1 : 0);
+  }
+
+  /** A frame dedup skipped: only counted, and remembered for the next kept frame's skippedBefore. */
+  skip(): void {
+    this.pending.framesSampled += 1;
+    this.pending.framesSkipped += 1;
+    this.skippedSinceKept += 1;
+    this.nextSequence += 1;
+  }
+
+  /** A frame dedup kept: stored, recorded, and added to the window being assembled. */
+  async keep(frame: RecordableFrame): Promise<WindowSpec | null> {
+    const { tenantId, id: streamId } = this.stream;
+    const key = frameKey(tenantId, streamId, frame.capturedAt, frame.sequence);
+    const stored = await storeFrame(this.store, key, frame.jpeg);
+    const data = {
+      tenantId,
+      streamId,
+      sequence: frame.sequence,
+      capturedAt: frame.capturedAt,
+      storageKey: stored.key,
+      sha256: stored.sha256,
+      width: frame.width,
+      height: frame.height,
+      bytes: stored.bytes,
+      skippedBefore: this.skippedSinceKept,
+    };
+    const row = await this.db.frame.upsert({
+      where: { tenantId_streamId_sequence: { tenantId, streamId, sequence: frame.sequence } },
+      create: data,
+      update: {},
+      select: { id: true, sequence: true, capturedAt: true },
+    });
+    this.pending.framesSampled += 1;
+    this.pending.framesKept += 1;
+    this.skippedSinceKept = 0;
+    this.nextSequence = frame.sequence + 1;
+    const window = this.assembler.add(row);
+    if (window) await this.queueWindow(window);
+    return window;
+  }
+
+  /** Writes the counters gathered since the last flush onto the stream row. */
+  async flushCounters(extra: { effectiveFps?: number; progressPercent?: number | null } = {}): Promise<void> {
+    const delta = this.pending;
+    this.pending = zero();
+    await this.db.stream.update({
+      where: { id: this.stream.id },
+      data: {
+        framesSampled: { increment: delta.framesSampled },
+        framesKept: { increment: delta.framesKept },
+        framesSkipped: { increment: delta.framesSkipped },
+        windowsQueued: { increment: delta.windowsQueued },
+        ...(delta.framesSampled > 0 ? { lastFrameAt: new Date() } : {}),
+        ...extra,
+      },
+    });
+  }
+
+  private async queueWindow(window: WindowSpec): Promise<void> {
+    const { tenantId, id: streamId } = this.stream;
+    const row = await this.db.window.upsert({
+      where: { tenantId_streamId_index: { tenantId, streamId, index: window.index } },
+      create: {
+        tenantId,
+        streamId,
+        index: window.index,
+        frameIds: window.frames.map((frame) => frame.id),
+        startAt: window.startAt,
+        endAt: window.endAt,
+      },
+      update: {},
+      select: { id: true },
+    });
+    const backlog = await this.db.window.count({ where: { status: 'QUEUED' } });
+    await enqueueWindow(this.queue, { tenantId, windowId: row.id }, backlog);
+    this.pending.windowsQueued += 1;
+  }
+}
+
+async function loadAssemblerState(db: TenantDb, stream: StreamRef): Promise<AssemblerState> {
+  const lastWindow = await db.window.findFirst({
+    where: { streamId: stream.id },
+    orderBy: { index: 'desc' },
+    select: { index: true, frameIds: true },
+  });
+  const recent = await db.frame.findMany({
+    where: { streamId: stream.id },
+    orderBy: { sequence: 'desc' },
+    take: stream.windowSize,
+    select: { id: true, sequence: true, capturedAt: true },
+  });
+  recent.reverse();
+  if (!lastWindow) return { recent, nextIndex: 0, sinceLastWindow: recent.length };
+  const lastFrameOfWindow = lastWindow.frameIds.at(-1);
+  const position = recent.findIndex((frame: KeptFrameRef) => frame.id === lastFrameOfWindow);
+  // Frames kept after the last window's last frame count towards the next window's stride.
+  const sinceLastWindow = position === -1 ? recent.length : recent.length - 1 - position;
+  return { recent, nextIndex: lastWindow.index + 1, sinceLastWindow };
+}
