@@ -36,6 +36,15 @@ describe('loadConfig', () => {
       ALLOW_FILE_SOURCES: false,
       FILE_SOURCE_ROOT: '',
       SHUTDOWN_TIMEOUT_MS: 10000,
+      FFMPEG_PATH: 'ffmpeg',
+      FRAME_STORE_DIR: 'var/frames',
+      DEDUP_KEEP_EVERY_SECONDS: 60,
+      SOURCE_SILENCE_TIMEOUT_MS: 15000,
+      STREAM_LEASE_MS: 10000,
+      SUPERVISOR_TICK_MS: 1000,
+      WORKER_MAX_STREAMS: 16,
+      ADAPTIVE_BACKLOG_WINDOWS: 50,
+      ADAPTIVE_MIN_FPS: 0.2,
     });
   });
 

@@ -43,6 +43,15 @@ const configSchema = z.object({
   ALLOW_FILE_SOURCES: booleanFromEnv.default(false),
   FILE_SOURCE_ROOT: z.string().default(''),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10000),
+  FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
+  FRAME_STORE_DIR: z.string().min(1).default('var/frames'),
+  DEDUP_KEEP_EVERY_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  SOURCE_SILENCE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(15_000),
+  STREAM_LEASE_MS: z.coerce.number().int().min(1000).max(120_000).default(10_000),
+  SUPERVISOR_TICK_MS: z.coerce.number().int().min(100).max(10_000).default(1_000),
+  WORKER_MAX_STREAMS: z.coerce.number().int().min(1).default(16),
+  ADAPTIVE_BACKLOG_WINDOWS: z.coerce.number().int().min(1).default(50),
+  ADAPTIVE_MIN_FPS: z.coerce.number().min(0.05).max(5).default(0.2),
 });
 
 export type AppConfig = Readonly<z.infer<typeof configSchema>>;
@@ -88,4 +97,14 @@ export const CONFIG_DOCS: Record<keyof z.infer<typeof configSchema>, string> = {
   ALLOW_FILE_SOURCES: 'whether tenants may register file:// stream sources',
   FILE_SOURCE_ROOT: 'the only folder file sources may point into (required with ALLOW_FILE_SOURCES)',
   SHUTDOWN_TIMEOUT_MS: 'how long a graceful shutdown may take before the process exits',
+  FFMPEG_PATH: 'the ffmpeg binary the samplers run (Debian’s package; found on PATH by default)',
+  FRAME_STORE_DIR: 'folder where kept frames are stored',
+  DEDUP_KEEP_EVERY_SECONDS: 'keep at least one frame this often even when nothing changes',
+  SOURCE_SILENCE_TIMEOUT_MS:
+    'a live source that sends no frame for this long is treated as failed and retried',
+  STREAM_LEASE_MS: 'how long a worker owns a stream without a heartbeat (take-over time after a crash)',
+  SUPERVISOR_TICK_MS: 'how often workers look for streams to start, pause or stop, and renew their leases',
+  WORKER_MAX_STREAMS: 'most streams one worker process samples at once',
+  ADAPTIVE_BACKLOG_WINDOWS: 'queued windows of a tenant above which its streams sample more slowly',
+  ADAPTIVE_MIN_FPS: 'the lowest effective fps adaptive sampling goes down to',
 };
