@@ -121,7 +121,7 @@ describe('stream supervisor: one sampler per active stream across workers (real 
     dead.start();
     await waitFor(() => ids.every((id) => dying.running.has(id)), 3_000);
 
-    dead.abandon(); // crashed: no more heartbeats, leases left in Redis
+    await dead.crash(); // no more heartbeats, leases left in Redis
     const survivor = new RecordingRunners();
     supervisor(survivor).start();
     await new Promise((resolve) => setTimeout(resolve, LEASE_MS / 2));

@@ -1,4 +1,4 @@
-import { QueueEvents } from 'bullmq';
+import { Queue, QueueEvents } from 'bullmq';
 import { loadConfig } from '../src/config/config';
 import { createPrismaClient, PrismaClient } from '../src/db/prisma-client';
 import { createRedis } from '../src/redis/redis-client';
@@ -47,7 +47,8 @@ describe('maintenance worker (real BullMQ on Redis)', () => {
     const workerConnection = connection.duplicate();
     const events = new QueueEvents(QUEUES.maintenance, { connection: eventsConnection });
     await events.waitUntilReady();
-    const worker = createMaintenanceWorker(workerConnection, prisma);
+    const analysis = new Queue(`analysis-maintenance-${Date.now()}`, { connection });
+    const worker = createMaintenanceWorker(workerConnection, prisma, analysis);
     try {
       const job = await queue.add(MAINTENANCE_JOBS.purgeExpiredSessions, { olderThanHours: 24 });
       const result = (await job.waitUntilFinished(events, 15_000)) as { deleted: number };
@@ -62,6 +63,8 @@ describe('maintenance worker (real BullMQ on Redis)', () => {
       await worker.close();
       await events.close();
       await queue.close();
+      await analysis.obliterate({ force: true });
+      await analysis.close();
       await Promise.all([eventsConnection.quit(), workerConnection.quit()]);
     }
   }, 30_000);
@@ -72,7 +75,9 @@ describe('maintenance worker (real BullMQ on Redis)', () => {
       await scheduleMaintenance(queue);
       await scheduleMaintenance(queue);
       const schedulers = await queue.getJobSchedulers();
-      expect(schedulers.map((scheduler) => scheduler.key)).toEqual([MAINTENANCE_JOBS.purgeExpiredSessions]);
+      expect(schedulers.map((scheduler) => scheduler.key).sort()).toEqual(
+        [MAINTENANCE_JOBS.purgeExpiredSessions, MAINTENANCE_JOBS.reconcileWindows].sort(),
+      );
     } finally {
       await queue.obliterate({ force: true });
       await queue.close();

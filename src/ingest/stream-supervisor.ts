@@ -80,12 +80,15 @@ export class StreamSupervisor {
   }
 
   /**
-   * Stops ticking without stopping runners or releasing leases: what a crashed process leaves
-   * behind. Used to test take-over.
+   * What a crashed process leaves behind: no more heartbeats, its samplers gone, its leases still
+   * in Redis until they expire. Used to test take-over.
    */
-  abandon(): void {
+  async crash(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    await this.ticking;
+    await Promise.all([...this.runners.values()].map((runner) => runner.stop()));
+    this.runners.clear();
   }
 
   /** Stops every runner and releases the leases, so other workers can take over at once. */

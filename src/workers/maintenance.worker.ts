@@ -1,11 +1,13 @@
 import { Queue, Worker } from 'bullmq';
 import type Redis from 'ioredis';
 import type { PrismaClient } from '../db/prisma-client';
+import { reconcileWindows } from '../ingest/window-reconciler';
 import { purgeExpiredSessions } from './purge-expired-sessions.job';
 import { DEFAULT_JOB_OPTIONS, MAINTENANCE_JOBS, PurgeExpiredSessionsPayload, QUEUES } from './queues';
 
 export const SESSION_PURGE_EVERY_MS = 3_600_000;
 export const SESSION_RETENTION_HOURS = 24;
+export const RECONCILE_EVERY_MS = 60_000;
 
 export function createMaintenanceQueue(connection: Redis): Queue {
   return new Queue(QUEUES.maintenance, { connection, defaultJobOptions: DEFAULT_JOB_OPTIONS });
@@ -21,15 +23,26 @@ export async function scheduleMaintenance(queue: Queue): Promise<void> {
       data: { olderThanHours: SESSION_RETENTION_HOURS } satisfies PurgeExpiredSessionsPayload,
     },
   );
+  await queue.upsertJobScheduler(
+    MAINTENANCE_JOBS.reconcileWindows,
+    { every: RECONCILE_EVERY_MS },
+    { name: MAINTENANCE_JOBS.reconcileWindows, data: {} },
+  );
 }
 
-export function createMaintenanceWorker(connection: Redis, prisma: PrismaClient): Worker {
+export function createMaintenanceWorker(
+  connection: Redis,
+  prisma: PrismaClient,
+  analysisQueue: Queue,
+): Worker {
   return new Worker(
     QUEUES.maintenance,
     async (job) => {
       switch (job.name) {
         case MAINTENANCE_JOBS.purgeExpiredSessions:
           return purgeExpiredSessions(prisma, job.data as PurgeExpiredSessionsPayload);
+        case MAINTENANCE_JOBS.reconcileWindows:
+          return reconcileWindows(prisma, analysisQueue);
         default:
           throw new Error(`No handler for ${QUEUES.maintenance}/${job.name}`);
       }
