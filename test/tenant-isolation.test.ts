@@ -35,6 +35,7 @@ const ACCESS: Record<string, Access> = {
   'query.rules': ALL,
   'query.rule': ALL,
   'query.auditEvents': READERS,
+  'query.window': ALL,
   'mutation.login': 'anyone',
   'mutation.logout': ALL,
   'mutation.createTenant': 'platform',
@@ -92,6 +93,7 @@ const ID_NAMES: IdName[] = [
   'templateId',
   'versionId',
   'ruleId',
+  'windowId',
 ];
 
 function sampleLeaf(operation: SchemaOperation, ids: TenantFixture['ids'], target: TenantFixture): ValueFor {

@@ -11,6 +11,8 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { AppConfig } from '../config/config';
 import type { PrismaClient } from '../db/prisma-client';
+import { hasPermission, Permission } from '../auth/permissions';
+import { tenantDb } from '../db/tenant-scoped-db';
 import { DomainError, ErrorCode } from '../errors/domain-error';
 import { Metrics } from '../metrics/metrics';
 import { buildVigilSchema } from '../schema/build-schema';
@@ -35,7 +37,7 @@ export interface ApiServer {
   stop(): Promise<void>;
 }
 
-const KNOWN_ROUTES = new Set(['/graphql', '/healthz', '/readyz', '/metrics']);
+const KNOWN_ROUTES = new Set(['/graphql', '/healthz', '/readyz', '/metrics', '/frames/:frameId']);
 
 const httpStatusOf: Record<string, number> = {
   [ErrorCode.UNAUTHENTICATED]: 401,
@@ -87,7 +89,8 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
 
   app.use((req, res, next) => {
     // A fixed set of labels: raw paths would let any client create metric series without bound.
-    const route = KNOWN_ROUTES.has(req.path) ? req.path : 'unmatched';
+    const path = req.path.startsWith('/frames/') ? '/frames/:frameId' : req.path;
+    const route = KNOWN_ROUTES.has(path) ? path : 'unmatched';
     const end = metrics.httpDuration.startTimer({ method: req.method, route });
     res.on('finish', () => end({ status: String(res.statusCode) }));
     next();
@@ -108,6 +111,34 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
 
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  // A frame's JPEG: by signed URL (what the API hands out in Frame.url, usable in <img>) or with a
+  // bearer credential. Either way the frame is looked up only within the tenant that was proven.
+  app.get('/frames/:frameId', async (req, res) => {
+    const frameId = req.params.frameId;
+    try {
+      const signed = services.windows.signer.verify(frameId, req.query as Record<string, unknown>);
+      let tenantId = signed?.tenantId;
+      if (!tenantId) {
+        const credential = bearerOf(req);
+        if (!credential)
+          throw new DomainError(ErrorCode.UNAUTHENTICATED, 'A signed URL or a credential is required');
+        const actor = await services.auth.authenticate(credential);
+        if (!hasPermission(actor, Permission.STREAMS_READ))
+          throw new DomainError(ErrorCode.FORBIDDEN, 'Not allowed');
+        tenantId = actor.tenantId;
+      }
+      const jpeg = await services.windows.frameBytes(tenantDb(prisma, tenantId), frameId);
+      res.type('image/jpeg').set('cache-control', 'private, max-age=900').send(jpeg);
+    } catch (error) {
+      if (!(error instanceof DomainError)) {
+        logger.error({ err: error }, 'frame request failed');
+        return sendGraphQLError(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');
+      }
+      const status = { UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404 }[error.code as string] ?? 400;
+      sendGraphQLError(res, status, error.code, error.message);
+    }
   });
 
   const apollo = new ApolloServer<GraphQLContext>({

@@ -38,6 +38,7 @@ describe('loadConfig', () => {
       SHUTDOWN_TIMEOUT_MS: 10000,
       FFMPEG_PATH: 'ffmpeg',
       FRAME_STORE_DIR: 'var/frames',
+      FRAME_URL_SECRET: '',
       DEDUP_KEEP_EVERY_SECONDS: 60,
       SOURCE_SILENCE_TIMEOUT_MS: 15000,
       STREAM_LEASE_MS: 10000,

@@ -45,6 +45,7 @@ const configSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10000),
   FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
   FRAME_STORE_DIR: z.string().min(1).default('var/frames'),
+  FRAME_URL_SECRET: z.string().default(''),
   DEDUP_KEEP_EVERY_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   SOURCE_SILENCE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(15_000),
   STREAM_LEASE_MS: z.coerce.number().int().min(1000).max(120_000).default(10_000),
@@ -99,6 +100,8 @@ export const CONFIG_DOCS: Record<keyof z.infer<typeof configSchema>, string> = {
   SHUTDOWN_TIMEOUT_MS: 'how long a graceful shutdown may take before the process exits',
   FFMPEG_PATH: 'the ffmpeg binary the samplers run (Debian’s package; found on PATH by default)',
   FRAME_STORE_DIR: 'folder where kept frames are stored',
+  FRAME_URL_SECRET:
+    'key that signs frame URLs; set the same value on every API process (empty: a random key per process)',
   DEDUP_KEEP_EVERY_SECONDS: 'keep at least one frame this often even when nothing changes',
   SOURCE_SILENCE_TIMEOUT_MS:
     'a live source that sends no frame for this long is treated as failed and retried',

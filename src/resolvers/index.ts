@@ -7,6 +7,7 @@ import { RuleResolver } from './rule.resolver';
 import { StreamResolver } from './stream.resolver';
 import { TenantResolver } from './tenant.resolver';
 import { UserResolver } from './user.resolver';
+import { WindowResolver } from './window.resolver';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const resolvers: NonEmptyArray<Function> = [
@@ -18,4 +19,5 @@ export const resolvers: NonEmptyArray<Function> = [
   PromptTemplateResolver,
   RuleResolver,
   AuditEventResolver,
+  WindowResolver,
 ];

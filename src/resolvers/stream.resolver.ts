@@ -5,6 +5,7 @@ import { PageArgsInput } from '../schema/connection.type';
 import { StreamStatus } from '../schema/enums';
 import { PromptTemplate } from '../schema/prompt-template.type';
 import { CreateStreamInput, Stream, StreamConnection, UpdateStreamInput } from '../schema/stream.type';
+import { WindowConnection, WindowStatus } from '../schema/window.type';
 
 @Resolver(() => Stream)
 export class StreamResolver {
@@ -70,6 +71,17 @@ export class StreamResolver {
   stopStream(@Arg('streamId', () => ID) streamId: string, @Ctx() context: GraphQLContext) {
     const { services, db, actor } = authedContext(context);
     return services.streams.transition(db, actor, streamId, 'stop');
+  }
+
+  @FieldResolver(() => WindowConnection, { description: 'Analysis windows, oldest first' })
+  windows(
+    @Root() stream: Stream,
+    @Args() page: PageArgsInput,
+    @Arg('status', () => WindowStatus, { nullable: true }) status: WindowStatus | null,
+    @Ctx() context: GraphQLContext,
+  ) {
+    const { services, db } = authedContext(context);
+    return services.windows.listForStream(db, stream.id, page, status);
   }
 
   @FieldResolver(() => PromptTemplate, { nullable: true })

@@ -40,6 +40,34 @@ export class Stream {
   // Resolved by StreamResolver.template.
   templateId!: string | null;
 
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      'Frames per second actually passed on; below fps while the tenant’s analysis backlog is high',
+  })
+  effectiveFps!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'File sources: percent of the duration processed' })
+  progressPercent!: number | null;
+
+  @Field(() => Int)
+  framesSampled!: number;
+
+  @Field(() => Int)
+  framesKept!: number;
+
+  @Field(() => Int, { description: 'Near-duplicates dedup did not keep' })
+  framesSkipped!: number;
+
+  @Field(() => Int)
+  windowsQueued!: number;
+
+  @Field(() => Int)
+  windowsAnalysed!: number;
+
+  @Field(() => Date, { nullable: true })
+  lastFrameAt!: Date | null;
+
   @Field()
   createdAt!: Date;
 

@@ -11,6 +11,7 @@ import { RuleService } from './rule.service';
 import { StreamService } from './stream.service';
 import { TenantService } from './tenant.service';
 import { UserService } from './user.service';
+import { WindowService } from './window.service';
 
 /** Every domain service, built once per process from its dependencies. */
 export interface Services {
@@ -24,6 +25,7 @@ export interface Services {
   templates: PromptTemplateService;
   rules: RuleService;
   audit: AuditService;
+  windows: WindowService;
 }
 
 export function createServices(deps: { prisma: PrismaClient; redis: Redis; config: AppConfig }): Services {
@@ -41,5 +43,6 @@ export function createServices(deps: { prisma: PrismaClient; redis: Redis; confi
     templates: new PromptTemplateService(),
     rules: new RuleService(),
     audit: new AuditService(),
+    windows: new WindowService(deps.config),
   };
 }

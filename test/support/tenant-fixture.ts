@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Role } from '../../src/generated/prisma/enums';
 import { tenantDb } from '../../src/db/tenant-scoped-db';
+import { frameKey } from '../../src/storage/frame-store';
 import type { TestApi } from './api-harness';
 
 export const ROLES: Role[] = ['ADMIN', 'MODERATOR', 'AUDITOR'];
@@ -21,6 +22,7 @@ export interface TenantFixture {
     templateId: string;
     versionId: string;
     ruleId: string;
+    windowId: string;
   };
 }
 
@@ -80,6 +82,31 @@ export async function createTenantFixture(api: TestApi, prefix = 'tenant'): Prom
     sourceUrl: 'rtsp://viewer:s3cret@camera.example.net/lawn',
     templateId: template.id,
   });
+  // Ingest rows are written by workers, not through the API: create one frame and one window.
+  const capturedAt = new Date();
+  const frame = await db.frame.create({
+    data: {
+      tenantId,
+      streamId: stream.id,
+      sequence: 0,
+      capturedAt,
+      storageKey: frameKey(tenantId, stream.id, capturedAt, 0),
+      sha256: '0'.repeat(64),
+      width: 448,
+      height: 256,
+      bytes: 0,
+    },
+  });
+  const window = await db.window.create({
+    data: {
+      tenantId,
+      streamId: stream.id,
+      index: 0,
+      frameIds: [frame.id],
+      startAt: capturedAt,
+      endAt: capturedAt,
+    },
+  });
   const rule = await api.services.rules.create(db, adminActor, {
     name: 'Person on lawn',
     condition: { object: { label: 'person', minConfidence: 0.6 } },
@@ -99,6 +126,7 @@ export async function createTenantFixture(api: TestApi, prefix = 'tenant'): Prom
       templateId: template.id,
       versionId: template.activeVersionId!,
       ruleId: rule.id,
+      windowId: window.id,
     },
   };
 }

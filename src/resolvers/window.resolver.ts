@@ -1,0 +1,20 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { authedContext, type GraphQLContext } from '../api/graphql-context';
+import { Permission } from '../auth/permissions';
+import { Frame, Window } from '../schema/window.type';
+
+@Resolver(() => Window)
+export class WindowResolver {
+  @Authorized(Permission.STREAMS_READ)
+  @Query(() => Window)
+  window(@Arg('windowId', () => ID) windowId: string, @Ctx() context: GraphQLContext) {
+    const { services, db } = authedContext(context);
+    return services.windows.get(db, windowId);
+  }
+
+  @FieldResolver(() => [Frame], { description: 'In capture order' })
+  frames(@Root() window: Window, @Ctx() context: GraphQLContext) {
+    const { services, db } = authedContext(context);
+    return services.windows.framesOf(db, window);
+  }
+}
