@@ -1,0 +1,160 @@
+import type { Queue } from 'bullmq';
+import type { Logger } from 'pino';
+import type { AppConfig } from '../config/config';
+import type { PrismaClient } from '../db/prisma-client';
+import { tenantDb } from '../db/tenant-scoped-db';
+import type { Prisma, Stream } from '../generated/prisma/client';
+import { startSampler, Sampler, SamplerOutcome } from '../media/ffmpeg-sampler';
+import { SamplerError } from '../media/sampler-errors';
+import { createJpegFrameDedup } from '../media/frame-dedup';
+import type { FrameStore } from '../storage/frame-store';
+import { AdaptiveRate } from './adaptive-rate';
+import { StreamRecorder } from './stream-recorder';
+import type { StreamRunner } from './stream-supervisor';
+
+export interface StreamRunnerDeps {
+  prisma: PrismaClient;
+  store: FrameStore;
+  analysisQueue: Queue;
+  config: AppConfig;
+  logger: Logger;
+  /** Waits between failed attempts; replaced in tests. */
+  backoff?: (attempt: number) => number;
+}
+
+const COUNTER_FLUSH_MS = 2_000;
+const MAX_BACKOFF_MS = 60_000;
+
+/** Exponential backoff with full jitter: 1 s, 2 s, 4 s … up to a minute, each scaled by 0.5–1.5. */
+export function backoffMs(attempt: number, random: () => number = Math.random): number {
+  const base = Math.min(MAX_BACKOFF_MS, 1_000 * 2 ** Math.max(0, attempt - 1));
+  return Math.round(base * (0.5 + random()));
+}
+
+/**
+ * Samples one stream until stopped: ffmpeg sampler -> adaptive rate -> SSIM dedup -> recorder
+ * (frame store, Frame and Window rows, analysis queue). A failing source is retried with backoff
+ * and shows as ERROR with its lastError; a file source that finishes becomes ENDED. Nothing here
+ * throws out of the runner: every failure ends up in the stream's status.
+ */
+export function startStreamRunner(deps: StreamRunnerDeps, stream: Stream): StreamRunner {
+  const log = deps.logger.child({ streamId: stream.id, tenantId: stream.tenantId });
+  const db = tenantDb(deps.prisma, stream.tenantId);
+  let stopped = false;
+  let sampler: Sampler | undefined;
+  let wake: (() => void) | undefined;
+
+  // Only the states the runner owns are changed: a pause or stop from a user always wins.
+  const setStatus = (data: Prisma.StreamUpdateManyMutationInput) =>
+    db.stream.updateMany({ where: { id: stream.id, status: { in: ['ACTIVE', 'ERROR'] } }, data });
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+
+  async function runOnce(rate: AdaptiveRate): Promise<SamplerOutcome> {
+    const recorder = await StreamRecorder.open(deps.prisma, deps.store, deps.analysisQueue, stream);
+    const dedup = createJpegFrameDedup({
+      threshold: stream.ssimThreshold,
+      keepAtLeastEverySeconds: deps.config.DEDUP_KEEP_EVERY_SECONDS,
+    });
+    sampler = startSampler({
+      ffmpegPath: deps.config.FFMPEG_PATH,
+      source: { url: stream.sourceUrl, kind: stream.kind },
+      fps: stream.fps,
+      maxWidth: stream.maxWidth,
+      startSequence: recorder.nextSequence,
+      silenceTimeoutMs: deps.config.SOURCE_SILENCE_TIMEOUT_MS,
+      // A file plays as if it were live, so windows arrive at the pace a camera would give them.
+      readAtNativeRate: stream.kind === 'FILE',
+      allowLoopback: deps.config.ALLOW_FILE_SOURCES,
+    });
+    const flush = async () => {
+      const backlog = await db.window.count({ where: { status: 'QUEUED' } });
+      await recorder.flushCounters({
+        effectiveFps: rate.adjust(backlog),
+        progressPercent: sampler?.progressPercent ?? null,
+      });
+    };
+    let flushing = Promise.resolve();
+    const flushTimer = setInterval(() => {
+      flushing = flushing
+        .then(flush)
+        .catch((error: unknown) => log.warn({ err: error }, 'counter flush failed'));
+    }, COUNTER_FLUSH_MS);
+    let first = true;
+    try {
+      for await (const frame of sampler) {
+        if (first) {
+          first = false;
+          await setStatus({ status: 'ACTIVE', lastError: null });
+        }
+        if (!rate.admit(frame.capturedAt)) {
+          recorder.skip();
+          continue;
+        }
+        const decision = await dedup.decide(frame.jpeg, frame.capturedAt);
+        if (decision.keep) await recorder.keep(frame);
+        else recorder.skip();
+      }
+      return await sampler.outcome;
+    } finally {
+      clearInterval(flushTimer);
+      await flushing;
+      await flush().catch((error: unknown) => log.warn({ err: error }, 'counter flush failed'));
+    }
+  }
+
+  const done = (async () => {
+    const rate = new AdaptiveRate(
+      stream.fps,
+      deps.config.ADAPTIVE_MIN_FPS,
+      deps.config.ADAPTIVE_BACKLOG_WINDOWS,
+    );
+    let failures = 0;
+    while (!stopped) {
+      let outcome: SamplerOutcome;
+      try {
+        outcome = await runOnce(rate);
+      } catch (error) {
+        log.error({ err: error }, 'stream runner failed');
+        const reason =
+          error instanceof SamplerError ? error : new SamplerError('unknown', (error as Error).message);
+        outcome = { kind: 'failed', error: reason, frames: 0 };
+      }
+      if (stopped || outcome.kind === 'stopped') return;
+      // A file, or a network source with a known duration (a clip, an HLS VOD playlist), is
+      // finite: reaching its end is success. A live source that ends is retried like a failure.
+      const finite = stream.kind === 'FILE' || sampler?.durationSeconds !== undefined;
+      if (outcome.kind === 'ended' && finite) {
+        await setStatus({ status: 'ENDED', progressPercent: 100, lastError: null });
+        log.info('finite source ended');
+        return;
+      }
+      failures = outcome.kind === 'ended' ? failures + 1 : outcome.frames > 0 ? 1 : failures + 1;
+      // The error's kind leads, so a person and a client can both tell "refused" from "not video".
+      const message =
+        outcome.kind === 'failed'
+          ? `${outcome.error.kind}: ${outcome.error.message}`
+          : 'ended: the source ended; a live stream is expected to go on';
+      const waitMs = (deps.backoff ?? backoffMs)(failures);
+      log.warn({ failures, waitMs, reason: message }, 'stream source failed; retrying');
+      await setStatus({ status: 'ERROR', lastError: message.slice(0, 1000) }).catch(() => undefined);
+      await sleep(waitMs);
+    }
+  })();
+
+  return {
+    async stop() {
+      stopped = true;
+      wake?.();
+      await sampler?.stop();
+      await done;
+    },
+  };
+}

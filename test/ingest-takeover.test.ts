@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Queue } from 'bullmq';
+import type Redis from 'ioredis';
+import pino from 'pino';
+import { loadConfig } from '../src/config/config';
+import { tenantDb } from '../src/db/tenant-scoped-db';
+import { StreamLeases } from '../src/ingest/stream-leases';
+import { startStreamRunner } from '../src/ingest/stream-runner';
+import { StreamSupervisor } from '../src/ingest/stream-supervisor';
+import { createRedis } from '../src/redis/redis-client';
+import { LocalFrameStore } from '../src/storage/frame-store';
+import { startTestApi, TestApi } from './support/api-harness';
+import { mediaFixtures } from './support/media-fixtures';
+import {
+  LiveHls,
+  MediaHttpServer,
+  startLiveHls,
+  startMediaHttpServer,
+  waitFor,
+} from './support/media-sources';
+import { createTenantFixture, TenantFixture } from './support/tenant-fixture';
+
+const LEASE_MS = 2_000;
+
+/**
+ * Two workers on a live HLS source with real samplers: the owner crashes, the other takes the
+ * stream over once the lease expires, and the stream's frames and windows go on with no
+ * duplicate and no gap in the window numbers.
+ */
+describe('ingest take-over after a worker crash (real ffmpeg, PostgreSQL and Redis)', () => {
+  let api: TestApi;
+  let tenant: TenantFixture;
+  let http: MediaHttpServer;
+  let live: LiveHls;
+  let connection: Redis;
+  let queue: Queue;
+  let root: string;
+
+  beforeAll(async () => {
+    api = await startTestApi();
+    tenant = await createTenantFixture(api, 'takeover');
+    const media = await mediaFixtures();
+    http = await startMediaHttpServer(media.dir);
+    live = await startLiveHls(media.dir, `takeover-${randomBytes(3).toString('hex')}`);
+    connection = createRedis(api.config.REDIS_URL, { forWorkers: true });
+    queue = new Queue(`analysis-takeover-${randomBytes(4).toString('hex')}`, { connection });
+    root = await mkdtemp(path.join(tmpdir(), 'vigil-takeover-'));
+  }, 120_000);
+
+  afterAll(async () => {
+    await live.stop();
+    await http.close();
+    await queue.obliterate({ force: true });
+    await queue.close();
+    await connection.quit();
+    await api.stop();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('hands the stream to the surviving worker without duplicating frames or windows', async () => {
+    const config = loadConfig({ ...process.env, ALLOW_FILE_SOURCES: 'true', FILE_SOURCE_ROOT: root });
+    const stream = await api.prisma.stream.create({
+      data: {
+        tenantId: tenant.tenantId,
+        name: 'live lobby',
+        sourceUrl: http.url(live.playlist),
+        kind: 'HLS',
+        status: 'ACTIVE',
+        fps: 2,
+        ssimThreshold: 1, // keep every frame: the test counts frames and windows
+        windowSize: 2,
+        windowStride: 1,
+      },
+    });
+    const worker = (name: string) =>
+      new StreamSupervisor(
+        api.prisma,
+        new StreamLeases(connection, name, LEASE_MS),
+        (s) =>
+          s.id === stream.id
+            ? startStreamRunner(
+                {
+                  prisma: api.prisma,
+                  store: new LocalFrameStore(root),
+                  analysisQueue: queue,
+                  config,
+                  logger: pino({ level: 'silent' }),
+                },
+                s,
+              )
+            : { stop: async () => undefined }, // other tests' streams are not this test's business
+        pino({ level: 'silent' }),
+        { tickMs: 200, maxStreams: 1_000 },
+      );
+    const db = tenantDb(api.prisma, tenant.tenantId);
+    const windowCount = () => db.window.count({ where: { streamId: stream.id } });
+
+    const first = worker('worker-a');
+    first.start();
+    await waitFor(async () => (await windowCount()) >= 3, 30_000);
+    await first.crash();
+    const atCrash = await windowCount();
+
+    const second = worker('worker-b');
+    second.start();
+    try {
+      await waitFor(async () => (await windowCount()) >= atCrash + 3, 30_000);
+    } finally {
+      await second.stop();
+    }
+
+    const frames = await db.frame.findMany({ where: { streamId: stream.id }, orderBy: { sequence: 'asc' } });
+    const sequences = frames.map((frame) => frame.sequence);
+    expect(new Set(sequences).size).toBe(sequences.length);
+    const windows = await db.window.findMany({ where: { streamId: stream.id }, orderBy: { index: 'asc' } });
+    expect(windows.map((window) => window.index)).toEqual(windows.map((_, i) => i));
+    // Each window holds two consecutive kept frames, the second window starting where the first ended.
+    const position = new Map(frames.map((frame, i) => [frame.id, i]));
+    for (const window of windows) {
+      const [a, b] = window.frameIds.map((id) => position.get(id)!);
+      expect(b! - a!).toBe(1);
+    }
+    const jobs = await Promise.all(windows.map((window) => queue.getJob(window.id)));
+    expect(jobs.every((job) => job !== undefined)).toBe(true);
+  }, 90_000);
+});
