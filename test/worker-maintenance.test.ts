@@ -1,4 +1,10 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
+import { tenantDb } from '../src/db/tenant-scoped-db';
+import { frameKey, LocalFrameStore } from '../src/storage/frame-store';
+import { purgeOldFrames } from '../src/workers/purge-old-frames.job';
 import { loadConfig } from '../src/config/config';
 import { createPrismaClient, PrismaClient } from '../src/db/prisma-client';
 import { createRedis } from '../src/redis/redis-client';
@@ -48,7 +54,7 @@ describe('maintenance worker (real BullMQ on Redis)', () => {
     const events = new QueueEvents(QUEUES.maintenance, { connection: eventsConnection });
     await events.waitUntilReady();
     const analysis = new Queue(`analysis-maintenance-${Date.now()}`, { connection });
-    const worker = createMaintenanceWorker(workerConnection, prisma, analysis);
+    const worker = createMaintenanceWorker(workerConnection, prisma, analysis, new LocalFrameStore(tmpdir()));
     try {
       const job = await queue.add(MAINTENANCE_JOBS.purgeExpiredSessions, { olderThanHours: 24 });
       const result = (await job.waitUntilFinished(events, 15_000)) as { deleted: number };
@@ -76,11 +82,57 @@ describe('maintenance worker (real BullMQ on Redis)', () => {
       await scheduleMaintenance(queue);
       const schedulers = await queue.getJobSchedulers();
       expect(schedulers.map((scheduler) => scheduler.key).sort()).toEqual(
-        [MAINTENANCE_JOBS.purgeExpiredSessions, MAINTENANCE_JOBS.reconcileWindows].sort(),
+        Object.values(MAINTENANCE_JOBS).sort(),
       );
     } finally {
       await queue.obliterate({ force: true });
       await queue.close();
+    }
+  });
+
+  it("deletes frames older than their tenant's retention, file and row, and keeps the rest", async () => {
+    const fixture = await createTenantFixture(api, 'retention');
+    await api.services.tenants.updateQuotas({ kind: 'operator', id: null }, fixture.tenantId, {
+      frameRetentionDays: 7,
+    });
+    const root = await mkdtemp(path.join(tmpdir(), 'vigil-retention-'));
+    const store = new LocalFrameStore(root);
+    const db = tenantDb(prisma, fixture.tenantId);
+    const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
+    const frames = [];
+    for (const [sequence, age] of [
+      [10, 9],
+      [11, 8],
+      [12, 1],
+    ] as const) {
+      const capturedAt = daysAgo(age);
+      const storageKey = frameKey(fixture.tenantId, fixture.ids.streamId, capturedAt, sequence);
+      await store.put(storageKey, Buffer.from([sequence]));
+      frames.push(
+        await db.frame.create({
+          data: {
+            tenantId: fixture.tenantId,
+            streamId: fixture.ids.streamId,
+            sequence,
+            capturedAt,
+            storageKey,
+            sha256: '0'.repeat(64),
+            width: 32,
+            height: 32,
+            bytes: 1,
+          },
+        }),
+      );
+    }
+    try {
+      const { deleted } = await purgeOldFrames(prisma, store);
+      expect(deleted).toBeGreaterThanOrEqual(2);
+      const left = await db.frame.findMany({ where: { id: { in: frames.map((f) => f.id) } } });
+      expect(left.map((f) => f.sequence)).toEqual([12]);
+      await expect(store.get(frames[0]!.storageKey)).rejects.toMatchObject({ code: 'ENOENT' });
+      expect(await store.get(frames[2]!.storageKey)).toEqual(Buffer.from([12]));
+    } finally {
+      await rm(root, { recursive: true, force: true });
     }
   });
 });

@@ -2,12 +2,15 @@ import { Queue, Worker } from 'bullmq';
 import type Redis from 'ioredis';
 import type { PrismaClient } from '../db/prisma-client';
 import { reconcileWindows } from '../ingest/window-reconciler';
+import type { FrameStore } from '../storage/frame-store';
 import { purgeExpiredSessions } from './purge-expired-sessions.job';
+import { purgeOldFrames } from './purge-old-frames.job';
 import { DEFAULT_JOB_OPTIONS, MAINTENANCE_JOBS, PurgeExpiredSessionsPayload, QUEUES } from './queues';
 
 export const SESSION_PURGE_EVERY_MS = 3_600_000;
 export const SESSION_RETENTION_HOURS = 24;
 export const RECONCILE_EVERY_MS = 60_000;
+export const FRAME_RETENTION_EVERY_MS = 3_600_000;
 
 export function createMaintenanceQueue(connection: Redis): Queue {
   return new Queue(QUEUES.maintenance, { connection, defaultJobOptions: DEFAULT_JOB_OPTIONS });
@@ -28,12 +31,18 @@ export async function scheduleMaintenance(queue: Queue): Promise<void> {
     { every: RECONCILE_EVERY_MS },
     { name: MAINTENANCE_JOBS.reconcileWindows, data: {} },
   );
+  await queue.upsertJobScheduler(
+    MAINTENANCE_JOBS.purgeOldFrames,
+    { every: FRAME_RETENTION_EVERY_MS },
+    { name: MAINTENANCE_JOBS.purgeOldFrames, data: {} },
+  );
 }
 
 export function createMaintenanceWorker(
   connection: Redis,
   prisma: PrismaClient,
   analysisQueue: Queue,
+  frameStore: FrameStore,
 ): Worker {
   return new Worker(
     QUEUES.maintenance,
@@ -43,6 +52,8 @@ export function createMaintenanceWorker(
           return purgeExpiredSessions(prisma, job.data as PurgeExpiredSessionsPayload);
         case MAINTENANCE_JOBS.reconcileWindows:
           return reconcileWindows(prisma, analysisQueue);
+        case MAINTENANCE_JOBS.purgeOldFrames:
+          return purgeOldFrames(prisma, frameStore);
         default:
           throw new Error(`No handler for ${QUEUES.maintenance}/${job.name}`);
       }

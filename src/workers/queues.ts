@@ -10,6 +10,7 @@ export const QUEUES = {
 export const MAINTENANCE_JOBS = {
   purgeExpiredSessions: 'purge-expired-sessions',
   reconcileWindows: 'reconcile-windows',
+  purgeOldFrames: 'purge-old-frames',
 } as const;
 
 export const ANALYSIS_JOBS = {

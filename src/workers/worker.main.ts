@@ -29,7 +29,13 @@ async function main(): Promise<void> {
   const analysisQueue = new Queue(QUEUES.analysis, { connection, defaultJobOptions: DEFAULT_JOB_OPTIONS });
   const maintenance = createMaintenanceQueue(connection);
   await scheduleMaintenance(maintenance);
-  const maintenanceWorker = createMaintenanceWorker(connection.duplicate(), prisma, analysisQueue);
+  const frameStore = new LocalFrameStore(config.FRAME_STORE_DIR);
+  const maintenanceWorker = createMaintenanceWorker(
+    connection.duplicate(),
+    prisma,
+    analysisQueue,
+    frameStore,
+  );
   maintenanceWorker.on('failed', (job, error) => logger.error({ job: job?.name, err: error }, 'job failed'));
 
   // Windows whose jobs Redis lost are queued again before anything else happens.
@@ -39,11 +45,7 @@ async function main(): Promise<void> {
   const supervisor = new StreamSupervisor(
     prisma,
     new StreamLeases(connection, workerId, config.STREAM_LEASE_MS),
-    (stream) =>
-      startStreamRunner(
-        { prisma, store: new LocalFrameStore(config.FRAME_STORE_DIR), analysisQueue, config, logger },
-        stream,
-      ),
+    (stream) => startStreamRunner({ prisma, store: frameStore, analysisQueue, config, logger }, stream),
     logger,
     { tickMs: config.SUPERVISOR_TICK_MS, maxStreams: config.WORKER_MAX_STREAMS },
   );
