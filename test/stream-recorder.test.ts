@@ -196,7 +196,8 @@ describe('stream recorder: frames, windows and the analysis queue on PostgreSQL 
     });
     await quiet.keep(await frameAt(0));
 
-    const worker = new Worker(queue.name, null, { connection: connection.duplicate(), autorun: false });
+    const workerConnection = connection.duplicate();
+    const worker = new Worker(queue.name, null, { connection: workerConnection, autorun: false });
     try {
       const order: string[] = [];
       for (let i = 0; i < 3; i += 1) {
@@ -208,6 +209,7 @@ describe('stream recorder: frames, windows and the analysis queue on PostgreSQL 
       expect(order.slice(0, 2)).toContain(other.tenantId);
     } finally {
       await worker.close();
+      await workerConnection.quit();
     }
   }, 30_000);
 });

@@ -114,7 +114,7 @@ export class FrameDedup<F> {
     const reference = this.reference;
     if (!reference) return this.keep(plane, capturedAtMs, 'first', null);
 
-    let score: number | null;
+    let score: number;
     try {
       score = ssim(reference.plane, plane, { stride: this.stride, pooling: this.pooling });
     } catch (error) {

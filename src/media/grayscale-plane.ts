@@ -5,14 +5,15 @@
  * get cheaper with fewer pixels. Why 128 on the long side (128x64 for a 448x224 frame, 128x91 for
  * 448x320), measured with bench/ingest-media.bench.ts on this project's 2-core machine:
  *   - cost: decoding the 448 px JPEG dominates. libjpeg decodes straight at 1/2 (or 1/4, 1/8) scale
- *     when the target allows, so 64-128 px cost about the same (~4 ms of CPU per frame, loaded
- *     machine), 160 px ~25% more (a larger resampling pass after the 1/2-scale decode), and SSIM is
- *     ~0.06 ms at 128x64 against ~0.1 ms at 160x80 and ~0.45 ms at 448x256;
+ *     when the target allows, so 64-128 px cost about the same (3-4 ms of CPU per frame on a
+ *     loaded machine), 160 px up to ~25% more (a larger resampling pass after the 1/2-scale
+ *     decode); SSIM takes ~0.06 ms at 128x64, ~0.1 ms at 160x80 and 0.3-0.45 ms at 448x256;
  *   - sensitivity: mean SSIM is an area measure, so the size of an entering object that pushes it
  *     under 0.95 is about the same fraction of the picture at every plane size from 96 to 448 px
- *     (a ~64 px square in a 448x224 frame, 4% of it); below ~96 px the blocks get coarse, and
- *     worst-region pooling (see ssim.ts) wants enough blocks per region. 128 is the smallest size
- *     that loses nothing measurable against the larger ones.
+ *     (a ~64 px square in a 448x224 frame, 4% of it; at 64 px a 48 px square already counts, as a
+ *     block then spans more of the picture). 128 rather than 64: the same cost, and enough blocks
+ *     (31x15 at stride 4) for worst-region pooling's 4x4 areas (see ssim.ts), which at 64 px would
+ *     be under two blocks tall; rather than 160 or more: no more sensitive, and cheaper.
  * Sensor noise also averages out in the downscale, so a static scene stays near SSIM 1.
  */
 import sharp from 'sharp';

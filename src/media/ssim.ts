@@ -63,9 +63,10 @@ export class SsimSizeError extends Error {
 }
 
 /**
- * Mean SSIM over the 8x8 blocks of two planes of the same size: 1 for identical planes, close to 1
- * for the same scene under mild noise, lower as more of the picture changes, and below 0 for
- * anti-correlated content (a plane and its negative). Symmetric in its arguments.
+ * SSIM of two planes of the same size from their 8x8 blocks, pooled as `options.pooling` says (the
+ * mean over all blocks by default): 1 for identical planes, close to 1 for the same scene under mild
+ * noise, lower as more of the picture changes, and below 0 for anti-correlated content (a plane and
+ * its negative). Symmetric in its arguments.
  *
  * Blocks start every `stride` pixels; when the plane's side is not a multiple of the stride, one
  * more block aligned with the right (bottom) edge is added so the last few columns (rows) are
@@ -109,7 +110,8 @@ function blockScores(
   stride: number,
 ): BlockScores {
   // Sum each statistic once per stride x stride cell, then build every block from its cells: each
-  // pixel is read once whatever the overlap, so stride 4 costs little more than stride 8.
+  // pixel is read once whatever the overlap, so stride 4 (four times the blocks) costs less than
+  // twice what stride 8 does.
   const cellsAcross = Math.floor(width / stride);
   const cellsDown = Math.floor(height / stride);
   const cells = cellSums(pa, pb, width, stride, cellsAcross, cellsDown);
