@@ -46,6 +46,13 @@ const configSchema = z.object({
   FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
   FRAME_STORE_DIR: z.string().min(1).default('var/frames'),
   FRAME_URL_SECRET: z.string().default(''),
+  FRAME_STORE: z.enum(['local', 's3']).default('local'),
+  S3_ENDPOINT: z.string().default(''),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_BUCKET: z.string().default(''),
+  S3_ACCESS_KEY_ID: z.string().default(''),
+  S3_SECRET_ACCESS_KEY: z.string().default(''),
+  S3_FORCE_PATH_STYLE: booleanFromEnv.default(true),
   DEDUP_KEEP_EVERY_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   SOURCE_SILENCE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(15_000),
   STREAM_LEASE_MS: z.coerce.number().int().min(1000).max(120_000).default(10_000),
@@ -66,6 +73,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  if (parsed.data.FRAME_STORE === 's3') {
+    const missing = (['S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const).filter(
+      (name) => !parsed.data[name],
+    );
+    if (missing.length) {
+      throw new ConfigError(`Invalid configuration: ${missing.join(', ')}: required when FRAME_STORE is s3`);
+    }
   }
   if (parsed.data.ALLOW_FILE_SOURCES && parsed.data.FILE_SOURCE_ROOT === '') {
     throw new ConfigError(
@@ -100,6 +115,14 @@ export const CONFIG_DOCS: Record<keyof z.infer<typeof configSchema>, string> = {
   SHUTDOWN_TIMEOUT_MS: 'how long a graceful shutdown may take before the process exits',
   FFMPEG_PATH: 'the ffmpeg binary the samplers run (Debian’s package; found on PATH by default)',
   FRAME_STORE_DIR: 'folder where kept frames are stored',
+  FRAME_STORE:
+    'where frames are stored: local (FRAME_STORE_DIR) or s3 (an S3-compatible store such as MinIO)',
+  S3_ENDPOINT: 'URL of the S3-compatible store (empty: AWS S3)',
+  S3_REGION: 'region of the S3 store',
+  S3_BUCKET: 'bucket for frames (required with FRAME_STORE=s3)',
+  S3_ACCESS_KEY_ID: 'access key of the S3 store (required with FRAME_STORE=s3)',
+  S3_SECRET_ACCESS_KEY: 'secret key of the S3 store (required with FRAME_STORE=s3)',
+  S3_FORCE_PATH_STYLE: 'path-style bucket URLs, as MinIO wants',
   FRAME_URL_SECRET:
     'key that signs frame URLs; set the same value on every API process (empty: a random key per process)',
   DEDUP_KEEP_EVERY_SECONDS: 'keep at least one frame this often even when nothing changes',

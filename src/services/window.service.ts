@@ -3,7 +3,8 @@ import type { AppConfig } from '../config/config';
 import type { TenantDb } from '../db/tenant-scoped-db';
 import { notFound } from '../errors/domain-error';
 import type { Frame, Window, WindowStatus } from '../generated/prisma/client';
-import { FrameStore, LocalFrameStore } from '../storage/frame-store';
+import { createFrameStore } from '../storage/create-frame-store';
+import type { FrameStore } from '../storage/frame-store';
 import { FrameUrlSigner } from '../storage/frame-url';
 import { requireId } from './input-schemas';
 import { Connection, PageArgs, paginate } from './pagination';
@@ -16,7 +17,7 @@ export class WindowService {
   readonly signer: FrameUrlSigner;
 
   constructor(config: AppConfig) {
-    this.store = new LocalFrameStore(config.FRAME_STORE_DIR);
+    this.store = createFrameStore(config);
     // Without a configured secret, URLs are only valid on the API process that signed them.
     this.signer = new FrameUrlSigner(config.FRAME_URL_SECRET || randomBytes(32).toString('hex'));
   }

@@ -10,7 +10,7 @@ import { reconcileWindows } from '../ingest/window-reconciler';
 import { createLogger } from '../logging/logger';
 import { runUntilSignal } from '../process/graceful-shutdown';
 import { createRedis } from '../redis/redis-client';
-import { LocalFrameStore } from '../storage/frame-store';
+import { createFrameStore } from '../storage/create-frame-store';
 import { createMaintenanceQueue, createMaintenanceWorker, scheduleMaintenance } from './maintenance.worker';
 import { DEFAULT_JOB_OPTIONS, QUEUES } from './queues';
 
@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const analysisQueue = new Queue(QUEUES.analysis, { connection, defaultJobOptions: DEFAULT_JOB_OPTIONS });
   const maintenance = createMaintenanceQueue(connection);
   await scheduleMaintenance(maintenance);
-  const frameStore = new LocalFrameStore(config.FRAME_STORE_DIR);
+  const frameStore = createFrameStore(config);
   const maintenanceWorker = createMaintenanceWorker(
     connection.duplicate(),
     prisma,
