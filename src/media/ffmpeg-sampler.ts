@@ -1,10 +1,11 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { StreamKind } from '../generated/prisma/enums';
 import { assertMaxWidth, DEFAULT_MAX_WIDTH, scaleFilter } from './frame-geometry';
 import { JpegFrameSplitter, readJpegSize } from './jpeg-frame-splitter';
+import { forbiddenAddressKind } from './source-url';
 import {
   classifyExit,
   DAMAGE_LINE,
@@ -678,15 +679,6 @@ class FfmpegSampler implements Sampler {
   }
 }
 
-const LINK_LOCAL = new BlockList();
-LINK_LOCAL.addSubnet('169.254.0.0', 16, 'ipv4');
-LINK_LOCAL.addSubnet('fe80::', 10, 'ipv6');
-const LOOPBACK = new BlockList();
-LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
-LOOPBACK.addAddress('0.0.0.0', 'ipv4');
-LOOPBACK.addAddress('::1', 'ipv6');
-LOOPBACK.addAddress('::', 'ipv6');
-
 /**
  * Resolves a network source's host as ffmpeg is about to, and refuses link-local addresses (and
  * loopback unless allowed): checkSourceUrl saw only the name. A name that does not resolve is left
@@ -703,11 +695,11 @@ async function checkAddress(rawUrl: string, allowLoopback: boolean): Promise<Sam
   for (const { address } of addresses) {
     const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
     const ip = mapped ? mapped[1]! : address;
-    const family = isIP(ip) === 6 ? 'ipv6' : 'ipv4';
-    if (LINK_LOCAL.check(ip, family)) {
+    const forbidden = forbiddenAddressKind(ip);
+    if (forbidden === 'link-local') {
       return new SamplerError('invalid-source', 'the source resolves to a link-local address');
     }
-    if (!allowLoopback && LOOPBACK.check(ip, family)) {
+    if (!allowLoopback && forbidden === 'loopback') {
       return new SamplerError('invalid-source', 'the source resolves to this machine (loopback)');
     }
   }

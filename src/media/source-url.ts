@@ -121,6 +121,14 @@ function canonicalHost(url: URL): string {
 
 const family = (host: string): 'ipv4' | 'ipv6' => (isIP(host) === 6 ? 'ipv6' : 'ipv4');
 
+/** Whether an IP address is one a source may never point at: link-local, or loopback. */
+export function forbiddenAddressKind(ip: string): 'link-local' | 'loopback' | null {
+  const kind = family(ip);
+  if (LINK_LOCAL.check(ip, kind)) return 'link-local';
+  if (LOOPBACK.check(ip, kind)) return 'loopback';
+  return null;
+}
+
 const LINK_LOCAL = new BlockList();
 LINK_LOCAL.addSubnet('169.254.0.0', 16, 'ipv4');
 LINK_LOCAL.addSubnet('fe80::', 10, 'ipv6');
