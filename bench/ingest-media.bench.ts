@@ -33,6 +33,7 @@ import {
   FFMPEG,
   hd1080Clip,
   sampleFile,
+  samplerArgs,
   startSampler,
   staticScene,
   vtestPath,
@@ -556,8 +557,8 @@ async function streamsPerWorker(
         ? `  Other work used more than 10% of the machine during some runs: streams that fell behind may have\n` +
           `  lacked CPU the others took, so the measured N is a lower bound and the projection the better estimate.\n`
         : '') +
-      `  ffmpeg options per stream: -threads 1 -filter_threads 1 -re -stream_loop -1 -i <1080p30.mp4> -map 0:v:0\n` +
-      `  -vf fps=${FPS},scale=448:224,format=yuvj420p -fps_mode passthrough -threads 1 -c:v mjpeg -q:v 5 -f image2pipe pipe:1`,
+      `  ffmpeg per stream (the sampler's own arguments, plus -re -stream_loop -1 to loop the clip live):\n` +
+      `  ${samplerArgs('<1080p30.mp4>', { fps: FPS, inputOptions: ['-re', '-stream_loop', '-1'] }).join(' ')}`,
   );
   return { best, projected, tried: runs.map((r) => r.streams) };
 }

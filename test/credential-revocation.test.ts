@@ -1,5 +1,6 @@
 import { errorCodes, startTestApi, TestApi } from './support/api-harness';
 import { createTenantFixture, TenantFixture } from './support/tenant-fixture';
+import { waitFor } from './support/wait-for';
 
 /**
  * Each API process caches verified credentials for a few seconds; a revocation made through any
@@ -34,7 +35,7 @@ describe('credential revocation across API processes', () => {
       tenant.sessions.ADMIN,
     );
     expect(errorCodes(revoked)).toEqual([]);
-    await waitFor(async () => errorCodes(await first.gql(me, {}, key))[0] === 'UNAUTHENTICATED');
+    await waitFor(async () => errorCodes(await first.gql(me, {}, key))[0] === 'UNAUTHENTICATED', 2_000);
     const refused = await first.gql(me, {}, key);
     expect(refused.status).toBe(401);
     expect(errorCodes(refused)).toEqual(['UNAUTHENTICATED']);
@@ -61,7 +62,10 @@ describe('credential revocation across API processes', () => {
       tenant.sessions.ADMIN,
     );
 
-    await waitFor(async () => errorCodes(await first.gql(me, {}, moderatorSession))[0] === 'UNAUTHENTICATED');
+    await waitFor(
+      async () => errorCodes(await first.gql(me, {}, moderatorSession))[0] === 'UNAUTHENTICATED',
+      2_000,
+    );
     expect(errorCodes(await first.gql('{ users { edges { node { id } } } }', {}, auditorSession))).toEqual([
       'FORBIDDEN',
     ]);
@@ -72,15 +76,6 @@ describe('credential revocation across API processes', () => {
     expect(errorCodes(await first.gql(me, {}, session))).toEqual([]);
     const out = await second.gql<{ logout: boolean }>('mutation { logout }', {}, session);
     expect(out.data?.logout).toBe(true);
-    await waitFor(async () => errorCodes(await first.gql(me, {}, session))[0] === 'UNAUTHENTICATED');
+    await waitFor(async () => errorCodes(await first.gql(me, {}, session))[0] === 'UNAUTHENTICATED', 2_000);
   });
 });
-
-/** Pub/sub delivery is asynchronous: poll briefly (well under the cache TTL) for the change. */
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 2_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -9,14 +9,13 @@ import {
   type JpegFrameDedupOptions,
 } from '../src/media/frame-dedup';
 import {
-  JpegSplitter,
-  sampledSize,
   sampleFile,
   staticScene,
   vtestPath,
   type SampledFrame,
   type StaticScene,
 } from './support/test-media';
+import { computeFrameGeometry } from '../src/media/frame-geometry';
 
 const FPS = 2;
 
@@ -41,35 +40,14 @@ function report(line: string): void {
   process.stdout.write(`[frame-dedup] ${line}\n`);
 }
 
-describe('the test stand-in for the sampler', () => {
-  // Not the sampler under test (src/media/ffmpeg-sampler.ts has its own tests); these checks make sure
-  // the frames dedup is tested on are whole JPEGs of the sampler's size.
-  it('splits JPEGs on their markers, whatever the chunk boundaries', () => {
-    const image = (fill: number, size: number): Buffer =>
-      Buffer.concat([Buffer.from([0xff, 0xd8]), Buffer.alloc(size, fill), Buffer.from([0xff, 0xd9])]);
-    const stream = Buffer.concat([image(1, 10), image(2, 3), image(3, 40)]);
-    for (const chunkSize of [1, 2, 3, 7, stream.length]) {
-      const splitter = new JpegSplitter();
-      const images: Buffer[] = [];
-      for (let i = 0; i < stream.length; i += chunkSize)
-        images.push(...splitter.push(stream.subarray(i, i + chunkSize)));
-      expect(images.map((img) => [img.length, img[2]])).toEqual([
-        [14, 1],
-        [7, 2],
-        [44, 3],
-      ]);
-      expect(splitter.pendingBytes).toBe(0);
-    }
-    const splitter = new JpegSplitter();
-    splitter.push(image(4, 5).subarray(0, 6));
-    expect(splitter.pendingBytes).toBe(6);
-  });
-
-  it('computes the sampler size: long side 448, sides rounded down to multiples of 32', () => {
-    expect(sampledSize(1920, 1080)).toEqual({ width: 448, height: 224 });
-    expect(sampledSize(768, 576)).toEqual({ width: 448, height: 320 });
-    expect(sampledSize(640, 360)).toEqual({ width: 448, height: 224 });
-    expect(sampledSize(1080, 1920)).toEqual({ width: 224, height: 448 });
+describe('the sampler pipeline the dedup tests run', () => {
+  // The frames come from the sampler's own ffmpeg arguments, splitter and geometry (test-media.ts);
+  // those have their own tests in src/media. This checks only that the sizes are the sampler's.
+  it('gives the sampler size: long side 448, sides rounded down to multiples of 32', () => {
+    expect(computeFrameGeometry({ width: 1920, height: 1080 })).toEqual({ width: 448, height: 224 });
+    expect(computeFrameGeometry({ width: 768, height: 576 })).toEqual({ width: 448, height: 320 });
+    expect(computeFrameGeometry({ width: 640, height: 360 })).toEqual({ width: 448, height: 224 });
+    expect(computeFrameGeometry({ width: 1080, height: 1920 })).toEqual({ width: 224, height: 448 });
   });
 });
 

@@ -8,6 +8,7 @@ import { StreamSupervisor } from '../src/ingest/stream-supervisor';
 import { createRedis } from '../src/redis/redis-client';
 import { startTestApi, TestApi } from './support/api-harness';
 import { createTenantFixture, TenantFixture } from './support/tenant-fixture';
+import { waitFor } from './support/wait-for';
 
 const LEASE_MS = 1_500;
 const TICK_MS = 100;
@@ -21,15 +22,6 @@ class RecordingRunners {
     this.started.push(stream.id);
     return { stop: async () => void this.running.delete(stream.id) };
   };
-}
-
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<number> {
-  const began = Date.now();
-  while (!(await condition())) {
-    if (Date.now() - began > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return Date.now() - began;
 }
 
 describe('stream supervisor: one sampler per active stream across workers (real PostgreSQL and Redis)', () => {

@@ -6,6 +6,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ffmpegPath } from './media-fixtures';
+import { waitFor } from './wait-for';
+
+export { waitFor };
 
 /**
  * Local stream sources for the sampler's tests, all on 127.0.0.1 and all stopped by their close():
@@ -352,16 +355,6 @@ function canConnect(port: number): Promise<boolean> {
     });
     socket.on('error', () => resolve(false));
   });
-}
-
-/** Polls `check` every 100 ms until it returns true; rejects after `timeoutMs`. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /** Whether a process id is still alive (signal 0 checks without sending anything). */

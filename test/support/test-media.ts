@@ -18,6 +18,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { buildFfmpegArgs, resolveOptions } from '../../src/media/ffmpeg-sampler';
+import { computeFrameGeometry } from '../../src/media/frame-geometry';
+import { JpegFrameSplitter } from '../../src/media/jpeg-frame-splitter';
+import { pathToFileURL } from 'node:url';
 
 export const FFMPEG = process.env.FFMPEG_PATH || 'ffmpeg';
 export const FFPROBE = process.env.FFPROBE_PATH || 'ffprobe';
@@ -236,57 +240,6 @@ export function probeVideoSize(file: string): { width: number; height: number } 
   return { width, height };
 }
 
-/**
- * The sampler's output size (issue 3, src/media/frame-geometry.ts): long side at most `longSide`,
- * never enlarged, each side rounded down to a multiple of 32 (the model's patch grid), at least 32.
- * 1920x1080 and 640x360 give 448x224, vtest.avi's 768x576 gives 448x320.
- */
-export function sampledSize(
-  width: number,
-  height: number,
-  longSide = 448,
-): { width: number; height: number } {
-  const scale = Math.min(1, longSide / Math.max(width, height));
-  const snap = (side: number): number => Math.max(32, Math.floor((side * scale) / 32 + 1e-6) * 32);
-  return { width: snap(width), height: snap(height) };
-}
-
-/**
- * Splits a byte stream of concatenated JPEG images (ffmpeg's `-f image2pipe -c:v mjpeg`) into
- * images, on the SOI (FF D8) and EOI (FF D9) markers. Inside a JPEG's entropy-coded data every FF is
- * followed by 00 or a restart marker, so FF D9 only occurs as the end of the image (ffmpeg's
- * encoder writes no embedded thumbnails, the one place it could appear earlier).
- */
-export class JpegSplitter {
-  private buffer: Buffer = Buffer.alloc(0);
-
-  /** Feeds bytes; returns the images completed by them, in order. */
-  push(chunk: Buffer): Buffer[] {
-    // A pipe delivers up to 64 KiB at a time and a 448 px JPEG is a few dozen KiB, so the held
-    // remainder is small and concatenating it is cheap.
-    const searchFrom = Math.max(0, this.buffer.length - 1);
-    this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
-    const images: Buffer[] = [];
-    let end = this.buffer.indexOf(EOI, searchFrom);
-    while (end >= 0) {
-      const start = this.buffer.indexOf(SOI);
-      if (start < 0 || start > end) throw new Error('JPEG stream out of sync: an end marker before a start');
-      images.push(this.buffer.subarray(start, end + 2));
-      this.buffer = this.buffer.subarray(end + 2);
-      end = this.buffer.indexOf(EOI);
-    }
-    return images;
-  }
-
-  /** Bytes of an unfinished image still held (non-zero at the end of a stream means truncation). */
-  get pendingBytes(): number {
-    return this.buffer.length;
-  }
-}
-
-const SOI = Buffer.from([0xff, 0xd8]);
-const EOI = Buffer.from([0xff, 0xd9]);
-
 export interface SampledFrame {
   /** 0, 1, 2, … in output order. */
   index: number;
@@ -304,7 +257,7 @@ export interface SampleOptions {
    * one worker's cores); 0 lets ffmpeg choose.
    */
   threads?: number;
-  /** ffmpeg's log level; default error. (-benchmark's figures need info.) */
+  /** ffmpeg's log level; default info, as the sampler runs it (showinfo and -benchmark report there). */
   logLevel?: string;
   /** Options placed before `-i` (for example -re, -stream_loop -1, -skip_frame nokey). */
   inputOptions?: string[];
@@ -312,7 +265,7 @@ export interface SampleOptions {
   outputOptions?: string[];
   /** Called for each frame as it arrives (the frames are then not collected). */
   onFrame?: (frame: SampledFrame) => void | Promise<void>;
-  /** JPEG quality scale for ffmpeg's mjpeg encoder (2 best .. 31 worst); default 5. */
+  /** JPEG quality scale for ffmpeg's mjpeg encoder (2 best .. 31 worst); default the sampler's (3). */
   quality?: number;
 }
 
@@ -327,28 +280,36 @@ export interface SamplerRun {
   stop(): void;
 }
 
+/** The sampler's own ffmpeg command (buildFfmpegArgs) for a file, with the benchmark's extra options. */
+export function samplerArgs(input: string, options: SampleOptions): string[] {
+  const args = buildFfmpegArgs(
+    resolveOptions({
+      ffmpegPath: FFMPEG,
+      source: { url: pathToFileURL(path.resolve(input)).href, kind: 'FILE' },
+      fps: options.fps,
+      maxWidth: options.longSide ?? 448,
+      jpegQuality: options.quality,
+    }),
+  );
+  const threads = String(options.threads ?? 1);
+  const at = (flag: string) => args.indexOf(flag) + 1;
+  args[at('-loglevel')] = options.logLevel ?? 'info';
+  args[at('-threads')] = threads;
+  args[at('-filter_threads')] = threads;
+  args.splice(args.indexOf('-i'), 0, ...(options.inputOptions ?? []));
+  args.splice(args.indexOf('-c:v'), 0, ...(options.outputOptions ?? []));
+  return args;
+}
+
 /**
- * A stand-in for the real sampler: ffmpeg reading `input`, `fps=N` then scale to the sampler's size,
- * JPEG frames on stdout, split in this process. No shell, arguments as an array.
+ * The sampler's ffmpeg pipeline on a file, driven from here so tests and the benchmark can read the
+ * child's CPU and loop the input: the same arguments (samplerArgs), the same JPEG splitter and
+ * frame geometry as src/media/ffmpeg-sampler.ts, without its timestamps, timeouts and back-pressure.
  */
 export function startSampler(input: string, options: SampleOptions): SamplerRun {
-  const source = probeVideoSize(input);
-  const size = sampledSize(source.width, source.height, options.longSide ?? 448);
-  const threads = String(options.threads ?? 1);
-  const args = [
-    ...['-hide_banner', '-nostdin', '-nostats', '-loglevel', options.logLevel ?? 'error'],
-    ...['-threads', threads, '-filter_threads', threads],
-    ...(options.inputOptions ?? []),
-    ...['-i', input, '-map', '0:v:0'],
-    // fps before scale: only the frames that are kept get scaled. Full-range YUV is what JPEG
-    // stores (the real sampler converts the same way).
-    ...['-vf', `fps=${options.fps},scale=${size.width}:${size.height},format=yuvj420p`],
-    ...['-fps_mode', 'passthrough', '-threads', threads],
-    ...(options.outputOptions ?? []),
-    ...['-c:v', 'mjpeg', '-q:v', String(options.quality ?? 5), '-f', 'image2pipe', 'pipe:1'],
-  ];
-  const child = spawn(FFMPEG, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const splitter = new JpegSplitter();
+  const size = computeFrameGeometry(probeVideoSize(input), options.longSide ?? 448);
+  const child = spawn(FFMPEG, samplerArgs(input, options), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const splitter = new JpegFrameSplitter();
   const frames: SampledFrame[] = [];
   let stopped = false;
   let stderr = '';
