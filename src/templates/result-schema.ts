@@ -32,6 +32,24 @@ export const DEFAULT_RESULT_SCHEMA = {
           count: { type: 'integer', minimum: 0 },
           confidence: { type: 'number', minimum: 0, maximum: 1 },
           frames: { type: 'array', items: { type: 'integer', minimum: 0 } },
+          // Optional: where the object is, per frame, as fractions of the frame (0..1), so the
+          // console can draw it. The local detector always fills it; a VLM may.
+          boxes: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['frame', 'x', 'y', 'width', 'height', 'confidence'],
+              properties: {
+                frame: { type: 'integer', minimum: 0 },
+                x: { type: 'number', minimum: 0, maximum: 1 },
+                y: { type: 'number', minimum: 0, maximum: 1 },
+                width: { type: 'number', minimum: 0, maximum: 1 },
+                height: { type: 'number', minimum: 0, maximum: 1 },
+                confidence: { type: 'number', minimum: 0, maximum: 1 },
+              },
+            },
+          },
         },
       },
     },
