@@ -60,6 +60,17 @@ const configSchema = z.object({
   WORKER_MAX_STREAMS: z.coerce.number().int().min(1).default(16),
   ADAPTIVE_BACKLOG_WINDOWS: z.coerce.number().int().min(1).default(50),
   ADAPTIVE_MIN_FPS: z.coerce.number().min(0.05).max(5).default(0.2),
+  INFERENCE_MODE: z.enum(['local', 'vlm']).default('local'),
+  VLLM_NODES: z.string().default('[]'),
+  INFERENCE_NODE_KEY_SECRET: z.string().default(''),
+  INFERENCE_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(180_000),
+  INFERENCE_IDLE_TIMEOUT_MS: z.coerce.number().int().min(500).default(30_000),
+  INFERENCE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(4),
+  NODE_POLL_INTERVAL_MS: z.coerce.number().int().min(200).default(3_000),
+  NODE_BREAKER_FAILURES: z.coerce.number().int().min(1).default(3),
+  NODE_BREAKER_OPEN_MS: z.coerce.number().int().min(100).default(15_000),
+  ANALYSIS_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(64),
+  LOCAL_NSFW_THRESHOLD: z.coerce.number().min(0).max(1).default(0.7),
 });
 
 export type AppConfig = Readonly<z.infer<typeof configSchema>>;
@@ -133,4 +144,19 @@ export const CONFIG_DOCS: Record<keyof z.infer<typeof configSchema>, string> = {
   WORKER_MAX_STREAMS: 'most streams one worker process samples at once',
   ADAPTIVE_BACKLOG_WINDOWS: 'queued windows of a tenant above which its streams sample more slowly',
   ADAPTIVE_MIN_FPS: 'the lowest effective fps adaptive sampling goes down to',
+  INFERENCE_MODE:
+    'local: every window is analysed by the CPU detector (no GPU needed); vlm: GPU nodes, with the local gate and fallback',
+  VLLM_NODES:
+    'GPU nodes as JSON: [{"name","url","apiKey","model","maxConcurrency","weight"}]; more can be registered through GraphQL',
+  INFERENCE_NODE_KEY_SECRET:
+    'key that encrypts the API keys of nodes registered through GraphQL (empty: such nodes cannot have a key)',
+  INFERENCE_REQUEST_TIMEOUT_MS: 'longest one request to a GPU node may take, thinking included',
+  INFERENCE_IDLE_TIMEOUT_MS: 'a node that sends nothing for this long during a request is treated as hung',
+  INFERENCE_MAX_ATTEMPTS:
+    'attempts per window on GPU nodes (5xx, timeouts, refused connections) before it fails',
+  NODE_POLL_INTERVAL_MS: "how often each worker reads every node's /health and /metrics",
+  NODE_BREAKER_FAILURES: "consecutive failures that open a node's circuit breaker",
+  NODE_BREAKER_OPEN_MS: 'how long an open breaker waits before a half-open probe',
+  ANALYSIS_CONCURRENCY: 'windows one worker process analyses at once (across all nodes)',
+  LOCAL_NSFW_THRESHOLD: 'NSFW class probability above which the local detector reports an anomaly',
 };

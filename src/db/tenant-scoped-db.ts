@@ -21,6 +21,8 @@ export const TENANT_OWNED_MODELS: ReadonlySet<string> = new Set([
   'AuditEvent',
   'Frame',
   'Window',
+  'Analysis',
+  'UsageCounter',
 ]);
 
 const FILTERED_OPERATIONS = new Set([
