@@ -1,0 +1,97 @@
+import { renderTemplate } from '../templates/prompt-renderer';
+import type { ChatRequestSpec } from './vllm-client';
+
+/** The model's patch grid: 16 px patches merged 2x2, so one token per 32x32 px (vllm-contract.md). */
+export const PIXELS_PER_TOKEN_SIDE = 32;
+
+/** Image tokens of one frame, with its two marker tokens. */
+export function visionTokensOf(width: number, height: number): number {
+  return Math.ceil(width / PIXELS_PER_TOKEN_SIDE) * Math.ceil(height / PIXELS_PER_TOKEN_SIDE) + 2;
+}
+
+export interface PromptVersion {
+  id: string;
+  systemText: string;
+  instructionText: string;
+  resultSchema: unknown;
+  mode: 'THINKING' | 'INSTRUCT';
+  modelName: string;
+  temperature: number;
+  topP: number;
+  topK: number;
+  presencePenalty: number;
+  maxCompletionTokens: number;
+  thinkingTokenBudget: number;
+}
+
+export interface PromptFrame {
+  jpeg: Buffer;
+  capturedAt: Date;
+  skippedBefore: number;
+}
+
+export interface PromptContext {
+  streamName: string;
+  policyText: string;
+}
+
+/** Variables an instruction text may use; all are per stream, so the prefix stays stable per stream. */
+export function instructionVariables(context: PromptContext): Record<string, string> {
+  return { streamName: context.streamName, policy: context.policyText };
+}
+
+/**
+ * The per-window text that follows the images: what varies from window to window goes last, so
+ * the system text, the instruction and (within a stream) the images before it share a prefix.
+ */
+export function windowText(context: PromptContext, frames: readonly PromptFrame[]): string {
+  const lines = [
+    `Stream: ${context.streamName}`,
+    `The ${frames.length} images above are consecutive frames, in this order (capture time, UTC):`,
+    ...frames.map(
+      (frame, index) =>
+        `- frame ${index}: ${frame.capturedAt.toISOString()}` +
+        (frame.skippedBefore > 0
+          ? ` (${frame.skippedBefore} near-identical frames before it were skipped)`
+          : ''),
+    ),
+  ];
+  if (context.policyText.trim())
+    lines.push('', 'Moderation policy of this tenant:', context.policyText.trim());
+  lines.push('', 'Refer to frames by their index. Answer with the JSON object only.');
+  return lines.join('\n');
+}
+
+export interface BudgetOverride {
+  maxCompletionTokens: number;
+  thinkingTokenBudget: number;
+}
+
+export function buildChatSpec(
+  version: PromptVersion,
+  context: PromptContext,
+  frames: readonly PromptFrame[],
+  budget: BudgetOverride = {
+    maxCompletionTokens: version.maxCompletionTokens,
+    thinkingTokenBudget: version.thinkingTokenBudget,
+  },
+): ChatRequestSpec {
+  return {
+    model: version.modelName,
+    systemText: version.systemText,
+    instructionText: renderTemplate(version.instructionText, instructionVariables(context)).text,
+    images: frames.map((frame) => frame.jpeg),
+    windowText: windowText(context, frames),
+    // json_schema names allow [a-zA-Z0-9_-] only; one name per version keeps the prefix stable.
+    schemaName: `vigil_result_${version.id.replace(/[^a-zA-Z0-9]/g, '')}`.slice(0, 64),
+    schema: version.resultSchema as object,
+    sampling: {
+      temperature: version.temperature,
+      topP: version.topP,
+      topK: version.topK,
+      presencePenalty: version.presencePenalty,
+    },
+    maxCompletionTokens: budget.maxCompletionTokens,
+    thinkingTokenBudget: version.mode === 'THINKING' ? budget.thinkingTokenBudget : null,
+  };
+}

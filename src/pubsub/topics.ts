@@ -1,0 +1,33 @@
+/**
+ * Redis pub/sub channel names, in one place. Every channel carries the tenant id, so the
+ * subscription layer can refuse a channel of another tenant by its name alone.
+ */
+export const TOPICS = {
+  /** Reasoning of one analysis as the model produces it: ReasoningMessage. */
+  analysisReasoning: (tenantId: string, analysisId: string): string =>
+    `vigil:t:${tenantId}:analysis:${analysisId}:reasoning`,
+  /** Every finished analysis of a tenant: AnalysisFinishedMessage. */
+  analysesFinished: (tenantId: string): string => `vigil:t:${tenantId}:analyses`,
+  /** A platform admin registered, drained or removed a GPU node: workers reload their node list. */
+  inferenceNodesChanged: 'vigil:inference-nodes:changed',
+} as const;
+
+/**
+ * Each worker's view of its GPU nodes (NodeStatus[] from src/inference/node-pool.ts) is kept under
+ * this key, as JSON {workerId, at, nodes}, expiring after three poll intervals.
+ */
+export const NODE_STATUS_KEY_PREFIX = 'vigil:inference:node-status:';
+
+export type ReasoningMessage =
+  /** A new attempt starts (another node, or a larger budget): earlier text is void. */
+  | { type: 'attempt'; analysisId: string; attempt: number; node: string }
+  | { type: 'delta'; analysisId: string; attempt: number; text: string }
+  | { type: 'end'; analysisId: string; status: string };
+
+export interface AnalysisFinishedMessage {
+  analysisId: string;
+  windowId: string;
+  streamId: string;
+  status: string;
+  mode: string;
+}
