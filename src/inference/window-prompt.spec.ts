@@ -1,0 +1,98 @@
+import { buildChatBody } from './vllm-client';
+import { buildChatSpec, PromptVersion, visionTokensOf } from './window-prompt';
+
+const version: PromptVersion & { id: string } = {
+  id: '0193c0de-0000-7000-8000-000000000001',
+  systemText: 'You watch a lawn.',
+  instructionText: 'Watch {{streamName}}. Policy: {{policy}}',
+  resultSchema: { type: 'object' },
+  mode: 'THINKING',
+  modelName: 'qwen3-vl-8b-thinking',
+  temperature: 0.6,
+  topP: 0.95,
+  topK: 20,
+  presencePenalty: 0,
+  maxCompletionTokens: 4096,
+  thinkingTokenBudget: 2048,
+};
+const frames = [
+  { jpeg: Buffer.from([1, 2, 3]), capturedAt: new Date('2026-11-21T10:00:00.000Z'), skippedBefore: 0 },
+  { jpeg: Buffer.from([4, 5]), capturedAt: new Date('2026-11-21T10:00:00.500Z'), skippedBefore: 3 },
+];
+
+describe('window prompt', () => {
+  it('counts 32 px per token side plus two markers', () => {
+    expect(visionTokensOf(448, 448)).toBe(198);
+    expect(visionTokensOf(448, 256)).toBe(14 * 8 + 2);
+    expect(visionTokensOf(450, 250)).toBe(15 * 8 + 2);
+  });
+
+  it('puts fixed text before the images and the per-window text after them', () => {
+    const body = buildChatBody(buildChatSpec(version, { streamName: 'Lawn', policyText: 'no dogs' }, frames));
+    const messages = body.messages as { role: string; content: unknown }[];
+    expect(messages[0]).toEqual({ role: 'system', content: 'You watch a lawn.' });
+    const parts = messages[1]!.content as { type: string; text?: string; image_url?: { url: string } }[];
+    expect(parts.map((part) => part.type)).toEqual(['text', 'image_url', 'image_url', 'text']);
+    expect(parts[0]!.text).toBe('Watch Lawn. Policy: no dogs');
+    expect(parts[1]!.image_url!.url).toBe(
+      `data:image/jpeg;base64,${Buffer.from([1, 2, 3]).toString('base64')}`,
+    );
+    const tail = parts[3]!.text!;
+    expect(tail).toContain('Stream: Lawn');
+    expect(tail).toContain('frame 0: 2026-11-21T10:00:00.000Z');
+    expect(tail).toContain(
+      'frame 1: 2026-11-21T10:00:00.500Z (3 near-identical frames before it were skipped)',
+    );
+    expect(tail).toContain('no dogs');
+  });
+
+  it('sends every sampling parameter, the schema and the budgets explicitly, never guided_json or max_tokens', () => {
+    const body = buildChatBody(buildChatSpec(version, { streamName: 'Lawn', policyText: '' }, frames));
+    expect(body).toMatchObject({
+      model: 'qwen3-vl-8b-thinking',
+      temperature: 0.6,
+      top_p: 0.95,
+      top_k: 20,
+      presence_penalty: 0,
+      max_completion_tokens: 4096,
+      thinking_token_budget: 2048,
+      stream: true,
+      stream_options: { include_usage: true },
+      response_format: { type: 'json_schema', json_schema: { schema: { type: 'object' }, strict: true } },
+    });
+    expect(body).not.toHaveProperty('guided_json');
+    expect(body).not.toHaveProperty('max_tokens');
+    const name = (body.response_format as { json_schema: { name: string } }).json_schema.name;
+    expect(name).toMatch(/^[a-zA-Z0-9_-]{1,64}$/);
+  });
+
+  it('keeps the bytes before the images identical across windows of a stream (prefix cache)', () => {
+    const prefix = (spec: ReturnType<typeof buildChatSpec>): string => {
+      const body = buildChatBody(spec);
+      const messages = body.messages as { content: unknown }[];
+      return JSON.stringify([messages[0], (messages[1]!.content as unknown[])[0]]);
+    };
+    const later = frames.map((frame) => ({
+      ...frame,
+      capturedAt: new Date(frame.capturedAt.getTime() + 60_000),
+    }));
+    expect(prefix(buildChatSpec(version, { streamName: 'Lawn', policyText: 'p' }, frames))).toBe(
+      prefix(buildChatSpec(version, { streamName: 'Lawn', policyText: 'p' }, later)),
+    );
+  });
+
+  it('sends no thinking budget to an Instruct model and honours a budget override', () => {
+    const spec = buildChatSpec(
+      { ...version, mode: 'INSTRUCT' },
+      { streamName: 'x', policyText: '' },
+      frames,
+      {
+        maxCompletionTokens: 8192,
+        thinkingTokenBudget: 4096,
+      },
+    );
+    expect(spec.thinkingTokenBudget).toBeNull();
+    expect(spec.maxCompletionTokens).toBe(8192);
+    expect(buildChatBody(spec)).not.toHaveProperty('thinking_token_budget');
+  });
+});
