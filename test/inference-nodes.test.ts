@@ -69,6 +69,17 @@ function definition(
 
 const alwaysValid = (): null => null;
 
+/** The InferenceError a call ends with; fails the test if it succeeded. */
+async function failureOf(call: Promise<unknown>): Promise<InferenceError> {
+  const outcome = await call.then(
+    () => null,
+    (error: unknown) => error,
+  );
+  if (!(outcome instanceof InferenceError))
+    throw new Error(`expected an InferenceError, got ${String(outcome)}`);
+  return outcome;
+}
+
 describe('vLLM client against a fake node', () => {
   let fake: FakeVllmProcess;
   const dispatcher = new Agent();
@@ -164,11 +175,9 @@ describe('vLLM client against a fake node', () => {
   });
 
   it('types 401 (plain body), 500, garbage, a stream error and a node dying mid-stream', async () => {
-    const unauthorized = await streamChatCompletion(
-      { ...endpoint(), apiKey: 'wrong' },
-      buildChatBody(spec()),
-      call,
-    ).catch((e: unknown) => e as InferenceError);
+    const unauthorized = await failureOf(
+      streamChatCompletion({ ...endpoint(), apiKey: 'wrong' }, buildChatBody(spec()), call),
+    );
     expect([unauthorized.kind, unauthorized.message]).toEqual(['unauthorized', 'Unauthorized']);
     for (const [fault, kind] of [
       ['http-500', 'server-error'],
@@ -178,9 +187,7 @@ describe('vLLM client against a fake node', () => {
       ['die-mid-stream', 'connection'],
     ] as const) {
       await fake.control.addFaults(fault);
-      const error = await streamChatCompletion(endpoint(), buildChatBody(spec()), call).catch(
-        (e: unknown) => e as InferenceError,
-      );
+      const error = await failureOf(streamChatCompletion(endpoint(), buildChatBody(spec()), call));
       expect([fault, error.kind]).toEqual([fault, kind]);
       expect(error.retryable).toBe(true);
     }
@@ -189,10 +196,12 @@ describe('vLLM client against a fake node', () => {
   it('times out a node that hangs', async () => {
     await fake.control.addFaults('hang');
     const started = Date.now();
-    const error = await streamChatCompletion(endpoint(), buildChatBody(spec()), {
-      ...call,
-      idleTimeoutMs: 600,
-    }).catch((e: unknown) => e as InferenceError);
+    const error = await failureOf(
+      streamChatCompletion(endpoint(), buildChatBody(spec()), {
+        ...call,
+        idleTimeoutMs: 600,
+      }),
+    );
     expect(error.kind).toBe('timeout');
     expect(Date.now() - started).toBeLessThan(5_000);
   });

@@ -64,6 +64,7 @@ describe('loadConfig', () => {
       NODE_BREAKER_OPEN_MS: 15_000,
       ANALYSIS_CONCURRENCY: 64,
       LOCAL_NSFW_THRESHOLD: 0.7,
+      WORKER_METRICS_PORT: 9464,
     });
   });
 
@@ -151,6 +152,18 @@ describe('loadConfig', () => {
     expect(error.message).toContain('PORT: ');
     expect(error.message).toContain('DATABASE_URL: must be a postgresql:// URL');
     expect(error.message).toContain('LOG_LEVEL: ');
+  });
+
+  it('checks VLLM_NODES at start-up, naming the node field', () => {
+    expect(configError({ VLLM_NODES: 'not json' }).message).toBe(
+      'Invalid configuration: VLLM_NODES: must be a JSON array of nodes',
+    );
+    expect(
+      configError({ VLLM_NODES: '[{"name":"gpu-1","url":"gopher://x","model":"m"}]' }).message,
+    ).toContain('VLLM_NODES: 0.url');
+    expect(
+      loadConfig({ VLLM_NODES: '[{"name":"gpu-1","url":"http://gpu-1:8000","model":"m"}]' }).VLLM_NODES,
+    ).toContain('gpu-1');
   });
 
   it('requires FILE_SOURCE_ROOT when ALLOW_FILE_SOURCES is true', () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseConfiguredNodes } from '../inference/node-definition';
 
 /**
  * The one place that reads the environment. Everything else receives a validated AppConfig,
@@ -71,6 +72,7 @@ const configSchema = z.object({
   NODE_BREAKER_OPEN_MS: z.coerce.number().int().min(100).default(15_000),
   ANALYSIS_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(64),
   LOCAL_NSFW_THRESHOLD: z.coerce.number().min(0).max(1).default(0.7),
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
 });
 
 export type AppConfig = Readonly<z.infer<typeof configSchema>>;
@@ -97,6 +99,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(
       'Invalid configuration: FILE_SOURCE_ROOT: required when ALLOW_FILE_SOURCES is true',
     );
+  }
+  try {
+    parseConfiguredNodes(parsed.data.VLLM_NODES);
+  } catch (error) {
+    throw new ConfigError(`Invalid configuration: VLLM_NODES: ${(error as Error).message}`);
   }
   return Object.freeze(parsed.data);
 }
@@ -159,4 +166,5 @@ export const CONFIG_DOCS: Record<keyof z.infer<typeof configSchema>, string> = {
   NODE_BREAKER_OPEN_MS: 'how long an open breaker waits before a half-open probe',
   ANALYSIS_CONCURRENCY: 'windows one worker process analyses at once (across all nodes)',
   LOCAL_NSFW_THRESHOLD: 'NSFW class probability above which the local detector reports an anomaly',
+  WORKER_METRICS_PORT: "port of the worker's /metrics (Prometheus; 0 picks a free port)",
 };

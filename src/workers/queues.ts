@@ -15,7 +15,13 @@ export const MAINTENANCE_JOBS = {
 
 export const ANALYSIS_JOBS = {
   analyseWindow: 'analyse-window',
+  /** A GPU analysis of a window analysed locally while every node was down; job id reanalyse-<windowId>. */
+  reanalyseWindow: 'reanalyse-window',
 } as const;
+
+export function reanalysisJobId(windowId: string): string {
+  return `reanalyse-${windowId}`;
+}
 
 /** The job id is the window id: a window is never queued twice (design.md, principle 3). */
 export interface AnalyseWindowPayload {

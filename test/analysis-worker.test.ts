@@ -1,0 +1,437 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Ajv from 'ajv';
+import { Queue } from 'bullmq';
+import type Redis from 'ioredis';
+import pino from 'pino';
+import sharp from 'sharp';
+import { AppConfig, loadConfig } from '../src/config/config';
+import { createPrismaClient, PrismaClient } from '../src/db/prisma-client';
+import { enqueueWindow } from '../src/ingest/analysis-queue';
+import { loadLocalDetector } from '../src/inference/local-detector';
+import type { NodeDefinition } from '../src/inference/node-definition';
+import { usageMonth } from '../src/inference/usage-meter';
+import { TOPICS } from '../src/pubsub/topics';
+import { createRedis } from '../src/redis/redis-client';
+import { frameKey, LocalFrameStore } from '../src/storage/frame-store';
+import { DEFAULT_RESULT_SCHEMA } from '../src/templates/result-schema';
+import { AnalysisRuntime, startAnalysisRuntime } from '../src/workers/analysis-runtime';
+import { QUEUES } from '../src/workers/queues';
+import { FakeVllmProcess, startFakeVllmProcess } from './support/fake-vllm-process';
+import { sampleFile, TEST_MEDIA_DIR, vtestPath } from './support/test-media';
+import { waitFor } from './support/wait-for';
+
+/**
+ * The analysis worker end to end: windows recorded in PostgreSQL and queued on BullMQ (real Redis)
+ * are analysed by the real local detector (TensorFlow.js WASM) and by fake GPU nodes, each its own
+ * process speaking vLLM's wire contract; Analysis rows, window states, usage counters, budgets and
+ * the pub/sub messages are checked in the real stores.
+ */
+const MODEL = 'qwen3-vl-8b-thinking';
+const logger = pino({ level: 'silent' });
+const validateDefault = new Ajv({ strict: false }).compile(DEFAULT_RESULT_SCHEMA);
+
+let prisma: PrismaClient;
+let connection: Redis;
+let queue: Queue;
+let store: LocalFrameStore;
+let root: string;
+let peopleFrames: Buffer[];
+let blankFrame: Buffer;
+let fake: FakeVllmProcess;
+
+interface Seeded {
+  tenantId: string;
+  streamId: string;
+  versionId: string;
+}
+
+async function seedTenant(
+  options: {
+    gateObjects?: string[];
+    reanalyseDegraded?: boolean;
+    monthlyTokenBudget?: bigint;
+    overBudgetAction?: 'LOCAL' | 'PAUSE';
+    windowSize?: number;
+  } = {},
+): Promise<Seeded> {
+  const tenant = await prisma.tenant.create({
+    data: {
+      slug: `analysis-${randomBytes(4).toString('hex')}`,
+      name: 'Analysis test',
+      monthlyTokenBudget: options.monthlyTokenBudget ?? 50_000_000n,
+      overBudgetAction: options.overBudgetAction ?? 'LOCAL',
+      policyText: 'People on the lawn after dark need review.',
+    },
+  });
+  const template = await prisma.promptTemplate.create({ data: { tenantId: tenant.id, name: 'Lawn watch' } });
+  const version = await prisma.promptTemplateVersion.create({
+    data: {
+      tenantId: tenant.id,
+      templateId: template.id,
+      version: 1,
+      systemText: 'You watch a lawn.',
+      instructionText: 'Report what happens on {{streamName}}.',
+      resultSchema: DEFAULT_RESULT_SCHEMA as object,
+      mode: 'THINKING',
+      modelName: MODEL,
+      temperature: 0.6,
+      topP: 0.95,
+      topK: 20,
+      presencePenalty: 0,
+      maxCompletionTokens: 2048,
+      thinkingTokenBudget: 1024,
+      gateObjects: options.gateObjects ?? [],
+      reanalyseDegraded: options.reanalyseDegraded ?? false,
+    },
+  });
+  await prisma.promptTemplate.update({ where: { id: template.id }, data: { activeVersionId: version.id } });
+  const stream = await prisma.stream.create({
+    data: {
+      tenantId: tenant.id,
+      name: 'Lawn camera',
+      sourceUrl: 'rtsp://camera.example.net/lawn',
+      kind: 'RTSP',
+      status: 'ACTIVE',
+      templateId: template.id,
+      windowSize: options.windowSize ?? 4,
+    },
+  });
+  return { tenantId: tenant.id, streamId: stream.id, versionId: version.id };
+}
+
+let windowIndex = 0;
+/** Stores the frames, writes Frame and Window rows, and queues the window as ingest does. */
+async function queueWindow(seeded: Seeded, jpegs: Buffer[]): Promise<string> {
+  const frameIds: string[] = [];
+  const start = Date.UTC(2026, 10, 21, 20, 0, 0) + windowIndex * 10_000;
+  for (const [i, jpeg] of jpegs.entries()) {
+    const sequence = windowIndex * 100 + i;
+    const key = frameKey(seeded.tenantId, seeded.streamId, new Date(start + i * 500), sequence);
+    await store.put(key, jpeg);
+    const meta = await sharp(jpeg).metadata();
+    const frame = await prisma.frame.create({
+      data: {
+        tenantId: seeded.tenantId,
+        streamId: seeded.streamId,
+        sequence,
+        capturedAt: new Date(start + i * 500),
+        storageKey: key,
+        sha256: createHash('sha256').update(jpeg).digest('hex'),
+        width: meta.width!,
+        height: meta.height!,
+        bytes: jpeg.length,
+      },
+    });
+    frameIds.push(frame.id);
+  }
+  const window = await prisma.window.create({
+    data: {
+      tenantId: seeded.tenantId,
+      streamId: seeded.streamId,
+      index: windowIndex++,
+      frameIds,
+      startAt: new Date(start),
+      endAt: new Date(start + (jpegs.length - 1) * 500),
+    },
+  });
+  await enqueueWindow(queue, { tenantId: seeded.tenantId, windowId: window.id }, 0);
+  return window.id;
+}
+
+async function windowSettles(windowId: string, statuses: string[] = ['DONE', 'FAILED', 'GATED', 'DEGRADED']) {
+  let status = '';
+  await waitFor(async () => {
+    status = (await prisma.window.findUniqueOrThrow({ where: { id: windowId } })).status;
+    return statuses.includes(status);
+  }, 60_000);
+  return prisma.window.findUniqueOrThrow({ where: { id: windowId }, include: { analyses: true } });
+}
+
+async function usage(seeded: Seeded) {
+  return prisma.usageCounter.findUniqueOrThrow({
+    where: {
+      tenantId_streamId_month: { tenantId: seeded.tenantId, streamId: seeded.streamId, month: usageMonth() },
+    },
+  });
+}
+
+function config(env: Record<string, string>): AppConfig {
+  return loadConfig({
+    ...process.env,
+    NODE_POLL_INTERVAL_MS: '300',
+    NODE_BREAKER_OPEN_MS: '1000',
+    INFERENCE_IDLE_TIMEOUT_MS: '3000',
+    INFERENCE_REQUEST_TIMEOUT_MS: '20000',
+    ANALYSIS_CONCURRENCY: '8',
+    ...env,
+  });
+}
+
+async function startRuntime(
+  mode: 'local' | 'vlm',
+  nodes: () => NodeDefinition[] = () => [],
+): Promise<AnalysisRuntime> {
+  return startAnalysisRuntime({
+    config: config({ INFERENCE_MODE: mode }),
+    prisma,
+    connection,
+    analysisQueue: queue,
+    store,
+    logger,
+    workerId: `test-${randomBytes(3).toString('hex')}`,
+    loadNodes: async () => nodes(),
+    loadDetector: () => loadLocalDetector(),
+    reanalysisDelayMs: 300,
+  });
+}
+
+const node = (): NodeDefinition => ({
+  name: 'gpu-fake',
+  url: fake.url,
+  apiKey: 'node-key',
+  model: MODEL,
+  maxConcurrency: 4,
+  weight: 1,
+  state: 'ACTIVE',
+  source: 'config',
+});
+
+beforeAll(async () => {
+  const vtest = vtestPath();
+  if (!vtest) {
+    throw new Error(`${TEST_MEDIA_DIR}/vtest.avi is missing: run \`bash scripts/fetch-test-media.sh\``);
+  }
+  const sampled = await sampleFile(vtest, { fps: 2, inputOptions: ['-ss', '10', '-t', '2'] });
+  peopleFrames = sampled.frames.slice(0, 4).map((frame) => frame.jpeg);
+  expect(peopleFrames).toHaveLength(4);
+  blankFrame = await sharp({ create: { width: 448, height: 320, channels: 3, background: '#777' } })
+    .jpeg()
+    .toBuffer();
+  prisma = createPrismaClient(process.env.DATABASE_URL!);
+  connection = createRedis(process.env.REDIS_URL!, { forWorkers: true });
+  queue = new Queue(QUEUES.analysis, { connection });
+  await queue.obliterate({ force: true });
+  root = await mkdtemp(path.join(tmpdir(), 'vigil-analysis-'));
+  store = new LocalFrameStore(root);
+  fake = await startFakeVllmProcess({ apiKey: 'node-key', latencyMs: 100, slots: 4 });
+}, 120_000);
+
+afterAll(async () => {
+  await fake?.stop();
+  await queue?.obliterate({ force: true });
+  await queue?.close();
+  await connection?.quit();
+  await prisma?.$disconnect();
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+describe('INFERENCE_MODE=local: no GPU at all', () => {
+  let runtime: AnalysisRuntime;
+  beforeAll(async () => {
+    runtime = await startRuntime('local');
+  });
+  afterAll(async () => {
+    await runtime.close();
+  });
+
+  it('analyses each window with the CPU detector: objects with boxes, no reasoning, mode LOCAL', async () => {
+    const seeded = await seedTenant();
+    const windowId = await queueWindow(seeded, peopleFrames);
+    const window = await windowSettles(windowId);
+    expect(window.status).toBe('DONE');
+    expect(window.analyses).toHaveLength(1);
+    const [analysis] = window.analyses;
+    expect(analysis).toMatchObject({
+      mode: 'LOCAL',
+      status: 'DONE',
+      reasoning: '',
+      nodeName: null,
+      promptTokens: 0,
+    });
+    const result = analysis!.result as { objects: { label: string; boxes: unknown[] }[] };
+    expect(validateDefault(result)).toBe(true);
+    const person = result.objects.find((object) => object.label === 'person');
+    expect(person?.boxes.length).toBeGreaterThan(0);
+    expect((await prisma.stream.findUniqueOrThrow({ where: { id: seeded.streamId } })).windowsAnalysed).toBe(
+      1,
+    );
+    expect(await usage(seeded)).toMatchObject({ windowsAnalysed: 1, framesSent: 0, promptTokens: 0n });
+  }, 60_000);
+});
+
+describe('INFERENCE_MODE=vlm with a fake GPU node', () => {
+  let runtime: AnalysisRuntime;
+  let subscriber: Redis;
+  const messages: { channel: string; message: unknown }[] = [];
+
+  beforeAll(async () => {
+    runtime = await startRuntime('vlm', () => [node()]);
+    subscriber = connection.duplicate();
+    await subscriber.psubscribe('vigil:t:*');
+    subscriber.on('pmessage', (_pattern, channel, message) =>
+      messages.push({ channel, message: JSON.parse(message) }),
+    );
+  }, 60_000);
+  afterAll(async () => {
+    await subscriber.quit();
+    await runtime.close();
+  });
+  beforeEach(async () => {
+    await fake.control.reset();
+    messages.length = 0;
+  });
+
+  it('stores the result, reasoning and usage; publishes reasoning live; a repeated job adds nothing', async () => {
+    const seeded = await seedTenant();
+    const windowId = await queueWindow(seeded, peopleFrames);
+    const window = await windowSettles(windowId);
+    expect(window.status).toBe('DONE');
+    const [analysis] = window.analyses;
+    expect(analysis).toMatchObject({
+      mode: 'VLM',
+      status: 'DONE',
+      nodeName: 'gpu-fake',
+      model: MODEL,
+      finishReason: 'stop',
+      framesSent: 4,
+      attempts: 1,
+      error: null,
+    });
+    expect(analysis!.reasoning.length).toBeGreaterThan(20);
+    expect(analysis!.promptTokens).toBeGreaterThan(4 * 14 * 8);
+    expect(analysis!.reasoningTokens).toBeGreaterThan(0);
+    expect(validateDefault(analysis!.result)).toBe(true);
+    const counted = await usage(seeded);
+    expect(counted).toMatchObject({ windowsAnalysed: 1, framesSent: 4 });
+    // vtest.avi (768x576) sampled at 448 px on the 32 px grid is 448x320: 14 x 10 tokens + 2 markers.
+    expect((await sharp(peopleFrames[0]!).metadata()).height).toBe(320);
+    expect(Number(counted.visionTokens)).toBe(4 * (14 * 10 + 2));
+    expect(Number(counted.promptTokens)).toBe(analysis!.promptTokens);
+    expect(Number(counted.gpuMs)).toBeGreaterThan(0);
+
+    const reasoningChannel = TOPICS.analysisReasoning(seeded.tenantId, analysis!.id);
+    await waitFor(
+      async () => messages.some((m) => m.channel === TOPICS.analysesFinished(seeded.tenantId)),
+      5_000,
+    );
+    const live = messages
+      .filter((m) => m.channel === reasoningChannel)
+      .map((m) => m.message as { type: string; text?: string });
+    expect(live[0]).toMatchObject({ type: 'attempt', attempt: 1, node: 'gpu-fake' });
+    expect(live.at(-1)).toMatchObject({ type: 'end' });
+    expect(
+      live
+        .filter((m) => m.type === 'delta')
+        .map((m) => m.text)
+        .join(''),
+    ).toBe(analysis!.reasoning);
+    expect(messages.find((m) => m.channel === TOPICS.analysesFinished(seeded.tenantId))!.message).toEqual({
+      analysisId: analysis!.id,
+      windowId,
+      streamId: seeded.streamId,
+      status: 'DONE',
+      mode: 'VLM',
+    });
+
+    // The same job again (a duplicate after Redis lost track of it): no second analysis, no second request.
+    const received = (await fake.control.stats()).received;
+    await (await queue.getJob(windowId))?.remove();
+    await enqueueWindow(queue, { tenantId: seeded.tenantId, windowId }, 0);
+    await waitFor(async () => (await queue.getJob(windowId))?.finishedOn !== undefined, 10_000);
+    expect(await prisma.analysis.count({ where: { windowId } })).toBe(1);
+    expect((await fake.control.stats()).received).toBe(received);
+    expect((await usage(seeded)).windowsAnalysed).toBe(1);
+  }, 60_000);
+
+  it('gates windows in which the detector finds none of what the template lists', async () => {
+    const seeded = await seedTenant({ gateObjects: ['person'] });
+    const empty = await windowSettles(
+      await queueWindow(seeded, [blankFrame, blankFrame, blankFrame, blankFrame]),
+    );
+    expect(empty.status).toBe('GATED');
+    expect(empty.analyses).toMatchObject([{ mode: 'LOCAL', status: 'GATED' }]);
+    expect(empty.analyses[0]!.error).toContain('person');
+    expect((await fake.control.stats()).received).toBe(0);
+
+    const people = await windowSettles(await queueWindow(seeded, peopleFrames));
+    expect(people.status).toBe('DONE');
+    expect(people.analyses).toMatchObject([{ mode: 'VLM', status: 'DONE' }]);
+    expect((await fake.control.stats()).received).toBe(1);
+    expect(await usage(seeded)).toMatchObject({ windowsGated: 1, windowsAnalysed: 1, framesSent: 4 });
+  }, 60_000);
+
+  it('falls back to the local detector when every node is down (DEGRADED), then re-analyses on the GPU', async () => {
+    const seeded = await seedTenant({ reanalyseDegraded: true });
+    await fake.control.addFaults('engine-dead');
+    await runtime.pool!.pollNow();
+    const windowId = await queueWindow(seeded, peopleFrames);
+    const degraded = await windowSettles(windowId);
+    expect(degraded.status).toBe('DEGRADED');
+    const local = degraded.analyses.find((a) => a.mode === 'LOCAL')!;
+    expect(local.status).toBe('DEGRADED');
+    expect(local.error).toContain('every GPU node is down');
+    expect(validateDefault(local.result)).toBe(true);
+
+    await fake.control.clearFaults();
+    await runtime.pool!.pollNow();
+    const redone = await windowSettles(windowId, ['DONE']);
+    const vlm = redone.analyses.find((a) => a.mode === 'VLM')!;
+    expect(vlm).toMatchObject({ status: 'DONE', nodeName: 'gpu-fake' });
+    expect(redone.analyses).toHaveLength(2);
+    expect(await usage(seeded)).toMatchObject({ windowsDegraded: 1, windowsAnalysed: 2 });
+  }, 60_000);
+
+  it('marks the analysis FAILED with the reason when the answer is not JSON twice, never inventing one', async () => {
+    const seeded = await seedTenant();
+    await fake.control.addFaults({ kind: 'invalid-json-content', count: 2 });
+    const window = await windowSettles(await queueWindow(seeded, peopleFrames));
+    expect(window.status).toBe('FAILED');
+    expect(window.error).toMatch(/not JSON/);
+    expect(window.analyses).toHaveLength(1);
+    expect(window.analyses[0]).toMatchObject({ mode: 'VLM', status: 'FAILED', result: null });
+    const budgets = (await fake.control.stats()).requests.map((r) => r.max_completion_tokens);
+    expect(budgets).toEqual([2048, 4096]);
+    expect(await usage(seeded)).toMatchObject({ windowsFailed: 1, windowsAnalysed: 0 });
+  }, 60_000);
+
+  it('fails a window the node refuses (400) with what the tenant should change', async () => {
+    const seeded = await seedTenant({ windowSize: 9 });
+    const window = await windowSettles(
+      await queueWindow(seeded, [...peopleFrames, ...peopleFrames, peopleFrames[0]!]),
+    );
+    expect(window.status).toBe('FAILED');
+    expect(window.error).toContain("Lower the stream's windowSize to 8 or less");
+    expect(runtime.pool!.status()[0]!.breaker).toBe('closed');
+  }, 60_000);
+
+  it('switches a tenant over its monthly token budget to local analysis and pauses its streams if it chose so', async () => {
+    const seeded = await seedTenant({ monthlyTokenBudget: 1_000n, overBudgetAction: 'PAUSE' });
+    await prisma.usageCounter.create({
+      data: {
+        tenantId: seeded.tenantId,
+        streamId: seeded.streamId,
+        month: usageMonth(),
+        promptTokens: 900n,
+        completionTokens: 200n,
+      },
+    });
+    const window = await windowSettles(await queueWindow(seeded, peopleFrames));
+    expect(window.status).toBe('DONE');
+    expect(window.analyses).toMatchObject([{ mode: 'LOCAL', status: 'DONE' }]);
+    expect(window.analyses[0]!.error).toContain('monthly token budget');
+    expect((await fake.control.stats()).received).toBe(0);
+    const stream = await prisma.stream.findUniqueOrThrow({ where: { id: seeded.streamId } });
+    expect(stream.status).toBe('PAUSED');
+    expect(stream.lastError).toContain('monthly token budget (1000 tokens) is used up');
+    const tenant = await prisma.tenant.findUniqueOrThrow({ where: { id: seeded.tenantId } });
+    expect(tenant.budgetExhaustedMonth).toBe(usageMonth());
+    expect(
+      await prisma.auditEvent.count({
+        where: { tenantId: seeded.tenantId, action: 'tenant.budget-exhausted' },
+      }),
+    ).toBe(1);
+  }, 60_000);
+});
