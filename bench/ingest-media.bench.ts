@@ -41,6 +41,7 @@ import {
   type SamplerRun,
 } from '../test/support/test-media';
 import { machineBusyShare, machineCpu, ownCpuSeconds, processCpuSeconds } from './support/ingest-cpu';
+import { ms, pct, printTable } from './support/bench-output';
 
 const FPS = 2;
 const THRESHOLD = 0.95;
@@ -61,19 +62,6 @@ function median(values: number[]): number {
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
-
-function printTable(headers: string[], rows: (string | number)[][]): void {
-  const cells = [headers, ...rows.map((row) => row.map(String))];
-  const widths = headers.map((_, c) => Math.max(...cells.map((row) => (row[c] ?? '').length)));
-  const line = (row: string[]): string =>
-    `  ${row.map((cell, c) => cell.padEnd(widths[c]!)).join('  ')}`.trimEnd();
-  console.log(line(cells[0]!));
-  console.log(line(widths.map((w) => '-'.repeat(w))));
-  for (const row of cells.slice(1)) console.log(line(row));
-}
-
-const ms = (value: number, digits = 3): string => `${value.toFixed(digits)} ms`;
-const pct = (value: number, digits = 1): string => `${(value * 100).toFixed(digits)}%`;
 
 /** CPU milliseconds per call of `fn`: the median of `batches` batches (this machine is shared). */
 async function cpuMsPerCall(fn: () => unknown, calls: number, batches = 5): Promise<number> {

@@ -5,19 +5,28 @@ import type { FrameDetection, LocalDetector } from './local-detector';
  * the main thread, so detections run one at a time in arrival order; the models load on first use
  * (a few seconds), and only if something needs them.
  */
+/** Windows overlap (stride < size), so most frames are seen twice: detections are kept a while. */
+const CACHED_FRAMES = 256;
+
 export class LocalAnalyser {
   private detector: Promise<LocalDetector> | null = null;
   private tail: Promise<unknown> = Promise.resolve();
+  private readonly cache = new Map<string, FrameDetection>();
 
   constructor(private readonly load: () => Promise<LocalDetector>) {}
 
-  /** Detections for each frame, in order. */
-  detect(jpegs: readonly Buffer[]): Promise<FrameDetection[]> {
+  /** Detections for each frame, in order; a frame with a key seen recently is not detected again. */
+  detect(frames: readonly { jpeg: Buffer; key?: string }[]): Promise<FrameDetection[]> {
     const run = this.tail.then(async () => {
       this.detector ??= this.load();
       const detector = await this.detector;
       const detections: FrameDetection[] = [];
-      for (const jpeg of jpegs) detections.push(await detector.detect(jpeg));
+      for (const frame of frames) {
+        const cached = frame.key === undefined ? undefined : this.cache.get(frame.key);
+        const detection = cached ?? (await detector.detect(frame.jpeg));
+        if (frame.key !== undefined && !cached) this.remember(frame.key, detection);
+        detections.push(detection);
+      }
       return detections;
     });
     // The queue continues after a failure; the caller still sees it.
@@ -25,9 +34,15 @@ export class LocalAnalyser {
     return run;
   }
 
+  private remember(key: string, detection: FrameDetection): void {
+    this.cache.set(key, detection);
+    if (this.cache.size > CACHED_FRAMES) this.cache.delete(this.cache.keys().next().value!);
+  }
+
   async dispose(): Promise<void> {
     await this.tail;
     if (this.detector) (await this.detector.catch(() => null))?.dispose();
     this.detector = null;
+    this.cache.clear();
   }
 }

@@ -45,6 +45,8 @@ export type WindowAnalysisOutcome =
   /** A re-analysis found no node yet: try again later. */
   | { status: 'WAIT'; reason: string };
 
+type LoadedFrame = PromptFrame & { id: string; width: number; height: number };
+
 type WindowWithContext = NonNullable<Awaited<ReturnType<typeof loadWindow>>>;
 
 function loadWindow(db: TenantDb, windowId: string) {
@@ -126,7 +128,7 @@ export class WindowAnalysis {
     };
     let detections: FrameDetection[] | null = null;
     if (!gateIsOff(gate)) {
-      detections = await this.deps.local.detect(frames.map((frame) => frame.jpeg));
+      detections = await this.deps.local.detect(frames.map((frame) => ({ jpeg: frame.jpeg, key: frame.id })));
       const decision = gateMatches(gate, detections, {
         nsfwThreshold: this.deps.config.LOCAL_NSFW_THRESHOLD,
       });
@@ -215,10 +217,7 @@ export class WindowAnalysis {
     );
   }
 
-  private async loadFrames(
-    db: TenantDb,
-    window: WindowWithContext,
-  ): Promise<(PromptFrame & { width: number; height: number })[] | string> {
+  private async loadFrames(db: TenantDb, window: WindowWithContext): Promise<LoadedFrame[] | string> {
     const rows = await db.frame.findMany({ where: { id: { in: window.frameIds } } });
     const byId = new Map(rows.map((row) => [row.id, row]));
     const ordered = window.frameIds.map((id) => byId.get(id));
@@ -226,6 +225,7 @@ export class WindowAnalysis {
     try {
       return await Promise.all(
         ordered.map(async (row) => ({
+          id: row!.id,
           jpeg: await this.deps.store.get(row!.storageKey),
           capturedAt: row!.capturedAt,
           skippedBefore: row!.skippedBefore,
@@ -390,7 +390,7 @@ export class WindowAnalysis {
     tenantId: string,
     window: WindowWithContext,
     versionId: string,
-    frames: PromptFrame[],
+    frames: LoadedFrame[],
     status: 'DONE' | 'GATED' | 'DEGRADED',
     note: string | null,
     knownDetections: FrameDetection[] | null = null,
@@ -400,7 +400,9 @@ export class WindowAnalysis {
     const started = performance.now();
     let detections: FrameDetection[];
     try {
-      detections = knownDetections ?? (await this.deps.local.detect(frames.map((frame) => frame.jpeg)));
+      detections =
+        knownDetections ??
+        (await this.deps.local.detect(frames.map((frame) => ({ jpeg: frame.jpeg, key: frame.id }))));
     } catch (error) {
       return this.failWithoutModel(
         db,
