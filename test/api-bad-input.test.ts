@@ -652,6 +652,8 @@ describe('Bad input gets a clear, typed error (extensions.code), and nothing alr
       ['promptTemplate', 'templateId'],
       ['promptTemplateVersion', 'versionId'],
       ['user', 'userId'],
+      ['analysis', 'analysisId'],
+      ['window', 'windowId'],
     ])('refuses %s(%s: "abc") with BAD_USER_INPUT naming the argument', async (field, arg) => {
       const response = await api.gql(`{ ${field}(${arg}: "abc") { id } }`, {}, admin);
       expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
@@ -663,6 +665,7 @@ describe('Bad input gets a clear, typed error (extensions.code), and nothing alr
       ['rule', 'ruleId'],
       ['promptTemplate', 'templateId'],
       ['user', 'userId'],
+      ['analysis', 'analysisId'],
     ])('answers %s with a well-formed but unknown UUID with NOT_FOUND', async (field, arg) => {
       const response = await api.gql(`{ ${field}(${arg}: "${randomUUID()}") { id } }`, {}, admin);
       expect(errorCodes(response)).toEqual(['NOT_FOUND']);

@@ -36,10 +36,18 @@ const ACCESS: Record<string, Access> = {
   'query.rule': ALL,
   'query.auditEvents': READERS,
   'query.window': ALL,
+  'query.analysis': ALL,
+  'query.usage': READERS,
+  'query.inferenceNodes': 'platform',
   'mutation.login': 'anyone',
   'mutation.logout': ALL,
   'mutation.createTenant': 'platform',
   'mutation.updateTenantQuotas': 'platform',
+  'mutation.updateTenantSettings': ADMIN,
+  'mutation.registerInferenceNode': 'platform',
+  'mutation.drainInferenceNode': 'platform',
+  'mutation.activateInferenceNode': 'platform',
+  'mutation.removeInferenceNode': 'platform',
   'mutation.createUser': ADMIN,
   'mutation.updateUser': ADMIN,
   'mutation.deleteUser': ADMIN,
@@ -81,6 +89,9 @@ const NUMBERS: Record<string, number> = {
   maxFps: 2,
   monthlyTokenBudget: 1000,
   frameRetentionDays: 7,
+  gateMinConfidence: 0.5,
+  maxConcurrency: 4,
+  weight: 1,
 };
 
 /** Every id-typed argument or input field must be named after what it identifies. */
@@ -94,6 +105,8 @@ const ID_NAMES: IdName[] = [
   'versionId',
   'ruleId',
   'windowId',
+  'analysisId',
+  'nodeId',
 ];
 
 function sampleLeaf(operation: SchemaOperation, ids: TenantFixture['ids'], target: TenantFixture): ValueFor {
@@ -134,6 +147,14 @@ function sampleLeaf(operation: SchemaOperation, ids: TenantFixture['ids'], targe
         return 'Describe {{thing}}.';
       case 'variables':
         return { thing: 'the lawn' };
+      case 'gateObjects':
+        return 'person';
+      case 'month':
+        return new Date().toISOString().slice(0, 7);
+      case 'url':
+        return 'http://gpu.example.net:8000';
+      case 'name':
+        return operation.name === 'registerInferenceNode' ? uniqueSlug('gpu') : `probe ${uniqueSlug('s')}`;
     }
     if (isEnumType(named)) return named.getValues()[0]!.value;
     if (named.name === 'String') return `probe ${uniqueSlug('s')}`;

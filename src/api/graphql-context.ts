@@ -3,13 +3,17 @@ import type { Actor } from '../auth/permissions';
 import type { PrismaClient } from '../db/prisma-client';
 import { TenantDb, tenantDb } from '../db/tenant-scoped-db';
 import { unauthenticated } from '../errors/domain-error';
-import type { PromptTemplate, PromptTemplateVersion } from '../generated/prisma/client';
+import type { Analysis, PromptTemplate, PromptTemplateVersion, Tenant } from '../generated/prisma/client';
 import type { Services } from '../services/services';
 
 /** Per-request batching of the look-ups that list fields would otherwise repeat (N+1). */
 export interface Loaders {
   template: DataLoader<string, PromptTemplate | null>;
   templateVersion: DataLoader<string, PromptTemplateVersion | null>;
+  /** Analyses by window id, newest first. */
+  analysesByWindow: DataLoader<string, Analysis[]>;
+  /** The caller's own tenant, read once per request (e.g. for every stream's analysisNotice). */
+  ownTenant: () => Promise<Tenant>;
 }
 
 export interface GraphQLContext {
@@ -36,7 +40,7 @@ export function createTenantContext(
   actor: Actor,
 ): Pick<GraphQLContext, 'actor' | 'db' | 'loaders'> {
   const db = tenantDb(prisma, actor.tenantId);
-  return { actor, db, loaders: createLoaders(db) };
+  return { actor, db, loaders: createLoaders(db, prisma, actor.tenantId) };
 }
 
 function byId<T extends { id: string }>(ids: readonly string[], rows: T[]): (T | null)[] {
@@ -44,7 +48,7 @@ function byId<T extends { id: string }>(ids: readonly string[], rows: T[]): (T |
   return ids.map((id) => map.get(id) ?? null);
 }
 
-function createLoaders(db: TenantDb): Loaders {
+function createLoaders(db: TenantDb, prisma: PrismaClient, tenantId: string): Loaders {
   const templateVersion = new DataLoader(async (ids: readonly string[]) =>
     byId(ids, await db.promptTemplateVersion.findMany({ where: { id: { in: [...ids] } } })),
   );
@@ -63,5 +67,20 @@ function createLoaders(db: TenantDb): Loaders {
       }),
     );
   });
-  return { template, templateVersion };
+  const analysesByWindow = new DataLoader(async (windowIds: readonly string[]) => {
+    const rows = await db.analysis.findMany({
+      where: { windowId: { in: [...windowIds] } },
+      orderBy: { id: 'desc' },
+    });
+    const byWindow = new Map<string, Analysis[]>(windowIds.map((id) => [id, []]));
+    for (const row of rows) byWindow.get(row.windowId)?.push(row);
+    return windowIds.map((id) => byWindow.get(id) ?? []);
+  });
+  // Tenant rows are platform-level (not on the tenant-scoped client); only the caller's own is read.
+  let tenant: Promise<Tenant> | null = null;
+  const ownTenant = (): Promise<Tenant> => {
+    tenant ??= prisma.tenant.findUniqueOrThrow({ where: { id: tenantId } });
+    return tenant;
+  };
+  return { template, templateVersion, analysesByWindow, ownTenant };
 }

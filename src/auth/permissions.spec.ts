@@ -26,7 +26,7 @@ describe('hasPermission', () => {
   });
 
   it('lets an AUDITOR read everything', () => {
-    expect(READ).toHaveLength(6);
+    expect(READ).toHaveLength(8);
     for (const permission of [...READ, Permission.AUTHENTICATED]) {
       expect(hasPermission(actor('AUDITOR'), permission)).toBe(true);
     }
@@ -39,13 +39,14 @@ describe('hasPermission', () => {
     }
   });
 
-  it('lets a MODERATOR read streams, templates and rules and control streams', () => {
+  it('lets a MODERATOR read streams, templates, rules and analyses and control streams', () => {
     for (const permission of [
       Permission.AUTHENTICATED,
       Permission.STREAMS_READ,
       Permission.STREAMS_CONTROL,
       Permission.TEMPLATES_READ,
       Permission.RULES_READ,
+      Permission.ANALYSES_READ,
     ]) {
       expect(hasPermission(actor('MODERATOR'), permission)).toBe(true);
     }
@@ -60,6 +61,8 @@ describe('hasPermission', () => {
     Permission.TEMPLATES_MANAGE,
     Permission.RULES_MANAGE,
     Permission.AUDIT_READ,
+    Permission.USAGE_READ,
+    Permission.TENANT_SETTINGS_MANAGE,
     Permission.PLATFORM_ADMIN,
   ])('denies a MODERATOR %s', (permission) => {
     expect(hasPermission(actor('MODERATOR'), permission)).toBe(false);

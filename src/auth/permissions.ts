@@ -4,7 +4,9 @@ import { Role } from '../generated/prisma/enums';
  * What each role may do. Resolvers declare the permission an operation needs with
  * `@Authorized(Permission.X)`; this table is the only place that decides who has it.
  * Auditors read everything and change nothing; moderators work streams but cannot manage
- * users, keys, templates or rules.
+ * users, keys, templates or rules. Analyses (results and reasoning) are what moderators decide on,
+ * so every role reads them; usage and budget are the tenant's cost figures, an admin's and an
+ * auditor's concern, not a moderator's.
  */
 export enum Permission {
   USERS_READ = 'USERS_READ',
@@ -19,9 +21,13 @@ export enum Permission {
   RULES_READ = 'RULES_READ',
   RULES_MANAGE = 'RULES_MANAGE',
   AUDIT_READ = 'AUDIT_READ',
+  ANALYSES_READ = 'ANALYSES_READ',
+  USAGE_READ = 'USAGE_READ',
+  /** The tenant's own settings: over-budget action and moderation policy text. */
+  TENANT_SETTINGS_MANAGE = 'TENANT_SETTINGS_MANAGE',
   /** Any authenticated caller (me, logout). */
   AUTHENTICATED = 'AUTHENTICATED',
-  /** Operator-level: tenants and their quotas. Held only by users flagged as platform admins. */
+  /** Operator-level: tenants, their quotas and the GPU nodes. Held only by users flagged as platform admins. */
   PLATFORM_ADMIN = 'PLATFORM_ADMIN',
 }
 
@@ -33,6 +39,8 @@ const READ_ALL = [
   Permission.TEMPLATES_READ,
   Permission.RULES_READ,
   Permission.AUDIT_READ,
+  Permission.ANALYSES_READ,
+  Permission.USAGE_READ,
 ];
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
@@ -44,6 +52,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> =
     Permission.STREAMS_CONTROL,
     Permission.TEMPLATES_MANAGE,
     Permission.RULES_MANAGE,
+    Permission.TENANT_SETTINGS_MANAGE,
   ]),
   MODERATOR: new Set([
     Permission.AUTHENTICATED,
@@ -51,6 +60,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> =
     Permission.STREAMS_CONTROL,
     Permission.TEMPLATES_READ,
     Permission.RULES_READ,
+    Permission.ANALYSES_READ,
   ]),
   AUDITOR: new Set(READ_ALL),
 };

@@ -1,11 +1,14 @@
 import type { NonEmptyArray } from 'type-graphql';
+import { AnalysisResolver } from './analysis.resolver';
 import { ApiKeyResolver } from './api-key.resolver';
 import { AuditEventResolver } from './audit-event.resolver';
 import { AuthResolver } from './auth.resolver';
+import { InferenceNodeResolver } from './inference-node.resolver';
 import { PromptTemplateResolver } from './prompt-template.resolver';
 import { RuleResolver } from './rule.resolver';
 import { StreamResolver } from './stream.resolver';
 import { TenantResolver } from './tenant.resolver';
+import { UsageResolver } from './usage.resolver';
 import { UserResolver } from './user.resolver';
 import { WindowResolver } from './window.resolver';
 
@@ -20,4 +23,7 @@ export const resolvers: NonEmptyArray<Function> = [
   RuleResolver,
   AuditEventResolver,
   WindowResolver,
+  AnalysisResolver,
+  UsageResolver,
+  InferenceNodeResolver,
 ];

@@ -1,11 +1,13 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { authedContext, type GraphQLContext } from '../api/graphql-context';
 import { Permission } from '../auth/permissions';
+import { AnalysisConnection } from '../schema/analysis.type';
 import { PageArgsInput } from '../schema/connection.type';
-import { StreamStatus } from '../schema/enums';
+import { AnalysisStatus, StreamStatus } from '../schema/enums';
 import { PromptTemplate } from '../schema/prompt-template.type';
 import { CreateStreamInput, Stream, StreamConnection, UpdateStreamInput } from '../schema/stream.type';
 import { WindowConnection, WindowStatus } from '../schema/window.type';
+import { analysisNotice } from '../services/usage.service';
 
 @Resolver(() => Stream)
 export class StreamResolver {
@@ -82,6 +84,27 @@ export class StreamResolver {
   ) {
     const { services, db } = authedContext(context);
     return services.windows.listForStream(db, stream.id, page, status);
+  }
+
+  @Authorized(Permission.ANALYSES_READ)
+  @FieldResolver(() => AnalysisConnection, { description: 'Analyses of the stream’s windows, newest first' })
+  analyses(
+    @Root() stream: Stream,
+    @Args() page: PageArgsInput,
+    @Arg('status', () => AnalysisStatus, { nullable: true }) status: AnalysisStatus | null,
+    @Ctx() context: GraphQLContext,
+  ) {
+    const { services, db } = authedContext(context);
+    return services.analyses.listForStream(db, stream.id, page, status);
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description:
+      'Why windows are not analysed by a GPU model as usual (the monthly token budget is used up); null normally',
+  })
+  async analysisNotice(@Ctx() context: GraphQLContext): Promise<string | null> {
+    return analysisNotice(await authedContext(context).loaders.ownTenant());
   }
 
   @FieldResolver(() => PromptTemplate, { nullable: true })

@@ -20,6 +20,7 @@ import {
   Tenant,
   TenantConnection,
   TenantQuotasInput,
+  UpdateTenantSettingsInput,
 } from '../schema/tenant.type';
 
 @Resolver(() => Tenant)
@@ -53,6 +54,15 @@ export class TenantResolver {
   ) {
     const { services, actor } = authedContext(context);
     return services.tenants.updateQuotas(actor, tenantId, input);
+  }
+
+  @Authorized(Permission.TENANT_SETTINGS_MANAGE)
+  @Mutation(() => Tenant, {
+    description: 'The caller’s own tenant: over-budget action and moderation policy',
+  })
+  updateTenantSettings(@Arg('input') input: UpdateTenantSettingsInput, @Ctx() context: GraphQLContext) {
+    const { services, actor } = authedContext(context);
+    return services.tenants.updateSettings(actor, input);
   }
 
   @FieldResolver(() => Float)

@@ -1,5 +1,14 @@
 import { registerEnumType } from 'type-graphql';
-import { InferenceMode, Role, StreamKind, StreamStatus } from '../generated/prisma/enums';
+import {
+  AnalysisMode,
+  AnalysisStatus,
+  InferenceMode,
+  InferenceNodeState,
+  OverBudgetAction,
+  Role,
+  StreamKind,
+  StreamStatus,
+} from '../generated/prisma/enums';
 
 registerEnumType(Role, { name: 'Role', description: 'What a user or API key may do in its tenant' });
 registerEnumType(StreamKind, { name: 'StreamKind', description: 'How the sampler reads the source' });
@@ -8,5 +17,32 @@ registerEnumType(InferenceMode, {
   name: 'InferenceMode',
   description: 'THINKING models reason before answering; INSTRUCT models answer directly',
 });
+registerEnumType(AnalysisMode, {
+  name: 'AnalysisMode',
+  description: 'VLM: a vision-language model on a GPU node; LOCAL: the CPU detector (no reasoning)',
+});
+registerEnumType(AnalysisStatus, {
+  name: 'AnalysisStatus',
+  description:
+    'RUNNING -> DONE | FAILED | GATED (the local gate kept it from the GPU) | DEGRADED (local fallback: no GPU node)',
+});
+registerEnumType(OverBudgetAction, {
+  name: 'OverBudgetAction',
+  description:
+    'What happens once the monthly token budget is used up: LOCAL analyses windows with the local detector, PAUSE pauses the streams',
+});
+registerEnumType(InferenceNodeState, {
+  name: 'InferenceNodeState',
+  description: 'DRAINING: finishes what it has and gets nothing new',
+});
 
-export { InferenceMode, Role, StreamKind, StreamStatus };
+export {
+  AnalysisMode,
+  AnalysisStatus,
+  InferenceMode,
+  InferenceNodeState,
+  OverBudgetAction,
+  Role,
+  StreamKind,
+  StreamStatus,
+};

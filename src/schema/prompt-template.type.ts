@@ -47,6 +47,23 @@ export class PromptTemplateVersion {
   @Field(() => Int, { description: 'Cap on reasoning tokens (THINKING mode)' })
   thinkingTokenBudget!: number;
 
+  @Field(() => [String], {
+    description:
+      'Local gate: COCO labels of which the detector must find one before a window goes to a GPU (none: no object gate)',
+  })
+  gateObjects!: string[];
+
+  @Field({ description: 'Local gate: NSFW content found by the detector also sends a window to a GPU' })
+  gateNsfw!: boolean;
+
+  @Field(() => Float, { description: 'Lowest detector confidence for a gate label to count' })
+  gateMinConfidence!: number;
+
+  @Field({
+    description: 'Analyse a window again on a GPU when it was analysed locally because no node was up',
+  })
+  reanalyseDegraded!: boolean;
+
   @Field()
   createdAt!: Date;
 }
@@ -119,6 +136,21 @@ export class PromptTemplateVersionInput {
 
   @Field(() => Int, { nullable: true })
   thinkingTokenBudget?: number;
+
+  @Field(() => [String], {
+    nullable: true,
+    description: 'COCO labels for the local gate, at most 20 (default none: no object gate)',
+  })
+  gateObjects?: string[];
+
+  @Field({ nullable: true, description: 'Default false' })
+  gateNsfw?: boolean;
+
+  @Field(() => Float, { nullable: true, description: '0 to 1 (default 0.5)' })
+  gateMinConfidence?: number;
+
+  @Field({ nullable: true, description: 'Default false' })
+  reanalyseDegraded?: boolean;
 }
 
 @InputType()

@@ -1,5 +1,6 @@
 import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { Connection } from './connection.type';
+import { OverBudgetAction } from './enums';
 
 @ObjectType({ description: 'A customer of Vigil; everything else belongs to one' })
 export class Tenant {
@@ -24,6 +25,18 @@ export class Tenant {
   @Field(() => Int)
   frameRetentionDays!: number;
 
+  @Field(() => OverBudgetAction, { description: 'What happens once the monthly token budget is used up' })
+  overBudgetAction!: OverBudgetAction;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'YYYY-MM of the month whose token budget is used up, if any',
+  })
+  budgetExhaustedMonth!: string | null;
+
+  @Field({ description: 'The tenant’s moderation policy, sent with every window analysed by a model' })
+  policyText!: string;
+
   @Field()
   createdAt!: Date;
 }
@@ -44,6 +57,15 @@ export class TenantQuotasInput {
 
   @Field(() => Int, { nullable: true })
   frameRetentionDays?: number;
+}
+
+@InputType()
+export class UpdateTenantSettingsInput {
+  @Field(() => OverBudgetAction, { nullable: true })
+  overBudgetAction?: OverBudgetAction | null;
+
+  @Field(() => String, { nullable: true, description: 'At most 4000 characters; empty for none' })
+  policyText?: string | null;
 }
 
 @InputType()

@@ -102,6 +102,26 @@ describe('paginate', () => {
     expect(seen).toEqual(rows.map((row) => row.id));
   });
 
+  it("walks newest first with order 'desc' and the filter where.id.lt", async () => {
+    const { rows } = table(25);
+    const newestFirst = [...rows].reverse();
+    const queries: PageQuery[] = [];
+    const fetch = async (query: PageQuery): Promise<Row[]> => {
+      queries.push(query);
+      const before = query.where.id?.lt;
+      return newestFirst.filter((row) => before === undefined || row.id < before).slice(0, query.take);
+    };
+    const first = await paginate({ first: 10 }, fetch, 'desc');
+    const second = await paginate({ first: 20, after: first.pageInfo.endCursor }, fetch, 'desc');
+    expect(queries).toEqual([
+      { take: 11, orderBy: { id: 'desc' }, where: {} },
+      { take: 21, orderBy: { id: 'desc' }, where: { id: { lt: newestFirst[9]!.id } } },
+    ]);
+    expect([...first.edges, ...second.edges].map((edge) => edge.node)).toEqual(newestFirst);
+    expect(first.pageInfo.hasNextPage).toBe(true);
+    expect(second.pageInfo.hasNextPage).toBe(false);
+  });
+
   it('an exactly full last page has no next page', async () => {
     const { fetch } = table(10);
     const page = await paginate({ first: 10 }, fetch);

@@ -3,7 +3,8 @@ import { validateInput } from '../errors/validate-input';
 
 /**
  * Relay-style forward pagination. Ids are UUIDv7 (time-ordered), so ordering by id is ordering by
- * creation, and the cursor is simply the last id seen, opaque to clients.
+ * creation, and the cursor is simply the last id seen, opaque to clients. Lists are oldest first
+ * unless a list asks for 'desc' (newest first, e.g. analyses).
  */
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
@@ -40,19 +41,21 @@ export const decodeCursor = (cursor: string): string => Buffer.from(cursor, 'bas
 /** Spread into findMany; merge `where` with the caller's own filter. */
 export interface PageQuery {
   take: number;
-  orderBy: { id: 'asc' };
-  where: { id?: { gt: string } };
+  orderBy: { id: 'asc' | 'desc' };
+  where: { id?: { gt?: string; lt?: string } };
 }
 
 export async function paginate<T extends { id: string }>(
   args: PageArgs,
   fetch: (query: PageQuery) => Promise<T[]>,
+  order: 'asc' | 'desc' = 'asc',
 ): Promise<Connection<T>> {
   const { first, after } = validateInput(pageSchema, args, '');
   const size = first ?? DEFAULT_PAGE_SIZE;
-  // Filter by id > cursor rather than Prisma's `cursor`, which fails when the cursor row is gone.
-  const where = after ? { id: { gt: decodeCursor(after) } } : {};
-  const rows = await fetch({ take: size + 1, orderBy: { id: 'asc' }, where });
+  // Filter by id > cursor (or <, newest first) rather than Prisma's `cursor`, which fails when the
+  // cursor row is gone.
+  const where = after ? { id: { [order === 'asc' ? 'gt' : 'lt']: decodeCursor(after) } } : {};
+  const rows = await fetch({ take: size + 1, orderBy: { id: order }, where });
   const page = rows.slice(0, size);
   return {
     edges: page.map((node) => ({ cursor: encodeCursor(node.id), node })),

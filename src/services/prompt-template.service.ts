@@ -5,6 +5,7 @@ import { notFound } from '../errors/domain-error';
 import { withPrismaErrors } from '../errors/prisma-error.mapper';
 import { validateInput } from '../errors/validate-input';
 import type { Prisma, PromptTemplate, PromptTemplateVersion } from '../generated/prisma/client';
+import { COCO_LABELS, isCocoLabel } from '../inference/coco-labels';
 import { renderTemplate, variablesOf } from '../templates/prompt-renderer';
 import { DEFAULT_RESULT_SCHEMA, resultSchemaProblems } from '../templates/result-schema';
 import { recordAudit } from './audit.service';
@@ -20,6 +21,76 @@ export const SAMPLING_DEFAULTS = {
 
 const MAX_TEXT = 20_000;
 const MAX_SCHEMA_BYTES = 64 * 1024;
+export const MAX_GATE_OBJECTS = 20;
+
+// Everyday words for COCO classes, so that a natural guess gets a useful hint.
+const LABEL_SYNONYMS: Record<string, string[]> = {
+  people: ['person'],
+  man: ['person'],
+  woman: ['person'],
+  child: ['person'],
+  human: ['person'],
+  pedestrian: ['person'],
+  bike: ['bicycle', 'motorcycle'],
+  motorbike: ['motorcycle'],
+  vehicle: ['car', 'truck', 'bus'],
+  sofa: ['couch'],
+  phone: ['cell phone'],
+  television: ['tv'],
+  plane: ['airplane'],
+  bag: ['backpack', 'handbag', 'suitcase'],
+  table: ['dining table'],
+  plant: ['potted plant'],
+};
+
+/** A few labels worth suggesting for a misspelt one: synonyms and similar ones, else common ones. */
+export function suggestCocoLabels(label: string): string[] {
+  const wanted = label.trim().toLowerCase();
+  const similar = COCO_LABELS.map((known) => ({
+    known,
+    distance:
+      wanted.length >= 3 && (known.includes(wanted) || wanted.includes(known))
+        ? 0
+        : editDistance(known, wanted),
+  }))
+    .filter((candidate) => candidate.distance <= 2)
+    .sort((a, b) => a.distance - b.distance)
+    .map((candidate) => candidate.known);
+  const suggested = [...new Set([...(LABEL_SYNONYMS[wanted] ?? []), ...similar])];
+  return (suggested.length ? suggested : ['person', 'car', 'truck', 'dog', 'backpack']).slice(0, 5);
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      current[j] = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+const gateObjectsSchema = z
+  .array(
+    z
+      .string()
+      .max(100)
+      .refine(isCocoLabel, {
+        error: (issue) => {
+          const label = String(issue.input);
+          return `"${label.slice(0, 40)}" is not a label the local detector knows (COCO-80); for example: ${suggestCocoLabels(label).join(', ')}`;
+        },
+      }),
+  )
+  .max(MAX_GATE_OBJECTS, `must list at most ${MAX_GATE_OBJECTS} labels`)
+  .nullish()
+  .transform((labels) => [...new Set(labels ?? [])]);
 
 const versionSchema = z
   .object({
@@ -39,6 +110,21 @@ const versionSchema = z
     presencePenalty: z.number().min(-2).max(2).optional(),
     maxCompletionTokens: z.number().int().min(16).max(131_072).default(4096),
     thinkingTokenBudget: z.number().int().min(0).max(131_072).default(2048),
+    gateObjects: gateObjectsSchema,
+    gateNsfw: z
+      .boolean()
+      .nullish()
+      .transform((value) => value ?? false),
+    gateMinConfidence: z
+      .number()
+      .min(0, 'must be between 0 and 1')
+      .max(1, 'must be between 0 and 1')
+      .nullish()
+      .transform((value) => value ?? 0.5),
+    reanalyseDegraded: z
+      .boolean()
+      .nullish()
+      .transform((value) => value ?? false),
   })
   .superRefine((version, context) => {
     if (variablesOf(version.systemText).length > 0) {
@@ -213,6 +299,10 @@ export class PromptTemplateService {
         presencePenalty: sampling.presencePenalty,
         maxCompletionTokens: version.maxCompletionTokens,
         thinkingTokenBudget: version.mode === 'THINKING' ? version.thinkingTokenBudget : 0,
+        gateObjects: version.gateObjects,
+        gateNsfw: version.gateNsfw,
+        gateMinConfidence: version.gateMinConfidence,
+        reanalyseDegraded: version.reanalyseDegraded,
       },
     });
     await recordAudit(tx, actor, {

@@ -2,14 +2,17 @@ import type Redis from 'ioredis';
 import type { AppConfig } from '../config/config';
 import type { PrismaClient } from '../db/prisma-client';
 import { CredentialCache } from '../auth/credential-cache';
+import { AnalysisService } from './analysis.service';
 import { ApiKeyService } from './api-key.service';
 import { AuditService } from './audit.service';
 import { AuthService } from './auth.service';
+import { InferenceNodeService } from './inference-node.service';
 import { PromptTemplateService } from './prompt-template.service';
 import { RateLimitService } from './rate-limit.service';
 import { RuleService } from './rule.service';
 import { StreamService } from './stream.service';
 import { TenantService } from './tenant.service';
+import { UsageService } from './usage.service';
 import { UserService } from './user.service';
 import { WindowService } from './window.service';
 
@@ -26,6 +29,9 @@ export interface Services {
   rules: RuleService;
   audit: AuditService;
   windows: WindowService;
+  analyses: AnalysisService;
+  usage: UsageService;
+  inferenceNodes: InferenceNodeService;
 }
 
 export function createServices(deps: { prisma: PrismaClient; redis: Redis; config: AppConfig }): Services {
@@ -44,5 +50,8 @@ export function createServices(deps: { prisma: PrismaClient; redis: Redis; confi
     rules: new RuleService(),
     audit: new AuditService(),
     windows: new WindowService(deps.config),
+    analyses: new AnalysisService(),
+    usage: new UsageService(),
+    inferenceNodes: new InferenceNodeService(deps.prisma, deps.redis, deps.config),
   };
 }

@@ -25,7 +25,13 @@ const createTenantSchema = z.object({
   adminPassword: passwordSchema.optional(),
 });
 
+const settingsSchema = z.object({
+  overBudgetAction: z.enum(['LOCAL', 'PAUSE']).nullish(),
+  policyText: z.string().max(4000, 'must be at most 4000 characters').nullish(),
+});
+
 export type TenantQuotasInput = z.input<typeof quotasSchema>;
+export type TenantSettingsInput = z.input<typeof settingsSchema>;
 export type CreateTenantInput = z.input<typeof createTenantSchema>;
 
 export interface CreatedTenant {
@@ -84,12 +90,43 @@ export class TenantService {
     const quotas = validateInput(quotasSchema, input);
     return withPrismaErrors('tenant', () =>
       this.prisma.$transaction(async (tx) => {
-        const tenant = await tx.tenant.update({ where: { id: tenantId }, data: quotas });
+        // A changed budget is judged afresh: the analysis worker marks the month again if it is
+        // still used up, and the streams' notice goes away if it is not.
+        const tenant = await tx.tenant.update({
+          where: { id: tenantId },
+          data: {
+            ...quotas,
+            ...(quotas.monthlyTokenBudget !== undefined ? { budgetExhaustedMonth: null } : {}),
+          },
+        });
         await recordAudit(
           tx,
           { ...actor, tenantId },
           { action: 'tenant.updateQuotas', entityType: 'Tenant', entityId: tenantId, data: quotas },
         );
+        return tenant;
+      }),
+    );
+  }
+
+  /** The caller's own tenant's settings (tenant admins); the tenant comes from the credential. */
+  async updateSettings(actor: AuditActor, input: TenantSettingsInput): Promise<Tenant> {
+    const parsed = validateInput(settingsSchema, input);
+    const data = {
+      ...(parsed.overBudgetAction ? { overBudgetAction: parsed.overBudgetAction } : {}),
+      ...(parsed.policyText !== undefined && parsed.policyText !== null
+        ? { policyText: parsed.policyText }
+        : {}),
+    };
+    return withPrismaErrors('tenant', () =>
+      this.prisma.$transaction(async (tx) => {
+        const tenant = await tx.tenant.update({ where: { id: actor.tenantId }, data });
+        await recordAudit(tx, actor, {
+          action: 'tenant.updateSettings',
+          entityType: 'Tenant',
+          entityId: actor.tenantId,
+          data,
+        });
         return tenant;
       }),
     );

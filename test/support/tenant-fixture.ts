@@ -1,6 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Role } from '../../src/generated/prisma/enums';
 import { tenantDb } from '../../src/db/tenant-scoped-db';
+import { usageMonth } from '../../src/inference/usage-meter';
 import { frameKey } from '../../src/storage/frame-store';
 import type { TestApi } from './api-harness';
 
@@ -23,6 +24,12 @@ export interface TenantFixture {
     versionId: string;
     ruleId: string;
     windowId: string;
+    analysisId: string;
+    /**
+     * GPU nodes are platform-wide, not tenant-owned, and only platform admins reach them: a fresh
+     * id naming no row, so fixtures do not add nodes that workers of other tests would route to.
+     */
+    nodeId: string;
   };
 }
 
@@ -107,6 +114,44 @@ export async function createTenantFixture(api: TestApi, prefix = 'tenant'): Prom
       endAt: capturedAt,
     },
   });
+  // Analyses and usage are written by the analysis worker: one finished analysis and this month's counter.
+  const analysis = await db.analysis.create({
+    data: {
+      tenantId,
+      streamId: stream.id,
+      windowId: window.id,
+      templateVersionId: template.activeVersionId!,
+      mode: 'VLM',
+      status: 'DONE',
+      nodeName: 'gpu-fixture',
+      model: 'qwen3-vl-8b-thinking',
+      result: { timestamp: capturedAt.toISOString(), objects: [], actions: [], anomalies: [] },
+      reasoning: `The lawn of ${slug} is empty.`,
+      finishReason: 'stop',
+      framesSent: 1,
+      visionTokens: 300,
+      promptTokens: 450,
+      completionTokens: 120,
+      reasoningTokens: 80,
+      latencyMs: 900,
+      attempts: 1,
+      completedAt: capturedAt,
+    },
+  });
+  await db.usageCounter.create({
+    data: {
+      tenantId,
+      streamId: stream.id,
+      month: usageMonth(),
+      windowsAnalysed: 1,
+      framesSent: 1,
+      visionTokens: 300n,
+      promptTokens: 450n,
+      completionTokens: 120n,
+      reasoningTokens: 80n,
+      gpuMs: 900n,
+    },
+  });
   const rule = await api.services.rules.create(db, adminActor, {
     name: 'Person on lawn',
     condition: { object: { label: 'person', minConfidence: 0.6 } },
@@ -127,6 +172,8 @@ export async function createTenantFixture(api: TestApi, prefix = 'tenant'): Prom
       versionId: template.activeVersionId!,
       ruleId: rule.id,
       windowId: window.id,
+      analysisId: analysis.id,
+      nodeId: randomUUID(),
     },
   };
 }

@@ -1,0 +1,79 @@
+import { GraphQLJSON } from 'graphql-scalars';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Connection } from './connection.type';
+import { AnalysisMode, AnalysisStatus } from './enums';
+
+@ObjectType({
+  description:
+    'One analysis of a window by one template version: the result, the model’s reasoning and what it cost',
+})
+export class Analysis {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => ID)
+  windowId!: string;
+
+  @Field(() => ID)
+  streamId!: string;
+
+  @Field(() => ID, { description: 'The prompt template version the window was analysed with' })
+  templateVersionId!: string;
+
+  @Field(() => AnalysisMode)
+  mode!: AnalysisMode;
+
+  @Field(() => AnalysisStatus)
+  status!: AnalysisStatus;
+
+  @Field(() => String, { nullable: true, description: 'The GPU node that answered; null for LOCAL' })
+  nodeName!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The model the node served' })
+  model!: string | null;
+
+  @Field(() => GraphQLJSON, {
+    nullable: true,
+    description: 'The structured result (objects, actions, anomalies, timestamp, …); null until DONE',
+  })
+  result!: unknown;
+
+  @Field({ description: 'The model’s reasoning (THINKING models); empty for LOCAL analyses' })
+  reasoning!: string;
+
+  @Field(() => String, { nullable: true, description: 'Why the model stopped: stop, length, …' })
+  finishReason!: string | null;
+
+  @Field(() => Int)
+  framesSent!: number;
+
+  @Field(() => Int)
+  visionTokens!: number;
+
+  @Field(() => Int)
+  promptTokens!: number;
+
+  @Field(() => Int)
+  completionTokens!: number;
+
+  @Field(() => Int, { description: 'Part of completionTokens spent thinking' })
+  reasoningTokens!: number;
+
+  @Field(() => Int)
+  latencyMs!: number;
+
+  @Field(() => Int, { description: 'Requests made, retries on other nodes included' })
+  attempts!: number;
+
+  @Field(() => String, { nullable: true })
+  error!: string | null;
+
+  @Field()
+  startedAt!: Date;
+
+  @Field(() => Date, { nullable: true })
+  completedAt!: Date | null;
+}
+
+@ObjectType()
+export class AnalysisConnection extends Connection(Analysis, 'Analysis') {}
