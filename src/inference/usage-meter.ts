@@ -84,3 +84,82 @@ export class BudgetCache {
     for (const key of this.entries.keys()) if (key.startsWith(`${tenantId}:`)) this.entries.delete(key);
   }
 }
+
+/**
+ * Usage increments of many windows, written once a second: every window of a stream would
+ * otherwise update the same two rows (its UsageCounter and its Stream), and concurrent jobs would
+ * queue on their row locks. A worker that dies loses at most the last second of counts; the
+ * Analysis rows keep every window's own figures.
+ */
+export class UsageBuffer {
+  private pending = new Map<
+    string,
+    { tenantId: string; streamId: string; month: string; increment: Required<UsageIncrement> }
+  >();
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly onError: (error: unknown) => void,
+    private readonly everyMs = 1_000,
+  ) {}
+
+  add(tenantId: string, streamId: string, month: string, increment: UsageIncrement): void {
+    const key = `${tenantId}:${streamId}:${month}`;
+    let entry = this.pending.get(key);
+    if (!entry) {
+      entry = { tenantId, streamId, month, increment: { ...EMPTY_INCREMENT } };
+      this.pending.set(key, entry);
+    }
+    for (const [name, value] of Object.entries(increment) as [keyof UsageIncrement, number | undefined][]) {
+      entry.increment[name] += value ?? 0;
+    }
+    if (!this.timer) {
+      this.timer = setTimeout(() => void this.flush(), this.everyMs);
+      this.timer.unref();
+    }
+  }
+
+  /** Writes everything added so far; resolves once it is in PostgreSQL. */
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const batch = [...this.pending.values()];
+    this.pending.clear();
+    this.flushing = this.flushing.then(async () => {
+      for (const entry of batch) {
+        try {
+          const db = tenantDb(this.prisma, entry.tenantId);
+          await db.$transaction(async (tx) => {
+            await meterUsage(tx, entry.tenantId, entry.streamId, entry.month, entry.increment);
+            // The stream counts every window whose analysis finished: analysed, degraded or gated.
+            const finished = entry.increment.windowsAnalysed + entry.increment.windowsGated;
+            if (finished > 0) {
+              await tx.stream.updateMany({
+                where: { id: entry.streamId },
+                data: { windowsAnalysed: { increment: finished } },
+              });
+            }
+          });
+        } catch (error) {
+          this.onError(error);
+        }
+      }
+    });
+    return this.flushing;
+  }
+}
+
+const EMPTY_INCREMENT: Required<UsageIncrement> = {
+  windowsAnalysed: 0,
+  windowsGated: 0,
+  windowsFailed: 0,
+  windowsDegraded: 0,
+  framesSent: 0,
+  visionTokens: 0,
+  promptTokens: 0,
+  completionTokens: 0,
+  reasoningTokens: 0,
+  gpuMs: 0,
+};

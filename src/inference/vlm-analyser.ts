@@ -1,7 +1,7 @@
 import type { InferenceMetrics } from '../metrics/inference-metrics';
 import type { NodePool } from './node-pool';
 import {
-  buildChatBody,
+  chatBodyJson,
   ChatRequestSpec,
   InferenceError,
   streamChatCompletion,
@@ -159,7 +159,7 @@ export async function analyseOnNodes(
     options.onAttempt?.(attempts, lease.name);
     const started = performance.now();
     try {
-      const outcome = await streamChatCompletion(lease.endpoint, buildChatBody(spec), {
+      const outcome = await streamChatCompletion(lease.endpoint, chatBodyJson(spec), {
         dispatcher: lease.dispatcher,
         requestTimeoutMs: options.requestTimeoutMs,
         idleTimeoutMs: options.idleTimeoutMs,

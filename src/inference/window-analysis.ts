@@ -13,7 +13,7 @@ import { buildLocalResult, gateIsOff, gateMatches, type AnalysisGate } from './l
 import type { LocalAnalyser } from './local-analyser';
 import type { FrameDetection } from './local-detector';
 import type { NodePool } from './node-pool';
-import { BudgetCache, meterUsage, usageMonth, type UsageIncrement } from './usage-meter';
+import { BudgetCache, UsageBuffer, usageMonth, type UsageIncrement } from './usage-meter';
 import { analyseOnNodes, type VlmOutcome } from './vlm-analyser';
 import { buildChatSpec, visionTokensOf, type PromptFrame, type PromptVersion } from './window-prompt';
 
@@ -49,12 +49,39 @@ type LoadedFrame = PromptFrame & { id: string; width: number; height: number };
 
 type WindowWithContext = NonNullable<Awaited<ReturnType<typeof loadWindow>>>;
 
+/** The window with what decides its analysis now: the stream's name and its template's active version id. */
 function loadWindow(db: TenantDb, windowId: string) {
   return db.window.findUnique({
     where: { id: windowId },
-    include: { stream: { include: { template: { include: { activeVersion: true } } } } },
+    select: {
+      id: true,
+      streamId: true,
+      status: true,
+      frameIds: true,
+      stream: { select: { name: true, template: { select: { activeVersionId: true } } } },
+    },
   });
 }
+
+type VersionRow = NonNullable<Awaited<ReturnType<TenantDb['promptTemplateVersion']['findUnique']>>>;
+type TenantRow = NonNullable<Awaited<ReturnType<PrismaClient['tenant']['findUnique']>>>;
+type FrameRow = NonNullable<Awaited<ReturnType<TenantDb['frame']['findUnique']>>>;
+
+/** A bounded map that forgets its oldest entries. */
+class Recent<V> {
+  private readonly map = new Map<string, V>();
+  constructor(private readonly capacity: number) {}
+  get(key: string): V | undefined {
+    return this.map.get(key);
+  }
+  set(key: string, value: V): void {
+    this.map.set(key, value);
+    if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value!);
+  }
+}
+
+/** Tenant settings (policy text, budget, over-budget action) apply to new windows within this time. */
+const TENANT_CACHE_MS = 5_000;
 
 /** Reasoning arrives in many small deltas; Redis gets them in batches of at most this age. */
 const REASONING_FLUSH_MS = 100;
@@ -67,9 +94,37 @@ const REASONING_FLUSH_MS = 100;
 export class WindowAnalysis {
   private readonly validators = new Map<string, ValidateFunction>();
   private readonly budgets: BudgetCache;
+  readonly usage: UsageBuffer;
+  // Versions never change once written; frames neither (until retention deletes them), and
+  // overlapping windows share half their frames: all three are read once per process.
+  private readonly versions = new Recent<VersionRow>(1_000);
+  private readonly frameRows = new Recent<FrameRow>(4_096);
+  private readonly jpegs = new Recent<Buffer>(256);
+  private readonly tenants = new Map<string, { at: number; row: TenantRow }>();
 
   constructor(private readonly deps: WindowAnalysisDeps) {
     this.budgets = new BudgetCache(deps.prisma);
+    this.usage = new UsageBuffer(deps.prisma, (error) =>
+      deps.logger.error({ err: error }, 'could not write usage counters'),
+    );
+  }
+
+  private async version(db: TenantDb, versionId: string): Promise<VersionRow> {
+    let row = this.versions.get(versionId);
+    if (!row) {
+      row = await db.promptTemplateVersion.findUniqueOrThrow({ where: { id: versionId } });
+      this.versions.set(versionId, row);
+    }
+    return row;
+  }
+
+  private async tenant(tenantId: string): Promise<TenantRow> {
+    const cached = this.tenants.get(tenantId);
+    if (cached && Date.now() - cached.at < TENANT_CACHE_MS) return cached.row;
+    const row = await this.deps.prisma.tenant.findUniqueOrThrow({ where: { id: tenantId } });
+    if (this.tenants.size > 10_000) this.tenants.clear();
+    this.tenants.set(tenantId, { at: Date.now(), row });
+    return row;
   }
 
   async analyse(
@@ -84,8 +139,8 @@ export class WindowAnalysis {
     if (window.status !== 'QUEUED' && window.status !== 'RUNNING') {
       return { status: 'SKIPPED', reason: `window already ${window.status}` };
     }
-    const version = window.stream.template?.activeVersion ?? null;
-    if (!version) {
+    const versionId = window.stream.template?.activeVersionId ?? null;
+    if (!versionId) {
       await db.window.update({
         where: { id: window.id },
         data: {
@@ -93,17 +148,17 @@ export class WindowAnalysis {
           error: 'the stream has no prompt template: set one to analyse its windows',
         },
       });
-      await this.meter(db, tenantId, window.streamId, { windowsFailed: 1 });
+      this.usage.add(tenantId, window.streamId, usageMonth(), { windowsFailed: 1 });
       return { status: 'SKIPPED', reason: 'no template' };
     }
-    await db.window.update({
-      where: { id: window.id },
-      data: { status: 'RUNNING', attempts: { increment: 1 } },
-    });
+    const [version] = await Promise.all([
+      this.version(db, versionId),
+      db.window.update({ where: { id: window.id }, data: { status: 'RUNNING', attempts: { increment: 1 } } }),
+    ]);
     const frames = await this.loadFrames(db, window);
     if (typeof frames === 'string') return this.failWithoutModel(db, tenantId, window, version.id, frames);
 
-    const tenant = await this.deps.prisma.tenant.findUniqueOrThrow({ where: { id: tenantId } });
+    const tenant = await this.tenant(tenantId);
     const month = usageMonth();
     if (this.deps.config.INFERENCE_MODE === 'local' || !this.deps.pool) {
       return this.finishLocal(db, tenantId, window, version.id, frames, 'DONE', null);
@@ -196,7 +251,7 @@ export class WindowAnalysis {
     if (!this.deps.pool?.canServe(version.modelName)) return { status: 'WAIT', reason: 'no GPU node yet' };
     const frames = await this.loadFrames(db, window);
     if (typeof frames === 'string') return { status: 'SKIPPED', reason: frames };
-    const tenant = await this.deps.prisma.tenant.findUniqueOrThrow({ where: { id: tenantId } });
+    const tenant = await this.tenant(tenantId);
     const vlm = await this.runVlm(db, tenantId, window, version, tenant.policyText, frames, signal);
     if (vlm.outcome.kind === 'unavailable') {
       await db.analysis.update({
@@ -218,15 +273,26 @@ export class WindowAnalysis {
   }
 
   private async loadFrames(db: TenantDb, window: WindowWithContext): Promise<LoadedFrame[] | string> {
-    const rows = await db.frame.findMany({ where: { id: { in: window.frameIds } } });
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    const ordered = window.frameIds.map((id) => byId.get(id));
+    const missing = window.frameIds.filter((id) => !this.frameRows.get(id));
+    if (missing.length) {
+      for (const row of await db.frame.findMany({ where: { id: { in: missing } } }))
+        this.frameRows.set(row.id, row);
+    }
+    const ordered = window.frameIds.map((id) => this.frameRows.get(id));
     if (ordered.some((row) => !row)) return 'some of the window’s frames no longer exist (retention)';
+    const read = async (key: string): Promise<Buffer> => {
+      let jpeg = this.jpegs.get(key);
+      if (!jpeg) {
+        jpeg = await this.deps.store.get(key);
+        this.jpegs.set(key, jpeg);
+      }
+      return jpeg;
+    };
     try {
       return await Promise.all(
         ordered.map(async (row) => ({
           id: row!.id,
-          jpeg: await this.deps.store.get(row!.storageKey),
+          jpeg: await read(row!.storageKey),
           capturedAt: row!.capturedAt,
           skippedBefore: row!.skippedBefore,
           width: row!.width,
@@ -339,8 +405,8 @@ export class WindowAnalysis {
       reasoningTokens: outcome.usage.reasoningTokens,
       gpuMs: outcome.usage.gpuMs,
     };
-    await db.$transaction(async (tx) => {
-      await tx.analysis.update({
+    await db.$transaction([
+      db.analysis.update({
         where: { id: analysisId },
         data: {
           status,
@@ -359,20 +425,17 @@ export class WindowAnalysis {
           error: outcome.kind === 'failed' ? outcome.reason : null,
           completedAt: new Date(),
         },
-      });
-      if (setWindowStatus) {
-        await tx.window.update({
-          where: { id: window.id },
-          data: { status, error: outcome.kind === 'failed' ? outcome.reason : null },
-        });
-        if (done)
-          await tx.stream.update({
-            where: { id: window.streamId },
-            data: { windowsAnalysed: { increment: 1 } },
-          });
-      }
-      await meterUsage(tx, tenantId, window.streamId, usageMonth(), increment);
-    });
+      }),
+      ...(setWindowStatus
+        ? [
+            db.window.update({
+              where: { id: window.id },
+              data: { status, error: outcome.kind === 'failed' ? outcome.reason : null },
+            }),
+          ]
+        : []),
+    ]);
+    this.usage.add(tenantId, window.streamId, usageMonth(), increment);
     this.count(tenantId, window.streamId, status, 'VLM', increment);
     await this.announce(tenantId, {
       analysisId,
@@ -424,8 +487,8 @@ export class WindowAnalysis {
         : status === 'DEGRADED'
           ? { windowsDegraded: 1, windowsAnalysed: 1 }
           : { windowsAnalysed: 1 };
-    await db.$transaction(async (tx) => {
-      await tx.analysis.update({
+    await db.$transaction([
+      db.analysis.update({
         where: { id: analysisId },
         data: {
           status,
@@ -438,20 +501,21 @@ export class WindowAnalysis {
           error: note,
           completedAt: new Date(),
         },
-      });
-      if (vlmAnalysisId) {
-        await tx.analysis.update({
-          where: { id: vlmAnalysisId },
-          data: { status: 'FAILED', error: note, completedAt: new Date() },
-        });
-      }
-      await tx.window.update({
+      }),
+      ...(vlmAnalysisId
+        ? [
+            db.analysis.update({
+              where: { id: vlmAnalysisId },
+              data: { status: 'FAILED', error: note, completedAt: new Date() },
+            }),
+          ]
+        : []),
+      db.window.update({
         where: { id: window.id },
         data: { status, error: status === 'DONE' ? null : note },
-      });
-      await tx.stream.update({ where: { id: window.streamId }, data: { windowsAnalysed: { increment: 1 } } });
-      await meterUsage(tx, tenantId, window.streamId, usageMonth(), increment);
-    });
+      }),
+    ]);
+    this.usage.add(tenantId, window.streamId, usageMonth(), increment);
     this.count(tenantId, window.streamId, status, 'LOCAL', increment);
     await this.announce(tenantId, {
       analysisId,
@@ -474,14 +538,14 @@ export class WindowAnalysis {
   ): Promise<WindowAnalysisOutcome> {
     const analysisId =
       existingAnalysisId ?? (await this.upsertRunning(db, tenantId, window, versionId, 'LOCAL'));
-    await db.$transaction(async (tx) => {
-      await tx.analysis.update({
+    await db.$transaction([
+      db.analysis.update({
         where: { id: analysisId },
         data: { status: 'FAILED', error: reason, completedAt: new Date(), attempts: { increment: 1 } },
-      });
-      await tx.window.update({ where: { id: window.id }, data: { status: 'FAILED', error: reason } });
-      await meterUsage(tx, tenantId, window.streamId, usageMonth(), { windowsFailed: 1 });
-    });
+      }),
+      db.window.update({ where: { id: window.id }, data: { status: 'FAILED', error: reason } }),
+    ]);
+    this.usage.add(tenantId, window.streamId, usageMonth(), { windowsFailed: 1 });
     this.count(tenantId, window.streamId, 'FAILED', 'LOCAL', { windowsFailed: 1 });
     await this.announce(tenantId, {
       analysisId,
@@ -491,15 +555,6 @@ export class WindowAnalysis {
       mode: 'LOCAL',
     });
     return { status: 'FAILED', analysisId, mode: 'LOCAL' };
-  }
-
-  private async meter(
-    db: TenantDb,
-    tenantId: string,
-    streamId: string,
-    increment: UsageIncrement,
-  ): Promise<void> {
-    await db.$transaction((tx) => meterUsage(tx, tenantId, streamId, usageMonth(), increment));
   }
 
   /**

@@ -1,4 +1,4 @@
-import { buildChatBody } from './vllm-client';
+import { buildChatBody, chatBodyJson } from './vllm-client';
 import { buildChatSpec, PromptVersion, visionTokensOf } from './window-prompt';
 
 const version: PromptVersion & { id: string } = {
@@ -64,6 +64,12 @@ describe('window prompt', () => {
     expect(body).not.toHaveProperty('max_tokens');
     const name = (body.response_format as { json_schema: { name: string } }).json_schema.name;
     expect(name).toMatch(/^[a-zA-Z0-9_-]{1,64}$/);
+  });
+
+  it('writes the same JSON as JSON.stringify when it splices the frames in', () => {
+    const spec = buildChatSpec(version, { streamName: 'Lawn "quoted"', policyText: 'a\nb' }, frames);
+    expect(JSON.parse(chatBodyJson(spec))).toEqual(buildChatBody(spec));
+    expect(chatBodyJson(spec)).toBe(JSON.stringify(buildChatBody(spec)));
   });
 
   it('keeps the bytes before the images identical across windows of a stream (prefix cache)', () => {

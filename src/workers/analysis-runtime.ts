@@ -125,6 +125,7 @@ export async function startAnalysisRuntime(deps: AnalysisRuntimeDeps): Promise<A
     async close() {
       for (const timer of timers) clearInterval(timer);
       await worker.close();
+      await analysis.usage.flush();
       await workerConnection.quit().catch(() => undefined);
       await subscriber?.quit().catch(() => undefined);
       await pool?.close();
