@@ -24,7 +24,7 @@
 import 'reflect-metadata';
 import { createHash } from 'node:crypto';
 import { link, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import pino from 'pino';
@@ -47,6 +47,7 @@ import { FakeVllmProcess, startFakeVllmProcess } from '../test/support/fake-vllm
 import { sampleFile, TEST_MEDIA_DIR, vtestPath } from '../test/support/test-media';
 import { recreateDatabase } from './support/bench-data';
 import { ms, pct, printTable } from './support/bench-output';
+import { machineBusyShare, machineCpu, processCpuSeconds } from './support/ingest-cpu';
 
 const NODES = Number(process.env.BENCH_NODES ?? 4);
 const SLOTS = Number(process.env.BENCH_SLOTS ?? 16);
@@ -220,6 +221,15 @@ interface Run {
   cpuMsPerWindow: number;
   meanWaiting: number[];
   completions: number[];
+  /** Share of the machine's cores busy during the run (every process: nodes, PostgreSQL, Redis, this). */
+  machineBusy: number;
+  /** CPU the fake nodes used per window (JSON parsing, streaming: the stand-in for the GPU server). */
+  nodeCpuMsPerWindow: number;
+}
+
+/** CPU seconds of the fake nodes still alive. */
+function nodesCpuSeconds(fakes: FakeVllmProcess[]): number {
+  return fakes.reduce((sum, fake) => sum + (processCpuSeconds(fake.pid) ?? 0), 0);
 }
 
 /** Steady state: the middle 80% of completions (the ramp-up and the tail are left out). */
@@ -255,6 +265,8 @@ async function poolOnly(env: Env, fakes: FakeVllmProcess[]): Promise<Run> {
   let next = 0;
   const stopWatch = watchWaiting(fakes);
   const cpuStart = process.cpuUsage();
+  const machineStart = machineCpu();
+  const nodesStart = nodesCpuSeconds(fakes);
   const worker = async (): Promise<void> => {
     while (next < total) {
       next += 1;
@@ -270,6 +282,8 @@ async function poolOnly(env: Env, fakes: FakeVllmProcess[]): Promise<Run> {
   // More callers than slots, as the worker's concurrency would be: the pool keeps the rest waiting.
   await Promise.all(Array.from({ length: NODES * SLOTS + 16 }, worker));
   const cpu = process.cpuUsage(cpuStart);
+  const machineBusy = machineBusyShare(machineStart, machineCpu());
+  const nodeCpuMsPerWindow = ((nodesCpuSeconds(fakes) - nodesStart) * 1000) / completions.length;
   const meanWaiting = stopWatch();
   await pool.close();
   const steady = steadyRate(completions);
@@ -280,6 +294,8 @@ async function poolOnly(env: Env, fakes: FakeVllmProcess[]): Promise<Run> {
     cpuMsPerWindow: (cpu.user + cpu.system) / 1000 / completions.length,
     meanWaiting,
     completions,
+    machineBusy,
+    nodeCpuMsPerWindow,
   };
 }
 
@@ -386,6 +402,8 @@ async function workerRun(
   await runtime.worker.waitUntilReady();
   const stopWatch = watchWaiting(fakes);
   const cpuStart = process.cpuUsage();
+  const machineStart = machineCpu();
+  const nodesStart = nodesCpuSeconds(fakes);
   await queue.addBulk(
     windowIds.map((windowId) => ({
       name: 'analyse-window',
@@ -401,6 +419,9 @@ async function workerRun(
   }
   await disturbance;
   const cpu = process.cpuUsage(cpuStart);
+  const machineBusy = machineBusyShare(machineStart, machineCpu());
+  // A killed node's CPU cannot be read any more: this figure is the survivors' after a kill.
+  const nodeCpuMsPerWindow = ((nodesCpuSeconds(fakes) - nodesStart) * 1000) / Math.max(1, completions.length);
   const meanWaiting = stopWatch();
   await runtime.close();
   await queue.close();
@@ -418,6 +439,8 @@ async function workerRun(
     cpuMsPerWindow: (cpu.user + cpu.system) / 1000 / completions.length,
     meanWaiting,
     completions,
+    machineBusy,
+    nodeCpuMsPerWindow,
     byStatus: Object.fromEntries(statuses.map((row) => [row.status, row._count])),
     windowIds,
   };
@@ -447,6 +470,8 @@ async function main(): Promise<void> {
         'of ideal',
         'CPU per window (this process)',
         'mean waiting per node',
+        'machine busy',
+        'fake nodes CPU per window',
       ],
       [pool, worker].map((run, i) => [
         i === 0 ? 'pool alone' : 'analysis worker',
@@ -455,7 +480,14 @@ async function main(): Promise<void> {
         pct(run.perSecond / IDEAL),
         ms(run.cpuMsPerWindow, 2),
         run.meanWaiting.map((w) => w.toFixed(2)).join(' / '),
+        pct(run.machineBusy),
+        ms(run.nodeCpuMsPerWindow, 1),
       ]),
+    );
+    console.log(
+      `  The fake nodes run on this machine's ${cpus().length} cores: their CPU (parsing each request of\n` +
+        `  ${WINDOW_SIZE} base64 frames, streaming the answer) competes with the worker, PostgreSQL and Redis,\n` +
+        '  as the GPU servers of a real deployment would not.',
     );
 
     console.log('\n3. Failover: one node killed (SIGKILL) a third of the way in...');

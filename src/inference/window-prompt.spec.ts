@@ -68,8 +68,8 @@ describe('window prompt', () => {
 
   it('writes the same JSON as JSON.stringify when it splices the frames in', () => {
     const spec = buildChatSpec(version, { streamName: 'Lawn "quoted"', policyText: 'a\nb' }, frames);
-    expect(JSON.parse(chatBodyJson(spec))).toEqual(buildChatBody(spec));
-    expect(chatBodyJson(spec)).toBe(JSON.stringify(buildChatBody(spec)));
+    expect(JSON.parse(chatBodyJson(spec).toString('utf8'))).toEqual(buildChatBody(spec));
+    expect(chatBodyJson(spec).toString('utf8')).toBe(JSON.stringify(buildChatBody(spec)));
   });
 
   it('keeps the bytes before the images identical across windows of a stream (prefix cache)', () => {
