@@ -2,12 +2,14 @@ import { hashPassword } from '../src/auth/password-hasher';
 import type { PrismaClient } from '../src/db/prisma-client';
 import { tenantDb } from '../src/db/tenant-scoped-db';
 import type { Role } from '../src/generated/prisma/enums';
+import type { Actor } from '../src/auth/permissions';
 import type { Services } from '../src/services/services';
 
 /**
  * The demo tenant: an admin, a moderator and an auditor with known passwords, a template, a rule
- * ("a person enters the lawn") and a stream. Safe to run again: it resets the demo passwords and
- * leaves everything else as it finds it.
+ * ("a person enters the lawn") and a stream of real fixed-camera footage. Safe to run again: it
+ * resets the demo passwords, points the stream at the footage given, and leaves everything else
+ * as it finds it.
  */
 export const DEMO_TENANT_SLUG = 'demo';
 
@@ -19,7 +21,21 @@ export const DEMO_USERS: { email: string; role: Role; password: string }[] = [
 
 const OPERATOR = { kind: 'operator' as const, id: null };
 
-export async function seedDemo(prisma: PrismaClient, services: Services): Promise<{ tenantId: string }> {
+export interface DemoSeed {
+  tenantId: string;
+  streamId: string;
+  /** The admin, as an actor for the services. */
+  actor: Actor;
+}
+
+/** The placeholder URL earlier demos seeded before real footage was wired in. */
+const PLACEHOLDER_SOURCE = 'rtsp://camera.demo.vigil/walkway';
+
+export async function seedDemo(
+  prisma: PrismaClient,
+  services: Services,
+  options: { footageUrl?: string } = {},
+): Promise<DemoSeed> {
   const [admin, ...others] = DEMO_USERS;
   let tenant = await prisma.tenant.findUnique({ where: { slug: DEMO_TENANT_SLUG } });
   if (!tenant) {
@@ -65,8 +81,14 @@ export async function seedDemo(prisma: PrismaClient, services: Services): Promis
         'You are a video moderation analyst watching a fixed camera over a lawn and a footpath. ' +
         'Describe the objects you see, the actions that happen, anything anomalous, and what led to what. ' +
         'Answer only with JSON that matches the schema.',
+      // Per-stream values only: the frames' capture times follow the images (the prefix cache).
       instructionText:
-        'Stream: {{streamName}}. Frames were captured at: {{captureTimes}}. Tenant policy: {{policy}}',
+        'Stream: {{streamName}}. Report every person, what they do on the lawn or the path, and why. ' +
+        'Tenant policy: {{policy}}',
+      // With a GPU node, windows in which the local detector sees no person (and nothing NSFW)
+      // are not sent to it.
+      gateObjects: ['person'],
+      gateNsfw: true,
     },
   });
   if (!(await db.rule.findFirst({ where: { name: 'A person enters the lawn' } }))) {
@@ -77,14 +99,19 @@ export async function seedDemo(prisma: PrismaClient, services: Services): Promis
       cooldownSeconds: 30,
     });
   }
-  if (!(await db.stream.findFirst({ where: { name: 'Pedestrian walkway' } }))) {
-    await services.streams.create(db, actor, {
+  const sourceUrl = options.footageUrl ?? PLACEHOLDER_SOURCE;
+  let stream = await db.stream.findFirst({ where: { name: 'Pedestrian walkway' } });
+  if (!stream) {
+    const created = await services.streams.create(db, actor, {
       name: 'Pedestrian walkway',
-      // Real fixed-camera footage is wired in by the ingest work; the URL is a placeholder until then.
-      sourceUrl: 'rtsp://camera.demo.vigil/walkway',
+      sourceUrl,
       templateId: template.id,
-      fps: 2,
+      // One frame a second keeps the CPU detector (about half a second a frame) ahead of the stream.
+      fps: 1,
     });
+    stream = await db.stream.findUniqueOrThrow({ where: { id: created.id } });
+  } else if (options.footageUrl && stream.sourceUrl !== options.footageUrl) {
+    await services.streams.update(db, actor, stream.id, { sourceUrl: options.footageUrl });
   }
-  return { tenantId: tenant.id };
+  return { tenantId: tenant.id, streamId: stream.id, actor };
 }

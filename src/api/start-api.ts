@@ -20,6 +20,8 @@ export async function startApi(
   config: AppConfig,
   logger: Logger,
   beforeListen?: (deps: { prisma: PrismaClient; services: Services }) => Promise<void>,
+  /** Runs first on shutdown (the demo stops its in-process worker there). */
+  beforeStop?: () => Promise<void>,
 ): Promise<RunningApi> {
   const prisma = createPrismaClient(config.DATABASE_URL);
   const redis = createRedis(config.REDIS_URL, { name: 'vigil-api' });
@@ -28,6 +30,7 @@ export async function startApi(
   const server = await createApiServer({ config, prisma, redis, services, logger });
   const port = await server.listen();
   runUntilSignal(logger, config.SHUTDOWN_TIMEOUT_MS, async () => {
+    await beforeStop?.();
     await server.stop();
     await Promise.allSettled([prisma.$disconnect(), redis.quit()]);
   });

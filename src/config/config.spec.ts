@@ -64,6 +64,7 @@ describe('loadConfig', () => {
       NODE_BREAKER_OPEN_MS: 15_000,
       ANALYSIS_CONCURRENCY: 64,
       LOCAL_NSFW_THRESHOLD: 0.7,
+      LOCAL_MIN_OBJECT_SCORE: 0.4,
       WORKER_METRICS_PORT: 9464,
     });
   });

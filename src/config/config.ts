@@ -72,6 +72,7 @@ const configSchema = z.object({
   NODE_BREAKER_OPEN_MS: z.coerce.number().int().min(100).default(15_000),
   ANALYSIS_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(64),
   LOCAL_NSFW_THRESHOLD: z.coerce.number().min(0).max(1).default(0.7),
+  LOCAL_MIN_OBJECT_SCORE: z.coerce.number().min(0.05).max(1).default(0.4),
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
 });
 
@@ -166,5 +167,6 @@ export const CONFIG_DOCS: Record<keyof z.infer<typeof configSchema>, string> = {
   NODE_BREAKER_OPEN_MS: 'how long an open breaker waits before a half-open probe',
   ANALYSIS_CONCURRENCY: 'windows one worker process analyses at once (across all nodes)',
   LOCAL_NSFW_THRESHOLD: 'NSFW class probability above which the local detector reports an anomaly',
+  LOCAL_MIN_OBJECT_SCORE: 'score below which the local detector drops an object (CenterNet, COCO-80)',
   WORKER_METRICS_PORT: "port of the worker's /metrics (Prometheus; 0 picks a free port)",
 };

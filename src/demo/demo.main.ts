@@ -1,21 +1,54 @@
 import 'reflect-metadata';
+import { pathToFileURL } from 'node:url';
 import { startApi } from '../api/start-api';
 import { loadConfig } from '../config/config';
 import { migrate } from '../db/migration-runner';
+import { tenantDb } from '../db/tenant-scoped-db';
 import { createLogger } from '../logging/logger';
-import { DEMO_TENANT_SLUG, DEMO_USERS, seedDemo } from '../../prisma/seed';
+import { RunningWorker, startWorker } from '../workers/start-worker';
+import { DEMO_TENANT_SLUG, DEMO_USERS, DemoSeed, seedDemo } from '../../prisma/seed';
+import { demoFootage } from './demo-footage';
+
+/** How often the demo reports what the worker did, and restarts the footage when it has ended. */
+const REPORT_EVERY_MS = 10_000;
 
 /**
- * `npm run demo`: migrates, seeds the demo tenant, starts the API and prints where to go and how
- * to log in. Runs on the embedded defaults (local PostgreSQL and Redis, no GPU).
+ * `npm run demo`: the whole platform on its embedded defaults (local PostgreSQL and Redis, no GPU):
+ * migrates, seeds the demo tenant, starts the API and, in the same process, a worker that samples
+ * real fixed-camera footage and analyses it with the local CPU detector; prints where to go, how to
+ * log in, and what the worker has done so far.
  */
 async function main(): Promise<void> {
-  const config = loadConfig({ LOG_LEVEL: 'warn', ...process.env });
+  const log = (line: string): void => console.log(line);
+  const firstConfig = loadConfig({ LOG_LEVEL: 'warn', ...process.env });
+  const footage = await demoFootage(firstConfig.FFMPEG_PATH, log);
+  // The footage is a file: the demo lets file sources read from its folder, and nothing else.
+  const config = loadConfig({
+    LOG_LEVEL: 'warn',
+    ALLOW_FILE_SOURCES: 'true',
+    FILE_SOURCE_ROOT: footage.root,
+    WORKER_METRICS_PORT: '0',
+    ...process.env,
+  });
   const logger = createLogger(config.LOG_LEVEL);
   const report = await migrate(config.DATABASE_URL);
-  const { port } = await startApi(config, logger, async ({ prisma, services }) => {
-    await seedDemo(prisma, services);
-  });
+  let seed: DemoSeed | null = null;
+  let worker: RunningWorker | null = null;
+  const { port, prisma, services } = await startApi(
+    config,
+    logger,
+    async ({ prisma: client, services: created }) => {
+      seed = await seedDemo(client, created, { footageUrl: pathToFileURL(footage.file).href });
+    },
+    async () => {
+      await worker?.stop();
+    },
+  );
+  const demo = seed as unknown as DemoSeed;
+  const db = tenantDb(prisma, demo.tenantId);
+  const stream = await db.stream.findUniqueOrThrow({ where: { id: demo.streamId } });
+  if (stream.status !== 'ACTIVE') await services.streams.transition(db, demo.actor, demo.streamId, 'start');
+  worker = await startWorker(config, logger);
   const host = config.HOST === '0.0.0.0' ? 'localhost' : config.HOST;
 
   console.log(`
@@ -23,12 +56,39 @@ Vigil demo is running.
   migrations applied now: ${report.applied.length} (already applied: ${report.alreadyApplied.length})
   GraphQL API:  http://${host}:${port}/graphql   (open it in a browser for Apollo Sandbox)
   health:       http://${host}:${port}/readyz    metrics: http://${host}:${port}/metrics
+  worker:       inference ${config.INFERENCE_MODE}${config.INFERENCE_MODE === 'local' ? ' (CPU detector, no GPU)' : ''}; metrics http://${host}:${worker.metricsPort}/metrics
+  stream:       "Pedestrian walkway" plays ${footage.description}, again each time it ends
 
 Log in with mutation login(input: {tenantSlug: "${DEMO_TENANT_SLUG}", email, password}) as:
 ${DEMO_USERS.map((user) => `  ${user.role.padEnd(9)} ${user.email.padEnd(22)} ${user.password}`).join('\n')}
-then send the token as "Authorization: Bearer <token>".
+then send the token as "Authorization: Bearer <token>", and ask for example
+  { streams { edges { node { name status framesKept windowsAnalysed analyses(first: 1) { edges { node { mode status result } } } } } } }
 
 Press Ctrl+C to stop.`);
+
+  const timer = setInterval(() => {
+    void (async () => {
+      const current = await db.stream.findUniqueOrThrow({ where: { id: demo.streamId } });
+      // A file ends; the demo's camera should not.
+      if (current.status === 'ENDED')
+        await services.streams.transition(db, demo.actor, demo.streamId, 'start');
+      const latest = await db.analysis.findFirst({
+        where: { streamId: demo.streamId, status: { not: 'RUNNING' } },
+        orderBy: { completedAt: 'desc' },
+      });
+      const objects = (
+        (latest?.result as { objects?: { label: string; count: number }[] } | null)?.objects ?? []
+      )
+        .map((object) => `${object.label} x${object.count}`)
+        .join(', ');
+      console.log(
+        `[demo] stream ${current.status}${current.lastError ? ` (${current.lastError})` : ''}: ` +
+          `${current.framesKept} frames kept, ${current.framesSkipped} skipped, ${current.windowsAnalysed} windows analysed` +
+          (latest ? `; latest ${latest.mode} ${latest.status}: ${objects || 'nothing detected'}` : ''),
+      );
+    })().catch((error: unknown) => logger.warn({ err: error }, 'demo report failed'));
+  }, REPORT_EVERY_MS);
+  timer.unref();
 }
 
 main().catch((error: unknown) => {

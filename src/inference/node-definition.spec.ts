@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { projectRoot } from '../config/project-root';
 import { parseConfiguredNodes } from './node-definition';
 
 describe('parseConfiguredNodes', () => {
@@ -55,5 +58,18 @@ describe('parseConfiguredNodes', () => {
     ],
   ])('refuses %s', (_case, json, message) => {
     expect(() => parseConfiguredNodes(json)).toThrow(message);
+  });
+});
+
+describe('docker-compose.yml', () => {
+  it("gives the worker a VLLM_NODES that start-up accepts (the gpu profile's node)", () => {
+    const compose = readFileSync(path.join(projectRoot(), 'docker-compose.yml'), 'utf8');
+    const line = /^\s*VLLM_NODES: '(.*)'\s*$/m.exec(compose);
+    expect(line).not.toBeNull();
+    // Compose substitutes ${VAR:-default} before the app sees it.
+    const value = line![1]!.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1');
+    expect(parseConfiguredNodes(value)).toMatchObject([
+      { name: 'vllm-1', url: 'http://vllm:8000', model: 'qwen3-vl-8b-thinking' },
+    ]);
   });
 });

@@ -1,111 +1,15 @@
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
-import { Queue } from 'bullmq';
-import { Registry, collectDefaultMetrics } from 'prom-client';
 import { loadConfig } from '../config/config';
-import { createPrismaClient } from '../db/prisma-client';
-import { StreamLeases } from '../ingest/stream-leases';
-import { startStreamRunner } from '../ingest/stream-runner';
-import { StreamSupervisor } from '../ingest/stream-supervisor';
-import { reconcileWindows } from '../ingest/window-reconciler';
-import { loadLocalDetector } from '../inference/local-detector';
-import { loadNodeDefinitions } from '../inference/node-registry';
 import { createLogger } from '../logging/logger';
-import { InferenceMetrics } from '../metrics/inference-metrics';
 import { runUntilSignal } from '../process/graceful-shutdown';
-import { createRedis } from '../redis/redis-client';
-import { createFrameStore } from '../storage/create-frame-store';
-import { startAnalysisRuntime } from './analysis-runtime';
-import { createMaintenanceQueue, createMaintenanceWorker, scheduleMaintenance } from './maintenance.worker';
-import { DEFAULT_JOB_OPTIONS, QUEUES } from './queues';
+import { startWorker } from './start-worker';
 
-/**
- * The worker process: the stream supervisor (one sampler per active stream across all workers),
- * the analysis processor (local detector, GPU node pool) and the maintenance queue (window
- * reconciliation, session purge, frame retention), with Prometheus metrics on WORKER_METRICS_PORT.
- */
+/** The worker process (`npm run start:worker`): see start-worker.ts for what it runs. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const workerId = randomUUID();
-  const logger = createLogger(config.LOG_LEVEL).child({ workerId });
-  const prisma = createPrismaClient(config.DATABASE_URL);
-  const connection = createRedis(config.REDIS_URL, { forWorkers: true, name: 'vigil-worker' });
-
-  const analysisQueue = new Queue(QUEUES.analysis, { connection, defaultJobOptions: DEFAULT_JOB_OPTIONS });
-  const maintenance = createMaintenanceQueue(connection);
-  await scheduleMaintenance(maintenance);
-  const frameStore = createFrameStore(config);
-  const maintenanceWorker = createMaintenanceWorker(
-    connection.duplicate(),
-    prisma,
-    analysisQueue,
-    frameStore,
-  );
-  maintenanceWorker.on('failed', (job, error) => logger.error({ job: job?.name, err: error }, 'job failed'));
-
-  // Windows whose jobs Redis lost are queued again before anything else happens.
-  const reconciled = await reconcileWindows(prisma, analysisQueue);
-  logger.info(reconciled, 'windows reconciled');
-
-  const supervisor = new StreamSupervisor(
-    prisma,
-    new StreamLeases(connection, workerId, config.STREAM_LEASE_MS),
-    (stream) => startStreamRunner({ prisma, store: frameStore, analysisQueue, config, logger }, stream),
-    logger,
-    { tickMs: config.SUPERVISOR_TICK_MS, maxStreams: config.WORKER_MAX_STREAMS },
-  );
-  supervisor.start();
-
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'vigil_worker_' });
-  const analysis = await startAnalysisRuntime({
-    config,
-    prisma,
-    connection,
-    analysisQueue,
-    store: frameStore,
-    logger,
-    workerId,
-    metrics: new InferenceMetrics(registry),
-    loadNodes: () =>
-      loadNodeDefinitions(prisma, config, (problems) =>
-        logger.warn({ problems }, 'registered GPU nodes left out of the pool'),
-      ),
-    loadDetector: () => loadLocalDetector(),
-  });
-  const metricsServer = createServer((request, response) => {
-    if (request.url === '/metrics') {
-      void registry.metrics().then((text) => {
-        response.writeHead(200, { 'content-type': registry.contentType });
-        response.end(text);
-      });
-    } else if (request.url === '/healthz') {
-      response.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-    } else {
-      response.writeHead(404).end();
-    }
-  });
-  metricsServer.listen(config.WORKER_METRICS_PORT, config.HOST);
-  logger.info(
-    {
-      queues: Object.values(QUEUES),
-      maxStreams: config.WORKER_MAX_STREAMS,
-      inferenceMode: config.INFERENCE_MODE,
-      metricsPort: config.WORKER_METRICS_PORT,
-    },
-    'worker started',
-  );
-
-  runUntilSignal(logger, config.SHUTDOWN_TIMEOUT_MS, async () => {
-    // Streams first: their leases are released so other workers take over at once.
-    await supervisor.stop();
-    await analysis.close();
-    metricsServer.close();
-    await maintenanceWorker.close();
-    await Promise.all([maintenance.close(), analysisQueue.close()]);
-    await Promise.allSettled([prisma.$disconnect(), connection.quit()]);
-  });
+  const logger = createLogger(config.LOG_LEVEL);
+  const worker = await startWorker(config, logger);
+  runUntilSignal(logger, config.SHUTDOWN_TIMEOUT_MS, () => worker.stop());
 }
 
 main().catch((error: unknown) => {
