@@ -1,7 +1,7 @@
 /**
- * The 80 COCO object classes the local detector reports, in its class-index order. A copy of the
- * list in local-detector.ts (a spec checks they are equal), kept apart so that API code can
- * validate template gates without loading TensorFlow.
+ * The 80 COCO object classes the local detector reports, in CenterNet's class-index order. Kept
+ * apart from local-detector.ts so that API code can validate template gates without importing the
+ * detector module.
  */
 export const COCO_LABELS: readonly string[] = [
   'person', 'bicycle', 'car', 'motorcycle', 'airplane', 'bus', 'train', 'truck', 'boat',

@@ -39,6 +39,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type * as Tf from '@tensorflow/tfjs';
 import type { NSFWJS } from 'nsfwjs';
+import { COCO_LABELS } from './coco-labels';
 
 export interface DetectedObject {
   label: string;
@@ -99,18 +100,8 @@ const NSFW_INPUT_SIZE = 224;
 export const OBJECT_IOU_THRESHOLD = 0.5;
 const CENTERNET_OUTPUT = 'tower_0/detections';
 
-/** COCO-80 in the order of CenterNet's class index (0 = person). */
-export const COCO_LABELS: readonly string[] = [
-  'person', 'bicycle', 'car', 'motorcycle', 'airplane', 'bus', 'train', 'truck', 'boat',
-  'traffic light', 'fire hydrant', 'stop sign', 'parking meter', 'bench', 'bird', 'cat', 'dog',
-  'horse', 'sheep', 'cow', 'elephant', 'bear', 'zebra', 'giraffe', 'backpack', 'umbrella', 'handbag',
-  'tie', 'suitcase', 'frisbee', 'skis', 'snowboard', 'sports ball', 'kite', 'baseball bat',
-  'baseball glove', 'skateboard', 'surfboard', 'tennis racket', 'bottle', 'wine glass', 'cup', 'fork',
-  'knife', 'spoon', 'bowl', 'banana', 'apple', 'sandwich', 'orange', 'broccoli', 'carrot', 'hot dog',
-  'pizza', 'donut', 'cake', 'chair', 'couch', 'potted plant', 'bed', 'dining table', 'toilet', 'tv',
-  'laptop', 'mouse', 'remote', 'keyboard', 'cell phone', 'microwave', 'oven', 'toaster', 'sink',
-  'refrigerator', 'book', 'clock', 'vase', 'scissors', 'teddy bear', 'hair drier', 'toothbrush',
-]; // prettier-ignore
+/** COCO-80 in the order of CenterNet's class index (0 = person); one list, shared with the API. */
+export { COCO_LABELS };
 
 export interface DecodeOptions {
   minScore: number;
