@@ -19,6 +19,8 @@ import { frameKey, LocalFrameStore } from '../src/storage/frame-store';
 import { DEFAULT_RESULT_SCHEMA } from '../src/templates/result-schema';
 import { AnalysisRuntime, startAnalysisRuntime } from '../src/workers/analysis-runtime';
 import { QUEUES } from '../src/workers/queues';
+import { InferenceMetrics } from '../src/metrics/inference-metrics';
+import { Registry } from 'prom-client';
 import { FakeVllmProcess, startFakeVllmProcess } from './support/fake-vllm-process';
 import { sampleFile, TEST_MEDIA_DIR, vtestPath } from './support/test-media';
 import { waitFor } from './support/wait-for';
@@ -174,11 +176,15 @@ function config(env: Record<string, string>): AppConfig {
   });
 }
 
+let registry = new Registry();
+
 async function startRuntime(
   mode: 'local' | 'vlm',
   nodes: () => NodeDefinition[] = () => [],
 ): Promise<AnalysisRuntime> {
+  registry = new Registry();
   return startAnalysisRuntime({
+    metrics: new InferenceMetrics(registry),
     config: config({ INFERENCE_MODE: mode }),
     prisma,
     connection,
@@ -351,6 +357,19 @@ describe('INFERENCE_MODE=vlm with a fake GPU node', () => {
     expect(await prisma.analysis.count({ where: { windowId } })).toBe(1);
     expect((await fake.control.stats()).received).toBe(received);
     expect((await usage(seeded)).windowsAnalysed).toBe(1);
+
+    // The worker's Prometheus metrics: metering per tenant and stream, and the node's state.
+    const labels = `tenant="${seeded.tenantId}",stream="${seeded.streamId}"`;
+    const text = await registry.metrics();
+    expect(text).toContain(`vigil_analysis_windows_total{${labels},outcome="done",mode="vlm"} 1`);
+    expect(text).toContain(`vigil_analysis_frames_sent_total{${labels}} 4`);
+    expect(text).toContain(`vigil_analysis_vision_tokens_total{${labels}} ${4 * (14 * 10 + 2)}`);
+    expect(text).toContain(`vigil_analysis_prompt_tokens_total{${labels}} ${analysis!.promptTokens}\n`);
+    expect(text).toMatch(
+      /vigil_inference_request_duration_seconds_count\{node="gpu-fake",outcome="ok"\} [1-9]/,
+    );
+    expect(text).toContain('vigil_inference_node_breaker_state{node="gpu-fake"} 0');
+    expect(text).toContain('vigil_inference_node_healthy{node="gpu-fake"} 1');
   }, 60_000);
 
   it('gates windows in which the detector finds none of what the template lists', async () => {
