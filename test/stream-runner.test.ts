@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import pino from 'pino';
@@ -13,7 +14,7 @@ import { startStreamRunner, StreamRunnerDeps } from '../src/ingest/stream-runner
 import { createRedis } from '../src/redis/redis-client';
 import { LocalFrameStore } from '../src/storage/frame-store';
 import { startTestApi, TestApi } from './support/api-harness';
-import { mediaFixtures, MediaFixtures } from './support/media-fixtures';
+import { ffmpeg, mediaFixtures, MediaFixtures } from './support/media-fixtures';
 import { MediaHttpServer, startMediaHttpServer, unusedPort, waitFor } from './support/media-sources';
 import { createTenantFixture, TenantFixture } from './support/tenant-fixture';
 
@@ -120,4 +121,84 @@ describe('stream runner (sampler -> dedup -> frames -> windows -> queue)', () =>
     await db.stream.update({ where: { id: stream.id }, data: { status: 'PAUSED' } });
     expect((await db.stream.findUniqueOrThrow({ where: { id: stream.id } })).status).toBe('PAUSED');
   }, 60_000);
+
+  it('slows a tenant’s streams while its analysis backlog is high, and brings them back once it drains', async () => {
+    // A 40 s clip read at its own pace (a file source), so the rate is seen changing while it plays.
+    const clip = path.join(media.dir, 'adaptive-40s.mp4');
+    await ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=320x240:rate=10:duration=40',
+      '-pix_fmt',
+      'yuv420p',
+      '-y',
+      clip,
+    ]);
+    // A tenant of its own, with a backlog above the bound before the stream starts.
+    const own = await api.prisma.tenant.create({
+      data: { slug: `adaptive-${randomBytes(4).toString('hex')}`, name: 'Adaptive' },
+    });
+    const db = tenantDb(api.prisma, own.id);
+    const other = await db.stream.create({
+      data: { tenantId: own.id, name: 'backlogged', sourceUrl: 'rtsp://camera.example.net/x', kind: 'RTSP' },
+    });
+    await Promise.all(
+      [0, 1, 2, 3, 4].map((index) =>
+        db.window.create({
+          data: {
+            tenantId: own.id,
+            streamId: other.id,
+            index,
+            frameIds: [],
+            startAt: new Date(),
+            endAt: new Date(),
+          },
+        }),
+      ),
+    );
+    const stream = await db.stream.create({
+      data: {
+        tenantId: own.id,
+        name: 'adaptive',
+        sourceUrl: pathToFileURL(clip).href,
+        kind: 'FILE',
+        status: 'ACTIVE',
+        fps: 2,
+        windowSize: 4,
+        windowStride: 2,
+      },
+    });
+    const runner = startStreamRunner(
+      {
+        ...deps,
+        config: loadConfig({
+          ...process.env,
+          ALLOW_FILE_SOURCES: 'true',
+          FILE_SOURCE_ROOT: media.dir,
+          ADAPTIVE_BACKLOG_WINDOWS: '2',
+          ADAPTIVE_MIN_FPS: '0.5',
+        }),
+      },
+      stream,
+    );
+    try {
+      const effective = async (): Promise<number | null> =>
+        (await db.stream.findUniqueOrThrow({ where: { id: stream.id } })).effectiveFps;
+      // 5 queued windows > 2: the rate halves at each counter flush, down to the floor.
+      await waitFor(async () => (await effective()) === 0.5, 20_000);
+      const slowed = await db.stream.findUniqueOrThrow({ where: { id: stream.id } });
+      expect(slowed.status).toBe('ACTIVE');
+      // Frames beyond the reduced rate are counted as skipped, not stored.
+      expect(slowed.framesSkipped).toBeGreaterThan(0);
+      // The backlog drains (an analysis worker keeps up, its own new windows included): the rate
+      // doubles back to the stream's own fps.
+      await waitFor(async () => {
+        await db.window.updateMany({ where: { status: 'QUEUED' }, data: { status: 'DONE' } });
+        return (await effective()) === 2;
+      }, 20_000);
+    } finally {
+      await runner.stop();
+    }
+  }, 90_000);
 });
