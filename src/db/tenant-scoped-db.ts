@@ -23,6 +23,12 @@ export const TENANT_OWNED_MODELS: ReadonlySet<string> = new Set([
   'Window',
   'Analysis',
   'UsageCounter',
+  'Incident',
+  'ReviewQueue',
+  'ReviewItem',
+  'Alert',
+  'WebhookEndpoint',
+  'WebhookDelivery',
 ]);
 
 const FILTERED_OPERATIONS = new Set([

@@ -55,6 +55,12 @@ export function mapPrismaError(error: unknown, entity: string): unknown {
     return conflict(`A ${entity} with this ${named.join(', ') || 'value'} already exists`);
   }
   if (error.code === 'P2025') return notFound(entity);
+  // A foreign key refuses the delete: other records (incidents, analyses) still refer to the row.
+  if (error.code === 'P2003') {
+    return conflict(
+      `This ${entity} is still referred to by other records (such as incidents); disable it instead`,
+    );
+  }
   // A serializable transaction lost a race with another one; the caller can simply retry.
   if (error.code === 'P2034') return concurrentChange();
   return error;
