@@ -8,6 +8,12 @@ export const TOPICS = {
     `vigil:t:${tenantId}:analysis:${analysisId}:reasoning`,
   /** Every finished analysis of a tenant: AnalysisFinishedMessage. */
   analysesFinished: (tenantId: string): string => `vigil:t:${tenantId}:analyses`,
+  /** Review items of a tenant added, claimed, released, held, escalated, reassigned or resolved: ReviewItemEvent. */
+  reviewItems: (tenantId: string): string => `vigil:t:${tenantId}:review-items`,
+  /** Alerts raised by rules: AlertEvent. */
+  alerts: (tenantId: string): string => `vigil:t:${tenantId}:alerts`,
+  /** A stream's status or counters changed: StreamStatusEvent. */
+  streamStatus: (tenantId: string): string => `vigil:t:${tenantId}:stream-status`,
   /** A platform admin registered, drained or removed a GPU node: workers reload their node list. */
   inferenceNodesChanged: 'vigil:inference-nodes:changed',
 } as const;
@@ -30,4 +36,30 @@ export interface AnalysisFinishedMessage {
   streamId: string;
   status: string;
   mode: string;
+}
+
+export interface ReviewItemEvent {
+  type: 'added' | 'claimed' | 'released' | 'held' | 'escalated' | 'reassigned' | 'resolved' | 'reopened';
+  reviewItemId: string;
+  incidentId: string;
+  streamId: string;
+  queue: string;
+  status: string;
+  priority: number;
+  assigneeId: string | null;
+}
+
+export interface AlertEvent {
+  alertId: string;
+  incidentId: string;
+  streamId: string;
+  ruleId: string;
+  severity: string;
+  message: string;
+}
+
+export interface StreamStatusEvent {
+  streamId: string;
+  status: string;
+  lastError: string | null;
 }

@@ -12,6 +12,9 @@ CREATE TYPE "ReviewDecision" AS ENUM ('DISMISS', 'CONFIRM_VIOLATION', 'ESCALATE'
 -- CreateEnum
 CREATE TYPE "WebhookDeliveryStatus" AS ENUM ('PENDING', 'DELIVERED', 'DEAD');
 
+-- AlterTable
+ALTER TABLE "Analysis" ADD COLUMN     "rulesEvaluatedAt" TIMESTAMP(3);
+
 -- CreateTable
 CREATE TABLE "Incident" (
     "id" UUID NOT NULL,
