@@ -5,6 +5,7 @@
 export const QUEUES = {
   maintenance: 'vigil-maintenance',
   analysis: 'vigil-analysis',
+  webhooks: 'vigil-webhooks',
 } as const;
 
 export const MAINTENANCE_JOBS = {
@@ -18,6 +19,24 @@ export const ANALYSIS_JOBS = {
   /** A GPU analysis of a window analysed locally while every node was down; job id reanalyse-<windowId>. */
   reanalyseWindow: 'reanalyse-window',
 } as const;
+
+export const WEBHOOK_JOBS = {
+  deliver: 'deliver-webhook',
+} as const;
+
+/**
+ * One job per delivery and attempt round: the first round's id is the delivery id; a GraphQL retry of
+ * a DEAD delivery starts a new round (its failed job may still be retained under the old id).
+ */
+export function webhookJobId(deliveryId: string, round = 0): string {
+  return round === 0 ? `webhook-${deliveryId}` : `webhook-${deliveryId}-r${round}`;
+}
+
+/** Ids only: the worker reads the URL, the sealed secret and the payload from PostgreSQL. */
+export interface DeliverWebhookPayload {
+  tenantId: string;
+  deliveryId: string;
+}
 
 export function reanalysisJobId(windowId: string): string {
   return `reanalyse-${windowId}`;
