@@ -124,13 +124,31 @@ describe('maintenance worker (real BullMQ on Redis)', () => {
         }),
       );
     }
+    // The 8-day-old frame is evidence of an open incident: retention spares it until it closes.
+    const incident = await db.incident.create({
+      data: {
+        tenantId: fixture.tenantId,
+        streamId: fixture.ids.streamId,
+        ruleId: fixture.ids.ruleId,
+        startAt: daysAgo(8),
+        endAt: daysAgo(8),
+        lastFiredAt: daysAgo(8),
+        frameIds: [frames[1]!.id],
+      },
+    });
     try {
       const { deleted } = await purgeOldFrames(prisma, store);
-      expect(deleted).toBeGreaterThanOrEqual(2);
+      expect(deleted).toBeGreaterThanOrEqual(1);
       const left = await db.frame.findMany({ where: { id: { in: frames.map((f) => f.id) } } });
-      expect(left.map((f) => f.sequence)).toEqual([12]);
+      expect(left.map((f) => f.sequence).sort()).toEqual([11, 12]);
       await expect(store.get(frames[0]!.storageKey)).rejects.toMatchObject({ code: 'ENOENT' });
+      expect(await store.get(frames[1]!.storageKey)).toEqual(Buffer.from([11]));
       expect(await store.get(frames[2]!.storageKey)).toEqual(Buffer.from([12]));
+
+      await db.incident.update({ where: { id: incident.id }, data: { status: 'CLOSED' } });
+      await purgeOldFrames(prisma, store);
+      const after = await db.frame.findMany({ where: { id: { in: frames.map((f) => f.id) } } });
+      expect(after.map((f) => f.sequence)).toEqual([12]);
     } finally {
       await rm(root, { recursive: true, force: true });
     }

@@ -6,9 +6,9 @@ const BATCH = 500;
 
 /**
  * Frame retention: deletes each tenant's frames (file, then row) older than its
- * frameRetentionDays. Review items and incidents, which must keep their evidence, arrive with the
- * rules issue; this job will then skip the frames they refer to. Idempotent: a crash between file
- * and row leaves a row whose file is gone, and the next run deletes it.
+ * frameRetentionDays, except the evidence of incidents still open or whose review item is not
+ * resolved. Idempotent: a crash between file and row leaves a row whose file is gone, and the next
+ * run deletes it.
  */
 export async function purgeOldFrames(
   prisma: PrismaClient,
@@ -20,9 +20,14 @@ export async function purgeOldFrames(
   for (const tenant of tenants) {
     const db = tenantDb(prisma, tenant.id);
     const cutoff = new Date(now.getTime() - tenant.frameRetentionDays * 86_400_000);
+    const evidence = await db.incident.findMany({
+      where: { OR: [{ status: 'OPEN' }, { reviewItem: { status: { not: 'RESOLVED' } } }] },
+      select: { frameIds: true },
+    });
+    const kept = [...new Set(evidence.flatMap((incident) => incident.frameIds))];
     for (;;) {
       const frames = await db.frame.findMany({
-        where: { capturedAt: { lt: cutoff } },
+        where: { capturedAt: { lt: cutoff }, ...(kept.length ? { id: { notIn: kept } } : {}) },
         select: { id: true, storageKey: true },
         take: BATCH,
       });
