@@ -7,17 +7,23 @@
  * Prints:
  * - Saturation: windows/s against the ideal N*C/L, and each node's mean waiting queue (its
  *   vllm:num_requests_waiting, read every 100 ms). Targets: >= 95% of ideal; <= 2 waiting.
- *   Baseline in the same run: the node pool alone (no database, no queue), to show what the
- *   routing itself reaches.
- * - Orchestration CPU per window (this process's CPU; the nodes run in other processes, so the
- *   model's time is excluded). Target: <= 5 ms.
- * - Failover: one of the nodes killed (SIGKILL) a third of the way in: windows lost (target 0),
- *   and seconds until throughput is back at 3/4 of what it was.
+ *   Three runs: the node pool alone (no database, no queue: what the routing itself reaches), the
+ *   analysis worker in this one process (for comparison), and the analysis worker in K child
+ *   processes (as production scales out; each its own node pool, event loop and connections).
+ *   The verdicts are the K-process run's.
+ * - Orchestration CPU per window: the worker processes' CPU (this process's, or the sum of the K
+ *   children's, read from /proc), over the whole run and over its steady state; the nodes run in
+ *   other processes, so the model's time is excluded. Target: <= 5 ms (whole run).
+ * - Where the machine's CPU went per window: workers, this process, fake nodes, PostgreSQL, Redis
+ *   and the rest, against what the machine's cores give per window at the ideal rate.
+ * - Failover (K processes): one of the nodes killed (SIGKILL) a third of the way in: windows lost
+ *   (target 0), and seconds until throughput is back at 3/4 of what it was.
  *
  * Environment: BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/vigil_bench_inference;
  * DROPPED and recreated, its name must contain "bench"), BENCH_REDIS_URL (default
  * redis://127.0.0.1:6379/14, flushed), BENCH_NODES (4), BENCH_SLOTS (16), BENCH_LATENCY_MS (800),
- * BENCH_SECONDS (20: length of each run at the ideal rate).
+ * BENCH_SECONDS (20: length of each run at the ideal rate), BENCH_WORKERS (2: the K worker processes,
+ * each with ANALYSIS_CONCURRENCY = ceil(N*C/K) + 16).
  *
  *   npm run bench:inference
  */
@@ -29,7 +35,6 @@ import path from 'node:path';
 import { Queue } from 'bullmq';
 import pino from 'pino';
 import { Agent } from 'undici';
-import { loadConfig } from '../src/config/config';
 import { migrate } from '../src/db/migration-runner';
 import { createPrismaClient, PrismaClient } from '../src/db/prisma-client';
 import { loadLocalDetector } from '../src/inference/local-detector';
@@ -41,18 +46,21 @@ import { buildChatSpec } from '../src/inference/window-prompt';
 import { createRedis } from '../src/redis/redis-client';
 import { frameKey, LocalFrameStore } from '../src/storage/frame-store';
 import { DEFAULT_RESULT_SCHEMA } from '../src/templates/result-schema';
-import { startAnalysisRuntime } from '../src/workers/analysis-runtime';
+import { type AnalysisRuntime, startAnalysisRuntime } from '../src/workers/analysis-runtime';
 import { DEFAULT_JOB_OPTIONS, QUEUES } from '../src/workers/queues';
 import { FakeVllmProcess, startFakeVllmProcess } from '../test/support/fake-vllm-process';
 import { sampleFile, TEST_MEDIA_DIR, vtestPath } from '../test/support/test-media';
+import { benchAnalysisConfig, startWorkerChildren, type WorkerChild } from './support/analysis-workers';
 import { recreateDatabase } from './support/bench-data';
 import { ms, pct, printTable } from './support/bench-output';
-import { machineBusyShare, machineCpu, processCpuSeconds } from './support/ingest-cpu';
+import { clockTicksPerSecond, cpuBetween, snapshotCpu } from './support/cpu-sampler';
+import { machineBusyShare, machineCpu, ownCpuSeconds, processCpuSeconds } from './support/ingest-cpu';
 
 const NODES = Number(process.env.BENCH_NODES ?? 4);
 const SLOTS = Number(process.env.BENCH_SLOTS ?? 16);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 800);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
 const WINDOW_SIZE = 8;
 const MODEL = 'qwen3-vl-8b-thinking';
 const IDEAL = (NODES * SLOTS * 1000) / LATENCY_MS;
@@ -180,14 +188,24 @@ function nodeDefinitions(fakes: FakeVllmProcess[]): NodeDefinition[] {
   }));
 }
 
-/** Samples every node's own waiting queue (its /metrics) every 100 ms. */
-function watchWaiting(fakes: FakeVllmProcess[]): () => number[] {
+interface NodeWatch {
+  /** Each node's mean waiting queue over the whole run. */
+  meanWaiting: number[];
+  /** Requests running in all nodes together, per sampling round. */
+  running: { at: number; total: number }[];
+}
+
+/** Samples every node's own waiting and running requests (its /metrics) every 100 ms. */
+function watchWaiting(fakes: FakeVllmProcess[]): () => NodeWatch {
   const dispatcher = new Agent();
   const sums = fakes.map(() => 0);
   const counts = fakes.map(() => 0);
+  const running: NodeWatch['running'] = [];
   let stopped = false;
   const loop = async (): Promise<void> => {
     while (!stopped) {
+      let total = 0;
+      const at = Date.now();
       await Promise.all(
         fakes.map(async (fake, i) => {
           try {
@@ -198,11 +216,13 @@ function watchWaiting(fakes: FakeVllmProcess[]): () => number[] {
             );
             sums[i]! += load.waiting;
             counts[i]! += 1;
+            total += load.running;
           } catch {
             // a killed node: no sample
           }
         }),
       );
+      running.push({ at, total });
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   };
@@ -210,19 +230,28 @@ function watchWaiting(fakes: FakeVllmProcess[]): () => number[] {
   return () => {
     stopped = true;
     void dispatcher.close();
-    return sums.map((sum, i) => (counts[i] ? sum / counts[i]! : 0));
+    return { meanWaiting: sums.map((sum, i) => (counts[i] ? sum / counts[i]! : 0)), running };
   };
 }
 
 interface Run {
+  label: string;
+  /** Whose CPU cpuMsPerWindow is. */
+  cpuOf: string;
   windows: number;
   seconds: number;
   perSecond: number;
   cpuMsPerWindow: number;
+  /** The same over the steady state only (the middle 80% of completions); null where not sampled. */
+  steadyCpuMsPerWindow: number | null;
   meanWaiting: number[];
+  /** Share of all nodes' slots running a request, over the steady state (the middle 80%). */
+  slotsBusy: number;
   completions: number[];
   /** Share of the machine's cores busy during the run (every process: nodes, PostgreSQL, Redis, this). */
   machineBusy: number;
+  /** The same over the steady state; null where not sampled. */
+  steadyMachineBusy: number | null;
   /** CPU the fake nodes used per window (JSON parsing, streaming: the stand-in for the GPU server). */
   nodeCpuMsPerWindow: number;
 }
@@ -233,12 +262,40 @@ function nodesCpuSeconds(fakes: FakeVllmProcess[]): number {
 }
 
 /** Steady state: the middle 80% of completions (the ramp-up and the tail are left out). */
-function steadyRate(completions: number[]): { perSecond: number; seconds: number } {
+function steadyRate(completions: number[]): {
+  perSecond: number;
+  seconds: number;
+  from: number;
+  to: number;
+  count: number;
+} {
   const sorted = [...completions].sort((a, b) => a - b);
   const from = sorted[Math.floor(sorted.length * 0.1)]!;
   const to = sorted[Math.floor(sorted.length * 0.9)]!;
   const count = Math.floor(sorted.length * 0.9) - Math.floor(sorted.length * 0.1);
-  return { perSecond: count / ((to - from) / 1000), seconds: (to - from) / 1000 };
+  return { perSecond: count / ((to - from) / 1000), seconds: (to - from) / 1000, from, to, count };
+}
+
+/** Mean share of the nodes' N*C slots running a request between `from` and `to`. */
+function slotsBusy(running: NodeWatch['running'], steady: { from: number; to: number }): number {
+  const inSteady = running.filter((sample) => sample.at >= steady.from && sample.at <= steady.to);
+  const mean = inSteady.reduce((sum, sample) => sum + sample.total, 0) / Math.max(1, inSteady.length);
+  return mean / (NODES * SLOTS);
+}
+
+/** A reading of a cumulative CPU counter (seconds) at a time (ms since the epoch), taken every 100 ms. */
+interface CpuSample {
+  at: number;
+  cpu: number;
+}
+
+/** The counter at `at`, interpolated between the samples around it. */
+function cpuAt(samples: CpuSample[], at: number): number {
+  const after = samples.findIndex((sample) => sample.at >= at);
+  if (after <= 0) return (samples[after < 0 ? samples.length - 1 : 0] ?? { cpu: 0 }).cpu;
+  const a = samples[after - 1]!;
+  const b = samples[after]!;
+  return a.cpu + ((b.cpu - a.cpu) * (at - a.at)) / Math.max(1, b.at - a.at);
 }
 
 /** The node pool alone: analyseOnNodes with N*C windows always in flight, no database or queue. */
@@ -284,15 +341,20 @@ async function poolOnly(env: Env, fakes: FakeVllmProcess[]): Promise<Run> {
   const cpu = process.cpuUsage(cpuStart);
   const machineBusy = machineBusyShare(machineStart, machineCpu());
   const nodeCpuMsPerWindow = ((nodesCpuSeconds(fakes) - nodesStart) * 1000) / completions.length;
-  const meanWaiting = stopWatch();
+  const { meanWaiting, running } = stopWatch();
   await pool.close();
   const steady = steadyRate(completions);
   return {
+    label: 'pool alone',
+    cpuOf: 'this process',
     windows: completions.length,
     seconds: steady.seconds,
     perSecond: steady.perSecond,
     cpuMsPerWindow: (cpu.user + cpu.system) / 1000 / completions.length,
+    steadyCpuMsPerWindow: null,
+    steadyMachineBusy: null,
     meanWaiting,
+    slotsBusy: slotsBusy(running, steady),
     completions,
     machineBusy,
     nodeCpuMsPerWindow,
@@ -359,35 +421,31 @@ async function createWindows(env: Env, count: number, firstIndex: number): Promi
   return windowIds;
 }
 
-/**
- * The whole worker path: `count` windows written and queued, analysed by the analysis runtime
- * (ANALYSIS_CONCURRENCY = N*C + 16). `duringRun` may disturb the run (kill a node).
- */
-async function workerRun(
+/** Where the analysis worker runs: in this process, or in K child processes. */
+type Placement = 'in-process' | { processes: number };
+
+/** The analysis worker(s) of one run, however placed. */
+interface Workers {
+  label: string;
+  cpuOf: string;
+  /** CPU seconds the worker process(es) have used so far. */
+  cpuSeconds(): number;
+  /** Jobs completed by each worker process. */
+  perProcess(): number[];
+  close(): Promise<void>;
+}
+
+const concurrencyFor = (processes: number): number => Math.ceil((NODES * SLOTS) / processes) + 16;
+
+async function inProcessWorker(
   env: Env,
   fakes: FakeVllmProcess[],
-  count: number,
-  duringRun?: (completed: () => number) => Promise<void>,
-): Promise<Run & { byStatus: Record<string, number>; windowIds: string[] }> {
-  const config = loadConfig({
-    ...process.env,
-    DATABASE_URL: env.databaseUrl,
-    REDIS_URL: env.redisUrl,
-    INFERENCE_MODE: 'vlm',
-    ANALYSIS_CONCURRENCY: String(NODES * SLOTS + 16),
-    NODE_POLL_INTERVAL_MS: '1000',
-    NODE_BREAKER_FAILURES: '3',
-    NODE_BREAKER_OPEN_MS: '5000',
-    INFERENCE_IDLE_TIMEOUT_MS: '10000',
-    LOG_LEVEL: 'warn',
-  });
-  const connection = createRedis(env.redisUrl, { forWorkers: true, name: 'vigil-bench' });
-  const queue = new Queue(QUEUES.analysis, { connection, defaultJobOptions: DEFAULT_JOB_OPTIONS });
-  await queue.obliterate({ force: true });
-  const base = await env.prisma.window.count();
-  const windowIds = await createWindows(env, count, base);
-  const runtime = await startAnalysisRuntime({
-    config,
+  connection: ReturnType<typeof createRedis>,
+  queue: Queue,
+  completions: number[],
+): Promise<Workers> {
+  const runtime: AnalysisRuntime = await startAnalysisRuntime({
+    config: benchAnalysisConfig(env.databaseUrl, env.redisUrl, concurrencyFor(1)),
     prisma: env.prisma,
     connection,
     analysisQueue: queue,
@@ -397,59 +455,181 @@ async function workerRun(
     loadNodes: async () => nodeDefinitions(fakes),
     loadDetector: () => loadLocalDetector(),
   });
-  const completions: number[] = [];
   runtime.worker.on('completed', () => completions.push(Date.now()));
   await runtime.worker.waitUntilReady();
-  const stopWatch = watchWaiting(fakes);
-  const cpuStart = process.cpuUsage();
-  const machineStart = machineCpu();
-  const nodesStart = nodesCpuSeconds(fakes);
-  await queue.addBulk(
-    windowIds.map((windowId) => ({
-      name: 'analyse-window',
-      data: { tenantId: env.tenantId, windowId },
-      opts: { jobId: windowId, priority: 1 },
-    })),
-  );
-  const disturbance = duringRun?.(() => completions.length);
-  while (completions.length < count) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const failed = await queue.getFailedCount();
-    if (completions.length + failed >= count) break;
-  }
-  await disturbance;
-  const cpu = process.cpuUsage(cpuStart);
-  const machineBusy = machineBusyShare(machineStart, machineCpu());
-  // A killed node's CPU cannot be read any more: this figure is the survivors' after a kill.
-  const nodeCpuMsPerWindow = ((nodesCpuSeconds(fakes) - nodesStart) * 1000) / Math.max(1, completions.length);
-  const meanWaiting = stopWatch();
-  await runtime.close();
-  await queue.close();
-  await connection.quit();
-  const statuses = await env.prisma.window.groupBy({
-    by: ['status'],
-    where: { id: { in: windowIds } },
-    _count: true,
-  });
-  const steady = steadyRate(completions);
   return {
-    windows: completions.length,
-    seconds: steady.seconds,
-    perSecond: steady.perSecond,
-    cpuMsPerWindow: (cpu.user + cpu.system) / 1000 / completions.length,
-    meanWaiting,
-    completions,
-    machineBusy,
-    nodeCpuMsPerWindow,
-    byStatus: Object.fromEntries(statuses.map((row) => [row.status, row._count])),
-    windowIds,
+    label: 'analysis worker, 1 process',
+    cpuOf: 'this process',
+    cpuSeconds: ownCpuSeconds,
+    perProcess: () => [completions.length],
+    close: () => runtime.close(),
   };
+}
+
+async function childWorkers(
+  env: Env,
+  fakes: FakeVllmProcess[],
+  processes: number,
+  completions: number[],
+): Promise<Workers> {
+  const children: WorkerChild[] = await startWorkerChildren(
+    processes,
+    (i) => ({
+      databaseUrl: env.databaseUrl,
+      redisUrl: env.redisUrl,
+      frameRoot: env.root,
+      concurrency: concurrencyFor(processes),
+      workerId: `bench-${i + 1}`,
+      nodes: nodeDefinitions(fakes),
+    }),
+    (at) => completions.push(at),
+  );
+  return {
+    label: `analysis worker, ${processes} process${processes === 1 ? ' (child)' : 'es'}`,
+    cpuOf: processes === 1 ? 'the child' : `the ${processes} workers (sum)`,
+    cpuSeconds: () => children.reduce((sum, child) => sum + child.cpuSeconds(), 0),
+    perProcess: () => children.map((child) => child.completed),
+    close: async () => {
+      await Promise.all(children.map((child) => child.stop()));
+    },
+  };
+}
+
+/** A run with no completion and no failure for this long is stuck: it fails rather than hangs. */
+const STALL_TIMEOUT_MS = 120_000;
+
+/**
+ * The whole worker path: `count` windows written and queued (by this process), analysed by the
+ * analysis runtime in this process or in K child processes (ANALYSIS_CONCURRENCY = ceil(N*C/K) + 16
+ * each). `duringRun` may disturb the run (kill a node).
+ */
+async function workerRun(
+  env: Env,
+  fakes: FakeVllmProcess[],
+  count: number,
+  placement: Placement,
+  duringRun?: (completed: () => number) => Promise<void>,
+): Promise<
+  Run & {
+    byStatus: Record<string, number>;
+    windowIds: string[];
+    perProcess: number[];
+    /** CPU of this process per window when the workers are children: queueing, sampling /metrics. */
+    benchCpuMsPerWindow: number;
+    /** CPU of the whole machine per window (every process, ours or not). */
+    machineMsPerWindow: number;
+    /** CPU of the PostgreSQL and Redis server processes per window (null without /proc). */
+    postgresMsPerWindow: number | null;
+    redisMsPerWindow: number | null;
+  }
+> {
+  const connection = createRedis(env.redisUrl, { forWorkers: true, name: 'vigil-bench' });
+  const queue = new Queue(QUEUES.analysis, { connection, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+  const completions: number[] = [];
+  let workers: Workers | null = null;
+  try {
+    await queue.obliterate({ force: true });
+    const base = await env.prisma.window.count();
+    const windowIds = await createWindows(env, count, base);
+    workers =
+      placement === 'in-process'
+        ? await inProcessWorker(env, fakes, connection, queue, completions)
+        : await childWorkers(env, fakes, placement.processes, completions);
+    const stopWatch = watchWaiting(fakes);
+    const cpuStart = workers.cpuSeconds();
+    const benchStart = ownCpuSeconds();
+    const machineStart = machineCpu();
+    const nodesStart = nodesCpuSeconds(fakes);
+    const snapshotStart = snapshotCpu();
+    const wallStart = Date.now();
+    await queue.addBulk(
+      windowIds.map((windowId) => ({
+        name: 'analyse-window',
+        data: { tenantId: env.tenantId, windowId },
+        opts: { jobId: windowId, priority: 1 },
+      })),
+    );
+    const disturbance = duringRun?.(() => completions.length);
+    let progress = { done: 0, at: Date.now() };
+    const cpuSamples: CpuSample[] = [{ at: wallStart, cpu: cpuStart }];
+    const machineSamples = [{ at: wallStart, ...machineStart }];
+    while (completions.length < count) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      cpuSamples.push({ at: Date.now(), cpu: workers.cpuSeconds() });
+      machineSamples.push({ at: Date.now(), ...machineCpu() });
+      const done = completions.length + (await queue.getFailedCount());
+      if (done >= count) break;
+      if (done > progress.done) progress = { done, at: Date.now() };
+      else if (Date.now() - progress.at > STALL_TIMEOUT_MS) {
+        throw new Error(`${workers.label}: stuck at ${done} of ${count} windows for ${STALL_TIMEOUT_MS} ms`);
+      }
+    }
+    await disturbance;
+    const cpuEnd = workers.cpuSeconds();
+    cpuSamples.push({ at: Date.now(), cpu: cpuEnd });
+    const cpuSeconds = cpuEnd - cpuStart;
+    const benchSeconds = ownCpuSeconds() - benchStart;
+    const machineEnd = machineCpu();
+    const machineBusy = machineBusyShare(machineStart, machineEnd);
+    // A killed node's CPU cannot be read any more: this figure is the survivors' after a kill.
+    const nodeCpuMsPerWindow =
+      ((nodesCpuSeconds(fakes) - nodesStart) * 1000) / Math.max(1, completions.length);
+    const wallSeconds = (Date.now() - wallStart) / 1000;
+    const servers = cpuBetween(snapshotStart, snapshotCpu(), wallSeconds);
+    const perWindow = (cpuSeconds: number): number => (cpuSeconds * 1000) / Math.max(1, completions.length);
+    const machineMs = perWindow((machineEnd.busy - machineStart.busy) / clockTicksPerSecond());
+    const { meanWaiting, running } = stopWatch();
+    const perProcess = workers.perProcess();
+    const closing = workers;
+    workers = null;
+    await closing.close();
+    const statuses = await env.prisma.window.groupBy({
+      by: ['status'],
+      where: { id: { in: windowIds } },
+      _count: true,
+    });
+    const steady = steadyRate(completions);
+    return {
+      label: closing.label,
+      cpuOf: closing.cpuOf,
+      windows: completions.length,
+      seconds: steady.seconds,
+      perSecond: steady.perSecond,
+      cpuMsPerWindow: (cpuSeconds * 1000) / Math.max(1, completions.length),
+      steadyMachineBusy: (() => {
+        const inSteady = machineSamples.filter(
+          (sample) => sample.at >= steady.from && sample.at <= steady.to,
+        );
+        return inSteady.length >= 2 ? machineBusyShare(inSteady[0]!, inSteady[inSteady.length - 1]!) : null;
+      })(),
+      steadyCpuMsPerWindow:
+        ((cpuAt(cpuSamples, steady.to) - cpuAt(cpuSamples, steady.from)) * 1000) / Math.max(1, steady.count),
+      meanWaiting,
+      slotsBusy: slotsBusy(running, steady),
+      completions,
+      machineBusy,
+      nodeCpuMsPerWindow,
+      byStatus: Object.fromEntries(statuses.map((row) => [row.status, row._count])),
+      windowIds,
+      perProcess,
+      benchCpuMsPerWindow: perWindow(benchSeconds),
+      machineMsPerWindow: machineMs,
+      postgresMsPerWindow: servers ? perWindow((servers.byName.postgres ?? 0) * wallSeconds) : null,
+      redisMsPerWindow: servers ? perWindow((servers.byName['redis-server'] ?? 0) * wallSeconds) : null,
+    };
+  } finally {
+    await workers?.close();
+    await queue.close();
+    await connection.quit();
+  }
 }
 
 async function main(): Promise<void> {
   console.log(
-    `Inference benchmark: ${NODES} fake nodes x ${SLOTS} slots x ${LATENCY_MS} ms; ideal ${IDEAL.toFixed(1)} windows/s`,
+    `Inference benchmark: ${NODES} fake nodes x ${SLOTS} slots x ${LATENCY_MS} ms; ideal ${IDEAL.toFixed(1)} windows/s; ` +
+      `${WORKERS} worker process${WORKERS === 1 ? '' : 'es'} in the scaled-out runs`,
   );
+  if (!Number.isInteger(WORKERS) || WORKERS < 1) throw new Error(`BENCH_WORKERS must be a positive integer`);
   const env = await setUp();
   const fakes = await Promise.all(
     Array.from({ length: NODES }, () => startFakeVllmProcess({ slots: SLOTS, latencyMs: LATENCY_MS })),
@@ -457,9 +637,15 @@ async function main(): Promise<void> {
   try {
     console.log('\n1. Node pool alone (baseline: no database, no queue)...');
     const pool = await poolOnly(env, fakes);
-    console.log('2. Analysis worker (PostgreSQL + BullMQ + frame store + pool)...');
     const count = Math.round(IDEAL * SECONDS);
-    const worker = await workerRun(env, fakes, count);
+    console.log(
+      `2. Analysis worker in this process (PostgreSQL + BullMQ + frame store + pool; concurrency ${concurrencyFor(1)})...`,
+    );
+    const single = await workerRun(env, fakes, count, 'in-process');
+    console.log(
+      `3. Analysis worker in ${WORKERS} child process${WORKERS === 1 ? '' : 'es'} (concurrency ${concurrencyFor(WORKERS)} each)...`,
+    );
+    const scaled = await workerRun(env, fakes, count, { processes: WORKERS });
 
     console.log('\nSaturation:');
     printTable(
@@ -468,21 +654,31 @@ async function main(): Promise<void> {
         'windows',
         'windows/s (steady)',
         'of ideal',
-        'CPU per window (this process)',
+        'CPU per window (whole run)',
+        'CPU per window (steady)',
+        'CPU of',
         'mean waiting per node',
-        'machine busy',
+        'slots busy (steady)',
+        'machine busy (whole / steady)',
         'fake nodes CPU per window',
       ],
-      [pool, worker].map((run, i) => [
-        i === 0 ? 'pool alone' : 'analysis worker',
+      [pool, single, scaled].map((run) => [
+        run.label,
         run.windows,
         run.perSecond.toFixed(1),
         pct(run.perSecond / IDEAL),
         ms(run.cpuMsPerWindow, 2),
+        run.steadyCpuMsPerWindow === null ? '-' : ms(run.steadyCpuMsPerWindow, 2),
+        run.cpuOf,
         run.meanWaiting.map((w) => w.toFixed(2)).join(' / '),
-        pct(run.machineBusy),
+        pct(run.slotsBusy),
+        `${pct(run.machineBusy)} / ${run.steadyMachineBusy === null ? '-' : pct(run.steadyMachineBusy)}`,
         ms(run.nodeCpuMsPerWindow, 1),
       ]),
+    );
+    console.log(
+      `  ${scaled.label}: windows per process ${scaled.perProcess.join(' / ')}; this process (writing the\n` +
+        `  queue, sampling the nodes' /metrics) used ${ms(scaled.benchCpuMsPerWindow, 2)} per window besides.`,
     );
     console.log(
       `  The fake nodes run on this machine's ${cpus().length} cores: their CPU (parsing each request of\n` +
@@ -490,11 +686,55 @@ async function main(): Promise<void> {
         '  as the GPU servers of a real deployment would not.',
     );
 
-    console.log('\n3. Failover: one node killed (SIGKILL) a third of the way in...');
+    // At the ideal rate the machine has cores / ideal seconds of CPU per window, for everything.
+    const budgetMs = (cpus().length * 1000) / IDEAL;
+    console.log(
+      `\nWhere the machine's CPU went, per window over the whole run (at the ideal rate it has ${ms(budgetMs, 1)} in all):`,
+    );
+    const optionalMs = (value: number | null): string => (value === null ? 'n/a' : ms(value, 1));
+    /** CPU per window of the benchmark's own processes. */
+    const ours = (run: typeof scaled): number =>
+      run.cpuMsPerWindow +
+      (run === single ? 0 : run.benchCpuMsPerWindow) +
+      run.nodeCpuMsPerWindow +
+      (run.postgresMsPerWindow ?? 0) +
+      (run.redisMsPerWindow ?? 0);
+    printTable(
+      [
+        'run',
+        'whole machine',
+        'worker process(es)',
+        'this process besides',
+        'fake nodes',
+        'PostgreSQL',
+        'Redis',
+        'everything else',
+      ],
+      [single, scaled].map((run) => [
+        run.label,
+        ms(run.machineMsPerWindow, 1),
+        ms(run.cpuMsPerWindow, 1),
+        run === single ? '(in the worker)' : ms(run.benchCpuMsPerWindow, 1),
+        ms(run.nodeCpuMsPerWindow, 1),
+        optionalMs(run.postgresMsPerWindow),
+        optionalMs(run.redisMsPerWindow),
+        ms(Math.max(0, run.machineMsPerWindow - ours(run)), 1),
+      ]),
+    );
+    const oursShare = ours(scaled) / budgetMs;
+    console.log(
+      `  ${scaled.label}: the benchmark's own processes (workers, this one, fake nodes, PostgreSQL, Redis)\n` +
+        `  used ${ms(ours(scaled), 1)} per window (over the whole run, ramp-up and tail included), ${pct(oursShare, 0)} of the\n` +
+        `  ${ms(budgetMs, 1)} per window that ${cpus().length} cores give at the ideal rate: at this CPU per window, ${IDEAL.toFixed(1)} windows/s\n` +
+        `  would take ${((ours(scaled) * IDEAL) / 1000).toFixed(1)} cores. The machine was ${pct(scaled.machineBusy)} busy; "everything else" is other\n` +
+        '  processes on this shared machine and the kernel.',
+    );
+
+    console.log(`\n4. Failover (${scaled.label}): one node killed (SIGKILL) a third of the way in...`);
     for (const fake of fakes) await fake.control.reset();
     const victim = fakes[0]!;
     let killedAt = 0;
-    const failover = await workerRun(env, fakes, count, async (completed) => {
+    const failover = await workerRun(env, fakes, count, { processes: WORKERS }, async (completed) => {
       while (completed() < count / 3) await new Promise((resolve) => setTimeout(resolve, 20));
       killedAt = Date.now();
       await victim.kill('SIGKILL');
@@ -512,9 +752,10 @@ async function main(): Promise<void> {
     }
     const lost = count - (failover.byStatus.DONE ?? 0);
     printTable(
-      ['windows', 'done', 'other states', 'lost', 'rate before kill', 'back at 3/4 after'],
+      ['run', 'windows', 'done', 'other states', 'lost', 'rate before kill', 'back at 3/4 after'],
       [
         [
+          failover.label,
           count,
           failover.byStatus.DONE ?? 0,
           JSON.stringify(Object.fromEntries(Object.entries(failover.byStatus).filter(([s]) => s !== 'DONE'))),
@@ -532,37 +773,51 @@ async function main(): Promise<void> {
     });
     console.log(`  Windows with more than one analysis: ${analyses.length} (each window is analysed once)`);
 
-    console.log('\nFigures against targets:');
+    const failoverRun = `failover, ${failover.label}`;
+    console.log('\nFigures against targets (verdicts from the scaled-out runs; the others for comparison):');
     printTable(
-      ['figure', 'measured', 'target', 'verdict'],
+      ['figure', 'run', 'measured', 'target', 'verdict'],
       [
         [
-          'windows/s, analysis worker',
-          `${worker.perSecond.toFixed(1)} (${pct(worker.perSecond / IDEAL)} of ${IDEAL.toFixed(1)})`,
+          'windows/s',
+          scaled.label,
+          `${scaled.perSecond.toFixed(1)} (${pct(scaled.perSecond / IDEAL)} of ${IDEAL.toFixed(1)})`,
           '>= 95% of ideal',
-          worker.perSecond >= 0.95 * IDEAL ? 'PASS' : 'MISS',
+          scaled.perSecond >= 0.95 * IDEAL ? 'PASS' : 'MISS',
         ],
         [
-          'windows/s, pool alone',
+          'windows/s',
+          single.label,
+          `${single.perSecond.toFixed(1)} (${pct(single.perSecond / IDEAL)})`,
+          '(comparison)',
+          '-',
+        ],
+        [
+          'windows/s',
+          pool.label,
           `${pool.perSecond.toFixed(1)} (${pct(pool.perSecond / IDEAL)})`,
           '(baseline)',
           '-',
         ],
         [
           'mean waiting queue per node',
-          worker.meanWaiting.map((w) => w.toFixed(2)).join(' / '),
+          scaled.label,
+          scaled.meanWaiting.map((w) => w.toFixed(2)).join(' / '),
           '<= 2',
-          worker.meanWaiting.every((w) => w <= 2) ? 'PASS' : 'MISS',
+          scaled.meanWaiting.every((w) => w <= 2) ? 'PASS' : 'MISS',
         ],
         [
           'orchestration CPU per window',
-          ms(worker.cpuMsPerWindow, 2),
+          scaled.label,
+          `${ms(scaled.cpuMsPerWindow, 2)} (${scaled.cpuOf})`,
           '<= 5 ms',
-          worker.cpuMsPerWindow <= 5 ? 'PASS' : 'MISS',
+          scaled.cpuMsPerWindow <= 5 ? 'PASS' : 'MISS',
         ],
-        ['windows lost when a node dies', lost, '0', lost === 0 ? 'PASS' : 'MISS'],
+        ['orchestration CPU per window', single.label, ms(single.cpuMsPerWindow, 2), '(comparison)', '-'],
+        ['windows lost when a node dies', failoverRun, lost, '0', lost === 0 ? 'PASS' : 'MISS'],
         [
           'seconds until 3/4 throughput',
+          failoverRun,
           recoveredAfter === null ? '> 60' : recoveredAfter.toFixed(1),
           '(reported)',
           '-',
