@@ -54,7 +54,13 @@ describe('maintenance worker (real BullMQ on Redis)', () => {
     const events = new QueueEvents(QUEUES.maintenance, { connection: eventsConnection });
     await events.waitUntilReady();
     const analysis = new Queue(`analysis-maintenance-${Date.now()}`, { connection });
-    const worker = createMaintenanceWorker(workerConnection, prisma, analysis, new LocalFrameStore(tmpdir()));
+    const worker = createMaintenanceWorker(
+      workerConnection,
+      prisma,
+      analysis,
+      new LocalFrameStore(tmpdir()),
+      connection,
+    );
     try {
       const job = await queue.add(MAINTENANCE_JOBS.purgeExpiredSessions, { olderThanHours: 24 });
       const result = (await job.waitUntilFinished(events, 15_000)) as { deleted: number };

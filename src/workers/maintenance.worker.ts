@@ -5,12 +5,15 @@ import { reconcileWindows } from '../ingest/window-reconciler';
 import type { FrameStore } from '../storage/frame-store';
 import { purgeExpiredSessions } from './purge-expired-sessions.job';
 import { purgeOldFrames } from './purge-old-frames.job';
+import { runReviewDeadlines } from './review-deadlines.job';
 import { DEFAULT_JOB_OPTIONS, MAINTENANCE_JOBS, PurgeExpiredSessionsPayload, QUEUES } from './queues';
 
 export const SESSION_PURGE_EVERY_MS = 3_600_000;
 export const SESSION_RETENTION_HOURS = 24;
 export const RECONCILE_EVERY_MS = 60_000;
 export const FRAME_RETENTION_EVERY_MS = 3_600_000;
+/** Claim leases and review deadlines are checked this often. */
+export const REVIEW_DEADLINES_EVERY_MS = 5_000;
 
 export function createMaintenanceQueue(connection: Redis): Queue {
   return new Queue(QUEUES.maintenance, { connection, defaultJobOptions: DEFAULT_JOB_OPTIONS });
@@ -32,6 +35,11 @@ export async function scheduleMaintenance(queue: Queue): Promise<void> {
     { name: MAINTENANCE_JOBS.reconcileWindows, data: {} },
   );
   await queue.upsertJobScheduler(
+    MAINTENANCE_JOBS.reviewDeadlines,
+    { every: REVIEW_DEADLINES_EVERY_MS },
+    { name: MAINTENANCE_JOBS.reviewDeadlines, data: {} },
+  );
+  await queue.upsertJobScheduler(
     MAINTENANCE_JOBS.purgeOldFrames,
     { every: FRAME_RETENTION_EVERY_MS },
     { name: MAINTENANCE_JOBS.purgeOldFrames, data: {} },
@@ -43,6 +51,8 @@ export function createMaintenanceWorker(
   prisma: PrismaClient,
   analysisQueue: Queue,
   frameStore: FrameStore,
+  /** A non-blocking connection for publishing events (the worker's own one blocks). */
+  publisher: Redis,
 ): Worker {
   return new Worker(
     QUEUES.maintenance,
@@ -54,6 +64,8 @@ export function createMaintenanceWorker(
           return reconcileWindows(prisma, analysisQueue);
         case MAINTENANCE_JOBS.purgeOldFrames:
           return purgeOldFrames(prisma, frameStore);
+        case MAINTENANCE_JOBS.reviewDeadlines:
+          return runReviewDeadlines(prisma, publisher);
         default:
           throw new Error(`No handler for ${QUEUES.maintenance}/${job.name}`);
       }

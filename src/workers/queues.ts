@@ -5,6 +5,7 @@
 export const QUEUES = {
   maintenance: 'vigil-maintenance',
   analysis: 'vigil-analysis',
+  rules: 'vigil-rules',
   webhooks: 'vigil-webhooks',
 } as const;
 
@@ -12,6 +13,7 @@ export const MAINTENANCE_JOBS = {
   purgeExpiredSessions: 'purge-expired-sessions',
   reconcileWindows: 'reconcile-windows',
   purgeOldFrames: 'purge-old-frames',
+  reviewDeadlines: 'review-deadlines',
 } as const;
 
 export const ANALYSIS_JOBS = {
@@ -46,6 +48,16 @@ export function reanalysisJobId(windowId: string): string {
 export interface AnalyseWindowPayload {
   tenantId: string;
   windowId: string;
+}
+
+export const RULES_JOBS = {
+  evaluateAnalysis: 'evaluate-analysis',
+} as const;
+
+/** The job id is the analysis id: a tenant's rules run once per finished analysis. */
+export interface EvaluateRulesPayload {
+  tenantId: string;
+  analysisId: string;
 }
 
 export interface PurgeExpiredSessionsPayload {

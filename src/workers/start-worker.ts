@@ -43,7 +43,13 @@ export async function startWorker(config: AppConfig, baseLogger: Logger): Promis
   await scheduleMaintenance(maintenance);
   const frameStore = createFrameStore(config);
   const maintenanceConnection = connection.duplicate();
-  const maintenanceWorker = createMaintenanceWorker(maintenanceConnection, prisma, analysisQueue, frameStore);
+  const maintenanceWorker = createMaintenanceWorker(
+    maintenanceConnection,
+    prisma,
+    analysisQueue,
+    frameStore,
+    connection,
+  );
   maintenanceWorker.on('failed', (job, error) => logger.error({ job: job?.name, err: error }, 'job failed'));
 
   // Windows whose jobs Redis lost are queued again before anything else happens.
