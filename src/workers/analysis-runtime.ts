@@ -12,8 +12,10 @@ import { WindowAnalysis } from '../inference/window-analysis';
 import type { InferenceMetrics } from '../metrics/inference-metrics';
 import { TOPICS } from '../pubsub/topics';
 import type { FrameStore } from '../storage/frame-store';
+import { RulesRunner } from '../rules/rules-runner';
 import { createAnalysisWorker, scheduleReanalysis } from './analysis.worker';
-import type { AnalyseWindowPayload } from './queues';
+import type { AnalyseWindowPayload, EvaluateRulesPayload } from './queues';
+import { createRulesQueue, createRulesWorker, scheduleRules } from './rules.worker';
 
 /** Even without a change notice, workers re-read the node list this often. */
 export const NODE_RELOAD_EVERY_MS = 30_000;
@@ -39,6 +41,9 @@ export interface AnalysisRuntime {
   worker: Worker<AnalyseWindowPayload>;
   pool: NodePool | null;
   analysis: WindowAnalysis;
+  /** The rules engine on finished analyses (queue vigil-rules). */
+  rules: RulesRunner;
+  rulesWorker: Worker<EvaluateRulesPayload>;
   /** Re-reads the node list now (also done on every change notice and every 30 s). */
   reloadNodes(): Promise<void>;
   close(): Promise<void>;
@@ -95,6 +100,10 @@ export async function startAnalysisRuntime(deps: AnalysisRuntimeDeps): Promise<A
   }
   for (const timer of timers) timer.unref();
 
+  const rulesQueue = createRulesQueue(deps.connection);
+  const rules = new RulesRunner({ prisma: deps.prisma, redis: deps.connection, logger });
+  const rulesConnection = deps.connection.duplicate();
+  const rulesWorker = createRulesWorker(rulesConnection, rules, logger);
   const analysis = new WindowAnalysis({
     prisma: deps.prisma,
     store: deps.store,
@@ -106,6 +115,7 @@ export async function startAnalysisRuntime(deps: AnalysisRuntimeDeps): Promise<A
     metrics: deps.metrics,
     scheduleReanalysis: (tenantId, windowId) =>
       scheduleReanalysis(deps.analysisQueue, tenantId, windowId, deps.reanalysisDelayMs),
+    scheduleRules: (tenantId, analysisId) => scheduleRules(rulesQueue, tenantId, analysisId),
   });
   const workerConnection = deps.connection.duplicate();
   const worker = createAnalysisWorker(
@@ -121,12 +131,17 @@ export async function startAnalysisRuntime(deps: AnalysisRuntimeDeps): Promise<A
     worker,
     pool,
     analysis,
+    rules,
+    rulesWorker,
     reloadNodes,
     async close() {
       for (const timer of timers) clearInterval(timer);
       await worker.close();
+      await rulesWorker.close();
+      await rulesQueue.close();
       await analysis.usage.flush();
       await workerConnection.quit().catch(() => undefined);
+      await rulesConnection.quit().catch(() => undefined);
       await subscriber?.quit().catch(() => undefined);
       await pool?.close();
       await local.dispose();

@@ -1,0 +1,396 @@
+import type Redis from 'ioredis';
+import type { Logger } from 'pino';
+import type { PrismaClient } from '../db/prisma-client';
+import { tenantDb, type TenantDb, type TenantTx } from '../db/tenant-scoped-db';
+import type { Incident, Rule } from '../generated/prisma/client';
+import { publishEvent } from '../pubsub/event-bus';
+import { TOPICS, type AlertEvent, type ReviewItemEvent } from '../pubsub/topics';
+import { recordWebhookEvent } from '../webhooks/webhook-events';
+import { maxSeverity, severityName, stitchesInto } from './incident-stitching';
+import { actionSchema, type RuleAction } from './rule-definition';
+import {
+  CompiledRuleCache,
+  evaluateCondition,
+  factsOf,
+  summaryOf,
+  type CompiledCondition,
+  type ResultFacts,
+} from './rule-evaluator';
+import { StreamHistory } from './stream-history';
+
+/** Review deadlines when the tenant has no ReviewQueue row of the rule's queue name. */
+export const DEFAULT_CLAIM_WITHIN_SECONDS = 300;
+export const DEFAULT_DECIDE_WITHIN_SECONDS = 900;
+
+export interface RulesRunnerDeps {
+  prisma: PrismaClient;
+  /** A plain connection: the streams' rule history and the tenant event channels. */
+  redis: Redis;
+  logger: Logger;
+  /** Called once per rule that threw (a Prometheus counter in the worker). */
+  onRuleError?: (tenantId: string, ruleId: string) => void;
+  /** Sends webhook events; recordWebhookEvent unless a test replaces it. */
+  webhook?: typeof recordWebhookEvent;
+}
+
+export interface RulesRunReport {
+  status: 'EVALUATED' | 'SKIPPED';
+  reason?: string;
+  rulesEvaluated: number;
+  /** Rules whose condition held and whose firing was recorded now. */
+  fired: { ruleId: string; incidentId: string; opened: boolean; matchedPaths: string[] }[];
+  /** Rules that threw: logged and counted, the others ran regardless. */
+  failed: { ruleId: string; error: string }[];
+}
+
+interface AnalysisContext {
+  tenantId: string;
+  analysisId: string;
+  streamId: string;
+  window: { id: string; startAt: Date; endAt: Date; frameIds: string[] };
+  facts: ResultFacts;
+  /** The result JSON as stored (for the incident's summary, in the model's own words). */
+  result: unknown;
+  severity: string | null;
+}
+
+interface Firing {
+  incident: Incident;
+  opened: boolean;
+  reviewItem?: ReviewItemEvent & { createdNow: boolean };
+  alert?: AlertEvent;
+}
+
+/**
+ * Runs a tenant's enabled rules (highest priority first) on one finished analysis: evaluates each
+ * against the result and the stream's recent history, stitches firings into incidents and carries
+ * out the rules' actions. One firing's writes are one transaction; events go out after it commits.
+ * Idempotent per analysis: an incident that already lists the analysis is not touched again.
+ */
+export class RulesRunner {
+  private readonly compiled = new CompiledRuleCache();
+  private readonly history: StreamHistory;
+
+  constructor(private readonly deps: RulesRunnerDeps) {
+    this.history = new StreamHistory(deps.redis);
+  }
+
+  async run(tenantId: string, analysisId: string): Promise<RulesRunReport> {
+    const report: RulesRunReport = { status: 'EVALUATED', rulesEvaluated: 0, fired: [], failed: [] };
+    const db = tenantDb(this.deps.prisma, tenantId);
+    const analysis = await db.analysis.findUnique({
+      where: { id: analysisId },
+      select: {
+        id: true,
+        streamId: true,
+        windowId: true,
+        status: true,
+        result: true,
+        reasoning: true,
+        rulesEvaluatedAt: true,
+        window: { select: { id: true, startAt: true, endAt: true, frameIds: true } },
+      },
+    });
+    if (!analysis) return { ...report, status: 'SKIPPED', reason: 'analysis not found (deleted)' };
+    if (analysis.status !== 'DONE' && analysis.status !== 'DEGRADED') {
+      return { ...report, status: 'SKIPPED', reason: `analysis is ${analysis.status}` };
+    }
+    if (analysis.rulesEvaluatedAt) return { ...report, status: 'SKIPPED', reason: 'rules already evaluated' };
+
+    const rules = await db.rule.findMany({
+      where: { enabled: true },
+      orderBy: [{ priority: 'desc' }, { id: 'asc' }],
+    });
+    const compiledRules: { rule: Rule; compiled: CompiledCondition }[] = [];
+    for (const rule of rules) {
+      try {
+        compiledRules.push({ rule, compiled: this.compiled.get(rule) });
+      } catch (error) {
+        this.ruleFailed(report, tenantId, rule.id, error);
+      }
+    }
+    const facts = factsOf(analysis, analysis.window.endAt);
+    const depth = Math.max(0, ...compiledRules.map((entry) => entry.compiled.historyDepth));
+    const history = await this.history.readAndAppend(db, tenantId, analysis.streamId, facts, depth);
+    const context: AnalysisContext = {
+      tenantId,
+      analysisId,
+      streamId: analysis.streamId,
+      window: analysis.window,
+      facts,
+      result: analysis.result,
+      severity: highestSeverity(facts),
+    };
+
+    const createdItems: (ReviewItemEvent & { createdNow: boolean })[] = [];
+    const dismissBelow: number[] = [];
+    for (const { rule, compiled } of compiledRules) {
+      report.rulesEvaluated += 1;
+      try {
+        const evaluation = evaluateCondition(compiled, facts, history, { explain: true });
+        if (!evaluation.matched) continue;
+        const action = actionSchema.parse(rule.action);
+        const firing = await this.fire(db, context, rule, action);
+        if (!firing) continue;
+        report.fired.push({
+          ruleId: rule.id,
+          incidentId: firing.incident.id,
+          opened: firing.opened,
+          matchedPaths: evaluation.matchedPaths,
+        });
+        await this.announce(context, rule, action, firing);
+        if (firing.reviewItem?.createdNow) createdItems.push(firing.reviewItem);
+        if (action.type === 'autoDismiss') dismissBelow.push(action.belowConfidence);
+      } catch (error) {
+        this.ruleFailed(report, tenantId, rule.id, error);
+      }
+    }
+    await this.autoDismiss(db, context, createdItems, dismissBelow);
+    await db.analysis.update({ where: { id: analysisId }, data: { rulesEvaluatedAt: new Date() } });
+    return report;
+  }
+
+  private ruleFailed(report: RulesRunReport, tenantId: string, ruleId: string, error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    report.failed.push({ ruleId, error: message });
+    this.deps.onRuleError?.(tenantId, ruleId);
+    this.deps.logger.error({ err: error, tenantId, ruleId }, 'a rule failed; the others ran');
+  }
+
+  /** Records one firing: stitched into the open incident or a new one, with the action's rows. */
+  private fire(
+    db: TenantDb,
+    context: AnalysisContext,
+    rule: Rule,
+    action: RuleAction,
+  ): Promise<Firing | null> {
+    const { streamId, analysisId, window, facts } = context;
+    return db.$transaction(async (tx) => {
+      // One firing of a rule on a stream at a time: two windows finishing together must not open two incidents.
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`rules:${streamId}:${rule.id}`}, 0))`;
+      const done = await tx.incident.findFirst({
+        where: { streamId, ruleId: rule.id, analysisIds: { has: analysisId } },
+        select: { id: true },
+      });
+      if (done) return null;
+      const open = await tx.incident.findFirst({
+        where: { streamId, ruleId: rule.id, status: 'OPEN' },
+        orderBy: { lastFiredAt: 'desc' },
+      });
+      const summary = describe(rule, facts, summaryOf(context.result));
+      let incident: Incident;
+      let opened = false;
+      if (open && stitchesInto(open, window, rule.cooldownSeconds)) {
+        incident = await tx.incident.update({
+          where: { id: open.id },
+          data: {
+            endAt: window.endAt > open.endAt ? window.endAt : open.endAt,
+            lastFiredAt: window.endAt > open.lastFiredAt ? window.endAt : open.lastFiredAt,
+            windowIds: union(open.windowIds, [window.id]),
+            analysisIds: union(open.analysisIds, [analysisId]),
+            frameIds: union(open.frameIds, window.frameIds),
+            firings: { increment: 1 },
+            severity: maxSeverity(open.severity, context.severity),
+            confidence: maxOf(open.confidence, facts.confidence),
+            ...(facts.summary ? { summary } : {}),
+          },
+        });
+      } else {
+        if (open) await tx.incident.update({ where: { id: open.id }, data: { status: 'CLOSED' } });
+        incident = await tx.incident.create({
+          data: {
+            tenantId: context.tenantId,
+            streamId,
+            ruleId: rule.id,
+            startAt: window.startAt,
+            endAt: window.endAt,
+            lastFiredAt: window.endAt,
+            windowIds: [window.id],
+            analysisIds: [analysisId],
+            frameIds: window.frameIds,
+            severity: context.severity,
+            confidence: facts.confidence ?? null,
+            summary,
+          },
+        });
+        opened = true;
+      }
+      const firing: Firing = { incident, opened };
+      if (action.type === 'review') firing.reviewItem = await this.ensureReviewItem(tx, incident, action);
+      if (action.type === 'alert') firing.alert = await this.ensureAlert(tx, incident, rule, action, summary);
+      return firing;
+    });
+  }
+
+  private async ensureReviewItem(
+    tx: TenantTx,
+    incident: Incident,
+    action: Extract<RuleAction, { type: 'review' }>,
+  ): Promise<ReviewItemEvent & { createdNow: boolean }> {
+    let item = await tx.reviewItem.findUnique({
+      where: { tenantId_incidentId: { tenantId: incident.tenantId, incidentId: incident.id } },
+    });
+    const createdNow = !item;
+    if (!item) {
+      const queue = await tx.reviewQueue.findUnique({
+        where: { tenantId_name: { tenantId: incident.tenantId, name: action.queue } },
+      });
+      const now = Date.now();
+      item = await tx.reviewItem.create({
+        data: {
+          tenantId: incident.tenantId,
+          incidentId: incident.id,
+          streamId: incident.streamId,
+          queue: action.queue,
+          priority: action.priority,
+          claimDueAt: new Date(now + (queue?.claimWithinSeconds ?? DEFAULT_CLAIM_WITHIN_SECONDS) * 1000),
+          decideDueAt: new Date(now + (queue?.decideWithinSeconds ?? DEFAULT_DECIDE_WITHIN_SECONDS) * 1000),
+        },
+      });
+    }
+    return {
+      type: 'added',
+      reviewItemId: item.id,
+      incidentId: incident.id,
+      streamId: item.streamId,
+      queue: item.queue,
+      status: item.status,
+      priority: item.priority,
+      assigneeId: item.assigneeId,
+      createdNow,
+    };
+  }
+
+  private async ensureAlert(
+    tx: TenantTx,
+    incident: Incident,
+    rule: Rule,
+    action: Extract<RuleAction, { type: 'alert' }>,
+    message: string,
+  ): Promise<AlertEvent | undefined> {
+    const existing = await tx.alert.findUnique({
+      where: {
+        tenantId_incidentId_ruleId: { tenantId: incident.tenantId, incidentId: incident.id, ruleId: rule.id },
+      },
+      select: { id: true },
+    });
+    if (existing) return undefined;
+    const alert = await tx.alert.create({
+      data: {
+        tenantId: incident.tenantId,
+        incidentId: incident.id,
+        streamId: incident.streamId,
+        ruleId: rule.id,
+        severity: action.severity,
+        message,
+      },
+    });
+    return {
+      alertId: alert.id,
+      incidentId: incident.id,
+      streamId: incident.streamId,
+      ruleId: rule.id,
+      severity: alert.severity,
+      message: alert.message,
+    };
+  }
+
+  /** After commit: live events, and the webhook (PostgreSQL first, idempotent by its event key). */
+  private async announce(
+    context: AnalysisContext,
+    rule: Rule,
+    action: RuleAction,
+    firing: Firing,
+  ): Promise<void> {
+    const { redis } = this.deps;
+    const { tenantId } = context;
+    const publish = async (channel: string, payload: object): Promise<void> => {
+      try {
+        await publishEvent(redis, channel, payload);
+      } catch (error) {
+        // PostgreSQL has the row; a lost event only delays what a console shows.
+        this.deps.logger.warn({ err: error, channel }, 'could not publish a rule event');
+      }
+    };
+    if (firing.reviewItem?.createdNow) {
+      const { createdNow: _createdNow, ...event } = firing.reviewItem;
+      await publish(TOPICS.reviewItems(tenantId), event);
+    }
+    if (firing.alert) await publish(TOPICS.alerts(tenantId), firing.alert);
+    if (action.type === 'webhook') {
+      const { incident } = firing;
+      await (this.deps.webhook ?? recordWebhookEvent)(
+        this.deps.prisma,
+        tenantId,
+        action.event,
+        `${action.event}:${incident.id}`,
+        {
+          incidentId: incident.id,
+          ruleId: rule.id,
+          ruleName: rule.name,
+          streamId: incident.streamId,
+          startAt: incident.startAt.toISOString(),
+          windowId: context.window.id,
+          analysisId: context.analysisId,
+          severity: incident.severity,
+          confidence: incident.confidence,
+          summary: incident.summary,
+        },
+      );
+    }
+  }
+
+  /** autoDismiss: review items opened by this run are resolved when the result's confidence is low. */
+  private async autoDismiss(
+    db: TenantDb,
+    context: AnalysisContext,
+    items: (ReviewItemEvent & { createdNow: boolean })[],
+    thresholds: number[],
+  ): Promise<void> {
+    const confidence = context.facts.confidence;
+    if (!items.length || !thresholds.length || confidence === undefined) return;
+    if (confidence >= Math.max(...thresholds)) return;
+    for (const item of items) {
+      const resolved = await db.reviewItem.updateMany({
+        where: { id: item.reviewItemId, status: 'OPEN' },
+        data: {
+          status: 'RESOLVED',
+          decision: 'AUTO_DISMISS',
+          reason: `confidence ${confidence} below the auto-dismiss threshold`,
+          decidedAt: new Date(),
+        },
+      });
+      if (resolved.count === 0) continue;
+      const { createdNow: _createdNow, ...event } = item;
+      await publishEvent(this.deps.redis, TOPICS.reviewItems(context.tenantId), {
+        ...event,
+        type: 'resolved',
+        status: 'RESOLVED',
+      } satisfies ReviewItemEvent).catch((error: unknown) =>
+        this.deps.logger.warn({ err: error }, 'could not publish an auto-dismissal'),
+      );
+    }
+  }
+}
+
+function union(existing: string[], added: string[]): string[] {
+  const set = new Set(existing);
+  for (const id of added) set.add(id);
+  return [...set];
+}
+
+function maxOf(a: number | null, b: number | undefined): number | null {
+  if (b === undefined) return a;
+  return a === null ? b : Math.max(a, b);
+}
+
+function highestSeverity(facts: ResultFacts): string | null {
+  const ranks = Object.values(facts.anomalies);
+  return ranks.length ? severityName(Math.max(...ranks)) : null;
+}
+
+function describe(rule: Rule, facts: ResultFacts, summary: string): string {
+  const seen = Object.keys(facts.objects).slice(0, 5).join(', ');
+  const detail = summary || (seen ? `seen: ${seen}` : '');
+  return `${rule.name}${detail ? `: ${detail}` : ''}`.slice(0, 1000);
+}

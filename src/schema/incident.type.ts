@@ -1,0 +1,137 @@
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { IncidentStatus } from '../generated/prisma/enums';
+import { Connection } from './connection.type';
+
+registerEnumType(IncidentStatus, {
+  name: 'IncidentStatus',
+  description:
+    'OPEN while the rule keeps firing within its cooldown; CLOSED once a later firing opened a new one',
+});
+
+export { IncidentStatus };
+
+@ObjectType({
+  description:
+    'One event on a stream: the consecutive or overlapping windows that fired the same rule, stitched together, with their evidence',
+})
+export class Incident {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => ID)
+  streamId!: string;
+
+  @Field(() => ID)
+  ruleId!: string;
+
+  @Field(() => IncidentStatus)
+  status!: IncidentStatus;
+
+  @Field({ description: 'Start of the first window that fired' })
+  startAt!: Date;
+
+  @Field({ description: 'End of the last window that fired' })
+  endAt!: Date;
+
+  @Field({ description: 'End of the window of the latest firing' })
+  lastFiredAt!: Date;
+
+  @Field(() => Int, { description: 'How many analyses fired the rule into this incident' })
+  firings!: number;
+
+  @Field(() => String, { nullable: true, description: 'The highest anomaly severity seen' })
+  severity!: string | null;
+
+  @Field(() => Float, { nullable: true, description: 'The highest result confidence seen' })
+  confidence!: number | null;
+
+  @Field()
+  summary!: string;
+
+  @Field(() => [ID], { description: 'Evidence: the windows that fired, in firing order' })
+  windowIds!: string[];
+
+  @Field(() => [ID], { description: 'Evidence: the analyses that fired' })
+  analysisIds!: string[];
+
+  @Field(() => [ID], { description: 'Evidence: the frames of those windows' })
+  frameIds!: string[];
+
+  @Field()
+  createdAt!: Date;
+
+  @Field()
+  updatedAt!: Date;
+}
+
+@ObjectType()
+export class IncidentConnection extends Connection(Incident, 'Incident') {}
+
+@InputType({ description: 'A rule not saved yet: its condition and action in the rule language' })
+export class RuleDraftInput {
+  @Field(() => GraphQLJSONObject)
+  condition!: Record<string, unknown>;
+
+  @Field(() => GraphQLJSONObject)
+  action!: Record<string, unknown>;
+
+  @Field(() => Int, { nullable: true, description: 'For stitching firings into incidents (default 60)' })
+  cooldownSeconds?: number | null;
+}
+
+@InputType()
+export class BacktestRuleInput {
+  @Field(() => ID, { nullable: true, description: 'A saved rule; or give a draft' })
+  ruleId?: string | null;
+
+  @Field(() => RuleDraftInput, { nullable: true })
+  draft?: RuleDraftInput | null;
+
+  @Field(() => ID)
+  streamId!: string;
+
+  @Field(() => Date, { nullable: true, description: 'Results of windows ending at or after this time' })
+  from?: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'Results of windows ending at or before this time' })
+  to?: Date | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'At most this many results, the newest (default 500, at most 2000)',
+  })
+  limit?: number | null;
+}
+
+@ObjectType()
+export class BacktestFiring {
+  @Field(() => ID)
+  windowId!: string;
+
+  @Field(() => ID)
+  analysisId!: string;
+
+  @Field()
+  endAt!: Date;
+
+  @Field({
+    description: 'Whether this firing would have opened an incident rather than joined the previous one',
+  })
+  opensIncident!: boolean;
+
+  @Field(() => [String], { description: 'The predicates that held, by path in the condition' })
+  matchedPaths!: string[];
+}
+
+@ObjectType({ description: 'What a rule would have fired on a stream’s stored results' })
+export class BacktestResult {
+  @Field(() => Int, { description: 'Results evaluated' })
+  evaluated!: number;
+
+  @Field(() => [BacktestFiring], { description: 'The windows the rule would have fired on, oldest first' })
+  firings!: BacktestFiring[];
+
+  @Field(() => Int, { description: 'How many incidents those firings would have made' })
+  incidents!: number;
+}

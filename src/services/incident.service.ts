@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import type { TenantDb } from '../db/tenant-scoped-db';
+import { notFound } from '../errors/domain-error';
+import { validateInput } from '../errors/validate-input';
+import type { Analysis, Incident, IncidentStatus, Window } from '../generated/prisma/client';
+import {
+  backtestRule,
+  DEFAULT_BACKTEST_LIMIT,
+  MAX_BACKTEST_LIMIT,
+  type BacktestOutcome,
+} from '../rules/backtest';
+import { actionSchema, conditionSchema, conditionShapeProblems } from '../rules/rule-definition';
+import { requireId } from './input-schemas';
+import { Connection, PageArgs, paginate } from './pagination';
+
+const draftSchema = z.object({
+  condition: conditionSchema.superRefine((condition, context) => {
+    for (const message of conditionShapeProblems(condition)) context.addIssue({ code: 'custom', message });
+  }),
+  action: actionSchema,
+  cooldownSeconds: z.number().int().min(0).max(86_400).default(60),
+});
+
+const backtestSchema = z
+  .object({
+    ruleId: z.string().nullish(),
+    draft: draftSchema.nullish(),
+    streamId: z.string(),
+    from: z.date().nullish(),
+    to: z.date().nullish(),
+    limit: z.number().int().min(1).max(MAX_BACKTEST_LIMIT).nullish(),
+  })
+  .refine((input) => Boolean(input.ruleId) !== Boolean(input.draft), 'needs exactly one of ruleId and draft')
+  .refine((input) => !input.from || !input.to || input.from <= input.to, 'from must not be after to');
+
+export interface BacktestInput {
+  ruleId?: string | null;
+  draft?: { condition?: unknown; action?: unknown; cooldownSeconds?: unknown } | null;
+  streamId: string;
+  from?: Date | null;
+  to?: Date | null;
+  limit?: number | null;
+}
+
+/** Incidents (stitched firings of a rule on a stream) with their evidence, and rule backtests. */
+export class IncidentService {
+  async list(
+    db: TenantDb,
+    page: PageArgs,
+    filter: { streamId?: string | null; status?: IncidentStatus | null },
+  ): Promise<Connection<Incident>> {
+    const streamId = filter.streamId ? requireId(filter.streamId, 'streamId') : null;
+    if (streamId && !(await db.stream.findUnique({ where: { id: streamId }, select: { id: true } }))) {
+      throw notFound('Stream');
+    }
+    return paginate(
+      page,
+      (query) =>
+        db.incident.findMany({
+          ...query,
+          where: {
+            ...query.where,
+            ...(streamId ? { streamId } : {}),
+            ...(filter.status ? { status: filter.status } : {}),
+          },
+        }),
+      'desc',
+    );
+  }
+
+  async get(db: TenantDb, incidentId: string): Promise<Incident> {
+    const incident = await db.incident.findUnique({ where: { id: requireId(incidentId, 'incidentId') } });
+    if (!incident) throw notFound('Incident');
+    return incident;
+  }
+
+  /** The incident's windows in stream order (rows deleted by retention are left out). */
+  windowsOf(db: TenantDb, incident: Pick<Incident, 'windowIds'>): Promise<Window[]> {
+    return db.window.findMany({ where: { id: { in: incident.windowIds } }, orderBy: { index: 'asc' } });
+  }
+
+  analysesOf(db: TenantDb, incident: Pick<Incident, 'analysisIds'>): Promise<Analysis[]> {
+    return db.analysis.findMany({ where: { id: { in: incident.analysisIds } }, orderBy: { id: 'asc' } });
+  }
+
+  /** What a saved rule or a draft would have fired on a stream's stored results. Reads only. */
+  async backtest(db: TenantDb, input: BacktestInput): Promise<BacktestOutcome> {
+    // Ids first: another tenant's stream or rule is NOT_FOUND whatever else the input holds.
+    const streamId = requireId(input.streamId, 'input.streamId');
+    if (!(await db.stream.findUnique({ where: { id: streamId }, select: { id: true } })))
+      throw notFound('Stream');
+    const saved = input.ruleId
+      ? await db.rule.findUnique({ where: { id: requireId(input.ruleId, 'input.ruleId') } })
+      : null;
+    if (input.ruleId && !saved) throw notFound('Rule');
+    const parsed = validateInput(backtestSchema, input);
+    const rule = saved
+      ? {
+          condition: validateInput(conditionSchema, saved.condition, 'rule.condition'),
+          cooldownSeconds: saved.cooldownSeconds,
+        }
+      : { condition: parsed.draft!.condition, cooldownSeconds: parsed.draft!.cooldownSeconds };
+    return backtestRule(db, streamId, rule, {
+      from: parsed.from,
+      to: parsed.to,
+      limit: parsed.limit ?? DEFAULT_BACKTEST_LIMIT,
+    });
+  }
+}
