@@ -39,6 +39,8 @@ const ACCESS: Record<string, Access> = {
   'query.analysis': ALL,
   'query.usage': READERS,
   'query.inferenceNodes': 'platform',
+  'query.webhookEndpoints': READERS,
+  'query.webhookDeliveries': READERS,
   'mutation.login': 'anyone',
   'mutation.logout': ALL,
   'mutation.createTenant': 'platform',
@@ -67,6 +69,11 @@ const ACCESS: Record<string, Access> = {
   'mutation.enableRule': ADMIN,
   'mutation.disableRule': ADMIN,
   'mutation.deleteRule': ADMIN,
+  'mutation.createWebhookEndpoint': ADMIN,
+  'mutation.updateWebhookEndpoint': ADMIN,
+  'mutation.rotateWebhookSecret': ADMIN,
+  'mutation.deleteWebhookEndpoint': ADMIN,
+  'mutation.retryWebhookDelivery': ADMIN,
 };
 
 /** Valid values for numeric fields, so that probes fail on tenancy or role, not on validation. */
@@ -107,6 +114,8 @@ const ID_NAMES: IdName[] = [
   'windowId',
   'analysisId',
   'nodeId',
+  'webhookEndpointId',
+  'webhookDeliveryId',
 ];
 
 function sampleLeaf(operation: SchemaOperation, ids: TenantFixture['ids'], target: TenantFixture): ValueFor {
@@ -153,6 +162,8 @@ function sampleLeaf(operation: SchemaOperation, ids: TenantFixture['ids'], targe
         return new Date().toISOString().slice(0, 7);
       case 'url':
         return 'http://gpu.example.net:8000';
+      case 'events':
+        return 'stream.stopped';
       case 'name':
         return operation.name === 'registerInferenceNode' ? uniqueSlug('gpu') : `probe ${uniqueSlug('s')}`;
     }

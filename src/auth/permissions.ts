@@ -6,7 +6,9 @@ import { Role } from '../generated/prisma/enums';
  * Auditors read everything and change nothing; moderators work streams but cannot manage
  * users, keys, templates or rules. Analyses (results and reasoning) are what moderators decide on,
  * so every role reads them; usage and budget are the tenant's cost figures, an admin's and an
- * auditor's concern, not a moderator's.
+ * auditor's concern, not a moderator's. Webhooks are the tenant's integration with its partners:
+ * admins manage them, auditors read them; moderators neither (deliveries carry events of every
+ * stream and their failures are an integration matter, not a moderation one).
  */
 export enum Permission {
   USERS_READ = 'USERS_READ',
@@ -23,6 +25,10 @@ export enum Permission {
   AUDIT_READ = 'AUDIT_READ',
   ANALYSES_READ = 'ANALYSES_READ',
   USAGE_READ = 'USAGE_READ',
+  /** Webhook endpoints (URLs, event filters; never their secrets) and the record of deliveries. */
+  WEBHOOKS_READ = 'WEBHOOKS_READ',
+  /** Create, change, delete endpoints, rotate their secrets, retry dead deliveries. */
+  WEBHOOKS_MANAGE = 'WEBHOOKS_MANAGE',
   /** The tenant's own settings: over-budget action and moderation policy text. */
   TENANT_SETTINGS_MANAGE = 'TENANT_SETTINGS_MANAGE',
   /** Any authenticated caller (me, logout). */
@@ -41,6 +47,7 @@ const READ_ALL = [
   Permission.AUDIT_READ,
   Permission.ANALYSES_READ,
   Permission.USAGE_READ,
+  Permission.WEBHOOKS_READ,
 ];
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
@@ -53,6 +60,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> =
     Permission.TEMPLATES_MANAGE,
     Permission.RULES_MANAGE,
     Permission.TENANT_SETTINGS_MANAGE,
+    Permission.WEBHOOKS_MANAGE,
   ]),
   MODERATOR: new Set([
     Permission.AUTHENTICATED,

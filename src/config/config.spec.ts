@@ -66,6 +66,11 @@ describe('loadConfig', () => {
       LOCAL_NSFW_THRESHOLD: 0.7,
       LOCAL_MIN_OBJECT_SCORE: 0.4,
       WORKER_METRICS_PORT: 9464,
+      WEBHOOK_SECRET_KEY: '',
+      WEBHOOK_ALLOW_PRIVATE_URLS: false,
+      WEBHOOK_MAX_ATTEMPTS: 6,
+      WEBHOOK_BACKOFF_MS: 10_000,
+      WEBHOOK_TIMEOUT_MS: 10_000,
     });
   });
 

@@ -74,6 +74,11 @@ const configSchema = z.object({
   LOCAL_NSFW_THRESHOLD: z.coerce.number().min(0).max(1).default(0.7),
   LOCAL_MIN_OBJECT_SCORE: z.coerce.number().min(0.05).max(1).default(0.4),
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  WEBHOOK_SECRET_KEY: z.string().default(''),
+  WEBHOOK_ALLOW_PRIVATE_URLS: booleanFromEnv.default(false),
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+  WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(10).default(10_000),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
 });
 
 export type AppConfig = Readonly<z.infer<typeof configSchema>>;
@@ -169,4 +174,11 @@ export const CONFIG_DOCS: Record<keyof z.infer<typeof configSchema>, string> = {
   LOCAL_NSFW_THRESHOLD: 'NSFW class probability above which the local detector reports an anomaly',
   LOCAL_MIN_OBJECT_SCORE: 'score below which the local detector drops an object (CenterNet, COCO-80)',
   WORKER_METRICS_PORT: "port of the worker's /metrics (Prometheus; 0 picks a free port)",
+  WEBHOOK_SECRET_KEY:
+    'key that encrypts webhook signing secrets; the same value on the API and every worker (empty: webhook endpoints cannot be created)',
+  WEBHOOK_ALLOW_PRIVATE_URLS:
+    'whether webhook URLs may point at loopback, private or link-local addresses (development and tests only)',
+  WEBHOOK_MAX_ATTEMPTS: 'delivery attempts per webhook event before it is DEAD (retryable through GraphQL)',
+  WEBHOOK_BACKOFF_MS: 'delay before the second delivery attempt; it doubles on every further attempt',
+  WEBHOOK_TIMEOUT_MS: 'longest one webhook request may take before it counts as a failed attempt',
 };

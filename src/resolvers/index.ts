@@ -10,6 +10,7 @@ import { StreamResolver } from './stream.resolver';
 import { TenantResolver } from './tenant.resolver';
 import { UsageResolver } from './usage.resolver';
 import { UserResolver } from './user.resolver';
+import { WebhookDeliveryResolver, WebhookEndpointResolver } from './webhook.resolver';
 import { WindowResolver } from './window.resolver';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -26,4 +27,6 @@ export const resolvers: NonEmptyArray<Function> = [
   AnalysisResolver,
   UsageResolver,
   InferenceNodeResolver,
+  WebhookEndpointResolver,
+  WebhookDeliveryResolver,
 ];

@@ -1,3 +1,4 @@
+import { Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import type { AppConfig } from '../config/config';
 import type { PrismaClient } from '../db/prisma-client';
@@ -15,6 +16,9 @@ import { TenantService } from './tenant.service';
 import { UsageService } from './usage.service';
 import { UserService } from './user.service';
 import { WindowService } from './window.service';
+import { WebhookService } from './webhook.service';
+import { setWebhookQueue, type WebhookQueueLike } from '../webhooks/webhook-events';
+import { type DeliverWebhookPayload, QUEUES } from '../workers/queues';
 
 /** Every domain service, built once per process from its dependencies. */
 export interface Services {
@@ -32,12 +36,23 @@ export interface Services {
   analyses: AnalysisService;
   usage: UsageService;
   inferenceNodes: InferenceNodeService;
+  webhooks: WebhookService;
 }
 
 export function createServices(deps: { prisma: PrismaClient; redis: Redis; config: AppConfig }): Services {
   const rateLimits = new RateLimitService(deps.redis, deps.config);
   const tenants = new TenantService(deps.prisma);
   const credentials = new CredentialCache(deps.redis, deps.config.AUTH_CACHE_TTL_MS);
+  // Created on first use; recordWebhookEvent's 5-argument form (review decisions) uses it too.
+  let bullQueue: Queue<DeliverWebhookPayload> | undefined;
+  const webhookQueue: WebhookQueueLike = {
+    add: (name, data, opts) =>
+      (bullQueue ??= new Queue(QUEUES.webhooks, { connection: deps.redis })).add(name as never, data, opts),
+  };
+  setWebhookQueue(webhookQueue, {
+    attempts: deps.config.WEBHOOK_MAX_ATTEMPTS,
+    backoffMs: deps.config.WEBHOOK_BACKOFF_MS,
+  });
   return {
     auth: new AuthService(deps.prisma, deps.config, rateLimits, credentials),
     credentials,
@@ -53,5 +68,6 @@ export function createServices(deps: { prisma: PrismaClient; redis: Redis; confi
     analyses: new AnalysisService(),
     usage: new UsageService(),
     inferenceNodes: new InferenceNodeService(deps.prisma, deps.redis, deps.config),
+    webhooks: new WebhookService(deps.config, () => webhookQueue),
   };
 }

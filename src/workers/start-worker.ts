@@ -18,6 +18,13 @@ import { createFrameStore } from '../storage/create-frame-store';
 import { startAnalysisRuntime } from './analysis-runtime';
 import { createMaintenanceQueue, createMaintenanceWorker, scheduleMaintenance } from './maintenance.worker';
 import { DEFAULT_JOB_OPTIONS, QUEUES } from './queues';
+import {
+  createWebhookAgent,
+  createWebhookQueue,
+  createWebhookWorker,
+  requeuePendingWebhooks,
+} from '../webhooks/webhook-delivery.worker';
+import { setWebhookQueue } from '../webhooks/webhook-events';
 
 export interface RunningWorker {
   workerId: string;
@@ -55,6 +62,24 @@ export async function startWorker(config: AppConfig, baseLogger: Logger): Promis
   // Windows whose jobs Redis lost are queued again before anything else happens.
   const reconciled = await reconcileWindows(prisma, analysisQueue);
   logger.info(reconciled, 'windows reconciled');
+
+  // Webhooks: the queue recordWebhookEvent uses in this process, and the delivery worker.
+  const webhookPolicy = { attempts: config.WEBHOOK_MAX_ATTEMPTS, backoffMs: config.WEBHOOK_BACKOFF_MS };
+  const webhookQueue = createWebhookQueue(connection);
+  setWebhookQueue(webhookQueue, webhookPolicy);
+  const webhookAgent = createWebhookAgent(config);
+  const webhookConnection = connection.duplicate();
+  const webhookWorker = createWebhookWorker(webhookConnection, {
+    prisma,
+    config,
+    agent: webhookAgent,
+    logger,
+  });
+  webhookWorker.on('failed', (job, error) =>
+    logger.debug({ deliveryId: job?.data.deliveryId, err: error.message }, 'webhook attempt failed'),
+  );
+  const requeued = await requeuePendingWebhooks(prisma, webhookQueue, webhookPolicy);
+  if (requeued > 0) logger.info({ requeued }, 'pending webhook deliveries queued again');
 
   const supervisor = new StreamSupervisor(
     prisma,
@@ -116,8 +141,15 @@ export async function startWorker(config: AppConfig, baseLogger: Logger): Promis
       await analysis.close();
       metricsServer.close();
       await maintenanceWorker.close();
-      await Promise.all([maintenance.close(), analysisQueue.close()]);
-      await Promise.allSettled([prisma.$disconnect(), maintenanceConnection.quit(), connection.quit()]);
+      await webhookWorker.close();
+      await webhookAgent.close();
+      await Promise.all([maintenance.close(), analysisQueue.close(), webhookQueue.close()]);
+      await Promise.allSettled([
+        prisma.$disconnect(),
+        maintenanceConnection.quit(),
+        webhookConnection.quit(),
+        connection.quit(),
+      ]);
     },
   };
 }

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Role } from '../../src/generated/prisma/enums';
+import { sealSecret } from '../../src/auth/secret-box';
 import { tenantDb } from '../../src/db/tenant-scoped-db';
 import { usageMonth } from '../../src/inference/usage-meter';
 import { frameKey } from '../../src/storage/frame-store';
@@ -30,6 +31,8 @@ export interface TenantFixture {
      * id naming no row, so fixtures do not add nodes that workers of other tests would route to.
      */
     nodeId: string;
+    webhookEndpointId: string;
+    webhookDeliveryId: string;
   };
 }
 
@@ -157,6 +160,28 @@ export async function createTenantFixture(api: TestApi, prefix = 'tenant'): Prom
     condition: { object: { label: 'person', minConfidence: 0.6 } },
     action: { type: 'review', queue: 'lawn', priority: 70 },
   });
+  // A webhook endpoint (secret sealed under a fixture key) and one DEAD delivery, as the worker leaves it.
+  const webhookEndpoint = await db.webhookEndpoint.create({
+    data: {
+      tenantId,
+      url: 'https://hooks.example.net/vigil',
+      events: ['stream.stopped'],
+      secretEncrypted: sealSecret('whsec_fixture', 'fixture-webhook-key'),
+    },
+  });
+  const webhookDelivery = await db.webhookDelivery.create({
+    data: {
+      tenantId,
+      endpointId: webhookEndpoint.id,
+      event: 'stream.stopped',
+      eventKey: `stream.stopped:${stream.id}`,
+      payload: { streamId: stream.id },
+      status: 'DEAD',
+      attempts: 6,
+      lastStatus: 500,
+      lastError: 'HTTP 500',
+    },
+  });
   return {
     tenantId,
     slug,
@@ -174,6 +199,8 @@ export async function createTenantFixture(api: TestApi, prefix = 'tenant'): Prom
       windowId: window.id,
       analysisId: analysis.id,
       nodeId: randomUUID(),
+      webhookEndpointId: webhookEndpoint.id,
+      webhookDeliveryId: webhookDelivery.id,
     },
   };
 }

@@ -1,0 +1,274 @@
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { isIP, type LookupFunction } from 'node:net';
+import { type Job, Queue, Worker } from 'bullmq';
+import type Redis from 'ioredis';
+import type { Logger } from 'pino';
+import { Agent, request } from 'undici';
+import { openSecret } from '../auth/secret-box';
+import type { AppConfig } from '../config/config';
+import type { PrismaClient } from '../db/prisma-client';
+import type { WebhookDelivery, WebhookEndpoint } from '../generated/prisma/client';
+import { tenantDb } from '../db/tenant-scoped-db';
+import { type DeliverWebhookPayload, QUEUES, WEBHOOK_JOBS } from '../workers/queues';
+import { webhookJobOptions, type WebhookRetryPolicy } from './webhook-events';
+import { signWebhook } from './webhook-signature';
+import { forbiddenAddressMessage, forbiddenWebhookAddress, unmapIp } from './webhook-url';
+
+/**
+ * Sends webhook deliveries: POST of `{id, event, createdAt, data}` with Vigil-Event, Vigil-Delivery,
+ * Vigil-Timestamp and Vigil-Signature headers. 2xx: DELIVERED. Anything else (other statuses,
+ * redirects, which are not followed, timeouts, refused addresses) is a failed attempt, recorded on
+ * the row and retried by BullMQ with exponential backoff; after the job's last attempt the delivery
+ * is DEAD until someone retries it through GraphQL. The address policy is enforced on the address
+ * actually connected to (DNS rebinding). Neither the secret nor the signature is ever logged.
+ */
+export type WebhookDeliveryConfig = Pick<
+  AppConfig,
+  'WEBHOOK_SECRET_KEY' | 'WEBHOOK_ALLOW_PRIVATE_URLS' | 'WEBHOOK_TIMEOUT_MS'
+>;
+
+export interface WebhookDeliveryDeps {
+  prisma: PrismaClient;
+  config: WebhookDeliveryConfig;
+  /** Built by createWebhookAgent; one per process. */
+  agent: Agent;
+  logger?: Logger;
+}
+
+export class WebhookAddressError extends Error {
+  readonly code = 'EWEBHOOKADDRESS';
+}
+
+const MAX_ERROR_LENGTH = 500;
+export const WEBHOOK_CONCURRENCY = 16;
+
+/** A DNS lookup for outgoing connections that refuses forbidden addresses (unless allowed). */
+export function guardedLookup(allowPrivate: boolean): LookupFunction {
+  return (hostname, options, callback) => {
+    dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
+      if (error) return callback(error, '', 0);
+      if (!allowPrivate) {
+        for (const entry of addresses) {
+          const kind = forbiddenWebhookAddress(entry.address);
+          if (kind) return callback(new WebhookAddressError(forbiddenAddressMessage(kind)), '', 0);
+        }
+      }
+      if (options.all) return (callback as (e: null, a: LookupAddress[]) => void)(null, addresses);
+      const first = addresses[0];
+      if (!first) return callback(new Error(`${hostname} does not resolve`), '', 0);
+      return callback(null, first.address, first.family);
+    });
+  };
+}
+
+export function createWebhookAgent(config: WebhookDeliveryConfig): Agent {
+  return new Agent({
+    connect: { lookup: guardedLookup(config.WEBHOOK_ALLOW_PRIVATE_URLS), timeout: config.WEBHOOK_TIMEOUT_MS },
+    headersTimeout: config.WEBHOOK_TIMEOUT_MS,
+    bodyTimeout: config.WEBHOOK_TIMEOUT_MS,
+    keepAliveTimeout: 4_000,
+  });
+}
+
+export type DeliveryOutcome = 'delivered' | 'failed' | 'dead' | 'skipped';
+
+interface AttemptResult {
+  ok: boolean;
+  status: number | null;
+  error: string | null;
+}
+
+async function send(
+  deps: WebhookDeliveryDeps,
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<AttemptResult> {
+  const target = new URL(url);
+  const host = unmapIp(target.hostname.replace(/^\[|\]$/g, ''));
+  if (isIP(host) && !deps.config.WEBHOOK_ALLOW_PRIVATE_URLS) {
+    const kind = forbiddenWebhookAddress(host);
+    if (kind) return { ok: false, status: null, error: `URL ${forbiddenAddressMessage(kind)}` };
+  }
+  const timeoutMs = deps.config.WEBHOOK_TIMEOUT_MS;
+  try {
+    const response = await request(url, {
+      method: 'POST',
+      dispatcher: deps.agent,
+      headers,
+      body,
+      signal: AbortSignal.timeout(timeoutMs),
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+    await response.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
+    const ok = response.statusCode >= 200 && response.statusCode < 300;
+    const redirect = response.statusCode >= 300 && response.statusCode < 400;
+    return {
+      ok,
+      status: response.statusCode,
+      error: ok ? null : `HTTP ${response.statusCode}${redirect ? ' (redirects are not followed)' : ''}`,
+    };
+  } catch (error) {
+    return { ok: false, status: null, error: describeError(error, timeoutMs) };
+  }
+}
+
+function describeError(error: unknown, timeoutMs: number): string {
+  const err = error as { name?: string; code?: string; message?: string; cause?: unknown };
+  if (err.name === 'TimeoutError' || err.name === 'AbortError' || /Timeout/.test(err.code ?? '')) {
+    return `timed out after ${timeoutMs} ms`;
+  }
+  if (err.cause instanceof WebhookAddressError) return `URL ${err.cause.message}`;
+  if (error instanceof WebhookAddressError) return `URL ${error.message}`;
+  const cause = err.cause as { code?: string; message?: string } | undefined;
+  const text = [err.code, err.message, cause?.code, cause?.message].filter(Boolean).join(': ');
+  return (text || 'request failed').slice(0, MAX_ERROR_LENGTH);
+}
+
+type DeliveryWithEndpoint = WebhookDelivery & { endpoint: WebhookEndpoint };
+
+async function attemptDelivery(
+  deps: WebhookDeliveryDeps,
+  delivery: DeliveryWithEndpoint,
+  now: Date,
+): Promise<AttemptResult> {
+  let secret: string;
+  try {
+    secret = openSecret(delivery.endpoint.secretEncrypted, deps.config.WEBHOOK_SECRET_KEY);
+  } catch {
+    return {
+      ok: false,
+      status: null,
+      error: 'the signing secret cannot be opened (WEBHOOK_SECRET_KEY changed?)',
+    };
+  }
+  const body = JSON.stringify({
+    id: delivery.id,
+    event: delivery.event,
+    createdAt: delivery.createdAt.toISOString(),
+    data: delivery.payload,
+  });
+  const timestamp = Math.floor(now.getTime() / 1000);
+  return send(
+    deps,
+    delivery.endpoint.url,
+    {
+      'content-type': 'application/json',
+      'user-agent': 'Vigil-Webhooks/1',
+      'vigil-event': delivery.event,
+      'vigil-delivery': delivery.id,
+      'vigil-timestamp': String(timestamp),
+      'vigil-signature': signWebhook(secret, timestamp, body),
+    },
+    body,
+  );
+}
+
+/** One attempt of one delivery: what a job of the webhook queue does. */
+export async function deliverWebhook(
+  deps: WebhookDeliveryDeps,
+  job: Pick<Job<DeliverWebhookPayload>, 'data' | 'attemptsMade' | 'opts'>,
+): Promise<DeliveryOutcome> {
+  const { tenantId, deliveryId } = job.data;
+  const db = tenantDb(deps.prisma, tenantId);
+  const delivery = await db.webhookDelivery.findUnique({
+    where: { id: deliveryId },
+    include: { endpoint: true },
+  });
+  // Gone with its endpoint, delivered already, or dead (a stale job of an earlier round).
+  if (!delivery || delivery.status !== 'PENDING') return 'skipped';
+  const now = new Date();
+  if (!delivery.endpoint.enabled) {
+    await db.webhookDelivery.update({
+      where: { id: deliveryId },
+      data: { status: 'DEAD', lastError: 'the endpoint is disabled', nextAttemptAt: null },
+    });
+    return 'dead';
+  }
+
+  const attempt = await attemptDelivery(deps, delivery, now);
+  if (attempt.ok) {
+    await db.webhookDelivery.update({
+      where: { id: deliveryId },
+      data: {
+        status: 'DELIVERED',
+        attempts: { increment: 1 },
+        lastStatus: attempt.status,
+        lastError: null,
+        nextAttemptAt: null,
+        deliveredAt: new Date(),
+      },
+    });
+    return 'delivered';
+  }
+  const maxAttempts = job.opts.attempts ?? 1;
+  const last = job.attemptsMade + 1 >= maxAttempts;
+  const backoff = job.opts.backoff;
+  const baseDelay = typeof backoff === 'object' ? (backoff.delay ?? 0) : (backoff ?? 0);
+  await db.webhookDelivery.update({
+    where: { id: deliveryId },
+    data: {
+      status: last ? 'DEAD' : 'PENDING',
+      attempts: { increment: 1 },
+      lastStatus: attempt.status,
+      lastError: attempt.error?.slice(0, MAX_ERROR_LENGTH) ?? null,
+      nextAttemptAt: last ? null : new Date(Date.now() + baseDelay * 2 ** job.attemptsMade),
+    },
+  });
+  deps.logger?.warn(
+    { deliveryId, tenantId, event: delivery.event, status: attempt.status, error: attempt.error, dead: last },
+    'webhook delivery attempt failed',
+  );
+  return last ? 'dead' : 'failed';
+}
+
+export class WebhookAttemptFailed extends Error {}
+
+export function createWebhookQueue(connection: Redis): Queue<DeliverWebhookPayload> {
+  return new Queue<DeliverWebhookPayload>(QUEUES.webhooks, { connection });
+}
+
+export function createWebhookWorker(
+  connection: Redis,
+  deps: WebhookDeliveryDeps,
+  options: { concurrency?: number } = {},
+): Worker<DeliverWebhookPayload> {
+  return new Worker<DeliverWebhookPayload>(
+    QUEUES.webhooks,
+    async (job) => {
+      if (job.name !== WEBHOOK_JOBS.deliver) throw new Error(`No handler for ${QUEUES.webhooks}/${job.name}`);
+      const outcome = await deliverWebhook(deps, job);
+      // A failed attempt fails the job, so BullMQ retries it with backoff; after the last one the
+      // row is already DEAD and the job simply completes.
+      if (outcome === 'failed') throw new WebhookAttemptFailed(`delivery ${job.data.deliveryId} failed`);
+      return outcome;
+    },
+    { connection, concurrency: options.concurrency ?? WEBHOOK_CONCURRENCY },
+  );
+}
+
+/**
+ * Queues again every PENDING delivery whose job Redis may have lost (principle 1). Job ids are
+ * deterministic, so a delivery whose job still exists is not queued twice.
+ */
+export async function requeuePendingWebhooks(
+  prisma: PrismaClient,
+  queue: Pick<Queue<DeliverWebhookPayload>, 'add'>,
+  policy: WebhookRetryPolicy,
+): Promise<number> {
+  const pending = await prisma.webhookDelivery.findMany({
+    where: { status: 'PENDING' },
+    select: { id: true, tenantId: true },
+    orderBy: { id: 'asc' },
+    take: 10_000,
+  });
+  for (const delivery of pending) {
+    await queue.add(
+      WEBHOOK_JOBS.deliver as never,
+      { tenantId: delivery.tenantId, deliveryId: delivery.id },
+      webhookJobOptions(delivery.id, policy),
+    );
+  }
+  return pending.length;
+}
