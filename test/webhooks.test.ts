@@ -237,7 +237,10 @@ describe('webhooks (real receiver, BullMQ on Redis)', () => {
     expect(receiver.to('/disabled')).toEqual([]);
     expect(await db().webhookDelivery.count({ where: { endpointId: incidents.webhookEndpoint.id } })).toBe(1);
     expect(await db().webhookDelivery.count({ where: { endpointId: disabled.webhookEndpoint.id } })).toBe(0);
-    await expect(record('no.such.event', 'x')).rejects.toThrow(/unknown webhook event/);
+    // A rule's own event name reaches only endpoints without a filter; header-breaking names are refused.
+    await record('lawn.intrusion', 'lawn.intrusion:filter');
+    expect(await db().webhookDelivery.count({ where: { eventKey: 'lawn.intrusion:filter' } })).toBe(0);
+    await expect(record('bad\r\nname', 'x')).rejects.toThrow(/invalid webhook event name/);
   });
 
   it('creates and sends one delivery per endpoint and event key, however often it is recorded', async () => {

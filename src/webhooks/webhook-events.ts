@@ -21,6 +21,15 @@ export function isWebhookEvent(name: string): name is WebhookEventName {
   return (WEBHOOK_EVENTS as readonly string[]).includes(name);
 }
 
+/**
+ * What recordWebhookEvent accepts: the names above, and other names a rule's webhook action may
+ * carry (1-100 printable characters: it becomes the Vigil-Event header). Endpoint filters only take
+ * the names above, so an event outside them reaches only endpoints that receive every event.
+ */
+export function isSendableEventName(name: string): boolean {
+  return isWebhookEvent(name) || /^[\x21-\x7e](?:[\x20-\x7e]{0,98}[\x21-\x7e])?$/.test(name);
+}
+
 /** What recordWebhookEvent needs of a BullMQ queue (a `Queue<DeliverWebhookPayload>` fits). */
 export interface WebhookQueueLike {
   add(name: string, data: DeliverWebhookPayload, opts?: JobsOptions): Promise<unknown>;
@@ -89,7 +98,7 @@ export async function recordWebhookEvent(
   payload: object,
   options: RecordWebhookEventOptions = {},
 ): Promise<number> {
-  if (!isWebhookEvent(event)) throw new Error(`unknown webhook event "${event}"`);
+  if (!isSendableEventName(event)) throw new Error(`invalid webhook event name ${JSON.stringify(event)}`);
   const db = tenantDb(prisma, tenantId);
   const endpoints = await db.webhookEndpoint.findMany({
     where: { enabled: true, OR: [{ events: { isEmpty: true } }, { events: { has: event } }] },
