@@ -342,11 +342,8 @@ describe('INFERENCE_MODE=vlm with a fake GPU node', () => {
         .join(''),
     ).toBe(analysis!.reasoning);
     expect(messages.find((m) => m.channel === TOPICS.analysesFinished(seeded.tenantId))!.message).toEqual({
-      analysisId: analysis!.id,
-      windowId,
-      streamId: seeded.streamId,
-      status: 'DONE',
-      mode: 'VLM',
+      cursor: expect.stringMatching(/^\d+-\d+$/),
+      payload: { analysisId: analysis!.id, windowId, streamId: seeded.streamId, status: 'DONE', mode: 'VLM' },
     });
 
     // The same job again (a duplicate after Redis lost track of it): no second analysis, no second request.

@@ -20,6 +20,7 @@ import type { Services } from '../services/services';
 import { createTenantContext, GraphQLContext } from './graphql-context';
 import { formatGraphQLError } from './graphql-error.mapper';
 import { graphqlLimitRules } from './graphql-limits';
+import { attachSubscriptionServer, SubscriptionServer } from './subscription-server';
 
 export interface ApiDeps {
   config: AppConfig;
@@ -31,6 +32,8 @@ export interface ApiDeps {
 
 export interface ApiServer {
   httpServer: http.Server;
+  /** GraphQL subscriptions (graphql-ws) on the same port, path /graphql. */
+  subscriptions: SubscriptionServer;
   /** Starts listening; resolves with the port actually bound (PORT=0 picks a free one). */
   listen(): Promise<number>;
   /** Stops accepting requests and waits for those in flight. */
@@ -141,8 +144,9 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
     }
   });
 
+  const schema = await buildVigilSchema();
   const apollo = new ApolloServer<GraphQLContext>({
-    schema: await buildVigilSchema(),
+    schema,
     introspection: config.GRAPHQL_INTROSPECTION,
     validationRules: graphqlLimitRules(config),
     parseOptions: { maxTokens: config.GRAPHQL_MAX_TOKENS },
@@ -177,9 +181,20 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
   });
   await apollo.start();
 
-  // Revocations published by other API processes reach this one's credential cache.
+  // Revocations published by other API processes reach this one's credential cache. The same
+  // connection is the process's one subscriber for GraphQL subscriptions' channels.
   const revocationSubscriber = redis.duplicate();
   await services.credentials.listen(revocationSubscriber, logger);
+  const subscriptions = await attachSubscriptionServer({
+    httpServer,
+    schema,
+    config,
+    prisma,
+    redis,
+    subscriber: revocationSubscriber,
+    services,
+    logger,
+  });
 
   app.use(
     '/graphql',
@@ -224,6 +239,7 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
 
   return {
     httpServer,
+    subscriptions,
     listen: () =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject);
@@ -233,6 +249,8 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
         });
       }),
     stop: async () => {
+      // WebSocket connections first: the HTTP drain would otherwise wait for them.
+      await subscriptions.close();
       await apollo.stop();
       await revocationSubscriber.quit();
     },

@@ -31,6 +31,8 @@ export enum Permission {
   WEBHOOKS_MANAGE = 'WEBHOOKS_MANAGE',
   /** The tenant's own settings: over-budget action and moderation policy text. */
   TENANT_SETTINGS_MANAGE = 'TENANT_SETTINGS_MANAGE',
+  /** The live review queue and alerts (subscriptions): the people who act on them. */
+  LIVE_MODERATION = 'LIVE_MODERATION',
   /** Any authenticated caller (me, logout). */
   AUTHENTICATED = 'AUTHENTICATED',
   /** Operator-level: tenants, their quotas and the GPU nodes. Held only by users flagged as platform admins. */
@@ -61,6 +63,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> =
     Permission.RULES_MANAGE,
     Permission.TENANT_SETTINGS_MANAGE,
     Permission.WEBHOOKS_MANAGE,
+    Permission.LIVE_MODERATION,
   ]),
   MODERATOR: new Set([
     Permission.AUTHENTICATED,
@@ -69,6 +72,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> =
     Permission.TEMPLATES_READ,
     Permission.RULES_READ,
     Permission.ANALYSES_READ,
+    Permission.LIVE_MODERATION,
   ]),
   AUDITOR: new Set(READ_ALL),
 };

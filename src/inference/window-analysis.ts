@@ -6,6 +6,7 @@ import type { PrismaClient } from '../db/prisma-client';
 import { tenantDb, type TenantDb } from '../db/tenant-scoped-db';
 import type { Prisma } from '../generated/prisma/client';
 import type { InferenceMetrics } from '../metrics/inference-metrics';
+import { publishEvent } from '../pubsub/event-bus';
 import { AnalysisFinishedMessage, ReasoningMessage, TOPICS } from '../pubsub/topics';
 import { recordAudit } from '../services/audit.service';
 import type { FrameStore } from '../storage/frame-store';
@@ -626,7 +627,7 @@ export class WindowAnalysis {
 
   private async announce(tenantId: string, message: AnalysisFinishedMessage): Promise<void> {
     try {
-      await this.deps.publisher.publish(TOPICS.analysesFinished(tenantId), JSON.stringify(message));
+      await publishEvent(this.deps.publisher, TOPICS.analysesFinished(tenantId), message);
     } catch (error) {
       // The row is the truth; a lost notice only delays what the console shows.
       this.deps.logger.warn({ err: error, analysisId: message.analysisId }, 'could not announce an analysis');

@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq';
+import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/config';
 import type { PrismaClient } from '../db/prisma-client';
@@ -8,6 +9,8 @@ import { startSampler, Sampler, SamplerOutcome } from '../media/ffmpeg-sampler';
 import { SamplerError } from '../media/sampler-errors';
 import { createJpegFrameDedup } from '../media/frame-dedup';
 import type { FrameStore } from '../storage/frame-store';
+import { publishEvent } from '../pubsub/event-bus';
+import { StreamStatusEvent, TOPICS } from '../pubsub/topics';
 import { AdaptiveRate } from './adaptive-rate';
 import { StreamRecorder } from './stream-recorder';
 import type { StreamRunner } from './stream-supervisor';
@@ -20,6 +23,8 @@ export interface StreamRunnerDeps {
   logger: Logger;
   /** Waits between failed attempts; replaced in tests. */
   backoff?: (attempt: number) => number;
+  /** Publishes status changes (streamStatus subscriptions); none when absent. */
+  publisher?: Redis;
 }
 
 const COUNTER_FLUSH_MS = 2_000;
@@ -45,8 +50,22 @@ export function startStreamRunner(deps: StreamRunnerDeps, stream: Stream): Strea
   let wake: (() => void) | undefined;
 
   // Only the states the runner owns are changed: a pause or stop from a user always wins.
-  const setStatus = (data: Prisma.StreamUpdateManyMutationInput) =>
-    db.stream.updateMany({ where: { id: stream.id, status: { in: ['ACTIVE', 'ERROR'] } }, data });
+  const setStatus = async (data: Prisma.StreamUpdateManyMutationInput) => {
+    const updated = await db.stream.updateMany({
+      where: { id: stream.id, status: { in: ['ACTIVE', 'ERROR'] } },
+      data,
+    });
+    if (updated.count > 0 && deps.publisher && typeof data.status === 'string') {
+      const event: StreamStatusEvent = {
+        streamId: stream.id,
+        status: data.status,
+        lastError: typeof data.lastError === 'string' ? data.lastError : null,
+      };
+      // The row is the truth; a lost event only delays what a console shows.
+      await publishEvent(deps.publisher, TOPICS.streamStatus(stream.tenantId), event).catch(() => undefined);
+    }
+    return updated;
+  };
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {

@@ -7,6 +7,7 @@ import { InferenceNodeResolver } from './inference-node.resolver';
 import { PromptTemplateResolver } from './prompt-template.resolver';
 import { RuleResolver } from './rule.resolver';
 import { StreamResolver } from './stream.resolver';
+import { SubscriptionResolver } from './subscription.resolver';
 import { TenantResolver } from './tenant.resolver';
 import { UsageResolver } from './usage.resolver';
 import { UserResolver } from './user.resolver';
@@ -27,6 +28,7 @@ export const resolvers: NonEmptyArray<Function> = [
   AnalysisResolver,
   UsageResolver,
   InferenceNodeResolver,
+  SubscriptionResolver,
   WebhookEndpointResolver,
   WebhookDeliveryResolver,
 ];

@@ -3,6 +3,7 @@ import type Redis from 'ioredis';
 import type { AppConfig } from '../config/config';
 import type { PrismaClient } from '../db/prisma-client';
 import { CredentialCache } from '../auth/credential-cache';
+import { publishEvent } from '../pubsub/event-bus';
 import { AnalysisService } from './analysis.service';
 import { ApiKeyService } from './api-key.service';
 import { AuditService } from './audit.service';
@@ -60,7 +61,11 @@ export function createServices(deps: { prisma: PrismaClient; redis: Redis; confi
     tenants,
     users: new UserService(credentials),
     apiKeys: new ApiKeyService(credentials),
-    streams: new StreamService(deps.config, (tenantId) => tenants.get(tenantId)),
+    streams: new StreamService(
+      deps.config,
+      (tenantId) => tenants.get(tenantId),
+      (channel, payload) => publishEvent(deps.redis, channel, payload),
+    ),
     templates: new PromptTemplateService(),
     rules: new RuleService(),
     audit: new AuditService(),

@@ -8,6 +8,7 @@ import { validateInput } from '../errors/validate-input';
 import type { Prisma, Stream, Tenant } from '../generated/prisma/client';
 import type { StreamStatus } from '../generated/prisma/enums';
 import { checkSourceUrl, redactSourceUrl, SourcePolicy, SourceUrlError } from '../media/source-url';
+import { StreamStatusEvent, TOPICS } from '../pubsub/topics';
 import { recordAudit } from './audit.service';
 import { nameSchema, requireId } from './input-schemas';
 import { Connection, PageArgs, paginate } from './pagination';
@@ -80,6 +81,8 @@ export class StreamService {
   constructor(
     config: AppConfig,
     private readonly loadTenant: (tenantId: string) => Promise<Tenant>,
+    /** Publishes status changes (streamStatus subscriptions); see src/pubsub/event-bus.ts. */
+    private readonly publish: (channel: string, payload: object) => Promise<unknown> = async () => undefined,
   ) {
     this.sourcePolicy = {
       allowFileSources: config.ALLOW_FILE_SOURCES,
@@ -231,6 +234,13 @@ export class StreamService {
         { isolationLevel: 'Serializable' },
       ),
     );
+    const event: StreamStatusEvent = {
+      streamId: stream.id,
+      status: stream.status,
+      lastError: stream.lastError,
+    };
+    // The row is the truth; a lost event only delays what a console shows.
+    await this.publish(TOPICS.streamStatus(stream.tenantId), event).catch(() => undefined);
     return toStreamView(stream);
   }
 

@@ -84,7 +84,11 @@ export async function startWorker(config: AppConfig, baseLogger: Logger): Promis
   const supervisor = new StreamSupervisor(
     prisma,
     new StreamLeases(connection, workerId, config.STREAM_LEASE_MS),
-    (stream) => startStreamRunner({ prisma, store: frameStore, analysisQueue, config, logger }, stream),
+    (stream) =>
+      startStreamRunner(
+        { prisma, store: frameStore, analysisQueue, config, logger, publisher: connection },
+        stream,
+      ),
     logger,
     { tickMs: config.SUPERVISOR_TICK_MS, maxStreams: config.WORKER_MAX_STREAMS },
   );

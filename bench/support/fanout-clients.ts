@@ -1,0 +1,82 @@
+/**
+ * Child process of the fan-out benchmark: opens many graphql-ws subscriptions (raw `ws`, the
+ * graphql-transport-ws protocol by hand, so the client side stays cheap) to `alerts(after:)` and
+ * measures each delivery's latency from the publish time the event carries in `message`.
+ *
+ * Parent -> child: { type: 'start', url, apiKey, clients, after }, then { type: 'measure', from }
+ * (cursor: count events after it), then { type: 'report' }.
+ * Child -> parent: { type: 'connected' } once every client has received a warm-up event;
+ * { type: 'report', latencies, received, closed }.
+ */
+import { performance } from 'node:perf_hooks';
+import WebSocket from 'ws';
+
+type ParentMessage =
+  | { type: 'start'; url: string; apiKey: string; clients: number; after: string }
+  | { type: 'measure'; from: string }
+  | { type: 'report' };
+
+const QUERY = 'subscription($after: String) { alerts(after: $after) { cursor message } }';
+const now = (): number => performance.timeOrigin + performance.now();
+
+let measureFrom: string | null = null;
+const latencies: number[] = [];
+let received = 0;
+let closed = 0;
+
+const after = (a: string, b: string): boolean => {
+  const [am = 0, as = 0] = a.split('-').map(Number);
+  const [bm = 0, bs = 0] = b.split('-').map(Number);
+  return am > bm || (am === bm && as > bs);
+};
+
+function open(url: string, apiKey: string, cursor: string, onFirst: () => void): void {
+  const socket = new WebSocket(url, 'graphql-transport-ws');
+  let first = true;
+  socket.on('open', () =>
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${apiKey}` } })),
+  );
+  socket.on('message', (data) => {
+    const message = JSON.parse(String(data)) as {
+      type: string;
+      payload?: { data?: { alerts?: { cursor: string; message: string } } };
+    };
+    if (message.type === 'connection_ack') {
+      socket.send(
+        JSON.stringify({
+          id: '1',
+          type: 'subscribe',
+          payload: { query: QUERY, variables: { after: cursor } },
+        }),
+      );
+      return;
+    }
+    const event = message.payload?.data?.alerts;
+    if (message.type !== 'next' || !event) return;
+    if (first) {
+      first = false;
+      onFirst();
+    }
+    if (measureFrom && after(event.cursor, measureFrom)) {
+      received++;
+      latencies.push(now() - Number(event.message));
+    }
+  });
+  socket.on('close', () => closed++);
+}
+
+process.on('message', (message: ParentMessage) => {
+  if (message.type === 'start') {
+    let waiting = message.clients;
+    for (let i = 0; i < message.clients; i++) {
+      open(message.url, message.apiKey, message.after, () => {
+        if (--waiting === 0) process.send?.({ type: 'connected' });
+      });
+    }
+  } else if (message.type === 'measure') {
+    measureFrom = message.from;
+  } else {
+    process.send?.({ type: 'report', latencies, received, closed }, () => process.exit(0));
+  }
+});
+process.on('disconnect', () => process.exit(0));
