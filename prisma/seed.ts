@@ -99,6 +99,16 @@ export async function seedDemo(
       cooldownSeconds: 30,
     });
   }
+  // Busy moments on the walkway: fires on consecutive windows, which the rules engine stitches
+  // into one incident (one review item) until 30 s pass without it.
+  if (!(await db.rule.findFirst({ where: { name: 'A crowd on the walkway' } }))) {
+    await services.rules.create(db, actor, {
+      name: 'A crowd on the walkway',
+      condition: { object: { label: 'person', minConfidence: 0.5, minCount: 4 } },
+      action: { type: 'review', queue: 'walkway', priority: 40 },
+      cooldownSeconds: 30,
+    });
+  }
   const sourceUrl = options.footageUrl ?? PLACEHOLDER_SOURCE;
   let stream = await db.stream.findFirst({ where: { name: 'Pedestrian walkway' } });
   if (!stream) {

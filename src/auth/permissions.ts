@@ -25,6 +25,10 @@ export enum Permission {
   AUDIT_READ = 'AUDIT_READ',
   ANALYSES_READ = 'ANALYSES_READ',
   USAGE_READ = 'USAGE_READ',
+  /** Incidents (stitched rule firings) and their evidence: every role, as analyses. */
+  INCIDENTS_READ = 'INCIDENTS_READ',
+  /** Runs a rule or a draft over stored results (reads only): rule authors and auditors. */
+  RULES_BACKTEST = 'RULES_BACKTEST',
   /** Webhook endpoints (URLs, event filters; never their secrets) and the record of deliveries. */
   WEBHOOKS_READ = 'WEBHOOKS_READ',
   /** Create, change, delete endpoints, rotate their secrets, retry dead deliveries. */
@@ -33,6 +37,12 @@ export enum Permission {
   TENANT_SETTINGS_MANAGE = 'TENANT_SETTINGS_MANAGE',
   /** The live review queue and alerts (subscriptions): the people who act on them. */
   LIVE_MODERATION = 'LIVE_MODERATION',
+  /** Review items and queues, incidents' decisions: read by every role (auditors read decisions). */
+  REVIEW_READ = 'REVIEW_READ',
+  /** Claim, renew, release, hold, decide, reassign and reopen review items. */
+  REVIEW_WORK = 'REVIEW_WORK',
+  /** A queue's service levels (time to claim, time to decide). */
+  REVIEW_MANAGE = 'REVIEW_MANAGE',
   /** Any authenticated caller (me, logout). */
   AUTHENTICATED = 'AUTHENTICATED',
   /** Operator-level: tenants, their quotas and the GPU nodes. Held only by users flagged as platform admins. */
@@ -49,7 +59,10 @@ const READ_ALL = [
   Permission.AUDIT_READ,
   Permission.ANALYSES_READ,
   Permission.USAGE_READ,
+  Permission.INCIDENTS_READ,
+  Permission.RULES_BACKTEST,
   Permission.WEBHOOKS_READ,
+  Permission.REVIEW_READ,
 ];
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
@@ -64,6 +77,8 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> =
     Permission.TENANT_SETTINGS_MANAGE,
     Permission.WEBHOOKS_MANAGE,
     Permission.LIVE_MODERATION,
+    Permission.REVIEW_WORK,
+    Permission.REVIEW_MANAGE,
   ]),
   MODERATOR: new Set([
     Permission.AUTHENTICATED,
@@ -72,7 +87,10 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> =
     Permission.TEMPLATES_READ,
     Permission.RULES_READ,
     Permission.ANALYSES_READ,
+    Permission.INCIDENTS_READ,
     Permission.LIVE_MODERATION,
+    Permission.REVIEW_READ,
+    Permission.REVIEW_WORK,
   ]),
   AUDITOR: new Set(READ_ALL),
 };

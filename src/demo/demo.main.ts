@@ -63,6 +63,9 @@ Log in with mutation login(input: {tenantSlug: "${DEMO_TENANT_SLUG}", email, pas
 ${DEMO_USERS.map((user) => `  ${user.role.padEnd(9)} ${user.email.padEnd(22)} ${user.password}`).join('\n')}
 then send the token as "Authorization: Bearer <token>", and ask for example
   { streams { edges { node { name status framesKept windowsAnalysed analyses(first: 1) { edges { node { mode status result } } } } } } }
+  { reviewItems(status: [OPEN]) { edges { node { id queue priority incidentId } } } }
+and, as the moderator, mutation { claimNextReviewItem(queue: "walkway") { id incidentId } }.
+Live: graphql-ws at ws://${host}:${port}/graphql (connection_init payload {"authorization": "Bearer <token>"}).
 
 Press Ctrl+C to stop.`);
 
@@ -76,6 +79,10 @@ Press Ctrl+C to stop.`);
         where: { streamId: demo.streamId, status: { not: 'RUNNING' } },
         orderBy: { completedAt: 'desc' },
       });
+      const [incidents, openItems] = await Promise.all([
+        db.incident.count({ where: { streamId: demo.streamId } }),
+        db.reviewItem.count({ where: { streamId: demo.streamId, status: { not: 'RESOLVED' } } }),
+      ]);
       const objects = (
         (latest?.result as { objects?: { label: string; count: number }[] } | null)?.objects ?? []
       )
@@ -83,7 +90,8 @@ Press Ctrl+C to stop.`);
         .join(', ');
       console.log(
         `[demo] stream ${current.status}${current.lastError ? ` (${current.lastError})` : ''}: ` +
-          `${current.framesKept} frames kept, ${current.framesSkipped} skipped, ${current.windowsAnalysed} windows analysed` +
+          `${current.framesKept} frames kept, ${current.framesSkipped} skipped, ${current.windowsAnalysed} windows analysed, ` +
+          `${incidents} incidents, ${openItems} review items waiting` +
           (latest ? `; latest ${latest.mode} ${latest.status}: ${objects || 'nothing detected'}` : ''),
       );
     })().catch((error: unknown) => logger.warn({ err: error }, 'demo report failed'));

@@ -38,6 +38,8 @@ export interface WindowAnalysisDeps {
   metrics?: InferenceMetrics;
   /** Schedules a GPU analysis of a window that was analysed locally while every node was down. */
   scheduleReanalysis?: (tenantId: string, windowId: string) => Promise<void>;
+  /** Queues the tenant's rules on a DONE or DEGRADED analysis (the rules queue, job id = analysis id). */
+  scheduleRules?: (tenantId: string, analysisId: string) => Promise<void>;
 }
 
 export type WindowAnalysisOutcome =
@@ -631,6 +633,14 @@ export class WindowAnalysis {
     } catch (error) {
       // The row is the truth; a lost notice only delays what the console shows.
       this.deps.logger.warn({ err: error, analysisId: message.analysisId }, 'could not announce an analysis');
+    }
+    if (this.deps.scheduleRules && (message.status === 'DONE' || message.status === 'DEGRADED')) {
+      // Not fatal: the analysis stays unevaluated (rulesEvaluatedAt null) in PostgreSQL.
+      await this.deps
+        .scheduleRules(tenantId, message.analysisId)
+        .catch((error: unknown) =>
+          this.deps.logger.error({ err: error, analysisId: message.analysisId }, 'could not queue the rules'),
+        );
     }
   }
 }

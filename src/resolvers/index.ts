@@ -3,8 +3,10 @@ import { AnalysisResolver } from './analysis.resolver';
 import { ApiKeyResolver } from './api-key.resolver';
 import { AuditEventResolver } from './audit-event.resolver';
 import { AuthResolver } from './auth.resolver';
+import { IncidentResolver } from './incident.resolver';
 import { InferenceNodeResolver } from './inference-node.resolver';
 import { PromptTemplateResolver } from './prompt-template.resolver';
+import { ReviewResolver } from './review.resolver';
 import { RuleResolver } from './rule.resolver';
 import { StreamResolver } from './stream.resolver';
 import { SubscriptionResolver } from './subscription.resolver';
@@ -23,12 +25,14 @@ export const resolvers: NonEmptyArray<Function> = [
   StreamResolver,
   PromptTemplateResolver,
   RuleResolver,
+  ReviewResolver,
   AuditEventResolver,
   WindowResolver,
   AnalysisResolver,
   UsageResolver,
   InferenceNodeResolver,
-  SubscriptionResolver,
+  IncidentResolver,
   WebhookEndpointResolver,
   WebhookDeliveryResolver,
+  SubscriptionResolver,
 ];

@@ -133,6 +133,8 @@ export class ReviewService {
   async claim(db: TenantDb, actor: Actor, reviewItemId: string, leaseSeconds?: unknown): Promise<ReviewItem> {
     const id = requireId(reviewItemId, 'reviewItemId');
     const seconds = validateInput(claimSecondsSchema, leaseSeconds ?? undefined, 'leaseSeconds');
+    // Another tenant's id is NOT_FOUND before anything else is said about it.
+    await this.get(db, id);
     const item = await this.claimOne(db, actor, id, seconds);
     if (!item) {
       const current = await this.get(db, id);
@@ -371,6 +373,7 @@ export class ReviewService {
     auditData: Record<string, unknown> = {},
     alsoInTx?: (tx: TenantTx, updated: ReviewItem) => Promise<void>,
   ): Promise<ReviewItem> {
+    await this.get(db, id);
     const userId = this.userOf(actor);
     const item = await withPrismaErrors('review item', () =>
       db.$transaction(async (tx) => {

@@ -8,9 +8,11 @@ import { AnalysisService } from './analysis.service';
 import { ApiKeyService } from './api-key.service';
 import { AuditService } from './audit.service';
 import { AuthService } from './auth.service';
+import { IncidentService } from './incident.service';
 import { InferenceNodeService } from './inference-node.service';
 import { PromptTemplateService } from './prompt-template.service';
 import { RateLimitService } from './rate-limit.service';
+import { ReviewService } from './review.service';
 import { RuleService } from './rule.service';
 import { StreamService } from './stream.service';
 import { TenantService } from './tenant.service';
@@ -18,7 +20,7 @@ import { UsageService } from './usage.service';
 import { UserService } from './user.service';
 import { WindowService } from './window.service';
 import { WebhookService } from './webhook.service';
-import { setWebhookQueue, type WebhookQueueLike } from '../webhooks/webhook-events';
+import { recordWebhookEvent, setWebhookQueue, type WebhookQueueLike } from '../webhooks/webhook-events';
 import { type DeliverWebhookPayload, QUEUES } from '../workers/queues';
 
 /** Every domain service, built once per process from its dependencies. */
@@ -37,7 +39,9 @@ export interface Services {
   analyses: AnalysisService;
   usage: UsageService;
   inferenceNodes: InferenceNodeService;
+  incidents: IncidentService;
   webhooks: WebhookService;
+  reviews: ReviewService;
 }
 
 export function createServices(deps: { prisma: PrismaClient; redis: Redis; config: AppConfig }): Services {
@@ -73,6 +77,8 @@ export function createServices(deps: { prisma: PrismaClient; redis: Redis; confi
     analyses: new AnalysisService(),
     usage: new UsageService(),
     inferenceNodes: new InferenceNodeService(deps.prisma, deps.redis, deps.config),
+    incidents: new IncidentService(),
     webhooks: new WebhookService(deps.config, () => webhookQueue),
+    reviews: new ReviewService(deps.prisma, deps.redis, recordWebhookEvent),
   };
 }

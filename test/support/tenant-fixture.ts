@@ -26,6 +26,8 @@ export interface TenantFixture {
     ruleId: string;
     windowId: string;
     analysisId: string;
+    incidentId: string;
+    reviewItemId: string;
     /**
      * GPU nodes are platform-wide, not tenant-owned, and only platform admins reach them: a fresh
      * id naming no row, so fixtures do not add nodes that workers of other tests would route to.
@@ -160,6 +162,25 @@ export async function createTenantFixture(api: TestApi, prefix = 'tenant'): Prom
     condition: { object: { label: 'person', minConfidence: 0.6 } },
     action: { type: 'review', queue: 'lawn', priority: 70 },
   });
+  // Incidents are written by the rules engine: one for the rule on the stream, with its evidence.
+  const incident = await db.incident.create({
+    data: {
+      tenantId,
+      streamId: stream.id,
+      ruleId: rule.id,
+      startAt: capturedAt,
+      endAt: capturedAt,
+      lastFiredAt: capturedAt,
+      windowIds: [window.id],
+      analysisIds: [analysis.id],
+      frameIds: [frame.id],
+      summary: 'Person on lawn',
+    },
+  });
+  // The incident's review item, OPEN in the rule's queue.
+  const reviewItem = await db.reviewItem.create({
+    data: { tenantId, incidentId: incident.id, streamId: stream.id, queue: 'lawn', priority: 70 },
+  });
   // A webhook endpoint (secret sealed under a fixture key) and one DEAD delivery, as the worker leaves it.
   const webhookEndpoint = await db.webhookEndpoint.create({
     data: {
@@ -198,6 +219,8 @@ export async function createTenantFixture(api: TestApi, prefix = 'tenant'): Prom
       ruleId: rule.id,
       windowId: window.id,
       analysisId: analysis.id,
+      incidentId: incident.id,
+      reviewItemId: reviewItem.id,
       nodeId: randomUUID(),
       webhookEndpointId: webhookEndpoint.id,
       webhookDeliveryId: webhookDelivery.id,
