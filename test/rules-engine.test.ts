@@ -248,6 +248,8 @@ describe('rules engine', () => {
     const workerConnection = connection.duplicate();
     try {
       queue = createRulesQueue(connection);
+      // Other test files' workers leave jobs on the same queue name in this Redis db.
+      await queue.obliterate({ force: true });
       const analysisId = await analysed(12, person);
       await scheduleRules(queue, a.tenantId, analysisId);
       await scheduleRules(queue, a.tenantId, analysisId);
