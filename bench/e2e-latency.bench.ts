@@ -37,7 +37,6 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { createApiServer } from '../src/api/app';
 import { loadConfig } from '../src/config/config';
-import { migrate } from '../src/db/migration-runner';
 import { createPrismaClient } from '../src/db/prisma-client';
 import { tenantDb } from '../src/db/tenant-scoped-db';
 import { createLogger } from '../src/logging/logger';
@@ -46,7 +45,7 @@ import { createServices } from '../src/services/services';
 import { DEFAULT_RESULT_SCHEMA } from '../src/templates/result-schema';
 import { startWorker } from '../src/workers/start-worker';
 import { startFakeVllmProcess } from '../test/support/fake-vllm-process';
-import { recreateDatabase } from './support/bench-data';
+import { benchApiEnv, freshBenchStores } from './support/bench-data';
 import { printTable } from './support/bench-output';
 
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 800);
@@ -99,11 +98,8 @@ function quantile(sorted: number[], q: number): number {
 const fmt = (value: number): string => (Number.isFinite(value) ? `${Math.round(value)} ms` : '-');
 
 async function main(): Promise<void> {
-  const databaseUrl =
-    process.env.BENCH_DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/vigil_bench_e2e';
-  const redisUrl = process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379/14';
-  await recreateDatabase(databaseUrl);
-  await migrate(databaseUrl);
+  const stores = await freshBenchStores('vigil_bench_e2e');
+  const { databaseUrl, redisUrl } = stores;
   const root = await mkdtemp(path.join(tmpdir(), 'vigil-bench-e2e-'));
   const mediaDir = path.join(root, 'media');
   await mkdir(mediaDir, { recursive: true });
@@ -111,14 +107,7 @@ async function main(): Promise<void> {
 
   const fake = await startFakeVllmProcess({ slots: 16, latencyMs: LATENCY_MS, modelName: MODEL });
   const config = loadConfig({
-    ...process.env,
-    DATABASE_URL: databaseUrl,
-    REDIS_URL: redisUrl,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'silent',
-    RATE_LIMIT_SESSION_PER_MINUTE: '1000000',
-    RATE_LIMIT_LOGIN_PER_MINUTE: '1000',
+    ...benchApiEnv(stores),
     ALLOW_FILE_SOURCES: 'true',
     FILE_SOURCE_ROOT: mediaDir,
     FRAME_STORE: 'local',
@@ -130,7 +119,6 @@ async function main(): Promise<void> {
   });
   const prisma = createPrismaClient(databaseUrl);
   const redis = createRedis(redisUrl, { name: 'vigil-bench-e2e' });
-  await redis.flushdb();
   const services = createServices({ prisma, redis, config });
   const server = await createApiServer({ config, prisma, redis, services, logger: createLogger('silent') });
   const port = await server.listen();

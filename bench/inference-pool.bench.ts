@@ -35,7 +35,6 @@ import path from 'node:path';
 import { Queue } from 'bullmq';
 import pino from 'pino';
 import { Agent } from 'undici';
-import { migrate } from '../src/db/migration-runner';
 import { createPrismaClient, PrismaClient } from '../src/db/prisma-client';
 import { loadLocalDetector } from '../src/inference/local-detector';
 import type { NodeDefinition } from '../src/inference/node-definition';
@@ -51,7 +50,7 @@ import { DEFAULT_JOB_OPTIONS, QUEUES } from '../src/workers/queues';
 import { FakeVllmProcess, startFakeVllmProcess } from '../test/support/fake-vllm-process';
 import { sampleFile, TEST_MEDIA_DIR, vtestPath } from '../test/support/test-media';
 import { benchAnalysisConfig, startWorkerChildren, type WorkerChild } from './support/analysis-workers';
-import { recreateDatabase } from './support/bench-data';
+import { freshBenchStores } from './support/bench-data';
 import { ms, pct, printTable } from './support/bench-output';
 import { clockTicksPerSecond, cpuBetween, snapshotCpu } from './support/cpu-sampler';
 import { machineBusyShare, machineCpu, ownCpuSeconds, processCpuSeconds } from './support/ingest-cpu';
@@ -91,14 +90,7 @@ async function benchFrames(): Promise<Buffer[]> {
 }
 
 async function setUp(): Promise<Env> {
-  const databaseUrl =
-    process.env.BENCH_DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/vigil_bench_inference';
-  const redisUrl = process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379/14';
-  await recreateDatabase(databaseUrl);
-  await migrate(databaseUrl);
-  const redis = createRedis(redisUrl);
-  await redis.flushdb();
-  await redis.quit();
+  const { databaseUrl, redisUrl } = await freshBenchStores('vigil_bench_inference');
   const prisma = createPrismaClient(databaseUrl);
   const root = await mkdtemp(path.join(tmpdir(), 'vigil-bench-inference-'));
   const store = new LocalFrameStore(root);
@@ -141,7 +133,7 @@ async function setUp(): Promise<Env> {
     const capturedAt = new Date(Date.UTC(2026, 10, 21, 12, 0, sequence));
     const key = frameKey(tenant.id, stream.id, capturedAt, sequence);
     await store.put(key, jpeg);
-    const row = await prisma.frame.create({
+    await prisma.frame.create({
       data: {
         tenantId: tenant.id,
         streamId: stream.id,
@@ -155,7 +147,6 @@ async function setUp(): Promise<Env> {
       },
     });
     frameKeys.push(key);
-    void row;
     frames.push({ jpeg, capturedAt, skippedBefore: 0 });
   }
   console.log(

@@ -15,13 +15,12 @@
 import 'reflect-metadata';
 import { createApiServer } from '../src/api/app';
 import { loadConfig } from '../src/config/config';
-import { migrate } from '../src/db/migration-runner';
 import { createPrismaClient } from '../src/db/prisma-client';
 import { tenantDb } from '../src/db/tenant-scoped-db';
 import { createLogger } from '../src/logging/logger';
 import { createRedis } from '../src/redis/redis-client';
 import { createServices } from '../src/services/services';
-import { recreateDatabase } from './support/bench-data';
+import { benchApiEnv, freshBenchStores } from './support/bench-data';
 import { printTable } from './support/bench-output';
 
 const MODERATORS = Number(process.env.BENCH_MODERATORS ?? 20);
@@ -30,24 +29,11 @@ const PASSWORD = 'bench-moderator-password';
 const QUEUE = 'bench';
 
 async function main(): Promise<void> {
-  const databaseUrl =
-    process.env.BENCH_DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/vigil_bench_reviews';
-  const redisUrl = process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379/14';
-  await recreateDatabase(databaseUrl);
-  await migrate(databaseUrl);
-  const config = loadConfig({
-    ...process.env,
-    DATABASE_URL: databaseUrl,
-    REDIS_URL: redisUrl,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'silent',
-    RATE_LIMIT_SESSION_PER_MINUTE: '1000000',
-    RATE_LIMIT_LOGIN_PER_MINUTE: '1000',
-  });
+  const stores = await freshBenchStores('vigil_bench_reviews');
+  const { databaseUrl, redisUrl } = stores;
+  const config = loadConfig(benchApiEnv(stores));
   const prisma = createPrismaClient(databaseUrl);
   const redis = createRedis(redisUrl, { name: 'vigil-bench-reviews' });
-  await redis.flushdb();
   const services = createServices({ prisma, redis, config });
   const server = await createApiServer({ config, prisma, redis, services, logger: createLogger('silent') });
   const port = await server.listen();

@@ -184,6 +184,13 @@ describe('review queues', () => {
     const after = await db.stream.findUniqueOrThrow({ where: { id: stream.id } });
     expect(after.status).toBe('STOPPED');
     expect(after.lastError).toContain('violent content');
+    // Consoles following the stream hear of the stop.
+    const statuses = await eventsSince(api.redis, TOPICS.streamStatus(tenant.tenantId), '0-0');
+    expect(statuses.map((e) => e.payload)).toContainEqual({
+      streamId: stream.id,
+      status: 'STOPPED',
+      lastError: 'stopped by a moderator: violent content',
+    });
     const deliveries = await db.webhookDelivery.findMany({ where: { endpointId: endpoint.id } });
     expect(deliveries).toHaveLength(1);
     expect(deliveries[0]).toMatchObject({ event: 'stream.stopped', eventKey: `stream.stopped:${id}` });

@@ -47,6 +47,45 @@ export async function recreateDatabase(databaseUrl: string): Promise<void> {
   }
 }
 
+export interface BenchStores {
+  databaseUrl: string;
+  redisUrl: string;
+}
+
+/**
+ * A benchmark's own stores, emptied: its database (BENCH_DATABASE_URL, else `defaultDatabase` on
+ * the local server) dropped, recreated and migrated, and its Redis db (BENCH_REDIS_URL, else db 14)
+ * flushed.
+ */
+export async function freshBenchStores(defaultDatabase: string): Promise<BenchStores> {
+  const databaseUrl =
+    process.env.BENCH_DATABASE_URL || `postgresql://postgres@127.0.0.1:5432/${defaultDatabase}`;
+  const redisUrl = process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379/14';
+  await recreateDatabase(databaseUrl);
+  await migrate(databaseUrl);
+  const redis = createRedis(redisUrl, { name: 'vigil-bench-setup' });
+  try {
+    await redis.flushdb();
+  } finally {
+    await redis.quit();
+  }
+  return { databaseUrl, redisUrl };
+}
+
+/** Settings for an API a benchmark starts in its own process: quiet, local, no rate limit in the way. */
+export function benchApiEnv(stores: BenchStores): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    DATABASE_URL: stores.databaseUrl,
+    REDIS_URL: stores.redisUrl,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_SESSION_PER_MINUTE: '1000000',
+    RATE_LIMIT_LOGIN_PER_MINUTE: '1000',
+  };
+}
+
 const SAMPLE_VERSION = {
   systemText: 'You watch a fixed camera and report what happens and why.',
   instructionText: 'Stream {{streamName}}. Policy: {{policy}}. Answer in JSON.',

@@ -1,4 +1,5 @@
 import type { FrameDetection, LocalDetector } from './local-detector';
+import { RecentMap } from './recent-map';
 
 /**
  * The process's one local detector, shared by every analysis job. TensorFlow.js on WASM runs on
@@ -11,7 +12,7 @@ const CACHED_FRAMES = 256;
 export class LocalAnalyser {
   private detector: Promise<LocalDetector> | null = null;
   private tail: Promise<unknown> = Promise.resolve();
-  private readonly cache = new Map<string, FrameDetection>();
+  private readonly cache = new RecentMap<FrameDetection>(CACHED_FRAMES);
 
   constructor(private readonly load: () => Promise<LocalDetector>) {}
 
@@ -24,7 +25,7 @@ export class LocalAnalyser {
       for (const frame of frames) {
         const cached = frame.key === undefined ? undefined : this.cache.get(frame.key);
         const detection = cached ?? (await detector.detect(frame.jpeg));
-        if (frame.key !== undefined && !cached) this.remember(frame.key, detection);
+        if (frame.key !== undefined && !cached) this.cache.set(frame.key, detection);
         detections.push(detection);
       }
       return detections;
@@ -32,11 +33,6 @@ export class LocalAnalyser {
     // The queue continues after a failure; the caller still sees it.
     this.tail = run.catch(() => undefined);
     return run;
-  }
-
-  private remember(key: string, detection: FrameDetection): void {
-    this.cache.set(key, detection);
-    if (this.cache.size > CACHED_FRAMES) this.cache.delete(this.cache.keys().next().value!);
   }
 
   async dispose(): Promise<void> {

@@ -7,13 +7,14 @@ import { tenantDb, type TenantDb } from '../db/tenant-scoped-db';
 import type { Prisma } from '../generated/prisma/client';
 import type { InferenceMetrics } from '../metrics/inference-metrics';
 import { publishEvent } from '../pubsub/event-bus';
-import { AnalysisFinishedMessage, ReasoningMessage, TOPICS } from '../pubsub/topics';
+import { AnalysisFinishedMessage, ReasoningMessage, StreamStatusEvent, TOPICS } from '../pubsub/topics';
 import { recordAudit } from '../services/audit.service';
 import type { FrameStore } from '../storage/frame-store';
 import { buildLocalResult, gateIsOff, gateMatches, type AnalysisGate } from './local-analysis';
 import type { LocalAnalyser } from './local-analyser';
 import type { FrameDetection } from './local-detector';
 import type { NodePool } from './node-pool';
+import { RecentMap } from './recent-map';
 import { BudgetCache, UsageBuffer, usageMonth, type UsageIncrement } from './usage-meter';
 import { analyseOnNodes, type VlmOutcome } from './vlm-analyser';
 import { buildChatSpec, visionTokensOf, type PromptFrame, type PromptVersion } from './window-prompt';
@@ -70,19 +71,6 @@ type VersionRow = NonNullable<Awaited<ReturnType<TenantDb['promptTemplateVersion
 type TenantRow = NonNullable<Awaited<ReturnType<PrismaClient['tenant']['findUnique']>>>;
 type FrameRow = NonNullable<Awaited<ReturnType<TenantDb['frame']['findUnique']>>>;
 
-/** A bounded map that forgets its oldest entries. */
-class Recent<V> {
-  private readonly map = new Map<string, V>();
-  constructor(private readonly capacity: number) {}
-  get(key: string): V | undefined {
-    return this.map.get(key);
-  }
-  set(key: string, value: V): void {
-    this.map.set(key, value);
-    if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value!);
-  }
-}
-
 /** Tenant settings (policy text, budget, over-budget action) apply to new windows within this time. */
 const TENANT_CACHE_MS = 5_000;
 
@@ -95,14 +83,14 @@ const REASONING_FLUSH_MS = 100;
  * job that runs twice updates one row; a window already finished is left alone.
  */
 export class WindowAnalysis {
-  private readonly validators = new Map<string, ValidateFunction>();
+  private readonly validators = new RecentMap<ValidateFunction>(1_000);
   private readonly budgets: BudgetCache;
   readonly usage: UsageBuffer;
   // Versions never change once written; frames neither (until retention deletes them), and
   // overlapping windows share half their frames: all three are read once per process.
-  private readonly versions = new Recent<VersionRow>(1_000);
-  private readonly frameRows = new Recent<FrameRow>(4_096);
-  private readonly jpegs = new Recent<Buffer>(256);
+  private readonly versions = new RecentMap<VersionRow>(1_000);
+  private readonly frameRows = new RecentMap<FrameRow>(4_096);
+  private readonly jpegs = new RecentMap<Buffer>(256);
   private readonly tenants = new Map<string, { at: number; row: TenantRow }>();
 
   constructor(private readonly deps: WindowAnalysisDeps) {
@@ -312,7 +300,6 @@ export class WindowAnalysis {
     if (!validate) {
       // A fresh Ajv per version: tenants' schemas must not meet in one registry (see result-schema.ts).
       validate = new Ajv({ strict: false, allErrors: false }).compile(schema as object);
-      if (this.validators.size > 1_000) this.validators.clear();
       this.validators.set(versionId, validate);
     }
     return validate;
@@ -390,14 +377,11 @@ export class WindowAnalysis {
     window: WindowWithContext,
     analysisId: string,
     outcome: Exclude<VlmOutcome, { kind: 'unavailable' }>,
-    frames: (PromptFrame & { width?: number; height?: number })[],
+    frames: LoadedFrame[],
     setWindowStatus: boolean,
   ): Promise<WindowAnalysisOutcome> {
     const done = outcome.kind === 'done';
-    const visionTokens = frames.reduce(
-      (sum, frame) => sum + visionTokensOf(frame.width ?? 0, frame.height ?? 0),
-      0,
-    );
+    const visionTokens = frames.reduce((sum, frame) => sum + visionTokensOf(frame.width, frame.height), 0);
     const status = done ? 'DONE' : 'FAILED';
     const increment: UsageIncrement = {
       ...(done ? { windowsAnalysed: 1 } : { windowsFailed: 1 }),
@@ -438,16 +422,7 @@ export class WindowAnalysis {
           ]
         : []),
     ]);
-    this.usage.add(tenantId, window.streamId, usageMonth(), increment);
-    this.count(tenantId, window.streamId, status, 'VLM', increment);
-    await this.announce(tenantId, {
-      analysisId,
-      windowId: window.id,
-      streamId: window.streamId,
-      status,
-      mode: 'VLM',
-    });
-    return { status, analysisId, mode: 'VLM' };
+    return this.finished(tenantId, window, analysisId, status, 'VLM', increment);
   }
 
   /** A local analysis: the whole job in local mode or over budget, the gate's verdict, or the fallback. */
@@ -518,16 +493,7 @@ export class WindowAnalysis {
         data: { status, error: status === 'DONE' ? null : note },
       }),
     ]);
-    this.usage.add(tenantId, window.streamId, usageMonth(), increment);
-    this.count(tenantId, window.streamId, status, 'LOCAL', increment);
-    await this.announce(tenantId, {
-      analysisId,
-      windowId: window.id,
-      streamId: window.streamId,
-      status,
-      mode: 'LOCAL',
-    });
-    return { status, analysisId, mode: 'LOCAL' };
+    return this.finished(tenantId, window, analysisId, status, 'LOCAL', increment);
   }
 
   /** The window cannot be analysed at all (frames gone, detector broken): FAILED with the reason. */
@@ -548,16 +514,7 @@ export class WindowAnalysis {
       }),
       db.window.update({ where: { id: window.id }, data: { status: 'FAILED', error: reason } }),
     ]);
-    this.usage.add(tenantId, window.streamId, usageMonth(), { windowsFailed: 1 });
-    this.count(tenantId, window.streamId, 'FAILED', 'LOCAL', { windowsFailed: 1 });
-    await this.announce(tenantId, {
-      analysisId,
-      windowId: window.id,
-      streamId: window.streamId,
-      status: 'FAILED',
-      mode: 'LOCAL',
-    });
-    return { status: 'FAILED', analysisId, mode: 'LOCAL' };
+    return this.finished(tenantId, window, analysisId, 'FAILED', 'LOCAL', { windowsFailed: 1 });
   }
 
   /**
@@ -581,16 +538,15 @@ export class WindowAnalysis {
     });
     if (marked.count === 0) return; // another worker got there first
     const reason = `the monthly token budget (${tenant.monthlyTokenBudget} tokens) is used up`;
-    await db.$transaction(async (tx) => {
-      let paused = 0;
-      if (tenant.overBudgetAction === 'PAUSE') {
-        paused = (
-          await tx.stream.updateMany({
-            where: { status: 'ACTIVE' },
-            data: { status: 'PAUSED', lastError: `paused: ${reason}` },
-          })
-        ).count;
-      }
+    const paused = await db.$transaction(async (tx) => {
+      const streams =
+        tenant.overBudgetAction === 'PAUSE'
+          ? await tx.stream.updateManyAndReturn({
+              where: { status: 'ACTIVE' },
+              data: { status: 'PAUSED', lastError: `paused: ${reason}` },
+              select: { id: true, status: true, lastError: true },
+            })
+          : [];
       await recordAudit(
         tx,
         { tenantId, kind: 'operator', id: null },
@@ -598,14 +554,45 @@ export class WindowAnalysis {
           action: 'tenant.budget-exhausted',
           entityType: 'Tenant',
           entityId: tenantId,
-          data: { month, action: tenant.overBudgetAction, streamsPaused: paused },
+          data: { month, action: tenant.overBudgetAction, streamsPaused: streams.length },
         },
       );
+      return streams;
     });
+    // Consoles following these streams see the pause and its reason.
+    for (const stream of paused) {
+      const event: StreamStatusEvent = {
+        streamId: stream.id,
+        status: stream.status,
+        lastError: stream.lastError,
+      };
+      await publishEvent(this.deps.publisher, TOPICS.streamStatus(tenantId), event).catch(() => undefined);
+    }
     this.deps.logger.warn(
       { tenantId, month, action: tenant.overBudgetAction },
       'tenant over its monthly token budget',
     );
+  }
+
+  /** After an analysis committed: usage, metrics, and the announcement the rules and consoles wait for. */
+  private async finished(
+    tenantId: string,
+    window: WindowWithContext,
+    analysisId: string,
+    status: 'DONE' | 'FAILED' | 'GATED' | 'DEGRADED',
+    mode: 'VLM' | 'LOCAL',
+    increment: UsageIncrement,
+  ): Promise<WindowAnalysisOutcome> {
+    this.usage.add(tenantId, window.streamId, usageMonth(), increment);
+    this.count(tenantId, window.streamId, status, mode, increment);
+    await this.announce(tenantId, {
+      analysisId,
+      windowId: window.id,
+      streamId: window.streamId,
+      status,
+      mode,
+    });
+    return { status, analysisId, mode };
   }
 
   private count(

@@ -49,6 +49,25 @@ export interface ReviewItemEvent {
   assigneeId: string | null;
 }
 
+/** The event for a review item as it is now (one shape for the rules, the API and the deadlines job). */
+export function reviewItemEvent(
+  item: Pick<ReviewItemEvent, 'incidentId' | 'streamId' | 'queue' | 'status' | 'priority' | 'assigneeId'> & {
+    id: string;
+  },
+  type: ReviewItemEvent['type'],
+): ReviewItemEvent {
+  return {
+    type,
+    reviewItemId: item.id,
+    incidentId: item.incidentId,
+    streamId: item.streamId,
+    queue: item.queue,
+    status: item.status,
+    priority: item.priority,
+    assigneeId: item.assigneeId,
+  };
+}
+
 export interface AlertEvent {
   alertId: string;
   incidentId: string;

@@ -189,6 +189,16 @@ describe('actionSchema', () => {
     expect(actionSchema.parse({ type: 'webhook' })).toEqual({ type: 'webhook', event: 'rule.fired' });
   });
 
+  it('lets a webhook action name only events endpoints can filter on', () => {
+    expect(actionSchema.parse({ type: 'webhook', event: 'alert.raised' })).toEqual({
+      type: 'webhook',
+      event: 'alert.raised',
+    });
+    const refused = actionSchema.safeParse({ type: 'webhook', event: 'my.own.event' });
+    expect(refused.success).toBe(false);
+    expect(refused.error!.issues[0]!.path).toEqual(['event']);
+  });
+
   it('accepts autoDismiss with a threshold and requires it', () => {
     expect(actionSchema.parse({ type: 'autoDismiss', belowConfidence: 0.3 })).toEqual({
       type: 'autoDismiss',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WEBHOOK_EVENTS } from '../webhooks/webhook-events';
 
 /**
  * The rule language, stored as JSON on Rule.condition and Rule.action. This file defines and
@@ -93,7 +94,8 @@ export const actionSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('alert'), severity: z.enum(SEVERITIES).default('high') }),
   z.strictObject({
     type: z.literal('webhook'),
-    event: z.string().trim().min(1).max(100).default('rule.fired'),
+    // The names endpoints can filter on: a name outside the list would reach only unfiltered endpoints.
+    event: z.enum(WEBHOOK_EVENTS).default('rule.fired'),
   }),
   z.strictObject({ type: z.literal('autoDismiss'), belowConfidence: probability }),
 ]);

@@ -4,7 +4,7 @@ import type { PrismaClient } from '../db/prisma-client';
 import { tenantDb, type TenantDb, type TenantTx } from '../db/tenant-scoped-db';
 import type { Incident, Rule } from '../generated/prisma/client';
 import { publishEvent } from '../pubsub/event-bus';
-import { TOPICS, type AlertEvent, type ReviewItemEvent } from '../pubsub/topics';
+import { reviewItemEvent, TOPICS, type AlertEvent, type ReviewItemEvent } from '../pubsub/topics';
 import { recordWebhookEvent } from '../webhooks/webhook-events';
 import { maxSeverity, severityName, stitchesInto } from './incident-stitching';
 import { actionSchema, type RuleAction } from './rule-definition';
@@ -17,10 +17,7 @@ import {
   type ResultFacts,
 } from './rule-evaluator';
 import { StreamHistory } from './stream-history';
-
-/** Review deadlines when the tenant has no ReviewQueue row of the rule's queue name. */
-export const DEFAULT_CLAIM_WITHIN_SECONDS = 300;
-export const DEFAULT_DECIDE_WITHIN_SECONDS = 900;
+import { DEFAULT_CLAIM_WITHIN_SECONDS, DEFAULT_DECIDE_WITHIN_SECONDS } from '../services/review.service';
 
 export interface RulesRunnerDeps {
   prisma: PrismaClient;
@@ -248,17 +245,7 @@ export class RulesRunner {
         },
       });
     }
-    return {
-      type: 'added',
-      reviewItemId: item.id,
-      incidentId: incident.id,
-      streamId: item.streamId,
-      queue: item.queue,
-      status: item.status,
-      priority: item.priority,
-      assigneeId: item.assigneeId,
-      createdNow,
-    };
+    return { ...reviewItemEvent(item, 'added'), createdNow };
   }
 
   private async ensureAlert(

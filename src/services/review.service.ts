@@ -8,7 +8,7 @@ import { withPrismaErrors } from '../errors/prisma-error.mapper';
 import { validateInput } from '../errors/validate-input';
 import type { ReviewItem, ReviewQueue, ReviewStatus } from '../generated/prisma/client';
 import { publishEvent } from '../pubsub/event-bus';
-import { ReviewItemEvent, TOPICS } from '../pubsub/topics';
+import { reviewItemEvent, ReviewItemEvent, StreamStatusEvent, TOPICS } from '../pubsub/topics';
 import { recordAudit } from './audit.service';
 import { requireId } from './input-schemas';
 import { Connection, PageArgs, paginate } from './pagination';
@@ -16,6 +16,10 @@ import { Connection, PageArgs, paginate } from './pagination';
 /** How long a claim lasts unless renewed, by default and at most. */
 export const DEFAULT_CLAIM_SECONDS = 120;
 export const MAX_CLAIM_SECONDS = 900;
+
+/** A queue's deadlines unless its ReviewQueue row says otherwise (also when it has no row). */
+export const DEFAULT_CLAIM_WITHIN_SECONDS = 300;
+export const DEFAULT_DECIDE_WITHIN_SECONDS = 900;
 
 /** Statuses from which an item can be claimed (a CLAIMED one only once its claim has expired). */
 const CLAIMABLE: ReviewStatus[] = ['OPEN', 'HELD', 'ESCALATED'];
@@ -38,13 +42,13 @@ const queueSettingsSchema = z.object({
     .int()
     .min(10)
     .max(7 * 86_400)
-    .default(300),
+    .default(DEFAULT_CLAIM_WITHIN_SECONDS),
   decideWithinSeconds: z
     .number()
     .int()
     .min(10)
     .max(7 * 86_400)
-    .default(900),
+    .default(DEFAULT_DECIDE_WITHIN_SECONDS),
 });
 
 export type DecisionInput = { decision?: unknown; reason?: unknown; notes?: unknown };
@@ -286,6 +290,15 @@ export class ReviewService {
         }
       },
     );
+    if (decision === 'STOP_STREAM') {
+      // The stream was stopped inside the decision's transaction: tell its subscribers too.
+      const stopped: StreamStatusEvent = {
+        streamId: item.streamId,
+        status: 'STOPPED',
+        lastError: `stopped by a moderator: ${reason}`,
+      };
+      await publishEvent(this.redis, TOPICS.streamStatus(actor.tenantId), stopped).catch(() => undefined);
+    }
     if (decision === 'STOP_STREAM' && this.sendWebhook) {
       await this.sendWebhook(this.prisma, actor.tenantId, 'stream.stopped', `stream.stopped:${item.id}`, {
         streamId: item.streamId,
@@ -409,16 +422,8 @@ export class ReviewService {
   }
 
   private async announce(item: ReviewItem, type: ReviewItemEvent['type']): Promise<void> {
-    const event: ReviewItemEvent = {
-      type,
-      reviewItemId: item.id,
-      incidentId: item.incidentId,
-      streamId: item.streamId,
-      queue: item.queue,
-      status: item.status,
-      priority: item.priority,
-      assigneeId: item.assigneeId,
-    };
-    await publishEvent(this.redis, TOPICS.reviewItems(item.tenantId), event).catch(() => undefined);
+    await publishEvent(this.redis, TOPICS.reviewItems(item.tenantId), reviewItemEvent(item, type)).catch(
+      () => undefined,
+    );
   }
 }

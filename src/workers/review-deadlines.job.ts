@@ -3,7 +3,7 @@ import type { PrismaClient } from '../db/prisma-client';
 import { tenantDb } from '../db/tenant-scoped-db';
 import type { ReviewItem } from '../generated/prisma/client';
 import { publishEvent } from '../pubsub/event-bus';
-import { ReviewItemEvent, TOPICS } from '../pubsub/topics';
+import { reviewItemEvent, ReviewItemEvent, TOPICS } from '../pubsub/topics';
 import { recordAudit } from '../services/audit.service';
 
 const SYSTEM = { kind: 'operator' as const, id: null };
@@ -23,16 +23,9 @@ export async function runReviewDeadlines(
   let released = 0;
   let escalated = 0;
   const announce = (item: ReviewItem, type: ReviewItemEvent['type']) =>
-    publishEvent(redis, TOPICS.reviewItems(item.tenantId), {
-      type,
-      reviewItemId: item.id,
-      incidentId: item.incidentId,
-      streamId: item.streamId,
-      queue: item.queue,
-      status: item.status,
-      priority: item.priority,
-      assigneeId: item.assigneeId,
-    } satisfies ReviewItemEvent).catch(() => undefined);
+    publishEvent(redis, TOPICS.reviewItems(item.tenantId), reviewItemEvent(item, type)).catch(
+      () => undefined,
+    );
 
   const tenants = await prisma.reviewItem.groupBy({
     by: ['tenantId'],
