@@ -444,7 +444,7 @@ describe('operations', () => {
       expect(events).toEqual([]);
     });
 
-    it('shows the events to an auditor through the API, oldest first', async () => {
+    it('shows the events to an auditor through the API, newest first', async () => {
       const response = await api.gql<{
         auditEvents: { edges: { node: { id: string; action: string; actorType: string } }[] };
       }>(
@@ -456,7 +456,7 @@ describe('operations', () => {
       const nodes = response.data!.auditEvents.edges.map((edge) => edge.node);
       expect(nodes.length).toBeGreaterThanOrEqual(2);
       expect(nodes.every((node) => node.action === 'stream.create')).toBe(true);
-      expect(nodes.map((node) => node.id)).toEqual([...nodes.map((node) => node.id)].sort());
+      expect(nodes.map((node) => node.id)).toEqual([...nodes.map((node) => node.id)].sort().reverse());
     });
 
     it('refuses to UPDATE or DELETE an AuditEvent row, even with raw SQL', async () => {

@@ -35,6 +35,7 @@ const ACCESS: Record<string, Access> = {
   'query.rules': ALL,
   'query.rule': ALL,
   'query.auditEvents': READERS,
+  'query.verifyAuditChain': READERS,
   'query.window': ALL,
   'query.analysis': ALL,
   'query.incidents': ALL,
@@ -264,6 +265,28 @@ describe('tenant isolation and roles across every operation', () => {
     expect(checked).toBeGreaterThan(40);
     expect(await snapshotTenant(api, a.tenantId)).toEqual(before);
   }, 120_000);
+
+  it('lets an auditor change nothing: every mutation but login and logout is FORBIDDEN to AUDITOR', async () => {
+    const mutations = operations.filter((op) => op.kind === 'mutation');
+    expect(mutations.length).toBeGreaterThan(40);
+    const before = await snapshotTenant(api, a.tenantId);
+    for (const operation of mutations) {
+      if (operation.name === 'login' || operation.name === 'logout') continue;
+      expect({ op: operation.name, access: ACCESS[`mutation.${operation.name}`] }).not.toEqual({
+        op: operation.name,
+        access: expect.arrayContaining(['AUDITOR']),
+      });
+      for (const credential of [a.sessions.AUDITOR, a.apiKeys.AUDITOR]) {
+        const { query, variables } = buildDocument(operation, sampleLeaf(operation, a.ids, a));
+        const response = await api.gql(query, variables, credential);
+        expect({ op: operation.name, codes: errorCodes(response) }).toEqual({
+          op: operation.name,
+          codes: ['FORBIDDEN'],
+        });
+      }
+    }
+    expect(await snapshotTenant(api, a.tenantId)).toEqual(before);
+  }, 60_000);
 
   it('refuses anonymous callers everywhere but login', async () => {
     for (const operation of operations) {

@@ -7,7 +7,7 @@ import { DomainError, notFound } from '../errors/domain-error';
 import { Role } from '../generated/prisma/enums';
 import { createRedis } from '../redis/redis-client';
 import { createServices, Services } from '../services/services';
-import { migrate } from '../db/migration-runner';
+import { migrateDatabase } from '../db/migrate-database';
 
 /**
  * The operator's command line: `npm run vigil -- <command>`. Secrets it creates are printed once,
@@ -26,6 +26,13 @@ async function withServices<T>(work: (services: Services, prisma: PrismaClient) 
   }
 }
 
+/** Ends the command with an exit status after it has printed its result (a failed check). */
+export class CliExit extends Error {
+  constructor(readonly exitCode: number) {
+    super(`exit ${exitCode}`);
+  }
+}
+
 function parseRole(value: string): Role {
   const role = value.toUpperCase();
   if (!(role in Role)) throw new InvalidArgumentError('must be ADMIN, MODERATOR or AUDITOR');
@@ -41,8 +48,9 @@ export function buildCli(options: { exitOverride?: boolean } = {}): Command {
     .command('migrate')
     .description('apply the database migrations')
     .action(async () => {
-      const report = await migrate(loadConfig().DATABASE_URL);
+      const report = await migrateDatabase(loadConfig().DATABASE_URL);
       console.log(`applied ${report.applied.length}, already applied ${report.alreadyApplied.length}`);
+      if (report.auditEventsChained) console.log(`chained ${report.auditEventsChained} earlier audit events`);
     });
 
   program
@@ -108,6 +116,31 @@ export function buildCli(options: { exitOverride?: boolean } = {}): Command {
       });
     });
 
+  program
+    .command('audit-verify')
+    .description("check a tenant's audit chain; exits with 1 when it is broken")
+    .requiredOption('--tenant <slug>', 'the tenant')
+    .action(async (options: { tenant: string }) => {
+      await withServices(async (services, prisma) => {
+        const tenant = await prisma.tenant.findUnique({ where: { slug: options.tenant.toLowerCase() } });
+        if (!tenant) throw notFound(`Tenant ${options.tenant}`);
+        const result = await services.auditChain.verify(tenantDb(prisma, tenant.id));
+        console.log(`tenant    ${tenant.slug} (${tenant.id})`);
+        console.log(`checked   ${result.eventsChecked} events at ${result.verifiedAt.toISOString()}`);
+        console.log(`head      ${result.headHash ?? '(empty log)'}`);
+        if (result.ok) {
+          console.log('result    ok: every event is in the chain, linked and unchanged');
+          return;
+        }
+        console.log(`result    BROKEN: ${result.reason}`);
+        console.log(
+          `at        event ${result.firstBrokenEventId}` +
+            (result.firstBrokenChainIndex === null ? '' : `, chain index ${result.firstBrokenChainIndex}`),
+        );
+        throw new CliExit(1);
+      });
+    });
+
   return program;
 }
 
@@ -115,6 +148,7 @@ if (require.main === module) {
   buildCli()
     .parseAsync(process.argv)
     .catch((error: unknown) => {
+      if (error instanceof CliExit) process.exit(error.exitCode);
       console.error(error instanceof DomainError ? `error: ${error.message}` : error);
       process.exit(1);
     });

@@ -1,12 +1,19 @@
 import { loadConfig } from '../config/config';
 import { createLogger } from '../logging/logger';
-import { migrate } from './migration-runner';
+import { migrateDatabase } from './migrate-database';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
-  const report = await migrate(config.DATABASE_URL);
-  logger.info({ applied: report.applied, alreadyApplied: report.alreadyApplied.length }, 'migrations done');
+  const report = await migrateDatabase(config.DATABASE_URL);
+  logger.info(
+    {
+      applied: report.applied,
+      alreadyApplied: report.alreadyApplied.length,
+      auditEventsChained: report.auditEventsChained,
+    },
+    'migrations done',
+  );
 }
 
 main().catch((error: unknown) => {

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { pathToFileURL } from 'node:url';
 import { startApi } from '../api/start-api';
 import { loadConfig } from '../config/config';
-import { migrate } from '../db/migration-runner';
+import { migrateDatabase } from '../db/migrate-database';
 import { tenantDb } from '../db/tenant-scoped-db';
 import { createLogger } from '../logging/logger';
 import { RunningWorker, startWorker } from '../workers/start-worker';
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
     ...process.env,
   });
   const logger = createLogger(config.LOG_LEVEL);
-  const report = await migrate(config.DATABASE_URL);
+  const report = await migrateDatabase(config.DATABASE_URL);
   let seed: DemoSeed | null = null;
   let worker: RunningWorker | null = null;
   const { port, prisma, services } = await startApi(

@@ -39,10 +39,19 @@ function isPrismaKnownError(error: unknown): error is PrismaKnownError {
   );
 }
 
+/**
+ * A transaction that lost a race with another one (serialization failure or deadlock), whether the
+ * driver reported it at COMMIT, on a model query (P2034) or on a raw statement (P2010).
+ */
+export function isWriteConflict(error: unknown): boolean {
+  if (isDriverAdapterError(error)) return error.cause?.kind === 'TransactionWriteConflict';
+  if (!isPrismaKnownError(error)) return false;
+  return error.code === 'P2034' || error.meta?.driverAdapterError?.cause?.kind === 'TransactionWriteConflict';
+}
+
 /** Turns the Prisma errors that users can cause (duplicates, vanished rows) into domain errors. */
 export function mapPrismaError(error: unknown, entity: string): unknown {
-  if (isDriverAdapterError(error) && error.cause?.kind === 'TransactionWriteConflict')
-    return concurrentChange();
+  if (isWriteConflict(error)) return concurrentChange();
   if (!isPrismaKnownError(error)) return error;
   if (error.code === 'P2002') {
     const constraint = error.meta?.driverAdapterError?.cause?.constraint;
@@ -61,8 +70,6 @@ export function mapPrismaError(error: unknown, entity: string): unknown {
       `This ${entity} is still referred to by other records (such as incidents); disable it instead`,
     );
   }
-  // A serializable transaction lost a race with another one; the caller can simply retry.
-  if (error.code === 'P2034') return concurrentChange();
   return error;
 }
 

@@ -1,13 +1,18 @@
 import { Arg, Args, Authorized, Ctx, Query, Resolver } from 'type-graphql';
 import { authedContext, type GraphQLContext } from '../api/graphql-context';
 import { Permission } from '../auth/permissions';
-import { AuditEvent, AuditEventConnection, AuditEventFilter } from '../schema/audit-event.type';
+import {
+  AuditChainVerification,
+  AuditEvent,
+  AuditEventConnection,
+  AuditEventFilter,
+} from '../schema/audit-event.type';
 import { PageArgsInput } from '../schema/connection.type';
 
 @Resolver(() => AuditEvent)
 export class AuditEventResolver {
   @Authorized(Permission.AUDIT_READ)
-  @Query(() => AuditEventConnection, { description: 'The tenant’s audit log, oldest first' })
+  @Query(() => AuditEventConnection, { description: 'The tenant’s audit log, newest first' })
   auditEvents(
     @Args() page: PageArgsInput,
     @Arg('filter', () => AuditEventFilter, { nullable: true }) filter: AuditEventFilter | null,
@@ -15,5 +20,15 @@ export class AuditEventResolver {
   ) {
     const { services, db } = authedContext(context);
     return services.audit.list(db, filter ?? {}, page);
+  }
+
+  @Authorized(Permission.AUDIT_READ)
+  @Query(() => AuditChainVerification, {
+    description:
+      'Checks the tenant’s whole audit chain (indexes, links, hashes) and reports the first broken event',
+  })
+  verifyAuditChain(@Ctx() context: GraphQLContext) {
+    const { services, db } = authedContext(context);
+    return services.auditChain.verify(db);
   }
 }

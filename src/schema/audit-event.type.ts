@@ -1,8 +1,8 @@
 import { GraphQLJSON } from 'graphql-scalars';
-import { Field, ID, InputType, ObjectType } from 'type-graphql';
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { Connection } from './connection.type';
 
-@ObjectType({ description: 'One recorded change; append-only' })
+@ObjectType({ description: 'One recorded change; append-only and chained to the tenant’s previous event' })
 export class AuditEvent {
   @Field(() => ID)
   id!: string;
@@ -27,6 +27,21 @@ export class AuditEvent {
 
   @Field()
   createdAt!: Date;
+
+  @Field(() => Int, { description: 'Position in the tenant’s audit chain: 1, 2, 3, … in append order' })
+  chainIndex!: number;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'The hash of the tenant’s previous event (null for the first)',
+  })
+  prevHash!: string | null;
+
+  @Field(() => String, {
+    description:
+      'sha256 (hex) over the RFC 8785 canonical JSON of { tenantId, chainIndex, prevHash, createdAt, actorType, actorId, action, entityType, entityId, data }',
+  })
+  hash!: string;
 }
 
 @ObjectType()
@@ -42,4 +57,45 @@ export class AuditEventFilter {
 
   @Field({ nullable: true })
   action?: string;
+
+  @Field({ nullable: true, description: 'The user’s or API key’s id' })
+  actorId?: string;
+
+  @Field(() => Date, { nullable: true, description: 'Events at or after this time' })
+  from?: Date;
+
+  @Field(() => Date, { nullable: true, description: 'Events at or before this time' })
+  to?: Date;
+}
+
+@ObjectType({ description: 'The outcome of checking the tenant’s audit chain from its first event' })
+export class AuditChainVerification {
+  @Field({ description: 'True when every event is in the chain, linked and unchanged' })
+  ok!: boolean;
+
+  @Field(() => Int, { description: 'Events examined (up to and including the first broken one)' })
+  eventsChecked!: number;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Hash of the tenant’s latest event; record it outside Vigil to detect a later removal of the newest events',
+  })
+  headHash!: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'The first event that breaks the chain' })
+  firstBrokenEventId!: string | null;
+
+  @Field(() => Int, { nullable: true })
+  firstBrokenChainIndex!: number | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Why it breaks: "event content does not match its hash", "previous-hash link broken: …" or "chain index gap: expected 7, found 9"',
+  })
+  reason!: string | null;
+
+  @Field()
+  verifiedAt!: Date;
 }

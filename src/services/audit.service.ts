@@ -1,7 +1,12 @@
+import { z } from 'zod';
 import type { Actor } from '../auth/permissions';
 import type { Prisma } from '../generated/prisma/client';
 import type { TenantDb } from '../db/tenant-scoped-db';
+import { validateInput } from '../errors/validate-input';
+import { appendAuditEvent, type AuditWriter } from './audit-chain';
 import { Connection, PageArgs, paginate } from './pagination';
+
+export type { AuditWriter } from './audit-chain';
 
 /** Who made a change: a user, an API key, or the operator at the command line. */
 export type AuditActor = Pick<Actor, 'tenantId'> & { kind: Actor['kind'] | 'operator'; id: string | null };
@@ -15,24 +20,18 @@ export interface AuditEntry {
 
 /**
  * Writes the audit record of a change. Always called with the transaction that makes the change,
- * so either both are stored or neither is.
+ * so either both are stored or neither is. The record is appended to the tenant's hash chain
+ * (src/services/audit-chain.ts); appends of one tenant wait for each other until their transactions end.
  */
-/** Anything that can write an audit row: a tenant-scoped transaction or a platform transaction. */
-export interface AuditWriter {
-  auditEvent: { create(args: { data: Prisma.AuditEventUncheckedCreateInput }): Promise<unknown> };
-}
-
 export async function recordAudit(tx: AuditWriter, actor: AuditActor, entry: AuditEntry): Promise<void> {
-  await tx.auditEvent.create({
-    data: {
-      tenantId: actor.tenantId,
-      actorType: actor.kind,
-      actorId: actor.id,
-      action: entry.action,
-      entityType: entry.entityType,
-      entityId: entry.entityId ?? null,
-      data: entry.data ?? {},
-    },
+  await appendAuditEvent(tx, {
+    tenantId: actor.tenantId,
+    actorType: actor.kind,
+    actorId: actor.id,
+    action: entry.action,
+    entityType: entry.entityType,
+    entityId: entry.entityId ?? null,
+    data: entry.data ?? {},
   });
 }
 
@@ -40,17 +39,48 @@ export interface AuditFilter {
   entityType?: string | null;
   entityId?: string | null;
   action?: string | null;
+  actorId?: string | null;
+  from?: Date | null;
+  to?: Date | null;
 }
 
+const text = z.string().trim().max(200).nullish();
+const filterSchema = z
+  .object({
+    entityType: text,
+    entityId: text,
+    action: text,
+    actorId: text,
+    from: z.date().nullish(),
+    to: z.date().nullish(),
+  })
+  .refine((filter) => !filter.from || !filter.to || filter.from <= filter.to, {
+    message: 'from must not be after to',
+    path: ['from'],
+  });
+
 export class AuditService {
+  /** The tenant's audit log, newest first, filtered by entity, action, actor and time (inclusive). */
   async list(db: TenantDb, filter: AuditFilter, page: PageArgs): Promise<Connection<AuditEventRow>> {
+    const parsed = validateInput(filterSchema, filter, 'filter');
     const where: Prisma.AuditEventWhereInput = {
-      ...(filter.entityType ? { entityType: filter.entityType } : {}),
-      ...(filter.entityId ? { entityId: filter.entityId } : {}),
-      ...(filter.action ? { action: filter.action } : {}),
+      ...(parsed.entityType ? { entityType: parsed.entityType } : {}),
+      ...(parsed.entityId ? { entityId: parsed.entityId } : {}),
+      ...(parsed.action ? { action: parsed.action } : {}),
+      ...(parsed.actorId ? { actorId: parsed.actorId } : {}),
+      ...(parsed.from || parsed.to
+        ? {
+            createdAt: {
+              ...(parsed.from ? { gte: parsed.from } : {}),
+              ...(parsed.to ? { lte: parsed.to } : {}),
+            },
+          }
+        : {}),
     };
-    return paginate(page, (query) =>
-      db.auditEvent.findMany({ ...query, where: { ...where, ...query.where } }),
+    return paginate(
+      page,
+      (query) => db.auditEvent.findMany({ ...query, where: { ...where, ...query.where } }),
+      'desc',
     );
   }
 }

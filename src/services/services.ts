@@ -7,6 +7,7 @@ import { publishEvent } from '../pubsub/event-bus';
 import { AnalysisService } from './analysis.service';
 import { ApiKeyService } from './api-key.service';
 import { AuditService } from './audit.service';
+import { AuditChainService } from './audit-chain.service';
 import { AuthService } from './auth.service';
 import { IncidentService } from './incident.service';
 import { InferenceNodeService } from './inference-node.service';
@@ -35,6 +36,7 @@ export interface Services {
   templates: PromptTemplateService;
   rules: RuleService;
   audit: AuditService;
+  auditChain: AuditChainService;
   windows: WindowService;
   analyses: AnalysisService;
   usage: UsageService;
@@ -73,6 +75,7 @@ export function createServices(deps: { prisma: PrismaClient; redis: Redis; confi
     templates: new PromptTemplateService(),
     rules: new RuleService(),
     audit: new AuditService(),
+    auditChain: new AuditChainService(),
     windows: new WindowService(deps.config),
     analyses: new AnalysisService(),
     usage: new UsageService(),

@@ -210,29 +210,34 @@ export class StreamService {
     const id = requireId(streamId, 'streamId');
     const { from, to } = TRANSITIONS[action];
     const stream = await withPrismaErrors('stream', () =>
-      db.$transaction(
-        async (tx) => {
-          const current = await tx.stream.findUnique({ where: { id } });
-          if (!current) throw notFound('Stream');
-          if (!from.includes(current.status)) {
-            throw conflict(`Cannot ${action} a stream that is ${current.status}`);
-          }
-          if (to === 'ACTIVE') await this.checkActiveQuota(tx, actor.tenantId);
-          const updated = await tx.stream.update({
-            where: { id },
-            data: { status: to, ...(to === 'ACTIVE' ? { lastError: null } : {}) },
-          });
-          await recordAudit(tx, actor, {
-            action: `stream.${action}`,
-            entityType: 'Stream',
-            entityId: id,
-            data: { from: current.status, to },
-          });
-          return updated;
-        },
-        // Two concurrent starts must not both pass the active-stream quota.
-        { isolationLevel: 'Serializable' },
-      ),
+      db.$transaction(async (tx) => {
+        // Two concurrent starts must not both pass the active-stream quota: starts of one tenant take
+        // turns (a lock, not SERIALIZABLE isolation, which every audited change of the tenant would
+        // then conflict with through the audit chain).
+        if (to === 'ACTIVE') {
+          await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`vigil:stream-quota:${actor.tenantId}`}, 0))`;
+        }
+        const current = await tx.stream.findUnique({ where: { id } });
+        if (!current) throw notFound('Stream');
+        if (!from.includes(current.status)) {
+          throw conflict(`Cannot ${action} a stream that is ${current.status}`);
+        }
+        if (to === 'ACTIVE') await this.checkActiveQuota(tx, actor.tenantId);
+        // Conditional on the status just read, so a concurrent transition cannot be overwritten.
+        const changed = await tx.stream.updateMany({
+          where: { id, status: current.status },
+          data: { status: to, ...(to === 'ACTIVE' ? { lastError: null } : {}) },
+        });
+        if (changed.count === 0) throw conflict('A concurrent change got there first; try again');
+        const updated = await tx.stream.findUniqueOrThrow({ where: { id } });
+        await recordAudit(tx, actor, {
+          action: `stream.${action}`,
+          entityType: 'Stream',
+          entityId: id,
+          data: { from: current.status, to },
+        });
+        return updated;
+      }),
     );
     const event: StreamStatusEvent = {
       streamId: stream.id,

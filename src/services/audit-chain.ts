@@ -1,0 +1,129 @@
+import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
+import { Prisma } from '../generated/prisma/client';
+
+/**
+ * The tamper-evident audit chain. Each tenant's audit events are numbered 1, 2, 3, … (`chainIndex`)
+ * in the order they were appended; each stores the hash of the tenant's previous event (`prevHash`,
+ * null for the first) and its own `hash`: sha256 (hex) over the RFC 8785 canonical JSON of
+ *
+ *   { tenantId, chainIndex, prevHash, createdAt (ISO 8601, UTC, milliseconds), actorType, actorId,
+ *     action, entityType, entityId, data }
+ *
+ * so changing, removing or reordering any recorded event breaks the hash of that event or the link
+ * from the next one. `data` is canonicalised because PostgreSQL's jsonb does not keep key order.
+ */
+export interface ChainedAuditFields {
+  tenantId: string;
+  chainIndex: number;
+  prevHash: string | null;
+  createdAt: Date;
+  actorType: string;
+  actorId: string | null;
+  action: string;
+  entityType: string;
+  entityId: string | null;
+  data: unknown;
+}
+
+/** The exact text that is hashed. */
+export function canonicalAuditEncoding(event: ChainedAuditFields): string {
+  const encoded = canonicalize({
+    tenantId: event.tenantId,
+    chainIndex: event.chainIndex,
+    prevHash: event.prevHash,
+    createdAt: event.createdAt.toISOString(),
+    actorType: event.actorType,
+    actorId: event.actorId,
+    action: event.action,
+    entityType: event.entityType,
+    entityId: event.entityId,
+    data: event.data ?? null,
+  });
+  if (encoded === undefined) throw new TypeError('audit event has no JSON encoding');
+  return encoded;
+}
+
+export function auditEventHash(event: ChainedAuditFields): string {
+  return createHash('sha256').update(canonicalAuditEncoding(event), 'utf8').digest('hex');
+}
+
+/**
+ * `data` as PostgreSQL will give it back: a JSON round trip drops undefined members and turns dates
+ * into ISO strings, so what is hashed is exactly what is stored.
+ */
+export function asStoredJson(data: unknown): Prisma.InputJsonValue {
+  return JSON.parse(JSON.stringify(data ?? {})) as Prisma.InputJsonValue;
+}
+
+/**
+ * What appending needs from the caller's transaction: an interactive Prisma transaction, tenant-scoped
+ * or platform-wide. Raw statements are used only for the lock and for reading the chain's head,
+ * always with the tenant of the event being written.
+ */
+export interface AuditWriter {
+  auditEvent: { create(args: { data: Prisma.AuditEventUncheckedCreateInput }): Promise<unknown> };
+  $executeRaw(query: Prisma.Sql): PromiseLike<number>;
+  $queryRaw<T = unknown>(query: Prisma.Sql): PromiseLike<T>;
+}
+
+export interface ChainHead {
+  chainIndex: number;
+  hash: string;
+}
+
+/**
+ * Serialises appends to one tenant's chain until the caller's transaction ends, so concurrent
+ * writers never fork it. Must run before the head is read: under READ COMMITTED the next statement
+ * then sees the previous holder's committed event.
+ */
+export async function lockAuditChain(tx: Pick<AuditWriter, '$executeRaw'>, tenantId: string): Promise<void> {
+  await tx.$executeRaw(
+    Prisma.sql`SELECT pg_advisory_xact_lock(hashtextextended(${`vigil:audit-chain:${tenantId}`}, 0))`,
+  );
+}
+
+/** The tenant's last chained event, or null for an empty chain. Call with the chain locked. */
+export async function readChainHead(
+  tx: Pick<AuditWriter, '$queryRaw'>,
+  tenantId: string,
+): Promise<ChainHead | null> {
+  const rows = await tx.$queryRaw<ChainHead[]>(
+    Prisma.sql`SELECT "chainIndex", "hash" FROM "AuditEvent"
+               WHERE "tenantId" = ${tenantId}::uuid AND "chainIndex" IS NOT NULL
+               ORDER BY "chainIndex" DESC LIMIT 1`,
+  );
+  return rows[0] ?? null;
+}
+
+export type NewAuditEvent = Omit<ChainedAuditFields, 'chainIndex' | 'prevHash' | 'createdAt'>;
+
+/** Appends one event to its tenant's chain inside the caller's transaction. */
+export async function appendAuditEvent(tx: AuditWriter, event: NewAuditEvent): Promise<void> {
+  await lockAuditChain(tx, event.tenantId);
+  const head = await readChainHead(tx, event.tenantId);
+  const data = asStoredJson(event.data);
+  // Set here, not by the database's default, so the time that is hashed is the time that is stored.
+  const chained: ChainedAuditFields = {
+    ...event,
+    data,
+    chainIndex: (head?.chainIndex ?? 0) + 1,
+    prevHash: head?.hash ?? null,
+    createdAt: new Date(),
+  };
+  await tx.auditEvent.create({
+    data: {
+      tenantId: chained.tenantId,
+      actorType: chained.actorType,
+      actorId: chained.actorId,
+      action: chained.action,
+      entityType: chained.entityType,
+      entityId: chained.entityId,
+      data,
+      createdAt: chained.createdAt,
+      chainIndex: chained.chainIndex,
+      prevHash: chained.prevHash,
+      hash: auditEventHash(chained),
+    },
+  });
+}
