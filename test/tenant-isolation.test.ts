@@ -36,6 +36,8 @@ const ACCESS: Record<string, Access> = {
   'query.rule': ALL,
   'query.auditEvents': READERS,
   'query.verifyAuditChain': READERS,
+  'query.incidentReport': READERS,
+  'query.analysisReport': READERS,
   'query.window': ALL,
   'query.analysis': ALL,
   'query.incidents': ALL,

@@ -15,6 +15,7 @@ import { hasPermission, Permission } from '../auth/permissions';
 import { tenantDb } from '../db/tenant-scoped-db';
 import { DomainError, ErrorCode } from '../errors/domain-error';
 import { Metrics } from '../metrics/metrics';
+import { registerReportRoutes } from '../reports/report-routes';
 import { buildVigilSchema } from '../schema/build-schema';
 import type { Services } from '../services/services';
 import { createTenantContext, GraphQLContext } from './graphql-context';
@@ -143,6 +144,9 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
       sendGraphQLError(res, status, error.code, error.message);
     }
   });
+
+  // Chain-of-thought reports as JSON and PDF downloads, with the same bearer credentials (issue 6).
+  registerReportRoutes(app, { prisma, services, logger, credentialOf: bearerOf });
 
   const schema = await buildVigilSchema();
   const apollo = new ApolloServer<GraphQLContext>({

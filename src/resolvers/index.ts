@@ -6,6 +6,7 @@ import { AuthResolver } from './auth.resolver';
 import { IncidentResolver } from './incident.resolver';
 import { InferenceNodeResolver } from './inference-node.resolver';
 import { PromptTemplateResolver } from './prompt-template.resolver';
+import { ReportResolver } from './report.resolver';
 import { ReviewResolver } from './review.resolver';
 import { RuleResolver } from './rule.resolver';
 import { StreamResolver } from './stream.resolver';
@@ -32,6 +33,7 @@ export const resolvers: NonEmptyArray<Function> = [
   UsageResolver,
   InferenceNodeResolver,
   IncidentResolver,
+  ReportResolver,
   WebhookEndpointResolver,
   WebhookDeliveryResolver,
   SubscriptionResolver,

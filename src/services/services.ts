@@ -13,6 +13,7 @@ import { IncidentService } from './incident.service';
 import { InferenceNodeService } from './inference-node.service';
 import { PromptTemplateService } from './prompt-template.service';
 import { RateLimitService } from './rate-limit.service';
+import { ReportService } from './report.service';
 import { ReviewService } from './review.service';
 import { RuleService } from './rule.service';
 import { StreamService } from './stream.service';
@@ -44,6 +45,7 @@ export interface Services {
   incidents: IncidentService;
   webhooks: WebhookService;
   reviews: ReviewService;
+  reports: ReportService;
 }
 
 export function createServices(deps: { prisma: PrismaClient; redis: Redis; config: AppConfig }): Services {
@@ -60,6 +62,7 @@ export function createServices(deps: { prisma: PrismaClient; redis: Redis; confi
     attempts: deps.config.WEBHOOK_MAX_ATTEMPTS,
     backoffMs: deps.config.WEBHOOK_BACKOFF_MS,
   });
+  const windows = new WindowService(deps.config);
   return {
     auth: new AuthService(deps.prisma, deps.config, rateLimits, credentials),
     credentials,
@@ -76,12 +79,13 @@ export function createServices(deps: { prisma: PrismaClient; redis: Redis; confi
     rules: new RuleService(),
     audit: new AuditService(),
     auditChain: new AuditChainService(),
-    windows: new WindowService(deps.config),
+    windows,
     analyses: new AnalysisService(),
     usage: new UsageService(),
     inferenceNodes: new InferenceNodeService(deps.prisma, deps.redis, deps.config),
     incidents: new IncidentService(),
     webhooks: new WebhookService(deps.config, () => webhookQueue),
     reviews: new ReviewService(deps.prisma, deps.redis, recordWebhookEvent),
+    reports: new ReportService((tenantId) => tenants.get(tenantId), windows.store),
   };
 }
