@@ -3,7 +3,14 @@ import type { Actor } from '../auth/permissions';
 import type { PrismaClient } from '../db/prisma-client';
 import { TenantDb, tenantDb } from '../db/tenant-scoped-db';
 import { unauthenticated } from '../errors/domain-error';
-import type { Analysis, PromptTemplate, PromptTemplateVersion, Tenant } from '../generated/prisma/client';
+import type {
+  Analysis,
+  Incident,
+  PromptTemplate,
+  PromptTemplateVersion,
+  Stream,
+  Tenant,
+} from '../generated/prisma/client';
 import type { Services } from '../services/services';
 
 /** Per-request batching of the look-ups that list fields would otherwise repeat (N+1). */
@@ -12,6 +19,9 @@ export interface Loaders {
   templateVersion: DataLoader<string, PromptTemplateVersion | null>;
   /** Analyses by window id, newest first. */
   analysesByWindow: DataLoader<string, Analysis[]>;
+  /** Incidents and streams by id (e.g. a page of review items shows each one's incident and stream). */
+  incident: DataLoader<string, Incident | null>;
+  stream: DataLoader<string, Stream | null>;
   /** The caller's own tenant, read once per request (e.g. for every stream's analysisNotice). */
   ownTenant: () => Promise<Tenant>;
 }
@@ -76,11 +86,17 @@ function createLoaders(db: TenantDb, prisma: PrismaClient, tenantId: string): Lo
     for (const row of rows) byWindow.get(row.windowId)?.push(row);
     return windowIds.map((id) => byWindow.get(id) ?? []);
   });
+  const incident = new DataLoader(async (ids: readonly string[]) =>
+    byId(ids, await db.incident.findMany({ where: { id: { in: [...ids] } } })),
+  );
+  const stream = new DataLoader(async (ids: readonly string[]) =>
+    byId(ids, await db.stream.findMany({ where: { id: { in: [...ids] } } })),
+  );
   // Tenant rows are platform-level (not on the tenant-scoped client); only the caller's own is read.
   let tenant: Promise<Tenant> | null = null;
   const ownTenant = (): Promise<Tenant> => {
     tenant ??= prisma.tenant.findUniqueOrThrow({ where: { id: tenantId } });
     return tenant;
   };
-  return { template, templateVersion, analysesByWindow, ownTenant };
+  return { template, templateVersion, analysesByWindow, incident, stream, ownTenant };
 }

@@ -1,6 +1,20 @@
-import { Arg, Args, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  Authorized,
+  Ctx,
+  FieldResolver,
+  ID,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import { authedContext, type GraphQLContext } from '../api/graphql-context';
 import { Permission } from '../auth/permissions';
+import { notFound } from '../errors/domain-error';
+import type { Incident } from '../generated/prisma/client';
 import type { ReviewStatus } from '../generated/prisma/enums';
 import { PageArgsInput } from '../schema/connection.type';
 import {
@@ -20,10 +34,11 @@ export class ReviewResolver {
     @Args() page: PageArgsInput,
     @Arg('queue', () => String, { nullable: true }) queue: string | null,
     @Arg('status', () => [ReviewStatusEnum], { nullable: true }) status: ReviewStatus[] | null,
+    @Arg('streamId', () => ID, { nullable: true }) streamId: string | null,
     @Ctx() context: GraphQLContext,
   ) {
     const { services, db } = authedContext(context);
-    return services.reviews.list(db, page, { queue, status });
+    return services.reviews.list(db, page, { queue, status, streamId });
   }
 
   @Authorized(Permission.REVIEW_READ)
@@ -38,6 +53,28 @@ export class ReviewResolver {
   reviewQueues(@Ctx() context: GraphQLContext) {
     const { services, db } = authedContext(context);
     return services.reviews.listQueues(db);
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'The incident’s highest anomaly severity' })
+  async severity(@Root() item: ReviewItem, @Ctx() context: GraphQLContext): Promise<string | null> {
+    return (await incidentOf(item, context)).severity;
+  }
+
+  @FieldResolver(() => String, { description: 'The incident’s summary' })
+  async summary(@Root() item: ReviewItem, @Ctx() context: GraphQLContext): Promise<string> {
+    return (await incidentOf(item, context)).summary;
+  }
+
+  @FieldResolver(() => ID, { description: 'The rule that fired' })
+  async ruleId(@Root() item: ReviewItem, @Ctx() context: GraphQLContext): Promise<string> {
+    return (await incidentOf(item, context)).ruleId;
+  }
+
+  @FieldResolver(() => String)
+  async streamName(@Root() item: ReviewItem, @Ctx() context: GraphQLContext): Promise<string> {
+    const stream = await authedContext(context).loaders.stream.load(item.streamId);
+    if (!stream) throw notFound('Stream');
+    return stream.name;
   }
 
   @Authorized(Permission.REVIEW_MANAGE)
@@ -131,4 +168,11 @@ export class ReviewResolver {
     const { services, db, actor } = authedContext(context);
     return services.reviews.reopen(db, actor, reviewItemId);
   }
+}
+
+/** The item's incident, batched with the other items of the page (one query per page). */
+async function incidentOf(item: ReviewItem, context: GraphQLContext): Promise<Incident> {
+  const incident = await authedContext(context).loaders.incident.load(item.incidentId);
+  if (!incident) throw notFound('Incident');
+  return incident;
 }

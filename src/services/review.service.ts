@@ -80,11 +80,16 @@ export class ReviewService {
     private readonly sendWebhook: WebhookEventSink | null,
   ) {}
 
-  list(
+  async list(
     db: TenantDb,
     page: PageArgs,
-    filter: { queue?: string | null; status?: ReviewStatus[] | null },
+    filter: { queue?: string | null; status?: ReviewStatus[] | null; streamId?: string | null },
   ): Promise<Connection<ReviewItem>> {
+    const streamId = filter.streamId ? requireId(filter.streamId, 'streamId') : null;
+    // Another tenant's stream is NOT_FOUND, as in every other stream filter.
+    if (streamId && !(await db.stream.findUnique({ where: { id: streamId }, select: { id: true } }))) {
+      throw notFound('Stream');
+    }
     return paginate(page, (query) =>
       db.reviewItem.findMany({
         ...query,
@@ -92,6 +97,7 @@ export class ReviewService {
           ...query.where,
           ...(filter.queue ? { queue: filter.queue } : {}),
           ...(filter.status?.length ? { status: { in: filter.status } } : {}),
+          ...(streamId ? { streamId } : {}),
         },
       }),
     );
