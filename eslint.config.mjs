@@ -2,7 +2,15 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'src/generated/**', 'node_modules/**', 'coverage/**', 'console/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'src/generated/**',
+      'node_modules/**',
+      'coverage/**',
+      'console/src/graphql-env.d.ts',
+    ],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -148,6 +148,27 @@ describe('GraphQL subscriptions', () => {
     expect(first < second_).toBe(true);
   });
 
+  it('delivers reviewQueue events of every queue when no queue is named', async () => {
+    const channel = TOPICS.reviewItems(tenant.tenantId);
+    const after = await mark(api, channel);
+    const sub = track(
+      subscribe<{ reviewItemId: string; queue: string }>(
+        api,
+        tenant.sessions.MODERATOR,
+        'subscription($after: String) { reviewQueue(after: $after) { reviewItemId queue } }',
+        { after },
+      ),
+    );
+    await publishEvent(api.redis, channel, reviewEvent('other', 'r-a'));
+    await publishEvent(api.redis, channel, reviewEvent('urgent', 'r-b'));
+    await waitFor(() => sub.events.length >= 2, 5_000);
+    expect(sub.errors).toEqual([]);
+    expect(sub.events).toEqual([
+      { reviewItemId: 'r-a', queue: 'other' },
+      { reviewItemId: 'r-b', queue: 'urgent' },
+    ]);
+  });
+
   it('delivers alerts, streamStatus, analysisCompleted and analysisReasoning', async () => {
     const t = tenant.tenantId;
     const streamId = tenant.ids.streamId;

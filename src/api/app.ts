@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import path from 'node:path';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -13,6 +14,7 @@ import type { AppConfig } from '../config/config';
 import type { PrismaClient } from '../db/prisma-client';
 import { hasPermission, Permission } from '../auth/permissions';
 import { tenantDb } from '../db/tenant-scoped-db';
+import { projectRoot } from '../config/project-root';
 import { DomainError, ErrorCode } from '../errors/domain-error';
 import { Metrics } from '../metrics/metrics';
 import { registerReportRoutes } from '../reports/report-routes';
@@ -22,6 +24,7 @@ import { createTenantContext, GraphQLContext } from './graphql-context';
 import { formatGraphQLError } from './graphql-error.mapper';
 import { graphqlLimitRules } from './graphql-limits';
 import { attachSubscriptionServer, SubscriptionServer } from './subscription-server';
+import { mountConsole } from './console-static';
 
 export interface ApiDeps {
   config: AppConfig;
@@ -41,7 +44,16 @@ export interface ApiServer {
   stop(): Promise<void>;
 }
 
-const KNOWN_ROUTES = new Set(['/graphql', '/healthz', '/readyz', '/metrics', '/frames/:frameId']);
+const KNOWN_ROUTES = new Set(['/graphql', '/healthz', '/readyz', '/metrics']);
+
+/** A fixed set of metric labels: raw paths would let any client create metric series without bound. */
+function routeLabel(requestPath: string): string {
+  if (KNOWN_ROUTES.has(requestPath)) return requestPath;
+  if (requestPath.startsWith('/frames/')) return '/frames/:frameId';
+  if (requestPath.startsWith('/reports/')) return '/reports/:kind/:file';
+  if (requestPath.startsWith('/assets/')) return '/assets';
+  return 'unmatched';
+}
 
 const httpStatusOf: Record<string, number> = {
   [ErrorCode.UNAUTHENTICATED]: 401,
@@ -92,9 +104,7 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
   );
 
   app.use((req, res, next) => {
-    // A fixed set of labels: raw paths would let any client create metric series without bound.
-    const path = req.path.startsWith('/frames/') ? '/frames/:frameId' : req.path;
-    const route = KNOWN_ROUTES.has(path) ? path : 'unmatched';
+    const route = routeLabel(req.path);
     const end = metrics.httpDuration.startTimer({ method: req.method, route });
     res.on('finish', () => end({ status: String(res.statusCode) }));
     next();
@@ -218,6 +228,8 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
       },
     }),
   );
+
+  mountConsole(app, config.CONSOLE_DIR || path.join(projectRoot(), 'dist', 'console'), logger);
 
   // Body-parser failures (malformed JSON, too large) answered in GraphQL's error shape.
   app.use(

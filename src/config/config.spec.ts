@@ -38,6 +38,7 @@ describe('loadConfig', () => {
       SHUTDOWN_TIMEOUT_MS: 10000,
       FFMPEG_PATH: 'ffmpeg',
       FRAME_STORE_DIR: 'var/frames',
+      CONSOLE_DIR: '',
       FRAME_URL_SECRET: '',
       FRAME_STORE: 'local',
       S3_ENDPOINT: '',

@@ -46,6 +46,7 @@ const configSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10000),
   FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
   FRAME_STORE_DIR: z.string().min(1).default('var/frames'),
+  CONSOLE_DIR: z.string().default(''),
   FRAME_URL_SECRET: z.string().default(''),
   FRAME_STORE: z.enum(['local', 's3']).default('local'),
   S3_ENDPOINT: z.string().default(''),
@@ -139,6 +140,7 @@ export const CONFIG_DOCS: Record<keyof z.infer<typeof configSchema>, string> = {
   SHUTDOWN_TIMEOUT_MS: 'how long a graceful shutdown may take before the process exits',
   FFMPEG_PATH: 'the ffmpeg binary the samplers run (Debian’s package; found on PATH by default)',
   FRAME_STORE_DIR: 'folder where kept frames are stored',
+  CONSOLE_DIR: 'folder of the console build the API serves (empty: dist/console of the project)',
   FRAME_STORE:
     'where frames are stored: local (FRAME_STORE_DIR) or s3 (an S3-compatible store such as MinIO)',
   S3_ENDPOINT: 'URL of the S3-compatible store (empty: AWS S3)',

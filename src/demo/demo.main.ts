@@ -54,12 +54,13 @@ async function main(): Promise<void> {
   console.log(`
 Vigil demo is running.
   migrations applied now: ${report.applied.length} (already applied: ${report.alreadyApplied.length})
+  Console:      http://${host}:${port}/   (tenant "${DEMO_TENANT_SLUG}"; logins below)
   GraphQL API:  http://${host}:${port}/graphql   (open it in a browser for Apollo Sandbox)
   health:       http://${host}:${port}/readyz    metrics: http://${host}:${port}/metrics
   worker:       inference ${config.INFERENCE_MODE}${config.INFERENCE_MODE === 'local' ? ' (CPU detector, no GPU)' : ''}; metrics http://${host}:${worker.metricsPort}/metrics
   stream:       "Pedestrian walkway" plays ${footage.description}, again each time it ends
 
-Log in with mutation login(input: {tenantSlug: "${DEMO_TENANT_SLUG}", email, password}) as:
+Sign in to the console (or with mutation login(input: {tenantSlug: "${DEMO_TENANT_SLUG}", email, password})) as:
 ${DEMO_USERS.map((user) => `  ${user.role.padEnd(9)} ${user.email.padEnd(22)} ${user.password}`).join('\n')}
 then send the token as "Authorization: Bearer <token>", and ask for example
   { streams { edges { node { name status framesKept windowsAnalysed analyses(first: 1) { edges { node { mode status result } } } } } } }

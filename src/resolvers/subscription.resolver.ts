@@ -27,19 +27,21 @@ const after = (args: Record<string, unknown>): string | null =>
 export class SubscriptionResolver {
   @Authorized(Permission.LIVE_MODERATION)
   @Subscription(() => ReviewItemEvent, {
-    description: 'Review items of one queue added, claimed, held, escalated, resolved, …',
+    description: 'Review items of one queue (or all) added, claimed, held, escalated, resolved, …',
     subscribe: ({ args, context }: SubscribeData) => {
       const { actor } = authedContext(context);
       return new HubTicket({
         channel: TOPICS.reviewItems(actor.tenantId),
-        filter: { field: 'queue', value: String(args.queue) },
+        // No queue: the whole tenant's queue (the console's live list shows every queue).
+        filter: typeof args.queue === 'string' ? { field: 'queue', value: args.queue } : undefined,
         after: after(args),
       });
     },
   })
   reviewQueue(
     @Root() event: ReviewItemEvent,
-    @Arg('queue', () => String) _queue: string,
+    @Arg('queue', () => String, { nullable: true, description: 'One queue; omitted, every queue' })
+    _queue?: string | null,
     @Arg('after', () => String, { nullable: true }) _after?: string | null,
   ): ReviewItemEvent {
     return event;

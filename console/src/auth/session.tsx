@@ -1,0 +1,113 @@
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { Provider as UrqlProvider } from 'urql';
+import { createVigilClient } from '../api/client';
+import { graphql } from '../api/graphql';
+
+export type Role = 'ADMIN' | 'MODERATOR' | 'AUDITOR';
+
+export interface SessionUser {
+  id: string;
+  email: string;
+  role: Role;
+  isPlatformAdmin: boolean;
+}
+
+export interface Session {
+  token: string;
+  expiresAt: string;
+  tenantSlug: string;
+  user: SessionUser;
+}
+
+interface SessionContextValue {
+  session: Session | null;
+  signIn(session: Session): void;
+  /** Ends the session on the server (best effort) and locally. */
+  signOut(): Promise<void>;
+}
+
+const STORAGE_KEY = 'vigil.session';
+const SessionContext = createContext<SessionContextValue | null>(null);
+
+export const LoginMutation = graphql(`
+  mutation Login($input: LoginInput!) {
+    login(input: $input) {
+      token
+      expiresAt
+      user {
+        id
+        email
+        role
+        isPlatformAdmin
+      }
+    }
+  }
+`);
+
+const LogoutMutation = graphql(`
+  mutation Logout {
+    logout
+  }
+`);
+
+function loadSession(): Session | null {
+  try {
+    const raw = sessionStorage.getItem(STORAGE_KEY);
+    if (!raw) return null;
+    const session = JSON.parse(raw) as Session;
+    return new Date(session.expiresAt).getTime() > Date.now() ? session : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The signed-in user and the GraphQL client that carries their token. The session lives in
+ * sessionStorage: it survives a reload but not the tab, so two tabs can hold two users (two
+ * moderators side by side) and a shared machine forgets the login when the tab closes.
+ */
+export function SessionProvider({ children }: { children: ReactNode }) {
+  const [session, setSession] = useState<Session | null>(loadSession);
+
+  const clear = useCallback(() => {
+    sessionStorage.removeItem(STORAGE_KEY);
+    setSession(null);
+  }, []);
+
+  const client = useMemo(() => (session ? createVigilClient(session.token, clear) : null), [session, clear]);
+  useEffect(() => () => client?.dispose(), [client]);
+
+  const signIn = useCallback((next: Session) => {
+    sessionStorage.setItem(STORAGE_KEY, JSON.stringify(next));
+    setSession(next);
+  }, []);
+
+  const signOut = useCallback(async () => {
+    if (client)
+      await client.urql
+        .mutation(LogoutMutation, {})
+        .toPromise()
+        .catch(() => undefined);
+    clear();
+  }, [client, clear]);
+
+  const value = useMemo(() => ({ session, signIn, signOut }), [session, signIn, signOut]);
+  return (
+    <SessionContext.Provider value={value}>
+      {client ? <UrqlProvider value={client.urql}>{children}</UrqlProvider> : children}
+    </SessionContext.Provider>
+  );
+}
+
+export function useSession(): SessionContextValue {
+  const value = useContext(SessionContext);
+  if (!value) throw new Error('useSession outside SessionProvider');
+  return value;
+}
+
+/** The signed-in session; only for components rendered behind the login. */
+export function useSignedIn(): Session & { signOut(): Promise<void> } {
+  const { session, signOut } = useSession();
+  if (!session) throw new Error('useSignedIn without a session');
+  return { ...session, signOut };
+}

@@ -1,0 +1,179 @@
+import { useState, type FormEvent } from 'react';
+import { useQuery } from 'urql';
+import { graphql } from '../../api/graphql';
+import type { Role } from '../../auth/session';
+import { QueryState } from '../../components/states';
+import { useMutationToast } from '../../hooks/use-mutation-toast';
+import { formatTime } from '../../hooks/use-now';
+import { confirmAction, Field, fieldProblems, OtherProblems, SecretOnce } from './admin-form';
+import { ROLES } from './users-page';
+
+const ApiKeysQuery = graphql(`
+  query AdminApiKeys {
+    apiKeys(first: 100) {
+      edges {
+        node {
+          id
+          name
+          prefix
+          role
+          createdAt
+          lastUsedAt
+          revokedAt
+        }
+      }
+    }
+  }
+`);
+
+const CreateApiKeyMutation = graphql(`
+  mutation CreateApiKey($input: CreateApiKeyInput!) {
+    createApiKey(input: $input) {
+      secret
+      apiKey {
+        id
+        name
+        prefix
+      }
+    }
+  }
+`);
+
+const RevokeApiKeyMutation = graphql(`
+  mutation RevokeApiKey($apiKeyId: ID!) {
+    revokeApiKey(apiKeyId: $apiKeyId) {
+      id
+      name
+      revokedAt
+    }
+  }
+`);
+
+const PATHS = ['input.name', 'input.role'];
+
+/** API keys for partners and scripts: the secret is shown once, at creation. */
+export function ApiKeysPage() {
+  const [{ data, fetching, error }, refetch] = useQuery({ query: ApiKeysQuery });
+  const refresh = () => refetch({ requestPolicy: 'network-only' });
+  const [createState, createKey] = useMutationToast(
+    CreateApiKeyMutation,
+    (result) => `API key “${result.createApiKey.apiKey.name}” created: copy its secret now`,
+  );
+  const [revokeState, revokeKey] = useMutationToast(
+    RevokeApiKeyMutation,
+    (result) => `API key “${result.revokeApiKey.name}” revoked`,
+  );
+  const [name, setName] = useState('');
+  const [role, setRole] = useState<Role>('MODERATOR');
+  const [created, setCreated] = useState<{ name: string; secret: string } | null>(null);
+  const problems = fieldProblems(createState.error);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    const result = await createKey({ input: { name: name.trim(), role } });
+    if (!result) return;
+    setCreated({ name: result.createApiKey.apiKey.name, secret: result.createApiKey.secret });
+    setName('');
+    refresh();
+  }
+
+  async function revoke(apiKeyId: string, keyName: string) {
+    if (
+      !confirmAction(`Revoke the API key “${keyName}”? Requests with it fail at once; this cannot be undone.`)
+    )
+      return;
+    await revokeKey({ apiKeyId });
+    refresh();
+  }
+
+  return (
+    <section className="page admin-page" aria-labelledby="api-keys-title">
+      <h1 id="api-keys-title">API keys</h1>
+      {created && (
+        <SecretOnce
+          title={`Secret of the API key “${created.name}”`}
+          secret={created.secret}
+          onDismiss={() => setCreated(null)}
+        >
+          <p>
+            Send it as <code>Authorization: Bearer &lt;secret&gt;</code>.
+          </p>
+        </SecretOnce>
+      )}
+      <form className="card admin-form" onSubmit={submit} noValidate aria-labelledby="api-key-new-title">
+        <h2 id="api-key-new-title">Create an API key</h2>
+        <div className="form-grid">
+          <Field label="Key name" path="input.name" problems={problems} hint="Who or what uses it">
+            <input value={name} onChange={(e) => setName(e.target.value)} required />
+          </Field>
+          <Field label="Role" path="input.role" problems={problems} hint="What requests with this key may do">
+            <select value={role} onChange={(e) => setRole(e.target.value as Role)}>
+              {ROLES.map((value) => (
+                <option key={value} value={value}>
+                  {value.toLowerCase()}
+                </option>
+              ))}
+            </select>
+          </Field>
+        </div>
+        <OtherProblems problems={problems} paths={PATHS} />
+        <div className="toolbar">
+          <button type="submit" className="primary" disabled={createState.fetching}>
+            {createState.fetching ? 'Creating…' : 'Create API key'}
+          </button>
+        </div>
+      </form>
+      <QueryState
+        fetching={fetching}
+        error={error}
+        data={data?.apiKeys.edges.map((edge) => edge.node)}
+        retry={refresh}
+        isEmpty={(keys) => keys.length === 0}
+        empty="No API keys yet."
+      >
+        {(keys) => (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Key</th>
+                <th scope="col">Role</th>
+                <th scope="col">Created</th>
+                <th scope="col">Last used</th>
+                <th scope="col">State</th>
+              </tr>
+            </thead>
+            <tbody>
+              {keys.map((key) => (
+                <tr key={key.id}>
+                  <th scope="row">{key.name}</th>
+                  <td>
+                    <code>vgk_{key.prefix}_…</code>
+                  </td>
+                  <td>{key.role.toLowerCase()}</td>
+                  <td>{formatTime(key.createdAt)}</td>
+                  <td>{key.lastUsedAt ? formatTime(key.lastUsedAt) : 'never'}</td>
+                  <td>
+                    {key.revokedAt ? (
+                      <span className="badge status-DEAD">revoked {formatTime(key.revokedAt)}</span>
+                    ) : (
+                      <button
+                        type="button"
+                        className="danger"
+                        disabled={revokeState.fetching}
+                        aria-label={`Revoke ${key.name}`}
+                        onClick={() => void revoke(key.id, key.name)}
+                      >
+                        Revoke
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </QueryState>
+    </section>
+  );
+}
