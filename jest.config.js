@@ -1,6 +1,6 @@
-// Two tiers (style.md): small unit tests beside the code (src/**/*.spec.ts) and medium tests under
-// test/ that talk to the real PostgreSQL and Redis. @swc/jest keeps decorator metadata, which
-// type-graphql needs, and is far faster than ts-jest.
+// Three tiers (style.md): small unit tests beside the code (src/**/*.spec.ts), medium tests under
+// test/ that talk to the real PostgreSQL and Redis, and browser tests under test/e2e. @swc/jest
+// keeps decorator metadata, which type-graphql needs, and is far faster than ts-jest.
 const swc = [
   '@swc/jest',
   {
@@ -27,6 +27,17 @@ module.exports = {
       testEnvironment: 'node',
       roots: ['<rootDir>/test'],
       testMatch: ['**/*.test.ts'],
+      transform: { '^.+\\.ts$': swc },
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      setupFiles: ['<rootDir>/test/support/test-env.ts'],
+    },
+    {
+      // Browser tests: Debian's Chromium (playwright-core) against the real API serving the console
+      // build, a real worker and a fake vLLM node. Named *.e2e.ts so the medium project skips them.
+      displayName: 'e2e',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/test/e2e'],
+      testMatch: ['**/*.e2e.ts'],
       transform: { '^.+\\.ts$': swc },
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       setupFiles: ['<rootDir>/test/support/test-env.ts'],

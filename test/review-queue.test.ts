@@ -110,6 +110,18 @@ describe('review queues', () => {
     ).toBe(true);
   });
 
+  it('takes notes: null (the field is nullable) as no notes', async () => {
+    const id = await newItem();
+    expect(errorCodes(await api.gql(claim, { id }, tenant.sessions.MODERATOR))).toEqual([]);
+    const decided = await api.gql<{ decideReviewItem: Record<string, unknown> }>(
+      decide,
+      { id, input: { decision: 'DISMISS', reason: 'nothing there', notes: null } },
+      tenant.sessions.MODERATOR,
+    );
+    expect(errorCodes(decided)).toEqual([]);
+    expect(decided.data!.decideReviewItem).toMatchObject({ status: 'RESOLVED', notes: null });
+  });
+
   it('decides once, by the moderator holding the claim; closes the incident; audits the decision', async () => {
     const id = await newItem();
     const input = { decision: 'CONFIRM_VIOLATION', reason: 'climbs the fence', notes: 'frame 3' };

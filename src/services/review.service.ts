@@ -27,7 +27,8 @@ const CLAIMABLE: ReviewStatus[] = ['OPEN', 'HELD', 'ESCALATED'];
 const queueNameSchema = z.string().trim().min(1).max(60);
 const claimSecondsSchema = z.number().int().min(10).max(MAX_CLAIM_SECONDS).default(DEFAULT_CLAIM_SECONDS);
 const reasonSchema = z.string().trim().min(1).max(1000);
-const notesSchema = z.string().max(5000).optional();
+// Nullable in GraphQL (ReviewDecisionInput.notes: String): null and absent both mean no notes.
+const notesSchema = z.string().max(5000).nullish();
 
 const decisionSchema = z.object({
   decision: z.enum(['DISMISS', 'CONFIRM_VIOLATION', 'ESCALATE', 'STOP_STREAM']),

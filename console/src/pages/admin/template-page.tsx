@@ -193,11 +193,10 @@ export function TemplatePage() {
                               )}
                               <button
                                 type="button"
-                                aria-label={`Edit from version ${version.version}`}
                                 aria-pressed={base?.id === version.id}
                                 onClick={() => setBaseId(version.id)}
                               >
-                                Edit from here
+                                Edit from version {version.version}
                               </button>
                             </div>
                           </td>

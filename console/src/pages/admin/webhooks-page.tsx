@@ -305,7 +305,7 @@ function EndpointRows({
             >
               Edit
             </button>
-            <button type="button" aria-label={`Rotate the secret of ${endpoint.url}`} onClick={onRotate}>
+            <button type="button" aria-label={`Rotate secret of ${endpoint.url}`} onClick={onRotate}>
               Rotate secret
             </button>
             <button type="button" className="danger" aria-label={`Delete ${endpoint.url}`} onClick={onDelete}>

@@ -1,0 +1,138 @@
+import { readFile } from 'node:fs/promises';
+import type { Browser, Download, Page } from 'playwright-core';
+import { tenantDb } from '../../src/db/tenant-scoped-db';
+import { launchBrowser, saveScreenshot, signedInPage, waitInPage } from '../support/browser';
+import { personOnLawnResult, sampleFrames, startE2eStack, type E2eStack } from '../support/e2e-stack';
+
+/**
+ * The auditor in a real browser: an incident's chain-of-thought report, exported as PDF and JSON
+ * (the JSON's frame hashes are the stored ones), and the audit chain verified intact, then broken
+ * by one row changed behind the application's back, and reported broken at that very row.
+ */
+jest.setTimeout(60_000);
+
+let stack: E2eStack;
+let browser: Browser;
+let incidentId: string;
+let reviewItemId: string;
+
+beforeAll(async () => {
+  let frames: Buffer[];
+  [stack, browser, frames] = await Promise.all([
+    startE2eStack({ prefix: 'e2e-audit' }),
+    launchBrowser(),
+    sampleFrames(4),
+  ]);
+  // An incident from the rules runner, decided by the moderator through the review service.
+  const streamId = await stack.createStream('Audited lawn');
+  const fired = await stack.analyseAndFire(streamId, personOnLawnResult(frames.length), frames);
+  incidentId = fired.report.fired[0]!.incidentId;
+  const db = tenantDb(stack.api.prisma, stack.tenant.tenantId);
+  const item = await db.reviewItem.findFirstOrThrow({ where: { incidentId } });
+  reviewItemId = item.id;
+  const moderator = {
+    kind: 'user' as const,
+    id: stack.tenant.userIds.MODERATOR,
+    tenantId: stack.tenant.tenantId,
+    role: 'MODERATOR' as const,
+    isPlatformAdmin: false,
+  };
+  await stack.api.services.reviews.claim(db, moderator, item.id);
+  await stack.api.services.reviews.decide(db, moderator, item.id, {
+    decision: 'CONFIRM_VIOLATION',
+    reason: 'Two people on the closed lawn',
+    notes: 'Gate reported to facilities',
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+async function downloaded(page: Page, button: string): Promise<{ download: Download; bytes: Buffer }> {
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: button }).click(),
+  ]);
+  const file = await download.path();
+  return { download, bytes: await readFile(file) };
+}
+
+describe('auditor', () => {
+  it('reads an incident report and exports it as PDF and as JSON with the stored frame hashes', async () => {
+    const { context, page } = await signedInPage(
+      browser,
+      stack.api.url,
+      stack.login('AUDITOR'),
+      `/incidents/${incidentId}/report`,
+    );
+    await page.getByRole('heading', { level: 1 }).waitFor();
+    await page.getByRole('heading', { name: 'Human decision' }).waitFor();
+    await page.getByText('Two people on the closed lawn').first().waitFor();
+    await waitInPage(
+      page,
+      'document.images.length > 0 && Array.from(document.images).every((img) => img.complete && img.naturalWidth > 0)',
+    );
+    await saveScreenshot(page, 'report');
+
+    const pdf = await downloaded(page, 'Export PDF');
+    expect(pdf.bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    expect(pdf.download.suggestedFilename()).toMatch(/\.pdf$/);
+
+    const json = await downloaded(page, 'Export JSON');
+    expect(json.download.suggestedFilename()).toMatch(/\.json$/);
+    const report = JSON.parse(json.bytes.toString('utf8')) as {
+      kind: string;
+      incident: { id: string };
+      analyses: { frames: { id: string; sha256: string }[] }[];
+      reviewItem?: { decision: string; decidedBy?: { email: string } } | null;
+    };
+    expect(report.kind).toBe('incident');
+    expect(report.incident.id).toBe(incidentId);
+    const reported = report.analyses.flatMap((analysis) => analysis.frames);
+    expect(reported.length).toBe(4);
+    const stored = await stack.api.prisma.frame.findMany({
+      where: { id: { in: reported.map((frame) => frame.id) } },
+      select: { id: true, sha256: true },
+    });
+    expect(stored).toHaveLength(reported.length);
+    const storedHash = new Map(stored.map((frame) => [frame.id, frame.sha256]));
+    for (const frame of reported) expect(frame.sha256).toBe(storedHash.get(frame.id));
+    await context.close();
+  });
+
+  it('verifies the audit chain, and finds the row changed behind its back', async () => {
+    const { context, page } = await signedInPage(
+      browser,
+      stack.api.url,
+      stack.login('AUDITOR'),
+      '/incidents',
+    );
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+    const result = page.getByRole('status').filter({ hasText: /Chain|verif/i });
+
+    await page.getByRole('button', { name: 'Verify chain' }).click();
+    await result.getByText('Chain intact:').waitFor();
+
+    // Change the decision's audit row with raw SQL, as a database superuser could: the table's
+    // append-only trigger is skipped with session_replication_role = replica.
+    const decided = await stack.api.prisma.auditEvent.findFirstOrThrow({
+      where: { tenantId: stack.tenant.tenantId, entityId: reviewItemId, action: 'reviewItem.decide' },
+    });
+    expect(decided.chainIndex).not.toBeNull();
+    const [, changed] = await stack.api.prisma.$transaction([
+      stack.api.prisma.$executeRaw`SET LOCAL session_replication_role = replica`,
+      stack.api.prisma
+        .$executeRaw`UPDATE "AuditEvent" SET data = '{"tampered":true}'::jsonb WHERE id = ${decided.id}::uuid`,
+    ]);
+    expect(changed).toBe(1);
+
+    await page.getByRole('button', { name: 'Verify chain' }).click();
+    await result.getByText(`Chain broken at event #${decided.chainIndex}`).waitFor();
+    await result.getByText(decided.id).waitFor();
+    await saveScreenshot(page, 'audit-log');
+    await context.close();
+  });
+});

@@ -1,0 +1,213 @@
+import type { Browser, Page } from 'playwright-core';
+import { tenantDb } from '../../src/db/tenant-scoped-db';
+import {
+  launchBrowser,
+  newUserContext,
+  saveScreenshot,
+  signedInPage,
+  signIn,
+  waitInPage,
+} from '../support/browser';
+import {
+  eventually,
+  personOnLawnResult,
+  sampleFrames,
+  startE2eStack,
+  type E2eStack,
+} from '../support/e2e-stack';
+import { PASSWORD } from '../support/tenant-fixture';
+
+/**
+ * The moderator's shift in a real browser: the live queue gets an item the real pipeline made (a
+ * window analysed by the worker through a fake vLLM node, the rules runner firing the tenant's
+ * rule), with no reload; the moderator claims it with `c` and dismisses it with `d`. Then two
+ * moderators race for one item and exactly one wins.
+ */
+jest.setTimeout(60_000);
+
+let stack: E2eStack;
+let browser: Browser;
+let frames: Buffer[];
+
+beforeAll(async () => {
+  [stack, browser, frames] = await Promise.all([
+    startE2eStack({ worker: true, prefix: 'e2e-mod' }),
+    launchBrowser(),
+    sampleFrames(4),
+  ]);
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+const row = (page: Page, reviewItemId: string) => page.locator(`[data-review-item-id="${reviewItemId}"]`);
+
+/** The id of the review item on `streamId`, once the rules engine has written it. */
+const reviewItemOf = (streamId: string, timeoutMs = 30_000) =>
+  eventually(
+    () =>
+      tenantDb(stack.api.prisma, stack.tenant.tenantId).reviewItem.findFirst({
+        where: { streamId },
+        select: { id: true },
+      }),
+    timeoutMs,
+  ).then((item) => item.id);
+
+describe('moderator', () => {
+  it('sees an item from the worker arrive live, claims it with "c" and dismisses it with "d"', async () => {
+    const context = await newUserContext(browser);
+    const page = await context.newPage();
+    // The login screen, filled in, for the README.
+    await page.goto(new URL('/queue', stack.api.url).toString());
+    await page.getByLabel('Tenant').fill(stack.tenant.slug);
+    await page.getByLabel('E-mail').fill(stack.login('MODERATOR').email);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await saveScreenshot(page, 'login');
+    await signIn(page, stack.api.url, stack.login('MODERATOR'), '/queue');
+    await page.getByRole('heading', { name: 'Review queue' }).waitFor();
+    await page.getByText(/· live/).waitFor();
+    // The fixture's item is there from the first load.
+    await row(page, stack.tenant.ids.reviewItemId).waitFor();
+
+    // More items in the queue, made by the rules runner on analyses of other streams.
+    const gate = await stack.createStream('North gate');
+    const dock = await stack.createStream('Loading dock');
+    await stack.analyseAndFire(gate, personOnLawnResult(2));
+    await stack.analyseAndFire(dock, {
+      ...personOnLawnResult(2),
+      anomalies: [
+        { type: 'loitering', severity: 'medium', description: 'A person waits by the door', evidence: [] },
+      ],
+    });
+
+    // A marker that a reload would wipe.
+    await page.evaluate('window.__noReload = true');
+    const lawn = await stack.createStream('Back lawn');
+    await stack.analysisQueueIdle();
+    await stack.fake!.control.queueResults(personOnLawnResult(frames.length));
+    const windowId = await stack.queueWindow(lawn, frames);
+    const reviewItemId = await reviewItemOf(lawn);
+
+    // It went through the worker and the fake node: a VLM analysis with the node's reasoning.
+    const analysis = await tenantDb(stack.api.prisma, stack.tenant.tenantId).analysis.findFirstOrThrow({
+      where: { windowId },
+    });
+    expect(analysis).toMatchObject({ mode: 'VLM', status: 'DONE', nodeName: 'gpu-fake' });
+    expect(analysis.reasoning.length).toBeGreaterThan(0);
+
+    // The row shows up in the open page, its summary filled in, without a reload.
+    const arrived = row(page, reviewItemId);
+    await arrived.getByRole('link', { name: /Person on lawn/ }).waitFor({ timeout: 10_000 });
+    expect(await page.evaluate('window.__noReload === true')).toBe(true);
+    expect(await page.locator('[data-review-item-id]').count()).toBeGreaterThanOrEqual(4);
+    await saveScreenshot(page, 'queue');
+
+    // Select the row (a click on its first cell), then claim it from the keyboard.
+    await arrived.getByRole('cell').first().click();
+    await waitForAttribute(arrived, 'aria-selected', 'true');
+    await page.keyboard.press('c');
+    await page.waitForURL(`**/review/${reviewItemId}`);
+    await page.getByText('Claimed: the item is yours').waitFor();
+    const decisionButton = page.getByRole('button', { name: /^Dismiss/ });
+    await decisionButton.waitFor();
+
+    // The evidence: frames with boxes, findings and the model's reasoning.
+    await page.getByRole('heading', { name: 'Findings' }).waitFor();
+    await page.getByText('Two people walk across the closed lawn').first().waitFor();
+    await waitInPage(
+      page,
+      'document.images.length > 0 && Array.from(document.images).every((img) => img.complete && img.naturalWidth > 0)',
+    );
+    await saveScreenshot(page, 'review-item');
+
+    // Decide on this item only (not "submit and next"), then take the focus off the checkbox so the
+    // key reaches the page's shortcuts.
+    await page.getByLabel(/Submit and next/).uncheck();
+    await page.evaluate('document.activeElement && document.activeElement.blur()');
+    await page.keyboard.press('d');
+    await page.getByText('Decided: Dismiss').waitFor();
+    const decided = await eventually(() =>
+      stack.api.prisma.reviewItem.findFirst({ where: { id: reviewItemId, status: 'RESOLVED' } }),
+    );
+    expect(decided).toMatchObject({
+      status: 'RESOLVED',
+      decision: 'DISMISS',
+      decidedById: stack.tenant.userIds.MODERATOR,
+    });
+
+    // The stream the item came from: its latest window and recent analyses.
+    await page.goto(new URL(`/streams/${lawn}`, stack.api.url).toString());
+    await page.getByRole('heading', { name: 'Back lawn' }).waitFor();
+    await page.getByRole('heading', { name: 'Recent analyses' }).waitFor();
+    await waitInPage(
+      page,
+      'document.images.length > 0 && Array.from(document.images).every((img) => img.complete && img.naturalWidth > 0)',
+    );
+    await saveScreenshot(page, 'stream');
+    await context.close();
+  });
+
+  it('lets only one of two moderators claim an item; the other is told it is taken', async () => {
+    const db = tenantDb(stack.api.prisma, stack.tenant.tenantId);
+    const admin = {
+      kind: 'user' as const,
+      id: stack.tenant.userIds.ADMIN,
+      tenantId: stack.tenant.tenantId,
+      role: 'ADMIN' as const,
+      isPlatformAdmin: false,
+    };
+    const second = await stack.api.services.users.create(db, admin, {
+      email: `second.moderator@${stack.tenant.slug}.test`,
+      role: 'MODERATOR',
+      password: PASSWORD,
+    });
+    const stream = await stack.createStream('Side entrance');
+    await stack.analyseAndFire(stream, personOnLawnResult(2));
+    const reviewItemId = await reviewItemOf(stream);
+
+    const first = await signedInPage(
+      browser,
+      stack.api.url,
+      stack.login('MODERATOR'),
+      `/review/${reviewItemId}`,
+    );
+    const other = await signedInPage(
+      browser,
+      stack.api.url,
+      {
+        tenantSlug: stack.tenant.slug,
+        email: `second.moderator@${stack.tenant.slug}.test`,
+        password: PASSWORD,
+      },
+      `/review/${reviewItemId}`,
+    );
+    const claimButton = (page: Page) => page.getByRole('button', { name: /^Claim/ });
+    await Promise.all([claimButton(first.page).waitFor(), claimButton(other.page).waitFor()]);
+
+    await claimButton(first.page).click();
+    await first.page.getByText('Claimed: the item is yours').waitFor();
+    await claimButton(other.page).click();
+    await other.page.getByText(/claimed by another moderator.*CONFLICT/).waitFor();
+
+    const item = await db.reviewItem.findUniqueOrThrow({ where: { id: reviewItemId } });
+    expect(item.status).toBe('CLAIMED');
+    expect(item.assigneeId).toBe(stack.tenant.userIds.MODERATOR);
+    expect(item.assigneeId).not.toBe(second.user.id);
+    await Promise.all([first.context.close(), other.context.close()]);
+  });
+});
+
+async function waitForAttribute(
+  locator: ReturnType<Page['locator']>,
+  name: string,
+  value: string,
+  timeoutMs = 5_000,
+): Promise<void> {
+  const began = Date.now();
+  while ((await locator.getAttribute(name)) !== value) {
+    if (Date.now() - began > timeoutMs) throw new Error(`${name} did not become ${value}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
