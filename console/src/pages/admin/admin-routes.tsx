@@ -3,16 +3,18 @@ import { Route } from 'react-router';
 import { can } from '../../auth/roles';
 import { useSignedIn, type Role } from '../../auth/session';
 import { NotFoundPage } from '../not-found-page';
-import { ApiKeysPage } from './api-keys-page';
-import { NodesPage } from './nodes-page';
-import { QueuesPage } from './queues-page';
-import { RulePage } from './rule-page';
-import { RulesPage } from './rules-page';
-import { StreamNewPage } from './stream-new-page';
-import { TemplatePage } from './template-page';
-import { TemplatesPage } from './templates-page';
-import { UsersPage } from './users-page';
-import { WebhooksPage } from './webhooks-page';
+import { lazyPage } from '../../components/lazy-page';
+
+const ApiKeysPage = lazyPage(() => import('./api-keys-page'), 'ApiKeysPage');
+const NodesPage = lazyPage(() => import('./nodes-page'), 'NodesPage');
+const QueuesPage = lazyPage(() => import('./queues-page'), 'QueuesPage');
+const RulePage = lazyPage(() => import('./rule-page'), 'RulePage');
+const RulesPage = lazyPage(() => import('./rules-page'), 'RulesPage');
+const StreamNewPage = lazyPage(() => import('./stream-new-page'), 'StreamNewPage');
+const TemplatePage = lazyPage(() => import('./template-page'), 'TemplatePage');
+const TemplatesPage = lazyPage(() => import('./templates-page'), 'TemplatesPage');
+const UsersPage = lazyPage(() => import('./users-page'), 'UsersPage');
+const WebhooksPage = lazyPage(() => import('./webhooks-page'), 'WebhooksPage');
 
 /** GPU nodes are shared by every tenant: only platform admins see them (the server enforces it too). */
 function PlatformAdminOnly({ children }: { children: ReactNode }) {

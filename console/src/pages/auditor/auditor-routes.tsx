@@ -1,9 +1,12 @@
 import { Route } from 'react-router';
 import { can } from '../../auth/roles';
 import type { Role } from '../../auth/session';
-import { AuditPage } from './audit-page';
-import { IncidentsPage } from './incidents-page';
-import { AnalysisReportPage, IncidentReportPage } from './report-page';
+import { lazyPage } from '../../components/lazy-page';
+
+const AuditPage = lazyPage(() => import('./audit-page'), 'AuditPage');
+const IncidentsPage = lazyPage(() => import('./incidents-page'), 'IncidentsPage');
+const IncidentReportPage = lazyPage(() => import('./report-page'), 'IncidentReportPage');
+const AnalysisReportPage = lazyPage(() => import('./report-page'), 'AnalysisReportPage');
 
 /**
  * Auditor screens, for auditors and admins: incidents and their chain-of-thought reports, and the
