@@ -271,6 +271,36 @@ describe('GraphQL subscriptions', () => {
     ]);
   });
 
+  it('delivers every reasoning delta of an analysis in order, then its end', async () => {
+    const channel = TOPICS.analysisReasoning(tenant.tenantId, tenant.ids.analysisId);
+    const reasoning = track(
+      subscribe<{ type: string; text: string | null }>(
+        api,
+        tenant.sessions.MODERATOR,
+        'subscription($a: ID!) { analysisReasoning(analysisId: $a) { type text } }',
+        { a: tenant.ids.analysisId },
+      ),
+    );
+    await waitFor(async () => Number((await api.redis.pubsub('NUMSUB', channel))[1]) > 0, 5_000);
+    const words = ['The', ' person', ' climbs', ' the', ' fence', '.'];
+    for (const text of words) {
+      await api.redis.publish(
+        channel,
+        JSON.stringify({ type: 'delta', analysisId: tenant.ids.analysisId, attempt: 1, text }),
+      );
+    }
+    await api.redis.publish(
+      channel,
+      JSON.stringify({ type: 'end', analysisId: tenant.ids.analysisId, status: 'finished' }),
+    );
+    await waitFor(() => reasoning.events.length >= words.length + 1, 5_000);
+    expect(reasoning.errors).toEqual([]);
+    expect(reasoning.events).toEqual([
+      ...words.map((text) => ({ type: 'delta', text })),
+      { type: 'end', text: null },
+    ]);
+  });
+
   it("refuses another tenant's ids (NOT_FOUND) and a role without the permission (FORBIDDEN)", async () => {
     const crossStream = track(
       subscribe(

@@ -149,6 +149,47 @@ describe('moderator', () => {
     await context.close();
   });
 
+  it("streams the model's reasoning into the stream page while the analysis runs", async () => {
+    const stream = await stack.createStream('Live reasoning');
+    const { context, page } = await signedInPage(
+      browser,
+      stack.api.url,
+      stack.login('MODERATOR'),
+      `/streams/${stream}`,
+    );
+    await page.getByRole('heading', { name: 'Live reasoning' }).waitFor();
+    await stack.analysisQueueIdle();
+    // A slow node that thinks at length: its reasoning arrives in steps over several seconds, as a
+    // Thinking model's does (the page finds the running analysis by its 3-second poll).
+    await stack.fake!.control.configure({ latencyMs: 12_000, thinkingTokens: 2_000 });
+    try {
+      await stack.fake!.control.queueResults(personOnLawnResult(frames.length));
+      const windowId = await stack.queueWindow(stream, frames);
+      const live = page.getByRole('region', { name: 'Analysing now' });
+      await live.getByText(/streaming/).waitFor({ timeout: 15_000 });
+      const text = live.locator('pre');
+      await waitInPage(page, `(document.querySelector('pre.reasoning')?.textContent ?? '').length > 40`);
+      const early = (await text.textContent()) ?? '';
+      await waitInPage(
+        page,
+        `(document.querySelector('pre.reasoning')?.textContent ?? '').length > ${early.length + 40}`,
+      );
+      const later = (await text.textContent()) ?? '';
+      expect(later.startsWith(early)).toBe(true);
+
+      // The analysis ends: the panel goes away and the stored reasoning holds what was shown.
+      await live.waitFor({ state: 'detached', timeout: 20_000 });
+      const analysis = await tenantDb(stack.api.prisma, stack.tenant.tenantId).analysis.findFirstOrThrow({
+        where: { windowId },
+      });
+      expect(analysis.status).toBe('DONE');
+      expect(analysis.reasoning).toContain(later);
+    } finally {
+      await stack.fake!.control.configure({ latencyMs: 150, thinkingTokens: 120 });
+      await context.close();
+    }
+  });
+
   it('lets only one of two moderators claim an item; the other is told it is taken', async () => {
     const db = tenantDb(stack.api.prisma, stack.tenant.tenantId);
     const admin = {

@@ -15,6 +15,7 @@ export interface VigilClient {
  */
 export function createVigilClient(token: string, onUnauthenticated: () => void): VigilClient {
   const origin = window.location.origin;
+  let connections = 0;
   const ws = createWsClient({
     url: `${origin.replace(/^http/, 'ws')}/graphql`,
     connectionParams: { authorization: `Bearer ${token}` },
@@ -23,7 +24,12 @@ export function createVigilClient(token: string, onUnauthenticated: () => void):
     // 4401/4403: the credential is no longer valid; reconnecting would only fail again.
     shouldRetry: (event) => !(isCloseEvent(event) && [4401, 4403].includes(event.code)),
     on: {
+      connected: () => {
+        connections += 1;
+        if (connections > 1) reconnections.dispatchEvent(new Event('reconnected'));
+      },
       closed: (event) => {
+        if (connections > 0) reconnections.dispatchEvent(new Event('disconnected'));
         if (isCloseEvent(event) && [4401, 4403].includes(event.code)) onUnauthenticated();
       },
     },
@@ -58,4 +64,22 @@ export function createVigilClient(token: string, onUnauthenticated: () => void):
 
 function isCloseEvent(value: unknown): value is CloseEvent {
   return typeof value === 'object' && value !== null && 'code' in value;
+}
+
+const reconnections = new EventTarget();
+
+/**
+ * Calls `listener` each time the WebSocket connects again after a drop (graphql-ws retries by
+ * itself and re-subscribes, but events published meanwhile are not replayed to the console).
+ * Returns the function that stops listening.
+ */
+export function onReconnected(listener: () => void): () => void {
+  reconnections.addEventListener('reconnected', listener);
+  return () => reconnections.removeEventListener('reconnected', listener);
+}
+
+/** Calls `listener` each time the WebSocket drops (the console then says it is reconnecting). */
+export function onDisconnected(listener: () => void): () => void {
+  reconnections.addEventListener('disconnected', listener);
+  return () => reconnections.removeEventListener('disconnected', listener);
 }

@@ -1,5 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { useClient, useSubscription, type OperationResult } from 'urql';
+import { useClient, type OperationResult } from 'urql';
+import { onDisconnected, onReconnected } from '../api/client';
+import { useSubscriptionEvents } from './use-subscription-events';
 import { graphql, type ResultOf } from '../api/graphql';
 
 export const QueueItemFields = graphql(`
@@ -143,16 +145,22 @@ export function useLiveReviewQueue() {
     void load();
   }, [load]);
 
-  const [subscription] = useSubscription({ query: QueueEvents }, (_previous: unknown, data) => {
-    const event = data.reviewQueue;
-    if (event.type === 'resolved') {
-      setItems((current) => {
-        if (!current.has(event.reviewItemId)) return current;
-        const next = new Map(current);
-        next.delete(event.reviewItemId);
-        return next;
-      });
-    } else {
+  const [live, setLive] = useState(true);
+  useSubscriptionEvents(
+    QueueEvents,
+    {},
+    (data) => {
+      setLive(true);
+      const event = data.reviewQueue;
+      if (event.type === 'resolved') {
+        setItems((current) => {
+          if (!current.has(event.reviewItemId)) return current;
+          const next = new Map(current);
+          next.delete(event.reviewItemId);
+          return next;
+        });
+        return;
+      }
       setItems((current) => {
         const next = new Map(current);
         const known = current.get(event.reviewItemId);
@@ -169,9 +177,19 @@ export function useLiveReviewQueue() {
         return next;
       });
       void refreshItem(event.reviewItemId);
-    }
-    return data;
-  });
+    },
+    { onError: () => setLive(false) },
+  );
+  useEffect(() => onDisconnected(() => setLive(false)), []);
+  // Events sent while the socket was down are not replayed to this list: reload it instead.
+  useEffect(
+    () =>
+      onReconnected(() => {
+        setLive(true);
+        void load();
+      }),
+    [load],
+  );
 
   const sorted = useMemo(
     () =>
@@ -184,8 +202,8 @@ export function useLiveReviewQueue() {
   return {
     items: sorted,
     loading: state.loading,
-    error: state.error ?? subscription.error ?? null,
-    live: !subscription.error,
+    error: state.error,
+    live,
     reload: load,
     upsert,
     refreshItem,

@@ -1,6 +1,6 @@
 import { useState } from 'react';
-import { useSubscription } from 'urql';
 import { graphql } from '../../api/graphql';
+import { useSubscriptionEvents } from '../../hooks/use-subscription-events';
 
 const ReasoningEvents = graphql(`
   subscription ReasoningEvents($analysisId: ID!) {
@@ -37,17 +37,18 @@ export function ReasoningPanel({
     attempt: null,
     node: null,
   });
-  useSubscription(
-    { query: ReasoningEvents, variables: { analysisId }, pause: !running },
-    (_prev: unknown, data) => {
+  useSubscriptionEvents(
+    ReasoningEvents,
+    { analysisId },
+    (data) => {
       const event = data.analysisReasoning;
       if (event.type === 'attempt')
         setLive({ text: '', attempt: event.attempt ?? null, node: event.node ?? null });
       else if (event.type === 'delta')
         setLive((current) => ({ ...current, text: current.text + (event.text ?? '') }));
       else if (event.type === 'end') onFinished?.();
-      return data;
     },
+    { pause: !running },
   );
   const text = running ? live.text : reasoning;
   return (

@@ -1,14 +1,16 @@
 import { useEffect } from 'react';
 import { Link, useParams } from 'react-router';
-import { useQuery, useSubscription } from 'urql';
+import { useQuery } from 'urql';
 import { graphql } from '../../api/graphql';
 import { can } from '../../auth/roles';
 import { useSignedIn } from '../../auth/session';
 import { asResult } from '../../components/analysis/findings';
 import { FrameViewer, type DetectedObject } from '../../components/analysis/frame-viewer';
+import { ReasoningPanel } from '../../components/analysis/reasoning-panel';
 import { StatusBadge } from '../../components/severity-badge';
 import { Empty, QueryState } from '../../components/states';
 import { useMutationToast } from '../../hooks/use-mutation-toast';
+import { useSubscriptionEvents } from '../../hooks/use-subscription-events';
 import { formatTime } from '../../hooks/use-now';
 
 const StreamQuery = graphql(`
@@ -121,17 +123,12 @@ export function StreamPage() {
   const { user } = useSignedIn();
   const [{ data, fetching, error }, refetch] = useQuery({ query: StreamQuery, variables: { id: streamId } });
   const refresh = () => refetch({ requestPolicy: 'network-only' });
-  useSubscription({ query: StreamEvents, variables: { id: streamId } }, (_prev: unknown, event) => {
-    refresh();
-    return event;
-  });
-  useSubscription({ query: StreamStatusEvents, variables: { id: streamId } }, (_prev: unknown, event) => {
-    refresh();
-    return event;
-  });
-  // Frames arrive between analyses too; a slow poll keeps the latest frame current.
+  useSubscriptionEvents(StreamEvents, { id: streamId }, refresh);
+  useSubscriptionEvents(StreamStatusEvents, { id: streamId }, refresh);
+  // Frames arrive and analyses start between the events above; a poll keeps the page current and
+  // finds an analysis that has started, whose reasoning then streams in live.
   useEffect(() => {
-    const timer = setInterval(refresh, 5000);
+    const timer = setInterval(refresh, 3000);
     return () => clearInterval(timer);
   }, [streamId]);
   const [, pause] = useMutationToast(PauseStream, 'Stream paused');
@@ -149,6 +146,7 @@ export function StreamPage() {
           const analyses = stream.analyses.edges.map((edge) => edge.node);
           // The newest analysed window: its frames with the boxes its analysis found.
           const latestAnalysis = analyses.find((analysis) => analysis.status !== 'RUNNING') ?? analyses[0];
+          const running = analyses.find((analysis) => analysis.status === 'RUNNING');
           return (
             <>
               <div className="toolbar">
@@ -201,6 +199,22 @@ export function StreamPage() {
                   </>
                 )}
               </dl>
+              {running && (
+                <section className="card" aria-label="Analysing now">
+                  <h2>Analysing now</h2>
+                  <p className="muted">
+                    Window analysis started {formatTime(running.startedAt)}
+                    {running.model ? ` on ${running.model}` : ''}.
+                  </p>
+                  <ReasoningPanel
+                    key={running.id}
+                    analysisId={running.id}
+                    status={running.status}
+                    reasoning=""
+                    onFinished={refresh}
+                  />
+                </section>
+              )}
               <div className="grid-2">
                 <div className="card">
                   <h2>Latest analysed window</h2>
