@@ -13,7 +13,7 @@ import { enqueueWindow } from '../src/ingest/analysis-queue';
 import { loadLocalDetector } from '../src/inference/local-detector';
 import type { NodeDefinition } from '../src/inference/node-definition';
 import { usageMonth } from '../src/inference/usage-meter';
-import { TOPICS } from '../src/pubsub/topics';
+import { TOPICS, type ReasoningMessage } from '../src/pubsub/topics';
 import { createRedis } from '../src/redis/redis-client';
 import { frameKey, LocalFrameStore } from '../src/storage/frame-store';
 import { DEFAULT_RESULT_SCHEMA } from '../src/templates/result-schema';
@@ -332,15 +332,24 @@ describe('INFERENCE_MODE=vlm with a fake GPU node', () => {
     );
     const live = messages
       .filter((m) => m.channel === reasoningChannel)
-      .map((m) => m.message as { type: string; text?: string });
+      .map((m) => m.message as ReasoningMessage);
     expect(live[0]).toMatchObject({ type: 'attempt', attempt: 1, node: 'gpu-fake' });
     expect(live.at(-1)).toMatchObject({ type: 'end' });
+    const deltas = live.filter((m): m is Extract<ReasoningMessage, { type: 'delta' }> => m.type === 'delta');
+    expect(deltas.map((m) => m.text).join('')).toBe(analysis!.reasoning);
+    // Each delta says where it goes, and the worker kept the attempt's text so far under its key
+    // (what the API answers for Analysis.reasoning while the analysis runs).
+    let offset = 0;
+    for (const delta of deltas) {
+      expect(delta.offset).toBe(offset);
+      offset += delta.text.length;
+    }
+    expect(await connection.get(TOPICS.analysisReasoningSoFar(seeded.tenantId, analysis!.id))).toBe(
+      analysis!.reasoning,
+    );
     expect(
-      live
-        .filter((m) => m.type === 'delta')
-        .map((m) => m.text)
-        .join(''),
-    ).toBe(analysis!.reasoning);
+      await connection.ttl(TOPICS.analysisReasoningSoFar(seeded.tenantId, analysis!.id)),
+    ).toBeGreaterThan(0);
     expect(messages.find((m) => m.channel === TOPICS.analysesFinished(seeded.tenantId))!.message).toEqual({
       cursor: expect.stringMatching(/^\d+-\d+$/),
       payload: { analysisId: analysis!.id, windowId, streamId: seeded.streamId, status: 'DONE', mode: 'VLM' },

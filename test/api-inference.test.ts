@@ -172,6 +172,46 @@ describe('inference through the API', () => {
       }
     });
 
+    it('answers a running analysis with the reasoning so far, kept by the worker in Redis', async () => {
+      const db = tenantDb(api.prisma, f.tenantId);
+      const running = await db.analysis.create({
+        data: {
+          tenantId: f.tenantId,
+          streamId: f.ids.streamId,
+          windowId: windowIds[2]!,
+          templateVersionId: f.ids.versionId,
+          mode: 'LOCAL',
+          status: 'RUNNING',
+        },
+      });
+      const key = TOPICS.analysisReasoningSoFar(f.tenantId, running.id);
+      try {
+        const query = `query ($id: ID!) { analysis(analysisId: $id) { status reasoning } }`;
+        expect((await api.gql(query, { id: running.id }, f.sessions.MODERATOR)).data).toEqual({
+          analysis: { status: 'RUNNING', reasoning: '' },
+        });
+        await api.redis.set(key, 'The first frame shows', 'EX', 60);
+        expect((await api.gql(query, { id: running.id }, f.sessions.MODERATOR)).data).toEqual({
+          analysis: { status: 'RUNNING', reasoning: 'The first frame shows' },
+        });
+        // Another tenant's credentials see nothing of it.
+        expect(errorCodes(await api.gql(query, { id: running.id }, other.sessions.ADMIN))).toEqual([
+          'NOT_FOUND',
+        ]);
+        // Finished, the stored text is the answer, whatever the key still holds.
+        await db.analysis.update({
+          where: { id: running.id },
+          data: { status: 'DONE', reasoning: 'Final text' },
+        });
+        expect((await api.gql(query, { id: running.id }, f.sessions.MODERATOR)).data).toEqual({
+          analysis: { status: 'DONE', reasoning: 'Final text' },
+        });
+      } finally {
+        await api.redis.del(key);
+        await db.analysis.delete({ where: { id: running.id } });
+      }
+    });
+
     it.each(ROLES)(
       'lets a %s read a stream’s analyses, newest first, by session and by API key',
       async (role) => {

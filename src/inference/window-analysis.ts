@@ -1,5 +1,6 @@
 import Ajv, { type ValidateFunction } from 'ajv';
 import type Redis from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/config';
 import type { PrismaClient } from '../db/prisma-client';
@@ -7,7 +8,13 @@ import { tenantDb, type TenantDb } from '../db/tenant-scoped-db';
 import type { Prisma } from '../generated/prisma/client';
 import type { InferenceMetrics } from '../metrics/inference-metrics';
 import { publishEvent } from '../pubsub/event-bus';
-import { AnalysisFinishedMessage, ReasoningMessage, StreamStatusEvent, TOPICS } from '../pubsub/topics';
+import {
+  AnalysisFinishedMessage,
+  REASONING_SO_FAR_TTL_SECONDS,
+  ReasoningMessage,
+  StreamStatusEvent,
+  TOPICS,
+} from '../pubsub/topics';
 import { recordAudit } from '../services/audit.service';
 import type { FrameStore } from '../storage/frame-store';
 import { buildLocalResult, gateIsOff, gateMatches, type AnalysisGate } from './local-analysis';
@@ -345,7 +352,12 @@ export class WindowAnalysis {
   ): Promise<{ analysisId: string; outcome: VlmOutcome }> {
     const analysisId = await this.upsertRunning(db, tenantId, window, version.id, 'VLM');
     const channel = TOPICS.analysisReasoning(tenantId, analysisId);
-    const publisher = new ReasoningPublisher(this.deps.publisher, channel, analysisId);
+    const publisher = new ReasoningPublisher(
+      this.deps.publisher,
+      channel,
+      TOPICS.analysisReasoningSoFar(tenantId, analysisId),
+      analysisId,
+    );
     const validate = this.validatorFor(version.id, version.resultSchema);
     try {
       const outcome = await analyseOnNodes(
@@ -636,19 +648,25 @@ export class WindowAnalysis {
 class ReasoningPublisher {
   private buffer = '';
   private attemptNo = 0;
+  /** Characters of the current attempt's reasoning already published. */
+  private published = 0;
   private timer: NodeJS.Timeout | null = null;
   private pending: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly redis: Redis,
     private readonly channel: string,
+    private readonly soFarKey: string,
     private readonly analysisId: string,
   ) {}
 
   attempt(attempt: number, node: string): void {
     this.flush();
     this.attemptNo = attempt;
-    this.send({ type: 'attempt', analysisId: this.analysisId, attempt, node });
+    this.published = 0;
+    this.send({ type: 'attempt', analysisId: this.analysisId, attempt, node }, (batch) =>
+      batch.set(this.soFarKey, '', 'EX', REASONING_SO_FAR_TTL_SECONDS),
+    );
   }
 
   delta(text: string): void {
@@ -662,13 +680,24 @@ class ReasoningPublisher {
     if (!this.buffer) return;
     const text = this.buffer;
     this.buffer = '';
-    this.send({ type: 'delta', analysisId: this.analysisId, attempt: this.attemptNo, text });
+    const offset = this.published;
+    this.published += text.length;
+    // Appended before it is announced: whoever reads the key after hearing a delta has that text.
+    this.send(
+      { type: 'delta', analysisId: this.analysisId, attempt: this.attemptNo, offset, text },
+      (batch) => batch.append(this.soFarKey, text).expire(this.soFarKey, REASONING_SO_FAR_TTL_SECONDS),
+    );
   }
 
-  private send(message: ReasoningMessage): void {
-    this.pending = this.pending.then(() =>
-      this.redis.publish(this.channel, JSON.stringify(message)).catch(() => undefined),
-    );
+  private send(message: ReasoningMessage, store?: (batch: ChainableCommander) => ChainableCommander): void {
+    this.pending = this.pending.then(() => {
+      const batch = this.redis.multi();
+      store?.(batch);
+      return batch
+        .publish(this.channel, JSON.stringify(message))
+        .exec()
+        .catch(() => undefined);
+    });
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,12 @@ export const TOPICS = {
   /** Reasoning of one analysis as the model produces it: ReasoningMessage. */
   analysisReasoning: (tenantId: string, analysisId: string): string =>
     `vigil:t:${tenantId}:analysis:${analysisId}:reasoning`,
+  /**
+   * A key, not a channel: the reasoning of the running attempt so far, so that a console opening
+   * mid-analysis shows it from the start and continues with the deltas (by their offsets).
+   */
+  analysisReasoningSoFar: (tenantId: string, analysisId: string): string =>
+    `vigil:t:${tenantId}:analysis:${analysisId}:reasoning-so-far`,
   /** Every finished analysis of a tenant: AnalysisFinishedMessage. */
   analysesFinished: (tenantId: string): string => `vigil:t:${tenantId}:analyses`,
   /** Review items of a tenant added, claimed, released, held, escalated, reassigned or resolved: ReviewItemEvent. */
@@ -24,10 +30,14 @@ export const TOPICS = {
  */
 export const NODE_STATUS_KEY_PREFIX = 'vigil:inference:node-status:';
 
+/** How long the reasoning-so-far key outlives its last delta (the Analysis row holds it after). */
+export const REASONING_SO_FAR_TTL_SECONDS = 900;
+
 export type ReasoningMessage =
   /** A new attempt starts (another node, or a larger budget): earlier text is void. */
   | { type: 'attempt'; analysisId: string; attempt: number; node: string }
-  | { type: 'delta'; analysisId: string; attempt: number; text: string }
+  /** `offset`: how many characters of this attempt's reasoning came before `text`. */
+  | { type: 'delta'; analysisId: string; attempt: number; offset: number; text: string }
   | { type: 'end'; analysisId: string; status: string };
 
 export interface AnalysisFinishedMessage {

@@ -13,6 +13,13 @@ export class AnalysisResolver {
     return services.analyses.get(db, analysisId);
   }
 
+  // While the analysis runs, the stored text is empty: read what the worker has so far.
+  @FieldResolver(() => String)
+  reasoning(@Root() analysis: Analysis, @Ctx() context: GraphQLContext) {
+    const { services, actor } = authedContext(context);
+    return services.analyses.reasoningOf(actor.tenantId, analysis);
+  }
+
   @FieldResolver(() => PromptTemplateVersion, {
     nullable: true,
     description: 'The prompt, model and sampling settings the window was analysed with',

@@ -123,6 +123,7 @@ export class SubscriptionResolver {
       attempt: event.attempt ?? null,
       node: event.node ?? null,
       text: event.text ?? null,
+      offset: event.offset ?? null,
       status: event.status ?? null,
     };
   }

@@ -38,7 +38,10 @@ export class Analysis {
   })
   result!: unknown;
 
-  @Field({ description: 'The model’s reasoning (THINKING models); empty for LOCAL analyses' })
+  @Field({
+    description:
+      'The model’s reasoning (THINKING models; empty for LOCAL analyses); while RUNNING, what the current attempt has produced so far',
+  })
   reasoning!: string;
 
   @Field(() => String, { nullable: true, description: 'Why the model stopped: stop, length, …' })

@@ -101,7 +101,7 @@ export class AnalysisCompletedEvent {
 
 @ObjectType({
   description:
-    'The model’s reasoning as it streams (live only, no replay): `attempt` starts an attempt (earlier text is void), `delta` appends text, `end` closes it',
+    'The model’s reasoning as it streams (live only; Analysis.reasoning holds what came before): `attempt` starts an attempt (earlier text is void), `delta` appends text at its offset, `end` closes it',
 })
 export class AnalysisReasoningEvent {
   @Field(() => String, { description: 'attempt | delta | end' })
@@ -118,6 +118,13 @@ export class AnalysisReasoningEvent {
 
   @Field(() => String, { nullable: true, description: 'Reasoning text to append (type delta)' })
   text!: string | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'Characters of this attempt’s reasoning before `text` (type delta): place it after Analysis.reasoning read while RUNNING',
+  })
+  offset!: number | null;
 
   @Field(() => String, { nullable: true, description: 'The analysis status (type end)' })
   status!: string | null;

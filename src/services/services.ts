@@ -80,7 +80,7 @@ export function createServices(deps: { prisma: PrismaClient; redis: Redis; confi
     audit: new AuditService(),
     auditChain: new AuditChainService(),
     windows,
-    analyses: new AnalysisService(),
+    analyses: new AnalysisService(deps.redis),
     usage: new UsageService(),
     inferenceNodes: new InferenceNodeService(deps.prisma, deps.redis, deps.config),
     incidents: new IncidentService(),

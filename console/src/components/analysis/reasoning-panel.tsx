@@ -1,5 +1,6 @@
-import { useState } from 'react';
-import { graphql } from '../../api/graphql';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useClient } from 'urql';
+import { graphql, type ResultOf } from '../../api/graphql';
 import { useSubscriptionEvents } from '../../hooks/use-subscription-events';
 
 const ReasoningEvents = graphql(`
@@ -7,6 +8,7 @@ const ReasoningEvents = graphql(`
     analysisReasoning(analysisId: $analysisId) {
       type
       text
+      offset
       attempt
       node
       status
@@ -14,11 +16,46 @@ const ReasoningEvents = graphql(`
   }
 `);
 
+const ReasoningSoFar = graphql(`
+  query ReasoningSoFar($analysisId: ID!) {
+    analysis(analysisId: $analysisId) {
+      id
+      status
+      reasoning
+    }
+  }
+`);
+
+type ReasoningEvent = ResultOf<typeof ReasoningEvents>['analysisReasoning'];
+
+interface LiveReasoning {
+  text: string;
+  attempt: number | null;
+  node: string | null;
+}
+
 const RUNNING = new Set(['QUEUED', 'RUNNING']);
 
 /**
- * The model's reasoning. While the analysis runs it streams in from `analysisReasoning`; a new
- * attempt (a retry on another node) starts the text afresh, as the model starts afresh.
+ * Places one event on the text: an attempt starts afresh; a delta goes at its offset, so a delta
+ * already contained in the text read from the API is skipped. Returns null when text is missing
+ * before the delta (it arrived while the text so far was being read): the caller reads again.
+ */
+function applyEvent(current: LiveReasoning, event: ReasoningEvent): LiveReasoning | null {
+  if (event.type === 'attempt') return { text: '', attempt: event.attempt ?? null, node: event.node ?? null };
+  if (event.type !== 'delta' || !event.text) return current;
+  const offset = event.offset ?? current.text.length;
+  if (offset > current.text.length) return null;
+  const end = offset + event.text.length;
+  if (end <= current.text.length) return current;
+  return { ...current, text: current.text + event.text.slice(current.text.length - offset) };
+}
+
+/**
+ * The model's reasoning. While the analysis runs, the text so far is read from the API (the
+ * worker keeps it) and the `analysisReasoning` deltas continue it, placed by their offsets; events
+ * that arrive while the text is being read wait and are applied after it. A new attempt (a retry
+ * on another node) starts the text afresh, as the model starts afresh.
  */
 export function ReasoningPanel({
   analysisId,
@@ -31,25 +68,48 @@ export function ReasoningPanel({
   reasoning: string;
   onFinished?: () => void;
 }) {
+  const client = useClient();
   const running = RUNNING.has(status);
-  const [live, setLive] = useState<{ text: string; attempt: number | null; node: string | null }>({
-    text: '',
-    attempt: null,
-    node: null,
-  });
+  const [live, setLive] = useState<LiveReasoning>({ text: '', attempt: null, node: null });
+  const current = useRef(live);
+  /** Events held while the text so far is being read; null once it has been. */
+  const waiting = useRef<ReasoningEvent[] | null>([]);
+
+  const show = useCallback((next: LiveReasoning) => {
+    current.current = next;
+    setLive(next);
+  }, []);
+
+  const readSoFar = useCallback(async () => {
+    waiting.current = [];
+    const result = await client
+      .query(ReasoningSoFar, { analysisId }, { requestPolicy: 'network-only' })
+      .toPromise();
+    const held = waiting.current ?? [];
+    waiting.current = null;
+    let next: LiveReasoning = { ...current.current, text: result.data?.analysis.reasoning ?? '' };
+    for (const event of held) next = applyEvent(next, event) ?? next;
+    show(next);
+  }, [client, analysisId, show]);
+
   useSubscriptionEvents(
     ReasoningEvents,
     { analysisId },
     (data) => {
       const event = data.analysisReasoning;
-      if (event.type === 'attempt')
-        setLive({ text: '', attempt: event.attempt ?? null, node: event.node ?? null });
-      else if (event.type === 'delta')
-        setLive((current) => ({ ...current, text: current.text + (event.text ?? '') }));
-      else if (event.type === 'end') onFinished?.();
+      if (event.type === 'end') return onFinished?.();
+      if (waiting.current) return void waiting.current.push(event);
+      const next = applyEvent(current.current, event);
+      if (next) show(next);
+      else void readSoFar();
     },
     { pause: !running },
   );
+
+  useEffect(() => {
+    if (running) void readSoFar();
+  }, [running, readSoFar]);
+
   const text = running ? live.text : reasoning;
   return (
     <section aria-labelledby={`reasoning-${analysisId}`}>
