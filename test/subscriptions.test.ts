@@ -299,7 +299,7 @@ describe('GraphQL subscriptions', () => {
       ...words.map((text) => ({ type: 'delta', text })),
       { type: 'end', text: null },
     ]);
-  });
+  }, 20_000);
 
   it("refuses another tenant's ids (NOT_FOUND) and a role without the permission (FORBIDDEN)", async () => {
     const crossStream = track(
