@@ -149,8 +149,11 @@ describe('moderator', () => {
     await context.close();
   });
 
-  it("streams the model's reasoning into the stream page while the analysis runs", async () => {
+  it("streams the model's reasoning into the stream page and the open item while the analysis runs", async () => {
     const stream = await stack.createStream('Live reasoning');
+    // An item of that stream, open in a second tab: the stream's next analysis shows there too.
+    await stack.analyseAndFire(stream, personOnLawnResult(2));
+    const reviewItemId = await reviewItemOf(stream);
     const { context, page } = await signedInPage(
       browser,
       stack.api.url,
@@ -158,6 +161,9 @@ describe('moderator', () => {
       `/streams/${stream}`,
     );
     await page.getByRole('heading', { name: 'Live reasoning' }).waitFor();
+    const itemPage = await context.newPage();
+    await itemPage.goto(new URL(`/review/${reviewItemId}`, stack.api.url).toString());
+    await itemPage.getByRole('heading', { name: 'Findings' }).waitFor();
     await stack.analysisQueueIdle();
     // A slow node that thinks at length: its reasoning arrives in steps over several seconds, as a
     // Thinking model's does (the page finds the running analysis by its 3-second poll).
@@ -176,6 +182,9 @@ describe('moderator', () => {
       );
       const later = (await text.textContent()) ?? '';
       expect(later.startsWith(early)).toBe(true);
+      const onItem = itemPage.getByRole('region', { name: 'Analysing now' });
+      await onItem.getByText(/streaming/).waitFor({ timeout: 10_000 });
+      const itemText = (await onItem.locator('pre').textContent()) ?? '';
 
       // The analysis ends: the panel goes away and the stored reasoning holds what was shown.
       await live.waitFor({ state: 'detached', timeout: 20_000 });
@@ -186,6 +195,9 @@ describe('moderator', () => {
       // The page read the text so far when it found the analysis running, then continued it with
       // the deltas: what it showed is the beginning of the stored reasoning, without gaps.
       expect(analysis.reasoning.startsWith(later)).toBe(true);
+      expect(itemText.length).toBeGreaterThan(0);
+      expect(analysis.reasoning.startsWith(itemText)).toBe(true);
+      await onItem.waitFor({ state: 'detached', timeout: 10_000 });
     } finally {
       await stack.fake!.control.configure({ latencyMs: 150, thinkingTokens: 120 });
       await context.close();

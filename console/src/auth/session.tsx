@@ -52,7 +52,7 @@ const LogoutMutation = graphql(`
 
 function loadSession(): Session | null {
   try {
-    const raw = sessionStorage.getItem(STORAGE_KEY);
+    const raw = localStorage.getItem(STORAGE_KEY);
     if (!raw) return null;
     const session = JSON.parse(raw) as Session;
     return new Date(session.expiresAt).getTime() > Date.now() ? session : null;
@@ -63,22 +63,32 @@ function loadSession(): Session | null {
 
 /**
  * The signed-in user and the GraphQL client that carries their token. The session lives in
- * sessionStorage: it survives a reload but not the tab, so two tabs can hold two users (two
- * moderators side by side) and a shared machine forgets the login when the tab closes.
+ * localStorage, shared by the browser's tabs, so an item opened in a new tab is signed in too;
+ * signing in or out in one tab does the same in the others (the storage event). It ends at its
+ * expiry, at sign-out, or when the API refuses the token (4401/4403 on the live connection).
  */
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [session, setSession] = useState<Session | null>(loadSession);
 
   const clear = useCallback(() => {
-    sessionStorage.removeItem(STORAGE_KEY);
+    localStorage.removeItem(STORAGE_KEY);
     setSession(null);
+  }, []);
+
+  // Another tab signed in or out: follow it.
+  useEffect(() => {
+    const onStorage = (event: StorageEvent) => {
+      if (event.key === STORAGE_KEY) setSession(loadSession());
+    };
+    window.addEventListener('storage', onStorage);
+    return () => window.removeEventListener('storage', onStorage);
   }, []);
 
   const client = useMemo(() => (session ? createVigilClient(session.token, clear) : null), [session, clear]);
   useEffect(() => () => client?.dispose(), [client]);
 
   const signIn = useCallback((next: Session) => {
-    sessionStorage.setItem(STORAGE_KEY, JSON.stringify(next));
+    localStorage.setItem(STORAGE_KEY, JSON.stringify(next));
     setSession(next);
   }, []);
 

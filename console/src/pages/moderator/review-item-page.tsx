@@ -7,6 +7,7 @@ import { can } from '../../auth/roles';
 import { asResult, Findings } from '../../components/analysis/findings';
 import { FrameViewer } from '../../components/analysis/frame-viewer';
 import { ReasoningPanel } from '../../components/analysis/reasoning-panel';
+import { RunningAnalysisPanel } from '../../components/analysis/running-analysis';
 import { SeverityBadge, StatusBadge } from '../../components/severity-badge';
 import { QueryState } from '../../components/states';
 import { useKeyboardShortcuts } from '../../hooks/use-keyboard-shortcuts';
@@ -78,6 +79,27 @@ const EvidenceQuery = graphql(`
   }
 `);
 
+const RunningOnStreamQuery = graphql(`
+  query RunningOnStream($streamId: ID!) {
+    stream(streamId: $streamId) {
+      id
+      analyses(first: 1, status: RUNNING) {
+        edges {
+          node {
+            id
+            status
+            startedAt
+            model
+          }
+        }
+      }
+    }
+  }
+`);
+
+/** How often the item page looks for an analysis running on the item's stream. */
+const RUNNING_POLL_MS = 3000;
+
 /** Decision keys, as shown on screen; with Shift the next item of the queue is claimed after. */
 const DECISION_KEYS: [string, ModeratorDecision][] = [
   ['d', 'DISMISS'],
@@ -133,6 +155,17 @@ function ReviewItemView({ item, refetch }: { item: LoadedItem; refetch: () => vo
     query: EvidenceQuery,
     variables: { incidentId: item.incidentId, ruleId: item.ruleId },
   });
+  // The stream goes on while the moderator looks: the model's reasoning on its current window
+  // streams in below the evidence (a firing may join this incident).
+  const [runningOnStream, refetchRunning] = useQuery({
+    query: RunningOnStreamQuery,
+    variables: { streamId: item.streamId },
+    requestPolicy: 'network-only',
+  });
+  useEffect(() => {
+    const timer = setInterval(() => refetchRunning({ requestPolicy: 'network-only' }), RUNNING_POLL_MS);
+    return () => clearInterval(timer);
+  }, [refetchRunning]);
   const mine = item.status === 'CLAIMED' && item.assigneeId === user.id;
   const canWork = can.moderate(user.role);
 
@@ -199,44 +232,57 @@ function ReviewItemView({ item, refetch }: { item: LoadedItem; refetch: () => vo
         {item.priority} · created {formatTime(item.createdAt)}
       </p>
       <div className="grid-2">
-        <div className="card">
-          <h2>Keyframes</h2>
-          {analyses.length > 1 && (
-            <div className="toolbar" role="group" aria-label="Analyses of this incident">
-              {analyses.map((candidate, i) => (
-                <button
-                  key={candidate.id}
-                  type="button"
-                  aria-pressed={i === analysisIndex}
-                  onClick={() => setAnalysisIndex(i)}
-                >
-                  Window {incident?.windows.find((w) => w.id === candidate.windowId)?.index ?? '?'} (
-                  {candidate.mode.toLowerCase()})
-                </button>
-              ))}
-            </div>
-          )}
-          <QueryState
-            fetching={evidence.fetching}
-            error={evidence.error}
-            data={incident}
-            retry={() => refetchEvidence()}
-          >
-            {() => (
-              <FrameViewer key={analysis?.id} frames={window?.frames ?? []} objects={result?.objects ?? []} />
+        <div className="column">
+          <div className="card">
+            <h2>Keyframes</h2>
+            {analyses.length > 1 && (
+              <div className="toolbar" role="group" aria-label="Analyses of this incident">
+                {analyses.map((candidate, i) => (
+                  <button
+                    key={candidate.id}
+                    type="button"
+                    aria-pressed={i === analysisIndex}
+                    onClick={() => setAnalysisIndex(i)}
+                  >
+                    Window {incident?.windows.find((w) => w.id === candidate.windowId)?.index ?? '?'} (
+                    {candidate.mode.toLowerCase()})
+                  </button>
+                ))}
+              </div>
             )}
-          </QueryState>
-          {analysis && (
-            <ReasoningPanel
-              key={analysis.id}
-              analysisId={analysis.id}
-              status={analysis.status}
-              reasoning={analysis.reasoning}
-              onFinished={() => refetchEvidence({ requestPolicy: 'network-only' })}
-            />
-          )}
+            <QueryState
+              fetching={evidence.fetching}
+              error={evidence.error}
+              data={incident}
+              retry={() => refetchEvidence()}
+            >
+              {() => (
+                <FrameViewer
+                  key={analysis?.id}
+                  frames={window?.frames ?? []}
+                  objects={result?.objects ?? []}
+                />
+              )}
+            </QueryState>
+            {analysis && (
+              <ReasoningPanel
+                key={analysis.id}
+                analysisId={analysis.id}
+                status={analysis.status}
+                reasoning={analysis.reasoning}
+                onFinished={() => refetchEvidence({ requestPolicy: 'network-only' })}
+              />
+            )}
+          </div>
+          <RunningAnalysisPanel
+            analysis={runningOnStream.data?.stream.analyses.edges[0]?.node}
+            onFinished={() => {
+              refetchRunning({ requestPolicy: 'network-only' });
+              refetchEvidence({ requestPolicy: 'network-only' });
+            }}
+          />
         </div>
-        <div style={{ display: 'flex', flexDirection: 'column', gap: '1rem' }}>
+        <div className="column">
           <div className="card" aria-labelledby="decision-title">
             <h2 id="decision-title">Decision</h2>
             {item.status === 'RESOLVED' ? (

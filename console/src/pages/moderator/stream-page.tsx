@@ -6,7 +6,7 @@ import { can } from '../../auth/roles';
 import { useSignedIn } from '../../auth/session';
 import { asResult } from '../../components/analysis/findings';
 import { FrameViewer, type DetectedObject } from '../../components/analysis/frame-viewer';
-import { ReasoningPanel } from '../../components/analysis/reasoning-panel';
+import { RunningAnalysisPanel } from '../../components/analysis/running-analysis';
 import { StatusBadge } from '../../components/severity-badge';
 import { Empty, QueryState } from '../../components/states';
 import { useMutationToast } from '../../hooks/use-mutation-toast';
@@ -199,22 +199,7 @@ export function StreamPage() {
                   </>
                 )}
               </dl>
-              {running && (
-                <section className="card" aria-label="Analysing now">
-                  <h2>Analysing now</h2>
-                  <p className="muted">
-                    Window analysis started {formatTime(running.startedAt)}
-                    {running.model ? ` on ${running.model}` : ''}.
-                  </p>
-                  <ReasoningPanel
-                    key={running.id}
-                    analysisId={running.id}
-                    status={running.status}
-                    reasoning=""
-                    onFinished={refresh}
-                  />
-                </section>
-              )}
+              <RunningAnalysisPanel analysis={running} onFinished={refresh} />
               <div className="grid-2">
                 <div className="card">
                   <h2>Latest analysed window</h2>
