@@ -184,6 +184,11 @@ describe('moderator', () => {
       expect(later.startsWith(early)).toBe(true);
       const onItem = itemPage.getByRole('region', { name: 'Analysing now' });
       await onItem.getByText(/streaming/).waitFor({ timeout: 10_000 });
+      // Past the placeholder ("Waiting for the model…"): the text so far has been read.
+      await waitInPage(
+        itemPage,
+        `[...document.querySelectorAll('section[aria-label="Analysing now"] pre')].some((pre) => (pre.textContent ?? '').length > 40)`,
+      );
       const itemText = (await onItem.locator('pre').textContent()) ?? '';
 
       // The analysis ends: the panel goes away and the stored reasoning holds what was shown.
