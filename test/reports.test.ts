@@ -5,11 +5,8 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { tenantDb } from '../src/db/tenant-scoped-db';
 import { renderReportPdf } from '../src/reports/report-pdf';
-import {
-  reportContentSha256,
-  type AnalysisReport,
-  type IncidentReport,
-} from '../src/services/report.service';
+import type { AnalysisReport, IncidentReport } from '../src/reports/report-format';
+import { reportContentSha256 } from '../src/services/report.service';
 import { frameKey } from '../src/storage/frame-store';
 import { errorCodes, startTestApi, TestApi } from './support/api-harness';
 import { createTenantFixture, SAMPLE_VERSION, TenantFixture } from './support/tenant-fixture';

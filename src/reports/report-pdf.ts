@@ -1,8 +1,8 @@
 import PDFDocument from 'pdfkit';
 import sharp from 'sharp';
+import type { FrameImages } from '../services/report.service';
 import type {
   AnalysisReport,
-  FrameImages,
   IncidentReport,
   Report,
   ReportAnalysis,
@@ -10,7 +10,7 @@ import type {
   ReportFrame,
   ReportIncidentContext,
   ReportUser,
-} from '../services/report.service';
+} from './report-format';
 
 /**
  * Renders a chain-of-thought report (report.service.ts) as a PDF: pdfkit with its built-in standard

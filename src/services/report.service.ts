@@ -16,175 +16,25 @@ import type {
 import { redactSourceUrl } from '../media/source-url';
 import type { FrameStore } from '../storage/frame-store';
 import { requireId } from './input-schemas';
+import {
+  REPORT_FORMAT,
+  type AnalysisReport,
+  type IncidentReport,
+  type Report,
+  type ReportAnalysis,
+  type ReportAuditEntry,
+  type ReportFrame,
+  type ReportIncidentContext,
+  type ReportReviewItem,
+  type ReportRule,
+  type ReportStream,
+  type ReportTenant,
+  type ReportIncident,
+  type ReportUser,
+} from '../reports/report-format';
 
-/**
- * Chain-of-thought reports: everything an auditor needs to reconstruct a decision, as plain JSON
- * (dates as ISO strings): the stream, the incident and the rule that fired, every analysis with its
- * window, its frames (with their sha256), the full prompt template version with the model and
- * sampling settings, the model's reasoning and structured result, the human decision with who made it,
- * and the audit events about the incident and its review item (with their place in the audit chain).
- * `contentSha256` is sha256 (hex) over the RFC 8785 canonical JSON of the report without that field.
- */
-export const REPORT_FORMAT = 'vigil.report.v1';
 /** Audit events shown per report (a review item's renewals could otherwise grow without bound). */
 export const MAX_REPORT_AUDIT_EVENTS = 1000;
-
-export interface ReportTenant {
-  id: string;
-  slug: string;
-  name: string;
-}
-
-export interface ReportStream {
-  id: string;
-  name: string;
-  kind: string;
-  /** With any credentials masked. */
-  sourceUrl: string;
-}
-
-export interface ReportIncident {
-  id: string;
-  status: string;
-  severity: string | null;
-  confidence: number | null;
-  summary: string;
-  startAt: string;
-  endAt: string;
-  firings: number;
-  createdAt: string;
-}
-
-export interface ReportRule {
-  id: string;
-  name: string;
-  enabled: boolean;
-  condition: unknown;
-  action: unknown;
-  cooldownSeconds: number;
-  priority: number;
-  updatedAt: string;
-}
-
-export interface ReportFrame {
-  id: string;
-  sequence: number;
-  capturedAt: string;
-  sha256: string;
-  width: number;
-  height: number;
-  /** Near-duplicates dedup skipped between the previous kept frame and this one. */
-  skippedBefore: number;
-}
-
-export interface ReportPromptVersion {
-  id: string;
-  version: number;
-  templateId: string;
-  templateName: string | null;
-  systemText: string;
-  instructionText: string;
-  resultSchema: unknown;
-  modelName: string;
-  mode: string;
-}
-
-export interface ReportSampling {
-  temperature: number;
-  topP: number;
-  topK: number;
-  presencePenalty: number;
-  maxCompletionTokens: number;
-  thinkingTokenBudget: number;
-}
-
-export interface ReportAnalysis {
-  id: string;
-  status: string;
-  mode: string;
-  model: string | null;
-  nodeName: string | null;
-  startedAt: string;
-  completedAt: string | null;
-  latencyMs: number;
-  finishReason: string | null;
-  attempts: number;
-  error: string | null;
-  framesSent: number;
-  tokens: { prompt: number; completion: number; reasoning: number; vision: number };
-  window: { id: string; index: number; startAt: string; endAt: string } | null;
-  /** The window's frames in capture order. */
-  frames: ReportFrame[];
-  /** Frames of the window no longer stored (removed by retention). */
-  missingFrameIds: string[];
-  promptVersion: ReportPromptVersion | null;
-  sampling: ReportSampling | null;
-  reasoning: string;
-  result: unknown;
-}
-
-export interface ReportUser {
-  id: string;
-  /** Null when the user has since been deleted. */
-  email: string | null;
-}
-
-export interface ReportReviewItem {
-  id: string;
-  queue: string;
-  status: string;
-  priority: number;
-  decision: string | null;
-  reason: string | null;
-  notes: string | null;
-  decidedAt: string | null;
-  decidedBy: ReportUser | null;
-  assignee: ReportUser | null;
-  escalatedAt: string | null;
-  createdAt: string;
-}
-
-export interface ReportAuditEntry {
-  id: string;
-  chainIndex: number | null;
-  hash: string | null;
-  createdAt: string;
-  action: string;
-  entityType: string;
-  entityId: string | null;
-  actor: { type: string; id: string | null; email: string | null; apiKeyName: string | null };
-  data: unknown;
-}
-
-/** An incident with its rule, decision and audit trail. */
-export interface ReportIncidentContext {
-  incident: ReportIncident;
-  rule: ReportRule | null;
-  reviewItem: ReportReviewItem | null;
-  auditEvents: ReportAuditEntry[];
-}
-
-interface ReportHeader {
-  format: typeof REPORT_FORMAT;
-  generatedAt: string;
-  tenant: ReportTenant;
-  stream: ReportStream | null;
-  contentSha256: string;
-}
-
-export interface IncidentReport extends ReportHeader, ReportIncidentContext {
-  kind: 'incident';
-  analyses: ReportAnalysis[];
-}
-
-export interface AnalysisReport extends ReportHeader {
-  kind: 'analysis';
-  analysis: ReportAnalysis;
-  /** The incidents this analysis fired into (usually one), each with its rule, decision and audit trail. */
-  incidents: ReportIncidentContext[];
-}
-
-export type Report = IncidentReport | AnalysisReport;
 
 /** A report's frames as JPEG bytes, for the PDF (null when the frame store no longer has one). */
 export type FrameImages = Map<string, Buffer | null>;
@@ -204,6 +54,14 @@ function sealed<T extends Omit<Report, 'contentSha256'>>(body: T): T & { content
   return { ...body, contentSha256: reportContentSha256(body) };
 }
 
+/**
+ * Chain-of-thought reports: everything an auditor needs to reconstruct a decision, as plain JSON
+ * (dates as ISO strings): the stream, the incident and the rule that fired, every analysis with its
+ * window, its frames (with their sha256), the full prompt template version with the model and
+ * sampling settings, the model's reasoning and structured result, the human decision with who made it,
+ * and the audit events about the incident and its review item (with their place in the audit chain).
+ * `contentSha256` is sha256 (hex) over the RFC 8785 canonical JSON of the report without that field.
+ */
 export class ReportService {
   constructor(
     private readonly loadTenant: (tenantId: string) => Promise<Tenant>,
