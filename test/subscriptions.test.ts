@@ -81,6 +81,9 @@ const reviewEvent = (queue: string, reviewItemId: string): ReviewItemEvent => ({
   status: 'OPEN',
   priority: 2,
   assigneeId: null,
+  claimDueAt: '2026-11-21T12:05:00.000Z',
+  decideDueAt: '2026-11-21T12:15:00.000Z',
+  claimExpiresAt: null,
 });
 
 const alertEvent = (n: number, message = `alert ${n}`): AlertEvent => ({
@@ -134,7 +137,7 @@ describe('GraphQL subscriptions', () => {
       subscribe<{ cursor: string; reviewItemId: string; queue: string; type: string }>(
         api,
         tenant.sessions.MODERATOR,
-        'subscription($after: String) { reviewQueue(queue: "urgent", after: $after) { cursor type reviewItemId queue priority assigneeId } }',
+        'subscription($after: String) { reviewQueue(queue: "urgent", after: $after) { cursor type reviewItemId queue priority assigneeId claimDueAt claimExpiresAt } }',
         { after },
       ),
     );
@@ -143,7 +146,16 @@ describe('GraphQL subscriptions', () => {
     await waitFor(() => sub.events.length >= 1, 5_000);
     expect(sub.errors).toEqual([]);
     expect(sub.events).toEqual([
-      { cursor: second_, type: 'added', reviewItemId: 'r-1', queue: 'urgent', priority: 2, assigneeId: null },
+      {
+        cursor: second_,
+        type: 'added',
+        reviewItemId: 'r-1',
+        queue: 'urgent',
+        priority: 2,
+        assigneeId: null,
+        claimDueAt: '2026-11-21T12:05:00.000Z',
+        claimExpiresAt: null,
+      },
     ]);
     expect(first < second_).toBe(true);
   });

@@ -57,13 +57,19 @@ export interface ReviewItemEvent {
   status: string;
   priority: number;
   assigneeId: string | null;
+  /** Deadlines and lease as ISO strings, so a live list can follow a claim without a query. */
+  claimDueAt: string | null;
+  decideDueAt: string | null;
+  claimExpiresAt: string | null;
 }
+
+type ReviewItemDates = 'claimDueAt' | 'decideDueAt' | 'claimExpiresAt';
 
 /** The event for a review item as it is now (one shape for the rules, the API and the deadlines job). */
 export function reviewItemEvent(
   item: Pick<ReviewItemEvent, 'incidentId' | 'streamId' | 'queue' | 'status' | 'priority' | 'assigneeId'> & {
     id: string;
-  },
+  } & Record<ReviewItemDates, Date | null>,
   type: ReviewItemEvent['type'],
 ): ReviewItemEvent {
   return {
@@ -75,6 +81,9 @@ export function reviewItemEvent(
     status: item.status,
     priority: item.priority,
     assigneeId: item.assigneeId,
+    claimDueAt: item.claimDueAt?.toISOString() ?? null,
+    decideDueAt: item.decideDueAt?.toISOString() ?? null,
+    claimExpiresAt: item.claimExpiresAt?.toISOString() ?? null,
   };
 }
 

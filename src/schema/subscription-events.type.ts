@@ -37,6 +37,16 @@ export class ReviewItemEvent {
 
   @Field(() => ID, { nullable: true })
   assigneeId!: string | null;
+
+  @Field(() => Date, { nullable: true, description: 'Claim by then, or the item escalates' })
+  // The event's JSON carries ISO strings; the DateTimeISO scalar serialises them as they are.
+  claimDueAt!: string | null;
+
+  @Field(() => Date, { nullable: true, description: 'Decide by then, or the item escalates' })
+  decideDueAt!: string | null;
+
+  @Field(() => Date, { nullable: true, description: 'When the current claim lapses' })
+  claimExpiresAt!: string | null;
 }
 
 @ObjectType({ description: 'A rule raised an alert' })

@@ -17,3 +17,25 @@ export function errorCode(error: CombinedError | null | undefined): string | und
   const code = error?.graphQLErrors[0]?.extensions?.code;
   return typeof code === 'string' ? code : undefined;
 }
+
+/** One problem the API found with an input field (BAD_USER_INPUT `extensions.fields`). */
+export interface FieldProblem {
+  /** Dotted path, e.g. `input.condition.all.0.label`. */
+  field: string;
+  message: string;
+}
+
+/** The field problems a failed mutation carries; empty for other errors. */
+export function fieldProblems(error: CombinedError | null | undefined): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  for (const graphQLError of error?.graphQLErrors ?? []) {
+    const fields = graphQLError.extensions?.fields;
+    if (!Array.isArray(fields)) continue;
+    for (const entry of fields as unknown[]) {
+      if (typeof entry !== 'object' || entry === null) continue;
+      const { field, message } = entry as Record<string, unknown>;
+      if (typeof field === 'string' && typeof message === 'string') problems.push({ field, message });
+    }
+  }
+  return problems;
+}

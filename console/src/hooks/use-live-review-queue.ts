@@ -66,6 +66,9 @@ const QueueEvents = graphql(`
       priority
       status
       assigneeId
+      claimDueAt
+      decideDueAt
+      claimExpiresAt
     }
   }
 `);
@@ -85,6 +88,9 @@ const MAX_ITEMS = 1000;
 export function useLiveReviewQueue() {
   const client = useClient();
   const [items, setItems] = useState<Map<string, QueueItem>>(new Map());
+  // For event handlers: whether the list already holds an item (the latest render's list).
+  const itemsRef = useRef(items);
+  itemsRef.current = items;
   const [state, setState] = useState<{ loading: boolean; error: Error | null }>({
     loading: true,
     error: null,
@@ -161,22 +167,28 @@ export function useLiveReviewQueue() {
         });
         return;
       }
+      // The event carries what a claim, release or escalation changes; only an item this list has
+      // not seen (added, or reopened after it left) needs one query for its summary and stream.
+      const known = itemsRef.current.has(event.reviewItemId);
       setItems((current) => {
         const next = new Map(current);
-        const known = current.get(event.reviewItemId);
+        const previous = current.get(event.reviewItemId);
         next.set(event.reviewItemId, {
-          ...(known ?? placeholder(event.reviewItemId)),
+          ...(previous ?? placeholder(event.reviewItemId)),
           queue: event.queue,
           priority: event.priority,
           status: event.status as QueueItem['status'],
           streamId: event.streamId,
           incidentId: event.incidentId,
           assigneeId: event.assigneeId ?? null,
-          arrivedAt: known?.arrivedAt ?? (event.type === 'added' ? Date.now() : undefined),
+          claimDueAt: event.claimDueAt ?? null,
+          decideDueAt: event.decideDueAt ?? null,
+          claimExpiresAt: event.claimExpiresAt ?? null,
+          arrivedAt: previous?.arrivedAt ?? (event.type === 'added' ? Date.now() : undefined),
         });
         return next;
       });
-      void refreshItem(event.reviewItemId);
+      if (!known) void refreshItem(event.reviewItemId);
     },
     { onError: () => setLive(false) },
   );

@@ -123,3 +123,8 @@ export const DECISION_LABELS: Record<ModeratorDecision, string> = {
   ESCALATE: 'Escalate',
   STOP_STREAM: 'Stop stream',
 };
+
+/** Statuses a moderator may claim (the API's rule, review.service.ts CLAIMABLE): escalated and held items too. */
+export function isClaimable(status: string): boolean {
+  return status === 'OPEN' || status === 'HELD' || status === 'ESCALATED';
+}

@@ -1,28 +1,8 @@
 import { cloneElement, useId, useRef, useState, type ReactElement, type ReactNode } from 'react';
 import { toast } from 'sonner';
-import type { CombinedError } from 'urql';
 
-/** One problem the API found with an input field (BAD_USER_INPUT `extensions.fields`). */
-export interface FieldProblem {
-  /** Dotted path, e.g. `input.condition.all.0.label`. */
-  field: string;
-  message: string;
-}
-
-/** The field problems a failed mutation carries; empty for other errors. */
-export function fieldProblems(error: CombinedError | null | undefined): FieldProblem[] {
-  const problems: FieldProblem[] = [];
-  for (const graphQLError of error?.graphQLErrors ?? []) {
-    const fields = graphQLError.extensions?.fields;
-    if (!Array.isArray(fields)) continue;
-    for (const entry of fields as unknown[]) {
-      if (typeof entry !== 'object' || entry === null) continue;
-      const { field, message } = entry as Record<string, unknown>;
-      if (typeof field === 'string' && typeof message === 'string') problems.push({ field, message });
-    }
-  }
-  return problems;
-}
+export { fieldProblems, type FieldProblem } from '../../api/errors';
+import type { FieldProblem } from '../../api/errors';
 
 /** The problems at `path` or anywhere below it (`input.gateObjects` also takes `input.gateObjects.3`). */
 export function problemsAt(problems: FieldProblem[], path: string): FieldProblem[] {
@@ -300,17 +280,4 @@ export function SecretOnce({
 /** window.confirm for destructive actions; a named function so every page asks the same way. */
 export function confirmAction(message: string): boolean {
   return window.confirm(message);
-}
-
-/** A datetime-local input value (local time, minutes) for a Date. */
-export function toLocalInput(date: Date): string {
-  const pad = (value: number) => String(value).padStart(2, '0');
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
-}
-
-/** An ISO time for a datetime-local input value; undefined when empty or invalid. */
-export function fromLocalInput(value: string): string | undefined {
-  if (!value) return undefined;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }

@@ -5,20 +5,18 @@ import { describeError } from '../../api/errors';
 import { graphql, type ResultOf } from '../../api/graphql';
 import { QueryState } from '../../components/states';
 import { useMutationToast } from '../../hooks/use-mutation-toast';
-import { formatTime } from '../../hooks/use-now';
+import { formatTime, fromLocalInput, toLocalInput } from '../../hooks/use-now';
 import {
   confirmAction,
   Field,
   FieldErrors,
   fieldProblems,
-  fromLocalInput,
   JsonField,
   optionalNumber,
   OtherProblems,
   parseJsonObject,
   prettyJson,
   reportLocalJsonError,
-  toLocalInput,
 } from './admin-form';
 import { DisableRuleMutation, EnableRuleMutation } from './rules-page';
 

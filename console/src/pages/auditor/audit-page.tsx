@@ -3,9 +3,9 @@ import { useSearchParams } from 'react-router';
 import { toast } from 'sonner';
 import { useClient, useQuery, type CombinedError } from 'urql';
 import { graphql, type ResultOf } from '../../api/graphql';
-import { describeError, errorCode } from '../../api/errors';
+import { describeError, fieldProblems } from '../../api/errors';
 import { Empty, ErrorState, Loading } from '../../components/states';
-import { formatTime } from '../../hooks/use-now';
+import { formatTime, fromLocalInput, toLocalInput } from '../../hooks/use-now';
 import { formatJson, HashPrefix } from './format';
 import { useConnectionPages } from './use-connection-pages';
 
@@ -99,37 +99,16 @@ const ENTITY_TYPES = [
   'WebhookEndpoint',
 ];
 
-/** "2026-11-21T14:23" (a datetime-local value, local time) for an ISO instant. */
-function toLocalInput(iso: string): string {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return '';
-  const pad = (value: number) => String(value).padStart(2, '0');
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
-}
-
-/** The ISO instant of a datetime-local value (read as local time); '' when empty or invalid. */
-function fromLocalInput(value: string, endOfMinute = false): string {
-  if (!value) return '';
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) return '';
-  // "to 14:23" means up to the end of that minute: the input has no seconds.
-  if (endOfMinute && date.getSeconds() === 0) date.setSeconds(59, 999);
-  return date.toISOString();
-}
-
 function filtersOf(params: URLSearchParams): Filters {
   return Object.fromEntries(FILTER_KEYS.map((key) => [key, params.get(key) ?? ''])) as Filters;
 }
 
 /** The API's per-field messages (BAD_USER_INPUT `extensions.fields`), keyed by filter name. */
 function fieldErrorsOf(error: CombinedError | null): Partial<Record<FilterKey, string>> {
-  if (!error || errorCode(error) !== 'BAD_USER_INPUT') return {};
-  const fields = error.graphQLErrors[0]?.extensions?.fields;
-  if (!Array.isArray(fields)) return {};
   const result: Partial<Record<FilterKey, string>> = {};
-  for (const entry of fields as { field?: string; message?: string }[]) {
-    const name = entry.field?.split('.').pop() as FilterKey | undefined;
-    if (name && FILTER_KEYS.includes(name) && entry.message) result[name] = entry.message;
+  for (const { field, message } of fieldProblems(error)) {
+    const name = field.split('.').pop() as FilterKey;
+    if (FILTER_KEYS.includes(name)) result[name] = message;
   }
   return result;
 }
@@ -189,7 +168,8 @@ export function AuditPage() {
     const next = new URLSearchParams();
     for (const key of FILTER_KEYS) {
       const raw = draft[key].trim();
-      const value = key === 'from' ? fromLocalInput(raw) : key === 'to' ? fromLocalInput(raw, true) : raw;
+      const value =
+        key === 'from' ? (fromLocalInput(raw) ?? '') : key === 'to' ? (fromLocalInput(raw, true) ?? '') : raw;
       if (value) next.set(key, value);
     }
     setParams(next);

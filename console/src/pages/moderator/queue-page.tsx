@@ -1,13 +1,14 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
+import { toast } from 'sonner';
 import { useSignedIn } from '../../auth/session';
 import { SeverityBadge, StatusBadge } from '../../components/severity-badge';
 import { Empty, ErrorState, Loading } from '../../components/states';
 import { useKeyboardShortcuts } from '../../hooks/use-keyboard-shortcuts';
 import { useLiveReviewQueue, type QueueItem } from '../../hooks/use-live-review-queue';
 import { formatCountdown, useNow } from '../../hooks/use-now';
-import { useReviewActions } from '../../hooks/use-review-actions';
+import { isClaimable, useReviewActions } from '../../hooks/use-review-actions';
 
 const ROW_HEIGHT = 44;
 const SEVERITIES = ['low', 'medium', 'high', 'critical'];
@@ -66,9 +67,20 @@ export function QueuePage() {
     if (claimed) navigate(`/review/${item.id}`);
   }
 
+  /**
+   * With a queue chosen, the server picks that queue's most urgent claimable item (racing moderators
+   * never get the same one). Across queues there is no such call: the most urgent claimable item
+   * this list shows is claimed by id.
+   */
   async function claimNext() {
-    const item = await actions.claimNext(queueFilter || queues[0] || 'default');
-    if (item) navigate(`/review/${item.id}`);
+    if (queueFilter) {
+      const item = await actions.claimNext(queueFilter);
+      if (item) navigate(`/review/${item.id}`);
+      return;
+    }
+    const next = visible.find((item) => isClaimable(item.status));
+    if (next) await claimAndOpen(next);
+    else toast.info('No item to claim in these filters');
   }
 
   useKeyboardShortcuts({
@@ -197,7 +209,7 @@ export function QueuePage() {
                     {remaining === null ? '—' : formatCountdown(remaining)}
                   </span>
                   <span role="cell">
-                    {item.status === 'OPEN' ? (
+                    {isClaimable(item.status) ? (
                       <button
                         type="button"
                         aria-label={`Claim: ${item.summary}`}

@@ -13,7 +13,12 @@ import { QueryState } from '../../components/states';
 import { useKeyboardShortcuts } from '../../hooks/use-keyboard-shortcuts';
 import { QueueItemFields } from '../../hooks/use-live-review-queue';
 import { formatCountdown, formatTime, useNow } from '../../hooks/use-now';
-import { DECISION_LABELS, useReviewActions, type ModeratorDecision } from '../../hooks/use-review-actions';
+import {
+  DECISION_LABELS,
+  isClaimable,
+  useReviewActions,
+  type ModeratorDecision,
+} from '../../hooks/use-review-actions';
 
 const ReviewItemQuery = graphql(
   `
@@ -204,7 +209,7 @@ function ReviewItemView({ item, refetch }: { item: LoadedItem; refetch: () => vo
   }
 
   useKeyboardShortcuts({
-    c: () => item.status === 'OPEN' && void claim(),
+    c: () => isClaimable(item.status) && void claim(),
     ...Object.fromEntries(
       DECISION_KEYS.map(([key, decision]) => [
         key,
@@ -303,7 +308,7 @@ function ReviewItemView({ item, refetch }: { item: LoadedItem; refetch: () => vo
                   type="button"
                   className="primary"
                   onClick={() => void claim()}
-                  disabled={item.status !== 'OPEN' || actions.claiming}
+                  disabled={!isClaimable(item.status) || actions.claiming}
                 >
                   Claim <kbd>C</kbd>
                 </button>
