@@ -228,6 +228,19 @@ describe('audit chain', () => {
       f.sessions.AUDITOR,
     );
     expect(errorCodes(backwards)).toEqual(['BAD_USER_INPUT']);
+
+    // Up to a place in the chain: that event first, then what led to it.
+    const upTo = events[5]!.chainIndex!;
+    const indexed = await api.gql<{ auditEvents: { edges: { node: { chainIndex: number } }[] } }>(
+      `query($filter: AuditEventFilter) { auditEvents(first: 3, filter: $filter) { edges { node { chainIndex } } } }`,
+      { filter: { upToChainIndex: upTo } },
+      f.sessions.AUDITOR,
+    );
+    const indexes = indexed.data!.auditEvents.edges.map((edge) => edge.node.chainIndex);
+    expect(new Set(indexes)).toEqual(new Set([upTo, upTo - 1, upTo - 2]));
+    expect(errorCodes(await api.gql(q, { filter: { upToChainIndex: 0 } }, f.sessions.AUDITOR))).toEqual([
+      'BAD_USER_INPUT',
+    ]);
   });
 
   it('fails verification AT a row whose data was changed, and leaves other tenants’ chains intact', async () => {

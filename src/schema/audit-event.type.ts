@@ -66,6 +66,13 @@ export class AuditEventFilter {
 
   @Field(() => Date, { nullable: true, description: 'Events at or before this time' })
   to?: Date;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'Events at or before this place in the chain (newest first: that event, then what led to it)',
+  })
+  upToChainIndex?: number;
 }
 
 @ObjectType({ description: 'The outcome of checking the tenant’s audit chain from its first event' })

@@ -42,6 +42,7 @@ export interface AuditFilter {
   actorId?: string | null;
   from?: Date | null;
   to?: Date | null;
+  upToChainIndex?: number | null;
 }
 
 const text = z.string().trim().max(200).nullish();
@@ -53,6 +54,7 @@ const filterSchema = z
     actorId: text,
     from: z.date().nullish(),
     to: z.date().nullish(),
+    upToChainIndex: z.number().int().min(1).nullish(),
   })
   .refine((filter) => !filter.from || !filter.to || filter.from <= filter.to, {
     message: 'from must not be after to',
@@ -68,6 +70,7 @@ export class AuditService {
       ...(parsed.entityId ? { entityId: parsed.entityId } : {}),
       ...(parsed.action ? { action: parsed.action } : {}),
       ...(parsed.actorId ? { actorId: parsed.actorId } : {}),
+      ...(parsed.upToChainIndex ? { chainIndex: { lte: parsed.upToChainIndex } } : {}),
       ...(parsed.from || parsed.to
         ? {
             createdAt: {

@@ -133,6 +133,11 @@ describe('auditor', () => {
     await result.getByText(`Chain broken at event #${decided.chainIndex}`).waitFor();
     await result.getByText(decided.id).waitFor();
     await saveScreenshot(page, 'audit-log');
+    // "Show event" lists the log from that event backwards, the broken row first and focused.
+    await page.getByRole('button', { name: `Show event #${decided.chainIndex} in the log` }).click();
+    const brokenRow = page.locator(`#audit-event-${decided.id}`);
+    await brokenRow.getByText('broken link').waitFor();
+    await waitInPage(page, `document.activeElement?.id === 'audit-event-${decided.id}'`);
     await context.close();
   });
 });

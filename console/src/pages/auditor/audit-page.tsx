@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router';
 import { toast } from 'sonner';
 import { useClient, useQuery, type CombinedError } from 'urql';
@@ -10,8 +10,8 @@ import { formatJson, HashPrefix } from './format';
 import { useConnectionPages } from './use-connection-pages';
 
 const PAGE_SIZE = 50;
-/** How many pages "Show event" reads at most while looking for the broken event. */
-const MAX_SEEK_PAGES = 400;
+/** The URL parameter of "Show event": the log from that place in the chain backwards. */
+const UP_TO_PARAM = 'upTo';
 
 const AuditEventsQuery = graphql(`
   query AuditEvents($filter: AuditEventFilter, $first: Int, $after: String) {
@@ -136,11 +136,13 @@ export function AuditPage() {
     });
   }, [applied]);
 
+  const upTo = Number(params.get(UP_TO_PARAM)) || null;
   const filter = useMemo(() => {
-    const value: Record<string, string> = {};
+    const value: Record<string, string | number> = {};
     for (const key of FILTER_KEYS) if (applied[key]) value[key] = applied[key];
+    if (upTo) value.upToChainIndex = upTo;
     return Object.keys(value).length > 0 ? value : null;
-  }, [applied]);
+  }, [applied, upTo]);
   const [actors] = useQuery({ query: AuditActorsQuery });
   const actorName = useMemo(() => {
     const names = new Map<string, string>();
@@ -159,7 +161,6 @@ export function AuditPage() {
   const [verification, setVerification] = useState<Verification | null>(null);
   const [verifyError, setVerifyError] = useState<string | null>(null);
   const [verifying, setVerifying] = useState(false);
-  const [seeking, setSeeking] = useState<string | null>(null);
   const [focusId, setFocusId] = useState<string | null>(null);
   const brokenId = verification && !verification.ok ? verification.firstBrokenEventId : null;
 
@@ -199,32 +200,15 @@ export function AuditPage() {
     else toast.warning(`Audit chain verified: broken at event #${outcome.firstBrokenChainIndex ?? '?'}`);
   }
 
-  /** Clears the filters and reads pages until the event is in the table, then moves focus to it. */
-  function showEvent(eventId: string) {
-    if (filtered) clear();
-    setSeeking(eventId);
+  /** The log from the broken event backwards (the server filters by chain index); focus goes to it. */
+  function showEvent(chainIndex: number) {
+    setParams(new URLSearchParams({ [UP_TO_PARAM]: String(chainIndex) }));
   }
 
-  const seekPages = useRef(0);
+  // Once the table holds the broken event shown by "Show event", move focus to it.
   useEffect(() => {
-    if (!seeking) {
-      seekPages.current = 0;
-      return;
-    }
-    if (filtered || events.loading || events.loadingMore) return;
-    if (events.nodes.some((node) => node.id === seeking)) {
-      setFocusId(seeking);
-      setSeeking(null);
-      return;
-    }
-    if (!events.hasMore || events.error || seekPages.current >= MAX_SEEK_PAGES) {
-      toast.error('That event is not in the audit log (it may have been deleted).');
-      setSeeking(null);
-      return;
-    }
-    seekPages.current += 1;
-    void events.loadMore();
-  }, [seeking, filtered, events]);
+    if (upTo && brokenId && events.nodes.some((node) => node.id === brokenId)) setFocusId(brokenId);
+  }, [upTo, brokenId, events.nodes]);
 
   useEffect(() => {
     if (!focusId) return;
@@ -305,17 +289,10 @@ export function AuditPage() {
             <p className="muted">Not verified yet in this view.</p>
           )}
         </div>
-        {brokenId && (
+        {brokenId && verification?.firstBrokenChainIndex != null && (
           <p>
-            <button
-              type="button"
-              onClick={() => showEvent(brokenId)}
-              disabled={seeking !== null}
-              aria-busy={seeking !== null}
-            >
-              {seeking
-                ? 'Looking for the event…'
-                : `Show event #${verification?.firstBrokenChainIndex ?? '?'} in the log`}
+            <button type="button" onClick={() => showEvent(verification.firstBrokenChainIndex!)}>
+              Show event #{verification.firstBrokenChainIndex} in the log
             </button>
           </p>
         )}
@@ -391,7 +368,7 @@ export function AuditPage() {
           <span className="muted" aria-live="polite">
             {events.loading
               ? ''
-              : `${events.nodes.length}${events.hasMore ? '+' : ''} shown${filtered ? ' (filtered)' : ''}`}
+              : `${events.nodes.length}${events.hasMore ? '+' : ''} shown${upTo ? `, from event #${upTo} backwards` : ''}${filtered ? ' (filtered)' : ''}`}
           </span>
           <button type="button" onClick={events.reload} disabled={events.loading}>
             Refresh
