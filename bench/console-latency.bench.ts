@@ -41,7 +41,7 @@ import { createLogger } from '../src/logging/logger';
 import { TOPICS } from '../src/pubsub/topics';
 import { createRedis } from '../src/redis/redis-client';
 import { RulesRunner } from '../src/rules/rules-runner';
-import { createServices } from '../src/services/services';
+import { createServices } from '../src/composition/create-services';
 import { launchBrowser, newUserContext, signIn } from '../test/support/browser';
 import { benchApiEnv, freshBenchStores } from './support/bench-data';
 import { printTable } from './support/bench-output';

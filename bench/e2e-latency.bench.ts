@@ -41,7 +41,7 @@ import { createPrismaClient } from '../src/db/prisma-client';
 import { tenantDb } from '../src/db/tenant-scoped-db';
 import { createLogger } from '../src/logging/logger';
 import { createRedis } from '../src/redis/redis-client';
-import { createServices } from '../src/services/services';
+import { createServices } from '../src/composition/create-services';
 import { DEFAULT_RESULT_SCHEMA } from '../src/templates/result-schema';
 import { startWorker } from '../src/workers/start-worker';
 import { startFakeVllmProcess } from '../test/support/fake-vllm-process';

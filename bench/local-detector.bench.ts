@@ -18,8 +18,12 @@
  * vtest.avi comes from `bash scripts/fetch-test-media.sh`; the benchmark fails without it.
  */
 import os from 'node:os';
-import { gateMatches, type AnalysisGate } from '../src/inference/local-analysis';
-import { loadLocalDetector, type FrameDetection, type LocalDetector } from '../src/inference/local-detector';
+import { gateMatches, type AnalysisGate } from '../src/inference/local/local-result';
+import {
+  loadLocalDetector,
+  type FrameDetection,
+  type LocalDetector,
+} from '../src/inference/local/frame-detector';
 import { WindowAssembler, type KeptFrameRef, type WindowSpec } from '../src/ingest/window-assembler';
 import { createJpegFrameDedup } from '../src/media/frame-dedup';
 import { sampleFile, TEST_MEDIA_DIR, vtestPath, type SampledFrame } from '../test/support/test-media';

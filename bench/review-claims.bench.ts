@@ -19,7 +19,7 @@ import { createPrismaClient } from '../src/db/prisma-client';
 import { tenantDb } from '../src/db/tenant-scoped-db';
 import { createLogger } from '../src/logging/logger';
 import { createRedis } from '../src/redis/redis-client';
-import { createServices } from '../src/services/services';
+import { createServices } from '../src/composition/create-services';
 import { benchApiEnv, freshBenchStores } from './support/bench-data';
 import { printTable } from './support/bench-output';
 

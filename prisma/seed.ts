@@ -3,7 +3,7 @@ import type { PrismaClient } from '../src/db/prisma-client';
 import { tenantDb } from '../src/db/tenant-scoped-db';
 import type { Role } from '../src/generated/prisma/enums';
 import type { Actor } from '../src/auth/permissions';
-import type { Services } from '../src/services/services';
+import type { Services } from '../src/composition/create-services';
 
 /**
  * The demo tenant: an admin, a moderator and an auditor with known passwords, a template, a rule

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { getNamedType, GraphQLSchema } from 'graphql';
-import { buildVigilSchema } from '../src/schema/build-schema';
+import { buildVigilSchema } from '../src/api/build-schema';
 import { errorCodes, GraphQLResponse, startTestApi, TestApi } from './support/api-harness';
 import { bearer, getRaw, gqlWithHeaders } from './support/raw-http';
 import { createTenantFixture, PASSWORD, SAMPLE_VERSION, TenantFixture } from './support/tenant-fixture';

@@ -1,8 +1,8 @@
 import { buildCli, CliExit } from '../src/cli/vigil.cli';
-import { migrateDatabase } from '../src/db/migrate-database';
+import { migrateDatabase } from '../src/composition/migrate-database';
 import { tenantDb } from '../src/db/tenant-scoped-db';
-import { auditEventHash } from '../src/services/audit-chain';
-import { chainUnchainedAuditEvents } from '../src/services/audit-chain.service';
+import { auditEventHash } from '../src/audit/audit-chain';
+import { chainUnchainedAuditEvents } from '../src/audit/audit-chain.service';
 import { recordAudit } from '../src/services/audit.service';
 import { errorCodes, startTestApi, TestApi } from './support/api-harness';
 import { createTenantFixture, PASSWORD, TenantFixture, uniqueSlug } from './support/tenant-fixture';

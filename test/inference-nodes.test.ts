@@ -1,9 +1,9 @@
 import pino from 'pino';
 import sharp from 'sharp';
 import { Agent } from 'undici';
-import { NodeDefinition } from '../src/inference/node-definition';
-import { NodePool } from '../src/inference/node-pool';
-import { analyseOnNodes } from '../src/inference/vlm-analyser';
+import { NodeDefinition } from '../src/config/node-definition';
+import { NodePool } from '../src/inference/gpu/node-pool';
+import { analyseOnNodes } from '../src/inference/gpu/vlm-analyser';
 import {
   buildChatBody,
   checkHealth,
@@ -11,8 +11,8 @@ import {
   listModels,
   readNodeLoad,
   streamChatCompletion,
-} from '../src/inference/vllm-client';
-import { buildChatSpec, PromptVersion } from '../src/inference/window-prompt';
+} from '../src/inference/gpu/vllm-client';
+import { buildChatSpec, PromptVersion } from '../src/inference/gpu/window-prompt';
 import { DEFAULT_RESULT_SCHEMA } from '../src/templates/result-schema';
 import { FakeVllmProcess, startFakeVllmProcess } from './support/fake-vllm-process';
 import { waitFor } from './support/wait-for';

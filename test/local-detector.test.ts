@@ -8,7 +8,7 @@
 import Ajv from 'ajv';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
-import { buildLocalResult, gateMatches } from '../src/inference/local-analysis';
+import { buildLocalResult, gateMatches } from '../src/inference/local/local-result';
 import {
   COCO_LABELS,
   decodeCenternetDetections,
@@ -16,7 +16,7 @@ import {
   NSFW_CLASSES,
   type FrameDetection,
   type LocalDetector,
-} from '../src/inference/local-detector';
+} from '../src/inference/local/frame-detector';
 import { DEFAULT_RESULT_SCHEMA } from '../src/templates/result-schema';
 import {
   FFMPEG,

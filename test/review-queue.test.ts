@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { tenantDb } from '../src/db/tenant-scoped-db';
 import { eventsSince } from '../src/pubsub/event-bus';
 import { TOPICS } from '../src/pubsub/topics';
-import { runReviewDeadlines } from '../src/workers/review-deadlines.job';
+import { runReviewDeadlines } from '../src/workers/review-deadlines.processor';
 import { errorCodes, startTestApi, TestApi } from './support/api-harness';
 import { createTenantFixture, PASSWORD, TenantFixture } from './support/tenant-fixture';
 

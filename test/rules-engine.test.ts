@@ -7,7 +7,7 @@ import { TOPICS } from '../src/pubsub/topics';
 import { RulesRunner } from '../src/rules/rules-runner';
 import { historyKey } from '../src/rules/stream-history';
 import { createRedis } from '../src/redis/redis-client';
-import type { EvaluateRulesPayload } from '../src/workers/queues';
+import type { EvaluateRulesPayload } from '../src/jobs/job-registry';
 import { createRulesQueue, createRulesWorker, scheduleRules } from '../src/workers/rules.worker';
 import { errorCodes, startTestApi, TestApi } from './support/api-harness';
 import { createTenantFixture, TenantFixture } from './support/tenant-fixture';

@@ -1,7 +1,7 @@
 import { GraphQLInputType, GraphQLSchema, getNamedType, isEnumType } from 'graphql';
 import type { Role } from '../src/generated/prisma/enums';
 import { TENANT_OWNED_MODELS } from '../src/db/tenant-scoped-db';
-import { buildVigilSchema } from '../src/schema/build-schema';
+import { buildVigilSchema } from '../src/api/build-schema';
 import { errorCodes, startTestApi, TestApi } from './support/api-harness';
 import { buildDocument, rootOperations, SchemaOperation, ValueFor } from './support/schema-operations';
 import { createTenantFixture, ROLES, TenantFixture, uniqueSlug } from './support/tenant-fixture';

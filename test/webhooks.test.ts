@@ -15,7 +15,7 @@ import {
 } from '../src/webhooks/webhook-delivery.worker';
 import { recordWebhookEvent, webhookJobOptions } from '../src/webhooks/webhook-events';
 import { verifyWebhook } from '../src/webhooks/webhook-signature';
-import type { DeliverWebhookPayload } from '../src/workers/queues';
+import type { DeliverWebhookPayload } from '../src/jobs/job-registry';
 import { errorCodes, startTestApi, TestApi } from './support/api-harness';
 import { createTenantFixture, TenantFixture } from './support/tenant-fixture';
 import { waitFor } from './support/wait-for';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
 import { tenantDb } from '../src/db/tenant-scoped-db';
 import { frameKey, LocalFrameStore } from '../src/storage/frame-store';
-import { purgeOldFrames } from '../src/workers/purge-old-frames.job';
+import { purgeOldFrames } from '../src/workers/purge-old-frames.processor';
 import { loadConfig } from '../src/config/config';
 import { createPrismaClient, PrismaClient } from '../src/db/prisma-client';
 import { createRedis } from '../src/redis/redis-client';
@@ -13,7 +13,7 @@ import {
   createMaintenanceWorker,
   scheduleMaintenance,
 } from '../src/workers/maintenance.worker';
-import { MAINTENANCE_JOBS, QUEUES } from '../src/workers/queues';
+import { MAINTENANCE_JOBS, QUEUES } from '../src/jobs/job-registry';
 import { startTestApi, TestApi } from './support/api-harness';
 import { createTenantFixture } from './support/tenant-fixture';
 

@@ -10,11 +10,11 @@ import { Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import pino from 'pino';
 import { createPrismaClient, type PrismaClient } from '../../src/db/prisma-client';
-import { loadLocalDetector } from '../../src/inference/local-detector';
+import { loadLocalDetector } from '../../src/inference/local/frame-detector';
 import { createRedis } from '../../src/redis/redis-client';
 import { LocalFrameStore } from '../../src/storage/frame-store';
 import { type AnalysisRuntime, startAnalysisRuntime } from '../../src/workers/analysis-runtime';
-import { DEFAULT_JOB_OPTIONS, QUEUES } from '../../src/workers/queues';
+import { DEFAULT_JOB_OPTIONS, QUEUES } from '../../src/jobs/job-registry';
 import {
   type AnalysisWorkerOptions,
   benchAnalysisConfig,

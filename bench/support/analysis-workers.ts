@@ -8,7 +8,7 @@ import { ChildProcess, fork } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { AppConfig, loadConfig } from '../../src/config/config';
-import type { NodeDefinition } from '../../src/inference/node-definition';
+import type { NodeDefinition } from '../../src/config/node-definition';
 import { processCpuSeconds } from './ingest-cpu';
 
 /** What a child needs to run the analysis worker, passed as JSON in this environment variable. */

@@ -10,7 +10,7 @@ import { migrate } from '../../src/db/migration-runner';
 import { createPrismaClient } from '../../src/db/prisma-client';
 import { tenantDb } from '../../src/db/tenant-scoped-db';
 import { createRedis } from '../../src/redis/redis-client';
-import { createServices } from '../../src/services/services';
+import { createServices } from '../../src/composition/create-services';
 import { STREAM_COUNT } from './protocol';
 
 export interface BenchData {

@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config/config';
 import { createPrismaClient } from '../../src/db/prisma-client';
 import { createLogger } from '../../src/logging/logger';
 import { createRedis } from '../../src/redis/redis-client';
-import { createServices } from '../../src/services/services';
+import { createServices } from '../../src/composition/create-services';
 import { runServerChild } from './protocol';
 
 runServerChild(async () => {

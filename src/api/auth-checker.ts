@@ -1,7 +1,7 @@
 import type { AuthChecker } from 'type-graphql';
 import { hasPermission, Permission } from '../auth/permissions';
 import { forbidden, unauthenticated } from '../errors/domain-error';
-import type { GraphQLContext } from './graphql-context';
+import type { GraphQLContext } from '../resolvers/graphql-context';
 
 /**
  * Enforces `@Authorized(Permission.X)`. Throws (rather than returning false) so the client gets

@@ -3,7 +3,7 @@ import type { AppConfig } from '../config/config';
 import { createPrismaClient, PrismaClient } from '../db/prisma-client';
 import { runUntilSignal } from '../process/graceful-shutdown';
 import { createRedis } from '../redis/redis-client';
-import { createServices, Services } from '../services/services';
+import { createServices, Services } from '../composition/create-services';
 import { createApiServer } from './app';
 
 export interface RunningApi {

@@ -19,9 +19,9 @@ import type { AppConfig } from '../config/config';
 import type { PrismaClient } from '../db/prisma-client';
 import type { Actor } from '../auth/permissions';
 import { DomainError, ErrorCode } from '../errors/domain-error';
-import { HubTicket, SubscriptionHub } from '../pubsub/subscription-hub';
-import type { Services } from '../services/services';
-import { createTenantContext, GraphQLContext } from './graphql-context';
+import { HubTicket, SubscriptionHub } from './subscription-hub';
+import type { Services } from '../composition/create-services';
+import { createTenantContext, GraphQLContext } from '../resolvers/graphql-context';
 import { formatGraphQLError } from './graphql-error.mapper';
 import { graphqlLimitRules } from './graphql-limits';
 

@@ -6,8 +6,8 @@ import { tenantDb } from '../db/tenant-scoped-db';
 import { DomainError, notFound } from '../errors/domain-error';
 import { Role } from '../generated/prisma/enums';
 import { createRedis } from '../redis/redis-client';
-import { createServices, Services } from '../services/services';
-import { migrateDatabase } from '../db/migrate-database';
+import { createServices, Services } from '../composition/create-services';
+import { migrateDatabase } from '../composition/migrate-database';
 
 /**
  * The operator's command line: `npm run vigil -- <command>`. Secrets it creates are printed once,

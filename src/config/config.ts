@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseConfiguredNodes } from '../inference/node-definition';
+import { parseConfiguredNodes } from './node-definition';
 
 /**
  * The one place that reads the environment. Everything else receives a validated AppConfig,

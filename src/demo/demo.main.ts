@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { pathToFileURL } from 'node:url';
 import { startApi } from '../api/start-api';
 import { loadConfig } from '../config/config';
-import { migrateDatabase } from '../db/migrate-database';
+import { migrateDatabase } from '../composition/migrate-database';
 import { tenantDb } from '../db/tenant-scoped-db';
 import { createLogger } from '../logging/logger';
 import { RunningWorker, startWorker } from '../workers/start-worker';

@@ -6,7 +6,7 @@ import type { AppConfig } from '../config/config';
 import type { PrismaClient } from '../db/prisma-client';
 import { tenantDb, type TenantDb } from '../db/tenant-scoped-db';
 import type { Prisma } from '../generated/prisma/client';
-import type { InferenceMetrics } from '../metrics/inference-metrics';
+import type { InferenceMetrics } from './inference-metrics';
 import { publishEvent } from '../pubsub/event-bus';
 import {
   AnalysisFinishedMessage,
@@ -17,14 +17,14 @@ import {
 } from '../pubsub/topics';
 import { recordAudit } from '../services/audit.service';
 import type { FrameStore } from '../storage/frame-store';
-import { buildLocalResult, gateIsOff, gateMatches, type AnalysisGate } from './local-analysis';
-import type { LocalAnalyser } from './local-analyser';
-import type { FrameDetection } from './local-detector';
-import type { NodePool } from './node-pool';
-import { RecentMap } from './recent-map';
+import { buildLocalResult, gateIsOff, gateMatches, type AnalysisGate } from './local/local-result';
+import type { LocalAnalyser } from './local/shared-detector';
+import type { FrameDetection } from './local/frame-detector';
+import type { NodePool } from './gpu/node-pool';
+import { RecentMap } from '../util/recent-map';
 import { BudgetCache, UsageBuffer, usageMonth, type UsageIncrement } from './usage-meter';
-import { analyseOnNodes, type VlmOutcome } from './vlm-analyser';
-import { buildChatSpec, visionTokensOf, type PromptFrame, type PromptVersion } from './window-prompt';
+import { analyseOnNodes, type VlmOutcome } from './gpu/vlm-analyser';
+import { buildChatSpec, visionTokensOf, type PromptFrame, type PromptVersion } from './gpu/window-prompt';
 
 export interface WindowAnalysisDeps {
   prisma: PrismaClient;

@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import { ANALYSIS_JOBS, AnalyseWindowPayload } from '../workers/queues';
+import { ANALYSIS_JOBS, AnalyseWindowPayload } from '../jobs/job-registry';
 
 /**
  * Puts a window on the analysis queue, fairly across tenants.

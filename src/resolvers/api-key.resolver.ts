@@ -1,5 +1,5 @@
 import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
-import { authedContext, type GraphQLContext } from '../api/graphql-context';
+import { authedContext, type GraphQLContext } from './graphql-context';
 import { Permission } from '../auth/permissions';
 import { ApiKey, ApiKeyConnection, CreateApiKeyInput, CreateApiKeyPayload } from '../schema/api-key.type';
 import { PageArgsInput } from '../schema/connection.type';

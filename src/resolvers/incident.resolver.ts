@@ -1,5 +1,5 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
-import { authedContext, type GraphQLContext } from '../api/graphql-context';
+import { authedContext, type GraphQLContext } from './graphql-context';
 import { Permission } from '../auth/permissions';
 import { Analysis } from '../schema/analysis.type';
 import { PageArgsInput } from '../schema/connection.type';

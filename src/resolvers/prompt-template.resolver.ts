@@ -1,6 +1,6 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { authedContext, type GraphQLContext } from '../api/graphql-context';
+import { authedContext, type GraphQLContext } from './graphql-context';
 import { Permission } from '../auth/permissions';
 import { PageArgsInput } from '../schema/connection.type';
 import {

@@ -1,6 +1,6 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Arg, Authorized, Ctx, ID, Query, Resolver } from 'type-graphql';
-import { authedContext, type GraphQLContext } from '../api/graphql-context';
+import { authedContext, type GraphQLContext } from './graphql-context';
 import { Permission } from '../auth/permissions';
 
 /**

@@ -1,8 +1,8 @@
 import { Arg, Authorized, ID, Resolver, Root, Subscription } from 'type-graphql';
 import type { ResolverData } from 'type-graphql';
-import { authedContext, type GraphQLContext } from '../api/graphql-context';
+import { authedContext, type GraphQLContext } from './graphql-context';
 import { Permission } from '../auth/permissions';
-import { HubTicket } from '../pubsub/subscription-hub';
+import { HubTicket } from '../api/subscription-hub';
 import { TOPICS } from '../pubsub/topics';
 import {
   AlertEvent,

@@ -3,10 +3,10 @@ import type { Actor } from '../auth/permissions';
 import type { Prisma } from '../generated/prisma/client';
 import type { TenantDb } from '../db/tenant-scoped-db';
 import { validateInput } from '../errors/validate-input';
-import { appendAuditEvent, type AuditWriter } from './audit-chain';
+import { appendAuditEvent, type AuditWriter } from '../audit/audit-chain';
 import { Connection, PageArgs, paginate } from './pagination';
 
-export type { AuditWriter } from './audit-chain';
+export type { AuditWriter } from '../audit/audit-chain';
 
 /** Who made a change: a user, an API key, or the operator at the command line. */
 export type AuditActor = Pick<Actor, 'tenantId'> & { kind: Actor['kind'] | 'operator'; id: string | null };

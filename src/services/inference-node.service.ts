@@ -8,15 +8,15 @@ import { badInput, conflict, notFound } from '../errors/domain-error';
 import { withPrismaErrors } from '../errors/prisma-error.mapper';
 import { validateInput } from '../errors/validate-input';
 import type { InferenceNode, InferenceNodeState } from '../generated/prisma/client';
-import { NodeDefinition, nodeNameSchema, nodeUrlSchema } from '../inference/node-definition';
-import { configuredNodes, registeredNode } from '../inference/node-registry';
+import { NodeDefinition, nodeNameSchema, nodeUrlSchema } from '../config/node-definition';
+import { configuredNodes, registeredNode } from '../inference/gpu/node-registry';
 import {
   aggregateNodeReports,
   AggregatedNodeStatus,
   NO_REPORT,
   parseWorkerNodeReport,
   WorkerNodeReport,
-} from '../inference/node-status-report';
+} from '../inference/gpu/node-status-report';
 import { NODE_STATUS_KEY_PREFIX, TOPICS } from '../pubsub/topics';
 import { AuditActor, recordAudit } from './audit.service';
 import { requireId } from './input-schemas';

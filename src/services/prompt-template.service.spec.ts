@@ -1,4 +1,4 @@
-import { COCO_LABELS } from '../inference/coco-labels';
+import { COCO_LABELS } from '../inference/local/coco-labels';
 import { suggestCocoLabels } from './prompt-template.service';
 
 describe('suggestCocoLabels', () => {

@@ -5,7 +5,7 @@ import { notFound } from '../errors/domain-error';
 import { withPrismaErrors } from '../errors/prisma-error.mapper';
 import { validateInput } from '../errors/validate-input';
 import type { Prisma, PromptTemplate, PromptTemplateVersion } from '../generated/prisma/client';
-import { COCO_LABELS, isCocoLabel } from '../inference/coco-labels';
+import { COCO_LABELS, isCocoLabel } from '../inference/local/coco-labels';
 import { renderTemplate, variablesOf } from '../templates/prompt-renderer';
 import { DEFAULT_RESULT_SCHEMA, resultSchemaProblems } from '../templates/result-schema';
 import { recordAudit } from './audit.service';

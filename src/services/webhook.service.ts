@@ -11,7 +11,7 @@ import { redactSourceUrl } from '../media/source-url';
 import { WEBHOOK_EVENTS, webhookJobOptions, type WebhookQueueLike } from '../webhooks/webhook-events';
 import { newWebhookSecret } from '../webhooks/webhook-signature';
 import { checkWebhookUrl, type LookupAll, WebhookUrlError } from '../webhooks/webhook-url';
-import { WEBHOOK_JOBS } from '../workers/queues';
+import { WEBHOOK_JOBS } from '../jobs/job-registry';
 import { AuditActor, recordAudit } from './audit.service';
 import { requireId, type Unvalidated } from './input-schemas';
 import { Connection, PageArgs, paginate } from './pagination';

@@ -9,7 +9,7 @@ import type { AppConfig } from '../config/config';
 import type { PrismaClient } from '../db/prisma-client';
 import type { WebhookDelivery, WebhookEndpoint } from '../generated/prisma/client';
 import { tenantDb } from '../db/tenant-scoped-db';
-import { type DeliverWebhookPayload, QUEUES, WEBHOOK_JOBS } from '../workers/queues';
+import { type DeliverWebhookPayload, QUEUES, WEBHOOK_JOBS } from '../jobs/job-registry';
 import { webhookJobOptions, type WebhookRetryPolicy } from './webhook-events';
 import { signWebhook } from './webhook-signature';
 import { forbiddenAddressMessage, forbiddenWebhookAddress, unmapIp } from './webhook-url';

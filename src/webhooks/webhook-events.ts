@@ -2,7 +2,7 @@ import type { JobsOptions } from 'bullmq';
 import type { Prisma } from '../generated/prisma/client';
 import type { PrismaClient } from '../db/prisma-client';
 import { tenantDb } from '../db/tenant-scoped-db';
-import { type DeliverWebhookPayload, WEBHOOK_JOBS, webhookJobId } from '../workers/queues';
+import { type DeliverWebhookPayload, WEBHOOK_JOBS, webhookJobId } from '../jobs/job-registry';
 
 /**
  * The event names a webhook endpoint can subscribe to (an endpoint with no events gets all of them).

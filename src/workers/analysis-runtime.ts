@@ -3,18 +3,18 @@ import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/config';
 import type { PrismaClient } from '../db/prisma-client';
-import { LocalAnalyser } from '../inference/local-analyser';
-import type { LocalDetector } from '../inference/local-detector';
-import type { NodeDefinition } from '../inference/node-definition';
-import { NodePool } from '../inference/node-pool';
-import { publishNodeStatus } from '../inference/node-status-board';
+import { LocalAnalyser } from '../inference/local/shared-detector';
+import type { LocalDetector } from '../inference/local/frame-detector';
+import type { NodeDefinition } from '../config/node-definition';
+import { NodePool } from '../inference/gpu/node-pool';
+import { publishNodeStatus } from '../inference/gpu/node-status-board';
 import { WindowAnalysis } from '../inference/window-analysis';
-import type { InferenceMetrics } from '../metrics/inference-metrics';
+import type { InferenceMetrics } from '../inference/inference-metrics';
 import { TOPICS } from '../pubsub/topics';
 import type { FrameStore } from '../storage/frame-store';
 import { RulesRunner } from '../rules/rules-runner';
 import { createAnalysisWorker, scheduleReanalysis } from './analysis.worker';
-import type { AnalyseWindowPayload, EvaluateRulesPayload } from './queues';
+import type { AnalyseWindowPayload, EvaluateRulesPayload } from '../jobs/job-registry';
 import { createRulesQueue, createRulesWorker, scheduleRules } from './rules.worker';
 
 /** Even without a change notice, workers re-read the node list this often. */

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { PrismaClient } from '../db/prisma-client';
 import { tenantDb } from '../db/tenant-scoped-db';
 import type { WindowAnalysis } from '../inference/window-analysis';
-import { ANALYSIS_JOBS, AnalyseWindowPayload, QUEUES, reanalysisJobId } from './queues';
+import { ANALYSIS_JOBS, AnalyseWindowPayload, QUEUES, reanalysisJobId } from '../jobs/job-registry';
 
 /** How long a re-analysis waits before it looks for a GPU node again. */
 export const REANALYSIS_RETRY_MS = 30_000;

@@ -3,10 +3,15 @@ import type Redis from 'ioredis';
 import type { PrismaClient } from '../db/prisma-client';
 import { reconcileWindows } from '../ingest/window-reconciler';
 import type { FrameStore } from '../storage/frame-store';
-import { purgeExpiredSessions } from './purge-expired-sessions.job';
-import { purgeOldFrames } from './purge-old-frames.job';
-import { runReviewDeadlines } from './review-deadlines.job';
-import { DEFAULT_JOB_OPTIONS, MAINTENANCE_JOBS, PurgeExpiredSessionsPayload, QUEUES } from './queues';
+import { purgeExpiredSessions } from './purge-expired-sessions.processor';
+import { purgeOldFrames } from './purge-old-frames.processor';
+import { runReviewDeadlines } from './review-deadlines.processor';
+import {
+  DEFAULT_JOB_OPTIONS,
+  MAINTENANCE_JOBS,
+  PurgeExpiredSessionsPayload,
+  QUEUES,
+} from '../jobs/job-registry';
 
 export const SESSION_PURGE_EVERY_MS = 3_600_000;
 export const SESSION_RETENTION_HOURS = 24;

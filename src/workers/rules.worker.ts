@@ -2,7 +2,7 @@ import { Queue, Worker } from 'bullmq';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import type { RulesRunner } from '../rules/rules-runner';
-import { DEFAULT_JOB_OPTIONS, QUEUES, RULES_JOBS, type EvaluateRulesPayload } from './queues';
+import { DEFAULT_JOB_OPTIONS, QUEUES, RULES_JOBS, type EvaluateRulesPayload } from '../jobs/job-registry';
 
 export function createRulesQueue(connection: Redis): Queue<EvaluateRulesPayload> {
   return new Queue<EvaluateRulesPayload>(QUEUES.rules, {

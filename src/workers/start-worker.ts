@@ -10,14 +10,14 @@ import { StreamLeases } from '../ingest/stream-leases';
 import { startStreamRunner } from '../ingest/stream-runner';
 import { StreamSupervisor } from '../ingest/stream-supervisor';
 import { reconcileWindows } from '../ingest/window-reconciler';
-import { loadLocalDetector } from '../inference/local-detector';
-import { loadNodeDefinitions } from '../inference/node-registry';
-import { InferenceMetrics } from '../metrics/inference-metrics';
+import { loadLocalDetector } from '../inference/local/frame-detector';
+import { loadNodeDefinitions } from '../inference/gpu/node-registry';
+import { InferenceMetrics } from '../inference/inference-metrics';
 import { createRedis } from '../redis/redis-client';
 import { createFrameStore } from '../storage/create-frame-store';
 import { startAnalysisRuntime } from './analysis-runtime';
 import { createMaintenanceQueue, createMaintenanceWorker, scheduleMaintenance } from './maintenance.worker';
-import { DEFAULT_JOB_OPTIONS, QUEUES } from './queues';
+import { DEFAULT_JOB_OPTIONS, QUEUES } from '../jobs/job-registry';
 import {
   createWebhookAgent,
   createWebhookQueue,

@@ -5,7 +5,7 @@ import { AppConfig, loadConfig } from '../../src/config/config';
 import { createPrismaClient, PrismaClient } from '../../src/db/prisma-client';
 import { createLogger } from '../../src/logging/logger';
 import { createRedis } from '../../src/redis/redis-client';
-import { createServices, Services } from '../../src/services/services';
+import { createServices, Services } from '../../src/composition/create-services';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;

@@ -14,7 +14,7 @@ import { createRedis } from '../../src/redis/redis-client';
 import { frameKey, LocalFrameStore } from '../../src/storage/frame-store';
 import { RulesRunner, type RulesRunReport } from '../../src/rules/rules-runner';
 import { startWorker, type RunningWorker } from '../../src/workers/start-worker';
-import { QUEUES } from '../../src/workers/queues';
+import { QUEUES } from '../../src/jobs/job-registry';
 import { startTestApi, type TestApi } from './api-harness';
 import { startFakeVllmProcess, type FakeVllmProcess } from './fake-vllm-process';
 import type { Login } from './browser';

@@ -1,5 +1,5 @@
-import { LocalAnalyser } from './local-analyser';
-import type { FrameDetection, LocalDetector } from './local-detector';
+import { LocalAnalyser } from './shared-detector';
+import type { FrameDetection, LocalDetector } from './frame-detector';
 
 function countingDetector(): LocalDetector & { calls: number; running: number; maxRunning: number } {
   const detector = {

@@ -1,8 +1,8 @@
-import { openSecret } from '../auth/secret-box';
-import type { AppConfig } from '../config/config';
-import type { PrismaClient } from '../db/prisma-client';
-import type { InferenceNode } from '../generated/prisma/client';
-import { NodeDefinition, parseConfiguredNodes } from './node-definition';
+import { openSecret } from '../../auth/secret-box';
+import type { AppConfig } from '../../config/config';
+import type { PrismaClient } from '../../db/prisma-client';
+import type { InferenceNode } from '../../generated/prisma/client';
+import { NodeDefinition, parseConfiguredNodes } from '../../config/node-definition';
 
 type NodeConfig = Pick<AppConfig, 'VLLM_NODES' | 'INFERENCE_NODE_KEY_SECRET'>;
 

@@ -1,4 +1,4 @@
-import type { InferenceMetrics } from '../metrics/inference-metrics';
+import type { InferenceMetrics } from '../inference-metrics';
 import type { NodePool } from './node-pool';
 import {
   chatBodyJson,

@@ -1,7 +1,7 @@
 import Ajv from 'ajv';
-import { DEFAULT_RESULT_SCHEMA } from '../templates/result-schema';
-import { buildLocalResult, gateMatches, type AnalysisGate, type LocalAnalysisResult } from './local-analysis';
-import type { DetectedObject, FrameDetection, NsfwClass } from './local-detector';
+import { DEFAULT_RESULT_SCHEMA } from '../../templates/result-schema';
+import { buildLocalResult, gateMatches, type AnalysisGate, type LocalAnalysisResult } from './local-result';
+import type { DetectedObject, FrameDetection, NsfwClass } from './frame-detector';
 
 const validate = new Ajv({ strict: false, allErrors: true }).compile(DEFAULT_RESULT_SCHEMA);
 

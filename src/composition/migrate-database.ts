@@ -1,6 +1,6 @@
-import { chainUnchainedAuditEvents } from '../services/audit-chain.service';
-import { migrate, MigrationReport } from './migration-runner';
-import { createPrismaClient } from './prisma-client';
+import { chainUnchainedAuditEvents } from '../audit/audit-chain.service';
+import { migrate, MigrationReport } from '../db/migration-runner';
+import { createPrismaClient } from '../db/prisma-client';
 
 export interface DatabaseMigrationReport extends MigrationReport {
   /** Audit events written before the audit chain existed that this run chained. */

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { buildSchema, type PubSub } from 'type-graphql';
-import { authChecker } from '../api/auth-checker';
+import { authChecker } from './auth-checker';
 import { resolvers } from '../resolvers';
 
 const noPubSub: PubSub = {

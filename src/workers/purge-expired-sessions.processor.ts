@@ -1,5 +1,5 @@
 import type { PrismaClient } from '../db/prisma-client';
-import type { PurgeExpiredSessionsPayload } from './queues';
+import type { PurgeExpiredSessionsPayload } from '../jobs/job-registry';
 
 /**
  * Deletes login sessions that ended long enough ago. Platform-wide housekeeping: it uses the

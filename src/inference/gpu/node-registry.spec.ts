@@ -1,5 +1,5 @@
-import { sealSecret } from '../auth/secret-box';
-import type { InferenceNode } from '../generated/prisma/client';
+import { sealSecret } from '../../auth/secret-box';
+import type { InferenceNode } from '../../generated/prisma/client';
 import { configuredNodes, registeredNode } from './node-registry';
 
 const SECRET = 'operator secret';

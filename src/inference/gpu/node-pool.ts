@@ -1,8 +1,8 @@
 import { Agent } from 'undici';
 import type { Logger } from 'pino';
-import type { InferenceMetrics } from '../metrics/inference-metrics';
+import type { InferenceMetrics } from '../inference-metrics';
 import { BreakerState, CircuitBreaker } from './circuit-breaker';
-import type { NodeDefinition } from './node-definition';
+import type { NodeDefinition } from '../../config/node-definition';
 import { checkHealth, listModels, NodeEndpoint, NodeLoad, readNodeLoad } from './vllm-client';
 
 export interface NodePoolOptions {

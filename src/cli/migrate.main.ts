@@ -1,6 +1,6 @@
 import { loadConfig } from '../config/config';
 import { createLogger } from '../logging/logger';
-import { migrateDatabase } from './migrate-database';
+import { migrateDatabase } from '../composition/migrate-database';
 
 async function main(): Promise<void> {
   const config = loadConfig();

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import type WebSocket from 'ws';
 import { REVOCATION_CHANNEL, Revocation } from '../auth/credential-cache';
 import type { Actor } from '../auth/permissions';
-import { BusEvent, EVENT_HISTORY, eventsSince } from './event-bus';
+import { BusEvent, EVENT_HISTORY, eventsSince } from '../pubsub/event-bus';
 
 /**
  * Live delivery of GraphQL subscriptions for one API process.

@@ -7,7 +7,7 @@
  * The local models see objects and NSFW content, nothing else: actions, the causal chain and the
  * root cause stay empty, and the only anomalies are NSFW classes above the threshold.
  */
-import type { FrameDetection, NsfwClass } from './local-detector';
+import type { FrameDetection, NsfwClass } from './frame-detector';
 
 export type Severity = 'low' | 'medium' | 'high' | 'critical';
 export type Verdict = 'safe' | 'review' | 'violation';

@@ -4,8 +4,8 @@ import { hasPermission, Permission } from '../auth/permissions';
 import type { PrismaClient } from '../db/prisma-client';
 import { tenantDb } from '../db/tenant-scoped-db';
 import { DomainError, ErrorCode } from '../errors/domain-error';
-import type { Services } from '../services/services';
-import { renderReportPdf } from './report-pdf';
+import type { Services } from '../composition/create-services';
+import { renderReportPdf } from '../reports/report-pdf';
 
 export interface ReportRouteDeps {
   prisma: PrismaClient;

@@ -1,5 +1,5 @@
-import type { FrameDetection, LocalDetector } from './local-detector';
-import { RecentMap } from './recent-map';
+import type { FrameDetection, LocalDetector } from './frame-detector';
+import { RecentMap } from '../../util/recent-map';
 
 /**
  * The process's one local detector, shared by every analysis job. TensorFlow.js on WASM runs on

@@ -1,5 +1,5 @@
 import type Redis from 'ioredis';
-import { NODE_STATUS_KEY_PREFIX } from '../pubsub/topics';
+import { NODE_STATUS_KEY_PREFIX } from '../../pubsub/topics';
 import type { NodeStatus } from './node-pool';
 
 export interface WorkerNodeReport {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { projectRoot } from '../config/project-root';
+import { projectRoot } from './project-root';
 import { parseConfiguredNodes } from './node-definition';
 
 describe('parseConfiguredNodes', () => {

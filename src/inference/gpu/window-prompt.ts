@@ -1,4 +1,4 @@
-import { renderTemplate } from '../templates/prompt-renderer';
+import { renderTemplate } from '../../templates/prompt-renderer';
 import type { ChatRequestSpec } from './vllm-client';
 
 /** The model's patch grid: 16 px patches merged 2x2, so one token per 32x32 px (vllm-contract.md). */
