@@ -42,6 +42,8 @@ import { TOPICS } from '../src/pubsub/topics';
 import { createRedis } from '../src/redis/redis-client';
 import { RulesRunner } from '../src/rules/rules-runner';
 import { createServices } from '../src/composition/create-services';
+import { webhookEventSink } from '../src/webhooks/webhook-events';
+import { BullJobQueue } from '../src/jobs/bullmq-job-queue';
 import { launchBrowser, newUserContext, signIn } from '../test/support/browser';
 import { benchApiEnv, freshBenchStores } from './support/bench-data';
 import { printTable } from './support/bench-output';
@@ -165,7 +167,8 @@ async function main(): Promise<void> {
   const config = loadConfig(env);
   const prisma = createPrismaClient(stores.databaseUrl);
   const redis = createRedis(stores.redisUrl, { name: 'vigil-bench-console' });
-  const services = createServices({ prisma, redis, config });
+  const jobs = new BullJobQueue(redis, config);
+  const services = createServices({ prisma, redis, config, jobs });
   const api = await startServerChild(path.join(__dirname, 'support', 'vigil-api-server.js'), env);
   const baseUrl = `http://127.0.0.1:${api.port}`;
   const browser = await launchBrowser();
@@ -275,7 +278,12 @@ async function main(): Promise<void> {
         return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
       },
     }) as Redis;
-    const runner = new RulesRunner({ prisma, redis: timedRedis, logger: createLogger('silent') });
+    const runner = new RulesRunner({
+      prisma,
+      redis: timedRedis,
+      logger: createLogger('silent'),
+      webhooks: webhookEventSink(prisma, jobs),
+    });
 
     const context = await newUserContext(browser);
     const page = await context.newPage();
@@ -551,6 +559,7 @@ async function main(): Promise<void> {
   } finally {
     await browser.close();
     await api.stop();
+    await jobs.close();
     await Promise.allSettled([prisma.$disconnect(), redis.quit()]);
   }
 }

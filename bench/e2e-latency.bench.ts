@@ -42,6 +42,7 @@ import { tenantDb } from '../src/db/tenant-scoped-db';
 import { createLogger } from '../src/logging/logger';
 import { createRedis } from '../src/redis/redis-client';
 import { createServices } from '../src/composition/create-services';
+import { BullJobQueue } from '../src/jobs/bullmq-job-queue';
 import { DEFAULT_RESULT_SCHEMA } from '../src/templates/result-schema';
 import { startWorker } from '../src/workers/start-worker';
 import { startFakeVllmProcess } from '../test/support/fake-vllm-process';
@@ -119,7 +120,8 @@ async function main(): Promise<void> {
   });
   const prisma = createPrismaClient(databaseUrl);
   const redis = createRedis(redisUrl, { name: 'vigil-bench-e2e' });
-  const services = createServices({ prisma, redis, config });
+  const jobs = new BullJobQueue(redis, config);
+  const services = createServices({ prisma, redis, config, jobs });
   const server = await createApiServer({ config, prisma, redis, services, logger: createLogger('silent') });
   const port = await server.listen();
   const worker = await startWorker(config, createLogger(process.env.BENCH_LOG_LEVEL || 'error'));
@@ -335,6 +337,7 @@ async function main(): Promise<void> {
     await worker.stop();
     await server.stop();
     await fake.stop();
+    await jobs.close();
     await Promise.allSettled([prisma.$disconnect(), redis.quit()]);
     await rm(root, { recursive: true, force: true });
   }

@@ -27,6 +27,7 @@ import { redactSourceUrl } from '../src/media/source-url';
 import { createRedis } from '../src/redis/redis-client';
 import { buildVigilSchema } from '../src/api/build-schema';
 import { createServices } from '../src/composition/create-services';
+import { BullJobQueue } from '../src/jobs/bullmq-job-queue';
 import { seedBenchData } from './support/bench-data';
 import { buildPlainSchema, createPlainContext } from './support/plain-schema';
 import { LIST_STREAMS_QUERY } from './support/protocol';
@@ -87,7 +88,8 @@ async function main(): Promise<void> {
   const prisma = createPrismaClient(config.DATABASE_URL);
   const redis = createRedis(config.REDIS_URL, { name: 'vigil-bench-phases' });
   const pool = new Pool({ connectionString: config.DATABASE_URL, max: 10 });
-  const services = createServices({ prisma, redis, config });
+  const jobs = new BullJobQueue(redis, config);
+  const services = createServices({ prisma, redis, config, jobs });
   try {
     const actor = await services.auth.authenticate(data.apiKey);
     const db = tenantDb(prisma, data.tenantId);
@@ -288,6 +290,7 @@ async function main(): Promise<void> {
       console.log(`${r.name.padEnd(84)}${r.cpuMs.toFixed(3).padStart(8)}${r.wallMs.toFixed(3).padStart(9)}`);
     }
   } finally {
+    await jobs.close();
     await Promise.allSettled([prisma.$disconnect(), redis.quit(), pool.end()]);
   }
 }

@@ -45,8 +45,9 @@ import { buildChatSpec } from '../src/inference/gpu/window-prompt';
 import { createRedis } from '../src/redis/redis-client';
 import { frameKey, LocalFrameStore } from '../src/storage/frame-store';
 import { DEFAULT_RESULT_SCHEMA } from '../src/templates/result-schema';
-import { type AnalysisRuntime, startAnalysisRuntime } from '../src/workers/analysis-runtime';
-import { DEFAULT_JOB_OPTIONS, QUEUES } from '../src/jobs/job-registry';
+import { type StartedAnalysisRuntime, startAnalysisRuntime } from '../src/workers/analysis-runtime';
+import { BullJobQueue, bullJobOptions } from '../src/jobs/bullmq-job-queue';
+import { QUEUES, STANDARD_JOB_OPTIONS } from '../src/jobs/job-registry';
 import { FakeVllmProcess, startFakeVllmProcess } from '../test/support/fake-vllm-process';
 import { sampleFile, TEST_MEDIA_DIR, vtestPath } from '../test/support/test-media';
 import { benchAnalysisConfig, startWorkerChildren, type WorkerChild } from './support/analysis-workers';
@@ -432,28 +433,33 @@ async function inProcessWorker(
   env: Env,
   fakes: FakeVllmProcess[],
   connection: ReturnType<typeof createRedis>,
-  queue: Queue,
   completions: number[],
 ): Promise<Workers> {
-  const runtime: AnalysisRuntime = await startAnalysisRuntime({
-    config: benchAnalysisConfig(env.databaseUrl, env.redisUrl, concurrencyFor(1)),
+  const config = benchAnalysisConfig(env.databaseUrl, env.redisUrl, concurrencyFor(1));
+  const jobs = new BullJobQueue(connection, config);
+  const runtime: StartedAnalysisRuntime = await startAnalysisRuntime({
+    config,
     prisma: env.prisma,
     connection,
-    analysisQueue: queue,
+    jobs,
     store: env.store,
     logger,
     workerId: 'bench',
     loadNodes: async () => nodeDefinitions(fakes),
     loadDetector: () => loadLocalDetector(),
   });
-  runtime.worker.on('completed', () => completions.push(Date.now()));
-  await runtime.worker.waitUntilReady();
+  const worker = runtime.workers.workers.get(QUEUES.analysis)!;
+  worker.on('completed', () => completions.push(Date.now()));
+  await worker.waitUntilReady();
   return {
     label: 'analysis worker, 1 process',
     cpuOf: 'this process',
     cpuSeconds: ownCpuSeconds,
     perProcess: () => [completions.length],
-    close: () => runtime.close(),
+    close: async () => {
+      await runtime.close();
+      await jobs.close();
+    },
   };
 }
 
@@ -515,7 +521,10 @@ async function workerRun(
   }
 > {
   const connection = createRedis(env.redisUrl, { forWorkers: true, name: 'vigil-bench' });
-  const queue = new Queue(QUEUES.analysis, { connection, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+  const queue = new Queue(QUEUES.analysis, {
+    connection,
+    defaultJobOptions: bullJobOptions(STANDARD_JOB_OPTIONS),
+  });
   const completions: number[] = [];
   let workers: Workers | null = null;
   try {
@@ -524,7 +533,7 @@ async function workerRun(
     const windowIds = await createWindows(env, count, base);
     workers =
       placement === 'in-process'
-        ? await inProcessWorker(env, fakes, connection, queue, completions)
+        ? await inProcessWorker(env, fakes, connection, completions)
         : await childWorkers(env, fakes, placement.processes, completions);
     const stopWatch = watchWaiting(fakes);
     const cpuStart = workers.cpuSeconds();

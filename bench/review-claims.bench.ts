@@ -20,6 +20,7 @@ import { tenantDb } from '../src/db/tenant-scoped-db';
 import { createLogger } from '../src/logging/logger';
 import { createRedis } from '../src/redis/redis-client';
 import { createServices } from '../src/composition/create-services';
+import { BullJobQueue } from '../src/jobs/bullmq-job-queue';
 import { benchApiEnv, freshBenchStores } from './support/bench-data';
 import { printTable } from './support/bench-output';
 
@@ -34,7 +35,8 @@ async function main(): Promise<void> {
   const config = loadConfig(benchApiEnv(stores));
   const prisma = createPrismaClient(databaseUrl);
   const redis = createRedis(redisUrl, { name: 'vigil-bench-reviews' });
-  const services = createServices({ prisma, redis, config });
+  const jobs = new BullJobQueue(redis, config);
+  const services = createServices({ prisma, redis, config, jobs });
   const server = await createApiServer({ config, prisma, redis, services, logger: createLogger('silent') });
   const port = await server.listen();
   const url = `http://127.0.0.1:${port}/graphql`;
@@ -180,6 +182,7 @@ async function main(): Promise<void> {
     console.log(`  ${claimedBy.size} claims in ${seconds.toFixed(1)} s`);
   } finally {
     await server.stop();
+    await jobs.close();
     await Promise.allSettled([prisma.$disconnect(), redis.quit()]);
   }
 }

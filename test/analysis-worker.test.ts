@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Ajv from 'ajv';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import pino from 'pino';
 import sharp from 'sharp';
@@ -18,7 +18,9 @@ import { createRedis } from '../src/redis/redis-client';
 import { frameKey, LocalFrameStore } from '../src/storage/frame-store';
 import { DEFAULT_RESULT_SCHEMA } from '../src/templates/result-schema';
 import { AnalysisRuntime, startAnalysisRuntime } from '../src/workers/analysis-runtime';
+import type { BullJobQueue } from '../src/jobs/bullmq-job-queue';
 import { QUEUES } from '../src/jobs/job-registry';
+import { testJobQueue } from './support/test-jobs';
 import { InferenceMetrics } from '../src/inference/inference-metrics';
 import { Registry } from 'prom-client';
 import { FakeVllmProcess, startFakeVllmProcess } from './support/fake-vllm-process';
@@ -37,6 +39,7 @@ const validateDefault = new Ajv({ strict: false }).compile(DEFAULT_RESULT_SCHEMA
 
 let prisma: PrismaClient;
 let connection: Redis;
+let jobs: BullJobQueue;
 let queue: Queue;
 let store: LocalFrameStore;
 let root: string;
@@ -139,7 +142,7 @@ async function queueWindow(seeded: Seeded, jpegs: Buffer[]): Promise<string> {
       endAt: new Date(start + (jpegs.length - 1) * 500),
     },
   });
-  await enqueueWindow(queue, { tenantId: seeded.tenantId, windowId: window.id }, 0);
+  await enqueueWindow(jobs, { tenantId: seeded.tenantId, windowId: window.id }, 0);
   return window.id;
 }
 
@@ -188,7 +191,7 @@ async function startRuntime(
     config: config({ INFERENCE_MODE: mode }),
     prisma,
     connection,
-    analysisQueue: queue,
+    jobs,
     store,
     logger,
     workerId: `test-${randomBytes(3).toString('hex')}`,
@@ -222,7 +225,8 @@ beforeAll(async () => {
     .toBuffer();
   prisma = createPrismaClient(process.env.DATABASE_URL!);
   connection = createRedis(process.env.REDIS_URL!, { forWorkers: true });
-  queue = new Queue(QUEUES.analysis, { connection });
+  jobs = testJobQueue(connection, { prefix: null });
+  queue = jobs.queue(QUEUES.analysis);
   await queue.obliterate({ force: true });
   root = await mkdtemp(path.join(tmpdir(), 'vigil-analysis-'));
   store = new LocalFrameStore(root);
@@ -232,7 +236,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await fake?.stop();
   await queue?.obliterate({ force: true });
-  await queue?.close();
+  await jobs?.close();
   await connection?.quit();
   await prisma?.$disconnect();
   if (root) await rm(root, { recursive: true, force: true });
@@ -358,7 +362,7 @@ describe('INFERENCE_MODE=vlm with a fake GPU node', () => {
     // The same job again (a duplicate after Redis lost track of it): no second analysis, no second request.
     const received = (await fake.control.stats()).received;
     await (await queue.getJob(windowId))?.remove();
-    await enqueueWindow(queue, { tenantId: seeded.tenantId, windowId }, 0);
+    await enqueueWindow(jobs, { tenantId: seeded.tenantId, windowId }, 0);
     await waitFor(async () => (await queue.getJob(windowId))?.finishedOn !== undefined, 10_000);
     expect(await prisma.analysis.count({ where: { windowId } })).toBe(1);
     expect((await fake.control.stats()).received).toBe(received);

@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
+import type { BullJobQueue } from '../src/jobs/bullmq-job-queue';
+import { QUEUES } from '../src/jobs/job-registry';
 import type Redis from 'ioredis';
 import pino from 'pino';
 import { loadConfig } from '../src/config/config';
@@ -22,6 +24,7 @@ import {
   waitFor,
 } from './support/media-sources';
 import { createTenantFixture, TenantFixture } from './support/tenant-fixture';
+import { testJobQueue } from './support/test-jobs';
 
 const LEASE_MS = 2_000;
 
@@ -36,6 +39,7 @@ describe('ingest take-over after a worker crash (real ffmpeg, PostgreSQL and Red
   let http: MediaHttpServer;
   let live: LiveHls;
   let connection: Redis;
+  let jobs: BullJobQueue;
   let queue: Queue;
   let root: string;
 
@@ -46,7 +50,8 @@ describe('ingest take-over after a worker crash (real ffmpeg, PostgreSQL and Red
     http = await startMediaHttpServer(media.dir);
     live = await startLiveHls(media.dir, `takeover-${randomBytes(3).toString('hex')}`);
     connection = createRedis(api.config.REDIS_URL, { forWorkers: true });
-    queue = new Queue(`analysis-takeover-${randomBytes(4).toString('hex')}`, { connection });
+    jobs = testJobQueue(connection);
+    queue = jobs.queue(QUEUES.analysis);
     root = await mkdtemp(path.join(tmpdir(), 'vigil-takeover-'));
   }, 120_000);
 
@@ -54,7 +59,7 @@ describe('ingest take-over after a worker crash (real ffmpeg, PostgreSQL and Red
     await live.stop();
     await http.close();
     await queue.obliterate({ force: true });
-    await queue.close();
+    await jobs.close();
     await connection.quit();
     await api.stop();
     await rm(root, { recursive: true, force: true });
@@ -85,7 +90,7 @@ describe('ingest take-over after a worker crash (real ffmpeg, PostgreSQL and Red
                 {
                   prisma: api.prisma,
                   store: new LocalFrameStore(root),
-                  analysisQueue: queue,
+                  jobs,
                   config,
                   logger: pino({ level: 'silent' }),
                 },
@@ -123,7 +128,7 @@ describe('ingest take-over after a worker crash (real ffmpeg, PostgreSQL and Red
       const [a, b] = window.frameIds.map((id) => position.get(id)!);
       expect(b! - a!).toBe(1);
     }
-    const jobs = await Promise.all(windows.map((window) => queue.getJob(window.id)));
-    expect(jobs.every((job) => job !== undefined)).toBe(true);
+    const queued = await Promise.all(windows.map((window) => queue.getJob(window.id)));
+    expect(queued.every((job) => job !== undefined)).toBe(true);
   }, 90_000);
 });

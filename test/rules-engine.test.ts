@@ -1,4 +1,4 @@
-import type { Queue, Worker } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import pino from 'pino';
 import { tenantDb, type TenantDb } from '../src/db/tenant-scoped-db';
@@ -7,11 +7,14 @@ import { TOPICS } from '../src/pubsub/topics';
 import { RulesRunner } from '../src/rules/rules-runner';
 import { historyKey } from '../src/rules/stream-history';
 import { createRedis } from '../src/redis/redis-client';
-import type { EvaluateRulesPayload } from '../src/jobs/job-registry';
-import { createRulesQueue, createRulesWorker, scheduleRules } from '../src/workers/rules.worker';
+import { QUEUES, type EvaluateRulesPayload } from '../src/jobs/job-registry';
+import { webhookEventSink } from '../src/webhooks/webhook-events';
+import { type JobWorkers, startJobWorkers } from '../src/workers/job-workers';
+import { evaluateRulesHandler } from '../src/workers/evaluate-rules.processor';
 import { errorCodes, startTestApi, TestApi } from './support/api-harness';
 import { createTenantFixture, TenantFixture } from './support/tenant-fixture';
 import { waitFor } from './support/wait-for';
+import { testJobQueue } from './support/test-jobs';
 
 /**
  * The rules engine on real PostgreSQL and Redis: a stream's analyses, in order, fire rules that are
@@ -132,7 +135,12 @@ describe('rules engine', () => {
       },
     });
     rules.broken = broken.id;
-    runner = new RulesRunner({ prisma: api.prisma, redis: api.redis, logger });
+    runner = new RulesRunner({
+      prisma: api.prisma,
+      redis: api.redis,
+      logger,
+      webhooks: webhookEventSink(api.prisma, api.jobs),
+    });
   }, 60_000);
 
   afterAll(() => api.stop());
@@ -243,17 +251,19 @@ describe('rules engine', () => {
 
   it('runs from the rules queue once per analysis, however often it is queued', async () => {
     let queue: Queue<EvaluateRulesPayload> | undefined;
-    let worker: Worker<EvaluateRulesPayload> | undefined;
+    let worker: JobWorkers | undefined;
     const connection: Redis = createRedis(api.config.REDIS_URL, { forWorkers: true, name: 'rules-test' });
-    const workerConnection = connection.duplicate();
+    const jobs = testJobQueue(connection);
     try {
-      queue = createRulesQueue(connection);
-      // Other test files' workers leave jobs on the same queue name in this Redis db.
-      await queue.obliterate({ force: true });
+      queue = jobs.queue(QUEUES.rules);
       const analysisId = await analysed(12, person);
-      await scheduleRules(queue, a.tenantId, analysisId);
-      await scheduleRules(queue, a.tenantId, analysisId);
-      worker = createRulesWorker(workerConnection, runner, logger);
+      await jobs.add('evaluateRules', { tenantId: a.tenantId, analysisId });
+      await jobs.add('evaluateRules', { tenantId: a.tenantId, analysisId });
+      worker = startJobWorkers(
+        connection,
+        { evaluateRules: evaluateRulesHandler(runner, logger) },
+        { queues: [QUEUES.rules], prefix: jobs.prefix, logger },
+      );
       await waitFor(
         async () => (await db.analysis.findUnique({ where: { id: analysisId } }))!.rulesEvaluatedAt !== null,
         10_000,
@@ -264,8 +274,8 @@ describe('rules engine', () => {
     } finally {
       await worker?.close();
       await queue?.obliterate({ force: true });
-      await queue?.close();
-      await Promise.allSettled([workerConnection.quit(), connection.quit()]);
+      await jobs.close();
+      await connection.quit();
     }
   });
 

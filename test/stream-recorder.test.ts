@@ -2,7 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Queue, Worker } from 'bullmq';
+import { type Queue, Worker } from 'bullmq';
+import type { BullJobQueue } from '../src/jobs/bullmq-job-queue';
+import { QUEUES } from '../src/jobs/job-registry';
 import type Redis from 'ioredis';
 import sharp from 'sharp';
 import { tenantDb } from '../src/db/tenant-scoped-db';
@@ -13,6 +15,7 @@ import { createRedis } from '../src/redis/redis-client';
 import { LocalFrameStore } from '../src/storage/frame-store';
 import { startTestApi, TestApi } from './support/api-harness';
 import { createTenantFixture, TenantFixture } from './support/tenant-fixture';
+import { testJobQueue } from './support/test-jobs';
 
 async function jpeg(shade: number): Promise<Buffer> {
   return sharp({
@@ -34,6 +37,7 @@ describe('stream recorder: frames, windows and the analysis queue on PostgreSQL 
   let api: TestApi;
   let tenant: TenantFixture;
   let connection: Redis;
+  let jobs: BullJobQueue;
   let queue: Queue;
   let root: string;
   let store: LocalFrameStore;
@@ -47,11 +51,12 @@ describe('stream recorder: frames, windows and the analysis queue on PostgreSQL 
   }, 30_000);
 
   beforeEach(() => {
-    queue = new Queue(`analysis-test-${randomBytes(4).toString('hex')}`, { connection });
+    jobs = testJobQueue(connection);
+    queue = jobs.queue(QUEUES.analysis);
   });
   afterEach(async () => {
     await queue.obliterate({ force: true });
-    await queue.close();
+    await jobs.close();
   });
   afterAll(async () => {
     await connection.quit();
@@ -75,7 +80,7 @@ describe('stream recorder: frames, windows and the analysis queue on PostgreSQL 
 
   it('stores kept frames with their sha256, counts skipped ones, and queues overlapping windows by id', async () => {
     const stream = await newStream('lawn');
-    const recorder = await StreamRecorder.open(api.prisma, store, queue, stream);
+    const recorder = await StreamRecorder.open(api.prisma, store, jobs, stream);
     expect(recorder.nextSequence).toBe(0);
     // kept: 0 1 2 4 5 7 8 9 ; skipped: 3 6
     for (let sequence = 0; sequence < 10; sequence += 1) {
@@ -126,17 +131,17 @@ describe('stream recorder: frames, windows and the analysis queue on PostgreSQL 
 
   it('continues after a restart, and a replayed frame never makes a second row or window', async () => {
     const stream = await newStream('restart');
-    const first = await StreamRecorder.open(api.prisma, store, queue, stream);
+    const first = await StreamRecorder.open(api.prisma, store, jobs, stream);
     for (let sequence = 0; sequence < 5; sequence += 1) await first.keep(await frameAt(sequence));
 
-    const second = await StreamRecorder.open(api.prisma, store, queue, stream);
+    const second = await StreamRecorder.open(api.prisma, store, jobs, stream);
     expect(second.nextSequence).toBe(5);
     await second.keep(await frameAt(4)).catch(() => undefined); // a duplicate owner replays a frame
     for (let sequence = 5; sequence < 9; sequence += 1) await second.keep(await frameAt(sequence));
 
     // Same frames fed to a recorder that never stopped
     const reference = await newStream('reference');
-    const whole = await StreamRecorder.open(api.prisma, store, queue, reference);
+    const whole = await StreamRecorder.open(api.prisma, store, jobs, reference);
     for (let sequence = 0; sequence < 9; sequence += 1) await whole.keep(await frameAt(sequence));
 
     const db = tenantDb(api.prisma, tenant.tenantId);
@@ -155,7 +160,7 @@ describe('stream recorder: frames, windows and the analysis queue on PostgreSQL 
 
   it('re-enqueues every waiting window after Redis lost its jobs, and nothing twice', async () => {
     const stream = await newStream('reconcile', 2, 1);
-    const recorder = await StreamRecorder.open(api.prisma, store, queue, stream);
+    const recorder = await StreamRecorder.open(api.prisma, store, jobs, stream);
     for (let sequence = 0; sequence < 6; sequence += 1) await recorder.keep(await frameAt(sequence));
     const db = tenantDb(api.prisma, tenant.tenantId);
     const waiting = await db.window.findMany({ where: { streamId: stream.id }, select: { id: true } });
@@ -164,17 +169,17 @@ describe('stream recorder: frames, windows and the analysis queue on PostgreSQL 
     await queue.obliterate({ force: true }); // as if Redis had been flushed
     expect(await queue.getJobCounts()).toMatchObject({ waiting: 0, prioritized: 0 });
 
-    const report = await reconcileWindows(api.prisma, queue);
+    const report = await reconcileWindows(api.prisma, jobs);
     expect(report.requeued).toBeGreaterThanOrEqual(5);
     for (const { id } of waiting) expect(await queue.getJob(id)).toBeDefined();
-    const again = await reconcileWindows(api.prisma, queue);
+    const again = await reconcileWindows(api.prisma, jobs);
     expect(again.requeued).toBe(0);
   });
 
   it('serves a tenant with a small backlog before one that floods the queue', async () => {
     expect(priorityForBacklog(0)).toBeLessThan(priorityForBacklog(1000));
     const flood = await newStream('flood', 1, 1);
-    const floodRecorder = await StreamRecorder.open(api.prisma, store, queue, flood);
+    const floodRecorder = await StreamRecorder.open(api.prisma, store, jobs, flood);
     for (let sequence = 0; sequence < 30; sequence += 1) await floodRecorder.keep(await frameAt(sequence));
 
     const other = await createTenantFixture(api, 'recorder-quiet');
@@ -188,7 +193,7 @@ describe('stream recorder: frames, windows and the analysis queue on PostgreSQL 
         windowStride: 1,
       },
     });
-    const quiet = await StreamRecorder.open(api.prisma, store, queue, {
+    const quiet = await StreamRecorder.open(api.prisma, store, jobs, {
       id: quietRow.id,
       tenantId: other.tenantId,
       windowSize: 1,
@@ -197,7 +202,11 @@ describe('stream recorder: frames, windows and the analysis queue on PostgreSQL 
     await quiet.keep(await frameAt(0));
 
     const workerConnection = connection.duplicate();
-    const worker = new Worker(queue.name, null, { connection: workerConnection, autorun: false });
+    const worker = new Worker(queue.name, null, {
+      connection: workerConnection,
+      autorun: false,
+      prefix: jobs.prefix,
+    });
     try {
       const order: string[] = [];
       for (let i = 0; i < 3; i += 1) {

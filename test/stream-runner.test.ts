@@ -3,7 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
+import type { BullJobQueue } from '../src/jobs/bullmq-job-queue';
+import { QUEUES } from '../src/jobs/job-registry';
 import type Redis from 'ioredis';
 import pino from 'pino';
 import sharp from 'sharp';
@@ -17,6 +19,7 @@ import { startTestApi, TestApi } from './support/api-harness';
 import { ffmpeg, mediaFixtures, MediaFixtures } from './support/media-fixtures';
 import { MediaHttpServer, startMediaHttpServer, unusedPort, waitFor } from './support/media-sources';
 import { createTenantFixture, TenantFixture } from './support/tenant-fixture';
+import { testJobQueue } from './support/test-jobs';
 
 /** The whole ingest path for one stream: real ffmpeg, real HTTP source, PostgreSQL, Redis, frame folder. */
 describe('stream runner (sampler -> dedup -> frames -> windows -> queue)', () => {
@@ -25,6 +28,7 @@ describe('stream runner (sampler -> dedup -> frames -> windows -> queue)', () =>
   let media: MediaFixtures;
   let http: MediaHttpServer;
   let connection: Redis;
+  let jobs: BullJobQueue;
   let queue: Queue;
   let root: string;
   let deps: StreamRunnerDeps;
@@ -35,12 +39,13 @@ describe('stream runner (sampler -> dedup -> frames -> windows -> queue)', () =>
     media = await mediaFixtures();
     http = await startMediaHttpServer(media.dir);
     connection = createRedis(api.config.REDIS_URL, { forWorkers: true });
-    queue = new Queue(`analysis-runner-${randomBytes(4).toString('hex')}`, { connection });
+    jobs = testJobQueue(connection);
+    queue = jobs.queue(QUEUES.analysis);
     root = await mkdtemp(path.join(tmpdir(), 'vigil-runner-'));
     deps = {
       prisma: api.prisma,
       store: new LocalFrameStore(root),
-      analysisQueue: queue,
+      jobs,
       // Loopback sources are allowed only with file sources enabled (a development setting).
       config: loadConfig({ ...process.env, ALLOW_FILE_SOURCES: 'true', FILE_SOURCE_ROOT: media.dir }),
       logger: pino({ level: 'silent' }),
@@ -50,7 +55,7 @@ describe('stream runner (sampler -> dedup -> frames -> windows -> queue)', () =>
 
   afterAll(async () => {
     await queue.obliterate({ force: true });
-    await queue.close();
+    await jobs.close();
     await connection.quit();
     await http.close();
     await api.stop();

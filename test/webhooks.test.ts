@@ -1,23 +1,22 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Queue, Worker } from 'bullmq';
 import type Redis from 'ioredis';
 import type { Agent } from 'undici';
 import { openSecret } from '../src/auth/secret-box';
 import { loadConfig } from '../src/config/config';
 import { tenantDb } from '../src/db/tenant-scoped-db';
 import { createRedis } from '../src/redis/redis-client';
-import {
-  createWebhookAgent,
-  createWebhookQueue,
-  createWebhookWorker,
-  deliverWebhook,
-} from '../src/webhooks/webhook-delivery.worker';
-import { recordWebhookEvent, webhookJobOptions } from '../src/webhooks/webhook-events';
+import pino from 'pino';
+import type { BullJobQueue } from '../src/jobs/bullmq-job-queue';
+import { QUEUES } from '../src/jobs/job-registry';
+import { recordWebhookEvent } from '../src/webhooks/webhook-events';
+import { createWebhookAgent, deliverWebhook } from '../src/webhooks/webhook-sender';
+import { deliverWebhookHandler } from '../src/workers/deliver-webhook.processor';
+import { type JobWorkers, startJobWorkers } from '../src/workers/job-workers';
 import { verifyWebhook } from '../src/webhooks/webhook-signature';
-import type { DeliverWebhookPayload } from '../src/jobs/job-registry';
 import { errorCodes, startTestApi, TestApi } from './support/api-harness';
 import { createTenantFixture, TenantFixture } from './support/tenant-fixture';
+import { testJobQueue } from './support/test-jobs';
 import { waitFor } from './support/wait-for';
 
 interface Received {
@@ -82,9 +81,8 @@ describe('webhooks (real receiver, BullMQ on Redis)', () => {
   let tenant: TenantFixture;
   let receiver: Receiver;
   let connection: Redis;
-  let workerConnection: Redis;
-  let queue: Queue<DeliverWebhookPayload>;
-  let worker: Worker<DeliverWebhookPayload>;
+  let queue: BullJobQueue;
+  let worker: JobWorkers;
   let agent: Agent;
   const policy = { attempts: MAX_ATTEMPTS, backoffMs: 50 };
 
@@ -101,10 +99,18 @@ describe('webhooks (real receiver, BullMQ on Redis)', () => {
     receiver = new Receiver();
     await receiver.start();
     connection = createRedis(loadConfig().REDIS_URL, { forWorkers: true, name: 'vigil-test-webhooks' });
-    queue = createWebhookQueue(connection);
+    // The API's own queue (GraphQL retries) and this one must reach the same worker: no prefix.
+    queue = testJobQueue(connection, {
+      prefix: null,
+      settings: { WEBHOOK_MAX_ATTEMPTS: policy.attempts, WEBHOOK_BACKOFF_MS: policy.backoffMs },
+    });
     agent = createWebhookAgent(api.config);
-    workerConnection = connection.duplicate();
-    worker = createWebhookWorker(workerConnection, { prisma: api.prisma, config: api.config, agent });
+    const logger = pino({ level: 'silent' });
+    worker = startJobWorkers(
+      connection,
+      { deliverWebhook: deliverWebhookHandler({ prisma: api.prisma, config: api.config, agent }, logger) },
+      { queues: [QUEUES.webhooks], prefix: queue.prefix, logger },
+    );
   }, 60_000);
 
   afterAll(async () => {
@@ -112,7 +118,7 @@ describe('webhooks (real receiver, BullMQ on Redis)', () => {
     await queue.close();
     await agent.close();
     await receiver.stop();
-    await Promise.all([connection.quit(), workerConnection.quit()]);
+    await connection.quit();
     await Promise.all([api.stop(), strictApi.stop()]);
   });
 
@@ -134,7 +140,7 @@ describe('webhooks (real receiver, BullMQ on Redis)', () => {
   }
 
   const record = (event: string, eventKey: string, payload: object = { streamId: tenant.ids.streamId }) =>
-    recordWebhookEvent(api.prisma, tenant.tenantId, event, eventKey, payload, { queue, policy });
+    recordWebhookEvent(api.prisma, queue, tenant.tenantId, event, eventKey, payload);
 
   async function deliveryOf(endpointId: string, eventKey: string) {
     return db().webhookDelivery.findFirstOrThrow({ where: { endpointId, eventKey } });
@@ -421,11 +427,8 @@ describe('webhooks (real receiver, BullMQ on Redis)', () => {
           });
           const outcome = await deliverWebhook(
             { prisma: strictApi.prisma, config: strictApi.config, agent: strictAgent },
-            {
-              data: { tenantId: strictTenant.tenantId, deliveryId: delivery.id },
-              attemptsMade: 0,
-              opts: webhookJobOptions(delivery.id, { attempts: 1, backoffMs: 10 }),
-            },
+            { tenantId: strictTenant.tenantId, deliveryId: delivery.id },
+            { attemptsMade: 0, attempts: 1, backoffMs: 10 },
           );
           expect(outcome).toBe('dead');
           const after = await strictDb.webhookDelivery.findUniqueOrThrow({ where: { id: delivery.id } });

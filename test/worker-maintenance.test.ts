@@ -1,21 +1,23 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Queue, QueueEvents } from 'bullmq';
+import { QueueEvents } from 'bullmq';
+import pino from 'pino';
 import { tenantDb } from '../src/db/tenant-scoped-db';
 import { frameKey, LocalFrameStore } from '../src/storage/frame-store';
 import { purgeOldFrames } from '../src/workers/purge-old-frames.processor';
 import { loadConfig } from '../src/config/config';
 import { createPrismaClient, PrismaClient } from '../src/db/prisma-client';
 import { createRedis } from '../src/redis/redis-client';
-import {
-  createMaintenanceQueue,
-  createMaintenanceWorker,
-  scheduleMaintenance,
-} from '../src/workers/maintenance.worker';
-import { MAINTENANCE_JOBS, QUEUES } from '../src/jobs/job-registry';
+import { JOBS, QUEUES } from '../src/jobs/job-registry';
+import { startJobWorkers } from '../src/workers/job-workers';
+import { purgeExpiredSessionsHandler } from '../src/workers/purge-expired-sessions.processor';
+import { purgeOldFramesHandler } from '../src/workers/purge-old-frames.processor';
+import { reconcileWindowsHandler } from '../src/workers/reconcile-windows.processor';
+import { reviewDeadlinesHandler } from '../src/workers/review-deadlines.processor';
 import { startTestApi, TestApi } from './support/api-harness';
 import { createTenantFixture } from './support/tenant-fixture';
+import { testJobQueue } from './support/test-jobs';
 
 describe('maintenance worker (real BullMQ on Redis)', () => {
   let api: TestApi;
@@ -48,21 +50,23 @@ describe('maintenance worker (real BullMQ on Redis)', () => {
       data: { ...base, tokenHash: `recent-${userId}`, expiresAt: hoursAgo(2) },
     });
 
-    const queue = createMaintenanceQueue(connection);
+    const jobs = testJobQueue(connection);
+    const queue = jobs.queue(QUEUES.maintenance);
     const eventsConnection = connection.duplicate();
-    const workerConnection = connection.duplicate();
-    const events = new QueueEvents(QUEUES.maintenance, { connection: eventsConnection });
+    const events = new QueueEvents(QUEUES.maintenance, { connection: eventsConnection, prefix: jobs.prefix });
     await events.waitUntilReady();
-    const analysis = new Queue(`analysis-maintenance-${Date.now()}`, { connection });
-    const worker = createMaintenanceWorker(
-      workerConnection,
-      prisma,
-      analysis,
-      new LocalFrameStore(tmpdir()),
+    const worker = startJobWorkers(
       connection,
+      {
+        purgeExpiredSessions: purgeExpiredSessionsHandler(prisma),
+        reconcileWindows: reconcileWindowsHandler(prisma, jobs),
+        reviewDeadlines: reviewDeadlinesHandler(prisma, connection),
+        purgeOldFrames: purgeOldFramesHandler(prisma, new LocalFrameStore(tmpdir())),
+      },
+      { queues: [QUEUES.maintenance], prefix: jobs.prefix, logger: pino({ level: 'silent' }) },
     );
     try {
-      const job = await queue.add(MAINTENANCE_JOBS.purgeExpiredSessions, { olderThanHours: 24 });
+      const job = await queue.add(JOBS.purgeExpiredSessions.name, { olderThanHours: 24 });
       const result = (await job.waitUntilFinished(events, 15_000)) as { deleted: number };
       expect(result.deleted).toBeGreaterThanOrEqual(2);
       const left = await prisma.session.findMany({
@@ -74,25 +78,26 @@ describe('maintenance worker (real BullMQ on Redis)', () => {
     } finally {
       await worker.close();
       await events.close();
-      await queue.close();
-      await analysis.obliterate({ force: true });
-      await analysis.close();
-      await Promise.all([eventsConnection.quit(), workerConnection.quit()]);
+      await queue.obliterate({ force: true });
+      await jobs.queue(QUEUES.analysis).obliterate({ force: true });
+      await jobs.close();
+      await eventsConnection.quit();
     }
   }, 30_000);
 
   it('declares its schedule idempotently, however many workers start', async () => {
-    const queue = createMaintenanceQueue(connection);
+    const jobs = testJobQueue(connection);
+    const queue = jobs.queue(QUEUES.maintenance);
     try {
-      await scheduleMaintenance(queue);
-      await scheduleMaintenance(queue);
+      await jobs.assertSchedules();
+      await jobs.assertSchedules();
       const schedulers = await queue.getJobSchedulers();
       expect(schedulers.map((scheduler) => scheduler.key).sort()).toEqual(
-        Object.values(MAINTENANCE_JOBS).sort(),
+        ['purge-expired-sessions', 'reconcile-windows', 'review-deadlines', 'purge-old-frames'].sort(),
       );
     } finally {
       await queue.obliterate({ force: true });
-      await queue.close();
+      await jobs.close();
     }
   });
 

@@ -6,15 +6,15 @@
  * parent goes away (IPC channel closed), closes the runtime, Redis and Prisma and exits.
  */
 import 'reflect-metadata';
-import { Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import pino from 'pino';
 import { createPrismaClient, type PrismaClient } from '../../src/db/prisma-client';
 import { loadLocalDetector } from '../../src/inference/local/frame-detector';
 import { createRedis } from '../../src/redis/redis-client';
 import { LocalFrameStore } from '../../src/storage/frame-store';
-import { type AnalysisRuntime, startAnalysisRuntime } from '../../src/workers/analysis-runtime';
-import { DEFAULT_JOB_OPTIONS, QUEUES } from '../../src/jobs/job-registry';
+import { type StartedAnalysisRuntime, startAnalysisRuntime } from '../../src/workers/analysis-runtime';
+import { BullJobQueue } from '../../src/jobs/bullmq-job-queue';
+import { QUEUES } from '../../src/jobs/job-registry';
 import {
   type AnalysisWorkerOptions,
   benchAnalysisConfig,
@@ -42,8 +42,8 @@ const send = (message: WorkerChildMessage): Promise<void> =>
 
 let prisma: PrismaClient | null = null;
 let connection: Redis | null = null;
-let queue: Queue | null = null;
-let runtime: AnalysisRuntime | null = null;
+let jobs: BullJobQueue | null = null;
+let runtime: StartedAnalysisRuntime | null = null;
 let pending: number[] = [];
 let stopping = false;
 
@@ -72,7 +72,8 @@ async function shutdown(code: number, force: boolean): Promise<void> {
       if (!force) console.error(`bench analysis worker: ${what} failed`, error);
     }
   };
-  if (force) await step('closing the worker', () => runtime?.worker.close(true));
+  if (force)
+    await step('closing the worker', () => runtime?.workers.workers.get(QUEUES.analysis)?.close(true));
   await step('closing the runtime', () =>
     runtime
       ? Promise.race([
@@ -82,7 +83,7 @@ async function shutdown(code: number, force: boolean): Promise<void> {
       : undefined,
   );
   await flush(); // the last completions, delivered before the exit
-  await step('closing the queue', () => queue?.close());
+  await step('closing the queue', () => jobs?.close());
   await step('closing Redis', () => connection?.quit());
   await step('closing Prisma', () => prisma?.$disconnect());
   process.exit(code);
@@ -104,21 +105,22 @@ async function main(): Promise<void> {
   const config = benchAnalysisConfig(options.databaseUrl, options.redisUrl, options.concurrency);
   prisma = createPrismaClient(options.databaseUrl);
   connection = createRedis(options.redisUrl, { forWorkers: true, name: `vigil-bench-${options.workerId}` });
-  queue = new Queue(QUEUES.analysis, { connection, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+  jobs = new BullJobQueue(connection, config);
   runtime = await startAnalysisRuntime({
     config,
     prisma,
     connection,
-    analysisQueue: queue,
+    jobs,
     store: new LocalFrameStore(options.frameRoot),
     logger: pino({ level: 'warn' }).child({ worker: options.workerId }),
     workerId: options.workerId,
     loadNodes: async () => options.nodes,
     loadDetector: () => loadLocalDetector(),
   });
-  runtime.worker.on('completed', () => pending.push(Date.now()));
+  const worker = runtime.workers.workers.get(QUEUES.analysis)!;
+  worker.on('completed', () => pending.push(Date.now()));
   setInterval(() => void flush(), COMPLETION_BATCH_MS);
-  await runtime.worker.waitUntilReady();
+  await worker.waitUntilReady();
   if (stopping) return;
   await send({ type: 'ready' });
 }

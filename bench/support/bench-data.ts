@@ -11,6 +11,7 @@ import { createPrismaClient } from '../../src/db/prisma-client';
 import { tenantDb } from '../../src/db/tenant-scoped-db';
 import { createRedis } from '../../src/redis/redis-client';
 import { createServices } from '../../src/composition/create-services';
+import { BullJobQueue } from '../../src/jobs/bullmq-job-queue';
 import { STREAM_COUNT } from './protocol';
 
 export interface BenchData {
@@ -100,7 +101,7 @@ export async function seedBenchData(env: NodeJS.ProcessEnv): Promise<BenchData> 
   const redis = createRedis(config.REDIS_URL, { name: 'vigil-bench-seed' });
   try {
     await redis.flushdb();
-    const services = createServices({ prisma, redis, config });
+    const services = createServices({ prisma, redis, config, jobs: new BullJobQueue(redis, config) });
     const operator = { kind: 'operator' as const, id: null };
     const created = await services.tenants.create(operator, {
       slug: 'bench',

@@ -10,6 +10,7 @@ import { createPrismaClient } from '../../src/db/prisma-client';
 import { createLogger } from '../../src/logging/logger';
 import { createRedis } from '../../src/redis/redis-client';
 import { createServices } from '../../src/composition/create-services';
+import { BullJobQueue } from '../../src/jobs/bullmq-job-queue';
 import { runServerChild } from './protocol';
 
 runServerChild(async () => {
@@ -17,13 +18,15 @@ runServerChild(async () => {
   const logger = createLogger(config.LOG_LEVEL);
   const prisma = createPrismaClient(config.DATABASE_URL);
   const redis = createRedis(config.REDIS_URL, { name: 'vigil-bench-api' });
-  const services = createServices({ prisma, redis, config });
+  const jobs = new BullJobQueue(redis, config);
+  const services = createServices({ prisma, redis, config, jobs });
   const server = await createApiServer({ config, prisma, redis, services, logger });
   const port = await server.listen();
   return {
     port,
     stop: async () => {
       await server.stop();
+      await jobs.close();
       await Promise.allSettled([prisma.$disconnect(), redis.quit()]);
     },
   };

@@ -4,6 +4,7 @@ import { createPrismaClient, PrismaClient } from '../db/prisma-client';
 import { runUntilSignal } from '../process/graceful-shutdown';
 import { createRedis } from '../redis/redis-client';
 import { createServices, Services } from '../composition/create-services';
+import { BullJobQueue } from '../jobs/bullmq-job-queue';
 import { createApiServer } from './app';
 
 export interface RunningApi {
@@ -25,13 +26,16 @@ export async function startApi(
 ): Promise<RunningApi> {
   const prisma = createPrismaClient(config.DATABASE_URL);
   const redis = createRedis(config.REDIS_URL, { name: 'vigil-api' });
-  const services = createServices({ prisma, redis, config });
+  // This process's own queues: the worker's shutdown never closes the API's.
+  const jobs = new BullJobQueue(redis, config);
+  const services = createServices({ prisma, redis, config, jobs });
   await beforeListen?.({ prisma, services });
   const server = await createApiServer({ config, prisma, redis, services, logger });
   const port = await server.listen();
   runUntilSignal(logger, config.SHUTDOWN_TIMEOUT_MS, async () => {
     await beforeStop?.();
     await server.stop();
+    await jobs.close();
     await Promise.allSettled([prisma.$disconnect(), redis.quit()]);
   });
   return { port, prisma, services };

@@ -7,6 +7,7 @@ import { DomainError, notFound } from '../errors/domain-error';
 import { Role } from '../generated/prisma/enums';
 import { createRedis } from '../redis/redis-client';
 import { createServices, Services } from '../composition/create-services';
+import { BullJobQueue } from '../jobs/bullmq-job-queue';
 import { migrateDatabase } from '../composition/migrate-database';
 
 /**
@@ -19,9 +20,11 @@ async function withServices<T>(work: (services: Services, prisma: PrismaClient) 
   const config = loadConfig();
   const prisma = createPrismaClient(config.DATABASE_URL);
   const redis = createRedis(config.REDIS_URL, { name: 'vigil-cli' });
+  const jobs = new BullJobQueue(redis, config);
   try {
-    return await work(createServices({ prisma, redis, config }), prisma);
+    return await work(createServices({ prisma, redis, config, jobs }), prisma);
   } finally {
+    await jobs.close();
     await Promise.allSettled([prisma.$disconnect(), redis.quit()]);
   }
 }

@@ -1,4 +1,3 @@
-import { Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import type { AppConfig } from '../config/config';
 import type { PrismaClient } from '../db/prisma-client';
@@ -22,8 +21,8 @@ import { UsageService } from '../services/usage.service';
 import { UserService } from '../services/user.service';
 import { WindowService } from '../services/window.service';
 import { WebhookService } from '../services/webhook.service';
-import { recordWebhookEvent, setWebhookQueue, type WebhookQueueLike } from '../webhooks/webhook-events';
-import { type DeliverWebhookPayload, QUEUES } from '../jobs/job-registry';
+import type { JobQueue } from '../jobs/job-queue';
+import { webhookEventSink } from '../webhooks/webhook-events';
 
 /** Every domain service, built once per process from its dependencies. */
 export interface Services {
@@ -48,20 +47,19 @@ export interface Services {
   reports: ReportService;
 }
 
-export function createServices(deps: { prisma: PrismaClient; redis: Redis; config: AppConfig }): Services {
+/**
+ * The composition root of a process's domain: every service, built once from the process's
+ * database client, Redis connection, configuration and job queues (each process has its own).
+ */
+export function createServices(deps: {
+  prisma: PrismaClient;
+  redis: Redis;
+  config: AppConfig;
+  jobs: JobQueue;
+}): Services {
   const rateLimits = new RateLimitService(deps.redis, deps.config);
   const tenants = new TenantService(deps.prisma);
   const credentials = new CredentialCache(deps.redis, deps.config.AUTH_CACHE_TTL_MS);
-  // Created on first use; recordWebhookEvent's 5-argument form (review decisions) uses it too.
-  let bullQueue: Queue<DeliverWebhookPayload> | undefined;
-  const webhookQueue: WebhookQueueLike = {
-    add: (name, data, opts) =>
-      (bullQueue ??= new Queue(QUEUES.webhooks, { connection: deps.redis })).add(name as never, data, opts),
-  };
-  setWebhookQueue(webhookQueue, {
-    attempts: deps.config.WEBHOOK_MAX_ATTEMPTS,
-    backoffMs: deps.config.WEBHOOK_BACKOFF_MS,
-  });
   const windows = new WindowService(deps.config);
   return {
     auth: new AuthService(deps.prisma, deps.config, rateLimits, credentials),
@@ -84,8 +82,8 @@ export function createServices(deps: { prisma: PrismaClient; redis: Redis; confi
     usage: new UsageService(),
     inferenceNodes: new InferenceNodeService(deps.prisma, deps.redis, deps.config),
     incidents: new IncidentService(),
-    webhooks: new WebhookService(deps.config, () => webhookQueue),
-    reviews: new ReviewService(deps.prisma, deps.redis, recordWebhookEvent),
+    webhooks: new WebhookService(deps.config, deps.jobs),
+    reviews: new ReviewService(deps.prisma, deps.redis, webhookEventSink(deps.prisma, deps.jobs)),
     reports: new ReportService((tenantId) => tenants.get(tenantId), windows.store),
   };
 }

@@ -1,5 +1,5 @@
-import type { Queue } from 'bullmq';
-import { ANALYSIS_JOBS, AnalyseWindowPayload } from '../jobs/job-registry';
+import type { JobQueue } from '../jobs/job-queue';
+import type { AnalyseWindowPayload } from '../jobs/job-registry';
 
 /**
  * Puts a window on the analysis queue, fairly across tenants.
@@ -17,12 +17,9 @@ export function priorityForBacklog(queuedWindowsOfTenant: number): number {
 }
 
 export async function enqueueWindow(
-  queue: Queue,
+  jobs: JobQueue,
   payload: AnalyseWindowPayload,
   tenantBacklog: number,
 ): Promise<void> {
-  await queue.add(ANALYSIS_JOBS.analyseWindow, payload, {
-    jobId: payload.windowId,
-    priority: priorityForBacklog(tenantBacklog),
-  });
+  await jobs.add('analyseWindow', payload, { priority: priorityForBacklog(tenantBacklog) });
 }

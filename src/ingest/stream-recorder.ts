@@ -1,6 +1,6 @@
-import type { Queue } from 'bullmq';
 import type { PrismaClient } from '../db/prisma-client';
 import { TenantDb, tenantDb } from '../db/tenant-scoped-db';
+import type { JobQueue } from '../jobs/job-queue';
 import { FrameStore, frameKey, storeFrame } from '../storage/frame-store';
 import { enqueueWindow } from './analysis-queue';
 import { AssemblerState, KeptFrameRef, WindowAssembler, WindowSpec } from './window-assembler';
@@ -32,7 +32,7 @@ const zero = (): CounterDelta => ({ framesSampled: 0, framesKept: 0, framesSkipp
 
 /**
  * Turns one stream's sampled frames into stored frames, Frame rows and windows. PostgreSQL is
- * written first, then the queue (design.md, principle 1); every write is idempotent on a unique
+ * written first, then the queue (PostgreSQL is the truth, Redis the transport); every write is idempotent on a unique
  * key, so a sampler that crashed and restarted, or a second owner during a lease hand-over,
  * never makes a second frame row or window.
  */
@@ -43,7 +43,7 @@ export class StreamRecorder {
   private constructor(
     private readonly db: TenantDb,
     private readonly store: FrameStore,
-    private readonly queue: Queue,
+    private readonly jobs: JobQueue,
     private readonly stream: StreamRef,
     private readonly assembler: WindowAssembler,
     /** The sequence number the next sampled frame must get. */
@@ -54,7 +54,7 @@ export class StreamRecorder {
   static async open(
     prisma: PrismaClient,
     store: FrameStore,
-    queue: Queue,
+    jobs: JobQueue,
     stream: StreamRef,
   ): Promise<StreamRecorder> {
     const db = tenantDb(prisma, stream.tenantId);
@@ -65,7 +65,7 @@ export class StreamRecorder {
       select: { sequence: true },
     });
     const assembler = new WindowAssembler(stream.windowSize, stream.windowStride, state);
-    return new StreamRecorder(db, store, queue, stream, assembler, last ? last.sequence + 1 : 0);
+    return new StreamRecorder(db, store, jobs, stream, assembler, last ? last.sequence + 1 : 0);
   }
 
   /** A frame dedup skipped: only counted, and remembered for the next kept frame's skippedBefore. */
@@ -141,7 +141,7 @@ export class StreamRecorder {
       select: { id: true },
     });
     const backlog = await this.db.window.count({ where: { status: 'QUEUED' } });
-    await enqueueWindow(this.queue, { tenantId, windowId: row.id }, backlog);
+    await enqueueWindow(this.jobs, { tenantId, windowId: row.id }, backlog);
     this.pending.windowsQueued += 1;
   }
 }

@@ -1,4 +1,4 @@
-import type { Queue } from 'bullmq';
+import type { JobQueue } from '../jobs/job-queue';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/config';
@@ -18,7 +18,7 @@ import type { StreamRunner } from './stream-supervisor';
 export interface StreamRunnerDeps {
   prisma: PrismaClient;
   store: FrameStore;
-  analysisQueue: Queue;
+  jobs: JobQueue;
   config: AppConfig;
   logger: Logger;
   /** Waits between failed attempts; replaced in tests. */
@@ -77,7 +77,7 @@ export function startStreamRunner(deps: StreamRunnerDeps, stream: Stream): Strea
     });
 
   async function runOnce(rate: AdaptiveRate): Promise<SamplerOutcome> {
-    const recorder = await StreamRecorder.open(deps.prisma, deps.store, deps.analysisQueue, stream);
+    const recorder = await StreamRecorder.open(deps.prisma, deps.store, deps.jobs, stream);
     const dedup = createJpegFrameDedup({
       threshold: stream.ssimThreshold,
       keepAtLeastEverySeconds: deps.config.DEDUP_KEEP_EVERY_SECONDS,

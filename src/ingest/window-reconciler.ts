@@ -1,14 +1,14 @@
-import type { Queue } from 'bullmq';
 import type { PrismaClient } from '../db/prisma-client';
 import { tenantDb } from '../db/tenant-scoped-db';
-import { enqueueWindow } from './analysis-queue';
+import type { JobQueue } from '../jobs/job-queue';
+import { priorityForBacklog } from './analysis-queue';
 
 /**
  * Finds windows that PostgreSQL says are waiting for analysis (QUEUED or RUNNING) but that have no
  * live job in Redis, for example after Redis lost its data, and enqueues them again under the same
- * job id (design.md, principle 1). Safe to run at any time and on several workers at once.
+ * job id: PostgreSQL is the truth, Redis the transport. Safe to run at any time and on several
+ * workers at once.
  */
-const LIVE_STATES = new Set(['waiting', 'prioritized', 'active', 'delayed', 'waiting-children']);
 const PAGE = 500;
 
 export interface ReconcileReport {
@@ -16,7 +16,7 @@ export interface ReconcileReport {
   requeued: number;
 }
 
-export async function reconcileWindows(prisma: PrismaClient, queue: Queue): Promise<ReconcileReport> {
+export async function reconcileWindows(prisma: PrismaClient, jobs: JobQueue): Promise<ReconcileReport> {
   const report: ReconcileReport = { checked: 0, requeued: 0 };
   const tenants = await prisma.tenant.findMany({ select: { id: true } });
   for (const { id: tenantId } of tenants) {
@@ -33,13 +33,12 @@ export async function reconcileWindows(prisma: PrismaClient, queue: Queue): Prom
       const backlog = await db.window.count({ where: { status: 'QUEUED' } });
       for (const { id } of windows) {
         report.checked += 1;
-        const job = await queue.getJob(id);
-        const state = job ? await job.getState() : 'missing';
-        if (LIVE_STATES.has(state)) continue;
-        // A finished or failed job under this id would block a re-add with the same id.
-        if (job) await job.remove();
-        await enqueueWindow(queue, { tenantId, windowId: id }, backlog);
-        report.requeued += 1;
+        const queued = await jobs.ensure(
+          'analyseWindow',
+          { tenantId, windowId: id },
+          { priority: priorityForBacklog(backlog) },
+        );
+        if (queued) report.requeued += 1;
       }
       after = windows.at(-1)!.id;
     }

@@ -5,7 +5,7 @@ import { tenantDb, type TenantDb, type TenantTx } from '../db/tenant-scoped-db';
 import type { Incident, Rule } from '../generated/prisma/client';
 import { publishEvent } from '../pubsub/event-bus';
 import { reviewItemEvent, TOPICS, type AlertEvent, type ReviewItemEvent } from '../pubsub/topics';
-import { recordWebhookEvent } from '../webhooks/webhook-events';
+import type { WebhookEventSink } from '../webhooks/webhook-events';
 import { maxSeverity, severityName, stitchesInto } from './incident-stitching';
 import { actionSchema, type RuleAction } from './rule-definition';
 import {
@@ -26,8 +26,8 @@ export interface RulesRunnerDeps {
   logger: Logger;
   /** Called once per rule that threw (a Prometheus counter in the worker). */
   onRuleError?: (tenantId: string, ruleId: string) => void;
-  /** Sends webhook events; recordWebhookEvent unless a test replaces it. */
-  webhook?: typeof recordWebhookEvent;
+  /** Records webhook events (and queues their deliveries). */
+  webhooks: WebhookEventSink;
 }
 
 export interface RulesRunReport {
@@ -306,24 +306,18 @@ export class RulesRunner {
     if (firing.alert) await publish(TOPICS.alerts(tenantId), firing.alert);
     if (action.type === 'webhook') {
       const { incident } = firing;
-      await (this.deps.webhook ?? recordWebhookEvent)(
-        this.deps.prisma,
-        tenantId,
-        action.event,
-        `${action.event}:${incident.id}`,
-        {
-          incidentId: incident.id,
-          ruleId: rule.id,
-          ruleName: rule.name,
-          streamId: incident.streamId,
-          startAt: incident.startAt.toISOString(),
-          windowId: context.window.id,
-          analysisId: context.analysisId,
-          severity: incident.severity,
-          confidence: incident.confidence,
-          summary: incident.summary,
-        },
-      );
+      await this.deps.webhooks(tenantId, action.event, `${action.event}:${incident.id}`, {
+        incidentId: incident.id,
+        ruleId: rule.id,
+        ruleName: rule.name,
+        streamId: incident.streamId,
+        startAt: incident.startAt.toISOString(),
+        windowId: context.window.id,
+        analysisId: context.analysisId,
+        severity: incident.severity,
+        confidence: incident.confidence,
+        summary: incident.summary,
+      });
     }
   }
 

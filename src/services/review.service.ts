@@ -9,6 +9,7 @@ import { validateInput } from '../errors/validate-input';
 import type { ReviewItem, ReviewQueue, ReviewStatus } from '../generated/prisma/client';
 import { publishEvent } from '../pubsub/event-bus';
 import { reviewItemEvent, ReviewItemEvent, StreamStatusEvent, TOPICS } from '../pubsub/topics';
+import type { WebhookEventSink } from '../webhooks/webhook-events';
 import { recordAudit } from './audit.service';
 import { requireId } from './input-schemas';
 import { Connection, PageArgs, paginate } from './pagination';
@@ -58,15 +59,6 @@ export type QueueSettingsInput = {
   claimWithinSeconds?: unknown;
   decideWithinSeconds?: unknown;
 };
-
-/** Sends the partner a webhook event (src/webhooks/webhook-events.ts in the running system). */
-export type WebhookEventSink = (
-  prisma: PrismaClient,
-  tenantId: string,
-  event: string,
-  eventKey: string,
-  payload: object,
-) => Promise<number>;
 
 /**
  * Review queues: moderators claim items (atomically: of many claims on one item exactly one wins),
@@ -307,7 +299,7 @@ export class ReviewService {
       await publishEvent(this.redis, TOPICS.streamStatus(actor.tenantId), stopped).catch(() => undefined);
     }
     if (decision === 'STOP_STREAM' && this.sendWebhook) {
-      await this.sendWebhook(this.prisma, actor.tenantId, 'stream.stopped', `stream.stopped:${item.id}`, {
+      await this.sendWebhook(actor.tenantId, 'stream.stopped', `stream.stopped:${item.id}`, {
         streamId: item.streamId,
         reviewItemId: item.id,
         incidentId: item.incidentId,
@@ -315,7 +307,7 @@ export class ReviewService {
       });
     }
     if (!escalate && this.sendWebhook) {
-      await this.sendWebhook(this.prisma, actor.tenantId, 'review.resolved', `review.resolved:${item.id}`, {
+      await this.sendWebhook(actor.tenantId, 'review.resolved', `review.resolved:${item.id}`, {
         reviewItemId: item.id,
         incidentId: item.incidentId,
         streamId: item.streamId,

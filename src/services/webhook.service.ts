@@ -8,10 +8,10 @@ import { validateInput } from '../errors/validate-input';
 import type { Prisma, WebhookDelivery, WebhookEndpoint } from '../generated/prisma/client';
 import type { WebhookDeliveryStatus } from '../generated/prisma/enums';
 import { redactSourceUrl } from '../media/source-url';
-import { WEBHOOK_EVENTS, webhookJobOptions, type WebhookQueueLike } from '../webhooks/webhook-events';
+import type { JobQueue } from '../jobs/job-queue';
+import { WEBHOOK_EVENTS } from '../webhooks/webhook-events';
 import { newWebhookSecret } from '../webhooks/webhook-signature';
 import { checkWebhookUrl, type LookupAll, WebhookUrlError } from '../webhooks/webhook-url';
-import { WEBHOOK_JOBS } from '../jobs/job-registry';
 import { AuditActor, recordAudit } from './audit.service';
 import { requireId, type Unvalidated } from './input-schemas';
 import { Connection, PageArgs, paginate } from './pagination';
@@ -64,7 +64,7 @@ export type WebhookServiceConfig = Pick<
 export class WebhookService {
   constructor(
     private readonly config: WebhookServiceConfig,
-    private readonly queue: () => WebhookQueueLike,
+    private readonly jobs: JobQueue,
     private readonly lookup?: LookupAll,
   ) {}
 
@@ -206,15 +206,12 @@ export class WebhookService {
       });
       return tx.webhookDelivery.findUniqueOrThrow({ where: { id } });
     });
-    await this.queue().add(
-      WEBHOOK_JOBS.deliver,
-      { tenantId: delivery.tenantId, deliveryId: delivery.id },
-      webhookJobOptions(
-        delivery.id,
-        { attempts: this.config.WEBHOOK_MAX_ATTEMPTS, backoffMs: this.config.WEBHOOK_BACKOFF_MS },
-        Date.now(),
-      ),
-    );
+    // A new round: the previous round's failed job may still be retained under its id.
+    await this.jobs.add('deliverWebhook', {
+      tenantId: delivery.tenantId,
+      deliveryId: delivery.id,
+      round: Date.now(),
+    });
     return delivery;
   }
 

@@ -1,4 +1,5 @@
-import { isSendableEventName, isWebhookEvent, WEBHOOK_EVENTS, webhookJobOptions } from './webhook-events';
+import { jobOptionsFor } from '../jobs/bullmq-job-queue';
+import { isSendableEventName, isWebhookEvent, WEBHOOK_EVENTS } from './webhook-events';
 
 describe('webhook event names', () => {
   it('has the documented fixed list for endpoint filters', () => {
@@ -22,11 +23,13 @@ describe('webhook event names', () => {
   });
 
   it('makes deterministic job ids per delivery and round, with exponential backoff', () => {
-    expect(webhookJobOptions('d1', { attempts: 6, backoffMs: 10_000 })).toMatchObject({
+    const settings = { WEBHOOK_MAX_ATTEMPTS: 6, WEBHOOK_BACKOFF_MS: 10_000 };
+    const delivery = { tenantId: 't1', deliveryId: 'd1' };
+    expect(jobOptionsFor('deliverWebhook', delivery, settings)).toMatchObject({
       jobId: 'webhook-d1',
       attempts: 6,
       backoff: { type: 'exponential', delay: 10_000 },
     });
-    expect(webhookJobOptions('d1', { attempts: 6, backoffMs: 10_000 }, 7).jobId).toBe('webhook-d1-r7');
+    expect(jobOptionsFor('deliverWebhook', { ...delivery, round: 7 }, settings).jobId).toBe('webhook-d1-r7');
   });
 });

@@ -1,4 +1,3 @@
-import { Queue, type Worker } from 'bullmq';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/config';
@@ -13,9 +12,13 @@ import type { InferenceMetrics } from '../inference/inference-metrics';
 import { TOPICS } from '../pubsub/topics';
 import type { FrameStore } from '../storage/frame-store';
 import { RulesRunner } from '../rules/rules-runner';
-import { createAnalysisWorker, scheduleReanalysis } from './analysis.worker';
-import type { AnalyseWindowPayload, EvaluateRulesPayload } from '../jobs/job-registry';
-import { createRulesQueue, createRulesWorker, scheduleRules } from './rules.worker';
+import type { JobHandlers, JobQueue } from '../jobs/job-queue';
+import { QUEUES, REANALYSIS_RETRY_MS } from '../jobs/job-registry';
+import { webhookEventSink } from '../webhooks/webhook-events';
+import { analyseWindowHandler } from './analyse-window.processor';
+import { evaluateRulesHandler } from './evaluate-rules.processor';
+import { type JobWorkers, startJobWorkers } from './job-workers';
+import { reanalyseWindowHandler } from './reanalyse-window.processor';
 
 /** Even without a change notice, workers re-read the node list this often. */
 export const NODE_RELOAD_EVERY_MS = 30_000;
@@ -23,9 +26,10 @@ export const NODE_RELOAD_EVERY_MS = 30_000;
 export interface AnalysisRuntimeDeps {
   config: AppConfig;
   prisma: PrismaClient;
-  /** A BullMQ-ready connection (maxRetriesPerRequest null); duplicated for the worker and subscriber. */
+  /** A BullMQ-ready connection (maxRetriesPerRequest null); duplicated for the workers and subscriber. */
   connection: Redis;
-  analysisQueue: Queue;
+  /** The process's queues: re-analyses, rules and webhooks are queued through it. */
+  jobs: JobQueue;
   store: FrameStore;
   logger: Logger;
   workerId: string;
@@ -37,13 +41,15 @@ export interface AnalysisRuntimeDeps {
   reanalysisDelayMs?: number;
 }
 
+export type AnalysisHandlers = Pick<JobHandlers, 'analyseWindow' | 'reanalyseWindow' | 'evaluateRules'>;
+
 export interface AnalysisRuntime {
-  worker: Worker<AnalyseWindowPayload>;
   pool: NodePool | null;
   analysis: WindowAnalysis;
   /** The rules engine on finished analyses (queue vigil-rules). */
   rules: RulesRunner;
-  rulesWorker: Worker<EvaluateRulesPayload>;
+  /** The handlers of the analysis and rules queues' jobs, for the process's job workers. */
+  handlers: AnalysisHandlers;
   /** Re-reads the node list now (also done on every change notice and every 30 s). */
   reloadNodes(): Promise<void>;
   close(): Promise<void>;
@@ -51,10 +57,10 @@ export interface AnalysisRuntime {
 
 /**
  * Everything that analyses windows in a worker process: the node pool (with INFERENCE_MODE=vlm),
- * the local detector, the analysis processor on the BullMQ queue, the node list's reloads and the
- * reports of node status for the API.
+ * the local detector, the window analysis and the rules runner with their job handlers, the node
+ * list's reloads and the reports of node status for the API.
  */
-export async function startAnalysisRuntime(deps: AnalysisRuntimeDeps): Promise<AnalysisRuntime> {
+export async function createAnalysisRuntime(deps: AnalysisRuntimeDeps): Promise<AnalysisRuntime> {
   const { config, logger } = deps;
   const local = new LocalAnalyser(deps.loadDetector);
   const pool =
@@ -100,10 +106,13 @@ export async function startAnalysisRuntime(deps: AnalysisRuntimeDeps): Promise<A
   }
   for (const timer of timers) timer.unref();
 
-  const rulesQueue = createRulesQueue(deps.connection);
-  const rules = new RulesRunner({ prisma: deps.prisma, redis: deps.connection, logger });
-  const rulesConnection = deps.connection.duplicate();
-  const rulesWorker = createRulesWorker(rulesConnection, rules, logger);
+  const rules = new RulesRunner({
+    prisma: deps.prisma,
+    redis: deps.connection,
+    logger,
+    webhooks: webhookEventSink(deps.prisma, deps.jobs),
+  });
+  const reanalysisDelayMs = deps.reanalysisDelayMs ?? REANALYSIS_RETRY_MS;
   const analysis = new WindowAnalysis({
     prisma: deps.prisma,
     store: deps.store,
@@ -114,37 +123,54 @@ export async function startAnalysisRuntime(deps: AnalysisRuntimeDeps): Promise<A
     logger,
     metrics: deps.metrics,
     scheduleReanalysis: (tenantId, windowId) =>
-      scheduleReanalysis(deps.analysisQueue, tenantId, windowId, deps.reanalysisDelayMs),
-    scheduleRules: (tenantId, analysisId) => scheduleRules(rulesQueue, tenantId, analysisId),
+      deps.jobs.add('reanalyseWindow', { tenantId, windowId }, { delayMs: reanalysisDelayMs }),
+    scheduleRules: (tenantId, analysisId) => deps.jobs.add('evaluateRules', { tenantId, analysisId }),
   });
-  const workerConnection = deps.connection.duplicate();
-  const worker = createAnalysisWorker(
-    workerConnection,
-    deps.prisma,
-    analysis,
-    logger,
-    config.ANALYSIS_CONCURRENCY,
-    deps.reanalysisDelayMs,
-  );
 
   return {
-    worker,
     pool,
     analysis,
     rules,
-    rulesWorker,
+    handlers: {
+      analyseWindow: analyseWindowHandler(deps.prisma, analysis, logger),
+      reanalyseWindow: reanalyseWindowHandler(analysis, reanalysisDelayMs),
+      evaluateRules: evaluateRulesHandler(rules, logger),
+    },
     reloadNodes,
     async close() {
       for (const timer of timers) clearInterval(timer);
-      await worker.close();
-      await rulesWorker.close();
-      await rulesQueue.close();
       await analysis.usage.flush();
-      await workerConnection.quit().catch(() => undefined);
-      await rulesConnection.quit().catch(() => undefined);
       await subscriber?.quit().catch(() => undefined);
       await pool?.close();
       await local.dispose();
+    },
+  };
+}
+
+export interface StartedAnalysisRuntime extends AnalysisRuntime {
+  workers: JobWorkers;
+}
+
+/**
+ * The analysis runtime with job workers of its own on the analysis and rules queues: for tests and
+ * benchmarks that run analysis without the rest of a worker process.
+ */
+export async function startAnalysisRuntime(
+  deps: AnalysisRuntimeDeps & { prefix?: string },
+): Promise<StartedAnalysisRuntime> {
+  const runtime = await createAnalysisRuntime(deps);
+  const workers = startJobWorkers(deps.connection, runtime.handlers, {
+    queues: [QUEUES.analysis, QUEUES.rules],
+    serving: { [QUEUES.analysis]: { concurrency: deps.config.ANALYSIS_CONCURRENCY } },
+    prefix: deps.prefix,
+    logger: deps.logger,
+  });
+  return {
+    ...runtime,
+    workers,
+    async close() {
+      await workers.close();
+      await runtime.close();
     },
   };
 }

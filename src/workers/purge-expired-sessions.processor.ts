@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../db/prisma-client';
 import type { PurgeExpiredSessionsPayload } from '../jobs/job-registry';
+import type { JobHandler } from '../jobs/job-queue';
 
 /**
  * Deletes login sessions that ended long enough ago. Platform-wide housekeeping: it uses the
@@ -15,4 +16,8 @@ export async function purgeExpiredSessions(
     where: { OR: [{ expiresAt: { lt: cutoff } }, { revokedAt: { lt: cutoff } }] },
   });
   return { deleted: count };
+}
+
+export function purgeExpiredSessionsHandler(prisma: PrismaClient): JobHandler<'purgeExpiredSessions'> {
+  return { run: (payload) => purgeExpiredSessions(prisma, payload) };
 }

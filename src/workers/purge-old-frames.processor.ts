@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../db/prisma-client';
 import { tenantDb } from '../db/tenant-scoped-db';
+import type { JobHandler } from '../jobs/job-queue';
 import type { FrameStore } from '../storage/frame-store';
 
 const BATCH = 500;
@@ -38,4 +39,8 @@ export async function purgeOldFrames(
     }
   }
   return { deleted };
+}
+
+export function purgeOldFramesHandler(prisma: PrismaClient, store: FrameStore): JobHandler<'purgeOldFrames'> {
+  return { run: () => purgeOldFrames(prisma, store) };
 }

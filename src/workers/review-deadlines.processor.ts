@@ -1,6 +1,7 @@
 import type Redis from 'ioredis';
 import type { PrismaClient } from '../db/prisma-client';
 import { tenantDb } from '../db/tenant-scoped-db';
+import type { JobHandler } from '../jobs/job-queue';
 import type { ReviewItem } from '../generated/prisma/client';
 import { publishEvent } from '../pubsub/event-bus';
 import { reviewItemEvent, ReviewItemEvent, TOPICS } from '../pubsub/topics';
@@ -100,4 +101,8 @@ export async function runReviewDeadlines(
     }
   }
   return { released, escalated };
+}
+
+export function reviewDeadlinesHandler(prisma: PrismaClient, redis: Redis): JobHandler<'reviewDeadlines'> {
+  return { run: () => runReviewDeadlines(prisma, redis) };
 }

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { AppConfig } from '../config/config';
@@ -10,21 +9,22 @@ import { StreamLeases } from '../ingest/stream-leases';
 import { startStreamRunner } from '../ingest/stream-runner';
 import { StreamSupervisor } from '../ingest/stream-supervisor';
 import { reconcileWindows } from '../ingest/window-reconciler';
+import { InferenceMetrics } from '../inference/inference-metrics';
 import { loadLocalDetector } from '../inference/local/frame-detector';
 import { loadNodeDefinitions } from '../inference/gpu/node-registry';
-import { InferenceMetrics } from '../inference/inference-metrics';
+import { BullJobQueue } from '../jobs/bullmq-job-queue';
+import type { JobHandlers } from '../jobs/job-queue';
+import { QUEUES } from '../jobs/job-registry';
 import { createRedis } from '../redis/redis-client';
 import { createFrameStore } from '../storage/create-frame-store';
-import { startAnalysisRuntime } from './analysis-runtime';
-import { createMaintenanceQueue, createMaintenanceWorker, scheduleMaintenance } from './maintenance.worker';
-import { DEFAULT_JOB_OPTIONS, QUEUES } from '../jobs/job-registry';
-import {
-  createWebhookAgent,
-  createWebhookQueue,
-  createWebhookWorker,
-  requeuePendingWebhooks,
-} from '../webhooks/webhook-delivery.worker';
-import { setWebhookQueue } from '../webhooks/webhook-events';
+import { createWebhookAgent, requeuePendingWebhooks } from '../webhooks/webhook-sender';
+import { createAnalysisRuntime } from './analysis-runtime';
+import { deliverWebhookHandler } from './deliver-webhook.processor';
+import { startJobWorkers } from './job-workers';
+import { purgeExpiredSessionsHandler } from './purge-expired-sessions.processor';
+import { purgeOldFramesHandler } from './purge-old-frames.processor';
+import { reconcileWindowsHandler } from './reconcile-windows.processor';
+import { reviewDeadlinesHandler } from './review-deadlines.processor';
 
 export interface RunningWorker {
   workerId: string;
@@ -45,50 +45,21 @@ export async function startWorker(config: AppConfig, baseLogger: Logger): Promis
   const prisma = createPrismaClient(config.DATABASE_URL);
   const connection = createRedis(config.REDIS_URL, { forWorkers: true, name: 'vigil-worker' });
 
-  const analysisQueue = new Queue(QUEUES.analysis, { connection, defaultJobOptions: DEFAULT_JOB_OPTIONS });
-  const maintenance = createMaintenanceQueue(connection);
-  await scheduleMaintenance(maintenance);
+  const jobs = new BullJobQueue(connection, config);
+  await jobs.assertSchedules();
   const frameStore = createFrameStore(config);
-  const maintenanceConnection = connection.duplicate();
-  const maintenanceWorker = createMaintenanceWorker(
-    maintenanceConnection,
-    prisma,
-    analysisQueue,
-    frameStore,
-    connection,
-  );
-  maintenanceWorker.on('failed', (job, error) => logger.error({ job: job?.name, err: error }, 'job failed'));
 
-  // Windows whose jobs Redis lost are queued again before anything else happens.
-  const reconciled = await reconcileWindows(prisma, analysisQueue);
+  // Windows and webhook deliveries whose jobs Redis lost are queued again before anything else.
+  const reconciled = await reconcileWindows(prisma, jobs);
   logger.info(reconciled, 'windows reconciled');
-
-  // Webhooks: the queue recordWebhookEvent uses in this process, and the delivery worker.
-  const webhookPolicy = { attempts: config.WEBHOOK_MAX_ATTEMPTS, backoffMs: config.WEBHOOK_BACKOFF_MS };
-  const webhookQueue = createWebhookQueue(connection);
-  setWebhookQueue(webhookQueue, webhookPolicy);
-  const webhookAgent = createWebhookAgent(config);
-  const webhookConnection = connection.duplicate();
-  const webhookWorker = createWebhookWorker(webhookConnection, {
-    prisma,
-    config,
-    agent: webhookAgent,
-    logger,
-  });
-  webhookWorker.on('failed', (job, error) =>
-    logger.debug({ deliveryId: job?.data.deliveryId, err: error.message }, 'webhook attempt failed'),
-  );
-  const requeued = await requeuePendingWebhooks(prisma, webhookQueue, webhookPolicy);
+  const requeued = await requeuePendingWebhooks(prisma, jobs);
   if (requeued > 0) logger.info({ requeued }, 'pending webhook deliveries queued again');
 
   const supervisor = new StreamSupervisor(
     prisma,
     new StreamLeases(connection, workerId, config.STREAM_LEASE_MS),
     (stream) =>
-      startStreamRunner(
-        { prisma, store: frameStore, analysisQueue, config, logger, publisher: connection },
-        stream,
-      ),
+      startStreamRunner({ prisma, store: frameStore, jobs, config, logger, publisher: connection }, stream),
     logger,
     { tickMs: config.SUPERVISOR_TICK_MS, maxStreams: config.WORKER_MAX_STREAMS },
   );
@@ -96,11 +67,11 @@ export async function startWorker(config: AppConfig, baseLogger: Logger): Promis
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'vigil_worker_' });
-  const analysis = await startAnalysisRuntime({
+  const analysis = await createAnalysisRuntime({
     config,
     prisma,
     connection,
-    analysisQueue,
+    jobs,
     store: frameStore,
     logger,
     workerId,
@@ -110,6 +81,20 @@ export async function startWorker(config: AppConfig, baseLogger: Logger): Promis
         logger.warn({ problems }, 'registered GPU nodes left out of the pool'),
       ),
     loadDetector: () => loadLocalDetector({ minObjectScore: config.LOCAL_MIN_OBJECT_SCORE }),
+  });
+  const webhookAgent = createWebhookAgent(config);
+  // Every job of the table has its handler here: a missing one does not compile.
+  const handlers: JobHandlers = {
+    ...analysis.handlers,
+    deliverWebhook: deliverWebhookHandler({ prisma, config, agent: webhookAgent, logger }, logger),
+    purgeExpiredSessions: purgeExpiredSessionsHandler(prisma),
+    reconcileWindows: reconcileWindowsHandler(prisma, jobs),
+    reviewDeadlines: reviewDeadlinesHandler(prisma, connection),
+    purgeOldFrames: purgeOldFramesHandler(prisma, frameStore),
+  };
+  const workers = startJobWorkers(connection, handlers, {
+    serving: { [QUEUES.analysis]: { concurrency: config.ANALYSIS_CONCURRENCY } },
+    logger,
   });
   const metricsServer = createServer((request, response) => {
     if (request.url === '/metrics') {
@@ -142,18 +127,12 @@ export async function startWorker(config: AppConfig, baseLogger: Logger): Promis
     metricsPort,
     async stop() {
       await supervisor.stop();
+      await workers.close();
       await analysis.close();
       metricsServer.close();
-      await maintenanceWorker.close();
-      await webhookWorker.close();
       await webhookAgent.close();
-      await Promise.all([maintenance.close(), analysisQueue.close(), webhookQueue.close()]);
-      await Promise.allSettled([
-        prisma.$disconnect(),
-        maintenanceConnection.quit(),
-        webhookConnection.quit(),
-        connection.quit(),
-      ]);
+      await jobs.close();
+      await Promise.allSettled([prisma.$disconnect(), connection.quit()]);
     },
   };
 }

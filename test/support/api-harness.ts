@@ -6,6 +6,7 @@ import { createPrismaClient, PrismaClient } from '../../src/db/prisma-client';
 import { createLogger } from '../../src/logging/logger';
 import { createRedis } from '../../src/redis/redis-client';
 import { createServices, Services } from '../../src/composition/create-services';
+import { BullJobQueue } from '../../src/jobs/bullmq-job-queue';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
@@ -20,6 +21,8 @@ export interface TestApi {
   config: AppConfig;
   prisma: PrismaClient;
   redis: Redis;
+  /** The API process's own queues (webhook deliveries it records are queued here). */
+  jobs: BullJobQueue;
   services: Services;
   gql<T = Record<string, unknown>>(
     query: string,
@@ -48,7 +51,8 @@ export async function startTestApi(
   });
   const prisma = createPrismaClient(config.DATABASE_URL);
   const redis = createRedis(config.REDIS_URL, { name: 'vigil-test' });
-  const services = createServices({ prisma, redis, config });
+  const jobs = new BullJobQueue(redis, config);
+  const services = createServices({ prisma, redis, config, jobs });
   const logLines: string[] = [];
   const logger = options.captureLogs
     ? createLogger('info', { write: (line: string) => void logLines.push(line) })
@@ -62,6 +66,7 @@ export async function startTestApi(
     config,
     prisma,
     redis,
+    jobs,
     services,
     async gql(query, variables, credential) {
       const response = await fetch(`${url}/graphql`, {
@@ -77,6 +82,7 @@ export async function startTestApi(
     },
     async stop() {
       await server.stop();
+      await jobs.close();
       await Promise.allSettled([prisma.$disconnect(), redis.quit()]);
     },
   };

@@ -3,7 +3,10 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
+import type { BullJobQueue } from '../../src/jobs/bullmq-job-queue';
+import { webhookEventSink } from '../../src/webhooks/webhook-events';
+import { testJobQueue } from './test-jobs';
 import type Redis from 'ioredis';
 import sharp from 'sharp';
 import { loadConfig } from '../../src/config/config';
@@ -85,10 +88,11 @@ export async function startE2eStack(options: { worker?: boolean; prefix?: string
   let worker: RunningWorker | null = null;
   let api: TestApi | null = null;
   let connection: Redis | null = null;
+  let jobs: BullJobQueue | null = null;
   let queue: Queue | null = null;
   const stop = async () => {
     await worker?.stop();
-    await queue?.close();
+    await jobs?.close();
     await connection?.quit().catch(() => undefined);
     await api?.stop();
     await fake?.stop();
@@ -124,8 +128,15 @@ export async function startE2eStack(options: { worker?: boolean; prefix?: string
       worker = await startWorker(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
     }
     connection = createRedis(process.env.REDIS_URL!, { name: 'vigil-e2e' });
-    queue = new Queue(QUEUES.analysis, { connection });
-    const rules = new RulesRunner({ prisma: api.prisma, redis: api.redis, logger: createLogger('silent') });
+    // The worker's own queues: no prefix.
+    jobs = testJobQueue(connection, { prefix: null });
+    queue = jobs.queue(QUEUES.analysis);
+    const rules = new RulesRunner({
+      prisma: api.prisma,
+      redis: api.redis,
+      logger: createLogger('silent'),
+      webhooks: webhookEventSink(api.prisma, api.jobs),
+    });
     let windowIndex = 1; // the fixture wrote window 0
     const started = api;
     const { slug } = tenant;
@@ -142,7 +153,7 @@ export async function startE2eStack(options: { worker?: boolean; prefix?: string
       }),
       async queueWindow(streamId, jpegs) {
         const window = await writeWindow(streamId, jpegs);
-        await enqueueWindow(queue!, { tenantId: tenant.tenantId, windowId: window.id }, 0);
+        await enqueueWindow(jobs!, { tenantId: tenant.tenantId, windowId: window.id }, 0);
         return window.id;
       },
       async analyseAndFire(streamId, result, jpegs) {

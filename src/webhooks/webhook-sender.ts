@@ -1,7 +1,5 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
-import { type Job, Queue, Worker } from 'bullmq';
-import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { Agent, request } from 'undici';
 import { openSecret } from '../auth/secret-box';
@@ -9,8 +7,8 @@ import type { AppConfig } from '../config/config';
 import type { PrismaClient } from '../db/prisma-client';
 import type { WebhookDelivery, WebhookEndpoint } from '../generated/prisma/client';
 import { tenantDb } from '../db/tenant-scoped-db';
-import { type DeliverWebhookPayload, QUEUES, WEBHOOK_JOBS } from '../jobs/job-registry';
-import { webhookJobOptions, type WebhookRetryPolicy } from './webhook-events';
+import type { JobQueue, JobRun } from '../jobs/job-queue';
+import type { DeliverWebhookPayload } from '../jobs/job-registry';
 import { signWebhook } from './webhook-signature';
 import { forbiddenAddressMessage, forbiddenWebhookAddress, unmapIp } from './webhook-url';
 
@@ -40,7 +38,6 @@ export class WebhookAddressError extends Error {
 }
 
 const MAX_ERROR_LENGTH = 500;
-export const WEBHOOK_CONCURRENCY = 16;
 
 /** A DNS lookup for outgoing connections that refuses forbidden addresses (unless allowed). */
 export function guardedLookup(allowPrivate: boolean): LookupFunction {
@@ -168,9 +165,10 @@ async function attemptDelivery(
 /** One attempt of one delivery: what a job of the webhook queue does. */
 export async function deliverWebhook(
   deps: WebhookDeliveryDeps,
-  job: Pick<Job<DeliverWebhookPayload>, 'data' | 'attemptsMade' | 'opts'>,
+  payload: DeliverWebhookPayload,
+  job: JobRun,
 ): Promise<DeliveryOutcome> {
-  const { tenantId, deliveryId } = job.data;
+  const { tenantId, deliveryId } = payload;
   const db = tenantDb(deps.prisma, tenantId);
   const delivery = await db.webhookDelivery.findUnique({
     where: { id: deliveryId },
@@ -202,10 +200,8 @@ export async function deliverWebhook(
     });
     return 'delivered';
   }
-  const maxAttempts = job.opts.attempts ?? 1;
-  const last = job.attemptsMade + 1 >= maxAttempts;
-  const backoff = job.opts.backoff;
-  const baseDelay = typeof backoff === 'object' ? (backoff.delay ?? 0) : (backoff ?? 0);
+  const last = job.attemptsMade + 1 >= job.attempts;
+  const baseDelay = job.backoffMs;
   await db.webhookDelivery.update({
     where: { id: deliveryId },
     data: {
@@ -225,38 +221,11 @@ export async function deliverWebhook(
 
 export class WebhookAttemptFailed extends Error {}
 
-export function createWebhookQueue(connection: Redis): Queue<DeliverWebhookPayload> {
-  return new Queue<DeliverWebhookPayload>(QUEUES.webhooks, { connection });
-}
-
-export function createWebhookWorker(
-  connection: Redis,
-  deps: WebhookDeliveryDeps,
-  options: { concurrency?: number } = {},
-): Worker<DeliverWebhookPayload> {
-  return new Worker<DeliverWebhookPayload>(
-    QUEUES.webhooks,
-    async (job) => {
-      if (job.name !== WEBHOOK_JOBS.deliver) throw new Error(`No handler for ${QUEUES.webhooks}/${job.name}`);
-      const outcome = await deliverWebhook(deps, job);
-      // A failed attempt fails the job, so BullMQ retries it with backoff; after the last one the
-      // row is already DEAD and the job simply completes.
-      if (outcome === 'failed') throw new WebhookAttemptFailed(`delivery ${job.data.deliveryId} failed`);
-      return outcome;
-    },
-    { connection, concurrency: options.concurrency ?? WEBHOOK_CONCURRENCY },
-  );
-}
-
 /**
- * Queues again every PENDING delivery whose job Redis may have lost (principle 1). Job ids are
- * deterministic, so a delivery whose job still exists is not queued twice.
+ * Queues again every PENDING delivery whose job Redis may have lost (PostgreSQL is the truth).
+ * Job ids are deterministic, so a delivery whose job still exists is not queued twice.
  */
-export async function requeuePendingWebhooks(
-  prisma: PrismaClient,
-  queue: Pick<Queue<DeliverWebhookPayload>, 'add'>,
-  policy: WebhookRetryPolicy,
-): Promise<number> {
+export async function requeuePendingWebhooks(prisma: PrismaClient, jobs: JobQueue): Promise<number> {
   const pending = await prisma.webhookDelivery.findMany({
     where: { status: 'PENDING' },
     select: { id: true, tenantId: true },
@@ -264,11 +233,7 @@ export async function requeuePendingWebhooks(
     take: 10_000,
   });
   for (const delivery of pending) {
-    await queue.add(
-      WEBHOOK_JOBS.deliver as never,
-      { tenantId: delivery.tenantId, deliveryId: delivery.id },
-      webhookJobOptions(delivery.id, policy),
-    );
+    await jobs.add('deliverWebhook', { tenantId: delivery.tenantId, deliveryId: delivery.id });
   }
   return pending.length;
 }

@@ -1,0 +1,125 @@
+import { type JobsOptions, Queue } from 'bullmq';
+import type Redis from 'ioredis';
+import type { EnqueueOptions, JobQueue } from './job-queue';
+import {
+  JOBS,
+  type JobKind,
+  type JobOptions,
+  type JobPayloads,
+  type JobSettings,
+  type QueueName,
+  QUEUES,
+} from './job-registry';
+
+/** Job states in which a job will still run (or is running): a reconciler leaves those alone. */
+const LIVE_STATES = new Set(['waiting', 'prioritized', 'active', 'delayed', 'waiting-children']);
+
+export interface BullJobQueueOptions {
+  /** BullMQ's key prefix ('bull' by default); tests give each suite its own. */
+  prefix?: string;
+}
+
+export function bullJobOptions(options: JobOptions): JobsOptions {
+  return {
+    attempts: options.attempts,
+    backoff: { type: 'exponential', delay: options.backoffMs },
+    ...(options.priority !== undefined ? { priority: options.priority } : {}),
+    ...(options.delayMs !== undefined ? { delay: options.delayMs } : {}),
+    removeOnComplete: { count: options.keepCompleted.count, age: options.keepCompleted.ageSeconds },
+    removeOnFail: { count: options.keepFailed.count, age: options.keepFailed.ageSeconds },
+  };
+}
+
+/** The BullMQ options of one job: the table's options for its kind, its id, and the caller's overrides. */
+export function jobOptionsFor<K extends JobKind>(
+  kind: K,
+  payload: JobPayloads[K],
+  settings: JobSettings,
+  options: EnqueueOptions = {},
+): JobsOptions {
+  const definition = JOBS[kind];
+  return {
+    ...bullJobOptions({ ...definition.options(settings), ...options }),
+    jobId: definition.jobId(payload),
+  };
+}
+
+/**
+ * The process's queues, on one Redis connection: the JobQueue that producers are given, and the
+ * BullMQ queues themselves for the worker process (schedules) and for tests. Queues are created on
+ * first use and closed together.
+ */
+export class BullJobQueue implements JobQueue {
+  private readonly queues = new Map<QueueName, Queue>();
+
+  constructor(
+    private readonly connection: Redis,
+    private readonly settings: JobSettings,
+    private readonly options: BullJobQueueOptions = {},
+  ) {}
+
+  get prefix(): string | undefined {
+    return this.options.prefix;
+  }
+
+  queue(name: QueueName): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, {
+        connection: this.connection,
+        ...(this.options.prefix ? { prefix: this.options.prefix } : {}),
+      });
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  jobOptions<K extends JobKind>(kind: K, payload: JobPayloads[K], options?: EnqueueOptions): JobsOptions {
+    return jobOptionsFor(kind, payload, this.settings, options);
+  }
+
+  async add<K extends JobKind>(kind: K, payload: JobPayloads[K], options?: EnqueueOptions): Promise<void> {
+    const definition = JOBS[kind];
+    await this.queue(definition.queue).add(definition.name, payload, this.jobOptions(kind, payload, options));
+  }
+
+  async ensure<K extends JobKind>(
+    kind: K,
+    payload: JobPayloads[K],
+    options?: EnqueueOptions,
+  ): Promise<boolean> {
+    const definition = JOBS[kind];
+    const queue = this.queue(definition.queue);
+    const existing = await queue.getJob(definition.jobId(payload));
+    if (existing) {
+      if (LIVE_STATES.has(await existing.getState())) return false;
+      await existing.remove();
+    }
+    await queue.add(definition.name, payload, this.jobOptions(kind, payload, options));
+    return true;
+  }
+
+  /** Declares every periodic job of the table; idempotent by scheduler id, so every worker may call it. */
+  async assertSchedules(): Promise<void> {
+    for (const kind of Object.keys(JOBS) as JobKind[]) {
+      const definition = JOBS[kind];
+      if (!definition.every) continue;
+      await this.queue(definition.queue).upsertJobScheduler(
+        definition.name,
+        { every: definition.every.ms },
+        {
+          name: definition.name,
+          data: definition.every.payload,
+          opts: bullJobOptions(definition.options(this.settings)),
+        },
+      );
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((queue) => queue.close()));
+    this.queues.clear();
+  }
+}
+
+export const ALL_QUEUES: QueueName[] = Object.values(QUEUES);

@@ -1,0 +1,121 @@
+import { DelayedError, type Job, Worker } from 'bullmq';
+import type Redis from 'ioredis';
+import type { Logger } from 'pino';
+import { type JobHandler, type JobHandlers, RunAgainLater } from '../jobs/job-queue';
+import { JOBS, jobKindOf, type JobKind, type QueueName, QUEUES } from '../jobs/job-registry';
+
+/** How each queue is served: how many jobs at once in one process, and how long a job's lock lasts. */
+export interface QueueServing {
+  concurrency: number;
+  /** Thinking takes minutes at worst: the lock is renewed while a job runs, so only a dead worker's jobs are taken over. */
+  lockDurationMs?: number;
+  maxStalledCount?: number;
+}
+
+export const DEFAULT_SERVING: Record<QueueName, QueueServing> = {
+  [QUEUES.analysis]: { concurrency: 4, lockDurationMs: 60_000, maxStalledCount: 2 },
+  [QUEUES.rules]: { concurrency: 4 },
+  [QUEUES.webhooks]: { concurrency: 16 },
+  [QUEUES.maintenance]: { concurrency: 1 },
+};
+
+export interface JobWorkersOptions {
+  /** The queues this set of workers serves (all by default). */
+  queues?: QueueName[];
+  serving?: Partial<Record<QueueName, Partial<QueueServing>>>;
+  /** BullMQ's key prefix, as given to the BullJobQueue. */
+  prefix?: string;
+  logger: Logger;
+}
+
+export interface JobWorkers {
+  workers: Map<QueueName, Worker>;
+  close(): Promise<void>;
+}
+
+/**
+ * Refuses a set of handlers that leaves a job of a served queue without a handler, and a table in
+ * which two kinds share one BullMQ name on a queue (one of them would never run).
+ */
+export function checkHandlers(handlers: Partial<JobHandlers>, queues: readonly QueueName[]): void {
+  const seen = new Map<string, JobKind>();
+  for (const kind of Object.keys(JOBS) as JobKind[]) {
+    const key = `${JOBS[kind].queue}/${JOBS[kind].name}`;
+    const other = seen.get(key);
+    if (other) throw new Error(`Jobs ${other} and ${kind} are both ${key}`);
+    seen.set(key, kind);
+    if (queues.includes(JOBS[kind].queue) && typeof handlers[kind]?.run !== 'function') {
+      throw new Error(`No handler for the job ${kind} (${key}); the worker cannot start`);
+    }
+  }
+  for (const kind of Object.keys(handlers)) {
+    if (!(kind in JOBS)) throw new Error(`A handler for ${kind}, which the job table does not know`);
+  }
+}
+
+/**
+ * One BullMQ worker per served queue, each dispatching a job by its name to the handler of its kind.
+ * A handler that returns RunAgainLater moves its job back to delayed without using up an attempt.
+ */
+export function startJobWorkers(
+  connection: Redis,
+  handlers: Partial<JobHandlers>,
+  options: JobWorkersOptions,
+): JobWorkers {
+  const queues = options.queues ?? (Object.values(QUEUES) as QueueName[]);
+  checkHandlers(handlers, queues);
+  const workers = new Map<QueueName, Worker>();
+  const connections: Redis[] = [];
+  for (const queue of queues) {
+    const serving = { ...DEFAULT_SERVING[queue], ...options.serving?.[queue] };
+    const own = connection.duplicate();
+    connections.push(own);
+    const handlerOf = (job: Job): { kind: JobKind; handler: JobHandler<JobKind> } => {
+      const kind = jobKindOf(queue, job.name);
+      const handler = kind ? (handlers[kind] as JobHandler<JobKind> | undefined) : undefined;
+      if (!kind || !handler) throw new Error(`No handler for ${queue}/${job.name}`);
+      return { kind, handler };
+    };
+    const worker = new Worker(
+      queue,
+      async (job, token) => {
+        const { handler } = handlerOf(job);
+        const backoff = job.opts.backoff;
+        const result = await handler.run(job.data, {
+          attemptsMade: job.attemptsMade,
+          attempts: job.opts.attempts ?? 1,
+          backoffMs: typeof backoff === 'object' ? (backoff.delay ?? 0) : (backoff ?? 0),
+        });
+        if (result instanceof RunAgainLater) {
+          await job.moveToDelayed(Date.now() + result.delayMs, token);
+          throw new DelayedError();
+        }
+        return result;
+      },
+      {
+        connection: own,
+        concurrency: serving.concurrency,
+        ...(serving.lockDurationMs ? { lockDuration: serving.lockDurationMs } : {}),
+        ...(serving.maxStalledCount !== undefined ? { maxStalledCount: serving.maxStalledCount } : {}),
+        ...(options.prefix ? { prefix: options.prefix } : {}),
+      },
+    );
+    worker.on('failed', (job, error) => {
+      if (!job) return;
+      const kind = jobKindOf(queue, job.name);
+      const handler = kind ? (handlers[kind] as JobHandler<JobKind> | undefined) : undefined;
+      const final = job.attemptsMade >= (job.opts.attempts ?? 1);
+      if (handler?.onFailed) handler.onFailed(job.data, error, final);
+      else
+        options.logger.error({ queue, job: job.name, attempt: job.attemptsMade, err: error }, 'job failed');
+    });
+    workers.set(queue, worker);
+  }
+  return {
+    workers,
+    async close() {
+      await Promise.all([...workers.values()].map((worker) => worker.close()));
+      await Promise.allSettled(connections.map((own) => own.quit()));
+    },
+  };
+}
