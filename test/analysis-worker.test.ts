@@ -12,7 +12,7 @@ import { createPrismaClient, PrismaClient } from '../src/db/prisma-client';
 import { enqueueWindow } from '../src/ingest/analysis-queue';
 import { loadLocalDetector } from '../src/inference/local/frame-detector';
 import type { NodeDefinition } from '../src/config/node-definition';
-import { usageMonth } from '../src/inference/usage-meter';
+import { usageMonth } from '../src/analysis/usage-meter';
 import { TOPICS, type ReasoningMessage } from '../src/pubsub/topics';
 import { createRedis } from '../src/redis/redis-client';
 import { frameKey, LocalFrameStore } from '../src/storage/frame-store';

@@ -4,7 +4,7 @@ import { openSecret, sealSecret } from '../src/auth/secret-box';
 import { tenantDb } from '../src/db/tenant-scoped-db';
 import { COCO_LABELS } from '../src/inference/local/coco-labels';
 import { loadNodeDefinitions, NodeRegistryProblem } from '../src/inference/gpu/node-registry';
-import { usageMonth } from '../src/inference/usage-meter';
+import { usageMonth } from '../src/analysis/usage-meter';
 import { NODE_STATUS_KEY_PREFIX, TOPICS } from '../src/pubsub/topics';
 import { createRedis } from '../src/redis/redis-client';
 import { errorCodes, startTestApi, TestApi } from './support/api-harness';

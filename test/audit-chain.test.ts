@@ -3,7 +3,7 @@ import { migrateDatabase } from '../src/composition/migrate-database';
 import { tenantDb } from '../src/db/tenant-scoped-db';
 import { auditEventHash } from '../src/audit/audit-chain';
 import { chainUnchainedAuditEvents } from '../src/audit/audit-chain.service';
-import { recordAudit } from '../src/services/audit.service';
+import { recordAudit } from '../src/audit/audit-log';
 import { errorCodes, startTestApi, TestApi } from './support/api-harness';
 import { createTenantFixture, PASSWORD, TenantFixture, uniqueSlug } from './support/tenant-fixture';
 

@@ -119,4 +119,29 @@ export class InferenceMetrics {
       this.reportedNodes.delete(node);
     }
   }
+
+  /** One finished window: its outcome, and what it sent to and got from the GPU. */
+  countWindow(
+    tenantId: string,
+    streamId: string,
+    outcome: string,
+    mode: string,
+    sent: {
+      framesSent?: number;
+      visionTokens?: number;
+      promptTokens?: number;
+      completionTokens?: number;
+      reasoningTokens?: number;
+      gpuMs?: number;
+    },
+  ): void {
+    const labels = { tenant: tenantId, stream: streamId };
+    this.windows.inc({ ...labels, outcome: outcome.toLowerCase(), mode: mode.toLowerCase() });
+    this.framesSent.inc(labels, sent.framesSent ?? 0);
+    this.visionTokens.inc(labels, sent.visionTokens ?? 0);
+    this.promptTokens.inc(labels, sent.promptTokens ?? 0);
+    this.completionTokens.inc(labels, sent.completionTokens ?? 0);
+    this.reasoningTokens.inc(labels, sent.reasoningTokens ?? 0);
+    this.gpuSeconds.inc(labels, (sent.gpuMs ?? 0) / 1000);
+  }
 }

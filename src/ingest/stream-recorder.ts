@@ -2,6 +2,7 @@ import type { PrismaClient } from '../db/prisma-client';
 import { TenantDb, tenantDb } from '../db/tenant-scoped-db';
 import type { JobQueue } from '../jobs/job-queue';
 import { FrameStore, frameKey, storeFrame } from '../storage/frame-store';
+import { addSamplingCounts, type SamplingCounts } from '../streams/stream-counters';
 import { enqueueWindow } from './analysis-queue';
 import { AssemblerState, KeptFrameRef, WindowAssembler, WindowSpec } from './window-assembler';
 
@@ -21,14 +22,7 @@ export interface StreamRef {
   windowStride: number;
 }
 
-interface CounterDelta {
-  framesSampled: number;
-  framesKept: number;
-  framesSkipped: number;
-  windowsQueued: number;
-}
-
-const zero = (): CounterDelta => ({ framesSampled: 0, framesKept: 0, framesSkipped: 0, windowsQueued: 0 });
+const zero = (): SamplingCounts => ({ framesSampled: 0, framesKept: 0, framesSkipped: 0, windowsQueued: 0 });
 
 /**
  * Turns one stream's sampled frames into stored frames, Frame rows and windows. PostgreSQL is
@@ -112,17 +106,7 @@ export class StreamRecorder {
   async flushCounters(extra: { effectiveFps?: number; progressPercent?: number | null } = {}): Promise<void> {
     const delta = this.pending;
     this.pending = zero();
-    await this.db.stream.update({
-      where: { id: this.stream.id },
-      data: {
-        framesSampled: { increment: delta.framesSampled },
-        framesKept: { increment: delta.framesKept },
-        framesSkipped: { increment: delta.framesSkipped },
-        windowsQueued: { increment: delta.windowsQueued },
-        ...(delta.framesSampled > 0 ? { lastFrameAt: new Date() } : {}),
-        ...extra,
-      },
-    });
+    await addSamplingCounts(this.db, this.stream.id, delta, extra);
   }
 
   private async queueWindow(window: WindowSpec): Promise<void> {

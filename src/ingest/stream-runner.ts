@@ -4,13 +4,13 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../config/config';
 import type { PrismaClient } from '../db/prisma-client';
 import { tenantDb } from '../db/tenant-scoped-db';
-import type { Prisma, Stream } from '../generated/prisma/client';
+import type { Stream } from '../generated/prisma/client';
 import { startSampler, Sampler, SamplerOutcome } from '../media/ffmpeg-sampler';
 import { SamplerError } from '../media/sampler-errors';
 import { createJpegFrameDedup } from '../media/frame-dedup';
 import type { FrameStore } from '../storage/frame-store';
-import { publishEvent } from '../pubsub/event-bus';
-import { StreamStatusEvent, TOPICS } from '../pubsub/topics';
+import { noLiveEvents, redisPublisher } from '../pubsub/live-events';
+import { StreamStatusOwner } from '../streams/stream-status';
 import { AdaptiveRate } from './adaptive-rate';
 import { StreamRecorder } from './stream-recorder';
 import type { StreamRunner } from './stream-supervisor';
@@ -50,22 +50,7 @@ export function startStreamRunner(deps: StreamRunnerDeps, stream: Stream): Strea
   let wake: (() => void) | undefined;
 
   // Only the states the runner owns are changed: a pause or stop from a user always wins.
-  const setStatus = async (data: Prisma.StreamUpdateManyMutationInput) => {
-    const updated = await db.stream.updateMany({
-      where: { id: stream.id, status: { in: ['ACTIVE', 'ERROR'] } },
-      data,
-    });
-    if (updated.count > 0 && deps.publisher && typeof data.status === 'string') {
-      const event: StreamStatusEvent = {
-        streamId: stream.id,
-        status: data.status,
-        lastError: typeof data.lastError === 'string' ? data.lastError : null,
-      };
-      // The row is the truth; a lost event only delays what a console shows.
-      await publishEvent(deps.publisher, TOPICS.streamStatus(stream.tenantId), event).catch(() => undefined);
-    }
-    return updated;
-  };
+  const status = new StreamStatusOwner(deps.publisher ? redisPublisher(deps.publisher) : noLiveEvents);
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -111,7 +96,7 @@ export function startStreamRunner(deps: StreamRunnerDeps, stream: Stream): Strea
       for await (const frame of sampler) {
         if (first) {
           first = false;
-          await setStatus({ status: 'ACTIVE', lastError: null });
+          await status.reportSource(db, stream, 'sourceRecovered', { lastError: null });
         }
         if (!rate.admit(frame.capturedAt)) {
           recorder.skip();
@@ -151,7 +136,7 @@ export function startStreamRunner(deps: StreamRunnerDeps, stream: Stream): Strea
       // finite: reaching its end is success. A live source that ends is retried like a failure.
       const finite = stream.kind === 'FILE' || sampler?.durationSeconds !== undefined;
       if (outcome.kind === 'ended' && finite) {
-        await setStatus({ status: 'ENDED', progressPercent: 100, lastError: null });
+        await status.reportSource(db, stream, 'sourceEnded', { progressPercent: 100, lastError: null });
         log.info('finite source ended');
         return;
       }
@@ -163,7 +148,9 @@ export function startStreamRunner(deps: StreamRunnerDeps, stream: Stream): Strea
           : 'ended: the source ended; a live stream is expected to go on';
       const waitMs = (deps.backoff ?? backoffMs)(failures);
       log.warn({ failures, waitMs, reason: message }, 'stream source failed; retrying');
-      await setStatus({ status: 'ERROR', lastError: message.slice(0, 1000) }).catch(() => undefined);
+      await status
+        .reportSource(db, stream, 'sourceFailed', { lastError: message.slice(0, 1000) })
+        .catch(() => undefined);
       await sleep(waitMs);
     }
   })();

@@ -1,5 +1,5 @@
 import type { TenantDb } from '../db/tenant-scoped-db';
-import { stitchesInto } from './incident-stitching';
+import { stitchesInto } from '../incidents/incident-stitching';
 import {
   compileCondition,
   evaluateCondition,

@@ -1,3 +1,4 @@
+import { SEVERITIES } from '../incidents/incident-stitching';
 import { z } from 'zod';
 import { WEBHOOK_EVENTS } from '../webhooks/webhook-events';
 
@@ -20,7 +21,7 @@ import { WEBHOOK_EVENTS } from '../webhooks/webhook-events';
  *   { persists:   { when: c, windows: n } }         present in each of the last n windows
  *   { occurs:     { when: c, times: m, withinSeconds: t } }
  */
-export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+export { SEVERITIES };
 export const MAX_CONDITION_DEPTH = 8;
 export const MAX_CONDITION_NODES = 64;
 

@@ -4,9 +4,13 @@ import type { PrismaClient } from '../db/prisma-client';
 import { tenantDb, type TenantDb, type TenantTx } from '../db/tenant-scoped-db';
 import type { Incident, Rule } from '../generated/prisma/client';
 import { publishEvent } from '../pubsub/event-bus';
-import { reviewItemEvent, TOPICS, type AlertEvent, type ReviewItemEvent } from '../pubsub/topics';
+import { TOPICS, type AlertEvent } from '../pubsub/topics';
 import type { WebhookEventSink } from '../webhooks/webhook-events';
-import { maxSeverity, severityName, stitchesInto } from './incident-stitching';
+import { severityName } from '../incidents/incident-stitching';
+import { recordFiring } from '../incidents/incidents';
+import { type EventPublisher, LiveEvents, redisPublisher } from '../pubsub/live-events';
+import { ReviewItems } from '../review/review-items';
+import { StreamStatusOwner } from '../streams/stream-status';
 import { actionSchema, type RuleAction } from './rule-definition';
 import {
   CompiledRuleCache,
@@ -17,7 +21,6 @@ import {
   type ResultFacts,
 } from './rule-evaluator';
 import { StreamHistory } from './stream-history';
-import { DEFAULT_CLAIM_WITHIN_SECONDS, DEFAULT_DECIDE_WITHIN_SECONDS } from '../services/review.service';
 
 export interface RulesRunnerDeps {
   prisma: PrismaClient;
@@ -54,7 +57,9 @@ interface AnalysisContext {
 interface Firing {
   incident: Incident;
   opened: boolean;
-  reviewItem?: ReviewItemEvent & { createdNow: boolean };
+  /** The live events of the firing's transaction, sent once it committed. */
+  events: LiveEvents;
+  createdReviewItemId?: string;
   alert?: AlertEvent;
 }
 
@@ -67,9 +72,13 @@ interface Firing {
 export class RulesRunner {
   private readonly compiled = new CompiledRuleCache();
   private readonly history: StreamHistory;
+  private readonly reviewItems: ReviewItems;
+  private readonly publisher: EventPublisher;
 
   constructor(private readonly deps: RulesRunnerDeps) {
     this.history = new StreamHistory(deps.redis);
+    this.publisher = redisPublisher(deps.redis);
+    this.reviewItems = new ReviewItems(this.publisher, deps.webhooks, new StreamStatusOwner(this.publisher));
   }
 
   async run(tenantId: string, analysisId: string): Promise<RulesRunReport> {
@@ -119,7 +128,7 @@ export class RulesRunner {
       severity: highestSeverity(facts),
     };
 
-    const createdItems: (ReviewItemEvent & { createdNow: boolean })[] = [];
+    const createdItems: string[] = [];
     const dismissBelow: number[] = [];
     for (const { rule, compiled } of compiledRules) {
       report.rulesEvaluated += 1;
@@ -136,7 +145,7 @@ export class RulesRunner {
           matchedPaths: evaluation.matchedPaths,
         });
         await this.announce(context, rule, action, firing);
-        if (firing.reviewItem?.createdNow) createdItems.push(firing.reviewItem);
+        if (firing.createdReviewItemId) createdItems.push(firing.createdReviewItemId);
         if (action.type === 'autoDismiss') dismissBelow.push(action.belowConfidence);
       } catch (error) {
         this.ruleFailed(report, tenantId, rule.id, error);
@@ -155,97 +164,43 @@ export class RulesRunner {
   }
 
   /** Records one firing: stitched into the open incident or a new one, with the action's rows. */
-  private fire(
+  private async fire(
     db: TenantDb,
     context: AnalysisContext,
     rule: Rule,
     action: RuleAction,
   ): Promise<Firing | null> {
-    const { streamId, analysisId, window, facts } = context;
-    return db.$transaction(async (tx) => {
-      // One firing of a rule on a stream at a time: two windows finishing together must not open two incidents.
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`rules:${streamId}:${rule.id}`}, 0))`;
-      const done = await tx.incident.findFirst({
-        where: { streamId, ruleId: rule.id, analysisIds: { has: analysisId } },
-        select: { id: true },
+    const events = new LiveEvents();
+    const summary = describe(rule, context.facts, summaryOf(context.result));
+    const firing = await db.$transaction(async (tx): Promise<Firing | null> => {
+      const recorded = await recordFiring(tx, {
+        tenantId: context.tenantId,
+        streamId: context.streamId,
+        rule,
+        analysisId: context.analysisId,
+        window: context.window,
+        severity: context.severity,
+        confidence: context.facts.confidence,
+        summary,
+        resultHasSummary: Boolean(context.facts.summary),
       });
-      if (done) return null;
-      const open = await tx.incident.findFirst({
-        where: { streamId, ruleId: rule.id, status: 'OPEN' },
-        orderBy: { lastFiredAt: 'desc' },
-      });
-      const summary = describe(rule, facts, summaryOf(context.result));
-      let incident: Incident;
-      let opened = false;
-      if (open && stitchesInto(open, window, rule.cooldownSeconds)) {
-        incident = await tx.incident.update({
-          where: { id: open.id },
-          data: {
-            endAt: window.endAt > open.endAt ? window.endAt : open.endAt,
-            lastFiredAt: window.endAt > open.lastFiredAt ? window.endAt : open.lastFiredAt,
-            windowIds: union(open.windowIds, [window.id]),
-            analysisIds: union(open.analysisIds, [analysisId]),
-            frameIds: union(open.frameIds, window.frameIds),
-            firings: { increment: 1 },
-            severity: maxSeverity(open.severity, context.severity),
-            confidence: maxOf(open.confidence, facts.confidence),
-            ...(facts.summary ? { summary } : {}),
-          },
-        });
-      } else {
-        if (open) await tx.incident.update({ where: { id: open.id }, data: { status: 'CLOSED' } });
-        incident = await tx.incident.create({
-          data: {
-            tenantId: context.tenantId,
-            streamId,
-            ruleId: rule.id,
-            startAt: window.startAt,
-            endAt: window.endAt,
-            lastFiredAt: window.endAt,
-            windowIds: [window.id],
-            analysisIds: [analysisId],
-            frameIds: window.frameIds,
-            severity: context.severity,
-            confidence: facts.confidence ?? null,
-            summary,
-          },
-        });
-        opened = true;
+      if (!recorded) return null;
+      const firing: Firing = { ...recorded, events };
+      if (action.type === 'review') {
+        const { item, createdNow } = await this.reviewItems.ensureForIncident(
+          tx,
+          recorded.incident,
+          action,
+          events,
+        );
+        if (createdNow) firing.createdReviewItemId = item.id;
       }
-      const firing: Firing = { incident, opened };
-      if (action.type === 'review') firing.reviewItem = await this.ensureReviewItem(tx, incident, action);
-      if (action.type === 'alert') firing.alert = await this.ensureAlert(tx, incident, rule, action, summary);
+      if (action.type === 'alert') {
+        firing.alert = await this.ensureAlert(tx, recorded.incident, rule, action, summary);
+      }
       return firing;
     });
-  }
-
-  private async ensureReviewItem(
-    tx: TenantTx,
-    incident: Incident,
-    action: Extract<RuleAction, { type: 'review' }>,
-  ): Promise<ReviewItemEvent & { createdNow: boolean }> {
-    let item = await tx.reviewItem.findUnique({
-      where: { tenantId_incidentId: { tenantId: incident.tenantId, incidentId: incident.id } },
-    });
-    const createdNow = !item;
-    if (!item) {
-      const queue = await tx.reviewQueue.findUnique({
-        where: { tenantId_name: { tenantId: incident.tenantId, name: action.queue } },
-      });
-      const now = Date.now();
-      item = await tx.reviewItem.create({
-        data: {
-          tenantId: incident.tenantId,
-          incidentId: incident.id,
-          streamId: incident.streamId,
-          queue: action.queue,
-          priority: action.priority,
-          claimDueAt: new Date(now + (queue?.claimWithinSeconds ?? DEFAULT_CLAIM_WITHIN_SECONDS) * 1000),
-          decideDueAt: new Date(now + (queue?.decideWithinSeconds ?? DEFAULT_DECIDE_WITHIN_SECONDS) * 1000),
-        },
-      });
-    }
-    return { ...reviewItemEvent(item, 'added'), createdNow };
+    return firing;
   }
 
   private async ensureAlert(
@@ -299,10 +254,9 @@ export class RulesRunner {
         this.deps.logger.warn({ err: error, channel }, 'could not publish a rule event');
       }
     };
-    if (firing.reviewItem?.createdNow) {
-      const { createdNow: _createdNow, ...event } = firing.reviewItem;
-      await publish(TOPICS.reviewItems(tenantId), event);
-    }
+    await firing.events.publish(this.publisher, (error, channel) =>
+      this.deps.logger.warn({ err: error, channel }, 'could not publish a rule event'),
+    );
     if (firing.alert) await publish(TOPICS.alerts(tenantId), firing.alert);
     if (action.type === 'webhook') {
       const { incident } = firing;
@@ -325,44 +279,18 @@ export class RulesRunner {
   private async autoDismiss(
     db: TenantDb,
     context: AnalysisContext,
-    items: (ReviewItemEvent & { createdNow: boolean })[],
+    itemIds: string[],
     thresholds: number[],
   ): Promise<void> {
     const confidence = context.facts.confidence;
-    if (!items.length || !thresholds.length || confidence === undefined) return;
+    if (!itemIds.length || !thresholds.length || confidence === undefined) return;
     if (confidence >= Math.max(...thresholds)) return;
-    for (const item of items) {
-      const resolved = await db.reviewItem.updateMany({
-        where: { id: item.reviewItemId, status: 'OPEN' },
-        data: {
-          status: 'RESOLVED',
-          decision: 'AUTO_DISMISS',
-          reason: `confidence ${confidence} below the auto-dismiss threshold`,
-          decidedAt: new Date(),
-        },
-      });
-      if (resolved.count === 0) continue;
-      const { createdNow: _createdNow, ...event } = item;
-      await publishEvent(this.deps.redis, TOPICS.reviewItems(context.tenantId), {
-        ...event,
-        type: 'resolved',
-        status: 'RESOLVED',
-      } satisfies ReviewItemEvent).catch((error: unknown) =>
-        this.deps.logger.warn({ err: error }, 'could not publish an auto-dismissal'),
-      );
-    }
+    await this.reviewItems.autoDismiss(
+      db,
+      itemIds,
+      `confidence ${confidence} below the auto-dismiss threshold`,
+    );
   }
-}
-
-function union(existing: string[], added: string[]): string[] {
-  const set = new Set(existing);
-  for (const id of added) set.add(id);
-  return [...set];
-}
-
-function maxOf(a: number | null, b: number | undefined): number | null {
-  if (b === undefined) return a;
-  return a === null ? b : Math.max(a, b);
 }
 
 function highestSeverity(facts: ResultFacts): string | null {

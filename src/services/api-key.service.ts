@@ -5,7 +5,7 @@ import type { TenantDb } from '../db/tenant-scoped-db';
 import { conflict, notFound } from '../errors/domain-error';
 import { validateInput } from '../errors/validate-input';
 import type { ApiKey } from '../generated/prisma/client';
-import { AuditActor, recordAudit } from './audit.service';
+import { type AuditActor, recordAudit } from '../audit/audit-log';
 import type { CredentialCache } from '../auth/credential-cache';
 import { nameSchema, requireId, roleSchema } from './input-schemas';
 import { Connection, PageArgs, paginate } from './pagination';

@@ -1,39 +1,8 @@
 import { z } from 'zod';
-import type { Actor } from '../auth/permissions';
 import type { Prisma } from '../generated/prisma/client';
 import type { TenantDb } from '../db/tenant-scoped-db';
 import { validateInput } from '../errors/validate-input';
-import { appendAuditEvent, type AuditWriter } from '../audit/audit-chain';
 import { Connection, PageArgs, paginate } from './pagination';
-
-export type { AuditWriter } from '../audit/audit-chain';
-
-/** Who made a change: a user, an API key, or the operator at the command line. */
-export type AuditActor = Pick<Actor, 'tenantId'> & { kind: Actor['kind'] | 'operator'; id: string | null };
-
-export interface AuditEntry {
-  action: string;
-  entityType: string;
-  entityId?: string | null;
-  data?: Prisma.InputJsonValue;
-}
-
-/**
- * Writes the audit record of a change. Always called with the transaction that makes the change,
- * so either both are stored or neither is. The record is appended to the tenant's hash chain
- * (src/services/audit-chain.ts); appends of one tenant wait for each other until their transactions end.
- */
-export async function recordAudit(tx: AuditWriter, actor: AuditActor, entry: AuditEntry): Promise<void> {
-  await appendAuditEvent(tx, {
-    tenantId: actor.tenantId,
-    actorType: actor.kind,
-    actorId: actor.id,
-    action: entry.action,
-    entityType: entry.entityType,
-    entityId: entry.entityId ?? null,
-    data: entry.data ?? {},
-  });
-}
 
 export interface AuditFilter {
   entityType?: string | null;

@@ -15,7 +15,7 @@ import {
   SESSION_TOKEN_PREFIX,
   sha256Hex,
 } from '../auth/secret-token';
-import { recordAudit } from './audit.service';
+import { recordAudit } from '../audit/audit-log';
 import type { RateLimitService } from './rate-limit.service';
 import type { CredentialCache } from '../auth/credential-cache';
 import { emailSchema, slugSchema } from './input-schemas';

@@ -18,7 +18,7 @@ import {
   WorkerNodeReport,
 } from '../inference/gpu/node-status-report';
 import { NODE_STATUS_KEY_PREFIX, TOPICS } from '../pubsub/topics';
-import { AuditActor, recordAudit } from './audit.service';
+import { type AuditActor, recordAudit } from '../audit/audit-log';
 import { requireId } from './input-schemas';
 
 const registerNodeSchema = z.object({

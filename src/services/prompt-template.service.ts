@@ -8,7 +8,7 @@ import type { Prisma, PromptTemplate, PromptTemplateVersion } from '../generated
 import { COCO_LABELS, isCocoLabel } from '../inference/local/coco-labels';
 import { renderTemplate, variablesOf } from '../templates/prompt-renderer';
 import { DEFAULT_RESULT_SCHEMA, resultSchemaProblems } from '../templates/result-schema';
-import { recordAudit } from './audit.service';
+import { recordAudit } from '../audit/audit-log';
 import { nameSchema, requireId } from './input-schemas';
 import { Connection, PageArgs, paginate } from './pagination';
 

@@ -6,7 +6,7 @@ import { withPrismaErrors } from '../errors/prisma-error.mapper';
 import { validateInput } from '../errors/validate-input';
 import type { Prisma, Rule } from '../generated/prisma/client';
 import { actionSchema, conditionSchema, conditionShapeProblems } from '../rules/rule-definition';
-import { recordAudit } from './audit.service';
+import { recordAudit } from '../audit/audit-log';
 import { nameSchema, requireId, Unvalidated } from './input-schemas';
 import { Connection, PageArgs, paginate } from './pagination';
 

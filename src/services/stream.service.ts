@@ -2,14 +2,15 @@ import { z } from 'zod';
 import type { AppConfig } from '../config/config';
 import type { Actor } from '../auth/permissions';
 import type { TenantDb, TenantTx } from '../db/tenant-scoped-db';
-import { badInput, conflict, DomainError, ErrorCode, notFound } from '../errors/domain-error';
+import { badInput, DomainError, ErrorCode, notFound } from '../errors/domain-error';
 import { withPrismaErrors } from '../errors/prisma-error.mapper';
 import { validateInput } from '../errors/validate-input';
 import type { Prisma, Stream, Tenant } from '../generated/prisma/client';
 import type { StreamStatus } from '../generated/prisma/enums';
 import { checkSourceUrl, redactSourceUrl, SourcePolicy, SourceUrlError } from '../media/source-url';
-import { StreamStatusEvent, TOPICS } from '../pubsub/topics';
-import { recordAudit } from './audit.service';
+import { type EventPublisher, noLiveEvents } from '../pubsub/live-events';
+import { type PersonStreamChange, StreamStatusOwner } from '../streams/stream-status';
+import { recordAudit } from '../audit/audit-log';
 import { nameSchema, requireId } from './input-schemas';
 import { Connection, PageArgs, paginate } from './pagination';
 
@@ -68,22 +69,17 @@ export const toStreamView = (stream: Stream): StreamView => ({
   sourceUrl: redactSourceUrl(stream.sourceUrl),
 });
 
-// For now the API records the desired state; the stream supervisor of the ingest issue acts on it.
-const TRANSITIONS: Record<'start' | 'pause' | 'stop', { from: StreamStatus[]; to: StreamStatus }> = {
-  start: { from: ['STOPPED', 'PAUSED', 'ERROR', 'ENDED'], to: 'ACTIVE' },
-  pause: { from: ['ACTIVE', 'ERROR'], to: 'PAUSED' },
-  stop: { from: ['ACTIVE', 'PAUSED', 'ERROR', 'ENDED'], to: 'STOPPED' },
-};
-
 export class StreamService {
   private readonly sourcePolicy: SourcePolicy;
+  private readonly status: StreamStatusOwner;
 
   constructor(
     config: AppConfig,
     private readonly loadTenant: (tenantId: string) => Promise<Tenant>,
-    /** Publishes status changes (streamStatus subscriptions); see src/pubsub/event-bus.ts. */
-    private readonly publish: (channel: string, payload: object) => Promise<unknown> = async () => undefined,
+    /** Sends status changes to streamStatus subscriptions. */
+    publish: EventPublisher = noLiveEvents,
   ) {
+    this.status = new StreamStatusOwner(publish);
     this.sourcePolicy = {
       allowFileSources: config.ALLOW_FILE_SOURCES,
       fileSourceRoot: config.FILE_SOURCE_ROOT,
@@ -201,52 +197,11 @@ export class StreamService {
     );
   }
 
-  async transition(
-    db: TenantDb,
-    actor: Actor,
-    streamId: string,
-    action: 'start' | 'pause' | 'stop',
-  ): Promise<StreamView> {
+  transition(db: TenantDb, actor: Actor, streamId: string, action: PersonStreamChange): Promise<StreamView> {
     const id = requireId(streamId, 'streamId');
-    const { from, to } = TRANSITIONS[action];
-    const stream = await withPrismaErrors('stream', () =>
-      db.$transaction(async (tx) => {
-        // Two concurrent starts must not both pass the active-stream quota: starts of one tenant take
-        // turns (a lock, not SERIALIZABLE isolation, which every audited change of the tenant would
-        // then conflict with through the audit chain).
-        if (to === 'ACTIVE') {
-          await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`vigil:stream-quota:${actor.tenantId}`}, 0))`;
-        }
-        const current = await tx.stream.findUnique({ where: { id } });
-        if (!current) throw notFound('Stream');
-        if (!from.includes(current.status)) {
-          throw conflict(`Cannot ${action} a stream that is ${current.status}`);
-        }
-        if (to === 'ACTIVE') await this.checkActiveQuota(tx, actor.tenantId);
-        // Conditional on the status just read, so a concurrent transition cannot be overwritten.
-        const changed = await tx.stream.updateMany({
-          where: { id, status: current.status },
-          data: { status: to, ...(to === 'ACTIVE' ? { lastError: null } : {}) },
-        });
-        if (changed.count === 0) throw conflict('A concurrent change got there first; try again');
-        const updated = await tx.stream.findUniqueOrThrow({ where: { id } });
-        await recordAudit(tx, actor, {
-          action: `stream.${action}`,
-          entityType: 'Stream',
-          entityId: id,
-          data: { from: current.status, to },
-        });
-        return updated;
-      }),
-    );
-    const event: StreamStatusEvent = {
-      streamId: stream.id,
-      status: stream.status,
-      lastError: stream.lastError,
-    };
-    // The row is the truth; a lost event only delays what a console shows.
-    await this.publish(TOPICS.streamStatus(stream.tenantId), event).catch(() => undefined);
-    return toStreamView(stream);
+    return this.status
+      .changeByPerson(db, actor, id, action, (tx) => this.checkActiveQuota(tx, actor.tenantId))
+      .then(toStreamView);
   }
 
   private async find(db: TenantDb | TenantTx, streamId: string): Promise<Stream> {

@@ -5,7 +5,7 @@ import { withPrismaErrors } from '../errors/prisma-error.mapper';
 import { validateInput } from '../errors/validate-input';
 import { hashPassword } from '../auth/password-hasher';
 import { newInitialPassword } from '../auth/secret-token';
-import { AuditActor, recordAudit } from './audit.service';
+import { type AuditActor, recordAudit } from '../audit/audit-log';
 import { emailSchema, nameSchema, passwordSchema, requireId, slugSchema } from './input-schemas';
 import { notFound } from '../errors/domain-error';
 import { Connection, PageArgs, paginate } from './pagination';

@@ -2,7 +2,7 @@ import type { TenantDb } from '../db/tenant-scoped-db';
 import { badInput } from '../errors/domain-error';
 import type { Tenant, UsageCounter } from '../generated/prisma/client';
 import type { OverBudgetAction } from '../generated/prisma/enums';
-import { usageMonth } from '../inference/usage-meter';
+import { usageMonth } from '../analysis/usage-meter';
 
 const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
 

@@ -7,7 +7,7 @@ import { conflict, notFound } from '../errors/domain-error';
 import { withPrismaErrors } from '../errors/prisma-error.mapper';
 import { validateInput } from '../errors/validate-input';
 import type { User } from '../generated/prisma/client';
-import { recordAudit } from './audit.service';
+import { recordAudit } from '../audit/audit-log';
 import type { CredentialCache } from '../auth/credential-cache';
 import { emailSchema, passwordSchema, requireId, roleSchema } from './input-schemas';
 import { Connection, PageArgs, paginate } from './pagination';

@@ -12,7 +12,7 @@ import type { JobQueue } from '../jobs/job-queue';
 import { WEBHOOK_EVENTS } from '../webhooks/webhook-events';
 import { newWebhookSecret } from '../webhooks/webhook-signature';
 import { checkWebhookUrl, type LookupAll, WebhookUrlError } from '../webhooks/webhook-url';
-import { AuditActor, recordAudit } from './audit.service';
+import { type AuditActor, recordAudit } from '../audit/audit-log';
 import { requireId, type Unvalidated } from './input-schemas';
 import { Connection, PageArgs, paginate } from './pagination';
 

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../db/prisma-client';
 import { tenantDb } from '../db/tenant-scoped-db';
-import type { WindowAnalysis } from '../inference/window-analysis';
+import type { WindowAnalysis } from '../analysis/window-analysis';
 import type { JobHandler } from '../jobs/job-queue';
 
 /**

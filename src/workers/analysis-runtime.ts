@@ -7,7 +7,7 @@ import type { LocalDetector } from '../inference/local/frame-detector';
 import type { NodeDefinition } from '../config/node-definition';
 import { NodePool } from '../inference/gpu/node-pool';
 import { publishNodeStatus } from '../inference/gpu/node-status-board';
-import { WindowAnalysis } from '../inference/window-analysis';
+import { WindowAnalysis } from '../analysis/window-analysis';
 import type { InferenceMetrics } from '../inference/inference-metrics';
 import { TOPICS } from '../pubsub/topics';
 import type { FrameStore } from '../storage/frame-store';

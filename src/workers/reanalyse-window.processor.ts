@@ -1,4 +1,4 @@
-import type { WindowAnalysis } from '../inference/window-analysis';
+import type { WindowAnalysis } from '../analysis/window-analysis';
 import { type JobHandler, RunAgainLater } from '../jobs/job-queue';
 import { REANALYSIS_RETRY_MS } from '../jobs/job-registry';
 

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Role } from '../../src/generated/prisma/enums';
 import { sealSecret } from '../../src/auth/secret-box';
 import { tenantDb } from '../../src/db/tenant-scoped-db';
-import { usageMonth } from '../../src/inference/usage-meter';
+import { usageMonth } from '../../src/analysis/usage-meter';
 import { frameKey } from '../../src/storage/frame-store';
 import type { TestApi } from './api-harness';
 

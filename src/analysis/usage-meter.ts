@@ -1,6 +1,7 @@
 import type { TenantTx } from '../db/tenant-scoped-db';
 import type { PrismaClient } from '../db/prisma-client';
 import { tenantDb } from '../db/tenant-scoped-db';
+import { addFinishedWindows } from '../streams/stream-counters';
 
 /** Calendar month (UTC) a usage counter belongs to: "YYYY-MM". */
 export function usageMonth(at: Date = new Date()): string {
@@ -134,13 +135,11 @@ export class UsageBuffer {
           await db.$transaction(async (tx) => {
             await meterUsage(tx, entry.tenantId, entry.streamId, entry.month, entry.increment);
             // The stream counts every window whose analysis finished: analysed, degraded or gated.
-            const finished = entry.increment.windowsAnalysed + entry.increment.windowsGated;
-            if (finished > 0) {
-              await tx.stream.updateMany({
-                where: { id: entry.streamId },
-                data: { windowsAnalysed: { increment: finished } },
-              });
-            }
+            await addFinishedWindows(
+              tx,
+              entry.streamId,
+              entry.increment.windowsAnalysed + entry.increment.windowsGated,
+            );
           });
         } catch (error) {
           this.onError(error);

@@ -1,4 +1,6 @@
-import { SEVERITIES } from './rule-definition';
+/** The severity scale of anomalies, incidents and alerts, lowest first. */
+export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
 
 /**
  * Whether a firing on `window` belongs to the open incident (the same event) rather than a new one:

@@ -1,0 +1,168 @@
+import type { TenantDb } from '../db/tenant-scoped-db';
+import type { Prisma } from '../generated/prisma/client';
+import type { VlmOutcome } from '../inference/gpu/vlm-analyser';
+
+export type FinishedVlm = Exclude<VlmOutcome, { kind: 'unavailable' }>;
+export type WindowWithContext = NonNullable<Awaited<ReturnType<typeof loadWindow>>>;
+
+/*
+ * The rows of a window's analysis: the Window's status and the Analysis rows, one per (window,
+ * template version, mode), so a job that runs twice updates one row. Each finished analysis is
+ * written in one transaction with its window's status.
+ */
+
+/** The window with what decides its analysis now: the stream's name and its template's active version id. */
+export function loadWindow(db: TenantDb, windowId: string) {
+  return db.window.findUnique({
+    where: { id: windowId },
+    select: {
+      id: true,
+      streamId: true,
+      status: true,
+      frameIds: true,
+      stream: { select: { name: true, template: { select: { activeVersionId: true } } } },
+    },
+  });
+}
+
+/** The window cannot be analysed before anything runs (no template): FAILED with the reason. */
+export async function failWindow(db: TenantDb, windowId: string, reason: string): Promise<void> {
+  await db.window.update({ where: { id: windowId }, data: { status: 'FAILED', error: reason } });
+}
+
+export async function markWindowRunning(db: TenantDb, windowId: string): Promise<void> {
+  await db.window.update({
+    where: { id: windowId },
+    data: { status: 'RUNNING', attempts: { increment: 1 } },
+  });
+}
+
+/** The analysis row of this attempt, RUNNING (created, or reset when a retry runs it again). */
+export async function startAnalysis(
+  db: TenantDb,
+  tenantId: string,
+  window: WindowWithContext,
+  versionId: string,
+  mode: 'VLM' | 'LOCAL',
+): Promise<string> {
+  const row = await db.analysis.upsert({
+    where: {
+      tenantId_windowId_templateVersionId_mode: {
+        tenantId,
+        windowId: window.id,
+        templateVersionId: versionId,
+        mode,
+      },
+    },
+    create: { tenantId, streamId: window.streamId, windowId: window.id, templateVersionId: versionId, mode },
+    update: { status: 'RUNNING', startedAt: new Date(), error: null },
+    select: { id: true },
+  });
+  return row.id;
+}
+
+/** The GPU's answer (or its failure), and the window's status when the window follows it. */
+export async function saveVlmAnalysis(
+  db: TenantDb,
+  windowId: string,
+  analysisId: string,
+  outcome: FinishedVlm,
+  sent: { frames: number; visionTokens: number },
+  setWindowStatus: boolean,
+): Promise<'DONE' | 'FAILED'> {
+  const status = outcome.kind === 'done' ? 'DONE' : 'FAILED';
+  const error = outcome.kind === 'failed' ? outcome.reason : null;
+  await db.$transaction([
+    db.analysis.update({
+      where: { id: analysisId },
+      data: {
+        status,
+        result: outcome.kind === 'done' ? (outcome.result as Prisma.InputJsonValue) : undefined,
+        reasoning: outcome.reasoning,
+        nodeName: outcome.node,
+        model: outcome.model,
+        finishReason: outcome.finishReason,
+        framesSent: sent.frames,
+        visionTokens: sent.visionTokens,
+        promptTokens: outcome.usage.promptTokens,
+        completionTokens: outcome.usage.completionTokens,
+        reasoningTokens: outcome.usage.reasoningTokens,
+        latencyMs: Math.round(outcome.latencyMs),
+        attempts: outcome.attempts,
+        error,
+        completedAt: new Date(),
+      },
+    }),
+    ...(setWindowStatus ? [db.window.update({ where: { id: windowId }, data: { status, error } })] : []),
+  ]);
+  return status;
+}
+
+/**
+ * A local analysis and its window's status; when it stands in for a GPU analysis that could not
+ * run, that one is marked FAILED with the same note.
+ */
+export async function saveLocalAnalysis(
+  db: TenantDb,
+  windowId: string,
+  analysisId: string,
+  local: {
+    status: 'DONE' | 'GATED' | 'DEGRADED';
+    result: Prisma.InputJsonValue;
+    model: string;
+    latencyMs: number;
+    note: string | null;
+    replacesVlmAnalysisId: string | null;
+  },
+): Promise<void> {
+  const { status, note } = local;
+  await db.$transaction([
+    db.analysis.update({
+      where: { id: analysisId },
+      data: {
+        status,
+        result: local.result,
+        reasoning: '',
+        nodeName: null,
+        model: local.model,
+        latencyMs: Math.round(local.latencyMs),
+        attempts: { increment: 1 },
+        error: note,
+        completedAt: new Date(),
+      },
+    }),
+    ...(local.replacesVlmAnalysisId
+      ? [
+          db.analysis.update({
+            where: { id: local.replacesVlmAnalysisId },
+            data: { status: 'FAILED', error: note, completedAt: new Date() },
+          }),
+        ]
+      : []),
+    db.window.update({ where: { id: windowId }, data: { status, error: status === 'DONE' ? null : note } }),
+  ]);
+}
+
+/** The window cannot be analysed at all (frames gone, detector broken): both FAILED with the reason. */
+export async function saveFailedAnalysis(
+  db: TenantDb,
+  windowId: string,
+  analysisId: string,
+  reason: string,
+): Promise<void> {
+  await db.$transaction([
+    db.analysis.update({
+      where: { id: analysisId },
+      data: { status: 'FAILED', error: reason, completedAt: new Date(), attempts: { increment: 1 } },
+    }),
+    db.window.update({ where: { id: windowId }, data: { status: 'FAILED', error: reason } }),
+  ]);
+}
+
+/** A GPU attempt that found no node: the analysis row says why; the window keeps what it had. */
+export async function failAnalysisAttempt(db: TenantDb, analysisId: string, reason: string): Promise<void> {
+  await db.analysis.update({
+    where: { id: analysisId },
+    data: { status: 'FAILED', error: reason, completedAt: new Date() },
+  });
+}

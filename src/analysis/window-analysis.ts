@@ -1,0 +1,372 @@
+import type Redis from 'ioredis';
+import type { Logger } from 'pino';
+import type { AppConfig } from '../config/config';
+import type { PrismaClient } from '../db/prisma-client';
+import { tenantDb, type TenantDb } from '../db/tenant-scoped-db';
+import type { Prisma } from '../generated/prisma/client';
+import type { NodePool } from '../inference/gpu/node-pool';
+import { analyseOnNodes, type VlmOutcome } from '../inference/gpu/vlm-analyser';
+import { buildChatSpec, visionTokensOf, type PromptVersion } from '../inference/gpu/window-prompt';
+import type { InferenceMetrics } from '../inference/inference-metrics';
+import type { FrameDetection } from '../inference/local/frame-detector';
+import { buildLocalResult, gateIsOff, gateMatches, type AnalysisGate } from '../inference/local/local-result';
+import type { LocalAnalyser } from '../inference/local/shared-detector';
+import { publishEvent } from '../pubsub/event-bus';
+import { redisPublisher } from '../pubsub/live-events';
+import { type AnalysisFinishedMessage, TOPICS } from '../pubsub/topics';
+import type { FrameStore } from '../storage/frame-store';
+import { AnalysisInputs, type LoadedFrame } from './analysis-inputs';
+import {
+  failAnalysisAttempt,
+  failWindow,
+  type FinishedVlm,
+  loadWindow,
+  markWindowRunning,
+  saveFailedAnalysis,
+  saveLocalAnalysis,
+  saveVlmAnalysis,
+  startAnalysis,
+  type WindowWithContext,
+} from './analysis-records';
+import { BudgetPolicy } from './budget-policy';
+import { ReasoningPublisher } from './reasoning-publisher';
+import { UsageBuffer, usageMonth, type UsageIncrement } from './usage-meter';
+
+export interface WindowAnalysisDeps {
+  prisma: PrismaClient;
+  store: FrameStore;
+  /** Publishes reasoning and finished analyses; a plain (non-subscriber) connection. */
+  publisher: Redis;
+  local: LocalAnalyser;
+  /** Null with INFERENCE_MODE=local: no GPU at all. */
+  pool: NodePool | null;
+  config: Pick<
+    AppConfig,
+    | 'INFERENCE_MODE'
+    | 'INFERENCE_MAX_ATTEMPTS'
+    | 'INFERENCE_REQUEST_TIMEOUT_MS'
+    | 'INFERENCE_IDLE_TIMEOUT_MS'
+    | 'LOCAL_NSFW_THRESHOLD'
+  >;
+  logger: Logger;
+  metrics?: InferenceMetrics;
+  /** Schedules a GPU analysis of a window that was analysed locally while every node was down. */
+  scheduleReanalysis?: (tenantId: string, windowId: string) => Promise<void>;
+  /** Queues the tenant's rules on a DONE or DEGRADED analysis (the rules queue, job id = analysis id). */
+  scheduleRules?: (tenantId: string, analysisId: string) => Promise<void>;
+}
+
+export type WindowAnalysisOutcome =
+  | { status: 'DONE' | 'FAILED' | 'GATED' | 'DEGRADED'; analysisId: string; mode: 'VLM' | 'LOCAL' }
+  | { status: 'SKIPPED'; reason: string }
+  /** A re-analysis found no node yet: try again later. */
+  | { status: 'WAIT'; reason: string };
+
+const LOCAL_MODEL = 'local:centernet+nsfwjs';
+
+/**
+ * How one window is analysed, from its Window row to its Analysis row:
+ * 1. no template, or frames gone: FAILED with the reason;
+ * 2. local mode, or the tenant's token budget used up: the local analyser (DONE);
+ * 3. the template's gate (local detections) does not match: GATED, the GPU is not asked;
+ * 4. the GPU nodes: DONE or FAILED; when no node can answer, the local analyser stands in
+ *    (DEGRADED) and, if the template asks, a re-analysis on the GPU is scheduled.
+ * Then usage, metrics, the announcement consoles wait for and the tenant's rules.
+ * Idempotent: a job that runs twice updates one Analysis row; a finished window is left alone.
+ */
+export class WindowAnalysis {
+  readonly usage: UsageBuffer;
+  private readonly inputs: AnalysisInputs;
+  private readonly budget: BudgetPolicy;
+
+  constructor(private readonly deps: WindowAnalysisDeps) {
+    this.inputs = new AnalysisInputs(deps.prisma, deps.store);
+    this.budget = new BudgetPolicy(deps.prisma, redisPublisher(deps.publisher), deps.logger);
+    this.usage = new UsageBuffer(deps.prisma, (error) =>
+      deps.logger.error({ err: error }, 'could not write usage counters'),
+    );
+  }
+
+  async analyse(
+    tenantId: string,
+    windowId: string,
+    options: { reanalysis?: boolean; signal?: AbortSignal } = {},
+  ): Promise<WindowAnalysisOutcome> {
+    const db = tenantDb(this.deps.prisma, tenantId);
+    const window = await loadWindow(db, windowId);
+    if (!window) return { status: 'SKIPPED', reason: 'window not found (deleted)' };
+    if (options.reanalysis) return this.reanalyse(db, tenantId, window, options.signal);
+    if (window.status !== 'QUEUED' && window.status !== 'RUNNING') {
+      return { status: 'SKIPPED', reason: `window already ${window.status}` };
+    }
+    const versionId = window.stream.template?.activeVersionId ?? null;
+    if (!versionId) {
+      await failWindow(db, window.id, 'the stream has no prompt template: set one to analyse its windows');
+      this.usage.add(tenantId, window.streamId, usageMonth(), { windowsFailed: 1 });
+      return { status: 'SKIPPED', reason: 'no template' };
+    }
+    const [version] = await Promise.all([
+      this.inputs.version(db, versionId),
+      markWindowRunning(db, window.id),
+    ]);
+    const frames = await this.inputs.frames(db, window.frameIds);
+    if (typeof frames === 'string') return this.failWithoutModel(db, tenantId, window, version.id, frames);
+
+    const tenant = await this.inputs.tenant(tenantId);
+    if (this.deps.config.INFERENCE_MODE === 'local' || !this.deps.pool) {
+      return this.finishLocal(db, tenantId, window, version.id, frames, 'DONE', null);
+    }
+    if (!(await this.budget.allowsGpu(db, tenantId, tenant, usageMonth()))) {
+      return this.finishLocal(
+        db,
+        tenantId,
+        window,
+        version.id,
+        frames,
+        'DONE',
+        `the tenant's monthly token budget (${tenant.monthlyTokenBudget} tokens) is used up: analysed locally`,
+      );
+    }
+
+    const gate: AnalysisGate = {
+      objects: version.gateObjects,
+      nsfw: version.gateNsfw,
+      minConfidence: version.gateMinConfidence,
+    };
+    let detections: FrameDetection[] | null = null;
+    if (!gateIsOff(gate)) {
+      detections = await this.deps.local.detect(frames.map((frame) => ({ jpeg: frame.jpeg, key: frame.id })));
+      const decision = gateMatches(gate, detections, {
+        nsfwThreshold: this.deps.config.LOCAL_NSFW_THRESHOLD,
+      });
+      if (!decision.matched) {
+        const reasons = decision.reasons.join('; ');
+        return this.finishLocal(db, tenantId, window, version.id, frames, 'GATED', reasons, detections);
+      }
+    }
+
+    const vlm = await this.runVlm(db, tenantId, window, version, tenant.policyText, frames, options.signal);
+    if (vlm.outcome.kind === 'unavailable') {
+      const outcome = await this.finishLocal(
+        db,
+        tenantId,
+        window,
+        version.id,
+        frames,
+        'DEGRADED',
+        `analysed locally: ${vlm.outcome.reason}`,
+        detections,
+        vlm.analysisId,
+      );
+      if (version.reanalyseDegraded) await this.deps.scheduleReanalysis?.(tenantId, window.id);
+      return outcome;
+    }
+    return this.finishVlm(db, tenantId, window, vlm.analysisId, vlm.outcome, frames, true);
+  }
+
+  /** A GPU analysis of a window that was analysed locally (DEGRADED) while every node was down. */
+  private async reanalyse(
+    db: TenantDb,
+    tenantId: string,
+    window: WindowWithContext,
+    signal?: AbortSignal,
+  ): Promise<WindowAnalysisOutcome> {
+    if (window.status !== 'DEGRADED') return { status: 'SKIPPED', reason: `window is ${window.status}` };
+    const degraded = await db.analysis.findFirst({
+      where: { windowId: window.id, mode: 'LOCAL', status: 'DEGRADED' },
+      include: { templateVersion: true },
+      orderBy: { createdAt: 'desc' },
+    });
+    if (!degraded) return { status: 'SKIPPED', reason: 'no degraded analysis' };
+    const version = degraded.templateVersion;
+    const existing = await db.analysis.findUnique({
+      where: {
+        tenantId_windowId_templateVersionId_mode: {
+          tenantId,
+          windowId: window.id,
+          templateVersionId: version.id,
+          mode: 'VLM',
+        },
+      },
+    });
+    if (existing && existing.status !== 'RUNNING' && existing.status !== 'FAILED') {
+      return { status: 'SKIPPED', reason: 'already re-analysed' };
+    }
+    if (!this.deps.pool?.canServe(version.modelName)) return { status: 'WAIT', reason: 'no GPU node yet' };
+    const frames = await this.inputs.frames(db, window.frameIds);
+    if (typeof frames === 'string') return { status: 'SKIPPED', reason: frames };
+    const tenant = await this.inputs.tenant(tenantId);
+    const vlm = await this.runVlm(db, tenantId, window, version, tenant.policyText, frames, signal);
+    if (vlm.outcome.kind === 'unavailable') {
+      await failAnalysisAttempt(db, vlm.analysisId, vlm.outcome.reason);
+      return { status: 'WAIT', reason: vlm.outcome.reason };
+    }
+    // The window keeps its local result unless the GPU's succeeded.
+    const succeeded = vlm.outcome.kind === 'done';
+    return this.finishVlm(db, tenantId, window, vlm.analysisId, vlm.outcome, frames, succeeded);
+  }
+
+  private async runVlm(
+    db: TenantDb,
+    tenantId: string,
+    window: WindowWithContext,
+    version: PromptVersion & { id: string },
+    policyText: string,
+    frames: LoadedFrame[],
+    signal?: AbortSignal,
+  ): Promise<{ analysisId: string; outcome: VlmOutcome }> {
+    const analysisId = await startAnalysis(db, tenantId, window, version.id, 'VLM');
+    const reasoning = new ReasoningPublisher(
+      this.deps.publisher,
+      TOPICS.analysisReasoning(tenantId, analysisId),
+      TOPICS.analysisReasoningSoFar(tenantId, analysisId),
+      analysisId,
+    );
+    try {
+      const outcome = await analyseOnNodes(
+        this.deps.pool!,
+        (budget) => buildChatSpec(version, { streamName: window.stream.name, policyText }, frames, budget),
+        {
+          maxAttempts: this.deps.config.INFERENCE_MAX_ATTEMPTS,
+          requestTimeoutMs: this.deps.config.INFERENCE_REQUEST_TIMEOUT_MS,
+          idleTimeoutMs: this.deps.config.INFERENCE_IDLE_TIMEOUT_MS,
+          validate: this.inputs.resultValidator(version.id, version.resultSchema),
+          onAttempt: (attempt, node) => reasoning.attempt(attempt, node),
+          onReasoning: (delta) => reasoning.delta(delta),
+          metrics: this.deps.metrics,
+          signal,
+        },
+      );
+      return { analysisId, outcome };
+    } finally {
+      await reasoning.close();
+    }
+  }
+
+  private async finishVlm(
+    db: TenantDb,
+    tenantId: string,
+    window: WindowWithContext,
+    analysisId: string,
+    outcome: FinishedVlm,
+    frames: LoadedFrame[],
+    setWindowStatus: boolean,
+  ): Promise<WindowAnalysisOutcome> {
+    const visionTokens = frames.reduce((sum, frame) => sum + visionTokensOf(frame.width, frame.height), 0);
+    const status = await saveVlmAnalysis(
+      db,
+      window.id,
+      analysisId,
+      outcome,
+      { frames: frames.length, visionTokens },
+      setWindowStatus,
+    );
+    const increment: UsageIncrement = {
+      ...(status === 'DONE' ? { windowsAnalysed: 1 } : { windowsFailed: 1 }),
+      framesSent: frames.length * outcome.attempts,
+      visionTokens: visionTokens * outcome.attempts,
+      promptTokens: outcome.usage.promptTokens,
+      completionTokens: outcome.usage.completionTokens,
+      reasoningTokens: outcome.usage.reasoningTokens,
+      gpuMs: outcome.usage.gpuMs,
+    };
+    return this.finished(tenantId, window, analysisId, status, 'VLM', increment);
+  }
+
+  /** A local analysis: the whole job in local mode or over budget, the gate's verdict, or the fallback. */
+  private async finishLocal(
+    db: TenantDb,
+    tenantId: string,
+    window: WindowWithContext,
+    versionId: string,
+    frames: LoadedFrame[],
+    status: 'DONE' | 'GATED' | 'DEGRADED',
+    note: string | null,
+    knownDetections: FrameDetection[] | null = null,
+    vlmAnalysisId: string | null = null,
+  ): Promise<WindowAnalysisOutcome> {
+    const analysisId = await startAnalysis(db, tenantId, window, versionId, 'LOCAL');
+    const started = performance.now();
+    let detections: FrameDetection[];
+    try {
+      detections =
+        knownDetections ??
+        (await this.deps.local.detect(frames.map((frame) => ({ jpeg: frame.jpeg, key: frame.id }))));
+    } catch (error) {
+      const reason = `the local detector failed: ${(error as Error).message}`;
+      return this.failWithoutModel(db, tenantId, window, versionId, reason, analysisId);
+    }
+    const latencyMs = performance.now() - started;
+    this.deps.metrics?.localDuration.observe(latencyMs / 1000);
+    const result = buildLocalResult(frames, detections, {
+      nsfwThreshold: this.deps.config.LOCAL_NSFW_THRESHOLD,
+    });
+    await saveLocalAnalysis(db, window.id, analysisId, {
+      status,
+      result: result as unknown as Prisma.InputJsonValue,
+      model: LOCAL_MODEL,
+      latencyMs,
+      note,
+      replacesVlmAnalysisId: vlmAnalysisId,
+    });
+    const increment: UsageIncrement =
+      status === 'GATED'
+        ? { windowsGated: 1 }
+        : status === 'DEGRADED'
+          ? { windowsDegraded: 1, windowsAnalysed: 1 }
+          : { windowsAnalysed: 1 };
+    return this.finished(tenantId, window, analysisId, status, 'LOCAL', increment);
+  }
+
+  /** The window cannot be analysed at all (frames gone, detector broken): FAILED with the reason. */
+  private async failWithoutModel(
+    db: TenantDb,
+    tenantId: string,
+    window: WindowWithContext,
+    versionId: string,
+    reason: string,
+    existingAnalysisId: string | null = null,
+  ): Promise<WindowAnalysisOutcome> {
+    const analysisId = existingAnalysisId ?? (await startAnalysis(db, tenantId, window, versionId, 'LOCAL'));
+    await saveFailedAnalysis(db, window.id, analysisId, reason);
+    return this.finished(tenantId, window, analysisId, 'FAILED', 'LOCAL', { windowsFailed: 1 });
+  }
+
+  /** After an analysis committed: usage, metrics, and the announcement the rules and consoles wait for. */
+  private async finished(
+    tenantId: string,
+    window: WindowWithContext,
+    analysisId: string,
+    status: 'DONE' | 'FAILED' | 'GATED' | 'DEGRADED',
+    mode: 'VLM' | 'LOCAL',
+    increment: UsageIncrement,
+  ): Promise<WindowAnalysisOutcome> {
+    this.usage.add(tenantId, window.streamId, usageMonth(), increment);
+    this.deps.metrics?.countWindow(tenantId, window.streamId, status, mode, increment);
+    await this.announce(tenantId, {
+      analysisId,
+      windowId: window.id,
+      streamId: window.streamId,
+      status,
+      mode,
+    });
+    return { status, analysisId, mode };
+  }
+
+  private async announce(tenantId: string, message: AnalysisFinishedMessage): Promise<void> {
+    try {
+      await publishEvent(this.deps.publisher, TOPICS.analysesFinished(tenantId), message);
+    } catch (error) {
+      // The row is the truth; a lost notice only delays what the console shows.
+      this.deps.logger.warn({ err: error, analysisId: message.analysisId }, 'could not announce an analysis');
+    }
+    if (this.deps.scheduleRules && (message.status === 'DONE' || message.status === 'DEGRADED')) {
+      // Not fatal: the analysis stays unevaluated (rulesEvaluatedAt null) in PostgreSQL.
+      await this.deps
+        .scheduleRules(tenantId, message.analysisId)
+        .catch((error: unknown) =>
+          this.deps.logger.error({ err: error, analysisId: message.analysisId }, 'could not queue the rules'),
+        );
+    }
+  }
+}

@@ -1,0 +1,416 @@
+import { type AuditActor, recordAudit, systemActor } from '../audit/audit-log';
+import type { TenantDb, TenantTx } from '../db/tenant-scoped-db';
+import { conflict, forbidden, notFound } from '../errors/domain-error';
+import { withPrismaErrors } from '../errors/prisma-error.mapper';
+import type { Incident, Prisma, ReviewItem, ReviewStatus } from '../generated/prisma/client';
+import { closeIncident, reopenIncident } from '../incidents/incidents';
+import { type EventPublisher, LiveEvents } from '../pubsub/live-events';
+import { reviewItemEvent, type ReviewItemEvent, TOPICS } from '../pubsub/topics';
+import type { StreamStatusOwner } from '../streams/stream-status';
+import type { WebhookEventSink } from '../webhooks/webhook-events';
+
+/** A queue's deadlines unless its ReviewQueue row says otherwise (also when it has no row). */
+export const DEFAULT_CLAIM_WITHIN_SECONDS = 300;
+export const DEFAULT_DECIDE_WITHIN_SECONDS = 900;
+
+/** Statuses from which an item can be claimed (a CLAIMED one only once its claim has expired). */
+const CLAIMABLE: ReviewStatus[] = ['OPEN', 'HELD', 'ESCALATED'];
+
+export type Decision = 'DISMISS' | 'CONFIRM_VIOLATION' | 'ESCALATE' | 'STOP_STREAM';
+
+/** A change that only the moderator holding a live claim on the item may make. */
+export type HolderChange =
+  | { kind: 'renew'; leaseSeconds: number }
+  | { kind: 'release' }
+  | { kind: 'hold'; reason: string }
+  | { kind: 'decide'; decision: Decision; reason: string; notes: string | null };
+
+const claimableNow = (): Prisma.ReviewItemWhereInput => ({
+  OR: [{ status: { in: CLAIMABLE } }, { status: 'CLAIMED', claimExpiresAt: { lt: new Date() } }],
+});
+
+const leaseUntil = (seconds: number): Date => new Date(Date.now() + seconds * 1000);
+
+/**
+ * The owner of review items: every change of an item's state is here, each one conditional UPDATE
+ * (so of racing changes exactly one wins), written with its audit event in one transaction, and
+ * announced on the tenant's review-items channel once committed. A decision also closes the
+ * item's incident and, for STOP_STREAM, stops the stream through the stream's own owner.
+ */
+export class ReviewItems {
+  constructor(
+    private readonly publisher: EventPublisher,
+    private readonly sendWebhook: WebhookEventSink | null,
+    private readonly streams: StreamStatusOwner,
+  ) {}
+
+  async get(db: TenantDb | TenantTx, id: string): Promise<ReviewItem> {
+    const item = await db.reviewItem.findUnique({ where: { id } });
+    if (!item) throw notFound('Review item');
+    return item;
+  }
+
+  /** The review item of a new incident, with the queue's deadlines; the existing one if there is one. */
+  async ensureForIncident(
+    tx: TenantTx,
+    incident: Incident,
+    placement: { queue: string; priority: number },
+    events: LiveEvents,
+  ): Promise<{ item: ReviewItem; createdNow: boolean }> {
+    const existing = await tx.reviewItem.findUnique({
+      where: { tenantId_incidentId: { tenantId: incident.tenantId, incidentId: incident.id } },
+    });
+    if (existing) return { item: existing, createdNow: false };
+    const queue = await tx.reviewQueue.findUnique({
+      where: { tenantId_name: { tenantId: incident.tenantId, name: placement.queue } },
+    });
+    const now = Date.now();
+    const item = await tx.reviewItem.create({
+      data: {
+        tenantId: incident.tenantId,
+        incidentId: incident.id,
+        streamId: incident.streamId,
+        queue: placement.queue,
+        priority: placement.priority,
+        claimDueAt: new Date(now + (queue?.claimWithinSeconds ?? DEFAULT_CLAIM_WITHIN_SECONDS) * 1000),
+        decideDueAt: new Date(now + (queue?.decideWithinSeconds ?? DEFAULT_DECIDE_WITHIN_SECONDS) * 1000),
+      },
+    });
+    this.announce(events, item, 'added');
+    return { item, createdNow: true };
+  }
+
+  /** The claimable items of a queue, most urgent first (highest priority, then oldest). */
+  async claimCandidates(db: TenantDb, queue: string, take: number): Promise<string[]> {
+    const rows = await db.reviewItem.findMany({
+      where: { queue, ...claimableNow() },
+      orderBy: [{ priority: 'desc' }, { createdAt: 'asc' }],
+      take,
+      select: { id: true },
+    });
+    return rows.map((row) => row.id);
+  }
+
+  /** Claims the item for `userId` when it is claimable now; null when someone else won it. */
+  async claim(
+    db: TenantDb,
+    actor: AuditActor,
+    userId: string,
+    id: string,
+    leaseSeconds: number,
+  ): Promise<ReviewItem | null> {
+    const events = new LiveEvents();
+    const item = await db.$transaction(async (tx) => {
+      const won = await tx.reviewItem.updateMany({
+        where: { id, ...claimableNow() },
+        data: { status: 'CLAIMED', assigneeId: userId, claimExpiresAt: leaseUntil(leaseSeconds) },
+      });
+      if (won.count === 0) return null;
+      const claimed = await this.get(tx, id);
+      await recordAudit(tx, actor, {
+        action: 'reviewItem.claim',
+        entityType: 'ReviewItem',
+        entityId: id,
+        data: { queue: claimed.queue, leaseSeconds },
+      });
+      this.announce(events, claimed, 'claimed');
+      return claimed;
+    });
+    await events.publish(this.publisher);
+    return item;
+  }
+
+  /**
+   * A change by the moderator holding a live claim, applied with the claim as the condition of the
+   * UPDATE, so an expired or stolen claim cannot slip through between read and write.
+   */
+  async changeByHolder(
+    db: TenantDb,
+    actor: AuditActor,
+    userId: string,
+    id: string,
+    change: HolderChange,
+  ): Promise<ReviewItem> {
+    await this.get(db, id);
+    const events = new LiveEvents();
+    const item = await withPrismaErrors('review item', () =>
+      db.$transaction(async (tx) => {
+        const changed = await tx.reviewItem.updateMany({
+          where: { id, status: 'CLAIMED', assigneeId: userId, claimExpiresAt: { gt: new Date() } },
+          data: holderUpdate(change, userId),
+        });
+        if (changed.count === 0) {
+          const current = await this.get(tx, id);
+          if (current.status === 'RESOLVED') throw conflict('This review item is already resolved');
+          throw conflict('Claim the review item first (your claim may have expired)');
+        }
+        const updated = await this.get(tx, id);
+        if (change.kind === 'decide') await this.carryOutDecision(tx, updated, change, events);
+        await recordAudit(tx, actor, {
+          action: `reviewItem.${change.kind}`,
+          entityType: 'ReviewItem',
+          entityId: id,
+          data: holderAuditData(change),
+        });
+        const event = holderEvent(change);
+        if (event) this.announce(events, updated, event);
+        return updated;
+      }),
+    );
+    await events.publish(this.publisher);
+    if (change.kind === 'decide') await this.decisionWebhooks(actor.tenantId, item, change);
+    return item;
+  }
+
+  /** Gives the item to a named moderator: an admin may, or the moderator holding it. */
+  async reassign(
+    db: TenantDb,
+    actor: AuditActor & { role: string },
+    /** The acting moderator's user id; throws when the actor acts for no moderator. */
+    actingUser: () => string,
+    id: string,
+    to: string,
+    leaseSeconds: number,
+  ): Promise<ReviewItem> {
+    const events = new LiveEvents();
+    const item = await withPrismaErrors('review item', () =>
+      db.$transaction(async (tx) => {
+        const current = await this.get(tx, id);
+        if (current.status === 'RESOLVED') throw conflict('This review item is already resolved');
+        const holder = current.status === 'CLAIMED' && current.assigneeId === actingUser();
+        if (actor.role !== 'ADMIN' && !holder)
+          throw forbidden('Only an admin or the moderator holding the item can reassign it');
+        const updated = await tx.reviewItem.update({
+          where: { id },
+          data: { status: 'CLAIMED', assigneeId: to, claimExpiresAt: leaseUntil(leaseSeconds) },
+        });
+        await recordAudit(tx, actor, {
+          action: 'reviewItem.reassign',
+          entityType: 'ReviewItem',
+          entityId: id,
+          data: { from: current.assigneeId, to },
+        });
+        this.announce(events, updated, 'reassigned');
+        return updated;
+      }),
+    );
+    await events.publish(this.publisher);
+    return item;
+  }
+
+  /** Reopens an item a rule dismissed automatically, with its incident, for a person to decide. */
+  async reopen(db: TenantDb, actor: AuditActor, id: string): Promise<ReviewItem> {
+    const events = new LiveEvents();
+    const item = await db.$transaction(async (tx) => {
+      const reopened = await tx.reviewItem.updateMany({
+        where: { id, status: 'RESOLVED', decision: 'AUTO_DISMISS' },
+        data: { status: 'OPEN', decision: null, decidedAt: null, decidedById: null, assigneeId: null },
+      });
+      if (reopened.count === 0) {
+        await this.get(tx, id);
+        throw conflict('Only an item dismissed automatically by a rule can be reopened');
+      }
+      const updated = await this.get(tx, id);
+      await reopenIncident(tx, updated.incidentId);
+      await recordAudit(tx, actor, { action: 'reviewItem.reopen', entityType: 'ReviewItem', entityId: id });
+      this.announce(events, updated, 'reopened');
+      return updated;
+    });
+    await events.publish(this.publisher);
+    return item;
+  }
+
+  /**
+   * Resolves items a rule run just opened when the result's confidence is below the rule's
+   * auto-dismiss threshold; an item someone already claimed is left to them.
+   */
+  async autoDismiss(db: TenantDb, ids: string[], reason: string): Promise<number> {
+    let dismissed = 0;
+    for (const id of ids) {
+      const events = new LiveEvents();
+      const changed = await db.$transaction(async (tx) => {
+        const resolved = await tx.reviewItem.updateMany({
+          where: { id, status: 'OPEN' },
+          data: { status: 'RESOLVED', decision: 'AUTO_DISMISS', reason, decidedAt: new Date() },
+        });
+        if (resolved.count === 0) return false;
+        this.announce(events, await this.get(tx, id), 'resolved');
+        return true;
+      });
+      await events.publish(this.publisher);
+      if (changed) dismissed += 1;
+    }
+    return dismissed;
+  }
+
+  /** Claims whose lease ran out by `now` go back to OPEN (at most `limit` per call). */
+  async expireClaims(db: TenantDb, tenantId: string, now: Date, limit: number): Promise<number> {
+    const expired = await db.reviewItem.findMany({
+      where: { status: 'CLAIMED', claimExpiresAt: { lt: now } },
+      select: { id: true },
+      take: limit,
+    });
+    let released = 0;
+    for (const { id } of expired) {
+      const changed = await this.bySystem(db, tenantId, id, 'released', {
+        where: { id, status: 'CLAIMED', claimExpiresAt: { lt: now } },
+        data: { status: 'OPEN', assigneeId: null, claimExpiresAt: null },
+        audit: { action: 'reviewItem.claimExpired' },
+      });
+      if (changed) released += 1;
+    }
+    return released;
+  }
+
+  /**
+   * Items not claimed by their claimDueAt, or not decided by their decideDueAt, while their stream
+   * is still live (ACTIVE), escalate themselves, once.
+   */
+  async escalateLate(db: TenantDb, tenantId: string, now: Date, limit: number): Promise<number> {
+    const late = await db.reviewItem.findMany({
+      where: {
+        escalatedAt: null,
+        stream: { status: 'ACTIVE' },
+        OR: [
+          { status: 'OPEN', claimDueAt: { lt: now } },
+          { status: 'CLAIMED', decideDueAt: { lt: now } },
+        ],
+      },
+      select: { id: true, status: true },
+      take: limit,
+    });
+    let escalated = 0;
+    for (const { id, status } of late) {
+      const changed = await this.bySystem(db, tenantId, id, 'escalated', {
+        where: { id, status, escalatedAt: null },
+        data: { status: 'ESCALATED', escalatedAt: now, assigneeId: null, claimExpiresAt: null },
+        audit: {
+          action: 'reviewItem.deadlineEscalated',
+          data: { missed: status === 'OPEN' ? 'time to claim' : 'time to decide' },
+        },
+      });
+      if (changed) escalated += 1;
+    }
+    return escalated;
+  }
+
+  /** A change the system makes on its own clock, audited as the system. */
+  private async bySystem(
+    db: TenantDb,
+    tenantId: string,
+    id: string,
+    event: ReviewItemEvent['type'],
+    change: {
+      where: Prisma.ReviewItemWhereInput;
+      data: Prisma.ReviewItemUpdateManyMutationInput;
+      audit: { action: string; data?: Prisma.InputJsonValue };
+    },
+  ): Promise<boolean> {
+    const events = new LiveEvents();
+    const changed = await db.$transaction(async (tx) => {
+      const result = await tx.reviewItem.updateMany({ where: change.where, data: change.data });
+      if (result.count === 0) return false;
+      await recordAudit(tx, systemActor(tenantId), {
+        action: change.audit.action,
+        entityType: 'ReviewItem',
+        entityId: id,
+        ...(change.audit.data ? { data: change.audit.data } : {}),
+      });
+      this.announce(events, await this.get(tx, id), event);
+      return true;
+    });
+    await events.publish(this.publisher);
+    return changed;
+  }
+
+  /** What a decision does beside the item: its incident ends; a stop-stream decision stops the stream. */
+  private async carryOutDecision(
+    tx: TenantTx,
+    item: ReviewItem,
+    change: Extract<HolderChange, { kind: 'decide' }>,
+    events: LiveEvents,
+  ): Promise<void> {
+    if (change.decision === 'ESCALATE') return;
+    await closeIncident(tx, item.incidentId);
+    if (change.decision === 'STOP_STREAM') {
+      await this.streams.stopForDecision(tx, item.streamId, change.reason, events);
+    }
+  }
+
+  /** Partners hear of decisions through webhooks (recorded in PostgreSQL first, keyed by the item). */
+  private async decisionWebhooks(
+    tenantId: string,
+    item: ReviewItem,
+    change: Extract<HolderChange, { kind: 'decide' }>,
+  ): Promise<void> {
+    if (!this.sendWebhook || change.decision === 'ESCALATE') return;
+    const { decision, reason } = change;
+    if (decision === 'STOP_STREAM') {
+      await this.sendWebhook(tenantId, 'stream.stopped', `stream.stopped:${item.id}`, {
+        streamId: item.streamId,
+        reviewItemId: item.id,
+        incidentId: item.incidentId,
+        reason,
+      });
+    }
+    await this.sendWebhook(tenantId, 'review.resolved', `review.resolved:${item.id}`, {
+      reviewItemId: item.id,
+      incidentId: item.incidentId,
+      streamId: item.streamId,
+      decision,
+      reason,
+    });
+  }
+
+  private announce(events: LiveEvents, item: ReviewItem, type: ReviewItemEvent['type']): void {
+    events.add(TOPICS.reviewItems(item.tenantId), reviewItemEvent(item, type));
+  }
+}
+
+function holderUpdate(change: HolderChange, userId: string): Prisma.ReviewItemUpdateManyMutationInput {
+  switch (change.kind) {
+    case 'renew':
+      return { claimExpiresAt: leaseUntil(change.leaseSeconds) };
+    case 'release':
+      return { status: 'OPEN', assigneeId: null, claimExpiresAt: null };
+    case 'hold':
+      return { status: 'HELD', assigneeId: null, claimExpiresAt: null, reason: change.reason };
+    case 'decide': {
+      const escalate = change.decision === 'ESCALATE';
+      return {
+        status: escalate ? 'ESCALATED' : 'RESOLVED',
+        decision: change.decision,
+        reason: change.reason,
+        notes: change.notes,
+        assigneeId: escalate ? null : userId,
+        claimExpiresAt: null,
+        ...(escalate ? { escalatedAt: new Date() } : { decidedById: userId, decidedAt: new Date() }),
+      };
+    }
+  }
+}
+
+function holderAuditData(change: HolderChange): Prisma.InputJsonValue {
+  switch (change.kind) {
+    case 'renew':
+    case 'release':
+      return {};
+    case 'hold':
+      return { reason: change.reason };
+    case 'decide':
+      return { decision: change.decision, reason: change.reason, notes: change.notes };
+  }
+}
+
+function holderEvent(change: HolderChange): ReviewItemEvent['type'] | null {
+  switch (change.kind) {
+    case 'renew':
+      return null;
+    case 'release':
+      return 'released';
+    case 'hold':
+      return 'held';
+    case 'decide':
+      return change.decision === 'ESCALATE' ? 'escalated' : 'resolved';
+  }
+}

@@ -1,0 +1,172 @@
+import { type AuditActor, recordAudit } from '../audit/audit-log';
+import type { TenantDb, TenantTx } from '../db/tenant-scoped-db';
+import { conflict, notFound } from '../errors/domain-error';
+import { withPrismaErrors } from '../errors/prisma-error.mapper';
+import type { Stream } from '../generated/prisma/client';
+import type { StreamStatus } from '../generated/prisma/enums';
+import { type EventPublisher, LiveEvents } from '../pubsub/live-events';
+import { type StreamStatusEvent, TOPICS } from '../pubsub/topics';
+
+const ANY: StreamStatus[] = ['ACTIVE', 'PAUSED', 'STOPPED', 'ERROR', 'ENDED'];
+
+/**
+ * Every way a stream's status changes, from which statuses, to which. Each status write in Vigil
+ * goes through this table, so the states a console or a worker can see are exactly these.
+ * - start, pause, stop: a person, through the API (audited as stream.<change>).
+ * - stopForDecision: a moderator's stop-stream decision, in the decision's transaction (audited by it).
+ * - pauseOverBudget: the tenant's monthly token budget is used up and the tenant chose PAUSE.
+ * - sourceRecovered, sourceFailed, sourceEnded: the worker sampling the stream; they never
+ *   override a person's pause or stop, because they apply only to a stream that is being sampled.
+ */
+export const STREAM_TRANSITIONS = {
+  start: { from: ['STOPPED', 'PAUSED', 'ERROR', 'ENDED'], to: 'ACTIVE' },
+  pause: { from: ['ACTIVE', 'ERROR'], to: 'PAUSED' },
+  stop: { from: ['ACTIVE', 'PAUSED', 'ERROR', 'ENDED'], to: 'STOPPED' },
+  stopForDecision: { from: ANY, to: 'STOPPED' },
+  pauseOverBudget: { from: ['ACTIVE'], to: 'PAUSED' },
+  sourceRecovered: { from: ['ACTIVE', 'ERROR'], to: 'ACTIVE' },
+  sourceFailed: { from: ['ACTIVE', 'ERROR'], to: 'ERROR' },
+  sourceEnded: { from: ['ACTIVE', 'ERROR'], to: 'ENDED' },
+} as const satisfies Record<string, { from: readonly StreamStatus[]; to: StreamStatus }>;
+
+export type StreamStatusChange = keyof typeof STREAM_TRANSITIONS;
+export type PersonStreamChange = 'start' | 'pause' | 'stop';
+export type SourceStreamChange = 'sourceRecovered' | 'sourceFailed' | 'sourceEnded';
+
+/** Whether `change` may be applied to a stream that is `status`. */
+export function canChange(status: StreamStatus, change: StreamStatusChange): boolean {
+  return (STREAM_TRANSITIONS[change].from as readonly StreamStatus[]).includes(status);
+}
+
+/** What a status change may set beside the status: the reason shown to users, a file's progress. */
+interface StatusDetail {
+  lastError?: string | null;
+  progressPercent?: number | null;
+}
+
+const statusEvent = (stream: Pick<Stream, 'id' | 'status' | 'lastError'>): StreamStatusEvent => ({
+  streamId: stream.id,
+  status: stream.status,
+  lastError: stream.lastError,
+});
+
+/**
+ * The owner of a stream's status: every status write, with its audit event where a person or a
+ * policy made it, and its live event (streamStatus subscriptions) once committed.
+ */
+export class StreamStatusOwner {
+  constructor(private readonly publisher: EventPublisher) {}
+
+  /**
+   * A person starts, pauses or stops a stream. `beforeStart` runs inside the transaction once the
+   * tenant's starts are serialised (the active-stream quota is checked there).
+   */
+  async changeByPerson(
+    db: TenantDb,
+    actor: AuditActor,
+    streamId: string,
+    change: PersonStreamChange,
+    beforeStart?: (tx: TenantTx) => Promise<void>,
+  ): Promise<Stream> {
+    const events = new LiveEvents();
+    const stream = await withPrismaErrors('stream', () =>
+      db.$transaction(async (tx) => {
+        const to = STREAM_TRANSITIONS[change].to;
+        // Two concurrent starts must not both pass the active-stream quota: starts of one tenant take
+        // turns (a lock, not SERIALIZABLE isolation, which every audited change of the tenant would
+        // then conflict with through the audit chain).
+        if (to === 'ACTIVE') {
+          await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`vigil:stream-quota:${actor.tenantId}`}, 0))`;
+        }
+        const current = await tx.stream.findUnique({ where: { id: streamId } });
+        if (!current) throw notFound('Stream');
+        if (!canChange(current.status, change)) {
+          throw conflict(`Cannot ${change} a stream that is ${current.status}`);
+        }
+        if (to === 'ACTIVE') await beforeStart?.(tx);
+        const updated = await this.move(
+          tx,
+          current,
+          change,
+          to === 'ACTIVE' ? { lastError: null } : {},
+          events,
+        );
+        if (!updated) throw conflict('A concurrent change got there first; try again');
+        await recordAudit(tx, actor, {
+          action: `stream.${change}`,
+          entityType: 'Stream',
+          entityId: streamId,
+          data: { from: current.status, to },
+        });
+        return updated;
+      }),
+    );
+    await events.publish(this.publisher);
+    return stream;
+  }
+
+  /** A moderator's stop-stream decision, inside the decision's transaction (which audits it). */
+  async stopForDecision(tx: TenantTx, streamId: string, reason: string, events: LiveEvents): Promise<void> {
+    const current = await tx.stream.findUnique({ where: { id: streamId } });
+    if (!current) return;
+    await this.move(
+      tx,
+      current,
+      'stopForDecision',
+      { lastError: `stopped by a moderator: ${reason}` },
+      events,
+    );
+  }
+
+  /** Pauses every active stream of the tenant (budget used up), in the caller's transaction. */
+  async pauseAllOverBudget(tx: TenantTx, reason: string, events: LiveEvents): Promise<number> {
+    const { from, to } = STREAM_TRANSITIONS.pauseOverBudget;
+    const paused = await tx.stream.updateManyAndReturn({
+      where: { status: { in: [...from] } },
+      data: { status: to, lastError: `paused: ${reason}` },
+      select: { id: true, tenantId: true, status: true, lastError: true },
+    });
+    for (const stream of paused) events.add(TOPICS.streamStatus(stream.tenantId), statusEvent(stream));
+    return paused.length;
+  }
+
+  /**
+   * The sampling worker reports what its source did. Applies only while the stream is being
+   * sampled (ACTIVE or ERROR): a pause or stop from a person always wins. True when it applied.
+   */
+  async reportSource(
+    db: TenantDb,
+    stream: Pick<Stream, 'id' | 'tenantId'>,
+    change: SourceStreamChange,
+    detail: StatusDetail = {},
+  ): Promise<boolean> {
+    const { from, to } = STREAM_TRANSITIONS[change];
+    const changed = await db.stream.updateMany({
+      where: { id: stream.id, status: { in: [...from] } },
+      data: { status: to, ...detail },
+    });
+    if (changed.count === 0) return false;
+    const event: StreamStatusEvent = { streamId: stream.id, status: to, lastError: detail.lastError ?? null };
+    await this.publisher(TOPICS.streamStatus(stream.tenantId), event).catch(() => undefined);
+    return true;
+  }
+
+  /** One conditional move: applies only if the stream is still in the status it was read in. */
+  private async move(
+    tx: TenantTx,
+    current: Stream,
+    change: StreamStatusChange,
+    detail: StatusDetail,
+    events: LiveEvents,
+  ): Promise<Stream | null> {
+    if (!canChange(current.status, change)) return null;
+    const changed = await tx.stream.updateMany({
+      where: { id: current.id, status: current.status },
+      data: { status: STREAM_TRANSITIONS[change].to, ...detail },
+    });
+    if (changed.count === 0) return null;
+    const updated = await tx.stream.findUniqueOrThrow({ where: { id: current.id } });
+    events.add(TOPICS.streamStatus(updated.tenantId), statusEvent(updated));
+    return updated;
+  }
+}
