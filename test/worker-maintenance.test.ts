@@ -163,5 +163,5 @@ describe('maintenance worker (real BullMQ on Redis)', () => {
     } finally {
       await rm(root, { recursive: true, force: true });
     }
-  });
+  }, 30_000);
 });

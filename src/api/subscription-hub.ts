@@ -30,26 +30,12 @@ import { BusEvent, EVENT_HISTORY, eventsSince } from '../pubsub/event-bus';
  *   any live event at or before the last replayed cursor: no gap, no duplicate.
  * - A revoked credential (message on vigil:credentials:revoked) closes its sockets with 4403.
  */
+import { HubTicket, type TicketSpec } from '../pubsub/subscription-ticket';
+
 export const SLOW_CONSUMER_CLOSE_CODE = 4008;
 export const REVOKED_CLOSE_CODE = 4403;
 
-/** What a subscription field's `subscribe` returns: the hub, not GraphQL, serves it. */
-export interface TicketSpec {
-  /** A channel of the authenticated tenant (chosen by the resolver, never from input). */
-  channel: string;
-  /** Deliver only events whose payload has this value in this field. */
-  filter?: { field: string; value: string };
-  /** The client's last cursor: replay what came after it before going live. */
-  after?: string | null;
-}
-
-export class HubTicket implements AsyncIterable<never> {
-  constructor(readonly spec: TicketSpec) {}
-
-  [Symbol.asyncIterator](): AsyncIterator<never> {
-    throw new Error('A subscription ticket is served by the subscription hub only');
-  }
-}
+export { HubTicket, type TicketSpec } from '../pubsub/subscription-ticket';
 
 /** Compares Redis stream ids ("<ms>-<seq>"). */
 export function compareCursors(a: string, b: string): number {

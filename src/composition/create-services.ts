@@ -23,29 +23,9 @@ import { WindowService } from '../services/window.service';
 import { WebhookService } from '../services/webhook.service';
 import type { JobQueue } from '../jobs/job-queue';
 import { webhookEventSink } from '../webhooks/webhook-events';
+import type { Services } from '../services/service-set';
 
-/** Every domain service, built once per process from its dependencies. */
-export interface Services {
-  auth: AuthService;
-  credentials: CredentialCache;
-  rateLimits: RateLimitService;
-  tenants: TenantService;
-  users: UserService;
-  apiKeys: ApiKeyService;
-  streams: StreamService;
-  templates: PromptTemplateService;
-  rules: RuleService;
-  audit: AuditService;
-  auditChain: AuditChainService;
-  windows: WindowService;
-  analyses: AnalysisService;
-  usage: UsageService;
-  inferenceNodes: InferenceNodeService;
-  incidents: IncidentService;
-  webhooks: WebhookService;
-  reviews: ReviewService;
-  reports: ReportService;
-}
+export type { Services } from '../services/service-set';
 
 /**
  * The composition root of a process's domain: every service, built once from the process's

@@ -1,6 +1,5 @@
 import PDFDocument from 'pdfkit';
 import sharp from 'sharp';
-import type { FrameImages } from '../services/report.service';
 import type {
   AnalysisReport,
   IncidentReport,
@@ -11,6 +10,9 @@ import type {
   ReportIncidentContext,
   ReportUser,
 } from './report-format';
+
+/** The JPEG of each frame a report lists, by frame id; null where the store no longer has it. */
+export type FrameImages = Map<string, Buffer | null>;
 
 /**
  * Renders a chain-of-thought report (report.service.ts) as a PDF: pdfkit with its built-in standard

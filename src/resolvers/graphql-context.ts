@@ -11,7 +11,7 @@ import type {
   Stream,
   Tenant,
 } from '../generated/prisma/client';
-import type { Services } from '../composition/create-services';
+import type { Services } from '../services/service-set';
 
 /** Per-request batching of the look-ups that list fields would otherwise repeat (N+1). */
 export interface Loaders {

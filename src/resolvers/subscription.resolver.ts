@@ -2,7 +2,7 @@ import { Arg, Authorized, ID, Resolver, Root, Subscription } from 'type-graphql'
 import type { ResolverData } from 'type-graphql';
 import { authedContext, type GraphQLContext } from './graphql-context';
 import { Permission } from '../auth/permissions';
-import { HubTicket } from '../api/subscription-hub';
+import { HubTicket } from '../pubsub/subscription-ticket';
 import { TOPICS } from '../pubsub/topics';
 import {
   AlertEvent,

@@ -37,7 +37,9 @@ import {
 export const MAX_REPORT_AUDIT_EVENTS = 1000;
 
 /** A report's frames as JPEG bytes, for the PDF (null when the frame store no longer has one). */
-export type FrameImages = Map<string, Buffer | null>;
+import type { FrameImages } from '../reports/report-pdf';
+
+export type { FrameImages };
 
 const iso = (date: Date): string => date.toISOString();
 const isoOrNull = (date: Date | null): string | null => (date ? date.toISOString() : null);
