@@ -1,4 +1,4 @@
-// Three tiers (style.md): small unit tests beside the code (src/**/*.spec.ts), medium tests under
+// Three tiers: small unit tests beside the code (src/**/*.spec.ts), medium tests under
 // test/ that talk to the real PostgreSQL and Redis, and browser tests under test/e2e. @swc/jest
 // keeps decorator metadata, which type-graphql needs, and is far faster than ts-jest.
 const swc = [

@@ -28,7 +28,10 @@ export interface DemoSeed {
   actor: Actor;
 }
 
-/** The placeholder URL earlier demos seeded before real footage was wired in. */
+/**
+ * The source when the caller has no footage: a camera address that leads nowhere, so the stream
+ * exists but samples nothing.
+ */
 const PLACEHOLDER_SOURCE = 'rtsp://camera.demo.vigil/walkway';
 
 export async function seedDemo(

@@ -6,8 +6,8 @@ import { startFakeVllmProcess, type FakeVllmProcess } from './support/fake-vllm-
 import { waitFor } from './support/wait-for';
 
 /**
- * The fake vLLM server (test/fakes) against its contract (/work/shared/vllm-contract.md), over real
- * HTTP to a separate process, as the inference client's tests will use it.
+ * The fake vLLM server (test/fakes) against its contract (docs/gpu-node-contract.md), over real
+ * HTTP to a separate process, as the inference client's tests use it.
  */
 jest.setTimeout(30_000);
 

@@ -2,7 +2,7 @@ import { Prisma } from '../generated/prisma/client';
 import type { PrismaClient } from './prisma-client';
 
 /**
- * Tenant isolation by construction (design.md, principle 2).
+ * Tenant isolation by construction (docs/principles.md, 2).
  *
  * `tenantDb(prisma, tenantId)` returns a Prisma client in which every query on a tenant-owned model
  * is confined to one tenant: reads and writes get `tenantId` added to their filter, creates get it

@@ -1,6 +1,6 @@
 /**
  * The size of sampled frames. Qwen3-VL sees an image as 32x32-pixel tokens (patch 16, merge 2;
- * see vllm-contract.md), so both sides are multiples of 32: a side that is not gets padded or
+ * see docs/gpu-node-contract.md), so both sides are multiples of 32: a side that is not gets padded or
  * resized by the model server, which costs tokens and blurs the picture for nothing.
  *
  * Rules: the long side is at most `maxWidth`; the picture is never enlarged; each side is rounded

@@ -25,7 +25,7 @@ export const TOPICS = {
 } as const;
 
 /**
- * Each worker's view of its GPU nodes (NodeStatus[] from src/inference/node-pool.ts) is kept under
+ * Each worker's view of its GPU nodes (NodeStatus[] from src/inference/gpu/node-pool.ts) is kept under
  * this key, as JSON {workerId, at, nodes}, expiring after three poll intervals.
  */
 export const NODE_STATUS_KEY_PREFIX = 'vigil:inference:node-status:';

@@ -18,7 +18,7 @@ const after = (args: Record<string, unknown>): string | null =>
   typeof args.after === 'string' && args.after ? args.after : null;
 
 /**
- * Subscriptions are served by the SubscriptionHub (src/pubsub/subscription-hub.ts): `subscribe`
+ * Subscriptions are served by the SubscriptionHub (src/api/subscription-hub.ts): `subscribe`
  * checks the caller (role through @Authorized, ids through the tenant-scoped database) and returns a
  * ticket naming a channel of the caller's own tenant; the field resolvers below only pass the event
  * through, executed once per event and subscription shape.

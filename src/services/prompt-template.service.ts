@@ -12,8 +12,8 @@ import { recordAudit } from '../audit/audit-log';
 import { nameSchema, requireId } from './input-schemas';
 import { Connection, PageArgs, paginate } from './pagination';
 
-// Qwen3-VL's recommended sampling (vllm-contract.md). Sent explicitly with every request, because
-// `--generation-config auto` would otherwise apply the model's own defaults.
+// Qwen3-VL's recommended sampling (docs/gpu-node-contract.md). Sent explicitly with every request,
+// because vLLM would otherwise apply the model's own generation defaults.
 export const SAMPLING_DEFAULTS = {
   THINKING: { temperature: 0.6, topP: 0.95, topK: 20, presencePenalty: 0.0 },
   INSTRUCT: { temperature: 0.7, topP: 0.8, topK: 20, presencePenalty: 1.5 },

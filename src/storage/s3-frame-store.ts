@@ -29,7 +29,7 @@ export class S3FrameStore implements FrameStore {
       region: options.region,
       forcePathStyle: options.forcePathStyle,
       credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey },
-      // Bounded retries; every call below also has its own timeout (design.md, principle 6).
+      // Bounded retries; every call below also has its own timeout (docs/principles.md, 6).
       maxAttempts: 3,
     });
   }

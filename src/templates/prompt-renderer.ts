@@ -1,6 +1,6 @@
 /**
  * Instruction texts name variables as {{name}}. The system text is fixed (no variables), so the
- * prompt prefix stays byte-stable and vLLM's prefix cache hits (design.md, principle 4).
+ * prompt prefix stays byte-stable and vLLM's prefix cache hits (docs/principles.md, 4).
  */
 const VARIABLE = /\{\{\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}/g;
 

@@ -1,7 +1,7 @@
 import Ajv from 'ajv';
 
 /**
- * The core of every template's result schema (design.md, "Result shape"). Templates may add
+ * The core of every template's result schema (docs/result-shape.md). Templates may add
  * fields; these four are always there, because rules and the console depend on them.
  */
 export const CORE_RESULT_FIELDS = ['timestamp', 'objects', 'actions', 'anomalies'] as const;

@@ -5,7 +5,7 @@ import Ajv, { type ValidateFunction } from 'ajv';
 
 /**
  * A stand-in for a GPU node: vLLM serving Qwen/Qwen3-VL-8B-Thinking with `--reasoning-parser qwen3`,
- * speaking the wire contract in /work/shared/vllm-contract.md. Tests and benchmarks of the
+ * speaking the wire contract in docs/gpu-node-contract.md. Tests and benchmarks of the
  * inference client point at it instead of a real GPU, so it mimics what the client can observe
  * (shapes, errors, queueing, metrics) and lets a test make the node misbehave on demand.
  */

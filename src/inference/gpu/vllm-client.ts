@@ -2,8 +2,8 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { Agent, errors as undiciErrors, request } from 'undici';
 
 /**
- * The only module that speaks to GPU nodes (vLLM's OpenAI-compatible server, see
- * ../shared/vllm-contract.md). Everything else sees typed outcomes and typed errors.
+ * The only module that speaks to GPU nodes (vLLM's OpenAI-compatible server; its wire contract is
+ * docs/gpu-node-contract.md). Everything else sees typed outcomes and typed errors.
  */
 
 export interface NodeEndpoint {
@@ -273,7 +273,7 @@ export async function streamChatCompletion(
           return;
         }
         if (chunk.error) {
-          // An error after the stream started arrives with HTTP 200 (contract, "Streaming").
+          // An error after the stream started arrives as a chunk, the status being 200 already.
           streamError = new InferenceError(
             'server-error',
             `error during the stream: ${errorMessage(JSON.stringify(chunk))}`,

