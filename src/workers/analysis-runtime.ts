@@ -34,7 +34,7 @@ export interface AnalysisRuntimeDeps {
   logger: Logger;
   workerId: string;
   metrics?: InferenceMetrics;
-  /** Config nodes plus registered ones (src/inference/node-registry.ts). */
+  /** Config nodes plus registered ones (src/inference/gpu/node-registry.ts). */
   loadNodes: () => Promise<NodeDefinition[]>;
   loadDetector: () => Promise<LocalDetector>;
   /** How long a re-analysis of a degraded window waits for a GPU node (30 s; shorter in tests). */
