@@ -1,6 +1,7 @@
 import type { TenantTx } from '../db/tenant-scoped-db';
 import type { PrismaClient } from '../db/prisma-client';
 import { tenantDb } from '../db/tenant-scoped-db';
+import type { GpuSpend } from '../inference/inference-metrics';
 import { addFinishedWindows } from '../streams/stream-counters';
 
 /** Calendar month (UTC) a usage counter belongs to: "YYYY-MM". */
@@ -8,17 +9,12 @@ export function usageMonth(at: Date = new Date()): string {
   return at.toISOString().slice(0, 7);
 }
 
-export interface UsageIncrement {
+/** What one or more windows add to their stream's month: outcomes, and what the GPU was sent and did. */
+export interface UsageIncrement extends GpuSpend {
   windowsAnalysed?: number;
   windowsGated?: number;
   windowsFailed?: number;
   windowsDegraded?: number;
-  framesSent?: number;
-  visionTokens?: number;
-  promptTokens?: number;
-  completionTokens?: number;
-  reasoningTokens?: number;
-  gpuMs?: number;
 }
 
 /** Adds to the stream's counter of this month, inside the transaction that records the analysis. */

@@ -7,6 +7,16 @@ const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1,
  * Prometheus metrics of the analysis worker: metering per tenant and stream, and the state of
  * every GPU node as this worker sees it. Served on the worker's /metrics.
  */
+/** What a window sent to the GPU and what the GPU spent on it. */
+export interface GpuSpend {
+  framesSent?: number;
+  visionTokens?: number;
+  promptTokens?: number;
+  completionTokens?: number;
+  reasoningTokens?: number;
+  gpuMs?: number;
+}
+
 export class InferenceMetrics {
   readonly windows: Counter<'tenant' | 'stream' | 'outcome' | 'mode'>;
   readonly framesSent: Counter<'tenant' | 'stream'>;
@@ -121,20 +131,7 @@ export class InferenceMetrics {
   }
 
   /** One finished window: its outcome, and what it sent to and got from the GPU. */
-  countWindow(
-    tenantId: string,
-    streamId: string,
-    outcome: string,
-    mode: string,
-    sent: {
-      framesSent?: number;
-      visionTokens?: number;
-      promptTokens?: number;
-      completionTokens?: number;
-      reasoningTokens?: number;
-      gpuMs?: number;
-    },
-  ): void {
+  countWindow(tenantId: string, streamId: string, outcome: string, mode: string, sent: GpuSpend): void {
     const labels = { tenant: tenantId, stream: streamId };
     this.windows.inc({ ...labels, outcome: outcome.toLowerCase(), mode: mode.toLowerCase() });
     this.framesSent.inc(labels, sent.framesSent ?? 0);
