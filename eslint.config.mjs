@@ -1,6 +1,10 @@
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** Prisma delegate methods that write rows. */
+const WRITES =
+  '/^(create|createMany|createManyAndReturn|update|updateMany|updateManyAndReturn|upsert|delete|deleteMany)$/';
+
 export default tseslint.config(
   {
     ignores: [
@@ -18,6 +22,28 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': ['error', { allow: ['error'] }],
+    },
+  },
+  {
+    // One owner per piece of state: review items, incidents and stream rows are written only by
+    // their owners (src/review, src/incidents, src/streams; stream settings by the stream service).
+    files: ['src/**/*.ts'],
+    ignores: [
+      'src/review/**',
+      'src/incidents/**',
+      'src/streams/**',
+      'src/services/stream.service.ts',
+      'src/**/*.spec.ts',
+    ],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: `CallExpression[callee.object.property.name=/^(reviewItem|incident|stream)$/][callee.property.name=${WRITES}]`,
+          message:
+            'Review items, incidents and streams are written by their owners (src/review, src/incidents, src/streams).',
+        },
+      ],
     },
   },
   {

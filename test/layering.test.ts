@@ -76,4 +76,28 @@ describe('the layer rule of npm run lint', () => {
     expect(result.code).not.toBe(0);
     expect(result.output).toMatch(/unlayered-folder/);
   });
+
+  it('fails on a write to a review item, incident or stream outside its owner', async () => {
+    const planted = [
+      "import type { TenantDb } from '../db/tenant-scoped-db';",
+      "export const f = (db: TenantDb) => db.reviewItem.updateMany({ where: {}, data: { status: 'OPEN' } });",
+      '',
+    ].join('\n');
+    const lint = (filename: string) =>
+      new Promise<{ code: number | null; output: string }>((done) => {
+        const child = execFile(
+          join(repo, 'node_modules', '.bin', 'eslint'),
+          ['--stdin', '--stdin-filename', filename],
+          { cwd: repo },
+          (error, stdout, stderr) =>
+            done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, output: stdout + stderr }),
+        );
+        child.stdin!.end(planted);
+      });
+    const outside = await lint('src/rules/planted-owner-write.ts');
+    expect(outside.code).not.toBe(0);
+    expect(outside.output).toMatch(/written by their owners/);
+    const owner = await lint('src/review/planted-owner-write.ts');
+    expect(owner.output).not.toMatch(/written by their owners/);
+  });
 });
