@@ -1,68 +1,32 @@
 import { useEffect, useMemo, type ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
 import { useQuery } from 'urql';
-import { graphql } from '../../api/graphql';
 import { SeverityBadge, StatusBadge } from '../../components/severity-badge';
 import { Empty, ErrorState, Loading } from '../../components/states';
-import { formatClock } from '../../hooks/use-now';
-import { formatJson, HashPrefix, Time } from './format';
-import { useReportDownload, type ReportKind } from './report-download';
 import {
-  asReport,
-  type Report,
+  analysisReportContent,
+  AnalysisReportQuery,
+  IncidentFrameUrlsQuery,
+  incidentReportContent,
+  IncidentReportQuery,
+  WindowFrameUrlsQuery,
   type ReportAnalysis,
   type ReportAuditEntry,
+  type ReportContent,
   type ReportIncidentContext,
   type ReportReviewItem,
   type ReportRule,
-} from './report-types';
-
-const IncidentReportQuery = graphql(`
-  query IncidentReport($incidentId: ID!) {
-    incidentReport(incidentId: $incidentId)
-  }
-`);
-
-const AnalysisReportQuery = graphql(`
-  query AnalysisReport($analysisId: ID!) {
-    analysisReport(analysisId: $analysisId)
-  }
-`);
-
-/** The report JSON carries no image URLs (it is an archive); the signed URLs come from GraphQL. */
-const IncidentFrameUrls = graphql(`
-  query IncidentFrameUrls($incidentId: ID!) {
-    incident(incidentId: $incidentId) {
-      id
-      windows {
-        id
-        frames {
-          id
-          url
-        }
-      }
-    }
-  }
-`);
-
-const WindowFrameUrls = graphql(`
-  query WindowFrameUrls($windowId: ID!) {
-    window(windowId: $windowId) {
-      id
-      frames {
-        id
-        url
-      }
-    }
-  }
-`);
+} from '../../features/reports/reports.documents';
+import { formatClock } from '../../hooks/use-now';
+import { formatJson, HashPrefix, Time } from './format';
+import { useReportDownload, type ReportKind } from './report-download';
 
 type FrameUrls = ReadonlyMap<string, string>;
 
 export function IncidentReportPage() {
   const { incidentId = '' } = useParams();
   const [report, refetch] = useQuery({ query: IncidentReportQuery, variables: { incidentId } });
-  const [frames] = useQuery({ query: IncidentFrameUrls, variables: { incidentId } });
+  const [frames] = useQuery({ query: IncidentFrameUrlsQuery, variables: { incidentId } });
   const urls = useMemo<FrameUrls>(
     () =>
       new Map(
@@ -72,13 +36,17 @@ export function IncidentReportPage() {
       ),
     [frames.data],
   );
+  const content = useMemo(
+    () => (report.data ? incidentReportContent(report.data.incidentReport) : undefined),
+    [report.data],
+  );
   return (
     <ReportView
       kind="incidents"
       id={incidentId}
       fetching={report.fetching}
       error={report.error}
-      json={report.data?.incidentReport}
+      report={content}
       retry={() => refetch({ requestPolicy: 'network-only' })}
       urls={urls}
       urlsUnavailable={Boolean(frames.error)}
@@ -89,9 +57,9 @@ export function IncidentReportPage() {
 export function AnalysisReportPage() {
   const { analysisId = '' } = useParams();
   const [report, refetch] = useQuery({ query: AnalysisReportQuery, variables: { analysisId } });
-  const windowId = windowIdOf(report.data);
+  const windowId = report.data?.analysisReport.analysis.window?.id ?? null;
   const [frames] = useQuery({
-    query: WindowFrameUrls,
+    query: WindowFrameUrlsQuery,
     variables: { windowId: windowId ?? '' },
     pause: !windowId,
   });
@@ -99,23 +67,22 @@ export function AnalysisReportPage() {
     () => new Map((frames.data?.window.frames ?? []).map((frame) => [frame.id, frame.url] as const)),
     [frames.data],
   );
+  const content = useMemo(
+    () => (report.data ? analysisReportContent(report.data.analysisReport) : undefined),
+    [report.data],
+  );
   return (
     <ReportView
       kind="analyses"
       id={analysisId}
       fetching={report.fetching}
       error={report.error}
-      json={report.data?.analysisReport}
+      report={content}
       retry={() => refetch({ requestPolicy: 'network-only' })}
       urls={urls}
       urlsUnavailable={Boolean(frames.error)}
     />
   );
-}
-
-function windowIdOf(data: { analysisReport: unknown } | undefined): string | null {
-  const report = asReport(data?.analysisReport);
-  return report?.kind === 'analysis' ? (report.analysis.window?.id ?? null) : null;
 }
 
 /** Closed <details> do not print; a printed report shows the prompt in full. */
@@ -145,7 +112,7 @@ function ReportView({
   id,
   fetching,
   error,
-  json,
+  report,
   retry,
   urls,
   urlsUnavailable,
@@ -154,23 +121,18 @@ function ReportView({
   id: string;
   fetching: boolean;
   error: Parameters<typeof ErrorState>[0]['error'] | undefined;
-  json: unknown;
+  report: ReportContent | undefined;
   retry: () => void;
   urls: FrameUrls;
   urlsUnavailable: boolean;
 }) {
   const { download, busy } = useReportDownload(kind, id);
   useOpenDetailsWhenPrinting();
-  const report = asReport(json);
   const title = kind === 'incidents' ? 'Incident report' : 'Analysis report';
 
   let body: ReactNode;
-  if (error && !json) body = <ErrorState error={error} retry={retry} />;
-  else if (!json) body = fetching ? <Loading label="Building the report" /> : null;
-  else if (!report)
-    body = (
-      <p className="error-text">This report’s format is not one this console can show; export it as JSON.</p>
-    );
+  if (error && !report) body = <ErrorState error={error} retry={retry} />;
+  else if (!report) body = fetching ? <Loading label="Building the report" /> : null;
   else body = <ReportBody report={report} urls={urls} urlsUnavailable={urlsUnavailable} />;
 
   return (
@@ -211,12 +173,11 @@ function ReportBody({
   urls,
   urlsUnavailable,
 }: {
-  report: Report;
+  report: ReportContent;
   urls: FrameUrls;
   urlsUnavailable: boolean;
 }) {
-  const analyses = report.kind === 'incident' ? report.analyses : [report.analysis];
-  const contexts: ReportIncidentContext[] = report.kind === 'incident' ? [report] : report.incidents;
+  const { analyses, contexts } = report;
   return (
     <>
       <div className="card">
@@ -254,7 +215,7 @@ function ReportBody({
         </dl>
       </div>
 
-      {report.kind === 'analysis' && report.incidents.length === 0 && (
+      {report.kind === 'analysis' && contexts.length === 0 && (
         <div className="card">
           <h2>Incidents</h2>
           <Empty>This analysis fired no rule: no incident, no decision.</Empty>
