@@ -1,4 +1,4 @@
-import { SeverityBadge } from '../severity-badge';
+import { SeverityBadge } from '../badges';
 import type { DetectedObject } from './frame-viewer';
 
 /** The fields of an analysis result the console shows; templates may add others (shown as JSON). */

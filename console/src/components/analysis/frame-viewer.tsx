@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { formatClock } from '../../hooks/use-now';
+import { formatClock } from '../../lib/format';
 
 export interface FrameInfo {
   id: string;

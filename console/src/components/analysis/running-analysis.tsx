@@ -1,4 +1,4 @@
-import { formatTime } from '../../hooks/use-now';
+import { formatTime } from '../../lib/format';
 import { ReasoningPanel } from './reasoning-panel';
 
 export interface RunningAnalysis {

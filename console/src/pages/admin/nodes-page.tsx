@@ -3,8 +3,14 @@ import { useQuery } from 'urql';
 import { graphql, type ResultOf } from '../../api/graphql';
 import { QueryState } from '../../components/states';
 import { useMutationToast } from '../../hooks/use-mutation-toast';
-import { formatTime } from '../../hooks/use-now';
-import { confirmAction, Field, fieldProblems, optionalNumber, OtherProblems } from './admin-form';
+import { formatTime } from '../../lib/format';
+import {
+  confirmAction,
+  Field,
+  fieldProblems,
+  optionalNumber,
+  OtherProblems,
+} from '../../components/form-kit';
 
 const NodesQuery = graphql(`
   query AdminInferenceNodes {

@@ -4,7 +4,7 @@ import { useQuery } from 'urql';
 import { graphql, type ResultOf } from '../../api/graphql';
 import { QueryState } from '../../components/states';
 import { useMutationToast } from '../../hooks/use-mutation-toast';
-import { Field, fieldProblems, optionalNumber, OtherProblems } from './admin-form';
+import { Field, fieldProblems, optionalNumber, OtherProblems } from '../../components/form-kit';
 
 const QueuesQuery = graphql(`
   query AdminReviewQueues {

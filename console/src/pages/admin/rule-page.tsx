@@ -5,7 +5,7 @@ import { describeError } from '../../api/errors';
 import { graphql, type ResultOf } from '../../api/graphql';
 import { QueryState } from '../../components/states';
 import { useMutationToast } from '../../hooks/use-mutation-toast';
-import { formatTime, fromLocalInput, toLocalInput } from '../../hooks/use-now';
+import { formatTime, fromLocalInput, toLocalInput } from '../../lib/format';
 import {
   confirmAction,
   Field,
@@ -15,9 +15,9 @@ import {
   optionalNumber,
   OtherProblems,
   parseJsonObject,
-  prettyJson,
   reportLocalJsonError,
-} from './admin-form';
+} from '../../components/form-kit';
+import { formatEditableJson } from '../../lib/format';
 import { DisableRuleMutation, EnableRuleMutation } from './rules-page';
 
 const RuleQuery = graphql(`
@@ -146,8 +146,8 @@ function RuleEditor({ rule, onSaved }: { rule: Rule | null; onSaved: () => void 
   const [name, setName] = useState(start.name);
   const [priority, setPriority] = useState(String(start.priority));
   const [cooldown, setCooldown] = useState(String(start.cooldownSeconds));
-  const [condition, setCondition] = useState(prettyJson(start.condition));
-  const [action, setAction] = useState(prettyJson(start.action));
+  const [condition, setCondition] = useState(formatEditableJson(start.condition));
+  const [action, setAction] = useState(formatEditableJson(start.action));
   const [createState, createRule] = useMutationToast(
     CreateRuleMutation,
     (result) => `Rule “${result.createRule.name}” created`,

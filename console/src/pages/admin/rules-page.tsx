@@ -3,7 +3,7 @@ import { useQuery } from 'urql';
 import { graphql } from '../../api/graphql';
 import { QueryState } from '../../components/states';
 import { useMutationToast } from '../../hooks/use-mutation-toast';
-import { formatTime } from '../../hooks/use-now';
+import { formatTime } from '../../lib/format';
 
 const RulesQuery = graphql(`
   query AdminRules {

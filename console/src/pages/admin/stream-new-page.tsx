@@ -3,7 +3,7 @@ import { Link, useNavigate } from 'react-router';
 import { useQuery } from 'urql';
 import { graphql } from '../../api/graphql';
 import { useMutationToast } from '../../hooks/use-mutation-toast';
-import { Field, fieldProblems, optionalNumber, OtherProblems } from './admin-form';
+import { Field, fieldProblems, optionalNumber, OtherProblems } from '../../components/form-kit';
 
 const TemplateChoicesQuery = graphql(`
   query StreamTemplateChoices {

@@ -5,7 +5,7 @@ import { describeError } from '../../api/errors';
 import { graphql, type ResultOf } from '../../api/graphql';
 import { QueryState } from '../../components/states';
 import { useMutationToast } from '../../hooks/use-mutation-toast';
-import { formatTime } from '../../hooks/use-now';
+import { formatTime } from '../../lib/format';
 import {
   Field,
   FieldErrors,
@@ -14,10 +14,10 @@ import {
   optionalNumber,
   OtherProblems,
   parseJsonObject,
-  prettyJson,
   reportLocalJsonError,
   type FieldProblem,
-} from './admin-form';
+} from '../../components/form-kit';
+import { formatEditableJson } from '../../lib/format';
 
 const VersionFields = graphql(`
   fragment AdminTemplateVersionFields on PromptTemplateVersion {
@@ -254,7 +254,7 @@ function draftFrom(version: Version): Draft {
   return {
     systemText: version.systemText,
     instructionText: version.instructionText,
-    resultSchema: prettyJson(version.resultSchema),
+    resultSchema: formatEditableJson(version.resultSchema),
     modelName: version.modelName,
     mode: version.mode,
     temperature: String(version.temperature),

@@ -4,8 +4,8 @@ import { useQuery } from 'urql';
 import { graphql } from '../../api/graphql';
 import { QueryState } from '../../components/states';
 import { useMutationToast } from '../../hooks/use-mutation-toast';
-import { formatTime } from '../../hooks/use-now';
-import { Field, fieldProblems, OtherProblems } from './admin-form';
+import { formatTime } from '../../lib/format';
+import { Field, fieldProblems, OtherProblems } from '../../components/form-kit';
 
 const TemplatesQuery = graphql(`
   query AdminTemplates {

@@ -4,8 +4,8 @@ import { graphql } from '../../api/graphql';
 import { useSignedIn, type Role } from '../../auth/session';
 import { QueryState } from '../../components/states';
 import { useMutationToast } from '../../hooks/use-mutation-toast';
-import { formatTime } from '../../hooks/use-now';
-import { confirmAction, Field, fieldProblems, OtherProblems, SecretOnce } from './admin-form';
+import { formatTime } from '../../lib/format';
+import { confirmAction, Field, fieldProblems, OtherProblems, SecretOnce } from '../../components/form-kit';
 
 const UsersQuery = graphql(`
   query AdminUsers {

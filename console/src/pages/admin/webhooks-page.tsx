@@ -1,11 +1,18 @@
 import { useState, type FormEvent } from 'react';
 import { useQuery } from 'urql';
 import { graphql, type ResultOf } from '../../api/graphql';
-import { StatusBadge } from '../../components/severity-badge';
+import { StatusBadge } from '../../components/badges';
 import { QueryState } from '../../components/states';
 import { useMutationToast } from '../../hooks/use-mutation-toast';
-import { formatTime } from '../../hooks/use-now';
-import { confirmAction, Field, FieldErrors, fieldProblems, OtherProblems, SecretOnce } from './admin-form';
+import { formatTime } from '../../lib/format';
+import {
+  confirmAction,
+  Field,
+  FieldErrors,
+  fieldProblems,
+  OtherProblems,
+  SecretOnce,
+} from '../../components/form-kit';
 
 const EndpointsQuery = graphql(`
   query AdminWebhookEndpoints {

@@ -5,9 +5,10 @@ import { useClient, useQuery, type CombinedError } from 'urql';
 import { graphql, type ResultOf } from '../../api/graphql';
 import { describeError, fieldProblems } from '../../api/errors';
 import { Empty, ErrorState, Loading } from '../../components/states';
-import { formatTime, fromLocalInput, toLocalInput } from '../../hooks/use-now';
-import { formatJson, HashPrefix } from './format';
-import { useConnectionPages } from './use-connection-pages';
+import { formatTime, fromLocalInput, toLocalInput } from '../../lib/format';
+import { HashPrefix } from '../../components/formatted';
+import { formatJson } from '../../lib/format';
+import { useConnectionPages } from '../../hooks/use-connection-pages';
 
 const PAGE_SIZE = 50;
 /** The URL parameter of "Show event": the log from that place in the chain backwards. */

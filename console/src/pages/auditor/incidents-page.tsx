@@ -2,10 +2,10 @@ import { useMemo } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useQuery } from 'urql';
 import { graphql } from '../../api/graphql';
-import { SeverityBadge, StatusBadge } from '../../components/severity-badge';
+import { SeverityBadge, StatusBadge } from '../../components/badges';
 import { Empty, ErrorState, Loading } from '../../components/states';
-import { formatTime } from '../../hooks/use-now';
-import { useConnectionPages } from './use-connection-pages';
+import { formatTime } from '../../lib/format';
+import { useConnectionPages } from '../../hooks/use-connection-pages';
 
 const PAGE_SIZE = 25;
 const STATUSES = ['OPEN', 'CLOSED'] as const;

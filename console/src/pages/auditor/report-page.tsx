@@ -1,7 +1,7 @@
 import { useEffect, useMemo, type ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
 import { useQuery } from 'urql';
-import { SeverityBadge, StatusBadge } from '../../components/severity-badge';
+import { SeverityBadge, StatusBadge } from '../../components/badges';
 import { Empty, ErrorState, Loading } from '../../components/states';
 import {
   analysisReportContent,
@@ -17,8 +17,9 @@ import {
   type ReportReviewItem,
   type ReportRule,
 } from '../../features/reports/reports.documents';
-import { formatClock } from '../../hooks/use-now';
-import { formatJson, HashPrefix, Time } from './format';
+import { formatClock } from '../../lib/format';
+import { HashPrefix, Time } from '../../components/formatted';
+import { formatJson } from '../../lib/format';
 import { useReportDownload, type ReportKind } from './report-download';
 
 type FrameUrls = ReadonlyMap<string, string>;

@@ -3,11 +3,12 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { toast } from 'sonner';
 import { useSignedIn } from '../../auth/session';
-import { SeverityBadge, StatusBadge } from '../../components/severity-badge';
+import { SeverityBadge, StatusBadge } from '../../components/badges';
 import { Empty, ErrorState, Loading } from '../../components/states';
 import { useKeyboardShortcuts } from '../../hooks/use-keyboard-shortcuts';
 import { useLiveReviewQueue, type QueueItem } from '../../hooks/use-live-review-queue';
-import { formatCountdown, useNow } from '../../hooks/use-now';
+import { useNow } from '../../hooks/use-now';
+import { formatCountdown } from '../../lib/format';
 import { isClaimable, useReviewActions } from '../../hooks/use-review-actions';
 
 const ROW_HEIGHT = 44;

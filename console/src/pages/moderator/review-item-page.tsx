@@ -8,11 +8,12 @@ import { asResult, Findings } from '../../components/analysis/findings';
 import { FrameViewer } from '../../components/analysis/frame-viewer';
 import { ReasoningPanel } from '../../components/analysis/reasoning-panel';
 import { RunningAnalysisPanel } from '../../components/analysis/running-analysis';
-import { SeverityBadge, StatusBadge } from '../../components/severity-badge';
+import { SeverityBadge, StatusBadge } from '../../components/badges';
 import { QueryState } from '../../components/states';
 import { useKeyboardShortcuts } from '../../hooks/use-keyboard-shortcuts';
 import { QueueItemFields } from '../../hooks/use-live-review-queue';
-import { formatCountdown, formatTime, useNow } from '../../hooks/use-now';
+import { useNow } from '../../hooks/use-now';
+import { formatCountdown, formatTime } from '../../lib/format';
 import {
   DECISION_LABELS,
   isClaimable,

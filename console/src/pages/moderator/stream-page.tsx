@@ -7,11 +7,11 @@ import { useSignedIn } from '../../auth/session';
 import { asResult } from '../../components/analysis/findings';
 import { FrameViewer, type DetectedObject } from '../../components/analysis/frame-viewer';
 import { RunningAnalysisPanel } from '../../components/analysis/running-analysis';
-import { StatusBadge } from '../../components/severity-badge';
+import { StatusBadge } from '../../components/badges';
 import { Empty, QueryState } from '../../components/states';
 import { useMutationToast } from '../../hooks/use-mutation-toast';
 import { useSubscriptionEvents } from '../../hooks/use-subscription-events';
-import { formatTime } from '../../hooks/use-now';
+import { formatTime } from '../../lib/format';
 
 const StreamQuery = graphql(`
   query StreamView($id: ID!) {

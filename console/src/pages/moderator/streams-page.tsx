@@ -4,9 +4,9 @@ import { useQuery } from 'urql';
 import { graphql } from '../../api/graphql';
 import { can } from '../../auth/roles';
 import { useSignedIn } from '../../auth/session';
-import { StatusBadge } from '../../components/severity-badge';
+import { StatusBadge } from '../../components/badges';
 import { QueryState } from '../../components/states';
-import { formatTime } from '../../hooks/use-now';
+import { formatTime } from '../../lib/format';
 
 const StreamsQuery = graphql(`
   query StreamList {

@@ -1,8 +1,12 @@
 import { cloneElement, useId, useRef, useState, type ReactElement, type ReactNode } from 'react';
 import { toast } from 'sonner';
 
-export { fieldProblems, type FieldProblem } from '../../api/errors';
-import type { FieldProblem } from '../../api/errors';
+export { fieldProblems, type FieldProblem } from '../api/errors';
+import type { FieldProblem } from '../api/errors';
+
+// The console's form kit: labelled fields that show the API's messages for their input path
+// (BAD_USER_INPUT `extensions.fields`), JSON text areas, number parsing, once-shown secrets and
+// confirmation of destructive actions. Every form uses it, so every form reports problems alike.
 
 /** The problems at `path` or anywhere below it (`input.gateObjects` also takes `input.gateObjects.3`). */
 export function problemsAt(problems: FieldProblem[], path: string): FieldProblem[] {
@@ -136,10 +140,6 @@ export function parseJsonObject(
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     return { error: 'must be a JSON object ({ … })' };
   return { value: value as Record<string, unknown> };
-}
-
-export function prettyJson(value: unknown): string {
-  return JSON.stringify(value ?? {}, null, 2);
 }
 
 /**
