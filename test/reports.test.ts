@@ -3,12 +3,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import { buildVigilSchema } from '../src/api/build-schema';
 import { tenantDb } from '../src/db/tenant-scoped-db';
 import { renderReportPdf } from '../src/reports/report-pdf';
 import type { AnalysisReport, IncidentReport } from '../src/reports/report-format';
 import { reportContentSha256 } from '../src/services/report.service';
 import { frameKey } from '../src/storage/frame-store';
 import { errorCodes, startTestApi, TestApi } from './support/api-harness';
+import { selectionOf } from './support/schema-operations';
 import { createTenantFixture, SAMPLE_VERSION, TenantFixture } from './support/tenant-fixture';
 
 /**
@@ -41,8 +43,15 @@ describe('chain-of-thought reports', () => {
   let incidentId: string;
   let analysisId: string;
   let frameSha256: string[];
+  // Every field of the report types: the answer is then the whole report, whose hash can be checked.
+  let incidentQuery: string;
+  let analysisQuery: string;
 
   beforeAll(async () => {
+    const schema = await buildVigilSchema();
+    const everyField = (typeName: string) => selectionOf(schema.getType(typeName)!, 1);
+    incidentQuery = `query($id: ID!) { incidentReport(incidentId: $id) ${everyField('IncidentReport')} }`;
+    analysisQuery = `query($id: ID!) { analysisReport(analysisId: $id) ${everyField('AnalysisReport')} }`;
     frameDir = await mkdtemp(path.join(os.tmpdir(), 'vigil-report-frames-'));
     api = await startTestApi({ FRAME_STORE_DIR: frameDir });
     [a, b] = await Promise.all([createTenantFixture(api, 'report-a'), createTenantFixture(api, 'report-b')]);
@@ -166,8 +175,6 @@ describe('chain-of-thought reports', () => {
     await rm(frameDir, { recursive: true, force: true });
   });
 
-  const incidentQuery = 'query($id: ID!) { incidentReport(incidentId: $id) }';
-  const analysisQuery = 'query($id: ID!) { analysisReport(analysisId: $id) }';
   const download = (route: string, headers: Record<string, string> = {}) =>
     fetch(`${api.url}${route}`, { headers });
   const bearer = (credential: string) => ({ authorization: `Bearer ${credential}` });

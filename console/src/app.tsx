@@ -7,7 +7,8 @@ import { LoginPage } from './pages/login-page';
 import { NotFoundPage } from './pages/not-found-page';
 import { adminRoutes } from './pages/admin/admin-routes';
 import { auditorRoutes } from './pages/auditor/auditor-routes';
-import { moderatorRoutes } from './pages/moderator/moderator-routes';
+import { reviewRoutes } from './pages/review/review-routes';
+import { streamRoutes } from './pages/streams/stream-routes';
 
 export function App() {
   return (
@@ -29,7 +30,8 @@ function Screens() {
     <Routes>
       <Route element={<AppShell />}>
         <Route index element={<Navigate to={home} replace />} />
-        {moderatorRoutes(role)}
+        {streamRoutes()}
+        {reviewRoutes(role)}
         {adminRoutes(role)}
         {auditorRoutes(role)}
         <Route path="*" element={<NotFoundPage />} />

@@ -1,7 +1,7 @@
 /**
  * The shape of a chain-of-thought report (format vigil.report.v1), as the API builds it
- * (src/services/report.service.ts) and the console shows it (console/src/pages/auditor). Types
- * only, without imports, so the console's build can share them. Dates are ISO strings.
+ * (src/services/report.service.ts), the PDF renders it and the GraphQL types
+ * (src/schema/report.type.ts) implement it. Types only. Dates are ISO strings.
  */
 export const REPORT_FORMAT = 'vigil.report.v1';
 

@@ -38,7 +38,8 @@ export function rootOperations(schema: GraphQLSchema): SchemaOperation[] {
   return operations;
 }
 
-function selectionOf(type: GraphQLNamedType, depth: number): string {
+/** A selection of every field of `type` reachable without arguments, to a bounded depth. */
+export function selectionOf(type: GraphQLNamedType, depth: number): string {
   if (isLeafType(type)) return '';
   if (!isObjectType(type) || depth > 4) return '';
   const parts: string[] = [];

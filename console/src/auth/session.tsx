@@ -1,7 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { Provider as UrqlProvider } from 'urql';
 import { createVigilClient } from '../api/client';
-import { graphql } from '../api/graphql';
+import { LogoutMutation } from './auth.documents';
 
 export type Role = 'ADMIN' | 'MODERATOR' | 'AUDITOR';
 
@@ -28,27 +28,6 @@ interface SessionContextValue {
 
 const STORAGE_KEY = 'vigil.session';
 const SessionContext = createContext<SessionContextValue | null>(null);
-
-export const LoginMutation = graphql(`
-  mutation Login($input: LoginInput!) {
-    login(input: $input) {
-      token
-      expiresAt
-      user {
-        id
-        email
-        role
-        isPlatformAdmin
-      }
-    }
-  }
-`);
-
-const LogoutMutation = graphql(`
-  mutation Logout {
-    logout
-  }
-`);
 
 function loadSession(): Session | null {
   try {

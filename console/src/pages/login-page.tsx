@@ -1,7 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { Client, fetchExchange } from 'urql';
 import { describeError } from '../api/errors';
-import { LoginMutation, useSession } from '../auth/session';
+import { LoginMutation } from '../auth/auth.documents';
+import { useSession } from '../auth/session';
 
 // Login happens before there is a token, so it goes through a client of its own.
 const anonymous = new Client({ url: '/graphql', exchanges: [fetchExchange] });

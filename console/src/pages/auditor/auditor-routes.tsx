@@ -5,8 +5,8 @@ import { lazyPage } from '../../components/lazy-page';
 
 const AuditPage = lazyPage(() => import('./audit-page'), 'AuditPage');
 const IncidentsPage = lazyPage(() => import('./incidents-page'), 'IncidentsPage');
-const IncidentReportPage = lazyPage(() => import('./report-page'), 'IncidentReportPage');
-const AnalysisReportPage = lazyPage(() => import('./report-page'), 'AnalysisReportPage');
+const IncidentReportPage = lazyPage(() => import('./incident-report-page'), 'IncidentReportPage');
+const AnalysisReportPage = lazyPage(() => import('./analysis-report-page'), 'AnalysisReportPage');
 
 /**
  * Auditor screens, for auditors and admins: incidents and their chain-of-thought reports, and the

@@ -1,0 +1,153 @@
+import { Link, useSearchParams } from 'react-router';
+import { SeverityBadge, StatusBadge } from '../../components/badges';
+import { Empty, ErrorState, Loading } from '../../components/states';
+import { formatTime } from '../../lib/format';
+import { useIncidentLookups, useIncidents, type IncidentStatusFilter } from './use-incidents';
+
+const STATUSES = ['OPEN', 'CLOSED'] as const;
+type IncidentStatus = IncidentStatusFilter;
+
+/** Names for the filter and the rows; a tenant's streams and rules fit in one page each. */
+function isStatus(value: string | null): value is IncidentStatus {
+  return STATUSES.includes(value as IncidentStatus);
+}
+
+/** Incidents, newest first, filtered by status and stream (kept in the URL), each with its report. */
+export function IncidentList() {
+  const [params, setParams] = useSearchParams();
+  const statusParam = params.get('status');
+  const status = isStatus(statusParam) ? statusParam : null;
+  const streamId = params.get('stream') || null;
+  const { streams, streamName, ruleName } = useIncidentLookups();
+  const incidents = useIncidents(status, streamId);
+
+  function setFilter(name: 'status' | 'stream', value: string) {
+    setParams(
+      (previous) => {
+        const next = new URLSearchParams(previous);
+        if (value) next.set(name, value);
+        else next.delete(name);
+        return next;
+      },
+      { replace: true },
+    );
+  }
+
+  const filtered = Boolean(status || streamId);
+  return (
+    <section className="page" aria-labelledby="incidents-title">
+      <div className="toolbar">
+        <h1 id="incidents-title">Incidents</h1>
+        <span className="muted" aria-live="polite">
+          {incidents.loading
+            ? ''
+            : `${incidents.nodes.length}${incidents.hasMore ? '+' : ''} shown, newest first`}
+        </span>
+        <button type="button" onClick={incidents.reload} disabled={incidents.loading}>
+          Refresh
+        </button>
+      </div>
+      <div className="row" role="group" aria-label="Filters">
+        <label>
+          Status
+          <select value={status ?? ''} onChange={(event) => setFilter('status', event.target.value)}>
+            <option value="">Any status</option>
+            {STATUSES.map((value) => (
+              <option key={value} value={value}>
+                {value.toLowerCase()}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Stream
+          <select value={streamId ?? ''} onChange={(event) => setFilter('stream', event.target.value)}>
+            <option value="">All streams</option>
+            {streams.map((stream) => (
+              <option key={stream.id} value={stream.id}>
+                {stream.name}
+              </option>
+            ))}
+            {streamId && !streamName.has(streamId) && <option value={streamId}>{streamId}</option>}
+          </select>
+        </label>
+      </div>
+      {incidents.error && incidents.nodes.length === 0 ? (
+        <ErrorState error={incidents.error} retry={incidents.reload} />
+      ) : incidents.loading ? (
+        <Loading label="Loading incidents" />
+      ) : incidents.nodes.length === 0 ? (
+        <Empty>
+          {filtered
+            ? 'No incidents match these filters.'
+            : 'No incidents yet. They appear when a rule fires on a stream’s analyses.'}
+        </Empty>
+      ) : (
+        <>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Incident</th>
+                <th scope="col">Severity</th>
+                <th scope="col">Status</th>
+                <th scope="col">Stream</th>
+                <th scope="col">Rule</th>
+                <th scope="col">From – to</th>
+                <th scope="col">Firings</th>
+                <th scope="col">Report</th>
+              </tr>
+            </thead>
+            <tbody>
+              {incidents.nodes.map((incident) => (
+                <tr key={incident.id}>
+                  <td>
+                    {incident.summary}
+                    <div className="muted mono small">{incident.id}</div>
+                  </td>
+                  <td>
+                    <SeverityBadge severity={incident.severity} />
+                  </td>
+                  <td>
+                    <StatusBadge status={incident.status} />
+                  </td>
+                  <td>
+                    <Link to={`/streams/${incident.streamId}`}>
+                      {streamName.get(incident.streamId) ?? incident.streamId}
+                    </Link>
+                  </td>
+                  <td>{ruleName.get(incident.ruleId) ?? <span className="mono">{incident.ruleId}</span>}</td>
+                  <td>
+                    {formatTime(incident.startAt)} – {formatTime(incident.endAt)}
+                  </td>
+                  <td>{incident.firings}</td>
+                  <td>
+                    <Link className="nowrap" to={`/incidents/${incident.id}/report`}>
+                      View report
+                      <span className="visually-hidden">
+                        {' '}
+                        for incident {incident.summary}, {formatTime(incident.startAt)}
+                      </span>
+                    </Link>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {incidents.error && <ErrorState error={incidents.error} retry={() => void incidents.loadMore()} />}
+          {incidents.hasMore && (
+            <p>
+              <button
+                type="button"
+                onClick={() => void incidents.loadMore()}
+                disabled={incidents.loadingMore}
+                aria-busy={incidents.loadingMore}
+              >
+                {incidents.loadingMore ? 'Loading more…' : 'Load more incidents'}
+              </button>
+            </p>
+          )}
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,23 @@
+import { graphql } from '../../api/graphql';
+
+export const ReviewQueuesQuery = graphql(`
+  query AdminReviewQueues {
+    reviewQueues {
+      id
+      name
+      claimWithinSeconds
+      decideWithinSeconds
+    }
+  }
+`);
+
+export const SetReviewQueueMutation = graphql(`
+  mutation SetReviewQueue($input: ReviewQueueInput!) {
+    setReviewQueue(input: $input) {
+      id
+      name
+      claimWithinSeconds
+      decideWithinSeconds
+    }
+  }
+`);

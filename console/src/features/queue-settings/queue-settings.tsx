@@ -1,0 +1,156 @@
+import { useState, type FormEvent } from 'react';
+import { Link } from 'react-router';
+import { QueryState } from '../../components/states';
+import { formatMinutesOrSeconds } from '../../lib/format';
+import { useReviewQueues, useSetReviewQueue, type ReviewQueue } from './use-review-queues';
+import { Field, fieldProblems, optionalNumber, OtherProblems } from '../../components/form-kit';
+
+const PATHS = ['input.name', 'input.claimWithinSeconds', 'input.decideWithinSeconds'];
+
+/** Review queues' service levels: how soon an item must be claimed and decided before it escalates. */
+export function QueueSettings() {
+  const { queues: loaded, fetching, error, refresh } = useReviewQueues();
+  return (
+    <section className="page admin-page" aria-labelledby="queues-title">
+      <p>
+        <Link to="/admin/rules">← Rules</Link>
+      </p>
+      <h1 id="queues-title">Review queue settings</h1>
+      <p className="muted">
+        Rules send review items to a queue by name (their action’s <code>queue</code>). On a live stream, an
+        item not claimed or not decided in time escalates itself. Queues without settings use 300 s to claim
+        and 900 s to decide.
+      </p>
+      <QueryState
+        fetching={fetching}
+        error={error}
+        data={loaded}
+        retry={refresh}
+        isEmpty={(queues) => queues.length === 0}
+        empty="No queue has its own settings yet."
+      >
+        {(queues) => (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Queue</th>
+                <th scope="col">Claim within (seconds)</th>
+                <th scope="col">Decide within (seconds)</th>
+                <th scope="col">Change</th>
+              </tr>
+            </thead>
+            <tbody>
+              {queues.map((queue) => (
+                <QueueRow key={queue.id} queue={queue} onSaved={refresh} />
+              ))}
+            </tbody>
+          </table>
+        )}
+      </QueryState>
+      <QueueForm onSaved={refresh} />
+    </section>
+  );
+}
+
+function QueueRow({ queue, onSaved }: { queue: ReviewQueue; onSaved: () => void }) {
+  const [state, save] = useSetReviewQueue();
+  const [claim, setClaim] = useState(String(queue.claimWithinSeconds));
+  const [decide, setDecide] = useState(String(queue.decideWithinSeconds));
+  const problems = fieldProblems(state.error);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    const input = {
+      name: queue.name,
+      claimWithinSeconds: optionalNumber(claim),
+      decideWithinSeconds: optionalNumber(decide),
+    };
+    if (await save({ input })) onSaved();
+  }
+
+  const formId = `queue-form-${queue.id}`;
+  return (
+    <tr>
+      <th scope="row">{queue.name}</th>
+      <td>
+        <Field
+          label={<span className="visually-hidden">Claim within (seconds) for {queue.name}</span>}
+          path="input.claimWithinSeconds"
+          problems={problems}
+          hint={formatMinutesOrSeconds(queue.claimWithinSeconds)}
+          className="seconds-field"
+        >
+          <input type="number" form={formId} value={claim} onChange={(e) => setClaim(e.target.value)} />
+        </Field>
+      </td>
+      <td>
+        <Field
+          label={<span className="visually-hidden">Decide within (seconds) for {queue.name}</span>}
+          path="input.decideWithinSeconds"
+          problems={problems}
+          hint={formatMinutesOrSeconds(queue.decideWithinSeconds)}
+          className="seconds-field"
+        >
+          <input type="number" form={formId} value={decide} onChange={(e) => setDecide(e.target.value)} />
+        </Field>
+      </td>
+      <td>
+        <form id={formId} onSubmit={submit}>
+          <button type="submit" disabled={state.fetching} aria-label={`Save queue ${queue.name}`}>
+            Save
+          </button>
+        </form>
+        <OtherProblems problems={problems} paths={PATHS} />
+      </td>
+    </tr>
+  );
+}
+
+function QueueForm({ onSaved }: { onSaved: () => void }) {
+  const [state, save] = useSetReviewQueue();
+  const [name, setName] = useState('');
+  const [claim, setClaim] = useState('300');
+  const [decide, setDecide] = useState('900');
+  const problems = fieldProblems(state.error);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    const input = {
+      name: name.trim(),
+      claimWithinSeconds: optionalNumber(claim),
+      decideWithinSeconds: optionalNumber(decide),
+    };
+    if (await save({ input })) {
+      setName('');
+      onSaved();
+    }
+  }
+
+  return (
+    <form className="card admin-form" onSubmit={submit} noValidate aria-labelledby="queue-new-title">
+      <h2 id="queue-new-title">Set a queue’s service levels</h2>
+      <div className="form-grid">
+        <Field
+          label="Queue name"
+          path="input.name"
+          problems={problems}
+          hint="As named in rule actions, e.g. lawn"
+        >
+          <input value={name} onChange={(e) => setName(e.target.value)} required />
+        </Field>
+        <Field label="Claim within (seconds)" path="input.claimWithinSeconds" problems={problems}>
+          <input type="number" value={claim} onChange={(e) => setClaim(e.target.value)} />
+        </Field>
+        <Field label="Decide within (seconds)" path="input.decideWithinSeconds" problems={problems}>
+          <input type="number" value={decide} onChange={(e) => setDecide(e.target.value)} />
+        </Field>
+      </div>
+      <OtherProblems problems={problems} paths={PATHS} />
+      <div className="toolbar">
+        <button type="submit" className="primary" disabled={state.fetching}>
+          {state.fetching ? 'Saving…' : 'Save queue settings'}
+        </button>
+      </div>
+    </form>
+  );
+}

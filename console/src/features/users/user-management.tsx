@@ -1,0 +1,188 @@
+import { useState, type FormEvent } from 'react';
+import { useSignedIn, type Role } from '../../auth/session';
+import { ROLE_HELP, ROLES } from './roles';
+import { QueryState } from '../../components/states';
+import { useCreateUser, useDeleteUser, useUpdateUser, useUsers } from './use-users';
+import { formatTime } from '../../lib/format';
+import { confirmAction, Field, fieldProblems, OtherProblems, SecretOnce } from '../../components/form-kit';
+
+const PATHS = ['input.email', 'input.role', 'input.password'];
+
+/** The tenant's users: create one, change a role, disable or delete. */
+export function UserManagement() {
+  const { user: me } = useSignedIn();
+  const { users: loaded, fetching, error, refresh } = useUsers();
+  const [createState, createUser] = useCreateUser();
+  const [updateState, updateUser] = useUpdateUser(refresh);
+  const [deleteState, deleteUser] = useDeleteUser(refresh);
+  const [email, setEmail] = useState('');
+  const [role, setRole] = useState<Role>('MODERATOR');
+  const [password, setPassword] = useState('');
+  const [created, setCreated] = useState<{ email: string; password: string } | null>(null);
+  const problems = fieldProblems(createState.error);
+  const busy = updateState.fetching || deleteState.fetching;
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    const result = await createUser({
+      input: { email: email.trim(), role, password: password || undefined },
+    });
+    if (!result) return;
+    const initialPassword = result.createUser.initialPassword;
+    setCreated(initialPassword ? { email: result.createUser.user.email, password: initialPassword } : null);
+    setEmail('');
+    setPassword('');
+    refresh();
+  }
+
+  async function setUserRole(userId: string, email: string, next: Role) {
+    if (!confirmAction(`Change ${email}'s role to ${next.toLowerCase()}?`)) return refresh();
+    await updateUser({ userId, input: { role: next } });
+  }
+
+  async function setDisabled(userId: string, email: string, disabled: boolean) {
+    if (disabled && !confirmAction(`Disable ${email}? They cannot sign in and their sessions end at once.`))
+      return;
+    await updateUser({ userId, input: { disabled } });
+  }
+
+  async function remove(userId: string, email: string) {
+    if (!confirmAction(`Delete ${email}? This cannot be undone; their decisions stay in the audit log.`))
+      return;
+    await deleteUser({ userId });
+  }
+
+  return (
+    <section className="page admin-page" aria-labelledby="users-title">
+      <h1 id="users-title">Users</h1>
+      {created && (
+        <SecretOnce
+          title={`Initial password for ${created.email}`}
+          secret={created.password}
+          onDismiss={() => setCreated(null)}
+        >
+          <p>Give it to them over a safe channel.</p>
+        </SecretOnce>
+      )}
+      <form className="card admin-form" onSubmit={submit} noValidate aria-labelledby="user-new-title">
+        <h2 id="user-new-title">Add a user</h2>
+        <div className="form-grid">
+          <Field label="E-mail" path="input.email" problems={problems}>
+            <input type="email" value={email} onChange={(e) => setEmail(e.target.value)} required />
+          </Field>
+          <Field label="Role" path="input.role" problems={problems} hint={ROLE_HELP[role]}>
+            <select value={role} onChange={(e) => setRole(e.target.value as Role)}>
+              {ROLES.map((value) => (
+                <option key={value} value={value}>
+                  {value.toLowerCase()}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <Field
+            label="Password (optional)"
+            path="input.password"
+            problems={problems}
+            hint="At least 12 characters; leave empty to have one generated and shown once"
+          >
+            <input
+              type="password"
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+              autoComplete="new-password"
+            />
+          </Field>
+        </div>
+        <OtherProblems problems={problems} paths={PATHS} />
+        <div className="toolbar">
+          <button type="submit" className="primary" disabled={createState.fetching}>
+            {createState.fetching ? 'Adding…' : 'Add user'}
+          </button>
+        </div>
+      </form>
+      <QueryState
+        fetching={fetching}
+        error={error}
+        data={loaded}
+        retry={refresh}
+        isEmpty={(users) => users.length === 0}
+        empty="No users."
+      >
+        {(users) => (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">E-mail</th>
+                <th scope="col">Role</th>
+                <th scope="col">State</th>
+                <th scope="col">Created</th>
+                <th scope="col">Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {users.map((user) => {
+                const self = user.id === me.id;
+                return (
+                  <tr key={user.id}>
+                    <th scope="row">
+                      {user.email}
+                      {self && <span className="muted"> (you)</span>}
+                      {user.isPlatformAdmin && <span className="muted"> · platform admin</span>}
+                    </th>
+                    <td>
+                      <select
+                        aria-label={`Role of ${user.email}`}
+                        value={user.role}
+                        disabled={busy || self}
+                        onChange={(e) => void setUserRole(user.id, user.email, e.target.value as Role)}
+                      >
+                        {ROLES.map((value) => (
+                          <option key={value} value={value}>
+                            {value.toLowerCase()}
+                          </option>
+                        ))}
+                      </select>
+                    </td>
+                    <td>
+                      {user.disabledAt ? (
+                        <span className="badge status-PAUSED">disabled {formatTime(user.disabledAt)}</span>
+                      ) : (
+                        <span className="badge status-ACTIVE">active</span>
+                      )}
+                    </td>
+                    <td>{formatTime(user.createdAt)}</td>
+                    <td>
+                      <div className="toolbar">
+                        {!self && (
+                          <>
+                            <button
+                              type="button"
+                              disabled={busy}
+                              aria-label={`${user.disabledAt ? 'Enable' : 'Disable'} ${user.email}`}
+                              onClick={() => void setDisabled(user.id, user.email, !user.disabledAt)}
+                            >
+                              {user.disabledAt ? 'Enable' : 'Disable'}
+                            </button>
+                            <button
+                              type="button"
+                              className="danger"
+                              disabled={busy}
+                              aria-label={`Delete ${user.email}`}
+                              onClick={() => void remove(user.id, user.email)}
+                            >
+                              Delete
+                            </button>
+                          </>
+                        )}
+                      </div>
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        )}
+      </QueryState>
+    </section>
+  );
+}
