@@ -381,6 +381,28 @@ export class ReportAuditEntry implements ReportAuditEntryShape {
   data!: unknown;
 }
 
+/** What every report starts with: its format, when it was made, for whom, of which stream, and its hash. */
+@ObjectType()
+abstract class ReportHeader {
+  @Field(() => String, { description: 'vigil.report.v1' })
+  format!: typeof REPORT_FORMAT;
+
+  @Field(() => Date)
+  generatedAt!: string;
+
+  @Field(() => ReportTenant)
+  tenant!: ReportTenant;
+
+  @Field(() => ReportStream, { nullable: true, description: 'Null when the stream has since been deleted' })
+  stream!: ReportStream | null;
+
+  @Field({
+    description:
+      'sha256 (hex) over the RFC 8785 canonical JSON of the report without this field; selecting every field gives that report back',
+  })
+  contentSha256!: string;
+}
+
 @ObjectType({ description: 'An incident with its rule, human decision and audit trail' })
 export class ReportIncidentContext implements ReportIncidentContextShape {
   @Field(() => ReportIncident)
@@ -400,27 +422,9 @@ export class ReportIncidentContext implements ReportIncidentContextShape {
   description:
     'Chain-of-thought report of an incident: stream, rule, every analysis with its frames (sha256), prompt version, sampling, reasoning and result, the decision and who made it, and the audit events',
 })
-export class IncidentReport implements IncidentReportShape {
-  @Field(() => String, { description: 'vigil.report.v1' })
-  format!: typeof REPORT_FORMAT;
-
+export class IncidentReport extends ReportHeader implements IncidentReportShape {
   @Field(() => String, { description: 'Always "incident"' })
   kind!: 'incident';
-
-  @Field(() => Date)
-  generatedAt!: string;
-
-  @Field(() => ReportTenant)
-  tenant!: ReportTenant;
-
-  @Field(() => ReportStream, { nullable: true, description: 'Null when the stream has since been deleted' })
-  stream!: ReportStream | null;
-
-  @Field({
-    description:
-      'sha256 (hex) over the RFC 8785 canonical JSON of the report without this field; selecting every field gives that report back',
-  })
-  contentSha256!: string;
 
   @Field(() => ReportIncident)
   incident!: ReportIncident;
@@ -442,27 +446,9 @@ export class IncidentReport implements IncidentReportShape {
   description:
     'Chain-of-thought report of one analysis: its window, frames (sha256), prompt version, sampling, reasoning and result, and the incidents it fired with their decisions',
 })
-export class AnalysisReport implements AnalysisReportShape {
-  @Field(() => String, { description: 'vigil.report.v1' })
-  format!: typeof REPORT_FORMAT;
-
+export class AnalysisReport extends ReportHeader implements AnalysisReportShape {
   @Field(() => String, { description: 'Always "analysis"' })
   kind!: 'analysis';
-
-  @Field(() => Date)
-  generatedAt!: string;
-
-  @Field(() => ReportTenant)
-  tenant!: ReportTenant;
-
-  @Field(() => ReportStream, { nullable: true, description: 'Null when the stream has since been deleted' })
-  stream!: ReportStream | null;
-
-  @Field({
-    description:
-      'sha256 (hex) over the RFC 8785 canonical JSON of the report without this field; selecting every field gives that report back',
-  })
-  contentSha256!: string;
 
   @Field(() => ReportAnalysis)
   analysis!: ReportAnalysis;
