@@ -4,7 +4,7 @@ import { sealSecret } from '../auth/secret-box';
 import type { AppConfig } from '../config/config';
 import { ConfigError } from '../config/config';
 import type { PrismaClient } from '../db/prisma-client';
-import { badInput, conflict, notFound } from '../errors/domain-error';
+import { badInput, conflict, ErrorReason, notFound } from '../errors/domain-error';
 import { withPrismaErrors } from '../errors/prisma-error.mapper';
 import { validateInput } from '../errors/validate-input';
 import type { InferenceNode, InferenceNodeState } from '../generated/prisma/client';
@@ -98,7 +98,7 @@ export class InferenceNodeService {
   async register(actor: AuditActor, input: RegisterInferenceNodeInput): Promise<InferenceNodeView> {
     const node = validateInput(registerNodeSchema, input);
     if (this.configNodes.some((configured) => configured.name === node.name)) {
-      throw conflict(`A GPU node named "${node.name}" is configured in VLLM_NODES`);
+      throw conflict(`A GPU node named "${node.name}" is configured in VLLM_NODES`, ErrorReason.DUPLICATE);
     }
     if (node.apiKey && !this.config.INFERENCE_NODE_KEY_SECRET) {
       throw badInput([
