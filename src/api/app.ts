@@ -6,22 +6,23 @@ import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/di
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { NextFunction, Request, Response } from 'express';
-import { GraphQLError } from 'graphql';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { AppConfig } from '../config/config';
 import type { PrismaClient } from '../db/prisma-client';
-import { hasPermission, Permission } from '../auth/permissions';
+import { Permission } from '../auth/permissions';
 import { tenantDb } from '../db/tenant-scoped-db';
 import { projectRoot } from '../config/project-root';
-import { DomainError, ErrorCode } from '../errors/domain-error';
+import { DomainError, ErrorCode, ErrorReason } from '../errors/domain-error';
 import { Metrics } from '../metrics/metrics';
 import { registerReportRoutes } from './report-routes';
 import { buildVigilSchema } from './build-schema';
 import type { Services } from '../composition/create-services';
-import { createTenantContext, GraphQLContext } from '../resolvers/graphql-context';
-import { formatGraphQLError } from './graphql-error.mapper';
+import type { GraphQLContext } from '../resolvers/graphql-context';
+import { formatGraphQLError, graphqlResponseHead, toRequestGraphQLError } from './graphql-error.mapper';
+import { sendHttpError, sendRouteError } from './http-error.mapper';
+import { credentialOf, RequestAuthenticator } from './request-authenticator';
 import { graphqlLimitRules } from './graphql-limits';
 import { attachSubscriptionServer, SubscriptionServer } from './subscription-server';
 import { mountConsole } from './console-static';
@@ -55,19 +56,14 @@ function routeLabel(requestPath: string): string {
   return 'unmatched';
 }
 
-const httpStatusOf: Record<string, number> = {
-  [ErrorCode.UNAUTHENTICATED]: 401,
-  [ErrorCode.RATE_LIMITED]: 429,
-};
-
-/** A response in GraphQL's error shape for requests that never reach GraphQL (bad body, too large). */
-function sendGraphQLError(res: Response, status: number, code: ErrorCode, message: string): void {
-  res.status(status).json({ errors: [{ message, extensions: { code } }] });
-}
-
 export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
   const { config, prisma, redis, services, logger } = deps;
   const metrics = new Metrics();
+  const authenticator = new RequestAuthenticator({
+    prisma,
+    auth: services.auth,
+    rateLimits: services.rateLimits,
+  });
   const app = express();
   const httpServer = http.createServer(app);
   app.disable('x-powered-by');
@@ -129,34 +125,28 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
 
   // A frame's JPEG: by signed URL (what the API hands out in Frame.url, usable in <img>) or with a
   // bearer credential. Either way the frame is looked up only within the tenant that was proven.
+  // A signed URL is not counted against a rate limit: it was handed out to a caller who was.
   app.get('/frames/:frameId', async (req, res) => {
     const frameId = req.params.frameId;
     try {
       const signed = services.windows.signer.verify(frameId, req.query as Record<string, unknown>);
-      let tenantId = signed?.tenantId;
-      if (!tenantId) {
-        const credential = bearerOf(req);
-        if (!credential)
-          throw new DomainError(ErrorCode.UNAUTHENTICATED, 'A signed URL or a credential is required');
-        const actor = await services.auth.authenticate(credential);
-        if (!hasPermission(actor, Permission.STREAMS_READ))
-          throw new DomainError(ErrorCode.FORBIDDEN, 'Not allowed');
-        tenantId = actor.tenantId;
-      }
-      const jpeg = await services.windows.frameBytes(tenantDb(prisma, tenantId), frameId);
+      const db = signed
+        ? tenantDb(prisma, signed.tenantId)
+        : (
+            await authenticator.authenticate(credentialOf(req.headers), {
+              permission: Permission.STREAMS_READ,
+              missing: 'A signed URL or a credential is required',
+            })
+          ).db;
+      const jpeg = await services.windows.frameBytes(db, frameId);
       res.type('image/jpeg').set('cache-control', 'private, max-age=900').send(jpeg);
     } catch (error) {
-      if (!(error instanceof DomainError)) {
-        logger.error({ err: error }, 'frame request failed');
-        return sendGraphQLError(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');
-      }
-      const status = { UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404 }[error.code as string] ?? 400;
-      sendGraphQLError(res, status, error.code, error.message);
+      sendRouteError(res, error, logger, 'frame request');
     }
   });
 
-  // Chain-of-thought reports as JSON and PDF downloads, with the same bearer credentials (issue 6).
-  registerReportRoutes(app, { prisma, services, logger, credentialOf: bearerOf });
+  // Chain-of-thought reports as JSON and PDF downloads, with the same bearer credentials.
+  registerReportRoutes(app, { services, logger, authenticator });
 
   const schema = await buildVigilSchema();
   const apollo = new ApolloServer<GraphQLContext>({
@@ -181,12 +171,15 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
                 operation_type: requestContext.operation?.operation ?? 'unknown',
                 operation_name: requestContext.operationName ?? 'anonymous',
               });
-              const first =
+              const head =
                 requestContext.response.body.kind === 'single'
-                  ? requestContext.response.body.singleResult.errors?.[0]
+                  ? graphqlResponseHead(requestContext.response.body.singleResult.errors)
                   : undefined;
-              const status = first ? httpStatusOf[String(first.extensions?.code)] : undefined;
-              if (status && requestContext.response.http) requestContext.response.http.status = status;
+              if (head && requestContext.response.http) {
+                requestContext.response.http.status = head.status;
+                for (const [name, value] of head.headers)
+                  requestContext.response.http.headers.set(name, value);
+              }
             },
           };
         },
@@ -207,6 +200,7 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
     redis,
     subscriber: revocationSubscriber,
     services,
+    authenticator,
     logger,
   });
 
@@ -216,15 +210,11 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const base = { requestId: String(req.id), clientAddress: req.ip ?? 'unknown', services };
-        const credential = bearerOf(req);
+        // Without a credential the request is anonymous (login); @Authorized refuses the rest.
+        const credential = credentialOf(req.headers);
         if (!credential) return base;
-        const actor = await services.auth.authenticate(credential).catch(toGraphQLContextError);
-        await (
-          actor.kind === 'apiKey'
-            ? services.rateLimits.consumeApiKey(actor.id)
-            : services.rateLimits.consumeSession(actor.sessionId ?? actor.id)
-        ).catch(toGraphQLContextError);
-        return { ...base, ...createTenantContext(prisma, actor) };
+        const { actor, db, loaders } = await authenticator.authenticate(credential).catch(toContextError);
+        return { ...base, actor, db, loaders };
       },
     }),
   );
@@ -236,20 +226,22 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
     (error: Error & { type?: string; status?: number }, _req: Request, res: Response, next: NextFunction) => {
       if (res.headersSent) return next(error);
       if (error.type === 'entity.too.large') {
-        return sendGraphQLError(
+        return sendHttpError(
           res,
-          413,
           ErrorCode.BAD_USER_INPUT,
           `Request body exceeds ${config.REQUEST_BODY_LIMIT_BYTES} bytes`,
+          { status: 413, reason: ErrorReason.BODY_TOO_LARGE },
         );
       }
       if (error.type === 'entity.parse.failed') {
-        return sendGraphQLError(res, 400, ErrorCode.BAD_USER_INPUT, 'Request body is not valid JSON');
+        return sendHttpError(res, ErrorCode.BAD_USER_INPUT, 'Request body is not valid JSON', {
+          reason: ErrorReason.BODY_NOT_JSON,
+        });
       }
       if (error.status && error.status < 500)
-        return sendGraphQLError(res, error.status, ErrorCode.BAD_USER_INPUT, error.message);
+        return sendHttpError(res, ErrorCode.BAD_USER_INPUT, error.message, { status: error.status });
       logger.error({ err: error }, 'unhandled HTTP error');
-      return sendGraphQLError(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');
+      return sendHttpError(res, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');
     },
   );
 
@@ -273,26 +265,11 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
   };
 }
 
-function bearerOf(req: Request): string | undefined {
-  const header = req.headers.authorization;
-  if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length).trim() || undefined;
-  const apiKey = req.headers['x-api-key'];
-  return typeof apiKey === 'string' && apiKey ? apiKey : undefined;
-}
-
 /**
  * Errors thrown while building the context bypass formatError's resolver path; Apollo answers them
  * with the GraphQLError's extensions and HTTP status.
  */
-function toGraphQLContextError(error: unknown): never {
-  if (error instanceof DomainError) {
-    throw new GraphQLError(error.message, {
-      extensions: {
-        code: error.code,
-        ...(error.details.retryAfterSeconds ? { retryAfterSeconds: error.details.retryAfterSeconds } : {}),
-        http: { status: httpStatusOf[error.code] ?? 400 },
-      },
-    });
-  }
+function toContextError(error: unknown): never {
+  if (error instanceof DomainError) throw toRequestGraphQLError(error);
   throw error;
 }

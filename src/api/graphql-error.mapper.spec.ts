@@ -1,7 +1,16 @@
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
-import { badInput, DomainError, ErrorCode, forbidden, notFound } from '../errors/domain-error';
-import { formatGraphQLError } from './graphql-error.mapper';
+import {
+  badInput,
+  conflict,
+  DomainError,
+  ErrorCode,
+  ErrorReason,
+  forbidden,
+  notFound,
+  rateLimited,
+} from '../errors/domain-error';
+import { formatGraphQLError, graphqlResponseHead, toRequestGraphQLError } from './graphql-error.mapper';
 
 const LOCATIONS = [{ line: 2, column: 3 }];
 
@@ -65,6 +74,114 @@ describe('formatGraphQLError', () => {
       const { result } = format(resolverError(limited, ['x']));
       expect(result.extensions).toEqual({ code: 'RATE_LIMITED', retryAfterSeconds: 42 });
       expect(result.message).toBe('Too many requests');
+    });
+  });
+
+  describe('reasons', () => {
+    it('put a domain error’s reason in extensions.reason next to its code', () => {
+      const { result, onCode } = format(
+        resolverError(conflict('Already decided', 'ALREADY_RESOLVED'), ['x']),
+      );
+      expect(result).toEqual({
+        locations: LOCATIONS,
+        path: ['x'],
+        message: 'Already decided',
+        extensions: { code: 'CONFLICT', reason: 'ALREADY_RESOLVED' },
+      });
+      expect(onCode).toHaveBeenCalledWith('CONFLICT');
+    });
+
+    it('keep the reason together with fields and retryAfterSeconds', () => {
+      const input = badInput([{ field: 'input.fps', message: 'exceeds the quota' }], ErrorReason.QUOTA);
+      expect(format(resolverError(input, ['x'])).result.extensions).toEqual({
+        code: 'BAD_USER_INPUT',
+        reason: 'QUOTA',
+        fields: [{ field: 'input.fps', message: 'exceeds the quota' }],
+      });
+      const limited = rateLimited('Too many requests', 7, ErrorReason.REQUEST_RATE);
+      expect(format(resolverError(limited, ['x'])).result.extensions).toEqual({
+        code: 'RATE_LIMITED',
+        reason: 'REQUEST_RATE',
+        retryAfterSeconds: 7,
+      });
+    });
+
+    it('pass a known reason through from a coded GraphQLError, and drop an unknown one', () => {
+      const known = new GraphQLError('Log in again', {
+        extensions: { code: 'UNAUTHENTICATED', reason: 'CREDENTIAL_INVALID' },
+      });
+      expect(format(known).result.extensions).toEqual({
+        code: 'UNAUTHENTICATED',
+        reason: 'CREDENTIAL_INVALID',
+      });
+      const unknown = new GraphQLError('Nope', { extensions: { code: 'FORBIDDEN', reason: 'made up' } });
+      expect(format(unknown).result.extensions).toEqual({ code: 'FORBIDDEN' });
+    });
+
+    it('keep the reason a BAD_USER_INPUT GraphQLError already gives', () => {
+      const error = new GraphQLError('Syntax Error', {
+        extensions: { code: 'BAD_USER_INPUT', reason: 'GRAPHQL_PARSE_FAILED' },
+      });
+      expect(format(error).result.extensions).toEqual({
+        code: 'BAD_USER_INPUT',
+        reason: 'GRAPHQL_PARSE_FAILED',
+      });
+    });
+
+    it('survive the request-level conversion used while authenticating, with the status of the table', () => {
+      const limited = toRequestGraphQLError(rateLimited('Too many requests', 3, ErrorReason.REQUEST_RATE));
+      const { http, ...extensions } = limited.extensions as {
+        http: { status: number; headers: Map<string, string> };
+      };
+      expect(extensions).toEqual({ code: 'RATE_LIMITED', reason: 'REQUEST_RATE', retryAfterSeconds: 3 });
+      expect(http.status).toBe(429);
+      expect([...http.headers]).toEqual([['retry-after', '3']]);
+      const refused = toRequestGraphQLError(
+        new DomainError(ErrorCode.UNAUTHENTICATED, 'Invalid or revoked API key', {
+          reason: ErrorReason.CREDENTIAL_INVALID,
+        }),
+      );
+      const refusedHttp = refused.extensions.http as { status: number; headers: Map<string, string> };
+      expect(refusedHttp.status).toBe(401);
+      expect([...refusedHttp.headers]).toEqual([]);
+    });
+  });
+
+  describe('HTTP status of a GraphQL response', () => {
+    it.each([
+      ['UNAUTHENTICATED', 401],
+      ['RATE_LIMITED', 429],
+    ])('is set for %s, which refuses the whole request', (code, status) => {
+      expect(graphqlResponseHead([{ message: 'x', extensions: { code } }])?.status).toBe(status);
+    });
+
+    it('says when to retry a rate-limited request', () => {
+      const head = graphqlResponseHead([
+        { message: 'x', extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 30 } },
+      ]);
+      expect([...head!.headers]).toEqual([['retry-after', '30']]);
+    });
+
+    it.each([
+      'FORBIDDEN',
+      'NOT_FOUND',
+      'CONFLICT',
+      'BAD_USER_INPUT',
+      'INTERNAL_SERVER_ERROR',
+      'SOMETHING_ELSE',
+    ])('stays 200 for %s (a field failed, the response still answers)', (code) => {
+      expect(graphqlResponseHead([{ message: 'x', extensions: { code } }])).toBeUndefined();
+    });
+
+    it('follows the first error and stays 200 without errors', () => {
+      expect(graphqlResponseHead(undefined)).toBeUndefined();
+      expect(graphqlResponseHead([])).toBeUndefined();
+      expect(
+        graphqlResponseHead([
+          { message: 'a', extensions: { code: 'NOT_FOUND' } },
+          { message: 'b', extensions: { code: 'RATE_LIMITED' } },
+        ]),
+      ).toBeUndefined();
     });
   });
 

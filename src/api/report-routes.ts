@@ -1,30 +1,23 @@
 import type { Express, Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { hasPermission, Permission } from '../auth/permissions';
-import type { PrismaClient } from '../db/prisma-client';
-import { tenantDb } from '../db/tenant-scoped-db';
+import { Permission } from '../auth/permissions';
 import { DomainError, ErrorCode } from '../errors/domain-error';
 import type { Services } from '../composition/create-services';
 import { renderReportPdf } from '../reports/report-pdf';
+import { sendRouteError } from './http-error.mapper';
+import { credentialOf, RequestAuthenticator } from './request-authenticator';
 
 export interface ReportRouteDeps {
-  prisma: PrismaClient;
   services: Services;
   logger: Logger;
-  /** Reads the request's bearer credential exactly as the API's other routes do (app.ts). */
-  credentialOf: (req: Request) => string | undefined;
+  /** The API's one admission path: credential, rate limit, permission, tenant. */
+  authenticator: RequestAuthenticator;
 }
 
 /** The metrics label of these routes (a fixed set: raw paths would create series without bound). */
 export const REPORT_ROUTE = '/reports/:kind/:file';
 
 const FILE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(json|pdf)$/i;
-const STATUS: Partial<Record<ErrorCode, number>> = {
-  [ErrorCode.UNAUTHENTICATED]: 401,
-  [ErrorCode.FORBIDDEN]: 403,
-  [ErrorCode.NOT_FOUND]: 404,
-  [ErrorCode.RATE_LIMITED]: 429,
-};
 
 /**
  * Chain-of-thought reports as downloads, for auditors and admins (AUDIT_READ):
@@ -37,25 +30,19 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
  * tenant's id is 404, as an unknown one. Errors come in GraphQL's error shape.
  */
 export function registerReportRoutes(app: Express, deps: ReportRouteDeps): void {
-  const { prisma, services, logger, credentialOf } = deps;
+  const { services, logger, authenticator } = deps;
 
   app.get(REPORT_ROUTE, async (req: Request, res: Response) => {
     try {
-      const credential = credentialOf(req);
-      if (!credential) throw new DomainError(ErrorCode.UNAUTHENTICATED, 'A credential is required');
-      const actor = await services.auth.authenticate(credential);
-      if (!hasPermission(actor, Permission.AUDIT_READ))
-        throw new DomainError(ErrorCode.FORBIDDEN, 'Not allowed');
-      await (actor.kind === 'apiKey'
-        ? services.rateLimits.consumeApiKey(actor.id)
-        : services.rateLimits.consumeSession(actor.sessionId ?? actor.id));
+      const { actor, db } = await authenticator.authenticate(credentialOf(req.headers), {
+        permission: Permission.AUDIT_READ,
+      });
 
       const kind = String(req.params.kind);
       const file = FILE.exec(String(req.params.file));
       if (!file || (kind !== 'incidents' && kind !== 'analyses'))
         throw new DomainError(ErrorCode.NOT_FOUND, 'No such report');
       const [, id, format] = file as unknown as [string, string, string];
-      const db = tenantDb(prisma, actor.tenantId);
       const report =
         kind === 'incidents'
           ? await services.reports.incidentReport(db, actor.tenantId, id)
@@ -73,16 +60,7 @@ export function registerReportRoutes(app: Express, deps: ReportRouteDeps): void 
         res.type('application/pdf').send(pdf);
       }
     } catch (error) {
-      if (!(error instanceof DomainError)) {
-        logger.error({ err: error }, 'report request failed');
-        return sendError(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');
-      }
-      if (error.details.retryAfterSeconds) res.set('retry-after', String(error.details.retryAfterSeconds));
-      sendError(res, STATUS[error.code] ?? 400, error.code, error.message);
+      sendRouteError(res, error, logger, 'report request');
     }
   });
-}
-
-function sendError(res: Response, status: number, code: ErrorCode, message: string): void {
-  res.status(status).json({ errors: [{ message, extensions: { code } }] });
 }

@@ -18,12 +18,13 @@ import type WebSocket from 'ws';
 import type { AppConfig } from '../config/config';
 import type { PrismaClient } from '../db/prisma-client';
 import type { Actor } from '../auth/permissions';
-import { DomainError, ErrorCode } from '../errors/domain-error';
+import { DomainError, ErrorCode, ErrorReason } from '../errors/domain-error';
 import { HubTicket, SubscriptionHub } from './subscription-hub';
 import type { Services } from '../composition/create-services';
 import { createTenantContext, GraphQLContext } from '../resolvers/graphql-context';
 import { formatGraphQLError } from './graphql-error.mapper';
 import { graphqlLimitRules } from './graphql-limits';
+import { credentialOf, RequestAuthenticator } from './request-authenticator';
 
 // The project's moduleResolution (node) does not read package "exports": load the documented
 // subpath at run time and take its types from the file it points to.
@@ -33,9 +34,9 @@ const { useServer } = require('graphql-ws/use/ws') as typeof import('graphql-ws/
 /**
  * GraphQL subscriptions over WebSocket (graphql-ws protocol) on the API's own port, path /graphql.
  *
- * connection_init carries `{ authorization: "Bearer <session token or API key>" }`, checked like an
- * HTTP request (disabled users, revoked keys and expired sessions refused: close 4401; rate limited:
- * close 4429). Operations are parsed and validated with the HTTP limits (tokens, depth, cost,
+ * connection_init carries `{ authorization: "Bearer <session token or API key>" }` (or an API key as
+ * `{ "x-api-key": … }`), admitted exactly as an HTTP request (disabled users, revoked keys and
+ * expired sessions refused: close 4401; rate limited: close 4429). Operations are parsed and validated with the HTTP limits (tokens, depth, cost,
  * aliases); only subscriptions are served here. Close codes: 4401 unauthenticated, 4403 credential
  * revoked, 4008 subscriber too slow (reconnect with the last cursor), 4429 rate limited.
  */
@@ -51,6 +52,8 @@ export interface SubscriptionServerDeps {
   /** The process's subscriber connection (shared with the credential cache). */
   subscriber: Redis;
   services: Services;
+  /** The API's one admission path, as for HTTP requests: credential, rate limit, tenant. */
+  authenticator: RequestAuthenticator;
   logger: Logger;
   /** Live events that may wait for one socket before it is dropped (4008). */
   bufferSize?: number;
@@ -73,11 +76,11 @@ interface Served {
 }
 
 /** Parse and validation errors, as the HTTP endpoint reports them (graphql-error.mapper.ts). */
-const badInput = (message: string, reason: string): GraphQLError =>
+const badInput = (message: string, reason: ErrorReason): GraphQLError =>
   new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT, reason } });
 
 export async function attachSubscriptionServer(deps: SubscriptionServerDeps): Promise<SubscriptionServer> {
-  const { httpServer, schema, config, prisma, redis, subscriber, services, logger } = deps;
+  const { httpServer, schema, config, prisma, redis, subscriber, services, authenticator, logger } = deps;
   const hub = new SubscriptionHub(subscriber, redis, logger, {
     bufferSize: deps.bufferSize ?? 256,
   });
@@ -101,18 +104,13 @@ export async function attachSubscriptionServer(deps: SubscriptionServerDeps): Pr
       schema,
       onConnect: async (ctx) => {
         const socket = ctx.extra.socket;
-        const header = ctx.connectionParams?.authorization;
-        const credential =
-          typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+        const credential = credentialOf(ctx.connectionParams);
         if (!credential) {
           socket.close(UNAUTHORIZED_CLOSE_CODE, 'Unauthorized: connection_init needs an authorization');
           return false;
         }
         try {
-          const actor = await services.auth.authenticate(credential);
-          await (actor.kind === 'apiKey'
-            ? services.rateLimits.consumeApiKey(actor.id)
-            : services.rateLimits.consumeSession(actor.sessionId ?? actor.id));
+          const { actor } = await authenticator.authenticate(credential);
           ctx.extra.actor = actor;
           ctx.extra.credential = credential;
           hub.track(socket, actor);
@@ -140,11 +138,18 @@ export async function attachSubscriptionServer(deps: SubscriptionServerDeps): Pr
         try {
           document = parse(payload.query, { maxTokens: config.GRAPHQL_MAX_TOKENS });
         } catch (error) {
-          return [badInput(error instanceof Error ? error.message : String(error), 'GRAPHQL_PARSE_FAILED')];
+          return [
+            badInput(
+              error instanceof Error ? error.message : String(error),
+              ErrorReason.GRAPHQL_PARSE_FAILED,
+            ),
+          ];
         }
         const validationErrors = validate(schema, document, rules);
         if (validationErrors.length > 0)
-          return validationErrors.map((error) => badInput(error.message, 'GRAPHQL_VALIDATION_FAILED'));
+          return validationErrors.map((error) =>
+            badInput(error.message, ErrorReason.GRAPHQL_VALIDATION_FAILED),
+          );
         const operation = getOperationAST(document, payload.operationName);
         if (operation?.operation !== 'subscription') {
           return [

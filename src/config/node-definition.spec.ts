@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from './project-root';
-import { parseConfiguredNodes } from './node-definition';
+import { parseConfiguredNodes, registeredNodeUrlSchema } from './node-definition';
 
 describe('parseConfiguredNodes', () => {
   it('reads nodes with defaults and trims the URL', () => {
@@ -58,6 +58,39 @@ describe('parseConfiguredNodes', () => {
     ],
   ])('refuses %s', (_case, json, message) => {
     expect(() => parseConfiguredNodes(json)).toThrow(message);
+  });
+});
+
+describe('GPU node URLs', () => {
+  const configured = (url: string) => () =>
+    parseConfiguredNodes(JSON.stringify([{ name: 'a', url, model: 'm' }]));
+
+  it('lets the operator configure a node on this machine or a private network', () => {
+    expect(configured('http://127.0.0.1:8000')()[0]!.url).toBe('http://127.0.0.1:8000');
+    expect(configured('http://localhost:8000')()[0]!.url).toBe('http://localhost:8000');
+    expect(configured('http://10.20.0.1:8000')()[0]!.url).toBe('http://10.20.0.1:8000');
+  });
+
+  it.each(['http://169.254.169.254/', 'http://[fe80::1]:8000', 'http://metadata.google.internal'])(
+    'refuses a configured node at the link-local address %s',
+    (url) => {
+      expect(configured(url)).toThrow('0.url: must not point at a link-local address');
+    },
+  );
+
+  it('refuses a query, since /v1 paths are appended to the URL', () => {
+    expect(configured('http://gpu-1:8000/?k=1')).toThrow('must not contain a query string');
+  });
+
+  it('lets a node registered through the API be on a private network, not on the workers’ machine', () => {
+    expect(registeredNodeUrlSchema.safeParse('http://10.20.0.9:8000').success).toBe(true);
+    expect(registeredNodeUrlSchema.safeParse('https://gpu.example.com').success).toBe(true);
+    for (const url of ['http://127.0.0.1:8000', 'http://localhost:8000', 'http://[::1]:8000']) {
+      const parsed = registeredNodeUrlSchema.safeParse(url);
+      expect(parsed.success).toBe(false);
+      expect(parsed.error?.issues[0]?.message).toContain('VLLM_NODES');
+    }
+    expect(registeredNodeUrlSchema.safeParse('http://169.254.169.254').success).toBe(false);
   });
 });
 

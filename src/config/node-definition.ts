@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AddressRules, checkHttpUrl, OUTBOUND_RULES, OutboundUrlError } from '../net/outbound-url-policy';
 
 /** A GPU node as the pool knows it: from VLLM_NODES or registered at run time. */
 export interface NodeDefinition {
@@ -21,22 +22,42 @@ export const nodeNameSchema = z
   .max(64)
   .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, dot, dash and underscore');
 
-export const nodeUrlSchema = z
-  .string()
-  .max(2000)
-  .refine((value) => {
-    try {
-      const url = new URL(value);
-      return (url.protocol === 'http:' || url.protocol === 'https:') && !url.username && !url.search;
-    } catch {
-      return false;
-    }
-  }, 'must be an http(s) URL without credentials or query (the base of /v1)');
+/**
+ * A node's base URL (the base of /v1): http(s), no credentials (the key is a field of its own), no
+ * query, and a host the rules allow: the outbound URL policy, with the rules of configured nodes
+ * (VLLM_NODES, the operator's word) or of nodes registered through the API.
+ */
+export function nodeUrlSchema(rules: AddressRules, loopbackHint = '') {
+  return z
+    .string()
+    .max(2000)
+    .superRefine((value, context) => {
+      try {
+        checkHttpUrl(value, { addresses: rules });
+      } catch (error) {
+        if (!(error instanceof OutboundUrlError)) throw error;
+        const hint =
+          error.refused === 'loopback' && loopbackHint
+            ? ` (${loopbackHint})`
+            : error.refused
+              ? ''
+              : ' (an http(s) URL, the base of /v1)';
+        context.addIssue({ code: 'custom', message: `${error.message}${hint}` });
+      }
+    });
+}
+
+export const configuredNodeUrlSchema = nodeUrlSchema(OUTBOUND_RULES.configuredGpuNode);
+
+export const registeredNodeUrlSchema = nodeUrlSchema(
+  OUTBOUND_RULES.registeredGpuNode,
+  "a node on the workers' own machine belongs in VLLM_NODES",
+);
 
 const configuredNodeSchema = z
   .object({
     name: nodeNameSchema,
-    url: nodeUrlSchema,
+    url: configuredNodeUrlSchema,
     apiKey: z.string().min(1).nullish(),
     model: z.string().min(1).max(200),
     maxConcurrency: z.number().int().min(1).max(1024).default(16),

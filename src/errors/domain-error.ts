@@ -12,37 +12,102 @@ export enum ErrorCode {
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
 }
 
+/**
+ * Why, within its code, an error happened: clients branch on this (`extensions.reason`) instead of
+ * parsing messages, which are for people and may change. A reason is optional; add one whenever a
+ * client could act differently on it.
+ */
+export const ErrorReason = {
+  // CONFLICT: the state of a review item or other resource does not allow the change.
+  ALREADY_RESOLVED: 'ALREADY_RESOLVED',
+  CLAIMED_BY_OTHER: 'CLAIMED_BY_OTHER',
+  CLAIM_EXPIRED: 'CLAIM_EXPIRED',
+  NOT_CLAIMED: 'NOT_CLAIMED',
+  INVALID_TRANSITION: 'INVALID_TRANSITION',
+  ALREADY_REVOKED: 'ALREADY_REVOKED',
+  // CONFLICT: uniqueness, references and races.
+  DUPLICATE: 'DUPLICATE',
+  STILL_REFERENCED: 'STILL_REFERENCED',
+  CONCURRENT_CHANGE: 'CONCURRENT_CHANGE',
+  // CONFLICT: a tenant's quota or budget is used up.
+  QUOTA: 'QUOTA',
+  // CONFLICT: the operator has not configured what the operation needs.
+  NOT_CONFIGURED: 'NOT_CONFIGURED',
+  // CONFLICT: an admin may not lock themselves out.
+  SELF_CHANGE: 'SELF_CHANGE',
+  // UNAUTHENTICATED: no credential, or one that is unknown, expired or revoked (log in again).
+  CREDENTIAL_REQUIRED: 'CREDENTIAL_REQUIRED',
+  CREDENTIAL_INVALID: 'CREDENTIAL_INVALID',
+  LOGIN_FAILED: 'LOGIN_FAILED',
+  // RATE_LIMITED: which budget ran out.
+  REQUEST_RATE: 'REQUEST_RATE',
+  LOGIN_RATE: 'LOGIN_RATE',
+  // BAD_USER_INPUT: GraphQL refused the document before it ran (names as Apollo reports them).
+  GRAPHQL_PARSE_FAILED: 'GRAPHQL_PARSE_FAILED',
+  GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
+  BAD_REQUEST: 'BAD_REQUEST',
+  PERSISTED_QUERY_NOT_SUPPORTED: 'PERSISTED_QUERY_NOT_SUPPORTED',
+  OPERATION_RESOLUTION_FAILURE: 'OPERATION_RESOLUTION_FAILURE',
+  // BAD_USER_INPUT: the HTTP request itself (body too large, not JSON).
+  BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  BODY_NOT_JSON: 'BODY_NOT_JSON',
+} as const;
+
+export type ErrorReason = (typeof ErrorReason)[keyof typeof ErrorReason];
+
+const REASONS = new Set<string>(Object.values(ErrorReason));
+
+export function isErrorReason(value: unknown): value is ErrorReason {
+  return typeof value === 'string' && REASONS.has(value);
+}
+
 export interface FieldProblem {
   /** Dotted path of the offending input field, e.g. `input.sourceUrl`. */
   field: string;
   message: string;
 }
 
+export interface DomainErrorDetails {
+  fields?: FieldProblem[];
+  retryAfterSeconds?: number;
+  reason?: ErrorReason;
+}
+
 export class DomainError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details: { fields?: FieldProblem[]; retryAfterSeconds?: number } = {},
+    readonly details: DomainErrorDetails = {},
   ) {
     super(message);
     this.name = 'DomainError';
   }
+
+  get reason(): ErrorReason | undefined {
+    return this.details.reason;
+  }
 }
 
-export const badInput = (fields: FieldProblem[]): DomainError =>
+export const badInput = (fields: FieldProblem[], reason?: ErrorReason): DomainError =>
   new DomainError(
     ErrorCode.BAD_USER_INPUT,
     fields.map((problem) => `${problem.field}: ${problem.message}`).join('; '),
-    { fields },
+    { fields, ...(reason ? { reason } : {}) },
   );
 
 export const notFound = (entity: string): DomainError =>
   new DomainError(ErrorCode.NOT_FOUND, `${entity} not found`);
 
-export const forbidden = (message = 'Your role does not allow this operation'): DomainError =>
-  new DomainError(ErrorCode.FORBIDDEN, message);
+export const forbidden = (
+  message = 'Your role does not allow this operation',
+  reason?: ErrorReason,
+): DomainError => new DomainError(ErrorCode.FORBIDDEN, message, reason ? { reason } : {});
 
-export const unauthenticated = (message = 'Authentication required'): DomainError =>
-  new DomainError(ErrorCode.UNAUTHENTICATED, message);
+export const unauthenticated = (message = 'Authentication required', reason?: ErrorReason): DomainError =>
+  new DomainError(ErrorCode.UNAUTHENTICATED, message, reason ? { reason } : {});
 
-export const conflict = (message: string): DomainError => new DomainError(ErrorCode.CONFLICT, message);
+export const conflict = (message: string, reason?: ErrorReason): DomainError =>
+  new DomainError(ErrorCode.CONFLICT, message, reason ? { reason } : {});
+
+export const rateLimited = (message: string, retryAfterSeconds: number, reason?: ErrorReason): DomainError =>
+  new DomainError(ErrorCode.RATE_LIMITED, message, { retryAfterSeconds, ...(reason ? { reason } : {}) });

@@ -1,4 +1,4 @@
-import { conflict, DomainError, notFound } from './domain-error';
+import { conflict, DomainError, ErrorReason, notFound } from './domain-error';
 
 interface PrismaKnownError {
   code: string;
@@ -27,7 +27,8 @@ function fieldsOfIndex(index: string | undefined): string[] {
   return match ? match[1]!.split('_') : [];
 }
 
-const concurrentChange = () => conflict('A concurrent change got there first; try again');
+const concurrentChange = () =>
+  conflict('A concurrent change got there first; try again', ErrorReason.CONCURRENT_CHANGE);
 
 function isPrismaKnownError(error: unknown): error is PrismaKnownError {
   return (
@@ -61,13 +62,17 @@ export function mapPrismaError(error: unknown, entity: string): unknown {
         ? (error.meta.target as string[])
         : fieldsOfIndex(constraint?.index));
     const named = fields.filter((field) => field !== 'tenantId');
-    return conflict(`A ${entity} with this ${named.join(', ') || 'value'} already exists`);
+    return conflict(
+      `A ${entity} with this ${named.join(', ') || 'value'} already exists`,
+      ErrorReason.DUPLICATE,
+    );
   }
   if (error.code === 'P2025') return notFound(entity);
   // A foreign key refuses the delete: other records (incidents, analyses) still refer to the row.
   if (error.code === 'P2003') {
     return conflict(
       `This ${entity} is still referred to by other records (such as incidents); disable it instead`,
+      ErrorReason.STILL_REFERENCED,
     );
   }
   return error;

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { StreamKind } from '../generated/prisma/enums';
 import { assertMaxWidth, DEFAULT_MAX_WIDTH, scaleFilter } from './frame-geometry';
 import { JpegFrameSplitter, readJpegSize } from './jpeg-frame-splitter';
-import { forbiddenAddressKind } from './source-url';
+import { OUTBOUND_RULES, refusedAddress } from '../net/outbound-url-policy';
 import {
   classifyExit,
   DAMAGE_LINE,
@@ -692,14 +692,13 @@ async function checkAddress(rawUrl: string, allowLoopback: boolean): Promise<Sam
   } catch {
     return undefined;
   }
+  const rules = OUTBOUND_RULES.streamSource(allowLoopback);
   for (const { address } of addresses) {
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-    const ip = mapped ? mapped[1]! : address;
-    const forbidden = forbiddenAddressKind(ip);
-    if (forbidden === 'link-local') {
+    const refused = refusedAddress(address, rules);
+    if (refused === 'link-local') {
       return new SamplerError('invalid-source', 'the source resolves to a link-local address');
     }
-    if (!allowLoopback && forbidden === 'loopback') {
+    if (refused === 'loopback') {
       return new SamplerError('invalid-source', 'the source resolves to this machine (loopback)');
     }
   }

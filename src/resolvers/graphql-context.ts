@@ -45,10 +45,10 @@ export function authedContext(context: GraphQLContext): AuthedContext {
   return context as AuthedContext;
 }
 
-export function createTenantContext(
-  prisma: PrismaClient,
-  actor: Actor,
-): Pick<GraphQLContext, 'actor' | 'db' | 'loaders'> {
+/** What an authenticated request knows: who, and the data access and loaders of their tenant only. */
+export type TenantContext = Required<Pick<GraphQLContext, 'actor' | 'db' | 'loaders'>>;
+
+export function createTenantContext(prisma: PrismaClient, actor: Actor): TenantContext {
   const db = tenantDb(prisma, actor.tenantId);
   return { actor, db, loaders: createLoaders(db, prisma, actor.tenantId) };
 }

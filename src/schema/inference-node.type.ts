@@ -105,7 +105,10 @@ export class RegisterInferenceNodeInput {
   @Field({ description: 'Lower-case letters, digits, dot, dash and underscore; unique across all nodes' })
   name!: string;
 
-  @Field({ description: 'http(s) base URL of /v1, without credentials or query' })
+  @Field({
+    description:
+      'http(s) base URL of /v1, without credentials or query; on a private or public network (a node on the workers’ own machine belongs in VLLM_NODES)',
+  })
   url!: string;
 
   @Field(() => String, {

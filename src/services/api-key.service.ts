@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Actor } from '../auth/permissions';
 import { newApiKey } from '../auth/secret-token';
 import type { TenantDb } from '../db/tenant-scoped-db';
-import { conflict, notFound } from '../errors/domain-error';
+import { conflict, ErrorReason, notFound } from '../errors/domain-error';
 import { validateInput } from '../errors/validate-input';
 import type { ApiKey } from '../generated/prisma/client';
 import { type AuditActor, recordAudit } from '../audit/audit-log';
@@ -52,7 +52,7 @@ export class ApiKeyService {
     const revoked = await db.$transaction(async (tx) => {
       const existing = await tx.apiKey.findUnique({ where: { id } });
       if (!existing) throw notFound('API key');
-      if (existing.revokedAt) throw conflict('This API key is already revoked');
+      if (existing.revokedAt) throw conflict('This API key is already revoked', ErrorReason.ALREADY_REVOKED);
       const updated = await tx.apiKey.update({ where: { id }, data: { revokedAt: new Date() } });
       await recordAudit(tx, actor, { action: 'apiKey.revoke', entityType: 'ApiKey', entityId: id });
       return updated;

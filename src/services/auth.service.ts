@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { AppConfig } from '../config/config';
 import type { PrismaClient } from '../db/prisma-client';
 import { tenantDb } from '../db/tenant-scoped-db';
-import { unauthenticated } from '../errors/domain-error';
+import { ErrorReason, unauthenticated } from '../errors/domain-error';
 import { validateInput } from '../errors/validate-input';
 import type { User } from '../generated/prisma/client';
 import { decoyPasswordHash, verifyPassword } from '../auth/password-hasher';
@@ -54,7 +54,7 @@ export class AuthService {
       : null;
     const passwordOk = await verifyPassword(user?.passwordHash ?? (await decoyPasswordHash()), password);
     if (!user || !db || !passwordOk || user.disabledAt) {
-      throw unauthenticated('Unknown tenant, e-mail or password');
+      throw unauthenticated('Unknown tenant, e-mail or password', ErrorReason.LOGIN_FAILED);
     }
     const { token, tokenHash } = newSessionToken();
     const expiresAt = new Date(Date.now() + this.config.SESSION_TTL_HOURS * 3_600_000);
@@ -93,7 +93,7 @@ export class AuthService {
     if (cached) return cached;
     if (credential.startsWith(SESSION_TOKEN_PREFIX)) return this.authenticateSession(digest);
     if (credential.startsWith(API_KEY_PREFIX)) return this.authenticateApiKey(credential, digest);
-    throw unauthenticated('Unrecognised credential');
+    throw unauthenticated('Unrecognised credential', ErrorReason.CREDENTIAL_INVALID);
   }
 
   private async authenticateSession(tokenHash: string): Promise<Actor> {
@@ -102,7 +102,7 @@ export class AuthService {
       include: { user: { select: { id: true, role: true, isPlatformAdmin: true, disabledAt: true } } },
     });
     if (!session || session.revokedAt || session.expiresAt <= new Date() || session.user.disabledAt) {
-      throw unauthenticated('Session expired or revoked; log in again');
+      throw unauthenticated('Session expired or revoked; log in again', ErrorReason.CREDENTIAL_INVALID);
     }
     const actor: Actor = {
       kind: 'user',
@@ -120,7 +120,7 @@ export class AuthService {
     const parsed = parseApiKey(key);
     const apiKey = parsed ? await this.prisma.apiKey.findUnique({ where: { prefix: parsed.prefix } }) : null;
     if (!parsed || !apiKey || apiKey.revokedAt || !digestMatches(parsed.secret, apiKey.secretHash)) {
-      throw unauthenticated('Invalid or revoked API key');
+      throw unauthenticated('Invalid or revoked API key', ErrorReason.CREDENTIAL_INVALID);
     }
     const now = Date.now();
     if (!apiKey.lastUsedAt || now - apiKey.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {

@@ -4,11 +4,11 @@ import { sealSecret } from '../auth/secret-box';
 import type { AppConfig } from '../config/config';
 import { ConfigError } from '../config/config';
 import type { PrismaClient } from '../db/prisma-client';
-import { badInput, conflict, notFound } from '../errors/domain-error';
+import { badInput, conflict, ErrorReason, notFound } from '../errors/domain-error';
 import { withPrismaErrors } from '../errors/prisma-error.mapper';
 import { validateInput } from '../errors/validate-input';
 import type { InferenceNode, InferenceNodeState } from '../generated/prisma/client';
-import { NodeDefinition, nodeNameSchema, nodeUrlSchema } from '../config/node-definition';
+import { NodeDefinition, nodeNameSchema, registeredNodeUrlSchema } from '../config/node-definition';
 import { configuredNodes, registeredNode } from '../inference/gpu/node-registry';
 import {
   aggregateNodeReports,
@@ -23,7 +23,7 @@ import { requireId } from './input-schemas';
 
 const registerNodeSchema = z.object({
   name: nodeNameSchema,
-  url: nodeUrlSchema.transform((url) => url.replace(/\/+$/, '')),
+  url: registeredNodeUrlSchema.transform((url) => url.replace(/\/+$/, '')),
   apiKey: z.string().min(1, 'must not be empty (omit it for a node without a key)').max(4096).nullish(),
   model: z.string().trim().min(1, 'must not be empty').max(200),
   maxConcurrency: z
@@ -98,7 +98,7 @@ export class InferenceNodeService {
   async register(actor: AuditActor, input: RegisterInferenceNodeInput): Promise<InferenceNodeView> {
     const node = validateInput(registerNodeSchema, input);
     if (this.configNodes.some((configured) => configured.name === node.name)) {
-      throw conflict(`A GPU node named "${node.name}" is configured in VLLM_NODES`);
+      throw conflict(`A GPU node named "${node.name}" is configured in VLLM_NODES`, ErrorReason.DUPLICATE);
     }
     if (node.apiKey && !this.config.INFERENCE_NODE_KEY_SECRET) {
       throw badInput([

@@ -1,7 +1,7 @@
 import type Redis from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { AppConfig } from '../config/config';
-import { DomainError, ErrorCode } from '../errors/domain-error';
+import { ErrorReason, rateLimited } from '../errors/domain-error';
 
 /**
  * Request budgets kept in Redis, so every API process shares them. Exceeding one gives
@@ -24,28 +24,46 @@ export class RateLimitService {
   }
 
   consumeApiKey(apiKeyId: string): Promise<void> {
-    return consume(this.perApiKey, apiKeyId, 'Too many requests for this API key');
+    return consume(this.perApiKey, apiKeyId, 'Too many requests for this API key', ErrorReason.REQUEST_RATE);
   }
 
   consumeSession(sessionId: string): Promise<void> {
-    return consume(this.perSession, sessionId, 'Too many requests for this session');
+    return consume(
+      this.perSession,
+      sessionId,
+      'Too many requests for this session',
+      ErrorReason.REQUEST_RATE,
+    );
   }
 
   async consumeLogin(account: string, clientAddress: string): Promise<void> {
-    await consume(this.loginPerClient, clientAddress, 'Too many login attempts from this address');
-    await consume(this.loginPerAccount, account, 'Too many login attempts for this account');
+    await consume(
+      this.loginPerClient,
+      clientAddress,
+      'Too many login attempts from this address',
+      ErrorReason.LOGIN_RATE,
+    );
+    await consume(
+      this.loginPerAccount,
+      account,
+      'Too many login attempts for this account',
+      ErrorReason.LOGIN_RATE,
+    );
   }
 }
 
-async function consume(limiter: RateLimiterRedis, key: string, message: string): Promise<void> {
+async function consume(
+  limiter: RateLimiterRedis,
+  key: string,
+  message: string,
+  reason: ErrorReason,
+): Promise<void> {
   try {
     await limiter.consume(key);
   } catch (rejection) {
     if (rejection instanceof RateLimiterRes) {
       const retryAfterSeconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-      throw new DomainError(ErrorCode.RATE_LIMITED, `${message}; retry in ${retryAfterSeconds} s`, {
-        retryAfterSeconds,
-      });
+      throw rateLimited(`${message}; retry in ${retryAfterSeconds} s`, retryAfterSeconds, reason);
     }
     throw rejection;
   }

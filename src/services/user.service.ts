@@ -3,7 +3,7 @@ import type { Actor } from '../auth/permissions';
 import { hashPassword } from '../auth/password-hasher';
 import { newInitialPassword } from '../auth/secret-token';
 import type { TenantDb } from '../db/tenant-scoped-db';
-import { conflict, notFound } from '../errors/domain-error';
+import { conflict, ErrorReason, notFound } from '../errors/domain-error';
 import { withPrismaErrors } from '../errors/prisma-error.mapper';
 import { validateInput } from '../errors/validate-input';
 import type { User } from '../generated/prisma/client';
@@ -71,7 +71,7 @@ export class UserService {
     const id = requireId(userId, 'userId');
     const { role, disabled } = validateInput(updateUserSchema, input);
     if (actor.kind === 'user' && actor.id === id && ((role && role !== 'ADMIN') || disabled)) {
-      throw conflict('You cannot demote or disable yourself; ask another admin');
+      throw conflict('You cannot demote or disable yourself; ask another admin', ErrorReason.SELF_CHANGE);
     }
     const updated = await withPrismaErrors('user', () =>
       db.$transaction(async (tx) => {
@@ -106,7 +106,7 @@ export class UserService {
   async delete(db: TenantDb, actor: Actor, userId: string): Promise<string> {
     const id = requireId(userId, 'userId');
     if (actor.kind === 'user' && actor.id === id)
-      throw conflict('You cannot delete yourself; ask another admin');
+      throw conflict('You cannot delete yourself; ask another admin', ErrorReason.SELF_CHANGE);
     await withPrismaErrors('user', () =>
       db.$transaction(async (tx) => {
         const user = await tx.user.delete({ where: { id } });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { AppConfig } from '../config/config';
 import { sealSecret } from '../auth/secret-box';
 import type { TenantDb } from '../db/tenant-scoped-db';
-import { badInput, conflict, DomainError, ErrorCode, notFound } from '../errors/domain-error';
+import { badInput, conflict, ErrorReason, notFound } from '../errors/domain-error';
 import { withPrismaErrors } from '../errors/prisma-error.mapper';
 import { validateInput } from '../errors/validate-input';
 import type { Prisma, WebhookDelivery, WebhookEndpoint } from '../generated/prisma/client';
@@ -82,7 +82,10 @@ export class WebhookService {
     const { secret, sealed } = this.newSecret();
     const webhookEndpoint = await db.$transaction(async (tx) => {
       if ((await tx.webhookEndpoint.count()) >= MAX_ENDPOINTS_PER_TENANT) {
-        throw conflict(`A tenant may have at most ${MAX_ENDPOINTS_PER_TENANT} webhook endpoints`);
+        throw conflict(
+          `A tenant may have at most ${MAX_ENDPOINTS_PER_TENANT} webhook endpoints`,
+          ErrorReason.QUOTA,
+        );
       }
       const created = await tx.webhookEndpoint.create({
         data: { tenantId: actor.tenantId, url, events, secretEncrypted: sealed },
@@ -197,7 +200,11 @@ export class WebhookService {
         where: { id, status: 'DEAD' },
         data: { status: 'PENDING', nextAttemptAt: new Date() },
       });
-      if (count === 0) throw conflict(`Only a DEAD delivery can be retried; this one is ${existing.status}`);
+      if (count === 0)
+        throw conflict(
+          `Only a DEAD delivery can be retried; this one is ${existing.status}`,
+          ErrorReason.INVALID_TRANSITION,
+        );
       await recordAudit(tx, actor, {
         action: 'webhookDelivery.retry',
         entityType: 'WebhookDelivery',
@@ -235,9 +242,9 @@ export class WebhookService {
 
   private newSecret(): { secret: string; sealed: string } {
     if (!this.config.WEBHOOK_SECRET_KEY) {
-      throw new DomainError(
-        ErrorCode.CONFLICT,
+      throw conflict(
         'Webhooks are not available: the operator must set WEBHOOK_SECRET_KEY (on the API and every worker)',
+        ErrorReason.NOT_CONFIGURED,
       );
     }
     const secret = newWebhookSecret();

@@ -10,7 +10,8 @@ import { tenantDb } from '../db/tenant-scoped-db';
 import type { JobQueue, JobRun } from '../jobs/job-queue';
 import type { DeliverWebhookPayload } from '../jobs/job-registry';
 import { signWebhook } from './webhook-signature';
-import { forbiddenAddressMessage, forbiddenWebhookAddress, unmapIp } from './webhook-url';
+import { refusedAddress, unmapIp } from '../net/outbound-url-policy';
+import { forbiddenAddressMessage, webhookAddressRules } from './webhook-url';
 
 /**
  * Sends webhook deliveries: POST of `{id, event, createdAt, data}` with Vigil-Event, Vigil-Delivery,
@@ -39,16 +40,15 @@ export class WebhookAddressError extends Error {
 
 const MAX_ERROR_LENGTH = 500;
 
-/** A DNS lookup for outgoing connections that refuses forbidden addresses (unless allowed). */
+/** A DNS lookup for outgoing connections that refuses the addresses the webhook rules refuse. */
 export function guardedLookup(allowPrivate: boolean): LookupFunction {
+  const rules = webhookAddressRules(allowPrivate);
   return (hostname, options, callback) => {
     dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
       if (error) return callback(error, '', 0);
-      if (!allowPrivate) {
-        for (const entry of addresses) {
-          const kind = forbiddenWebhookAddress(entry.address);
-          if (kind) return callback(new WebhookAddressError(forbiddenAddressMessage(kind)), '', 0);
-        }
+      for (const entry of addresses) {
+        const kind = refusedAddress(entry.address, rules);
+        if (kind) return callback(new WebhookAddressError(forbiddenAddressMessage(kind)), '', 0);
       }
       if (options.all) return (callback as (e: null, a: LookupAddress[]) => void)(null, addresses);
       const first = addresses[0];
@@ -82,9 +82,10 @@ async function send(
   body: string,
 ): Promise<AttemptResult> {
   const target = new URL(url);
-  const host = unmapIp(target.hostname.replace(/^\[|\]$/g, ''));
-  if (isIP(host) && !deps.config.WEBHOOK_ALLOW_PRIVATE_URLS) {
-    const kind = forbiddenWebhookAddress(host);
+  // An IP literal is connected to without a lookup, so the guarded lookup never sees it.
+  const host = unmapIp(target.hostname);
+  if (isIP(host)) {
+    const kind = refusedAddress(host, webhookAddressRules(deps.config.WEBHOOK_ALLOW_PRIVATE_URLS));
     if (kind) return { ok: false, status: null, error: `URL ${forbiddenAddressMessage(kind)}` };
   }
   const timeoutMs = deps.config.WEBHOOK_TIMEOUT_MS;
