@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { getNamedType, GraphQLSchema } from 'graphql';
 import { buildVigilSchema } from '../src/api/build-schema';
-import { errorCodes, GraphQLResponse, startTestApi, TestApi } from './support/api-harness';
+import { errorCodes, errorReasons, GraphQLResponse, startTestApi, TestApi } from './support/api-harness';
 import { bearer, getRaw, gqlWithHeaders } from './support/raw-http';
 import { createTenantFixture, PASSWORD, SAMPLE_VERSION, TenantFixture } from './support/tenant-fixture';
 
@@ -515,6 +515,7 @@ describe('operations', () => {
       const auditBefore = await api.prisma.auditEvent.count({ where: { tenantId: s.tenantId } });
       const again = await call('pauseStream', id);
       expect(errorCodes(again)).toEqual(['CONFLICT']);
+      expect(errorReasons(again)).toEqual(['INVALID_TRANSITION']);
       expect(again.errors![0]!.message).toMatch(/PAUSED/);
       expect(await statusOf(id)).toBe('PAUSED');
       expect(await api.prisma.auditEvent.count({ where: { tenantId: s.tenantId } })).toBe(auditBefore);
@@ -540,6 +541,7 @@ describe('operations', () => {
 
       const refused = await call('startStream', second);
       expect(errorCodes(refused)).toEqual(['CONFLICT']);
+      expect(errorReasons(refused)).toEqual(['QUOTA']);
       expect(refused.errors![0]!.message).toMatch(/at most 1 active/);
       expect(await statusOf(second)).toBe('STOPPED');
 

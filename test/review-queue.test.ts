@@ -3,7 +3,7 @@ import { tenantDb } from '../src/db/tenant-scoped-db';
 import { eventsSince } from '../src/pubsub/event-bus';
 import { TOPICS } from '../src/pubsub/topics';
 import { runReviewDeadlines } from '../src/workers/review-deadlines.processor';
-import { errorCodes, startTestApi, TestApi } from './support/api-harness';
+import { errorCodes, errorReasons, startTestApi, TestApi } from './support/api-harness';
 import { createTenantFixture, PASSWORD, TenantFixture } from './support/tenant-fixture';
 
 /**
@@ -98,6 +98,7 @@ describe('review queues', () => {
     const winners = attempts.filter((response) => errorCodes(response).length === 0);
     expect(winners).toHaveLength(1);
     expect(attempts.flatMap(errorCodes).filter((code) => code !== 'CONFLICT')).toEqual([]);
+    expect(new Set(attempts.flatMap(errorReasons))).toEqual(new Set(['CLAIMED_BY_OTHER']));
     const row = await api.prisma.reviewItem.findUniqueOrThrow({ where: { id } });
     expect(row.status).toBe('CLAIMED');
     expect([tenant.userIds.MODERATOR, secondModeratorId]).toContain(row.assigneeId);
@@ -125,9 +126,13 @@ describe('review queues', () => {
   it('decides once, by the moderator holding the claim; closes the incident; audits the decision', async () => {
     const id = await newItem();
     const input = { decision: 'CONFIRM_VIOLATION', reason: 'climbs the fence', notes: 'frame 3' };
-    expect(errorCodes(await api.gql(decide, { id, input }, tenant.sessions.MODERATOR))).toEqual(['CONFLICT']);
+    const unclaimed = await api.gql(decide, { id, input }, tenant.sessions.MODERATOR);
+    expect(errorCodes(unclaimed)).toEqual(['CONFLICT']);
+    expect(errorReasons(unclaimed)).toEqual(['NOT_CLAIMED']);
     expect(errorCodes(await api.gql(claim, { id }, tenant.sessions.MODERATOR))).toEqual([]);
-    expect(errorCodes(await api.gql(decide, { id, input }, secondModerator))).toEqual(['CONFLICT']);
+    const byOther = await api.gql(decide, { id, input }, secondModerator);
+    expect(errorCodes(byOther)).toEqual(['CONFLICT']);
+    expect(errorReasons(byOther)).toEqual(['CLAIMED_BY_OTHER']);
     const decided = await api.gql<{ decideReviewItem: Record<string, unknown> }>(
       decide,
       { id, input },
@@ -141,8 +146,12 @@ describe('review queues', () => {
       notes: 'frame 3',
       decidedById: tenant.userIds.MODERATOR,
     });
-    expect(errorCodes(await api.gql(decide, { id, input }, tenant.sessions.MODERATOR))).toEqual(['CONFLICT']);
-    expect(errorCodes(await api.gql(claim, { id }, secondModerator))).toEqual(['CONFLICT']);
+    const twice = await api.gql(decide, { id, input }, tenant.sessions.MODERATOR);
+    expect(errorCodes(twice)).toEqual(['CONFLICT']);
+    expect(errorReasons(twice)).toEqual(['ALREADY_RESOLVED']);
+    const lateClaim = await api.gql(claim, { id }, secondModerator);
+    expect(errorCodes(lateClaim)).toEqual(['CONFLICT']);
+    expect(errorReasons(lateClaim)).toEqual(['ALREADY_RESOLVED']);
     const row = await api.prisma.reviewItem.findUniqueOrThrow({ where: { id }, include: { incident: true } });
     expect(row.incident.status).toBe('CLOSED');
     const events = await audits(id);
@@ -346,7 +355,25 @@ describe('review queues', () => {
     expect((await api.gql(reopen, { id: auto }, tenant.sessions.MODERATOR)).data).toEqual({
       reopenReviewItem: { status: 'OPEN', decision: null },
     });
-    expect(errorCodes(await api.gql(reopen, { id: auto }, tenant.sessions.MODERATOR))).toEqual(['CONFLICT']);
+    const again = await api.gql(reopen, { id: auto }, tenant.sessions.MODERATOR);
+    expect(errorCodes(again)).toEqual(['CONFLICT']);
+    expect(errorReasons(again)).toEqual(['INVALID_TRANSITION']);
+  });
+
+  it('refuses a decision on a claim that ran out with reason CLAIM_EXPIRED, changing nothing', async () => {
+    const id = await newItem();
+    expect(errorCodes(await api.gql(claim, { id }, tenant.sessions.MODERATOR))).toEqual([]);
+    await api.prisma.reviewItem.update({
+      where: { id },
+      data: { claimExpiresAt: new Date(Date.now() - 1_000) },
+    });
+    const input = { decision: 'DISMISS', reason: 'nothing there' };
+    const late = await api.gql(decide, { id, input }, tenant.sessions.MODERATOR);
+    expect(errorCodes(late)).toEqual(['CONFLICT']);
+    expect(errorReasons(late)).toEqual(['CLAIM_EXPIRED']);
+    const row = await api.prisma.reviewItem.findUniqueOrThrow({ where: { id } });
+    expect(row).toMatchObject({ status: 'CLAIMED', decision: null });
+    expect((await audits(id)).map((event) => event.action)).toEqual(['reviewItem.claim']);
   });
 
   it('sets a queue’s service levels (admins only)', async () => {

@@ -1,6 +1,6 @@
 import { type AuditActor, recordAudit, systemActor } from '../audit/audit-log';
 import type { TenantDb, TenantTx } from '../db/tenant-scoped-db';
-import { conflict, forbidden, notFound } from '../errors/domain-error';
+import { conflict, type DomainError, ErrorReason, forbidden, notFound } from '../errors/domain-error';
 import { withPrismaErrors } from '../errors/prisma-error.mapper';
 import type { Incident, Prisma, ReviewItem, ReviewStatus } from '../generated/prisma/client';
 import { closeIncident, reopenIncident } from '../incidents/incidents';
@@ -139,11 +139,7 @@ export class ReviewItems {
           where: { id, status: 'CLAIMED', assigneeId: userId, claimExpiresAt: { gt: new Date() } },
           data: holderUpdate(change, userId),
         });
-        if (changed.count === 0) {
-          const current = await this.get(tx, id);
-          if (current.status === 'RESOLVED') throw conflict('This review item is already resolved');
-          throw conflict('Claim the review item first (your claim may have expired)');
-        }
+        if (changed.count === 0) throw whyNotHolder(await this.get(tx, id), userId);
         const updated = await this.get(tx, id);
         if (change.kind === 'decide') await this.carryOutDecision(tx, updated, change, events);
         await recordAudit(tx, actor, {
@@ -176,7 +172,7 @@ export class ReviewItems {
     const item = await withPrismaErrors('review item', () =>
       db.$transaction(async (tx) => {
         const current = await this.get(tx, id);
-        if (current.status === 'RESOLVED') throw conflict('This review item is already resolved');
+        if (current.status === 'RESOLVED') throw alreadyResolved();
         const holder = current.status === 'CLAIMED' && current.assigneeId === actingUser();
         if (actor.role !== 'ADMIN' && !holder)
           throw forbidden('Only an admin or the moderator holding the item can reassign it');
@@ -208,7 +204,10 @@ export class ReviewItems {
       });
       if (reopened.count === 0) {
         await this.get(tx, id);
-        throw conflict('Only an item dismissed automatically by a rule can be reopened');
+        throw conflict(
+          'Only an item dismissed automatically by a rule can be reopened',
+          ErrorReason.INVALID_TRANSITION,
+        );
       }
       const updated = await this.get(tx, id);
       await reopenIncident(tx, updated.incidentId);
@@ -365,6 +364,18 @@ export class ReviewItems {
   private announce(events: LiveEvents, item: ReviewItem, type: ReviewItemEvent['type']): void {
     events.add(TOPICS.reviewItems(item.tenantId), reviewItemEvent(item, type));
   }
+}
+
+export const alreadyResolved = (): DomainError =>
+  conflict('This review item is already resolved', ErrorReason.ALREADY_RESOLVED);
+
+/** Why a change by the claim's holder did not apply: the reason tells a client what to do next. */
+function whyNotHolder(current: ReviewItem, userId: string): DomainError {
+  if (current.status === 'RESOLVED') return alreadyResolved();
+  const message = 'Claim the review item first (your claim may have expired)';
+  if (current.status !== 'CLAIMED') return conflict(message, ErrorReason.NOT_CLAIMED);
+  if (current.assigneeId !== userId) return conflict(message, ErrorReason.CLAIMED_BY_OTHER);
+  return conflict(message, ErrorReason.CLAIM_EXPIRED);
 }
 
 function holderUpdate(change: HolderChange, userId: string): Prisma.ReviewItemUpdateManyMutationInput {

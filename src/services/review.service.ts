@@ -3,12 +3,13 @@ import { z } from 'zod';
 import type { Actor } from '../auth/permissions';
 import type { PrismaClient } from '../db/prisma-client';
 import type { TenantDb, TenantTx } from '../db/tenant-scoped-db';
-import { conflict, forbidden, notFound } from '../errors/domain-error';
+import { conflict, ErrorReason, forbidden, notFound } from '../errors/domain-error';
 import { withPrismaErrors } from '../errors/prisma-error.mapper';
 import { validateInput } from '../errors/validate-input';
 import type { ReviewItem, ReviewQueue, ReviewStatus } from '../generated/prisma/client';
 import { redisPublisher } from '../pubsub/live-events';
 import {
+  alreadyResolved,
   DEFAULT_CLAIM_WITHIN_SECONDS,
   DEFAULT_DECIDE_WITHIN_SECONDS,
   ReviewItems,
@@ -141,11 +142,8 @@ export class ReviewService {
     const item = await this.items.claim(db, actor, this.userOf(actor), id, seconds);
     if (!item) {
       const current = await this.items.get(db, id);
-      throw conflict(
-        current.status === 'RESOLVED'
-          ? 'This review item is already resolved'
-          : 'This review item is claimed by another moderator',
-      );
+      if (current.status === 'RESOLVED') throw alreadyResolved();
+      throw conflict('This review item is claimed by another moderator', ErrorReason.CLAIMED_BY_OTHER);
     }
     return item;
   }

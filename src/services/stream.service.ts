@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { AppConfig } from '../config/config';
 import type { Actor } from '../auth/permissions';
 import type { TenantDb, TenantTx } from '../db/tenant-scoped-db';
-import { badInput, DomainError, ErrorCode, notFound } from '../errors/domain-error';
+import { badInput, conflict, ErrorReason, notFound } from '../errors/domain-error';
 import { withPrismaErrors } from '../errors/prisma-error.mapper';
 import { validateInput } from '../errors/validate-input';
 import type { Prisma, Stream, Tenant } from '../generated/prisma/client';
@@ -241,9 +241,9 @@ export class StreamService {
     const tenant = await this.loadTenant(tenantId);
     const active = await tx.stream.count({ where: { status: 'ACTIVE' } });
     if (active >= tenant.maxActiveStreams) {
-      throw new DomainError(
-        ErrorCode.CONFLICT,
+      throw conflict(
         `This tenant may have at most ${tenant.maxActiveStreams} active streams; pause or stop one first`,
+        ErrorReason.QUOTA,
       );
     }
   }

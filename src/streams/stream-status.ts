@@ -1,6 +1,6 @@
 import { type AuditActor, recordAudit } from '../audit/audit-log';
 import type { TenantDb, TenantTx } from '../db/tenant-scoped-db';
-import { conflict, notFound } from '../errors/domain-error';
+import { conflict, ErrorReason, notFound } from '../errors/domain-error';
 import { withPrismaErrors } from '../errors/prisma-error.mapper';
 import type { Stream } from '../generated/prisma/client';
 import type { StreamStatus } from '../generated/prisma/enums';
@@ -81,7 +81,10 @@ export class StreamStatusOwner {
         const current = await tx.stream.findUnique({ where: { id: streamId } });
         if (!current) throw notFound('Stream');
         if (!canChange(current.status, change)) {
-          throw conflict(`Cannot ${change} a stream that is ${current.status}`);
+          throw conflict(
+            `Cannot ${change} a stream that is ${current.status}`,
+            ErrorReason.INVALID_TRANSITION,
+          );
         }
         if (to === 'ACTIVE') await beforeStart?.(tx);
         const updated = await this.move(
@@ -91,7 +94,8 @@ export class StreamStatusOwner {
           to === 'ACTIVE' ? { lastError: null } : {},
           events,
         );
-        if (!updated) throw conflict('A concurrent change got there first; try again');
+        if (!updated)
+          throw conflict('A concurrent change got there first; try again', ErrorReason.CONCURRENT_CHANGE);
         await recordAudit(tx, actor, {
           action: `stream.${change}`,
           entityType: 'Stream',

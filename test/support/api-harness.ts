@@ -91,3 +91,8 @@ export async function startTestApi(
 export function errorCodes(response: GraphQLResponse<unknown>): string[] {
   return (response.errors ?? []).map((error) => String(error.extensions?.code));
 }
+
+/** The machine-readable reasons (`extensions.reason`) of a response's errors. */
+export function errorReasons(response: GraphQLResponse<unknown>): string[] {
+  return (response.errors ?? []).map((error) => String(error.extensions?.reason));
+}
