@@ -127,11 +127,14 @@ export class ReviewItems {
   async changeByHolder(
     db: TenantDb,
     actor: AuditActor,
-    userId: string,
+    /** The acting moderator's user id; throws when the actor acts for no moderator. */
+    actingUser: () => string,
     id: string,
     change: HolderChange,
   ): Promise<ReviewItem> {
+    // Another tenant's id is NOT_FOUND before anything else is said about it.
     await this.get(db, id);
+    const userId = actingUser();
     const events = new LiveEvents();
     const item = await withPrismaErrors('review item', () =>
       db.$transaction(async (tx) => {

@@ -157,10 +157,10 @@ export class ReviewService {
   ): Promise<ReviewItem | null> {
     const name = validateInput(queueNameSchema, queue, 'queue');
     const seconds = validateInput(claimSecondsSchema, leaseSeconds ?? undefined, 'leaseSeconds');
-    const userId = this.userOf(actor);
     for (let round = 0; round < 5; round++) {
       const candidates = await this.items.claimCandidates(db, name, 10);
       if (candidates.length === 0) return null;
+      const userId = this.userOf(actor);
       // Others race for the same items: try them in order until one claim wins.
       for (const id of candidates) {
         const item = await this.items.claim(db, actor, userId, id, seconds);
@@ -174,7 +174,7 @@ export class ReviewService {
   renew(db: TenantDb, actor: Actor, reviewItemId: string, leaseSeconds?: unknown): Promise<ReviewItem> {
     const id = requireId(reviewItemId, 'reviewItemId');
     const seconds = validateInput(claimSecondsSchema, leaseSeconds ?? undefined, 'leaseSeconds');
-    return this.items.changeByHolder(db, actor, this.userOf(actor), id, {
+    return this.items.changeByHolder(db, actor, () => this.userOf(actor), id, {
       kind: 'renew',
       leaseSeconds: seconds,
     });
@@ -183,14 +183,14 @@ export class ReviewService {
   /** Gives the actor's claim back: the item is OPEN for others. */
   release(db: TenantDb, actor: Actor, reviewItemId: string): Promise<ReviewItem> {
     const id = requireId(reviewItemId, 'reviewItemId');
-    return this.items.changeByHolder(db, actor, this.userOf(actor), id, { kind: 'release' });
+    return this.items.changeByHolder(db, actor, () => this.userOf(actor), id, { kind: 'release' });
   }
 
   /** Parks the item (waiting for something); it stays out of the way until claimed again. */
   hold(db: TenantDb, actor: Actor, reviewItemId: string, reason: unknown): Promise<ReviewItem> {
     const id = requireId(reviewItemId, 'reviewItemId');
     const why = validateInput(reasonSchema, reason, 'reason');
-    return this.items.changeByHolder(db, actor, this.userOf(actor), id, { kind: 'hold', reason: why });
+    return this.items.changeByHolder(db, actor, () => this.userOf(actor), id, { kind: 'hold', reason: why });
   }
 
   /**
@@ -201,7 +201,7 @@ export class ReviewService {
   decide(db: TenantDb, actor: Actor, reviewItemId: string, input: DecisionInput): Promise<ReviewItem> {
     const id = requireId(reviewItemId, 'reviewItemId');
     const { decision, reason, notes } = validateInput(decisionSchema, input);
-    return this.items.changeByHolder(db, actor, this.userOf(actor), id, {
+    return this.items.changeByHolder(db, actor, () => this.userOf(actor), id, {
       kind: 'decide',
       decision,
       reason,

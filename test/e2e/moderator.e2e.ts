@@ -249,7 +249,10 @@ describe('moderator', () => {
     await claimButton(first.page).click();
     await first.page.getByText('Claimed: the item is yours').waitFor();
     await claimButton(other.page).click();
-    await other.page.getByText(/claimed by another moderator.*CONFLICT/).waitFor();
+    // What to do next (from the API's reason), then the API's own words.
+    await other.page
+      .getByText(/Another moderator holds this item.*claimed by another moderator.*CONFLICT/)
+      .waitFor();
 
     const item = await db.reviewItem.findUniqueOrThrow({ where: { id: reviewItemId } });
     expect(item.status).toBe('CLAIMED');

@@ -18,6 +18,27 @@ export function errorCode(error: CombinedError | null | undefined): string | und
   return typeof code === 'string' ? code : undefined;
 }
 
+/** Why, within its code, the API refused an operation (`extensions.reason`: ALREADY_RESOLVED, …). */
+export function errorReason(error: CombinedError | null | undefined): string | undefined {
+  const reason = error?.graphQLErrors[0]?.extensions?.reason;
+  return typeof reason === 'string' ? reason : undefined;
+}
+
+/** What a moderator should do when a review item changed under them, by the API's reason. */
+const REVIEW_REFUSALS: Record<string, string> = {
+  CLAIMED_BY_OTHER: 'Another moderator holds this item: pick another one.',
+  ALREADY_RESOLVED: 'This item has already been decided.',
+  CLAIM_EXPIRED: 'Your claim ran out before this was saved: claim the item again, your reason is kept.',
+  NOT_CLAIMED: 'Claim the item first, then decide.',
+};
+
+/** The message for a refused claim or decision: what to do next (by reason), then the API's words. */
+export function describeReviewRefusal(error: CombinedError | null | undefined): string {
+  const reason = errorReason(error);
+  const guidance = reason ? REVIEW_REFUSALS[reason] : undefined;
+  return guidance ? `${guidance} ${describeError(error)}` : describeError(error);
+}
+
 /** One problem the API found with an input field (BAD_USER_INPUT `extensions.fields`). */
 export interface FieldProblem {
   /** Dotted path, e.g. `input.condition.all.0.label`. */

@@ -1,12 +1,12 @@
 import { useCallback } from 'react';
 import { toast } from 'sonner';
 import { useMutation } from 'urql';
-import { describeError } from '../../api/errors';
+import { describeReviewRefusal } from '../../api/errors';
 import { ClaimReviewItemMutation } from './review.documents';
 
 /**
- * Claims one review item. A refusal is told in the API's words (CONFLICT: claimed by another
- * moderator, or already resolved). Returns the claimed item, or null.
+ * Claims one review item. A refusal says what to do next, by the API's reason (claimed by another
+ * moderator, already resolved). Returns the claimed item, or null.
  */
 export function useClaimReviewItem() {
   const [state, execute] = useMutation(ClaimReviewItemMutation);
@@ -17,7 +17,7 @@ export function useClaimReviewItem() {
         toast.success('Claimed: the item is yours until you decide or release it');
         return result.data.claimReviewItem;
       }
-      toast.error(describeError(result.error) || 'The claim failed');
+      toast.error(describeReviewRefusal(result.error) || 'The claim failed');
       return null;
     },
     [execute],

@@ -1,7 +1,7 @@
 import { useCallback } from 'react';
 import { toast } from 'sonner';
 import { useMutation } from 'urql';
-import { describeError } from '../../api/errors';
+import { describeReviewRefusal } from '../../api/errors';
 import { DECISION_LABELS, type ModeratorDecision } from './decisions';
 import { DecideReviewItemMutation } from './review.documents';
 
@@ -12,7 +12,7 @@ export function useDecideReviewItem() {
     async (id: string, decision: ModeratorDecision, reason: string, notes: string) => {
       const result = await execute({ id, input: { decision, reason, notes: notes || null } });
       if (result.error || !result.data) {
-        toast.error(describeError(result.error) || 'The decision was not saved');
+        toast.error(describeReviewRefusal(result.error) || 'The decision was not saved');
         return null;
       }
       toast.success(`Decided: ${DECISION_LABELS[decision]}`);

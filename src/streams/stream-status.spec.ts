@@ -1,0 +1,40 @@
+import type { StreamStatus } from '../generated/prisma/enums';
+import { canChange, STREAM_TRANSITIONS, type StreamStatusChange } from './stream-status';
+
+const ALL: StreamStatus[] = ['ACTIVE', 'PAUSED', 'STOPPED', 'ERROR', 'ENDED'];
+const allowedFrom = (change: StreamStatusChange) => ALL.filter((status) => canChange(status, change));
+
+describe('the stream transition table', () => {
+  it('lets people start a stream that is not running, pause a running one and stop any that is not stopped', () => {
+    expect(allowedFrom('start')).toEqual(['PAUSED', 'STOPPED', 'ERROR', 'ENDED']);
+    expect(allowedFrom('pause')).toEqual(['ACTIVE', 'ERROR']);
+    expect(allowedFrom('stop')).toEqual(['ACTIVE', 'PAUSED', 'ERROR', 'ENDED']);
+  });
+
+  it('never lets the sampling worker undo a pause or a stop', () => {
+    for (const change of ['sourceRecovered', 'sourceFailed', 'sourceEnded'] as const) {
+      expect(canChange('PAUSED', change)).toBe(false);
+      expect(canChange('STOPPED', change)).toBe(false);
+      expect(canChange('ENDED', change)).toBe(false);
+      expect(allowedFrom(change)).toEqual(['ACTIVE', 'ERROR']);
+    }
+  });
+
+  it('pauses only active streams for the budget, and stops any stream for a moderator decision', () => {
+    expect(allowedFrom('pauseOverBudget')).toEqual(['ACTIVE']);
+    expect(allowedFrom('stopForDecision')).toEqual(ALL);
+  });
+
+  it('moves each change to one status', () => {
+    expect(Object.fromEntries(Object.entries(STREAM_TRANSITIONS).map(([name, t]) => [name, t.to]))).toEqual({
+      start: 'ACTIVE',
+      pause: 'PAUSED',
+      stop: 'STOPPED',
+      stopForDecision: 'STOPPED',
+      pauseOverBudget: 'PAUSED',
+      sourceRecovered: 'ACTIVE',
+      sourceFailed: 'ERROR',
+      sourceEnded: 'ENDED',
+    });
+  });
+});
