@@ -37,19 +37,23 @@ export interface JobWorkers {
  * Refuses a set of handlers that leaves a job of a served queue without a handler, and a table in
  * which two kinds share one BullMQ name on a queue (one of them would never run).
  */
-export function checkHandlers(handlers: Partial<JobHandlers>, queues: readonly QueueName[]): void {
-  const seen = new Map<string, JobKind>();
-  for (const kind of Object.keys(JOBS) as JobKind[]) {
-    const key = `${JOBS[kind].queue}/${JOBS[kind].name}`;
+export function checkHandlers(
+  handlers: Partial<Record<string, { run?: unknown }>>,
+  queues: readonly QueueName[],
+  table: Readonly<Record<string, { queue: QueueName; name: string }>> = JOBS,
+): void {
+  const seen = new Map<string, string>();
+  for (const [kind, job] of Object.entries(table)) {
+    const key = `${job.queue}/${job.name}`;
     const other = seen.get(key);
     if (other) throw new Error(`Jobs ${other} and ${kind} are both ${key}`);
     seen.set(key, kind);
-    if (queues.includes(JOBS[kind].queue) && typeof handlers[kind]?.run !== 'function') {
+    if (queues.includes(job.queue) && typeof handlers[kind]?.run !== 'function') {
       throw new Error(`No handler for the job ${kind} (${key}); the worker cannot start`);
     }
   }
   for (const kind of Object.keys(handlers)) {
-    if (!(kind in JOBS)) throw new Error(`A handler for ${kind}, which the job table does not know`);
+    if (!(kind in table)) throw new Error(`A handler for ${kind}, which the job table does not know`);
   }
 }
 
