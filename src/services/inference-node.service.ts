@@ -41,7 +41,7 @@ const registerNodeSchema = z.object({
     .transform((value) => value ?? 1),
 });
 
-export type RegisterInferenceNodeInput = z.input<typeof registerNodeSchema>;
+export type RegisterNodeFields = z.input<typeof registerNodeSchema>;
 
 /** A GPU node as GraphQL shows it: never its key, and with what the workers report about it. */
 export interface InferenceNodeView extends Omit<AggregatedNodeStatus, 'breaker'> {
@@ -95,7 +95,7 @@ export class InferenceNodeService {
     ];
   }
 
-  async register(actor: AuditActor, input: RegisterInferenceNodeInput): Promise<InferenceNodeView> {
+  async register(actor: AuditActor, input: RegisterNodeFields): Promise<InferenceNodeView> {
     const node = validateInput(registerNodeSchema, input);
     if (this.configNodes.some((configured) => configured.name === node.name)) {
       throw conflict(`A GPU node named "${node.name}" is configured in VLLM_NODES`, ErrorReason.DUPLICATE);

@@ -40,8 +40,8 @@ const updateRuleSchema = z
   })
   .refine((value) => Object.values(value).some((field) => field !== undefined), 'names nothing to change');
 
-export type CreateRuleInput = Unvalidated<z.input<typeof createRuleSchema>>;
-export type UpdateRuleInput = Unvalidated<z.input<typeof updateRuleSchema>>;
+export type CreateRuleFields = Unvalidated<z.input<typeof createRuleSchema>>;
+export type UpdateRuleFields = Unvalidated<z.input<typeof updateRuleSchema>>;
 
 export class RuleService {
   list(db: TenantDb, page: PageArgs, enabled?: boolean | null): Promise<Connection<Rule>> {
@@ -56,7 +56,7 @@ export class RuleService {
     return rule;
   }
 
-  async create(db: TenantDb, actor: Actor, input: CreateRuleInput): Promise<Rule> {
+  async create(db: TenantDb, actor: Actor, input: CreateRuleFields): Promise<Rule> {
     const rule = validateInput(createRuleSchema, input);
     return withPrismaErrors('rule', () =>
       db.$transaction(async (tx) => {
@@ -79,7 +79,7 @@ export class RuleService {
     );
   }
 
-  async update(db: TenantDb, actor: Actor, ruleId: string, input: UpdateRuleInput): Promise<Rule> {
+  async update(db: TenantDb, actor: Actor, ruleId: string, input: UpdateRuleFields): Promise<Rule> {
     const id = requireId(ruleId, 'ruleId');
     const changes = validateInput(updateRuleSchema, input);
     return this.write(db, actor, id, 'rule.update', changes as Prisma.RuleUncheckedUpdateInput);

@@ -58,8 +58,8 @@ const updateStreamSchema = z.object({
   windowStride: samplingShape.windowStride.optional(),
 });
 
-export type CreateStreamInput = z.input<typeof createStreamSchema>;
-export type UpdateStreamInput = z.input<typeof updateStreamSchema>;
+export type CreateStreamFields = z.input<typeof createStreamSchema>;
+export type UpdateStreamFields = z.input<typeof updateStreamSchema>;
 
 /** A stream as the API shows it: the source URL never carries its credentials out. */
 export type StreamView = Omit<Stream, 'sourceUrl'> & { sourceUrl: string };
@@ -100,7 +100,7 @@ export class StreamService {
     return toStreamView(await this.find(db, streamId));
   }
 
-  async create(db: TenantDb, actor: Actor, input: CreateStreamInput): Promise<StreamView> {
+  async create(db: TenantDb, actor: Actor, input: CreateStreamFields): Promise<StreamView> {
     const parsed = validateInput(createStreamSchema, input);
     const tenant = await this.loadTenant(actor.tenantId);
     this.checkFps(parsed.fps, tenant);
@@ -130,7 +130,7 @@ export class StreamService {
     return toStreamView(stream);
   }
 
-  async update(db: TenantDb, actor: Actor, streamId: string, input: UpdateStreamInput): Promise<StreamView> {
+  async update(db: TenantDb, actor: Actor, streamId: string, input: UpdateStreamFields): Promise<StreamView> {
     const id = requireId(streamId, 'streamId');
     const parsed = validateInput(updateStreamSchema, input);
     if (parsed.fps !== undefined) this.checkFps(parsed.fps, await this.loadTenant(actor.tenantId));

@@ -30,9 +30,9 @@ const settingsSchema = z.object({
   policyText: z.string().max(4000, 'must be at most 4000 characters').nullish(),
 });
 
-export type TenantQuotasInput = z.input<typeof quotasSchema>;
+export type TenantQuotaFields = z.input<typeof quotasSchema>;
 export type TenantSettingsInput = z.input<typeof settingsSchema>;
-export type CreateTenantInput = z.input<typeof createTenantSchema>;
+export type CreateTenantFields = z.input<typeof createTenantSchema>;
 
 export interface CreatedTenant {
   tenant: Tenant;
@@ -55,7 +55,7 @@ export class TenantService {
     return paginate(page, (query) => this.prisma.tenant.findMany(query));
   }
 
-  async create(actor: PlatformActor, input: CreateTenantInput): Promise<CreatedTenant> {
+  async create(actor: PlatformActor, input: CreateTenantFields): Promise<CreatedTenant> {
     const { slug, name, quotas, adminEmail, adminPassword } = validateInput(createTenantSchema, input);
     const initialPassword = adminPassword ? null : newInitialPassword();
     const passwordHash = await hashPassword(adminPassword ?? initialPassword!);
@@ -85,7 +85,7 @@ export class TenantService {
     );
   }
 
-  async updateQuotas(actor: PlatformActor, tenantId: string, input: TenantQuotasInput): Promise<Tenant> {
+  async updateQuotas(actor: PlatformActor, tenantId: string, input: TenantQuotaFields): Promise<Tenant> {
     requireId(tenantId, 'tenantId');
     const quotas = validateInput(quotasSchema, input);
     return withPrismaErrors('tenant', () =>
