@@ -9,8 +9,8 @@ import type { Prisma, Stream, Tenant } from '../generated/prisma/client';
 import type { StreamStatus } from '../generated/prisma/enums';
 import { checkSourceUrl, redactSourceUrl, SourcePolicy, SourceUrlError } from '../media/source-url';
 import { type EventPublisher, noLiveEvents } from '../pubsub/live-events';
+import { changeStreamSettings, deleteStream, insertStream } from '../streams/stream-settings';
 import { type PersonStreamChange, StreamStatusOwner } from '../streams/stream-status';
-import { recordAudit } from '../audit/audit-log';
 import { nameSchema, requireId } from './input-schemas';
 import { Connection, PageArgs, paginate } from './pagination';
 
@@ -109,20 +109,11 @@ export class StreamService {
     const stream = await withPrismaErrors('stream', () =>
       db.$transaction(async (tx) => {
         const template = templateId ? await this.findTemplateId(tx, templateId) : null;
-        const created = await tx.stream.create({
-          data: {
-            ...settings,
-            tenantId: actor.tenantId,
-            sourceUrl: source.url,
-            kind: source.kind,
-            templateId: template,
-          },
-        });
-        await recordAudit(tx, actor, {
-          action: 'stream.create',
-          entityType: 'Stream',
-          entityId: created.id,
-          data: { name: created.name, sourceUrl: redactSourceUrl(created.sourceUrl), kind: created.kind },
+        const created = await insertStream(tx, actor, {
+          ...settings,
+          sourceUrl: source.url,
+          kind: source.kind,
+          templateId: template,
         });
         return created;
       }),
@@ -165,16 +156,7 @@ export class StreamService {
             : {}),
           ...pickDefined(parsed, ['fps', 'maxWidth', 'ssimThreshold', 'windowSize', 'windowStride']),
         };
-        const updated = await tx.stream.update({ where: { id }, data });
-        await recordAudit(tx, actor, {
-          action: 'stream.update',
-          entityType: 'Stream',
-          entityId: id,
-          data: {
-            ...parsed,
-            sourceUrl: source ? redactSourceUrl(source.url) : undefined,
-          } as Prisma.InputJsonValue,
-        });
+        const updated = await changeStreamSettings(tx, actor, id, data, parsed);
         return updated;
       }),
     );
@@ -185,13 +167,7 @@ export class StreamService {
     const id = requireId(streamId, 'streamId');
     return withPrismaErrors('stream', () =>
       db.$transaction(async (tx) => {
-        const deleted = await tx.stream.delete({ where: { id } });
-        await recordAudit(tx, actor, {
-          action: 'stream.delete',
-          entityType: 'Stream',
-          entityId: id,
-          data: { name: deleted.name },
-        });
+        await deleteStream(tx, actor, id);
         return id;
       }),
     );
