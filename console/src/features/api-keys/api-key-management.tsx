@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import type { Role } from '../../auth/session';
-import { QueryState } from '../../components/states';
+import { DataTable, RowAction } from '../../components/data-table';
 import { useApiKeys, useCreateApiKey, useRevokeApiKey } from './use-api-keys';
 import { formatTime } from '../../lib/format';
 import { confirmAction, Field, fieldProblems, OtherProblems, SecretOnce } from '../../components/form-kit';
@@ -72,57 +72,35 @@ export function ApiKeyManagement() {
           </button>
         </div>
       </form>
-      <QueryState
-        fetching={fetching}
-        error={error}
-        data={apiKeys}
-        retry={refresh}
-        isEmpty={(keys) => keys.length === 0}
+      <DataTable
+        rows={apiKeys}
+        rowKey={(key) => key.id}
+        query={{ fetching, error, retry: refresh }}
         empty="No API keys yet."
-      >
-        {(keys) => (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Key</th>
-                <th scope="col">Role</th>
-                <th scope="col">Created</th>
-                <th scope="col">Last used</th>
-                <th scope="col">State</th>
-              </tr>
-            </thead>
-            <tbody>
-              {keys.map((key) => (
-                <tr key={key.id}>
-                  <th scope="row">{key.name}</th>
-                  <td>
-                    <code>vgk_{key.prefix}_…</code>
-                  </td>
-                  <td>{key.role.toLowerCase()}</td>
-                  <td>{formatTime(key.createdAt)}</td>
-                  <td>{key.lastUsedAt ? formatTime(key.lastUsedAt) : 'never'}</td>
-                  <td>
-                    {key.revokedAt ? (
-                      <span className="badge status-DEAD">revoked {formatTime(key.revokedAt)}</span>
-                    ) : (
-                      <button
-                        type="button"
-                        className="danger"
-                        disabled={revokeState.fetching}
-                        aria-label={`Revoke ${key.name}`}
-                        onClick={() => void revoke(key.id, key.name)}
-                      >
-                        Revoke
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </QueryState>
+        columns={[
+          { header: 'Name', rowHeader: true, cell: (key) => key.name },
+          { header: 'Key', cell: (key) => <code>vgk_{key.prefix}_…</code> },
+          { header: 'Role', cell: (key) => key.role.toLowerCase() },
+          { header: 'Created', cell: (key) => formatTime(key.createdAt) },
+          { header: 'Last used', cell: (key) => (key.lastUsedAt ? formatTime(key.lastUsedAt) : 'never') },
+          {
+            header: 'State',
+            cell: (key) =>
+              key.revokedAt ? (
+                <span className="badge status-DEAD">revoked {formatTime(key.revokedAt)}</span>
+              ) : (
+                <RowAction
+                  danger
+                  disabled={revokeState.fetching}
+                  label={`Revoke ${key.name}`}
+                  onClick={() => void revoke(key.id, key.name)}
+                >
+                  Revoke
+                </RowAction>
+              ),
+          },
+        ]}
+      />
     </section>
   );
 }

@@ -1,5 +1,6 @@
 import { Link, useSearchParams } from 'react-router';
 import { SeverityBadge, StatusBadge } from '../../components/badges';
+import { DataTable } from '../../components/data-table';
 import { Empty, ErrorState, Loading } from '../../components/states';
 import { formatTime } from '../../lib/format';
 import { useIncidentLookups, useIncidents, type IncidentStatusFilter } from './use-incidents';
@@ -7,7 +8,7 @@ import { useIncidentLookups, useIncidents, type IncidentStatusFilter } from './u
 const STATUSES = ['OPEN', 'CLOSED'] as const;
 type IncidentStatus = IncidentStatusFilter;
 
-/** Names for the filter and the rows; a tenant's streams and rules fit in one page each. */
+/** Whether the URL's status is one the filter offers. */
 function isStatus(value: string | null): value is IncidentStatus {
   return STATUSES.includes(value as IncidentStatus);
 }
@@ -84,55 +85,53 @@ export function IncidentList() {
         </Empty>
       ) : (
         <>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Incident</th>
-                <th scope="col">Severity</th>
-                <th scope="col">Status</th>
-                <th scope="col">Stream</th>
-                <th scope="col">Rule</th>
-                <th scope="col">From – to</th>
-                <th scope="col">Firings</th>
-                <th scope="col">Report</th>
-              </tr>
-            </thead>
-            <tbody>
-              {incidents.nodes.map((incident) => (
-                <tr key={incident.id}>
-                  <td>
+          <DataTable
+            rows={incidents.nodes}
+            rowKey={(incident) => incident.id}
+            columns={[
+              {
+                header: 'Incident',
+                cell: (incident) => (
+                  <>
                     {incident.summary}
                     <div className="muted mono small">{incident.id}</div>
-                  </td>
-                  <td>
-                    <SeverityBadge severity={incident.severity} />
-                  </td>
-                  <td>
-                    <StatusBadge status={incident.status} />
-                  </td>
-                  <td>
-                    <Link to={`/streams/${incident.streamId}`}>
-                      {streamName.get(incident.streamId) ?? incident.streamId}
-                    </Link>
-                  </td>
-                  <td>{ruleName.get(incident.ruleId) ?? <span className="mono">{incident.ruleId}</span>}</td>
-                  <td>
-                    {formatTime(incident.startAt)} – {formatTime(incident.endAt)}
-                  </td>
-                  <td>{incident.firings}</td>
-                  <td>
-                    <Link className="nowrap" to={`/incidents/${incident.id}/report`}>
-                      View report
-                      <span className="visually-hidden">
-                        {' '}
-                        for incident {incident.summary}, {formatTime(incident.startAt)}
-                      </span>
-                    </Link>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+                  </>
+                ),
+              },
+              { header: 'Severity', cell: (incident) => <SeverityBadge severity={incident.severity} /> },
+              { header: 'Status', cell: (incident) => <StatusBadge status={incident.status} /> },
+              {
+                header: 'Stream',
+                cell: (incident) => (
+                  <Link to={`/streams/${incident.streamId}`}>
+                    {streamName.get(incident.streamId) ?? incident.streamId}
+                  </Link>
+                ),
+              },
+              {
+                header: 'Rule',
+                cell: (incident) =>
+                  ruleName.get(incident.ruleId) ?? <span className="mono">{incident.ruleId}</span>,
+              },
+              {
+                header: 'From – to',
+                cell: (incident) => `${formatTime(incident.startAt)} – ${formatTime(incident.endAt)}`,
+              },
+              { header: 'Firings', cell: (incident) => incident.firings },
+              {
+                header: 'Report',
+                cell: (incident) => (
+                  <Link className="nowrap" to={`/incidents/${incident.id}/report`}>
+                    View report
+                    <span className="visually-hidden">
+                      {' '}
+                      for incident {incident.summary}, {formatTime(incident.startAt)}
+                    </span>
+                  </Link>
+                ),
+              },
+            ]}
+          />
           {incidents.error && <ErrorState error={incidents.error} retry={() => void incidents.loadMore()} />}
           {incidents.hasMore && (
             <p>

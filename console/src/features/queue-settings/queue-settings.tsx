@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
+import { Table } from '../../components/data-table';
 import { QueryState } from '../../components/states';
 import { formatMinutesOrSeconds } from '../../lib/format';
 import { useReviewQueues, useSetReviewQueue, type ReviewQueue } from './use-review-queues';
@@ -30,21 +31,11 @@ export function QueueSettings() {
         empty="No queue has its own settings yet."
       >
         {(queues) => (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Queue</th>
-                <th scope="col">Claim within (seconds)</th>
-                <th scope="col">Decide within (seconds)</th>
-                <th scope="col">Change</th>
-              </tr>
-            </thead>
-            <tbody>
-              {queues.map((queue) => (
-                <QueueRow key={queue.id} queue={queue} onSaved={refresh} />
-              ))}
-            </tbody>
-          </table>
+          <Table headers={['Queue', 'Claim within (seconds)', 'Decide within (seconds)', 'Change']}>
+            {queues.map((queue) => (
+              <QueueRow key={queue.id} queue={queue} onSaved={refresh} />
+            ))}
+          </Table>
         )}
       </QueryState>
       <QueueForm onSaved={refresh} />

@@ -4,6 +4,13 @@ import { graphql, type ResultOf } from '../../api/graphql';
  * The chain-of-thought report's fields the report page shows. The report carries no image URLs
  * (it is an archive of hashes); the signed frame URLs come from the incident or window instead.
  */
+const ReportTenantFields = graphql(`
+  fragment ReportTenantFields on ReportTenant {
+    name
+    slug
+  }
+`);
+
 const ReportStreamFields = graphql(`
   fragment ReportStreamFields on ReportStream {
     id
@@ -40,27 +47,35 @@ const ReportRuleFields = graphql(`
   }
 `);
 
-const ReportReviewItemFields = graphql(`
-  fragment ReportReviewItemFields on ReportReviewItem {
+const ReportUserFields = graphql(`
+  fragment ReportUserFields on ReportUser {
     id
-    queue
-    status
-    decision
-    reason
-    notes
-    decidedAt
-    decidedBy {
-      id
-      email
-    }
-    assignee {
-      id
-      email
-    }
-    escalatedAt
-    createdAt
+    email
   }
 `);
+
+const ReportReviewItemFields = graphql(
+  `
+    fragment ReportReviewItemFields on ReportReviewItem {
+      id
+      queue
+      status
+      decision
+      reason
+      notes
+      decidedAt
+      decidedBy {
+        ...ReportUserFields
+      }
+      assignee {
+        ...ReportUserFields
+      }
+      escalatedAt
+      createdAt
+    }
+  `,
+  [ReportUserFields],
+);
 
 const ReportAuditEntryFields = graphql(`
   fragment ReportAuditEntryFields on ReportAuditEntry {
@@ -138,6 +153,27 @@ const ReportAnalysisFields = graphql(`
   }
 `);
 
+/** An incident with its rule, decision and audit trail, as an analysis report lists them. */
+const ReportIncidentContextFields = graphql(
+  `
+    fragment ReportIncidentContextFields on ReportIncidentContext {
+      incident {
+        ...ReportIncidentFields
+      }
+      rule {
+        ...ReportRuleFields
+      }
+      reviewItem {
+        ...ReportReviewItemFields
+      }
+      auditEvents {
+        ...ReportAuditEntryFields
+      }
+    }
+  `,
+  [ReportIncidentFields, ReportRuleFields, ReportReviewItemFields, ReportAuditEntryFields],
+);
+
 export const IncidentReportQuery = graphql(
   `
     query IncidentReport($incidentId: ID!) {
@@ -146,8 +182,7 @@ export const IncidentReportQuery = graphql(
         generatedAt
         contentSha256
         tenant {
-          name
-          slug
+          ...ReportTenantFields
         }
         stream {
           ...ReportStreamFields
@@ -171,6 +206,7 @@ export const IncidentReportQuery = graphql(
     }
   `,
   [
+    ReportTenantFields,
     ReportStreamFields,
     ReportIncidentFields,
     ReportRuleFields,
@@ -188,8 +224,7 @@ export const AnalysisReportQuery = graphql(
         generatedAt
         contentSha256
         tenant {
-          name
-          slug
+          ...ReportTenantFields
         }
         stream {
           ...ReportStreamFields
@@ -198,30 +233,12 @@ export const AnalysisReportQuery = graphql(
           ...ReportAnalysisFields
         }
         incidents {
-          incident {
-            ...ReportIncidentFields
-          }
-          rule {
-            ...ReportRuleFields
-          }
-          reviewItem {
-            ...ReportReviewItemFields
-          }
-          auditEvents {
-            ...ReportAuditEntryFields
-          }
+          ...ReportIncidentContextFields
         }
       }
     }
   `,
-  [
-    ReportStreamFields,
-    ReportIncidentFields,
-    ReportRuleFields,
-    ReportReviewItemFields,
-    ReportAuditEntryFields,
-    ReportAnalysisFields,
-  ],
+  [ReportTenantFields, ReportStreamFields, ReportAnalysisFields, ReportIncidentContextFields],
 );
 
 export const IncidentFrameUrlsQuery = graphql(`
@@ -261,12 +278,7 @@ export type ReportReviewItem = Fields<ResultOf<typeof ReportReviewItemFields>>;
 export type ReportAuditEntry = Fields<ResultOf<typeof ReportAuditEntryFields>>;
 
 /** An incident with its rule, decision and audit trail: the whole of an incident report, or one of an analysis report's. */
-export interface ReportIncidentContext {
-  incident: ReportIncident;
-  rule: ReportRule | null;
-  reviewItem: ReportReviewItem | null;
-  auditEvents: ReportAuditEntry[];
-}
+export type ReportIncidentContext = Fields<ResultOf<typeof ReportIncidentContextFields>>;
 
 /** What the report page shows of either kind of report. */
 export interface ReportContent {
@@ -274,7 +286,7 @@ export interface ReportContent {
   format: string;
   generatedAt: string;
   contentSha256: string;
-  tenant: { name: string; slug: string };
+  tenant: Fields<ResultOf<typeof ReportTenantFields>>;
   stream: ReportStream | null;
   contexts: ReportIncidentContext[];
   analyses: ReportAnalysis[];

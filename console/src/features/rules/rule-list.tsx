@@ -1,6 +1,6 @@
 import { Link } from 'react-router';
 import { EnabledBadge } from '../../components/badges';
-import { QueryState } from '../../components/states';
+import { DataTable, RowAction } from '../../components/data-table';
 import { describeAction } from './describe-action';
 import { useDisableRule, useEnableRule, useRules } from './use-rules';
 import { formatSeconds, formatTime } from '../../lib/format';
@@ -21,60 +21,38 @@ export function RuleList() {
         </Link>
         <Link to="/admin/queues">Review queue settings</Link>
       </div>
-      <QueryState
-        fetching={fetching}
-        error={error}
-        data={loaded}
-        retry={refresh}
-        isEmpty={(rules) => rules.length === 0}
+      <DataTable
+        rows={loaded}
+        rowKey={(rule) => rule.id}
+        query={{ fetching, error, retry: refresh }}
         empty="No rules yet. A rule turns analysis results into review items, alerts or webhooks."
-      >
-        {(rules) => (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">State</th>
-                <th scope="col">Priority</th>
-                <th scope="col">Cooldown</th>
-                <th scope="col">Action</th>
-                <th scope="col">Updated</th>
-                <th scope="col">
-                  <span className="visually-hidden">Switch</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {rules.map((rule) => (
-                <tr key={rule.id}>
-                  <th scope="row">
-                    <Link to={`/admin/rules/${rule.id}`}>{rule.name}</Link>
-                  </th>
-                  <td>
-                    <EnabledBadge enabled={rule.enabled} />
-                  </td>
-                  <td>{rule.priority}</td>
-                  <td>{formatSeconds(rule.cooldownSeconds)}</td>
-                  <td>{describeAction(rule.action)}</td>
-                  <td>{formatTime(rule.updatedAt)}</td>
-                  <td>
-                    <button
-                      type="button"
-                      disabled={busy}
-                      aria-label={`${rule.enabled ? 'Disable' : 'Enable'} rule ${rule.name}`}
-                      onClick={() =>
-                        void (rule.enabled ? disable({ ruleId: rule.id }) : enable({ ruleId: rule.id }))
-                      }
-                    >
-                      {rule.enabled ? 'Disable' : 'Enable'}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </QueryState>
+        columns={[
+          {
+            header: 'Name',
+            rowHeader: true,
+            cell: (rule) => <Link to={`/admin/rules/${rule.id}`}>{rule.name}</Link>,
+          },
+          { header: 'State', cell: (rule) => <EnabledBadge enabled={rule.enabled} /> },
+          { header: 'Priority', cell: (rule) => rule.priority },
+          { header: 'Cooldown', cell: (rule) => formatSeconds(rule.cooldownSeconds) },
+          { header: 'Action', cell: (rule) => describeAction(rule.action) },
+          { header: 'Updated', cell: (rule) => formatTime(rule.updatedAt) },
+          {
+            header: <span className="visually-hidden">Switch</span>,
+            cell: (rule) => (
+              <RowAction
+                disabled={busy}
+                label={`${rule.enabled ? 'Disable' : 'Enable'} rule ${rule.name}`}
+                onClick={() =>
+                  void (rule.enabled ? disable({ ruleId: rule.id }) : enable({ ruleId: rule.id }))
+                }
+              >
+                {rule.enabled ? 'Disable' : 'Enable'}
+              </RowAction>
+            ),
+          },
+        ]}
+      />
     </section>
   );
 }

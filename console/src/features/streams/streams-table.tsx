@@ -1,6 +1,7 @@
 import { Link } from 'react-router';
 import type { ResultOf } from '../../api/graphql';
 import { StatusBadge } from '../../components/badges';
+import { DataTable } from '../../components/data-table';
 import { formatEnumValue, formatTime } from '../../lib/format';
 import type { StreamListQuery } from './streams.documents';
 import { STREAMS_REFRESH_MS } from './use-streams';
@@ -10,45 +11,41 @@ type StreamRow = ResultOf<typeof StreamListQuery>['streams']['edges'][number]['n
 /** Streams with their status, sampling rate and counters. */
 export function StreamsTable({ streams }: { streams: StreamRow[] }) {
   return (
-    <table>
-      <caption className="muted" style={{ textAlign: 'left' }}>
-        Counters refresh every {STREAMS_REFRESH_MS / 1000} s
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">Name</th>
-          <th scope="col">Status</th>
-          <th scope="col">fps (effective)</th>
-          <th scope="col">Frames kept / skipped</th>
-          <th scope="col">Windows analysed / made</th>
-          <th scope="col">Last frame</th>
-        </tr>
-      </thead>
-      <tbody>
-        {streams.map((stream) => (
-          <tr key={stream.id}>
-            <td>
+    <DataTable
+      rows={streams}
+      rowKey={(stream) => stream.id}
+      caption={<>Counters refresh every {STREAMS_REFRESH_MS / 1000} s</>}
+      columns={[
+        {
+          header: 'Name',
+          cell: (stream) => (
+            <>
               <Link to={`/streams/${stream.id}`}>{stream.name}</Link>{' '}
               <span className="muted">{formatEnumValue(stream.kind)}</span>
-            </td>
-            <td>
+            </>
+          ),
+        },
+        {
+          header: 'Status',
+          cell: (stream) => (
+            <>
               <StatusBadge status={stream.status} />
               {stream.lastError && <div className="error-text">{stream.lastError}</div>}
               {stream.analysisNotice && <div className="muted">{stream.analysisNotice}</div>}
-            </td>
-            <td>
-              {stream.fps} ({stream.effectiveFps ?? '—'})
-            </td>
-            <td>
-              {stream.framesKept} / {stream.framesSkipped}
-            </td>
-            <td>
-              {stream.windowsAnalysed} / {stream.windowsQueued}
-            </td>
-            <td>{formatTime(stream.lastFrameAt)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+            </>
+          ),
+        },
+        { header: 'fps (effective)', cell: (stream) => `${stream.fps} (${stream.effectiveFps ?? '—'})` },
+        {
+          header: 'Frames kept / skipped',
+          cell: (stream) => `${stream.framesKept} / ${stream.framesSkipped}`,
+        },
+        {
+          header: 'Windows analysed / made',
+          cell: (stream) => `${stream.windowsAnalysed} / ${stream.windowsQueued}`,
+        },
+        { header: 'Last frame', cell: (stream) => formatTime(stream.lastFrameAt) },
+      ]}
+    />
   );
 }

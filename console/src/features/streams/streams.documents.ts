@@ -1,71 +1,79 @@
 import { graphql } from '../../api/graphql';
 
-export const StreamListQuery = graphql(`
-  query StreamList {
-    streams(first: 100) {
-      edges {
-        node {
-          id
-          name
-          kind
-          status
-          fps
-          effectiveFps
-          framesSampled
-          framesKept
-          framesSkipped
-          windowsQueued
-          windowsAnalysed
-          lastFrameAt
-          lastError
-          analysisNotice
-        }
-      }
-    }
+/** A stream's status, sampling rate and counters: its row in the list and the top of its page. */
+const StreamCountersFields = graphql(`
+  fragment StreamCountersFields on Stream {
+    id
+    name
+    kind
+    status
+    fps
+    effectiveFps
+    framesSampled
+    framesKept
+    framesSkipped
+    windowsQueued
+    windowsAnalysed
+    lastFrameAt
+    lastError
+    analysisNotice
   }
 `);
 
-export const StreamViewQuery = graphql(`
-  query StreamView($id: ID!) {
-    stream(streamId: $id) {
-      id
-      name
-      kind
-      status
-      fps
-      effectiveFps
-      framesSampled
-      framesKept
-      framesSkipped
-      windowsQueued
-      windowsAnalysed
-      lastFrameAt
-      lastError
-      analysisNotice
-      windowSize
-      windowStride
-      template {
-        id
-        name
-      }
-      analyses(first: 15) {
+/** A lifecycle change's answer: the stream's new status. */
+const StreamStatusFields = graphql(`
+  fragment StreamStatusFields on Stream {
+    id
+    status
+  }
+`);
+
+export const StreamListQuery = graphql(
+  `
+    query StreamList {
+      streams(first: 100) {
         edges {
           node {
-            id
-            windowId
-            status
-            mode
-            model
-            latencyMs
-            completedAt
-            startedAt
-            result
+            ...StreamCountersFields
           }
         }
       }
     }
-  }
-`);
+  `,
+  [StreamCountersFields],
+);
+
+export const StreamViewQuery = graphql(
+  `
+    query StreamView($id: ID!) {
+      stream(streamId: $id) {
+        ...StreamCountersFields
+        windowSize
+        windowStride
+        template {
+          id
+          name
+        }
+        analyses(first: 15) {
+          edges {
+            node {
+              id
+              windowId
+              status
+              mode
+              model
+              latencyMs
+              completedAt
+              startedAt
+              result
+            }
+          }
+        }
+      }
+    }
+  `,
+  [StreamCountersFields],
+);
 
 export const LatestWindowQuery = graphql(`
   query LatestWindow($id: ID!) {
@@ -122,32 +130,38 @@ export const StreamStatusEventsSubscription = graphql(`
   }
 `);
 
-export const PauseStreamMutation = graphql(`
-  mutation PauseStream($id: ID!) {
-    pauseStream(streamId: $id) {
-      id
-      status
+export const PauseStreamMutation = graphql(
+  `
+    mutation PauseStream($id: ID!) {
+      pauseStream(streamId: $id) {
+        ...StreamStatusFields
+      }
     }
-  }
-`);
+  `,
+  [StreamStatusFields],
+);
 
-export const StartStreamMutation = graphql(`
-  mutation StartStream($id: ID!) {
-    startStream(streamId: $id) {
-      id
-      status
+export const StartStreamMutation = graphql(
+  `
+    mutation StartStream($id: ID!) {
+      startStream(streamId: $id) {
+        ...StreamStatusFields
+      }
     }
-  }
-`);
+  `,
+  [StreamStatusFields],
+);
 
-export const StopStreamMutation = graphql(`
-  mutation StopStream($id: ID!) {
-    stopStream(streamId: $id) {
-      id
-      status
+export const StopStreamMutation = graphql(
+  `
+    mutation StopStream($id: ID!) {
+      stopStream(streamId: $id) {
+        ...StreamStatusFields
+      }
     }
-  }
-`);
+  `,
+  [StreamStatusFields],
+);
 
 export const CreateStreamMutation = graphql(`
   mutation CreateStream($input: CreateStreamInput!) {

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router';
-import { QueryState } from '../../components/states';
+import { DataTable } from '../../components/data-table';
 import { useCreatePromptTemplate, useTemplates } from './use-templates';
 import { formatTime } from '../../lib/format';
 import { Field, fieldProblems, OtherProblems } from '../../components/form-kit';
@@ -85,44 +85,33 @@ export function TemplateList() {
           </div>
         </form>
       )}
-      <QueryState
-        fetching={fetching}
-        error={error}
-        data={loaded}
-        retry={refresh}
-        isEmpty={(templates) => templates.length === 0}
+      <DataTable
+        rows={loaded}
+        rowKey={(template) => template.id}
+        query={{ fetching, error, retry: refresh }}
         empty="No templates yet. Create one to analyse streams with a model."
-      >
-        {(templates) => (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Active version</th>
-                <th scope="col">Model</th>
-                <th scope="col">Updated</th>
-              </tr>
-            </thead>
-            <tbody>
-              {templates.map((template) => (
-                <tr key={template.id}>
-                  <td>
-                    <Link to={`/admin/templates/${template.id}`}>{template.name}</Link>
-                    {template.description && <div className="muted">{template.description}</div>}
-                  </td>
-                  <td>{template.activeVersion ? `v${template.activeVersion.version}` : 'none'}</td>
-                  <td>
-                    {template.activeVersion
-                      ? `${template.activeVersion.modelName} (${template.activeVersion.mode.toLowerCase()})`
-                      : '—'}
-                  </td>
-                  <td>{formatTime(template.updatedAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </QueryState>
+        columns={[
+          {
+            header: 'Name',
+            cell: (template) => (
+              <>
+                <Link to={`/admin/templates/${template.id}`}>{template.name}</Link>
+                {template.description && <div className="muted">{template.description}</div>}
+              </>
+            ),
+          },
+          {
+            header: 'Active version',
+            cell: (template) => (template.activeVersion ? `v${template.activeVersion.version}` : 'none'),
+          },
+          {
+            header: 'Model',
+            cell: ({ activeVersion: active }) =>
+              active ? `${active.modelName} (${active.mode.toLowerCase()})` : '—',
+          },
+          { header: 'Updated', cell: (template) => formatTime(template.updatedAt) },
+        ]}
+      />
     </section>
   );
 }

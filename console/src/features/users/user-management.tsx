@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useSignedIn, type Role } from '../../auth/session';
 import { ROLE_HELP, ROLES } from './roles';
-import { QueryState } from '../../components/states';
+import { DataTable, RowAction, RowActions } from '../../components/data-table';
 import { useCreateUser, useDeleteUser, useUpdateUser, useUsers } from './use-users';
 import { formatTime } from '../../lib/format';
 import { confirmAction, Field, fieldProblems, OtherProblems, SecretOnce } from '../../components/form-kit';
@@ -100,89 +100,78 @@ export function UserManagement() {
           </button>
         </div>
       </form>
-      <QueryState
-        fetching={fetching}
-        error={error}
-        data={loaded}
-        retry={refresh}
-        isEmpty={(users) => users.length === 0}
+      <DataTable
+        rows={loaded}
+        rowKey={(user) => user.id}
+        query={{ fetching, error, retry: refresh }}
         empty="No users."
-      >
-        {(users) => (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">E-mail</th>
-                <th scope="col">Role</th>
-                <th scope="col">State</th>
-                <th scope="col">Created</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {users.map((user) => {
-                const self = user.id === me.id;
-                return (
-                  <tr key={user.id}>
-                    <th scope="row">
-                      {user.email}
-                      {self && <span className="muted"> (you)</span>}
-                      {user.isPlatformAdmin && <span className="muted"> · platform admin</span>}
-                    </th>
-                    <td>
-                      <select
-                        aria-label={`Role of ${user.email}`}
-                        value={user.role}
-                        disabled={busy || self}
-                        onChange={(e) => void setUserRole(user.id, user.email, e.target.value as Role)}
-                      >
-                        {ROLES.map((value) => (
-                          <option key={value} value={value}>
-                            {value.toLowerCase()}
-                          </option>
-                        ))}
-                      </select>
-                    </td>
-                    <td>
-                      {user.disabledAt ? (
-                        <span className="badge status-PAUSED">disabled {formatTime(user.disabledAt)}</span>
-                      ) : (
-                        <span className="badge status-ACTIVE">active</span>
-                      )}
-                    </td>
-                    <td>{formatTime(user.createdAt)}</td>
-                    <td>
-                      <div className="toolbar">
-                        {!self && (
-                          <>
-                            <button
-                              type="button"
-                              disabled={busy}
-                              aria-label={`${user.disabledAt ? 'Enable' : 'Disable'} ${user.email}`}
-                              onClick={() => void setDisabled(user.id, user.email, !user.disabledAt)}
-                            >
-                              {user.disabledAt ? 'Enable' : 'Disable'}
-                            </button>
-                            <button
-                              type="button"
-                              className="danger"
-                              disabled={busy}
-                              aria-label={`Delete ${user.email}`}
-                              onClick={() => void remove(user.id, user.email)}
-                            >
-                              Delete
-                            </button>
-                          </>
-                        )}
-                      </div>
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        )}
-      </QueryState>
+        columns={[
+          {
+            header: 'E-mail',
+            rowHeader: true,
+            cell: (user) => (
+              <>
+                {user.email}
+                {user.id === me.id && <span className="muted"> (you)</span>}
+                {user.isPlatformAdmin && <span className="muted"> · platform admin</span>}
+              </>
+            ),
+          },
+          {
+            header: 'Role',
+            cell: (user) => (
+              <select
+                aria-label={`Role of ${user.email}`}
+                value={user.role}
+                disabled={busy || user.id === me.id}
+                onChange={(e) => void setUserRole(user.id, user.email, e.target.value as Role)}
+              >
+                {ROLES.map((value) => (
+                  <option key={value} value={value}>
+                    {value.toLowerCase()}
+                  </option>
+                ))}
+              </select>
+            ),
+          },
+          {
+            header: 'State',
+            cell: (user) =>
+              user.disabledAt ? (
+                <span className="badge status-PAUSED">disabled {formatTime(user.disabledAt)}</span>
+              ) : (
+                <span className="badge status-ACTIVE">active</span>
+              ),
+          },
+          { header: 'Created', cell: (user) => formatTime(user.createdAt) },
+          {
+            header: 'Actions',
+            cell: (user) => (
+              <RowActions>
+                {user.id !== me.id && (
+                  <>
+                    <RowAction
+                      disabled={busy}
+                      label={`${user.disabledAt ? 'Enable' : 'Disable'} ${user.email}`}
+                      onClick={() => void setDisabled(user.id, user.email, !user.disabledAt)}
+                    >
+                      {user.disabledAt ? 'Enable' : 'Disable'}
+                    </RowAction>
+                    <RowAction
+                      danger
+                      disabled={busy}
+                      label={`Delete ${user.email}`}
+                      onClick={() => void remove(user.id, user.email)}
+                    >
+                      Delete
+                    </RowAction>
+                  </>
+                )}
+              </RowActions>
+            ),
+          },
+        ]}
+      />
     </section>
   );
 }

@@ -14,6 +14,9 @@ import {
 export type WebhookEndpoint = ResultOf<
   typeof WebhookEndpointsQuery
 >['webhookEndpoints']['edges'][number]['node'];
+export type WebhookDelivery = ResultOf<
+  typeof WebhookDeliveriesQuery
+>['webhookDeliveries']['edges'][number]['node'];
 export type WebhookDeliveryStatus = 'PENDING' | 'DELIVERED' | 'DEAD';
 
 export function useWebhookEndpoints() {

@@ -1,21 +1,42 @@
 import { graphql } from '../../api/graphql';
 
-export const WebhookEndpointsQuery = graphql(`
-  query AdminWebhookEndpoints {
-    webhookEndpoints(first: 100) {
-      edges {
-        node {
-          id
-          url
-          events
-          enabled
-          createdAt
-          updatedAt
-        }
-      }
+/** What the endpoints table shows of an endpoint; a save answers with it, so the cache stays whole. */
+const WebhookEndpointFields = graphql(`
+  fragment WebhookEndpointFields on WebhookEndpoint {
+    id
+    url
+    events
+    enabled
+    createdAt
+    updatedAt
+  }
+`);
+
+/** A new signing secret (creation or rotation), shown once, with the endpoint it belongs to. */
+const WebhookSecretFields = graphql(`
+  fragment WebhookSecretFields on WebhookEndpointWithSecret {
+    secret
+    webhookEndpoint {
+      id
+      url
     }
   }
 `);
+
+export const WebhookEndpointsQuery = graphql(
+  `
+    query AdminWebhookEndpoints {
+      webhookEndpoints(first: 100) {
+        edges {
+          node {
+            ...WebhookEndpointFields
+          }
+        }
+      }
+    }
+  `,
+  [WebhookEndpointFields],
+);
 
 export const WebhookDeliveriesQuery = graphql(`
   query AdminWebhookDeliveries($status: WebhookDeliveryStatus) {
@@ -39,40 +60,38 @@ export const WebhookDeliveriesQuery = graphql(`
   }
 `);
 
-export const CreateWebhookEndpointMutation = graphql(`
-  mutation CreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {
-    createWebhookEndpoint(input: $input) {
-      secret
-      webhookEndpoint {
-        id
-        url
+export const CreateWebhookEndpointMutation = graphql(
+  `
+    mutation CreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {
+      createWebhookEndpoint(input: $input) {
+        ...WebhookSecretFields
       }
     }
-  }
-`);
+  `,
+  [WebhookSecretFields],
+);
 
-export const UpdateWebhookEndpointMutation = graphql(`
-  mutation UpdateWebhookEndpoint($id: ID!, $input: UpdateWebhookEndpointInput!) {
-    updateWebhookEndpoint(webhookEndpointId: $id, input: $input) {
-      id
-      url
-      events
-      enabled
-    }
-  }
-`);
-
-export const RotateWebhookSecretMutation = graphql(`
-  mutation RotateWebhookSecret($id: ID!) {
-    rotateWebhookSecret(webhookEndpointId: $id) {
-      secret
-      webhookEndpoint {
-        id
-        url
+export const UpdateWebhookEndpointMutation = graphql(
+  `
+    mutation UpdateWebhookEndpoint($id: ID!, $input: UpdateWebhookEndpointInput!) {
+      updateWebhookEndpoint(webhookEndpointId: $id, input: $input) {
+        ...WebhookEndpointFields
       }
     }
-  }
-`);
+  `,
+  [WebhookEndpointFields],
+);
+
+export const RotateWebhookSecretMutation = graphql(
+  `
+    mutation RotateWebhookSecret($id: ID!) {
+      rotateWebhookSecret(webhookEndpointId: $id) {
+        ...WebhookSecretFields
+      }
+    }
+  `,
+  [WebhookSecretFields],
+);
 
 export const DeleteWebhookEndpointMutation = graphql(`
   mutation DeleteWebhookEndpoint($id: ID!) {
