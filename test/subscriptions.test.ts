@@ -2,7 +2,7 @@ import { Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { tenantDb } from '../src/db/tenant-scoped-db';
 import { publishEvent } from '../src/pubsub/event-bus';
-import { AlertEvent, ReviewItemEvent, TOPICS } from '../src/pubsub/topics';
+import { AlertMessage, ReviewItemMessage, TOPICS } from '../src/pubsub/topics';
 import { startTestApi, TestApi } from './support/api-harness';
 import { createTenantFixture, TenantFixture } from './support/tenant-fixture';
 import { waitFor } from './support/wait-for';
@@ -72,7 +72,7 @@ function rawConnect(api: TestApi, payload: Record<string, unknown> | undefined):
   });
 }
 
-const reviewEvent = (queue: string, reviewItemId: string): ReviewItemEvent => ({
+const reviewEvent = (queue: string, reviewItemId: string): ReviewItemMessage => ({
   type: 'added',
   reviewItemId,
   incidentId: '00000000-0000-0000-0000-000000000001',
@@ -86,7 +86,7 @@ const reviewEvent = (queue: string, reviewItemId: string): ReviewItemEvent => ({
   claimExpiresAt: null,
 });
 
-const alertEvent = (n: number, message = `alert ${n}`): AlertEvent => ({
+const alertEvent = (n: number, message = `alert ${n}`): AlertMessage => ({
   alertId: `00000000-0000-0000-0000-${String(n).padStart(12, '0')}`,
   incidentId: '00000000-0000-0000-0000-000000000001',
   streamId: '00000000-0000-0000-0000-000000000002',

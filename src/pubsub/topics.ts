@@ -14,11 +14,11 @@ export const TOPICS = {
     `vigil:t:${tenantId}:analysis:${analysisId}:reasoning-so-far`,
   /** Every finished analysis of a tenant: AnalysisFinishedMessage. */
   analysesFinished: (tenantId: string): string => `vigil:t:${tenantId}:analyses`,
-  /** Review items of a tenant added, claimed, released, held, escalated, reassigned or resolved: ReviewItemEvent. */
+  /** Review items of a tenant added, claimed, released, held, escalated, reassigned or resolved: ReviewItemMessage. */
   reviewItems: (tenantId: string): string => `vigil:t:${tenantId}:review-items`,
-  /** Alerts raised by rules: AlertEvent. */
+  /** Alerts raised by rules: AlertMessage. */
   alerts: (tenantId: string): string => `vigil:t:${tenantId}:alerts`,
-  /** A stream's status or counters changed: StreamStatusEvent. */
+  /** A stream's status or counters changed: StreamStatusMessage. */
   streamStatus: (tenantId: string): string => `vigil:t:${tenantId}:stream-status`,
   /** A platform admin registered, drained or removed a GPU node: workers reload their node list. */
   inferenceNodesChanged: 'vigil:inference-nodes:changed',
@@ -48,7 +48,7 @@ export interface AnalysisFinishedMessage {
   mode: string;
 }
 
-export interface ReviewItemEvent {
+export interface ReviewItemMessage {
   type: 'added' | 'claimed' | 'released' | 'held' | 'escalated' | 'reassigned' | 'resolved' | 'reopened';
   reviewItemId: string;
   incidentId: string;
@@ -65,13 +65,16 @@ export interface ReviewItemEvent {
 
 type ReviewItemDates = 'claimDueAt' | 'decideDueAt' | 'claimExpiresAt';
 
-/** The event for a review item as it is now (one shape for the rules, the API and the deadlines job). */
-export function reviewItemEvent(
-  item: Pick<ReviewItemEvent, 'incidentId' | 'streamId' | 'queue' | 'status' | 'priority' | 'assigneeId'> & {
+/** The message for a review item as it is now (one shape for every change the owner makes). */
+export function reviewItemMessage(
+  item: Pick<
+    ReviewItemMessage,
+    'incidentId' | 'streamId' | 'queue' | 'status' | 'priority' | 'assigneeId'
+  > & {
     id: string;
   } & Record<ReviewItemDates, Date | null>,
-  type: ReviewItemEvent['type'],
-): ReviewItemEvent {
+  type: ReviewItemMessage['type'],
+): ReviewItemMessage {
   return {
     type,
     reviewItemId: item.id,
@@ -87,7 +90,7 @@ export function reviewItemEvent(
   };
 }
 
-export interface AlertEvent {
+export interface AlertMessage {
   alertId: string;
   incidentId: string;
   streamId: string;
@@ -96,7 +99,7 @@ export interface AlertEvent {
   message: string;
 }
 
-export interface StreamStatusEvent {
+export interface StreamStatusMessage {
   streamId: string;
   status: string;
   lastError: string | null;

@@ -5,7 +5,7 @@ import { withPrismaErrors } from '../errors/prisma-error.mapper';
 import type { Incident, Prisma, ReviewItem, ReviewStatus } from '../generated/prisma/client';
 import { closeIncident, reopenIncident } from '../incidents/incidents';
 import { type EventPublisher, LiveEvents } from '../pubsub/live-events';
-import { reviewItemEvent, type ReviewItemEvent, TOPICS } from '../pubsub/topics';
+import { reviewItemMessage, type ReviewItemMessage, TOPICS } from '../pubsub/topics';
 import type { StreamStatusOwner } from '../streams/stream-status';
 import type { WebhookEventSink } from '../webhooks/webhook-events';
 
@@ -301,7 +301,7 @@ export class ReviewItems {
     db: TenantDb,
     tenantId: string,
     id: string,
-    event: ReviewItemEvent['type'],
+    event: ReviewItemMessage['type'],
     change: {
       where: Prisma.ReviewItemWhereInput;
       data: Prisma.ReviewItemUpdateManyMutationInput;
@@ -364,8 +364,8 @@ export class ReviewItems {
     });
   }
 
-  private announce(events: LiveEvents, item: ReviewItem, type: ReviewItemEvent['type']): void {
-    events.add(TOPICS.reviewItems(item.tenantId), reviewItemEvent(item, type));
+  private announce(events: LiveEvents, item: ReviewItem, type: ReviewItemMessage['type']): void {
+    events.add(TOPICS.reviewItems(item.tenantId), reviewItemMessage(item, type));
   }
 }
 
@@ -416,7 +416,7 @@ function holderAuditData(change: HolderChange): Prisma.InputJsonValue {
   }
 }
 
-function holderEvent(change: HolderChange): ReviewItemEvent['type'] | null {
+function holderEvent(change: HolderChange): ReviewItemMessage['type'] | null {
   switch (change.kind) {
     case 'renew':
       return null;

@@ -4,7 +4,7 @@ import type { PrismaClient } from '../db/prisma-client';
 import { tenantDb, type TenantDb, type TenantTx } from '../db/tenant-scoped-db';
 import type { Incident, Rule } from '../generated/prisma/client';
 import { publishEvent } from '../pubsub/event-bus';
-import { TOPICS, type AlertEvent } from '../pubsub/topics';
+import { TOPICS, type AlertMessage } from '../pubsub/topics';
 import type { WebhookEventSink } from '../webhooks/webhook-events';
 import { severityName } from '../incidents/incident-stitching';
 import { recordFiring } from '../incidents/incidents';
@@ -60,7 +60,7 @@ interface Firing {
   /** The live events of the firing's transaction, sent once it committed. */
   events: LiveEvents;
   createdReviewItemId?: string;
-  alert?: AlertEvent;
+  alert?: AlertMessage;
 }
 
 /**
@@ -209,7 +209,7 @@ export class RulesRunner {
     rule: Rule,
     action: Extract<RuleAction, { type: 'alert' }>,
     message: string,
-  ): Promise<AlertEvent | undefined> {
+  ): Promise<AlertMessage | undefined> {
     const existing = await tx.alert.findUnique({
       where: {
         tenantId_incidentId_ruleId: { tenantId: incident.tenantId, incidentId: incident.id, ruleId: rule.id },

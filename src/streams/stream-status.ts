@@ -5,7 +5,7 @@ import { withPrismaErrors } from '../errors/prisma-error.mapper';
 import type { Stream } from '../generated/prisma/client';
 import type { StreamStatus } from '../generated/prisma/enums';
 import { type EventPublisher, LiveEvents } from '../pubsub/live-events';
-import { type StreamStatusEvent, TOPICS } from '../pubsub/topics';
+import { type StreamStatusMessage, TOPICS } from '../pubsub/topics';
 
 const ANY: StreamStatus[] = ['ACTIVE', 'PAUSED', 'STOPPED', 'ERROR', 'ENDED'];
 
@@ -44,7 +44,7 @@ interface StatusDetail {
   progressPercent?: number | null;
 }
 
-const statusEvent = (stream: Pick<Stream, 'id' | 'status' | 'lastError'>): StreamStatusEvent => ({
+const statusEvent = (stream: Pick<Stream, 'id' | 'status' | 'lastError'>): StreamStatusMessage => ({
   streamId: stream.id,
   status: stream.status,
   lastError: stream.lastError,
@@ -150,7 +150,11 @@ export class StreamStatusOwner {
       data: { status: to, ...detail },
     });
     if (changed.count === 0) return false;
-    const event: StreamStatusEvent = { streamId: stream.id, status: to, lastError: detail.lastError ?? null };
+    const event: StreamStatusMessage = {
+      streamId: stream.id,
+      status: to,
+      lastError: detail.lastError ?? null,
+    };
     await this.publisher(TOPICS.streamStatus(stream.tenantId), event).catch(() => undefined);
     return true;
   }
