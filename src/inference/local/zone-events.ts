@@ -1,0 +1,159 @@
+import type { Box, TrackedObject } from './object-tracker';
+
+/** A point in fractions of the frame, 0..1, from its top left corner. */
+export interface Point {
+  x: number;
+  y: number;
+}
+
+/** An area of the scene (a lawn, a walkway): enter, leave and dwell happen here. */
+export interface Zone {
+  kind: 'zone';
+  id: string;
+  name: string;
+  polygon: Point[];
+  /** Labels it applies to; empty for every label. */
+  labels: string[];
+}
+
+/** A tripwire: crossing it, one way or the other, is an event. */
+export interface Tripwire {
+  kind: 'line';
+  id: string;
+  name: string;
+  from: Point;
+  to: Point;
+  labels: string[];
+}
+
+export type SceneRegion = Zone | Tripwire;
+
+/** Looking from `from` towards `to`: the side an object crossed towards. */
+export type CrossDirection = 'to-left' | 'to-right';
+
+export type ZoneEvent =
+  | { type: 'enter' | 'leave'; trackId: number; label: string; regionId: string; at: number }
+  | { type: 'dwell'; trackId: number; label: string; regionId: string; at: number; since: number }
+  | {
+      type: 'cross';
+      trackId: number;
+      label: string;
+      regionId: string;
+      at: number;
+      direction: CrossDirection;
+    };
+
+/** Which zones each track is in and since when, and where each track stood last: plain JSON. */
+export interface ZoneState {
+  tracks: Record<
+    string,
+    { label: string; at: number; point: Point; inside: Record<string, { since: number; dwelt: boolean }> }
+  >;
+}
+
+export interface ZoneOptions {
+  /** Staying in a zone this long is a dwell event (once per stay). */
+  dwellMs: number;
+}
+
+export const emptyZoneState = (): ZoneState => ({ tracks: {} });
+
+/** Where an object stands: the bottom centre of its box (its feet, for a person on the ground). */
+export function anchorOf(box: Box): Point {
+  return { x: box.x + box.width / 2, y: box.y + box.height };
+}
+
+/** Ray casting: whether the point lies inside the polygon (a point on an edge may go either way). */
+export function insidePolygon(point: Point, polygon: Point[]): boolean {
+  let inside = false;
+  for (let i = 0, j = polygon.length - 1; i < polygon.length; j = i, i += 1) {
+    const a = polygon[i]!;
+    const b = polygon[j]!;
+    if (a.y > point.y !== b.y > point.y && point.x < ((b.x - a.x) * (point.y - a.y)) / (b.y - a.y) + a.x) {
+      inside = !inside;
+    }
+  }
+  return inside;
+}
+
+/** Which side of the line from `from` to `to` the point is on: positive left, negative right (y grows downwards). */
+function side(line: Tripwire, point: Point): number {
+  return (
+    (line.to.x - line.from.x) * (line.from.y - point.y) - (line.to.y - line.from.y) * (line.from.x - point.x)
+  );
+}
+
+/** Whether the step from `before` to `after` crosses the tripwire's segment, and towards which side. */
+export function crossing(line: Tripwire, before: Point, after: Point): CrossDirection | null {
+  const s1 = side(line, before);
+  const s2 = side(line, after);
+  if (s1 === 0 || s2 === 0 || s1 > 0 === s2 > 0) return null;
+  // The object's step must also straddle the line's own endpoints, or it passed beside the wire.
+  const stepLine: Tripwire = { ...line, from: before, to: after };
+  const e1 = side(stepLine, line.from);
+  const e2 = side(stepLine, line.to);
+  if (e1 !== 0 && e2 !== 0 && e1 > 0 === e2 > 0) return null;
+  return s2 > 0 ? 'to-left' : 'to-right';
+}
+
+const appliesTo = (region: SceneRegion, label: string) =>
+  region.labels.length === 0 || region.labels.includes(label);
+
+/**
+ * Turns one frame of tracked objects into zone and line events: entering or leaving a zone (also
+ * leaving when the track ends inside it), dwelling in a zone past `dwellMs` (once per stay), and
+ * crossing a tripwire between the last frame and this one, with the direction. Pure; the state is
+ * the stream's and carries across windows with the tracker's.
+ */
+export function stepZones(
+  state: ZoneState,
+  objects: TrackedObject[],
+  endedTrackIds: number[],
+  regions: SceneRegion[],
+  at: number,
+  options: ZoneOptions,
+): { state: ZoneState; events: ZoneEvent[] } {
+  const events: ZoneEvent[] = [];
+  const tracks: ZoneState['tracks'] = {};
+  for (const object of objects) {
+    const key = String(object.trackId);
+    const previous = state.tracks[key];
+    const point = anchorOf(object.box);
+    const inside: ZoneState['tracks'][string]['inside'] = {};
+    for (const region of regions) {
+      if (!appliesTo(region, object.label)) continue;
+      const base = { trackId: object.trackId, label: object.label, regionId: region.id, at };
+      if (region.kind === 'line') {
+        const direction = previous ? crossing(region, previous.point, point) : null;
+        if (direction) events.push({ ...base, type: 'cross', direction });
+        continue;
+      }
+      const was = previous?.inside[region.id];
+      if (!insidePolygon(point, region.polygon)) {
+        if (was) events.push({ ...base, type: 'leave' });
+        continue;
+      }
+      const stay = was ?? { since: at, dwelt: false };
+      if (!was) events.push({ ...base, type: 'enter' });
+      if (!stay.dwelt && at - stay.since >= options.dwellMs) {
+        events.push({ ...base, type: 'dwell', since: stay.since });
+        inside[region.id] = { since: stay.since, dwelt: true };
+      } else {
+        inside[region.id] = stay;
+      }
+    }
+    tracks[key] = { label: object.label, at, point, inside };
+  }
+  for (const trackId of endedTrackIds) {
+    const previous = state.tracks[String(trackId)];
+    if (!previous) continue;
+    for (const regionId of Object.keys(previous.inside)) {
+      events.push({ type: 'leave', trackId, label: previous.label, regionId, at });
+    }
+  }
+  // Tracks neither seen nor ended (briefly lost) keep their place until they come back or end.
+  for (const [key, previous] of Object.entries(state.tracks)) {
+    if (!(key in tracks) && !endedTrackIds.includes(Number(key))) tracks[key] = previous;
+  }
+  return { state: { tracks }, events };
+}
