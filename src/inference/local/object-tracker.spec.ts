@@ -149,4 +149,18 @@ describe('stepTracker', () => {
     expect(late.state).toBe(steps[1]!.state);
     expect(late.objects).toEqual([]);
   });
+
+  it('follows a walker at one frame a second even when their boxes in two frames do not overlap', () => {
+    // Box 0.05 wide, moving 0.08 a second: consecutive boxes are apart, the centres a body height or less.
+    const frames = [0, 1, 2, 3, 4].map((i) => [person(0.1 + i * 0.08, 0.5, 0.9, 0.05)]);
+    const steps = run(frames);
+    expect(steps.slice(1).map(ids)).toEqual([[1], [1], [1], [1]]);
+    expect(steps[4]!.state.nextId).toBe(2);
+  });
+
+  it('does not join two far-apart sightings into one track', () => {
+    const steps = run([[person(0.05, 0.5)], [person(0.05, 0.5)], [person(0.9, 0.1)], [person(0.9, 0.1)]]);
+    expect(ids(steps[3]!)).toEqual([1, 2]);
+    expect(steps[3]!.objects.find((object) => object.trackId === 1)!.seen).toBe(false);
+  });
 });

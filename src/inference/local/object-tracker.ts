@@ -58,6 +58,14 @@ export interface TrackerOptions {
   keepLostMs: number;
   /** Weight of the newest movement in the smoothed velocity, 0..1. */
   velocitySmoothing: number;
+  /**
+   * The fastest an object may move, in its own box heights per second. At a frame a second a
+   * walker moves further than its own width, so boxes of one person in two frames often do not
+   * overlap: a detection within this reach of a track's predicted centre may still match it.
+   */
+  maxBodySpeed: number;
+  /** What a detection at the track's predicted centre scores without any overlap (0..1). */
+  proximityWeight: number;
 }
 
 export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
@@ -69,6 +77,8 @@ export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
   confirmHits: 2,
   keepLostMs: 3_000,
   velocitySmoothing: 0.5,
+  maxBodySpeed: 4,
+  proximityWeight: 0.6,
 };
 
 /** An object as the tracker places it in one frame. */
@@ -112,19 +122,55 @@ export function predictBox(track: Track, dtMs: number): Box {
 }
 
 /**
- * The best one-to-one matches between tracks and detections by overlap with the tracks' predicted
- * boxes (Hungarian assignment on 1 - IoU); a pair of different labels, or overlapping less than
- * `minIou`, is never matched.
+ * A track unseen for longer is looked for within a second's reach of where its motion carries it,
+ * not ever further afield, so a lost track does not take a newcomer across the frame.
+ */
+const MAX_REACH_MS = 1_000;
+
+/**
+ * How well a detection fits a track's predicted box: their overlap (IoU) or, when the object moved
+ * too far between frames to overlap, how near its centre is within the distance it could have
+ * moved (scaled by proximityWeight and by how alike the two boxes' sizes are).
+ */
+export function similarity(
+  predicted: Box,
+  detected: Box,
+  elapsedMs: number,
+  options: TrackerOptions,
+): number {
+  const overlap = iou(predicted, detected);
+  const reach =
+    options.maxBodySpeed *
+    Math.max(predicted.height, detected.height) *
+    (Math.min(Math.max(elapsedMs, 1), MAX_REACH_MS) / 1000);
+  const a = centre(predicted);
+  const b = centre(detected);
+  const nearness = Math.max(0, 1 - Math.hypot(a.x - b.x, a.y - b.y) / reach);
+  const alike =
+    Math.min(predicted.height, detected.height) / Math.max(predicted.height, detected.height, 1e-6);
+  return Math.max(overlap, options.proximityWeight * nearness * alike);
+}
+
+/**
+ * The best one-to-one matches between tracks and detections by their similarity to the tracks'
+ * predicted boxes (Hungarian assignment on 1 - similarity); a pair of different labels, or one
+ * scoring less than `minIou`, is never matched.
  */
 function associate(
   tracks: { track: Track; predicted: Box }[],
   detections: TrackerDetection[],
   minIou: number,
+  at: number,
+  options: TrackerOptions,
 ): { matches: [number, number][]; unmatchedTracks: number[]; unmatchedDetections: number[] } {
   const matches: [number, number][] = [];
   if (tracks.length > 0 && detections.length > 0) {
     const overlap = tracks.map(({ track, predicted }) =>
-      detections.map((detection) => (detection.label === track.label ? iou(predicted, detection.box) : 0)),
+      detections.map((detection) =>
+        detection.label === track.label
+          ? similarity(predicted, detection.box, at - track.lastSeenAt, options)
+          : 0,
+      ),
     );
     const cost = overlap.map((row) => row.map((value) => 1 - value));
     for (const [t, d] of munkres(cost)) {
@@ -194,7 +240,7 @@ export function stepTracker(
 
   // Pass 1: established tracks (confirmed or lost) against the sure detections.
   const established = state.tracks.filter((track) => track.state !== 'tentative').map(withPrediction);
-  const first = associate(established, sure, options.matchIou);
+  const first = associate(established, sure, options.matchIou, at, options);
   for (const [t, d] of first.matches) {
     const track = established[t]!.track;
     next.set(track.id, updated(track, sure[d]!, at, options));
@@ -205,7 +251,7 @@ export function stepTracker(
   const leftOver = first.unmatchedTracks
     .map((t) => established[t]!)
     .filter(({ track }) => track.state === 'confirmed');
-  const second = associate(leftOver, unsure, options.lowMatchIou);
+  const second = associate(leftOver, unsure, options.lowMatchIou, at, options);
   for (const [t, d] of second.matches) {
     const track = leftOver[t]!.track;
     next.set(track.id, updated(track, unsure[d]!, at, options));
@@ -215,7 +261,7 @@ export function stepTracker(
   // Pass 3: tentative tracks against the sure detections nobody took.
   const remaining = first.unmatchedDetections.map((d) => sure[d]!);
   const tentative = state.tracks.filter((track) => track.state === 'tentative').map(withPrediction);
-  const third = associate(tentative, remaining, options.matchIou);
+  const third = associate(tentative, remaining, options.matchIou, at, options);
   for (const [t, d] of third.matches) {
     const track = tentative[t]!.track;
     next.set(track.id, updated(track, remaining[d]!, at, options));

@@ -142,4 +142,22 @@ describe('stepZones', () => {
     expect(split).toEqual(whole);
     expect(whole.map((e) => e.type)).toEqual(['enter', 'dwell']);
   });
+
+  it('reports a crowd when the count in a zone reaches crowdAt, once, and when it thins out', () => {
+    const plaza: Zone = { ...lawn, id: 'plaza', labels: ['person'], crowdAt: 3 };
+    const people = (n: number) => Array.from({ length: n }, (_, i) => at(i + 1, 0.6 + i * 0.05, 0.8));
+    const { events } = play(
+      [
+        { objects: people(2) },
+        { objects: people(3) },
+        { objects: people(4) },
+        { objects: people(2), ended: [3, 4] },
+      ],
+      [plaza],
+    );
+    expect(events.filter((e) => e.type === 'crowd' || e.type === 'crowd-end')).toEqual([
+      { type: 'crowd', regionId: 'plaza', at: 1000, count: 3, trackIds: [1, 2, 3] },
+      { type: 'crowd-end', regionId: 'plaza', at: 3000, count: 2, trackIds: [1, 2] },
+    ]);
+  });
 });

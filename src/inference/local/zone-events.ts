@@ -14,6 +14,8 @@ export interface Zone {
   polygon: Point[];
   /** Labels it applies to; empty for every label. */
   labels: string[];
+  /** This many tracked objects in the zone at once are a crowd (absent: no crowd events). */
+  crowdAt?: number;
 }
 
 /** A tripwire: crossing it, one way or the other, is an event. */
@@ -41,7 +43,9 @@ export type ZoneEvent =
       regionId: string;
       at: number;
       direction: CrossDirection;
-    };
+    }
+  /** A crowd formed in the zone (its count reached crowdAt), or thinned out again. */
+  | { type: 'crowd' | 'crowd-end'; regionId: string; at: number; count: number; trackIds: number[] };
 
 /** Which zones each track is in and since when, and where each track stood last: plain JSON. */
 export interface ZoneState {
@@ -49,6 +53,8 @@ export interface ZoneState {
     string,
     { label: string; at: number; point: Point; inside: Record<string, { since: number; dwelt: boolean }> }
   >;
+  /** Zones with a crowd now, and since when. */
+  crowds: Record<string, { since: number }>;
 }
 
 export interface ZoneOptions {
@@ -56,7 +62,7 @@ export interface ZoneOptions {
   dwellMs: number;
 }
 
-export const emptyZoneState = (): ZoneState => ({ tracks: {} });
+export const emptyZoneState = (): ZoneState => ({ tracks: {}, crowds: {} });
 
 /** Where an object stands: the bottom centre of its box (its feet, for a person on the ground). */
 export function anchorOf(box: Box): Point {
@@ -102,8 +108,9 @@ const appliesTo = (region: SceneRegion, label: string) =>
 /**
  * Turns one frame of tracked objects into zone and line events: entering or leaving a zone (also
  * leaving when the track ends inside it), dwelling in a zone past `dwellMs` (once per stay), and
- * crossing a tripwire between the last frame and this one, with the direction. Pure; the state is
- * the stream's and carries across windows with the tracker's.
+ * crossing a tripwire between the last frame and this one, with the direction; a crowd forming in a
+ * zone that watches for one, and ending. Pure; the state is the stream's and carries across windows
+ * with the tracker's.
  */
 export function stepZones(
   state: ZoneState,
@@ -155,5 +162,36 @@ export function stepZones(
   for (const [key, previous] of Object.entries(state.tracks)) {
     if (!(key in tracks) && !endedTrackIds.includes(Number(key))) tracks[key] = previous;
   }
-  return { state: { tracks }, events };
+  const crowds = crowdsOf(state.crowds ?? {}, tracks, regions, at, events);
+  return { state: { tracks, crowds }, events };
+}
+
+/**
+ * Counts the tracks in each zone that watches for crowds (briefly unseen ones included, so a
+ * crowd does not flicker when one person is hidden) and reports a crowd forming or ending.
+ */
+function crowdsOf(
+  before: ZoneState['crowds'],
+  tracks: ZoneState['tracks'],
+  regions: SceneRegion[],
+  at: number,
+  events: ZoneEvent[],
+): ZoneState['crowds'] {
+  const crowds: ZoneState['crowds'] = {};
+  for (const region of regions) {
+    if (region.kind !== 'zone' || !region.crowdAt) continue;
+    const trackIds = Object.entries(tracks)
+      .filter(([, track]) => region.id in track.inside)
+      .map(([key]) => Number(key))
+      .sort((a, b) => a - b);
+    const count = trackIds.length;
+    const was = before[region.id];
+    if (count >= region.crowdAt) {
+      crowds[region.id] = was ?? { since: at };
+      if (!was) events.push({ type: 'crowd', regionId: region.id, at, count, trackIds });
+    } else if (was) {
+      events.push({ type: 'crowd-end', regionId: region.id, at, count, trackIds });
+    }
+  }
+  return crowds;
 }
