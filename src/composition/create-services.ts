@@ -63,7 +63,7 @@ export function createServices(deps: {
     inferenceNodes: new InferenceNodeService(deps.prisma, deps.redis, deps.config),
     incidents: new IncidentService(),
     webhooks: new WebhookService(deps.config, deps.jobs),
-    reviews: new ReviewService(deps.prisma, deps.redis, webhookEventSink(deps.prisma, deps.jobs)),
+    reviews: new ReviewService(deps.redis, webhookEventSink(deps.prisma, deps.jobs)),
     reports: new ReportService((tenantId) => tenants.get(tenantId), windows.store),
   };
 }

@@ -6,7 +6,7 @@ import type { Incident, Prisma, ReviewItem, ReviewStatus } from '../generated/pr
 import { closeIncident, reopenIncident } from '../incidents/incidents';
 import { type EventPublisher, LiveEvents } from '../pubsub/live-events';
 import { reviewItemMessage, type ReviewItemMessage, TOPICS } from '../pubsub/topics';
-import type { StreamStatusOwner } from '../streams/stream-status';
+import { StreamStatusOwner } from '../streams/stream-status';
 import type { WebhookEventSink } from '../webhooks/webhook-events';
 
 /** A queue's deadlines unless its ReviewQueue row says otherwise (also when it has no row). */
@@ -38,11 +38,16 @@ const leaseUntil = (seconds: number): Date => new Date(Date.now() + seconds * 10
  * item's incident and, for STOP_STREAM, stops the stream through the stream's own owner.
  */
 export class ReviewItems {
+  /** Stops streams for stop-stream decisions, announcing on the same publisher. */
+  private readonly streams: StreamStatusOwner;
+
   constructor(
     private readonly publisher: EventPublisher,
+    /** Partners' webhooks for decisions; null where no decision is made (the deadline clock). */
     private readonly sendWebhook: WebhookEventSink | null,
-    private readonly streams: StreamStatusOwner,
-  ) {}
+  ) {
+    this.streams = new StreamStatusOwner(publisher);
+  }
 
   async get(db: TenantDb | TenantTx, id: string): Promise<ReviewItem> {
     const item = await db.reviewItem.findUnique({ where: { id } });
@@ -99,25 +104,15 @@ export class ReviewItems {
     id: string,
     leaseSeconds: number,
   ): Promise<ReviewItem | null> {
-    const events = new LiveEvents();
-    const item = await db.$transaction(async (tx) => {
-      const won = await tx.reviewItem.updateMany({
-        where: { id, ...claimableNow() },
-        data: { status: 'CLAIMED', assigneeId: userId, claimExpiresAt: leaseUntil(leaseSeconds) },
-      });
-      if (won.count === 0) return null;
-      const claimed = await this.get(tx, id);
-      await recordAudit(tx, actor, {
+    return this.conditionalChange(db, id, 'claimed', {
+      where: { id, ...claimableNow() },
+      data: { status: 'CLAIMED', assigneeId: userId, claimExpiresAt: leaseUntil(leaseSeconds) },
+      audit: {
+        actor,
         action: 'reviewItem.claim',
-        entityType: 'ReviewItem',
-        entityId: id,
-        data: { queue: claimed.queue, leaseSeconds },
-      });
-      this.announce(events, claimed, 'claimed');
-      return claimed;
+        data: (claimed) => ({ queue: claimed.queue, leaseSeconds }),
+      },
     });
-    await events.publish(this.publisher);
-    return item;
   }
 
   /**
@@ -229,18 +224,12 @@ export class ReviewItems {
   async autoDismiss(db: TenantDb, ids: string[], reason: string): Promise<number> {
     let dismissed = 0;
     for (const id of ids) {
-      const events = new LiveEvents();
-      const changed = await db.$transaction(async (tx) => {
-        const resolved = await tx.reviewItem.updateMany({
-          where: { id, status: 'OPEN' },
-          data: { status: 'RESOLVED', decision: 'AUTO_DISMISS', reason, decidedAt: new Date() },
-        });
-        if (resolved.count === 0) return false;
-        this.announce(events, await this.get(tx, id), 'resolved');
-        return true;
+      // Not audited: the rule's decision is recorded on the item itself (decision AUTO_DISMISS).
+      const resolved = await this.conditionalChange(db, id, 'resolved', {
+        where: { id, status: 'OPEN' },
+        data: { status: 'RESOLVED', decision: 'AUTO_DISMISS', reason, decidedAt: new Date() },
       });
-      await events.publish(this.publisher);
-      if (changed) dismissed += 1;
+      if (resolved) dismissed += 1;
     }
     return dismissed;
   }
@@ -254,10 +243,10 @@ export class ReviewItems {
     });
     let released = 0;
     for (const { id } of expired) {
-      const changed = await this.bySystem(db, tenantId, id, 'released', {
+      const changed = await this.conditionalChange(db, id, 'released', {
         where: { id, status: 'CLAIMED', claimExpiresAt: { lt: now } },
         data: { status: 'OPEN', assigneeId: null, claimExpiresAt: null },
-        audit: { action: 'reviewItem.claimExpired' },
+        audit: { actor: systemActor(tenantId), action: 'reviewItem.claimExpired' },
       });
       if (changed) released += 1;
     }
@@ -283,10 +272,11 @@ export class ReviewItems {
     });
     let escalated = 0;
     for (const { id, status } of late) {
-      const changed = await this.bySystem(db, tenantId, id, 'escalated', {
+      const changed = await this.conditionalChange(db, id, 'escalated', {
         where: { id, status, escalatedAt: null },
         data: { status: 'ESCALATED', escalatedAt: now, assigneeId: null, claimExpiresAt: null },
         audit: {
+          actor: systemActor(tenantId),
           action: 'reviewItem.deadlineEscalated',
           data: { missed: status === 'OPEN' ? 'time to claim' : 'time to decide' },
         },
@@ -296,33 +286,45 @@ export class ReviewItems {
     return escalated;
   }
 
-  /** A change the system makes on its own clock, audited as the system. */
-  private async bySystem(
+  /**
+   * One conditional UPDATE of an item: when its condition still holds, the change is written with
+   * its audit event (if any) and announced once committed; null when someone else changed the
+   * item first.
+   */
+  private async conditionalChange(
     db: TenantDb,
-    tenantId: string,
     id: string,
     event: ReviewItemMessage['type'],
     change: {
       where: Prisma.ReviewItemWhereInput;
       data: Prisma.ReviewItemUpdateManyMutationInput;
-      audit: { action: string; data?: Prisma.InputJsonValue };
+      audit?: {
+        actor: AuditActor;
+        action: string;
+        data?: Prisma.InputJsonValue | ((item: ReviewItem) => Prisma.InputJsonValue);
+      };
     },
-  ): Promise<boolean> {
+  ): Promise<ReviewItem | null> {
     const events = new LiveEvents();
-    const changed = await db.$transaction(async (tx) => {
+    const item = await db.$transaction(async (tx) => {
       const result = await tx.reviewItem.updateMany({ where: change.where, data: change.data });
-      if (result.count === 0) return false;
-      await recordAudit(tx, systemActor(tenantId), {
-        action: change.audit.action,
-        entityType: 'ReviewItem',
-        entityId: id,
-        ...(change.audit.data ? { data: change.audit.data } : {}),
-      });
-      this.announce(events, await this.get(tx, id), event);
-      return true;
+      if (result.count === 0) return null;
+      const updated = await this.get(tx, id);
+      const audit = change.audit;
+      if (audit) {
+        const data = typeof audit.data === 'function' ? audit.data(updated) : audit.data;
+        await recordAudit(tx, audit.actor, {
+          action: audit.action,
+          entityType: 'ReviewItem',
+          entityId: id,
+          ...(data ? { data } : {}),
+        });
+      }
+      this.announce(events, updated, event);
+      return updated;
     });
     await events.publish(this.publisher);
-    return changed;
+    return item;
   }
 
   /** What a decision does beside the item: its incident ends; a stop-stream decision stops the stream. */

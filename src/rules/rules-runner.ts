@@ -10,7 +10,6 @@ import { severityName } from '../incidents/incident-stitching';
 import { recordFiring } from '../incidents/incidents';
 import { type EventPublisher, LiveEvents, redisPublisher } from '../pubsub/live-events';
 import { ReviewItems } from '../review/review-items';
-import { StreamStatusOwner } from '../streams/stream-status';
 import { actionSchema, type RuleAction } from './rule-definition';
 import {
   CompiledRuleCache,
@@ -78,7 +77,7 @@ export class RulesRunner {
   constructor(private readonly deps: RulesRunnerDeps) {
     this.history = new StreamHistory(deps.redis);
     this.publisher = redisPublisher(deps.redis);
-    this.reviewItems = new ReviewItems(this.publisher, deps.webhooks, new StreamStatusOwner(this.publisher));
+    this.reviewItems = new ReviewItems(this.publisher, deps.webhooks);
   }
 
   async run(tenantId: string, analysisId: string): Promise<RulesRunReport> {

@@ -1,3 +1,4 @@
+import type { FrameImages } from '../reports/report-pdf';
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import type { TenantDb } from '../db/tenant-scoped-db';
@@ -35,11 +36,6 @@ import {
 
 /** Audit events shown per report (a review item's renewals could otherwise grow without bound). */
 export const MAX_REPORT_AUDIT_EVENTS = 1000;
-
-/** A report's frames as JPEG bytes, for the PDF (null when the frame store no longer has one). */
-import type { FrameImages } from '../reports/report-pdf';
-
-export type { FrameImages };
 
 const iso = (date: Date): string => date.toISOString();
 const isoOrNull = (date: Date | null): string | null => (date ? date.toISOString() : null);

@@ -1,7 +1,6 @@
 import type Redis from 'ioredis';
 import { z } from 'zod';
 import type { Actor } from '../auth/permissions';
-import type { PrismaClient } from '../db/prisma-client';
 import type { TenantDb, TenantTx } from '../db/tenant-scoped-db';
 import { conflict, ErrorReason, forbidden, notFound } from '../errors/domain-error';
 import { withPrismaErrors } from '../errors/prisma-error.mapper';
@@ -14,7 +13,6 @@ import {
   DEFAULT_DECIDE_WITHIN_SECONDS,
   ReviewItems,
 } from '../review/review-items';
-import { StreamStatusOwner } from '../streams/stream-status';
 import type { WebhookEventSink } from '../webhooks/webhook-events';
 import { recordAudit } from '../audit/audit-log';
 import { requireId } from './input-schemas';
@@ -67,13 +65,8 @@ export type QueueSettingsInput = {
 export class ReviewService {
   private readonly items: ReviewItems;
 
-  constructor(
-    private readonly prisma: PrismaClient,
-    redis: Redis,
-    sendWebhook: WebhookEventSink | null,
-  ) {
-    const publisher = redisPublisher(redis);
-    this.items = new ReviewItems(publisher, sendWebhook, new StreamStatusOwner(publisher));
+  constructor(redis: Redis, sendWebhook: WebhookEventSink | null) {
+    this.items = new ReviewItems(redisPublisher(redis), sendWebhook);
   }
 
   async list(

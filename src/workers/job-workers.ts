@@ -74,16 +74,15 @@ export function startJobWorkers(
     const serving = { ...DEFAULT_SERVING[queue], ...options.serving?.[queue] };
     const own = connection.duplicate();
     connections.push(own);
-    const handlerOf = (job: Job): { kind: JobKind; handler: JobHandler<JobKind> } => {
+    const handlerOf = (job: Job): JobHandler<JobKind> | undefined => {
       const kind = jobKindOf(queue, job.name);
-      const handler = kind ? (handlers[kind] as JobHandler<JobKind> | undefined) : undefined;
-      if (!kind || !handler) throw new Error(`No handler for ${queue}/${job.name}`);
-      return { kind, handler };
+      return kind ? (handlers[kind] as JobHandler<JobKind> | undefined) : undefined;
     };
     const worker = new Worker(
       queue,
       async (job, token) => {
-        const { handler } = handlerOf(job);
+        const handler = handlerOf(job);
+        if (!handler) throw new Error(`No handler for ${queue}/${job.name}`);
         const backoff = job.opts.backoff;
         const result = await handler.run(job.data, {
           attemptsMade: job.attemptsMade,
@@ -106,8 +105,7 @@ export function startJobWorkers(
     );
     worker.on('failed', (job, error) => {
       if (!job) return;
-      const kind = jobKindOf(queue, job.name);
-      const handler = kind ? (handlers[kind] as JobHandler<JobKind> | undefined) : undefined;
+      const handler = handlerOf(job);
       const final = job.attemptsMade >= (job.opts.attempts ?? 1);
       if (handler?.onFailed) handler.onFailed(job.data, error, final);
       else

@@ -4,7 +4,6 @@ import { tenantDb } from '../db/tenant-scoped-db';
 import type { JobHandler } from '../jobs/job-queue';
 import { redisPublisher } from '../pubsub/live-events';
 import { ReviewItems } from '../review/review-items';
-import { StreamStatusOwner } from '../streams/stream-status';
 
 /** Items handled per tenant and kind of change in one run; the rest wait for the next run. */
 const BATCH = 500;
@@ -19,9 +18,8 @@ export async function runReviewDeadlines(
   redis: Redis,
   now = new Date(),
 ): Promise<{ released: number; escalated: number }> {
-  const publisher = redisPublisher(redis);
   // Deadlines never decide, so no webhook is ever sent from here.
-  const items = new ReviewItems(publisher, null, new StreamStatusOwner(publisher));
+  const items = new ReviewItems(redisPublisher(redis), null);
   let released = 0;
   let escalated = 0;
   const tenants = await prisma.reviewItem.groupBy({

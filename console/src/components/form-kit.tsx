@@ -71,6 +71,38 @@ export function OtherProblems({ problems, paths }: { problems: FieldProblem[]; p
   );
 }
 
+/**
+ * The end of a form: the problems no field claimed, then the submit button (disabled and
+ * relabelled while the form is being sent) and any further actions beside it.
+ */
+export function FormActions({
+  problems,
+  paths,
+  busy,
+  label,
+  busyLabel,
+  children,
+}: {
+  problems: FieldProblem[];
+  paths: string[];
+  busy: boolean;
+  label: string;
+  busyLabel: string;
+  children?: ReactNode;
+}) {
+  return (
+    <>
+      <OtherProblems problems={problems} paths={paths} />
+      <div className="toolbar">
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? busyLabel : label}
+        </button>
+        {children}
+      </div>
+    </>
+  );
+}
+
 type ControlProps = {
   id?: string;
   'aria-invalid'?: boolean;

@@ -159,8 +159,9 @@ export function stepZones(
     }
   }
   // Tracks neither seen nor ended (briefly lost) keep their place until they come back or end.
+  const ended = new Set(endedTrackIds.map(String));
   for (const [key, previous] of Object.entries(state.tracks)) {
-    if (!(key in tracks) && !endedTrackIds.includes(Number(key))) tracks[key] = previous;
+    if (!(key in tracks) && !ended.has(key)) tracks[key] = previous;
   }
   const crowds = crowdsOf(state.crowds ?? {}, tracks, regions, at, events);
   return { state: { tracks, crowds }, events };

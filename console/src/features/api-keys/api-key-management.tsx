@@ -3,7 +3,7 @@ import type { Role } from '../../auth/session';
 import { DataTable, RowAction } from '../../components/data-table';
 import { useApiKeys, useCreateApiKey, useRevokeApiKey } from './use-api-keys';
 import { formatTime } from '../../lib/format';
-import { confirmAction, Field, fieldProblems, OtherProblems, SecretOnce } from '../../components/form-kit';
+import { confirmAction, Field, fieldProblems, FormActions, SecretOnce } from '../../components/form-kit';
 import { ROLES } from '../users/roles';
 
 const PATHS = ['input.name', 'input.role'];
@@ -65,12 +65,13 @@ export function ApiKeyManagement() {
             </select>
           </Field>
         </div>
-        <OtherProblems problems={problems} paths={PATHS} />
-        <div className="toolbar">
-          <button type="submit" className="primary" disabled={createState.fetching}>
-            {createState.fetching ? 'Creating…' : 'Create API key'}
-          </button>
-        </div>
+        <FormActions
+          problems={problems}
+          paths={PATHS}
+          busy={createState.fetching}
+          busyLabel="Creating…"
+          label="Create API key"
+        />
       </form>
       <DataTable
         rows={apiKeys}

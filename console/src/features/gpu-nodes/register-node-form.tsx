@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { Field, fieldProblems, optionalNumber, OtherProblems } from '../../components/form-kit';
+import { Field, fieldProblems, FormActions, optionalNumber } from '../../components/form-kit';
 import { useRegisterInferenceNode } from './use-inference-nodes';
 
 const PATHS = [
@@ -91,12 +91,13 @@ export function RegisterNodeForm({ onRegistered }: { onRegistered: () => void })
           <input type="number" step="0.1" value={weight} onChange={(e) => setWeight(e.target.value)} />
         </Field>
       </div>
-      <OtherProblems problems={problems} paths={PATHS} />
-      <div className="toolbar">
-        <button type="submit" className="primary" disabled={registerState.fetching}>
-          {registerState.fetching ? 'Registering…' : 'Register node'}
-        </button>
-      </div>
+      <FormActions
+        problems={problems}
+        paths={PATHS}
+        busy={registerState.fetching}
+        busyLabel="Registering…"
+        label="Register node"
+      />
     </form>
   );
 }

@@ -4,7 +4,7 @@ import { Table } from '../../components/data-table';
 import { QueryState } from '../../components/states';
 import { formatMinutesOrSeconds } from '../../lib/format';
 import { useReviewQueues, useSetReviewQueue, type ReviewQueue } from './use-review-queues';
-import { Field, fieldProblems, optionalNumber, OtherProblems } from '../../components/form-kit';
+import { Field, fieldProblems, FormActions, optionalNumber, OtherProblems } from '../../components/form-kit';
 
 const PATHS = ['input.name', 'input.claimWithinSeconds', 'input.decideWithinSeconds'];
 
@@ -136,12 +136,13 @@ function QueueForm({ onSaved }: { onSaved: () => void }) {
           <input type="number" value={decide} onChange={(e) => setDecide(e.target.value)} />
         </Field>
       </div>
-      <OtherProblems problems={problems} paths={PATHS} />
-      <div className="toolbar">
-        <button type="submit" className="primary" disabled={state.fetching}>
-          {state.fetching ? 'Saving…' : 'Save queue settings'}
-        </button>
-      </div>
+      <FormActions
+        problems={problems}
+        paths={PATHS}
+        busy={state.fetching}
+        busyLabel="Saving…"
+        label="Save queue settings"
+      />
     </form>
   );
 }

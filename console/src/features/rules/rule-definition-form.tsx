@@ -1,5 +1,5 @@
 import type { FormEvent } from 'react';
-import { Field, JsonField, OtherProblems, type FieldProblem } from '../../components/form-kit';
+import { Field, FormActions, JsonField, type FieldProblem } from '../../components/form-kit';
 
 /** A rule's definition as typed: numbers and JSON as text, so a half-typed value stays as it is. */
 export interface RuleDraft {
@@ -79,12 +79,13 @@ export function RuleDefinitionForm({
         rows={5}
         hint='{"type": "review" | "alert" | "webhook" | "autoDismiss", …}'
       />
-      <OtherProblems problems={problems} paths={RULE_PATHS} />
-      <div className="toolbar">
-        <button type="submit" className="primary" disabled={saving}>
-          {saving ? 'Saving…' : isNew ? 'Create rule' : 'Save rule'}
-        </button>
-      </div>
+      <FormActions
+        problems={problems}
+        paths={RULE_PATHS}
+        busy={saving}
+        busyLabel="Saving…"
+        label={isNew ? 'Create rule' : 'Save rule'}
+      />
     </form>
   );
 }

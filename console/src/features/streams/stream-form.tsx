@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { useTemplateChoices } from '../templates/use-templates';
 import { useCreateStream } from './use-create-stream';
-import { Field, fieldProblems, optionalNumber, OtherProblems } from '../../components/form-kit';
+import { Field, fieldProblems, FormActions, optionalNumber } from '../../components/form-kit';
 
 const KINDS = ['RTSP', 'HLS', 'HTTP', 'FILE'] as const;
 type Kind = (typeof KINDS)[number];
@@ -141,13 +141,15 @@ export function StreamForm({ labelledBy }: { labelledBy: string }) {
           </select>
         </Field>
       </div>
-      <OtherProblems problems={problems} paths={PATHS} />
-      <div className="toolbar">
-        <button type="submit" className="primary" disabled={state.fetching}>
-          {state.fetching ? 'Creating…' : 'Create stream'}
-        </button>
+      <FormActions
+        problems={problems}
+        paths={PATHS}
+        busy={state.fetching}
+        busyLabel="Creating…"
+        label="Create stream"
+      >
         <Link to="/streams">Cancel</Link>
-      </div>
+      </FormActions>
     </form>
   );
 }

@@ -3,7 +3,7 @@ import { Link, useNavigate } from 'react-router';
 import { DataTable } from '../../components/data-table';
 import { useCreatePromptTemplate, useTemplates } from './use-templates';
 import { formatTime } from '../../lib/format';
-import { Field, fieldProblems, OtherProblems } from '../../components/form-kit';
+import { Field, fieldProblems, FormActions } from '../../components/form-kit';
 
 const DEFAULT_SYSTEM_TEXT =
   'You are a video moderation analyst. You receive consecutive frames from a fixed camera, oldest first, ' +
@@ -77,12 +77,13 @@ export function TemplateList() {
           >
             <textarea value={instructionText} onChange={(e) => setInstructionText(e.target.value)} rows={4} />
           </Field>
-          <OtherProblems problems={problems} paths={PATHS} />
-          <div className="toolbar">
-            <button type="submit" className="primary" disabled={state.fetching}>
-              {state.fetching ? 'Creating…' : 'Create template'}
-            </button>
-          </div>
+          <FormActions
+            problems={problems}
+            paths={PATHS}
+            busy={state.fetching}
+            busyLabel="Creating…"
+            label="Create template"
+          />
         </form>
       )}
       <DataTable

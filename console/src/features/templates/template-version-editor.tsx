@@ -3,8 +3,8 @@ import {
   Field,
   FieldErrors,
   fieldProblems,
+  FormActions,
   JsonField,
-  OtherProblems,
   parseJsonObject,
   reportLocalJsonError,
 } from '../../components/form-kit';
@@ -168,15 +168,17 @@ function VersionEditor({
         <FieldErrors problems={problems} path="input.gateNsfw" />
         <FieldErrors problems={problems} path="input.reanalyseDegraded" />
       </fieldset>
-      <OtherProblems problems={problems} paths={EDITOR_PATHS} />
-      <div className="toolbar">
-        <button type="submit" className="primary" disabled={state.fetching}>
-          {state.fetching ? 'Saving…' : 'Save as new version'}
-        </button>
+      <FormActions
+        problems={problems}
+        paths={EDITOR_PATHS}
+        busy={state.fetching}
+        busyLabel="Saving…"
+        label="Save as new version"
+      >
         <button type="button" onClick={() => setDraft(draftFrom(base))}>
           Reset to v{base.version}
         </button>
-      </div>
+      </FormActions>
     </form>
   );
 }

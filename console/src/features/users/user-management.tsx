@@ -4,7 +4,7 @@ import { ROLE_HELP, ROLES } from './roles';
 import { DataTable, RowAction, RowActions } from '../../components/data-table';
 import { useCreateUser, useDeleteUser, useUpdateUser, useUsers } from './use-users';
 import { formatTime } from '../../lib/format';
-import { confirmAction, Field, fieldProblems, OtherProblems, SecretOnce } from '../../components/form-kit';
+import { confirmAction, Field, fieldProblems, FormActions, SecretOnce } from '../../components/form-kit';
 
 const PATHS = ['input.email', 'input.role', 'input.password'];
 
@@ -93,12 +93,13 @@ export function UserManagement() {
             />
           </Field>
         </div>
-        <OtherProblems problems={problems} paths={PATHS} />
-        <div className="toolbar">
-          <button type="submit" className="primary" disabled={createState.fetching}>
-            {createState.fetching ? 'Adding…' : 'Add user'}
-          </button>
-        </div>
+        <FormActions
+          problems={problems}
+          paths={PATHS}
+          busy={createState.fetching}
+          busyLabel="Adding…"
+          label="Add user"
+        />
       </form>
       <DataTable
         rows={loaded}

@@ -6,7 +6,7 @@ import {
   Field,
   FieldErrors,
   fieldProblems,
-  OtherProblems,
+  FormActions,
   SecretOnce,
 } from '../../components/form-kit';
 import { formatTime } from '../../lib/format';
@@ -97,12 +97,13 @@ export function WebhookManagement() {
         </Field>
         <EventChoice value={events} onChange={setEvents} legend="Events (none checked: every event)" />
         <FieldErrors problems={problems} path="input.events" showPaths />
-        <OtherProblems problems={problems} paths={['input.url', 'input.events']} />
-        <div className="toolbar">
-          <button type="submit" className="primary" disabled={createState.fetching}>
-            {createState.fetching ? 'Adding…' : 'Add endpoint'}
-          </button>
-        </div>
+        <FormActions
+          problems={problems}
+          paths={['input.url', 'input.events']}
+          busy={createState.fetching}
+          busyLabel="Adding…"
+          label="Add endpoint"
+        />
       </form>
       <section className="card" aria-labelledby="endpoints-title">
         <h2 id="endpoints-title">Endpoints</h2>
