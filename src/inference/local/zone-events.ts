@@ -16,6 +16,10 @@ export interface Zone {
   labels: string[];
   /** This many tracked objects in the zone at once are a crowd (absent: no crowd events). */
   crowdAt?: number;
+  /** Staying longer than this is loitering (a dwell event); absent: the analyser's default. */
+  dwellSeconds?: number;
+  /** How serious an event in this zone is (its anomalies' severity); absent: the event type's default. */
+  severity?: Severity;
 }
 
 /** A tripwire: crossing it, one way or the other, is an event. */
@@ -26,7 +30,12 @@ export interface Tripwire {
   from: Point;
   to: Point;
   labels: string[];
+  /** The only way one may cross; crossing the other way is a wrong-way event. Absent: either way. */
+  allowedDirection?: CrossDirection;
+  severity?: Severity;
 }
+
+export type Severity = 'low' | 'medium' | 'high' | 'critical';
 
 export type SceneRegion = Zone | Tripwire;
 
@@ -37,7 +46,8 @@ export type ZoneEvent =
   | { type: 'enter' | 'leave'; trackId: number; label: string; regionId: string; at: number }
   | { type: 'dwell'; trackId: number; label: string; regionId: string; at: number; since: number }
   | {
-      type: 'cross';
+      /** wrong-way: a crossing against the line's allowed direction (reported with its cross). */
+      type: 'cross' | 'wrong-way';
       trackId: number;
       label: string;
       regionId: string;
@@ -58,7 +68,7 @@ export interface ZoneState {
 }
 
 export interface ZoneOptions {
-  /** Staying in a zone this long is a dwell event (once per stay). */
+  /** Staying in a zone this long is a dwell event (once per stay), unless the zone sets its own. */
   dwellMs: number;
 }
 
@@ -133,6 +143,9 @@ export function stepZones(
       if (region.kind === 'line') {
         const direction = previous ? crossing(region, previous.point, point) : null;
         if (direction) events.push({ ...base, type: 'cross', direction });
+        if (direction && region.allowedDirection && direction !== region.allowedDirection) {
+          events.push({ ...base, type: 'wrong-way', direction });
+        }
         continue;
       }
       const was = previous?.inside[region.id];
@@ -142,7 +155,8 @@ export function stepZones(
       }
       const stay = was ?? { since: at, dwelt: false };
       if (!was) events.push({ ...base, type: 'enter' });
-      if (!stay.dwelt && at - stay.since >= options.dwellMs) {
+      const dwellMs = region.dwellSeconds !== undefined ? region.dwellSeconds * 1000 : options.dwellMs;
+      if (!stay.dwelt && at - stay.since >= dwellMs) {
         events.push({ ...base, type: 'dwell', since: stay.since });
         inside[region.id] = { since: stay.since, dwelt: true };
       } else {
