@@ -47,6 +47,7 @@ export const DEFAULT_RESULT_SCHEMA = {
                 width: { type: 'number', minimum: 0, maximum: 1 },
                 height: { type: 'number', minimum: 0, maximum: 1 },
                 confidence: { type: 'number', minimum: 0, maximum: 1 },
+                track: { type: 'integer', minimum: 1 },
               },
             },
           },
@@ -94,6 +95,8 @@ export const DEFAULT_RESULT_SCHEMA = {
     rootCause: { type: 'string' },
     verdict: { type: 'string', enum: ['safe', 'review', 'violation'] },
     confidence: { type: 'number', minimum: 0, maximum: 1 },
+    trace: { type: 'array', items: { type: 'string' } },
+    sceneVersion: { type: 'integer', minimum: 0 },
   },
 } as const;
 

@@ -20,6 +20,8 @@ export interface LocalObjectBox {
   width: number;
   height: number;
   confidence: number;
+  /** The tracker's id of the object this box belongs to, stable across frames and windows. */
+  track?: number;
 }
 
 export interface LocalObjectFinding {
@@ -128,6 +130,7 @@ export function buildLocalResult(
         width: round(object.box.width),
         height: round(object.box.height),
         confidence: round(object.confidence),
+        ...('trackId' in object && typeof object.trackId === 'number' ? { track: object.trackId } : {}),
       });
       if (!bestObject || object.confidence > bestObject.confidence) {
         bestObject = { frame, confidence: object.confidence };

@@ -73,11 +73,11 @@ export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
   lowScore: 0.2,
   matchIou: 0.2,
   lowMatchIou: 0.4,
-  newTrackScore: 0.55,
+  newTrackScore: 0.5,
   confirmHits: 2,
   keepLostMs: 3_000,
   velocitySmoothing: 0.5,
-  maxBodySpeed: 4,
+  maxBodySpeed: 3.5,
   proximityWeight: 0.6,
 };
 
@@ -145,7 +145,9 @@ export function similarity(
     (Math.min(Math.max(elapsedMs, 1), MAX_REACH_MS) / 1000);
   const a = centre(predicted);
   const b = centre(detected);
-  const nearness = Math.max(0, 1 - Math.hypot(a.x - b.x, a.y - b.y) / reach);
+  // Quadratic fall-off: near the predicted centre almost as good as an overlap, at the edge of the
+  // reach nothing, and a runner's first step (no velocity known yet) still within the match threshold.
+  const nearness = Math.max(0, 1 - (Math.hypot(a.x - b.x, a.y - b.y) / reach) ** 2);
   const alike =
     Math.min(predicted.height, detected.height) / Math.max(predicted.height, detected.height, 1e-6);
   return Math.max(overlap, options.proximityWeight * nearness * alike);

@@ -61,7 +61,17 @@ export type ZoneEvent =
 export interface ZoneState {
   tracks: Record<
     string,
-    { label: string; at: number; point: Point; inside: Record<string, { since: number; dwelt: boolean }> }
+    {
+      label: string;
+      at: number;
+      point: Point;
+      inside: Record<string, { since: number; dwelt: boolean }>;
+      /**
+       * Per line, where the object last stood clearly on one side of it (beyond lineMargin): a
+       * crossing counts from there, so feet wobbling on the line are not a crossing every frame.
+       */
+      settled?: Record<string, Point>;
+    }
   >;
   /** Zones with a crowd now, and since when. */
   crowds: Record<string, { since: number }>;
@@ -70,6 +80,8 @@ export interface ZoneState {
 export interface ZoneOptions {
   /** Staying in a zone this long is a dwell event (once per stay), unless the zone sets its own. */
   dwellMs: number;
+  /** Distance from a line (frame fractions) within which an object is on it, not past it. Default 0.01. */
+  lineMargin?: number;
 }
 
 export const emptyZoneState = (): ZoneState => ({ tracks: {}, crowds: {} });
@@ -97,6 +109,12 @@ function side(line: Tripwire, point: Point): number {
   return (
     (line.to.x - line.from.x) * (line.from.y - point.y) - (line.to.y - line.from.y) * (line.from.x - point.x)
   );
+}
+
+/** Distance of a point from the line through the tripwire, in frame fractions. */
+function distanceFromLine(line: Tripwire, point: Point): number {
+  const length = Math.hypot(line.to.x - line.from.x, line.to.y - line.from.y);
+  return length === 0 ? 0 : Math.abs(side(line, point)) / length;
 }
 
 /** Whether the step from `before` to `after` crosses the tripwire's segment, and towards which side. */
@@ -137,11 +155,16 @@ export function stepZones(
     const previous = state.tracks[key];
     const point = anchorOf(object.box);
     const inside: ZoneState['tracks'][string]['inside'] = {};
+    const settled: Record<string, Point> = {};
     for (const region of regions) {
       if (!appliesTo(region, object.label)) continue;
       const base = { trackId: object.trackId, label: object.label, regionId: region.id, at };
       if (region.kind === 'line') {
-        const direction = previous ? crossing(region, previous.point, point) : null;
+        const from = previous?.settled?.[region.id];
+        const clear = distanceFromLine(region, point) > (options.lineMargin ?? 0.01);
+        const direction = from && clear ? crossing(region, from, point) : null;
+        const stands = clear ? point : from;
+        if (stands) settled[region.id] = stands;
         if (direction) events.push({ ...base, type: 'cross', direction });
         if (direction && region.allowedDirection && direction !== region.allowedDirection) {
           events.push({ ...base, type: 'wrong-way', direction });
@@ -163,7 +186,7 @@ export function stepZones(
         inside[region.id] = stay;
       }
     }
-    tracks[key] = { label: object.label, at, point, inside };
+    tracks[key] = { label: object.label, at, point, inside, settled };
   }
   for (const trackId of endedTrackIds) {
     const previous = state.tracks[String(trackId)];

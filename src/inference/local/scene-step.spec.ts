@@ -1,0 +1,185 @@
+import type { FrameDetection } from './frame-detector';
+import { buildSceneResult, type SceneWindowFrame } from './scene-result';
+import { emptySceneState, needsDetection, stepScene, type SceneEvent, type SceneState } from './scene-step';
+import type { SceneRegion } from './zone-events';
+
+/** The lawn: the lower half of the frame. */
+const lawn: SceneRegion = {
+  kind: 'zone',
+  id: 'z1',
+  name: 'lawn',
+  labels: ['person'],
+  polygon: [
+    { x: 0, y: 0.5 },
+    { x: 1, y: 0.5 },
+    { x: 1, y: 1 },
+    { x: 0, y: 1 },
+  ],
+  dwellSeconds: 5,
+  severity: 'high',
+};
+
+const T0 = Date.UTC(2026, 11, 7, 12, 0, 0);
+
+function person(x: number, feetY: number): FrameDetection {
+  return {
+    objects: [{ label: 'person', confidence: 0.8, box: { x, y: feetY - 0.2, width: 0.06, height: 0.2 } }],
+    nsfw: [],
+    width: 448,
+    height: 336,
+  };
+}
+
+/** Steps the scene through frames twice a second; `null` frames are ones the detector skipped. */
+function play(state: SceneState, detections: (FrameDetection | null)[], from = 0, version = 1) {
+  const events: SceneEvent[] = [];
+  const frames: SceneWindowFrame[] = [];
+  for (const [index, detection] of detections.entries()) {
+    const at = T0 + (from + index) * 500;
+    const output = stepScene(state, { at, detection }, [lawn], version);
+    state = output.state;
+    events.push(...output.events);
+    frames.push({
+      capturedAt: new Date(at),
+      objects: output.objects,
+      nsfw: output.nsfw,
+      detected: detection !== null,
+      stepped: output.stepped,
+    });
+  }
+  return { state, events, frames };
+}
+
+describe('stepScene', () => {
+  it('follows a person from the path onto the lawn, and reports the stay there as loitering once', () => {
+    // Walks down from the path (feet at 0.3) onto the lawn (feet at 0.6), then stands there.
+    const walk = [0.3, 0.35, 0.4, 0.45, 0.52, 0.6].map((feet) => person(0.5, feet));
+    const stand = Array.from({ length: 14 }, () => person(0.5, 0.6));
+    const { events, state } = play(emptySceneState(1), [...walk, ...stand]);
+    expect(events.map((event) => [event.type, event.zone, event.trackIds])).toEqual([
+      ['enter', 'lawn', [1]],
+      ['dwell', 'lawn', [1]],
+    ]);
+    const [enter, dwell] = events;
+    expect(enter!.start).toBe(T0 + 4 * 500);
+    expect(dwell!.severity).toBe('high'); // the zone's own severity
+    expect(dwell!.seconds).toBe(5);
+    expect(dwell!.end - dwell!.start).toBe(5_000);
+    expect(state.tracks['1']!.dwellMs.z1).toBeGreaterThanOrEqual(5_000);
+    // The whole state is plain JSON: it survives a trip through Redis unchanged.
+    expect(JSON.parse(JSON.stringify(state))).toEqual(state);
+  });
+
+  it('carries tracks over frames the detector skipped, so a still person keeps their id and dwell time', () => {
+    const first = play(emptySceneState(1), [person(0.5, 0.6), person(0.5, 0.6), person(0.5, 0.6)]);
+    // Nothing moves for 6 s: no detections at all, yet the track neither ends nor leaves.
+    const skipped = play(
+      first.state,
+      Array.from({ length: 12 }, () => null),
+      3,
+    );
+    expect(skipped.events.map((event) => event.type)).toEqual(['dwell']);
+    expect(skipped.frames.every((frame) => frame.objects.map((o) => o.trackId).join() === '1')).toBe(true);
+    // And when the detector looks again, it is still track 1.
+    const again = play(skipped.state, [person(0.5, 0.6)], 15);
+    expect(again.frames[0]!.objects.map((object) => object.trackId)).toEqual([1]);
+  });
+
+  it('continues across windows: frames already stepped are not stepped again, ids stay', () => {
+    const detections = [0.3, 0.35, 0.4, 0.45, 0.52, 0.6, 0.6, 0.6].map((feet) => person(0.5, feet));
+    const window1 = play(emptySceneState(1), detections.slice(0, 6));
+    // The next window overlaps the last two frames of the first.
+    const window2 = play(window1.state, detections.slice(4), 4);
+    expect(window2.frames.map((frame) => frame.stepped)).toEqual([false, false, true, true]);
+    expect(window1.events.map((event) => event.type)).toEqual(['enter']);
+    expect(window2.events).toEqual([]); // the entry is not reported twice
+    expect(window2.frames[3]!.objects[0]!.trackId).toBe(1);
+  });
+
+  it('starts the zone bookkeeping afresh when the zones are redrawn, keeping the tracks', () => {
+    const before = play(
+      emptySceneState(1),
+      [0.6, 0.6, 0.6].map((feet) => person(0.5, feet)),
+    );
+    expect(before.events.map((event) => event.type)).toEqual(['enter']);
+    const after = play(before.state, [person(0.5, 0.6)], 3, 2);
+    expect(after.events.map((event) => event.type)).toEqual(['enter']);
+    expect(after.state.sceneVersion).toBe(2);
+    expect(after.frames[0]!.objects[0]!.trackId).toBe(1);
+  });
+
+  it('asks for the detector only where something moved, a track moves, or it has not looked for a while', () => {
+    const still = play(emptySceneState(1), [person(0.5, 0.6), person(0.5, 0.6)]).state;
+    const at = T0 + 1_000;
+    expect(needsDetection(still, { moving: false, reset: false }, at)).toBe(false);
+    expect(needsDetection(still, { moving: true, reset: false }, at)).toBe(true);
+    expect(needsDetection(still, { moving: false, reset: true }, at)).toBe(true);
+    expect(needsDetection(still, { moving: false, reset: false }, T0 + 20_000)).toBe(true);
+    const walking = play(emptySceneState(1), [person(0.3, 0.6), person(0.4, 0.6)]).state;
+    expect(needsDetection(walking, { moving: false, reset: false }, at)).toBe(true);
+  });
+});
+
+describe('buildSceneResult', () => {
+  it('turns loitering on the lawn into an action, an anomaly, a causal chain and a verdict', () => {
+    const walk = [0.3, 0.35, 0.4, 0.45, 0.52, 0.6].map((feet) => person(0.5, feet));
+    const first = play(emptySceneState(1), walk);
+    const second = play(
+      first.state,
+      Array.from({ length: 12 }, () => person(0.5, 0.6)),
+      6,
+    );
+    const result = buildSceneResult({
+      frames: second.frames,
+      events: second.events,
+      state: second.state,
+      regions: [lawn],
+      sceneVersion: 1,
+      nsfwThreshold: 0.7,
+    });
+    expect(result.events).toHaveLength(1);
+    expect(result.events[0]).toMatchObject({
+      type: 'dwell',
+      zone: 'lawn',
+      trackIds: [1],
+      seconds: 5,
+      severity: 'high',
+    });
+    expect(result.actions).toEqual([
+      expect.objectContaining({ actor: 'person #1', action: 'loiters in', target: 'lawn' }),
+    ]);
+    expect(result.anomalies[0]).toMatchObject({ type: 'loitering:lawn', severity: 'high' });
+    expect(result.verdict).toBe('violation');
+    expect(result.confidence).toBeCloseTo(0.8, 4);
+    // The chain starts where the track was first seen and goes through its entry (from the first window).
+    expect(result.causalChain.map((link) => link.effect)).toEqual([
+      'person #1 entered "lawn" at 12:00:02',
+      'person #1 stayed 5 s in "lawn" (since 12:00:02): loitering',
+    ]);
+    expect(result.causalChain[0]!.cause).toBe('person #1 appeared at 12:00:00');
+    expect(result.rootCause).toBe(
+      'person #1 appeared at 12:00:00 -> person #1 entered "lawn" at 12:00:02 -> person #1 stayed 5 s in "lawn" (since 12:00:02): loitering',
+    );
+    expect(result.tracks).toEqual([expect.objectContaining({ id: 1, label: 'person', zones: ['lawn'] })]);
+    expect(result.objects[0]!.boxes![0]!.track).toBe(1);
+    expect(result.trace.at(-1)).toMatch(/^Conclusion: 1 anomaly, verdict violation/);
+    expect(result.sceneVersion).toBe(1);
+  });
+
+  it('says safe, with an empty chain, when people only pass', () => {
+    const walk = [0.1, 0.2, 0.3, 0.4].map((x) => person(x, 0.3));
+    const { frames, events, state } = play(emptySceneState(1), walk);
+    const result = buildSceneResult({
+      frames,
+      events,
+      state,
+      regions: [lawn],
+      sceneVersion: 1,
+      nsfwThreshold: 0.7,
+    });
+    expect(result.verdict).toBe('safe');
+    expect(result.anomalies).toEqual([]);
+    expect(result.causalChain).toEqual([]);
+    expect(result.rootCause).toBe('');
+  });
+});
