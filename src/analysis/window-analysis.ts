@@ -8,8 +8,8 @@ import type { NodePool } from '../inference/gpu/node-pool';
 import { analyseOnNodes, type VlmOutcome } from '../inference/gpu/vlm-analyser';
 import { buildChatSpec, visionTokensOf, type PromptVersion } from '../inference/gpu/window-prompt';
 import type { InferenceMetrics } from '../inference/inference-metrics';
-import type { FrameDetection } from '../inference/local/frame-detector';
-import { buildLocalResult, gateIsOff, gateMatches, type AnalysisGate } from '../inference/local/local-result';
+import { gateIsOff, gateMatches, type AnalysisGate } from '../inference/local/local-result';
+import type { SceneRegion } from '../inference/local/zone-events';
 import type { LocalAnalyser } from '../inference/local/shared-detector';
 import { publishEvent } from '../pubsub/event-bus';
 import { redisPublisher } from '../pubsub/live-events';
@@ -30,6 +30,7 @@ import {
 } from './analysis-records';
 import { BudgetPolicy } from './budget-policy';
 import { ReasoningPublisher } from './reasoning-publisher';
+import { SceneAnalysis, type SceneWindowOutcome } from './scene-analysis';
 import { UsageBuffer, usageMonth, type UsageIncrement } from './usage-meter';
 
 export interface WindowAnalysisDeps {
@@ -52,7 +53,9 @@ export interface WindowAnalysisDeps {
   metrics?: InferenceMetrics;
   /** Schedules a GPU analysis of a window that was analysed locally while every node was down. */
   scheduleReanalysis?: (tenantId: string, windowId: string) => Promise<void>;
-  /** Queues the tenant's rules on a DONE or DEGRADED analysis (the rules queue, job id = analysis id). */
+  /** The stream's zones and lines (current version); none when absent. */
+  loadScene?: (db: TenantDb, streamId: string) => Promise<{ version: number; regions: SceneRegion[] }>;
+  /** Queues the tenant's rules on a finished analysis (the rules queue, job id = analysis id). */
   scheduleRules?: (tenantId: string, analysisId: string) => Promise<void>;
 }
 
@@ -62,13 +65,15 @@ export type WindowAnalysisOutcome =
   /** A re-analysis found no node yet: try again later. */
   | { status: 'WAIT'; reason: string };
 
-const LOCAL_MODEL = 'local:centernet+nsfwjs';
+const LOCAL_MODEL = 'local:centernet+nsfwjs+tracker';
 
 /**
  * How one window is analysed, from its Window row to its Analysis row:
  * 1. no template, or frames gone: FAILED with the reason;
- * 2. local mode, or the tenant's token budget used up: the local analyser (DONE);
- * 3. the template's gate (local detections) does not match: GATED, the GPU is not asked;
+ * 2. local mode, or the tenant's token budget used up: the local analyser (DONE), which steps the
+ *    stream's scene (motion, detector, tracks, zone events: scene-analysis.ts);
+ * 3. the template's gate (the scene's confirmed objects) does not match: GATED, the GPU is not
+ *    asked, and the local result still feeds the rules, so temporal rules see every window;
  * 4. the GPU nodes: DONE or FAILED; when no node can answer, the local analyser stands in
  *    (DEGRADED) and, if the template asks, a re-analysis on the GPU is scheduled.
  * Then usage, metrics, the announcement consoles wait for and the tenant's rules.
@@ -78,9 +83,11 @@ export class WindowAnalysis {
   readonly usage: UsageBuffer;
   private readonly inputs: AnalysisInputs;
   private readonly budget: BudgetPolicy;
+  private readonly scene: SceneAnalysis;
 
   constructor(private readonly deps: WindowAnalysisDeps) {
     this.inputs = new AnalysisInputs(deps.prisma, deps.store);
+    this.scene = new SceneAnalysis({ redis: deps.publisher, detect: (frames) => deps.local.detect(frames) });
     this.budget = new BudgetPolicy(deps.prisma, redisPublisher(deps.publisher), deps.logger);
     this.usage = new UsageBuffer(deps.prisma, (error) =>
       deps.logger.error({ err: error }, 'could not write usage counters'),
@@ -133,15 +140,15 @@ export class WindowAnalysis {
       nsfw: version.gateNsfw,
       minConfidence: version.gateMinConfidence,
     };
-    let detections: FrameDetection[] | null = null;
+    let scene: SceneWindowOutcome | null = null;
     if (!gateIsOff(gate)) {
-      detections = await this.deps.local.detect(frames.map((frame) => ({ jpeg: frame.jpeg, key: frame.id })));
-      const decision = gateMatches(gate, detections, {
+      scene = await this.sceneOf(db, tenantId, window, frames);
+      const decision = gateMatches(gate, scene.detections, {
         nsfwThreshold: this.deps.config.LOCAL_NSFW_THRESHOLD,
       });
       if (!decision.matched) {
         const reasons = decision.reasons.join('; ');
-        return this.finishLocal(db, tenantId, window, version.id, frames, 'GATED', reasons, detections);
+        return this.finishLocal(db, tenantId, window, version.id, frames, 'GATED', reasons, scene);
       }
     }
 
@@ -155,7 +162,7 @@ export class WindowAnalysis {
         frames,
         'DEGRADED',
         `analysed locally: ${vlm.outcome.reason}`,
-        detections,
+        scene,
         vlm.analysisId,
       );
       if (version.reanalyseDegraded) await this.deps.scheduleReanalysis?.(tenantId, window.id);
@@ -282,28 +289,23 @@ export class WindowAnalysis {
     frames: LoadedFrame[],
     status: 'DONE' | 'GATED' | 'DEGRADED',
     note: string | null,
-    knownDetections: FrameDetection[] | null = null,
+    knownScene: SceneWindowOutcome | null = null,
     vlmAnalysisId: string | null = null,
   ): Promise<WindowAnalysisOutcome> {
     const analysisId = await startAnalysis(db, tenantId, window, versionId, 'LOCAL');
     const started = performance.now();
-    let detections: FrameDetection[];
+    let scene: SceneWindowOutcome;
     try {
-      detections =
-        knownDetections ??
-        (await this.deps.local.detect(frames.map((frame) => ({ jpeg: frame.jpeg, key: frame.id }))));
+      scene = knownScene ?? (await this.sceneOf(db, tenantId, window, frames));
     } catch (error) {
       const reason = `the local detector failed: ${(error as Error).message}`;
       return this.failWithoutModel(db, tenantId, window, versionId, reason, analysisId);
     }
     const latencyMs = performance.now() - started;
     this.deps.metrics?.localDuration.observe(latencyMs / 1000);
-    const result = buildLocalResult(frames, detections, {
-      nsfwThreshold: this.deps.config.LOCAL_NSFW_THRESHOLD,
-    });
     await saveLocalAnalysis(db, window.id, analysisId, {
       status,
-      result: result as unknown as Prisma.InputJsonValue,
+      result: scene.result as unknown as Prisma.InputJsonValue,
       model: LOCAL_MODEL,
       latencyMs,
       note,
@@ -316,6 +318,23 @@ export class WindowAnalysis {
           ? { windowsDegraded: 1, windowsAnalysed: 1 }
           : { windowsAnalysed: 1 };
     return this.finished(tenantId, window, analysisId, status, 'LOCAL', increment);
+  }
+
+  /** Steps the stream's scene over the window's frames (its zones and lines as of now). */
+  private async sceneOf(
+    db: TenantDb,
+    tenantId: string,
+    window: WindowWithContext,
+    frames: LoadedFrame[],
+  ): Promise<SceneWindowOutcome> {
+    const regions = (await this.deps.loadScene?.(db, window.streamId)) ?? { version: 0, regions: [] };
+    return this.scene.analyseWindow(
+      tenantId,
+      window.streamId,
+      frames,
+      regions,
+      this.deps.config.LOCAL_NSFW_THRESHOLD,
+    );
   }
 
   /** The window cannot be analysed at all (frames gone, detector broken): FAILED with the reason. */
@@ -360,7 +379,7 @@ export class WindowAnalysis {
       // The row is the truth; a lost notice only delays what the console shows.
       this.deps.logger.warn({ err: error, analysisId: message.analysisId }, 'could not announce an analysis');
     }
-    if (this.deps.scheduleRules && (message.status === 'DONE' || message.status === 'DEGRADED')) {
+    if (this.deps.scheduleRules && message.status !== 'FAILED') {
       // Not fatal: the analysis stays unevaluated (rulesEvaluatedAt null) in PostgreSQL.
       await this.deps
         .scheduleRules(tenantId, message.analysisId)

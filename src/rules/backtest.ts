@@ -22,7 +22,7 @@ export interface BacktestFiring {
 }
 
 export interface BacktestOutcome {
-  /** Results evaluated (the stream's DONE/DEGRADED analyses in the range, one per window). */
+  /** Results evaluated (the stream's finished analyses in the range, RULE_INPUT_STATUSES, one per window). */
   evaluated: number;
   firings: BacktestFiring[];
   incidents: number;

@@ -19,7 +19,7 @@ import {
   type CompiledCondition,
   type ResultFacts,
 } from './rule-evaluator';
-import { StreamHistory } from './stream-history';
+import { RULE_INPUT_STATUSES, StreamHistory } from './stream-history';
 
 export interface RulesRunnerDeps {
   prisma: PrismaClient;
@@ -97,7 +97,7 @@ export class RulesRunner {
       },
     });
     if (!analysis) return { ...report, status: 'SKIPPED', reason: 'analysis not found (deleted)' };
-    if (analysis.status !== 'DONE' && analysis.status !== 'DEGRADED') {
+    if (!(RULE_INPUT_STATUSES as readonly string[]).includes(analysis.status)) {
       return { ...report, status: 'SKIPPED', reason: `analysis is ${analysis.status}` };
     }
     if (analysis.rulesEvaluatedAt) return { ...report, status: 'SKIPPED', reason: 'rules already evaluated' };

@@ -6,10 +6,16 @@ import { factsOf, MAX_HISTORY, type ResultFacts } from './rule-evaluator';
  * The temporal state of the rules engine: per stream, the compact facts of its most recent results
  * (a Redis sorted set scored by the window's end, capped at MAX_HISTORY + 1 entries). Redis is only a
  * cache here: when the key is missing (evicted, flushed, expired) it is rebuilt from the stream's
- * DONE/DEGRADED Analysis rows in PostgreSQL, so the decisions are the same either way.
+ * analyses in PostgreSQL (RULE_INPUT_STATUSES), so the decisions are the same either way.
  *
  * Facts kept here carry no reasoning (see ResultFacts.reasoning).
  */
+/**
+ * Analyses the rules read: finished ones, including windows the GPU gate kept back (their local
+ * result still says what was seen, so appears/disappears and other temporal rules see every window).
+ */
+export const RULE_INPUT_STATUSES = ['DONE', 'DEGRADED', 'GATED'] as const;
+
 export const HISTORY_TTL_SECONDS = 7 * 24 * 3600;
 
 export const historyKey = (tenantId: string, streamId: string): string =>
@@ -24,7 +30,7 @@ export async function loadHistoryFromDb(
   const rows = await db.analysis.findMany({
     where: {
       streamId,
-      status: { in: ['DONE', 'DEGRADED'] },
+      status: { in: [...RULE_INPUT_STATUSES] },
       window: {
         endAt: {
           ...(options.beforeEndAt ? { lt: options.beforeEndAt } : {}),
