@@ -153,6 +153,18 @@ export function stepZones(
   for (const object of objects) {
     const key = String(object.trackId);
     const previous = state.tracks[key];
+    if (!object.seen) {
+      // Not seen in this frame (its box is a guess from its motion, or it stands where it stood):
+      // it enters, leaves and crosses nothing, but a stay goes on and may become a dwell.
+      if (previous) {
+        tracks[key] = {
+          ...previous,
+          at,
+          inside: stillInside(object.trackId, previous, regions, at, options, events),
+        };
+      }
+      continue;
+    }
     const point = anchorOf(object.box);
     const inside: ZoneState['tracks'][string]['inside'] = {};
     const settled: Record<string, Point> = {};
@@ -178,7 +190,7 @@ export function stepZones(
       }
       const stay = was ?? { since: at, dwelt: false };
       if (!was) events.push({ ...base, type: 'enter' });
-      const dwellMs = region.dwellSeconds !== undefined ? region.dwellSeconds * 1000 : options.dwellMs;
+      const dwellMs = dwellMsOf(region, options);
       if (!stay.dwelt && at - stay.since >= dwellMs) {
         events.push({ ...base, type: 'dwell', since: stay.since });
         inside[region.id] = { since: stay.since, dwelt: true };
@@ -202,6 +214,33 @@ export function stepZones(
   }
   const crowds = crowdsOf(state.crowds ?? {}, tracks, regions, at, events);
   return { state: { tracks, crowds }, events };
+}
+
+const dwellMsOf = (zone: Zone, options: ZoneOptions) =>
+  zone.dwellSeconds !== undefined ? zone.dwellSeconds * 1000 : options.dwellMs;
+
+/** The stays of a track that was not seen in this frame, each checked for a dwell. */
+function stillInside(
+  trackId: number,
+  previous: ZoneState['tracks'][string],
+  regions: SceneRegion[],
+  at: number,
+  options: ZoneOptions,
+  events: ZoneEvent[],
+): ZoneState['tracks'][string]['inside'] {
+  const inside: ZoneState['tracks'][string]['inside'] = {};
+  for (const [regionId, stay] of Object.entries(previous.inside)) {
+    const region = regions.find((candidate) => candidate.id === regionId);
+    if (!region || region.kind !== 'zone') continue;
+    const dwellMs = dwellMsOf(region, options);
+    if (!stay.dwelt && at - stay.since >= dwellMs) {
+      events.push({ type: 'dwell', trackId, label: previous.label, regionId, at, since: stay.since });
+      inside[regionId] = { since: stay.since, dwelt: true };
+    } else {
+      inside[regionId] = stay;
+    }
+  }
+  return inside;
 }
 
 /**
