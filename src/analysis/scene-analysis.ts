@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
+import type { StreamMemory } from '../inference/gpu/window-prompt';
 import type { FrameDetection } from '../inference/local/frame-detector';
 import type { TrackedObject } from '../inference/local/object-tracker';
 import {
   buildSceneResult,
+  describeEvent,
   type SceneAnalysisResult,
   type SceneWindowFrame,
 } from '../inference/local/scene-result';
@@ -108,6 +110,33 @@ export class SceneAnalysis {
     } finally {
       await this.deps.redis.eval(RELEASE_LOCK, 1, lockKey(tenantId, streamId), token);
     }
+  }
+
+  /**
+   * The stream's tracks in view and its latest events as the last stepped frame left them, for the
+   * GPU model's per-window text; null when the stream has no scene state.
+   */
+  async memory(
+    tenantId: string,
+    streamId: string,
+    regions: SceneRegion[],
+    recentEvents = 5,
+  ): Promise<Pick<StreamMemory, 'activeTracks' | 'recentEvents'> | null> {
+    const json = await this.deps.redis.get(stateKey(tenantId, streamId));
+    if (!json) return null;
+    const { scene } = JSON.parse(json) as StoredScene;
+    const name = (regionId: string) => regions.find((region) => region.id === regionId)?.name ?? regionId;
+    return {
+      activeTracks: scene.tracker.tracks
+        .filter((track) => track.state === 'confirmed')
+        .map((track) => ({
+          id: track.id,
+          label: track.label,
+          zones: Object.keys(scene.zones.tracks[String(track.id)]?.inside ?? {}).map(name),
+          since: new Date(track.firstSeenAt),
+        })),
+      recentEvents: scene.recentEvents.slice(-recentEvents).map(describeEvent),
+    };
   }
 
   /** Forgets a stream's scene (its tracks and background), e.g. when the stream is deleted. */

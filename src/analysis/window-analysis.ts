@@ -6,7 +6,12 @@ import { tenantDb, type TenantDb } from '../db/tenant-scoped-db';
 import type { Prisma } from '../generated/prisma/client';
 import type { NodePool } from '../inference/gpu/node-pool';
 import { analyseOnNodes, type VlmOutcome } from '../inference/gpu/vlm-analyser';
-import { buildChatSpec, visionTokensOf, type PromptVersion } from '../inference/gpu/window-prompt';
+import {
+  buildChatSpec,
+  visionTokensOf,
+  type PromptVersion,
+  type StreamMemory,
+} from '../inference/gpu/window-prompt';
 import type { InferenceMetrics } from '../inference/inference-metrics';
 import { gateIsOff, gateMatches, type AnalysisGate } from '../inference/local/local-result';
 import type { SceneRegion } from '../inference/local/zone-events';
@@ -79,6 +84,13 @@ const LOCAL_MODEL = 'local:centernet+nsfwjs+tracker';
  * Then usage, metrics, the announcement consoles wait for and the tenant's rules.
  * Idempotent: a job that runs twice updates one Analysis row; a finished window is left alone.
  */
+/** A stored result's one-line finding: its root cause, else nothing (a quiet window says nothing). */
+function summaryOf(result: Prisma.JsonValue | undefined): string | null {
+  if (!result || typeof result !== 'object' || Array.isArray(result)) return null;
+  const rootCause = (result as { rootCause?: unknown }).rootCause;
+  return typeof rootCause === 'string' && rootCause.trim() ? rootCause.trim().slice(0, 500) : null;
+}
+
 export class WindowAnalysis {
   readonly usage: UsageBuffer;
   private readonly inputs: AnalysisInputs;
@@ -223,6 +235,7 @@ export class WindowAnalysis {
     signal?: AbortSignal,
   ): Promise<{ analysisId: string; outcome: VlmOutcome }> {
     const analysisId = await startAnalysis(db, tenantId, window, version.id, 'VLM');
+    const memory = await this.memoryOf(db, tenantId, window);
     const reasoning = new ReasoningPublisher(
       this.deps.publisher,
       TOPICS.analysisReasoning(tenantId, analysisId),
@@ -232,7 +245,8 @@ export class WindowAnalysis {
     try {
       const outcome = await analyseOnNodes(
         this.deps.pool!,
-        (budget) => buildChatSpec(version, { streamName: window.stream.name, policyText }, frames, budget),
+        (budget) =>
+          buildChatSpec(version, { streamName: window.stream.name, policyText, memory }, frames, budget),
         {
           maxAttempts: this.deps.config.INFERENCE_MAX_ATTEMPTS,
           requestTimeoutMs: this.deps.config.INFERENCE_REQUEST_TIMEOUT_MS,
@@ -318,6 +332,46 @@ export class WindowAnalysis {
           ? { windowsDegraded: 1, windowsAnalysed: 1 }
           : { windowsAnalysed: 1 };
     return this.finished(tenantId, window, analysisId, status, 'LOCAL', increment);
+  }
+
+  /**
+   * What the model is told of the stream before its frames: the scene's tracks and latest events
+   * (kept up to date where the gate runs the local analyser), the previous window's finding and
+   * the open incident. Absent when nothing is known yet.
+   */
+  private async memoryOf(
+    db: TenantDb,
+    tenantId: string,
+    window: WindowWithContext,
+  ): Promise<StreamMemory | undefined> {
+    const regions = (await this.deps.loadScene?.(db, window.streamId))?.regions ?? [];
+    const [scene, previous, incident] = await Promise.all([
+      this.scene.memory(tenantId, window.streamId, regions),
+      db.analysis.findFirst({
+        where: {
+          streamId: window.streamId,
+          status: { in: ['DONE', 'DEGRADED', 'GATED'] },
+          windowId: { not: window.id },
+        },
+        orderBy: { completedAt: 'desc' },
+        select: { result: true },
+      }),
+      db.incident.findFirst({
+        where: { streamId: window.streamId, status: 'OPEN' },
+        orderBy: { lastFiredAt: 'desc' },
+        select: { summary: true, severity: true, startAt: true },
+      }),
+    ]);
+    const previousSummary = summaryOf(previous?.result);
+    if (!scene && !previousSummary && !incident) return undefined;
+    return {
+      activeTracks: scene?.activeTracks ?? [],
+      recentEvents: scene?.recentEvents ?? [],
+      previousSummary,
+      openIncident: incident
+        ? { summary: incident.summary, severity: incident.severity, since: incident.startAt }
+        : null,
+    };
   }
 
   /** Steps the stream's scene over the window's frames (its zones and lines as of now). */

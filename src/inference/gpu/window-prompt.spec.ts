@@ -101,4 +101,35 @@ describe('window prompt', () => {
     expect(spec.maxCompletionTokens).toBe(8192);
     expect(buildChatBody(spec)).not.toHaveProperty('thinking_token_budget');
   });
+
+  it('tells the model what is known of the stream after the images, leaving the prefix alone', () => {
+    const memory = {
+      activeTracks: [
+        { id: 4, label: 'person', zones: ['lawn'], since: new Date('2026-11-21T09:59:20.000Z') },
+      ],
+      recentEvents: ['person #4 entered "lawn" at 09:59:30'],
+      previousSummary: 'person #4 appeared at 09:59:20 -> person #4 entered "lawn" at 09:59:30',
+      openIncident: {
+        summary: 'A person walks onto the lawn',
+        severity: 'medium',
+        since: new Date('2026-11-21T09:59:31.000Z'),
+      },
+    };
+    const withMemory = buildChatBody(
+      buildChatSpec(version, { streamName: 'Lawn', policyText: '', memory }, frames),
+    );
+    const without = buildChatBody(buildChatSpec(version, { streamName: 'Lawn', policyText: '' }, frames));
+    const parts = (body: typeof withMemory) =>
+      (body.messages as { content: unknown }[])[1]!.content as { text?: string }[];
+    expect(JSON.stringify(parts(withMemory).slice(0, 3))).toBe(JSON.stringify(parts(without).slice(0, 3)));
+    const tail = parts(withMemory)[3]!.text!;
+    expect(tail).toContain('What is known of this stream before these frames:');
+    expect(tail).toContain('- person #4 in "lawn", tracked since 2026-11-21T09:59:20.000Z');
+    expect(tail).toContain('- earlier: person #4 entered "lawn" at 09:59:30');
+    expect(tail).toContain('- the previous window: person #4 appeared at 09:59:20');
+    expect(tail).toContain(
+      '- an open incident since 2026-11-21T09:59:31.000Z (medium): A person walks onto the lawn',
+    );
+    expect(parts(without)[3]!.text!).not.toContain('What is known');
+  });
 });

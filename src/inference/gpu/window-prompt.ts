@@ -33,6 +33,22 @@ export interface PromptFrame {
 export interface PromptContext {
   streamName: string;
   policyText: string;
+  /** What Vigil already knows of the stream; absent for a stream with no history yet. */
+  memory?: StreamMemory;
+}
+
+/**
+ * The stream's memory, as the local analyser and earlier windows left it: said in the per-window
+ * text, so the model reads the images knowing who is where and what just happened.
+ */
+export interface StreamMemory {
+  /** Tracked objects in view at the end of the last stepped frame, with the zones they stand in. */
+  activeTracks: { id: number; label: string; zones: string[]; since: Date }[];
+  /** The latest events, oldest first, as sentences. */
+  recentEvents: string[];
+  /** The previous window's root cause or summary, if it found anything. */
+  previousSummary: string | null;
+  openIncident: { summary: string; severity: string | null; since: Date } | null;
 }
 
 /** Variables an instruction text may use; all are per stream, so the prefix stays stable per stream. */
@@ -56,10 +72,30 @@ export function windowText(context: PromptContext, frames: readonly PromptFrame[
           : ''),
     ),
   ];
+  if (context.memory) lines.push('', ...memoryLines(context.memory));
   if (context.policyText.trim())
     lines.push('', 'Moderation policy of this tenant:', context.policyText.trim());
   lines.push('', 'Refer to frames by their index. Answer with the JSON object only.');
   return lines.join('\n');
+}
+
+function memoryLines(memory: StreamMemory): string[] {
+  const lines = ['What is known of this stream before these frames:'];
+  if (memory.activeTracks.length === 0) lines.push('- no tracked object was in view');
+  for (const track of memory.activeTracks) {
+    const where = track.zones.length > 0 ? ` in ${track.zones.map((zone) => `"${zone}"`).join(', ')}` : '';
+    lines.push(`- ${track.label} #${track.id}${where}, tracked since ${track.since.toISOString()}`);
+  }
+  for (const event of memory.recentEvents) lines.push(`- earlier: ${event}`);
+  if (memory.previousSummary) lines.push(`- the previous window: ${memory.previousSummary}`);
+  if (memory.openIncident) {
+    const severity = memory.openIncident.severity ? ` (${memory.openIncident.severity})` : '';
+    lines.push(
+      `- an open incident since ${memory.openIncident.since.toISOString()}${severity}: ${memory.openIncident.summary}`,
+    );
+  }
+  lines.push('Use the same track numbers for the same objects where you recognise them.');
+  return lines;
 }
 
 export interface BudgetOverride {
