@@ -15,6 +15,23 @@ export interface AnalysisResult {
   rootCause?: string;
   verdict?: string;
   confidence?: number;
+  /** Scene events found by the local analyser (tracks crossing lines, entering zones, loitering...). */
+  events?: {
+    id: string;
+    type: string;
+    label: string;
+    trackIds: number[];
+    zone?: string;
+    direction?: string;
+    start: string;
+    end: string;
+    seconds?: number;
+    speed?: number;
+    count?: number;
+    severity: string;
+  }[];
+  /** How the local analyser reached its findings, in plain words: never a model's reasoning. */
+  trace?: string[];
   [extra: string]: unknown;
 }
 

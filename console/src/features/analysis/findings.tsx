@@ -1,5 +1,5 @@
 import { SeverityBadge } from '../../components/badges';
-import { formatPercent } from '../../lib/format';
+import { formatClock, formatPercent } from '../../lib/format';
 import type { AnalysisResult } from './analysis-result';
 
 /** Objects, actions, anomalies, the causal chain, root cause, verdict and confidence. */
@@ -29,6 +29,21 @@ export function Findings({ result }: { result: AnalysisResult | null }) {
       ) : (
         <p className="muted">None</p>
       )}
+      {result.events?.length ? (
+        <>
+          <h3>Events</h3>
+          <ul>
+            {result.events.map((event) => (
+              <li key={event.id}>
+                <SeverityBadge severity={event.severity} /> <strong>{eventTitle(event)}</strong>{' '}
+                <span className="muted">
+                  {event.trackIds.map((id) => `#${id}`).join(', ')} at {formatClock(event.end)}
+                </span>
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
       <h3>Actions</h3>
       {result.actions?.length ? (
         <ul>
@@ -71,6 +86,45 @@ export function Findings({ result }: { result: AnalysisResult | null }) {
       ) : (
         <p className="muted">None</p>
       )}
+      {result.trace?.length ? (
+        <section aria-label="Local analysis">
+          <h3>Local analysis</h3>
+          <p className="muted">
+            How Vigil&apos;s CPU analyser reached these findings from tracks and zones. No model reasoned
+            here.
+          </p>
+          <ol className="trace">
+            {result.trace.map((line, i) => (
+              <li key={i}>{line}</li>
+            ))}
+          </ol>
+        </section>
+      ) : null}
     </div>
   );
+}
+
+type SceneEvent = NonNullable<AnalysisResult['events']>[number];
+
+/** An event in a few words, e.g. `person enters "lawn"`, `loitering 25 s in "walkway"`. */
+function eventTitle(event: SceneEvent): string {
+  const zone = event.zone ? ` "${event.zone}"` : '';
+  switch (event.type) {
+    case 'dwell':
+      return `${event.label} loitering ${event.seconds ?? ''} s in${zone}`;
+    case 'crowd':
+      return `crowd of ${event.count ?? '?'} in${zone}`;
+    case 'crowd-end':
+      return `crowd ended in${zone}`;
+    case 'cross':
+      return `${event.label} crosses${zone} (${event.direction ?? ''})`;
+    case 'wrong-way':
+      return `${event.label} crosses${zone} the wrong way`;
+    case 'run':
+      return `${event.label} runs${zone ? ` in${zone}` : ''} (${event.speed ?? '?'} heights/s)`;
+    case 'left-behind':
+      return `${event.label} left behind${zone ? ` in${zone}` : ''}`;
+    default:
+      return `${event.label} ${event.type}s${zone}`;
+  }
 }
