@@ -76,6 +76,15 @@ const ANOMALOUS: readonly SceneEvent['type'][] = [
   'left-behind',
 ];
 
+/**
+ * Whether an event is an anomaly of the window: a situation (ANOMALOUS), or any other event the
+ * zone rates medium or more (entering a lawn one must not walk on), but never an ending.
+ */
+function isAnomaly(event: SceneEvent): boolean {
+  if (event.type === 'leave' || event.type === 'crowd-end') return false;
+  return ANOMALOUS.includes(event.type) || SEVERITY_RANK[event.severity] >= SEVERITY_RANK.medium;
+}
+
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** A clock time for sentences: HH:MM:SS in UTC. */
@@ -177,7 +186,7 @@ function causalChainOf(
   const paths = new Map<string, string[]>();
   const done = new Set<number>();
   for (const event of windowEvents) {
-    if (!ANOMALOUS.includes(event.type)) continue;
+    if (!isAnomaly(event)) continue;
     for (const trackId of event.type === 'crowd' ? event.trackIds : event.trackIds.slice(0, 1)) {
       if (done.has(trackId)) continue;
       done.add(trackId);
@@ -240,10 +249,7 @@ export function buildSceneResult(input: SceneResultInput): SceneAnalysisResult {
   const base = buildLocalResult(frames, detections, { nsfwThreshold: input.nsfwThreshold });
 
   const sceneAnomalies = events
-    .filter(
-      (event) => ANOMALOUS.includes(event.type) || SEVERITY_RANK[event.severity] >= SEVERITY_RANK.medium,
-    )
-    .filter((event) => !(event.type === 'leave' || event.type === 'crowd-end'))
+    .filter(isAnomaly)
     .map((event) => ({ event, anomaly: anomalyOf(event, frameTimes) }));
   const anomalies = [...base.anomalies, ...sceneAnomalies.map(({ anomaly }) => anomaly)].sort(
     (a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity],
