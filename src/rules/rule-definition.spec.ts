@@ -207,6 +207,9 @@ describe('labelsInCondition', () => {
     expect(labelsInCondition({ object: { label: 'knife' } })).toEqual([
       { path: 'object.label', label: 'knife' },
     ]);
+    expect(labelsInCondition({ not: { object: { label: 'knife' } } }, 'input.condition')).toEqual([
+      { path: 'input.condition.not.object.label', label: 'knife' },
+    ]);
   });
 });
 

@@ -211,9 +211,10 @@ function childrenOf(node: Condition): Condition[] {
 
 /**
  * Every object label a condition names (object, event and track predicates, at any depth, inside
- * temporal forms too), each with its path below the condition (`all.0.object.label`), in order.
+ * temporal forms too), each with its path below the condition (`all.0.object.label`, after `prefix`
+ * when given: `input.condition.all.0.object.label`), in order.
  */
-export function labelsInCondition(condition: Condition): { path: string; label: string }[] {
+export function labelsInCondition(condition: Condition, prefix?: string): { path: string; label: string }[] {
   const found: { path: string; label: string }[] = [];
   const visit = (node: Condition, path: string[]): void => {
     const at = (...rest: string[]) => [...path, ...rest].join('.');
@@ -230,6 +231,6 @@ export function labelsInCondition(condition: Condition): { path: string; label: 
     else if ('persists' in node) visit(node.persists.when, [...path, 'persists', 'when']);
     else if ('occurs' in node) visit(node.occurs.when, [...path, 'occurs', 'when']);
   };
-  visit(condition, []);
+  visit(condition, prefix ? [prefix] : []);
   return found;
 }
