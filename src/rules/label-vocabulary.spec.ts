@@ -49,7 +49,7 @@ describe('labelProblems', () => {
 
   it('suggests a tenant’s own label for a typo of it', () => {
     const [problem] = labelProblems([{ path: 'x', label: 'forklfit' }], withForklift);
-    expect(problem!.message).toMatch(/did you mean "forklift"/);
+    expect(problem!.message).toMatch(/did you mean "forklift"\?$/);
   });
 
   it('reports every unknown label, in order', () => {

@@ -67,7 +67,7 @@ const COMMON = ['person', 'car', 'truck', 'dog', 'backpack'];
 
 /**
  * Known labels close to `label` (at most three): synonyms, then labels within a small edit distance
- * or containing it (or contained in it), fewest edits first. Empty when nothing is close.
+ * or containing it, fewest edits first. Empty when nothing is close.
  */
 export function closestLabels(label: string, vocabulary: LabelVocabulary): string[] {
   const wanted = normalizeLabel(label);
@@ -77,7 +77,8 @@ export function closestLabels(label: string, vocabulary: LabelVocabulary): strin
     .map((known) => ({
       known,
       distance: editDistance(known, wanted),
-      contains: wanted.length >= 3 && (known.includes(wanted) || wanted.includes(known)),
+      // A word of a longer label ("phone" of "cell phone"), not any label inside a longer word.
+      contains: wanted.length >= 3 && known.includes(wanted),
     }))
     .filter((candidate) => candidate.distance <= tolerance || candidate.contains)
     .sort((a, b) => a.distance - b.distance || a.known.localeCompare(b.known))
