@@ -43,13 +43,16 @@ const person = {
 };
 const empty = { objects: [], verdict: 'safe', confidence: 0.95 };
 
-/** Records window `index` of the stream (consecutive 10 s windows) and its DONE analysis. */
-async function analysed(index: number, result: object): Promise<string> {
+/**
+ * Records window `index` of the stream (consecutive 10 s windows) and its DONE analysis; the ids
+ * of the main stream's are kept in windowIds and analysisIds.
+ */
+async function analysed(index: number, result: object, stream = streamId): Promise<string> {
   const startAt = new Date(T0 + index * WINDOW_MS);
   const frame = await db.frame.create({
     data: {
       tenantId: a.tenantId,
-      streamId,
+      streamId: stream,
       sequence: index,
       capturedAt: startAt,
       storageKey: `rules-test/${index}.jpg`,
@@ -62,7 +65,7 @@ async function analysed(index: number, result: object): Promise<string> {
   const window = await db.window.create({
     data: {
       tenantId: a.tenantId,
-      streamId,
+      streamId: stream,
       index,
       frameIds: [frame.id],
       startAt,
@@ -73,7 +76,7 @@ async function analysed(index: number, result: object): Promise<string> {
   const analysis = await db.analysis.create({
     data: {
       tenantId: a.tenantId,
-      streamId,
+      streamId: stream,
       windowId: window.id,
       templateVersionId: versionId,
       mode: 'VLM',
@@ -83,8 +86,10 @@ async function analysed(index: number, result: object): Promise<string> {
       completedAt: new Date(),
     },
   });
-  windowIds[index] = window.id;
-  analysisIds[index] = analysis.id;
+  if (stream === streamId) {
+    windowIds[index] = window.id;
+    analysisIds[index] = analysis.id;
+  }
   return analysis.id;
 }
 
@@ -280,12 +285,12 @@ describe('rules engine', () => {
   });
 
   it('backtests a saved rule and a draft against the stream’s stored results', async () => {
-    const saved = await api.services.incidents.backtest(db, { ruleId: rules.appears, streamId });
+    const saved = await api.services.incidents.backtest(db, a.tenantId, { ruleId: rules.appears, streamId });
     expect(saved.evaluated).toBe(13);
     expect(saved.firings.map((firing) => firing.windowId)).toEqual([windowIds[1], windowIds[10]]);
     expect(saved.incidents).toBe(2);
 
-    const draft = await api.services.incidents.backtest(db, {
+    const draft = await api.services.incidents.backtest(db, a.tenantId, {
       streamId,
       draft: { condition: { object: { label: 'person' } }, action: { type: 'review' }, cooldownSeconds: 60 },
       from: new Date(T0 + 3 * WINDOW_MS),
@@ -299,6 +304,96 @@ describe('rules engine', () => {
     ]);
     expect(draft.firings.map((firing) => firing.opensIncident)).toEqual([true, false, true, false, false]);
     expect(draft.incidents).toBe(2);
+  });
+
+  it('backtests event rules over stored results that carry events: each event fires once', async () => {
+    const admin = {
+      kind: 'user' as const,
+      id: a.userIds.ADMIN,
+      tenantId: a.tenantId,
+      role: 'ADMIN' as const,
+      isPlatformAdmin: false,
+    };
+    const walkway = (
+      await api.services.streams.create(db, admin, {
+        name: 'Walkway and lawn',
+        sourceUrl: 'rtsp://camera.example.net/walkway',
+        templateId: a.ids.templateId,
+      })
+    ).id;
+    const at = (index: number) => new Date(T0 + index * WINDOW_MS).toISOString();
+    const event = (index: number, type: string, zone: string, trackIds: number[], parts: object = {}) => ({
+      id: `${type}:${zone}:${trackIds.join('-')}:${index}`,
+      type,
+      label: 'person',
+      trackIds,
+      zone,
+      start: at(index),
+      end: at(index),
+      severity: 'medium',
+      evidence: [at(index)],
+      ...parts,
+    });
+    const onLawn = (seconds: number) => ({
+      id: 4,
+      label: 'person',
+      firstSeen: at(1),
+      lastSeen: at(2),
+      zones: ['Lawn'],
+      maxSpeed: 0.4,
+      dwellSeconds: { Lawn: seconds },
+    });
+    // Track 4 enters the lawn in window 1 and is still there in window 2 (a track, no new event);
+    // a crowd forms on the walkway in window 3; tracks 6 and 7 enter the lawn in window 4.
+    const streamWindows = [
+      { ...person },
+      { ...person, events: [event(1, 'enter', 'Lawn', [4])], tracks: [onLawn(5)] },
+      { ...person, tracks: [onLawn(15)] },
+      {
+        ...person,
+        events: [event(3, 'enter', 'Walkway', [5]), event(3, 'crowd', 'Walkway', [1, 2, 3, 5], { count: 4 })],
+      },
+      { ...person, events: [event(4, 'enter', 'Lawn', [6]), event(4, 'enter', 'Lawn', [7])] },
+    ];
+    const ids: string[] = [];
+    for (const [index, result] of streamWindows.entries()) {
+      await analysed(index, result, walkway);
+      ids.push((await db.window.findFirstOrThrow({ where: { streamId: walkway, index } })).id);
+    }
+    const fired = async (condition: object) =>
+      (
+        await api.services.incidents.backtest(db, a.tenantId, {
+          streamId: walkway,
+          draft: { condition, action: { type: 'review' }, cooldownSeconds: 0 },
+        })
+      ).firings.map((firing) => ids.indexOf(firing.windowId));
+
+    expect(await fired({ event: { type: 'enter', zone: ' lawn', label: 'person' } })).toEqual([1, 4]);
+    expect(await fired({ event: { type: 'enter', zone: 'Lawn', minCount: 2 } })).toEqual([4]);
+    expect(await fired({ event: { type: 'crowd', zone: 'walkway', minCount: 4 } })).toEqual([3]);
+    expect(await fired({ event: { type: 'crowd', zone: 'walkway', minCount: 5 } })).toEqual([]);
+    expect(
+      await fired({
+        occurs: { when: { event: { type: 'enter', zone: 'lawn' } }, times: 2, withinSeconds: 60 },
+      }),
+    ).toEqual([4]);
+    expect(await fired({ track: { zone: 'lawn', minDwellSeconds: 10 } })).toEqual([2]);
+
+    // A saved rule on an event backtests the same way, with its matched path.
+    const saved = await api.services.rules.create(db, admin, {
+      name: 'Crowd on the walkway',
+      condition: { all: [{ event: { type: 'crowd', zone: 'Walkway' } }, { object: { label: 'person' } }] },
+      action: { type: 'alert' },
+      enabled: false,
+    });
+    const outcome = await api.services.incidents.backtest(db, a.tenantId, {
+      ruleId: saved.id,
+      streamId: walkway,
+    });
+    expect(outcome.evaluated).toBe(5);
+    expect(outcome.firings.map((firing) => [ids.indexOf(firing.windowId), firing.matchedPaths])).toEqual([
+      [3, ['condition.all.0.event', 'condition.all.1.object']],
+    ]);
   });
 
   it('serves incidents with their evidence and refuses other tenants’ ids', async () => {

@@ -55,6 +55,7 @@ const ACCESS: Record<string, Access> = {
   'mutation.createTenant': 'platform',
   'mutation.updateTenantQuotas': 'platform',
   'mutation.updateTenantSettings': ADMIN,
+  'mutation.setCustomLabels': ADMIN,
   'mutation.registerInferenceNode': 'platform',
   'mutation.drainInferenceNode': 'platform',
   'mutation.activateInferenceNode': 'platform',
@@ -181,6 +182,8 @@ function sampleLeaf(operation: SchemaOperation, ids: TenantFixture['ids'], targe
         return { thing: 'the lawn' };
       case 'gateObjects':
         return 'person';
+      case 'labels':
+        return 'forklift';
       case 'month':
         return new Date().toISOString().slice(0, 7);
       case 'url':

@@ -23,6 +23,7 @@ import { WindowService } from '../services/window.service';
 import { WebhookService } from '../services/webhook.service';
 import type { JobQueue } from '../jobs/job-queue';
 import { webhookEventSink } from '../webhooks/webhook-events';
+import { loadLabelVocabulary } from '../rules/label-vocabulary';
 import type { Services } from '../services/service-set';
 
 export type { Services } from '../services/service-set';
@@ -41,6 +42,7 @@ export function createServices(deps: {
   const tenants = new TenantService(deps.prisma);
   const credentials = new CredentialCache(deps.redis, deps.config.AUTH_CACHE_TTL_MS);
   const windows = new WindowService(deps.config);
+  const vocabulary = (tenantId: string) => loadLabelVocabulary(deps.prisma, tenantId);
   return {
     auth: new AuthService(deps.prisma, deps.config, rateLimits, credentials),
     credentials,
@@ -53,15 +55,15 @@ export function createServices(deps: {
       (tenantId) => tenants.get(tenantId),
       (channel, payload) => publishEvent(deps.redis, channel, payload),
     ),
-    templates: new PromptTemplateService(),
-    rules: new RuleService(),
+    templates: new PromptTemplateService(vocabulary),
+    rules: new RuleService(vocabulary),
     audit: new AuditService(),
     auditChain: new AuditChainService(),
     windows,
     analyses: new AnalysisService(deps.redis),
     usage: new UsageService(),
     inferenceNodes: new InferenceNodeService(deps.prisma, deps.redis, deps.config),
-    incidents: new IncidentService(),
+    incidents: new IncidentService(vocabulary),
     webhooks: new WebhookService(deps.config, deps.jobs),
     reviews: new ReviewService(deps.redis, webhookEventSink(deps.prisma, deps.jobs)),
     reports: new ReportService((tenantId) => tenants.get(tenantId), windows.store),

@@ -39,8 +39,8 @@ export class IncidentResolver {
       'What a saved rule or a draft would have fired on a stream’s stored results (changes nothing)',
   })
   backtestRule(@Arg('input') input: BacktestRuleInput, @Ctx() context: GraphQLContext) {
-    const { services, db } = authedContext(context);
-    return services.incidents.backtest(db, input);
+    const { services, db, actor } = authedContext(context);
+    return services.incidents.backtest(db, actor.tenantId, input);
   }
 
   @FieldResolver(() => [Window], { description: 'Evidence: the windows that fired, in stream order' })

@@ -65,6 +65,23 @@ export class TenantResolver {
     return services.tenants.updateSettings(actor, input);
   }
 
+  @Authorized(Permission.TENANT_SETTINGS_MANAGE)
+  @Mutation(() => Tenant, {
+    description:
+      'The caller’s own tenant: replaces its custom labels (each 1 to 60 characters, stored trimmed and lower-case; at most 200, distinct, none of the COCO labels)',
+  })
+  setCustomLabels(@Arg('labels', () => [String]) labels: string[], @Ctx() context: GraphQLContext) {
+    const { services, actor } = authedContext(context);
+    return services.tenants.setCustomLabels(actor, labels);
+  }
+
+  @FieldResolver(() => [String], {
+    description: 'Every label rules and template gates may name: the 80 COCO labels, then the custom labels',
+  })
+  labelVocabulary(@Root() tenant: Tenant, @Ctx() context: GraphQLContext): string[] {
+    return authedContext(context).services.tenants.labelVocabulary(tenant);
+  }
+
   @FieldResolver(() => Float)
   monthlyTokenBudget(@Root() tenant: Tenant): number {
     return Number(tenant.monthlyTokenBudget);

@@ -5,6 +5,7 @@ import {
   conditionShapeProblems,
   MAX_CONDITION_DEPTH,
   MAX_CONDITION_NODES,
+  labelsInCondition,
 } from './rule-definition';
 
 const person: Condition = { object: { label: 'person' } };
@@ -27,6 +28,27 @@ describe('conditionSchema', () => {
     it.each<[string, Condition]>([
       ['object (label only)', { object: { label: 'person' } }],
       ['object (all fields)', { object: { label: 'knife', minConfidence: 0.7, minCount: 2 } }],
+      ['event enter', { event: { type: 'enter', zone: 'Lawn' } }],
+      [
+        'event cross (all fields)',
+        { event: { type: 'cross', zone: 'Walkway', label: 'person', direction: 'to-left', minCount: 2 } },
+      ],
+      ['event dwell with minSeconds', { event: { type: 'dwell', zone: 'Walkway', minSeconds: 30 } }],
+      ['event crowd with minCount', { event: { type: 'crowd', zone: 'Walkway', minCount: 4 } }],
+      ['event run without a zone', { event: { type: 'run', label: 'person' } }],
+      ['event fall in a zone', { event: { type: 'fall', zone: 'Stairs' } }],
+      ['event left-behind', { event: { type: 'left-behind', label: 'suitcase', minSeconds: 60 } }],
+      ['track by label', { track: { label: 'person' } }],
+      ['track (all fields)', { track: { label: 'person', zone: 'Lawn', minSpeed: 2, minDwellSeconds: 30 } }],
+      [
+        'events and tracks in temporal forms',
+        {
+          any: [
+            { occurs: { when: { event: { type: 'enter', zone: 'Lawn' } }, times: 3, withinSeconds: 60 } },
+            { persists: { when: { track: { zone: 'Walkway', minDwellSeconds: 20 } }, windows: 3 } },
+          ],
+        },
+      ],
       ['action', { action: { action: 'hit' } }],
       ['action with actor and target', { action: { action: 'hit', actor: 'person', target: 'person' } }],
       ['anomaly', { anomaly: { type: 'fire' } }],
@@ -93,6 +115,15 @@ describe('conditionSchema', () => {
       ['withinSeconds above a day', { occurs: { when: person, times: 2, withinSeconds: 86_401 } }],
       ['a temporal form without when', { persists: { windows: 2 } }],
       ['an invalid child', { all: [person, { verdict: 'maybe' }] }],
+      ['an unknown event type', { event: { type: 'teleport' } }],
+      ['an event without a type', { event: { zone: 'Lawn' } }],
+      ['an unknown key in an event', { event: { type: 'run', colour: 'red' } }],
+      ['an unknown direction', { event: { type: 'cross', zone: 'Gate', direction: 'up' } }],
+      ['a negative minSeconds', { event: { type: 'dwell', zone: 'Gate', minSeconds: -1 } }],
+      ['an event minCount of 0', { event: { type: 'crowd', zone: 'Gate', minCount: 0 } }],
+      ['an empty track', { track: {} }],
+      ['a negative minSpeed', { track: { minSpeed: -1 } }],
+      ['an unknown key in a track', { track: { label: 'person', id: 3 } }],
       ['null', null],
       ['a string', 'person'],
       ['an array', [person]],
@@ -109,6 +140,35 @@ describe('conditionSchema', () => {
       expect(neither.error?.issues.map((issue) => issue.message)).toContain('needs min or max');
     });
 
+    it.each<[string, unknown, string, RegExp]>([
+      ['enter without a zone', { event: { type: 'enter' } }, 'event.zone', /required for "enter"/],
+      ['crowd-end without a zone', { event: { type: 'crowd-end' } }, 'event.zone', /required/],
+      [
+        'a direction on enter',
+        { event: { type: 'enter', zone: 'Lawn', direction: 'to-left' } },
+        'event.direction',
+        /only to "cross" and "wrong-way"/,
+      ],
+      [
+        'minSeconds on run',
+        { event: { type: 'run', minSeconds: 3 } },
+        'event.minSeconds',
+        /only to "dwell" and "left-behind"/,
+      ],
+      ['an empty track', { track: {} }, 'track', /needs at least one of/],
+    ])('refuses %s at its field', (_name, value, path, message) => {
+      const parsed = conditionSchema.safeParse(value);
+      expect(parsed.error?.issues.map((issue) => issue.path.join('.'))).toEqual([path]);
+      expect(parsed.error!.issues[0]!.message).toMatch(message);
+    });
+
+    it('names the path of a nested event or track problem', () => {
+      expect(issuePaths({ all: [person, { event: { type: 'leave' } }] })).toEqual(['all.1.event.zone']);
+      expect(issuePaths({ not: { persists: { when: { track: { minSpeed: -2 } }, windows: 2 } } })).toEqual([
+        'not.persists.when.track.minSpeed',
+      ]);
+    });
+
     it('names the path of the offending node', () => {
       expect(issuePaths({ all: [person, { object: { label: 'person', minConfidence: 2 } }] })).toEqual([
         'all.1.object.minConfidence',
@@ -117,6 +177,39 @@ describe('conditionSchema', () => {
         'not.persists.windows',
       ]);
     });
+  });
+});
+
+describe('labelsInCondition', () => {
+  it('finds object, event and track labels at any depth, temporal forms included, with their paths', () => {
+    expect(
+      labelsInCondition({
+        all: [
+          { object: { label: 'person' } },
+          { any: [{ event: { type: 'run', label: 'dog' } }, { event: { type: 'enter', zone: 'Lawn' } }] },
+          { not: { track: { label: 'bicycle', minSpeed: 2 } } },
+          { appears: { when: { object: { label: 'car' } }, absentFor: 1 } },
+          { disappears: { when: { object: { label: 'bus' } }, presentFor: 1 } },
+          { persists: { when: { track: { zone: 'Lawn', minDwellSeconds: 5 } }, windows: 2 } },
+          { occurs: { when: { event: { type: 'fall', label: 'person' } }, times: 2, withinSeconds: 60 } },
+          { action: { action: 'climbing', actor: 'person' } },
+          { verdict: 'review' },
+        ],
+      }),
+    ).toEqual([
+      { path: 'all.0.object.label', label: 'person' },
+      { path: 'all.1.any.0.event.label', label: 'dog' },
+      { path: 'all.2.not.track.label', label: 'bicycle' },
+      { path: 'all.3.appears.when.object.label', label: 'car' },
+      { path: 'all.4.disappears.when.object.label', label: 'bus' },
+      { path: 'all.6.occurs.when.event.label', label: 'person' },
+    ]);
+    expect(labelsInCondition({ object: { label: 'knife' } })).toEqual([
+      { path: 'object.label', label: 'knife' },
+    ]);
+    expect(labelsInCondition({ not: { object: { label: 'knife' } } }, 'input.condition')).toEqual([
+      { path: 'input.condition.not.object.label', label: 'knife' },
+    ]);
   });
 });
 

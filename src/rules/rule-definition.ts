@@ -1,5 +1,11 @@
 import { SEVERITIES } from '../incidents/incident-stitching';
 import { z } from 'zod';
+import {
+  CROSS_DIRECTIONS,
+  RESULT_EVENT_TYPES,
+  ZONE_EVENT_TYPES,
+  type ResultEventType,
+} from '../templates/result-schema';
 import { WEBHOOK_EVENTS } from '../webhooks/webhook-events';
 
 /**
@@ -10,6 +16,16 @@ import { WEBHOOK_EVENTS } from '../webhooks/webhook-events';
  * A condition is one of:
  *   { all: [c, …] } | { any: [c, …] } | { not: c }
  *   { object:  { label, minConfidence?, minCount? } }
+ *       with boxes in the result: minCount objects of the label, each at minConfidence or more, in
+ *       one frame; without boxes: the label's best confidence and its largest count
+ *   { event:   { type, zone?, label?, direction?, minSeconds?, minCount? } }
+ *       the result's events (enter, leave, dwell, cross, wrong-way, crowd, crowd-end, run, fall,
+ *       left-behind); zone (by name) is required for the zone and line types; direction only for
+ *       cross and wrong-way; minSeconds (dwell, left-behind) compares the event's seconds;
+ *       minCount compares a crowd's count, for other types the distinct tracks of the matches
+ *   { track:   { label?, zone?, minSpeed?, minDwellSeconds? } }
+ *       one tracked object meeting all that is given: of that label, having been in that zone,
+ *       at least minSpeed body heights a second, at least minDwellSeconds in the zone (or in any)
  *   { action:  { action, actor?, target? } }
  *   { anomaly: { type, minSeverity? } }
  *   { verdict: "safe" | "review" | "violation" }
@@ -34,6 +50,8 @@ export type Condition =
   | { any: Condition[] }
   | { not: Condition }
   | { object: { label: string; minConfidence?: number; minCount?: number } }
+  | { event: EventPredicate }
+  | { track: { label?: string; zone?: string; minSpeed?: number; minDwellSeconds?: number } }
   | { action: { action: string; actor?: string; target?: string } }
   | { anomaly: { type: string; minSeverity?: (typeof SEVERITIES)[number] } }
   | { verdict: 'safe' | 'review' | 'violation' }
@@ -43,6 +61,65 @@ export type Condition =
   | { disappears: { when: Condition; presentFor: number } }
   | { persists: { when: Condition; windows: number } }
   | { occurs: { when: Condition; times: number; withinSeconds: number } };
+
+export interface EventPredicate {
+  type: ResultEventType;
+  zone?: string;
+  label?: string;
+  direction?: (typeof CROSS_DIRECTIONS)[number];
+  minSeconds?: number;
+  minCount?: number;
+}
+
+const ZONED = new Set<string>(ZONE_EVENT_TYPES);
+const DIRECTED = new Set<string>(['cross', 'wrong-way']);
+const TIMED = new Set<string>(['dwell', 'left-behind']);
+
+const eventSchema = z
+  .strictObject({
+    type: z.enum(RESULT_EVENT_TYPES),
+    zone: label.optional(),
+    label: label.optional(),
+    direction: z.enum(CROSS_DIRECTIONS).optional(),
+    minSeconds: z.number().min(0).max(86_400).optional(),
+    minCount: z.number().int().min(1).max(1000).optional(),
+  })
+  .superRefine((event, context) => {
+    // Each refusal names a field that would make the predicate never (or always) hold as written.
+    if (ZONED.has(event.type) && event.zone === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['zone'],
+        message: `is required for "${event.type}" events (the zone's or line's name)`,
+      });
+    }
+    if (event.direction !== undefined && !DIRECTED.has(event.type)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['direction'],
+        message: 'applies only to "cross" and "wrong-way" events',
+      });
+    }
+    if (event.minSeconds !== undefined && !TIMED.has(event.type)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['minSeconds'],
+        message: 'applies only to "dwell" and "left-behind" events',
+      });
+    }
+  });
+
+const trackSchema = z
+  .strictObject({
+    label: label.optional(),
+    zone: label.optional(),
+    minSpeed: z.number().min(0).max(100).optional(),
+    minDwellSeconds: z.number().min(0).max(86_400).optional(),
+  })
+  .refine(
+    (track) => Object.values(track).some((value) => value !== undefined),
+    'needs at least one of label, zone, minSpeed, minDwellSeconds',
+  );
 
 export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
   z.union([
@@ -56,6 +133,8 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
         minCount: z.number().int().min(1).max(1000).optional(),
       }),
     }),
+    z.strictObject({ event: eventSchema }),
+    z.strictObject({ track: trackSchema }),
     z.strictObject({
       action: z.strictObject({ action: label, actor: label.optional(), target: label.optional() }),
     }),
@@ -128,4 +207,30 @@ function childrenOf(node: Condition): Condition[] {
   if ('persists' in node) return [node.persists.when];
   if ('occurs' in node) return [node.occurs.when];
   return [];
+}
+
+/**
+ * Every object label a condition names (object, event and track predicates, at any depth, inside
+ * temporal forms too), each with its path below the condition (`all.0.object.label`, after `prefix`
+ * when given: `input.condition.all.0.object.label`), in order.
+ */
+export function labelsInCondition(condition: Condition, prefix?: string): { path: string; label: string }[] {
+  const found: { path: string; label: string }[] = [];
+  const visit = (node: Condition, path: string[]): void => {
+    const at = (...rest: string[]) => [...path, ...rest].join('.');
+    if ('object' in node) found.push({ path: at('object', 'label'), label: node.object.label });
+    else if ('event' in node && node.event.label !== undefined)
+      found.push({ path: at('event', 'label'), label: node.event.label });
+    else if ('track' in node && node.track.label !== undefined)
+      found.push({ path: at('track', 'label'), label: node.track.label });
+    else if ('all' in node) node.all.forEach((child, index) => visit(child, [...path, 'all', String(index)]));
+    else if ('any' in node) node.any.forEach((child, index) => visit(child, [...path, 'any', String(index)]));
+    else if ('not' in node) visit(node.not, [...path, 'not']);
+    else if ('appears' in node) visit(node.appears.when, [...path, 'appears', 'when']);
+    else if ('disappears' in node) visit(node.disappears.when, [...path, 'disappears', 'when']);
+    else if ('persists' in node) visit(node.persists.when, [...path, 'persists', 'when']);
+    else if ('occurs' in node) visit(node.occurs.when, [...path, 'occurs', 'when']);
+  };
+  visit(condition, prefix ? [prefix] : []);
+  return found;
 }

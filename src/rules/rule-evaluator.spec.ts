@@ -4,7 +4,9 @@ import {
   CompiledRuleCache,
   evaluateCondition,
   factsOf,
+  MAX_EVENT_FACTS,
   MAX_HISTORY,
+  MAX_TRACK_FACTS,
   type ResultFacts,
 } from './rule-evaluator';
 
@@ -159,6 +161,345 @@ describe('predicates on the current result', () => {
     expect(evaluateCondition(compileCondition({ verdict: 'safe' }), facts, [], { explain: true })).toEqual({
       matched: false,
       matchedPaths: [],
+    });
+  });
+});
+
+/** Boxes of `label`, one per [frame, confidence]. */
+function boxed(label: string, boxes: [number, number][]) {
+  return {
+    label,
+    count: Math.max(
+      0,
+      ...[...new Set(boxes.map(([frame]) => frame))].map(
+        (frame) => boxes.filter(([f]) => f === frame).length,
+      ),
+    ),
+    confidence: Math.max(0, ...boxes.map(([, confidence]) => confidence)),
+    frames: [...new Set(boxes.map(([frame]) => frame))],
+    boxes: boxes.map(([frame, confidence]) => ({
+      frame,
+      x: 0.1,
+      y: 0.1,
+      width: 0.1,
+      height: 0.3,
+      confidence,
+    })),
+  };
+}
+
+let eventSequence = 0;
+/** An event as the analyser reports it (only the fields the test gives beyond the required ones). */
+function event(type: string, parts: Record<string, unknown> = {}) {
+  eventSequence += 1;
+  return {
+    id: `${type}:${eventSequence}`,
+    type,
+    label: 'person',
+    trackIds: [eventSequence],
+    start: '2026-12-07T13:00:00.000Z',
+    end: '2026-12-07T13:00:00.000Z',
+    severity: 'medium',
+    evidence: [],
+    ...parts,
+  };
+}
+
+function track(id: number, parts: Record<string, unknown> = {}) {
+  return {
+    id,
+    label: 'person',
+    firstSeen: '2026-12-07T12:59:00.000Z',
+    lastSeen: '2026-12-07T13:00:00.000Z',
+    zones: [],
+    maxSpeed: 0.5,
+    dwellSeconds: {},
+    ...parts,
+  };
+}
+
+describe('factsOf: boxes, events and tracks', () => {
+  it('keeps per label the best k-th confidence within one frame', () => {
+    const facts = result(0, {
+      objects: [
+        boxed('Person', [
+          [0, 0.95],
+          [0, 0.6],
+          [1, 0.9],
+          [1, 0.85],
+          [1, 0.5],
+        ]),
+        boxed('person', [[1, 0.7]]),
+        { label: 'car', confidence: 0.8, count: 2 },
+      ],
+    });
+    // frame 0: .95 .6; frame 1: .9 .85 .7 .5 -> best first .95, second .85, third .7, fourth .5
+    expect(facts.objects.person).toEqual({ c: 0.95, n: 3, k: [0.95, 0.85, 0.7, 0.5] });
+    expect(facts.objects.car).toEqual({ c: 0.8, n: 2 });
+  });
+
+  it('keeps events and tracks compactly, lower-casing names, and leaves them out when absent', () => {
+    const facts = result(0, {
+      events: [
+        event('cross', { zone: ' Walkway ', label: 'Person', direction: 'to-left', trackIds: [3] }),
+        event('crowd', { zone: 'Lawn', trackIds: [1, 2, 3], count: 3 }),
+        event('dwell', { zone: 'Lawn', seconds: 42 }),
+        { type: '' },
+      ],
+      tracks: [
+        track(3, { zones: ['Lawn', 'lawn'], maxSpeed: 2.1, dwellSeconds: { Lawn: 12, __proto__: 3 } }),
+      ],
+    });
+    expect(facts.events).toEqual([
+      { t: 'cross', z: 'walkway', l: 'person', d: 'to-left', k: [3] },
+      { t: 'crowd', z: 'lawn', l: 'person', n: 3, k: [1, 2, 3] },
+      { t: 'dwell', z: 'lawn', l: 'person', s: 42, k: [expect.any(Number)] },
+    ]);
+    expect(facts.tracks).toEqual([{ l: 'person', z: ['lawn'], v: 2.1, w: { lawn: 12 } }]);
+    const plain = result(0, person());
+    expect(plain.events).toBeUndefined();
+    expect(plain.tracks).toBeUndefined();
+  });
+
+  it('bounds the events and tracks it keeps', () => {
+    const facts = result(0, {
+      events: Array.from({ length: 500 }, () => event('run')),
+      tracks: Array.from({ length: 500 }, (_, id) => track(id)),
+    });
+    expect(facts.events).toHaveLength(MAX_EVENT_FACTS);
+    expect(facts.tracks).toHaveLength(MAX_TRACK_FACTS);
+  });
+});
+
+describe('object: confidence and count jointly', () => {
+  const fourPeople: Condition = { object: { label: 'person', minConfidence: 0.9, minCount: 4 } };
+
+  it('with boxes, needs minCount boxes at minConfidence or more in one frame', () => {
+    // Four confident people, but never four in the same frame.
+    const spread = result(0, {
+      objects: [
+        boxed('person', [
+          [0, 0.95],
+          [0, 0.94],
+          [0, 0.5],
+          [0, 0.5],
+          [1, 0.93],
+          [1, 0.92],
+          [1, 0.91],
+          [1, 0.4],
+        ]),
+      ],
+    });
+    expect(holds(fourPeople, spread)).toBe(false);
+    expect(holds({ object: { label: 'person', minConfidence: 0.9, minCount: 3 } }, spread)).toBe(true);
+    expect(holds({ object: { label: 'person', minCount: 4 } }, spread)).toBe(true);
+    expect(holds({ object: { label: 'person', minConfidence: 0.95 } }, spread)).toBe(true);
+    expect(holds({ object: { label: 'person', minConfidence: 0.96 } }, spread)).toBe(false);
+    const together = result(0, {
+      objects: [
+        boxed('person', [
+          [2, 0.9],
+          [2, 0.91],
+          [2, 0.99],
+          [2, 0.9],
+        ]),
+      ],
+    });
+    expect(holds(fourPeople, together)).toBe(true);
+    expect(holds({ ...fourPeople, object: { ...fourPeople.object, minCount: 5 } }, together)).toBe(false);
+  });
+
+  it('without boxes (a model’s result), compares the best confidence and the largest count', () => {
+    // The model says four people, its best at 0.95: the fields are not tied to one frame.
+    expect(holds(fourPeople, result(0, person(0.95, 4)))).toBe(true);
+    expect(holds(fourPeople, result(0, person(0.85, 4)))).toBe(false);
+    expect(holds(fourPeople, result(0, person(0.95, 3)))).toBe(false);
+    expect(holds(fourPeople, result(0, { objects: [{ ...person(0.95, 4).objects[0], boxes: [] }] }))).toBe(
+      true,
+    );
+  });
+});
+
+describe('event predicates', () => {
+  it('type and zone (by name, any case, trimmed), label and direction', () => {
+    const facts = result(0, {
+      events: [
+        event('enter', { zone: 'Lawn' }),
+        event('cross', { zone: 'Walkway', label: 'bicycle', direction: 'to-right' }),
+      ],
+    });
+    expect(holds({ event: { type: 'enter', zone: ' LAWN ' } }, facts)).toBe(true);
+    expect(holds({ event: { type: 'enter', zone: 'lawn', label: 'person' } }, facts)).toBe(true);
+    expect(holds({ event: { type: 'enter', zone: 'lawn', label: 'dog' } }, facts)).toBe(false);
+    expect(holds({ event: { type: 'enter', zone: 'walkway' } }, facts)).toBe(false);
+    expect(holds({ event: { type: 'leave', zone: 'lawn' } }, facts)).toBe(false);
+    expect(holds({ event: { type: 'cross', zone: 'walkway', direction: 'to-right' } }, facts)).toBe(true);
+    expect(holds({ event: { type: 'cross', zone: 'walkway', direction: 'to-left' } }, facts)).toBe(false);
+    expect(holds({ event: { type: 'cross', zone: 'walkway', label: 'bicycle' } }, facts)).toBe(true);
+  });
+
+  it('minSeconds compares how long it stayed (dwell) or was unattended (left-behind)', () => {
+    const facts = result(0, {
+      events: [
+        event('dwell', { zone: 'Walkway', seconds: 45 }),
+        event('left-behind', { label: 'suitcase', seconds: 120 }),
+      ],
+    });
+    expect(holds({ event: { type: 'dwell', zone: 'walkway', minSeconds: 45 } }, facts)).toBe(true);
+    expect(holds({ event: { type: 'dwell', zone: 'walkway', minSeconds: 46 } }, facts)).toBe(false);
+    expect(holds({ event: { type: 'left-behind', label: 'suitcase', minSeconds: 60 } }, facts)).toBe(true);
+    expect(holds({ event: { type: 'left-behind', minSeconds: 121 } }, facts)).toBe(false);
+    // An event that does not say how long never meets a minimum.
+    expect(
+      holds(
+        { event: { type: 'dwell', zone: 'x', minSeconds: 0 } },
+        result(0, { events: [event('dwell', { zone: 'x' })] }),
+      ),
+    ).toBe(false);
+  });
+
+  it('minCount: a crowd’s count, otherwise the distinct tracks among the matches', () => {
+    const crowd = result(0, { events: [event('crowd', { zone: 'Walkway', trackIds: [1, 2, 3], count: 5 })] });
+    expect(holds({ event: { type: 'crowd', zone: 'walkway', minCount: 5 } }, crowd)).toBe(true);
+    expect(holds({ event: { type: 'crowd', zone: 'walkway', minCount: 6 } }, crowd)).toBe(false);
+    const entering = result(0, {
+      events: [
+        event('enter', { zone: 'Lawn', trackIds: [7] }),
+        event('enter', { zone: 'Lawn', trackIds: [8] }),
+        event('enter', { zone: 'Lawn', trackIds: [7] }),
+        event('enter', { zone: 'Gate', trackIds: [9] }),
+      ],
+    });
+    expect(holds({ event: { type: 'enter', zone: 'lawn', minCount: 2 } }, entering)).toBe(true);
+    // track 7 entered twice: still two tracks
+    expect(holds({ event: { type: 'enter', zone: 'lawn', minCount: 3 } }, entering)).toBe(false);
+  });
+
+  it('run, fall and left-behind need no zone, and match one when given', () => {
+    const facts = result(0, {
+      events: [event('run', { speed: 2.5 }), event('fall', { zone: 'Stairs' })],
+    });
+    expect(holds({ event: { type: 'run' } }, facts)).toBe(true);
+    expect(holds({ event: { type: 'run', zone: 'lawn' } }, facts)).toBe(false);
+    expect(holds({ event: { type: 'fall', zone: 'stairs' } }, facts)).toBe(true);
+    expect(holds({ event: { type: 'left-behind' } }, facts)).toBe(false);
+  });
+
+  it('never holds on a result without events, nor on facts kept before events existed', () => {
+    expect(holds({ event: { type: 'run' } }, result(0, person()))).toBe(false);
+    const older = { ...result(0, { events: [event('run')] }) };
+    delete older.events;
+    expect(holds({ event: { type: 'run' } }, older)).toBe(false);
+  });
+});
+
+describe('track predicates', () => {
+  const facts = result(0, {
+    tracks: [
+      track(1, { zones: ['Lawn'], maxSpeed: 0.4, dwellSeconds: { Lawn: 30 } }),
+      track(2, { zones: ['Walkway'], maxSpeed: 2.6, dwellSeconds: { Walkway: 4 } }),
+      track(3, { label: 'dog', zones: ['Lawn'], maxSpeed: 3.5, dwellSeconds: { Lawn: 2 } }),
+    ],
+  });
+
+  it('label and zone alone: such a track was seen', () => {
+    expect(holds({ track: { label: 'dog' } }, facts)).toBe(true);
+    expect(holds({ track: { label: 'cat' } }, facts)).toBe(false);
+    expect(holds({ track: { label: 'person', zone: ' WALKWAY' } }, facts)).toBe(true);
+    expect(holds({ track: { label: 'dog', zone: 'walkway' } }, facts)).toBe(false);
+  });
+
+  it('minSpeed: one track of that label (and zone) at least that fast', () => {
+    expect(holds({ track: { label: 'person', minSpeed: 2.5 } }, facts)).toBe(true);
+    expect(holds({ track: { label: 'person', minSpeed: 2.7 } }, facts)).toBe(false);
+    // The fast person was on the walkway, not the lawn; the fast dog is not a person.
+    expect(holds({ track: { label: 'person', zone: 'lawn', minSpeed: 2 } }, facts)).toBe(false);
+    expect(holds({ track: { zone: 'lawn', minSpeed: 3 } }, facts)).toBe(true);
+  });
+
+  it('minDwellSeconds: in the zone given, or in any zone', () => {
+    expect(holds({ track: { zone: 'lawn', minDwellSeconds: 30 } }, facts)).toBe(true);
+    expect(holds({ track: { zone: 'walkway', minDwellSeconds: 5 } }, facts)).toBe(false);
+    expect(holds({ track: { minDwellSeconds: 30 } }, facts)).toBe(true);
+    expect(holds({ track: { minDwellSeconds: 31 } }, facts)).toBe(false);
+    expect(holds({ track: { label: 'dog', minDwellSeconds: 3 } }, facts)).toBe(false);
+  });
+
+  it('every given field holds for the same track', () => {
+    // Track 1 dwelt 30 s but is slow; track 2 is fast but dwelt 4 s.
+    expect(holds({ track: { label: 'person', minSpeed: 2, minDwellSeconds: 10 } }, facts)).toBe(false);
+    expect(holds({ track: { label: 'person', minSpeed: 0.3, minDwellSeconds: 10 } }, facts)).toBe(true);
+  });
+
+  it('a zone named like an object property matches only a zone of that name', () => {
+    const odd = result(0, { tracks: [track(1, { zones: [], dwellSeconds: { toString: 9 } })] });
+    expect(holds({ track: { zone: 'constructor' } }, odd)).toBe(false);
+    expect(holds({ track: { zone: 'constructor', minDwellSeconds: 0 } }, odd)).toBe(false);
+    expect(holds({ track: { zone: 'tostring', minDwellSeconds: 9 } }, odd)).toBe(true);
+  });
+});
+
+describe('events and tracks in temporal forms', () => {
+  const enters = (zone: string, trackId: number) => ({
+    events: [event('enter', { zone, trackIds: [trackId] })],
+  });
+
+  it('occurs: enough events within the time, each window’s events counted once', () => {
+    const threeEntries: Condition = {
+      occurs: { when: { event: { type: 'enter', zone: 'lawn' } }, times: 3, withinSeconds: 30 },
+    };
+    expect(
+      holds(threeEntries, ...sequenceOf([enters('Lawn', 1), empty(), enters('Lawn', 2), enters('Lawn', 3)])),
+    ).toBe(true);
+    expect(
+      holds(threeEntries, ...sequenceOf([enters('Lawn', 1), empty(), enters('Gate', 2), enters('Lawn', 3)])),
+    ).toBe(false);
+  });
+
+  it('appears and persists over tracks and joint object counts', () => {
+    const loiterer = { tracks: [track(5, { zones: ['Walkway'], dwellSeconds: { Walkway: 40 } })] };
+    const persists: Condition = {
+      persists: { when: { track: { zone: 'walkway', minDwellSeconds: 30 } }, windows: 2 },
+    };
+    expect(holds(persists, ...sequenceOf([loiterer, loiterer]))).toBe(true);
+    expect(holds(persists, ...sequenceOf([empty(), loiterer]))).toBe(false);
+    const crowd = {
+      objects: [
+        boxed('person', [
+          [0, 0.9],
+          [0, 0.9],
+          [0, 0.9],
+        ]),
+      ],
+    };
+    const spread = {
+      objects: [
+        boxed('person', [
+          [0, 0.9],
+          [1, 0.9],
+          [2, 0.9],
+        ]),
+      ],
+    };
+    const appears: Condition = {
+      appears: { when: { object: { label: 'person', minConfidence: 0.8, minCount: 3 } }, absentFor: 1 },
+    };
+    expect(holds(appears, ...sequenceOf([spread, crowd]))).toBe(true);
+    expect(holds(appears, ...sequenceOf([crowd, crowd]))).toBe(false);
+  });
+
+  it('disappears after a crowd, and explains the event’s path', () => {
+    const crowd = { events: [event('crowd', { zone: 'Walkway', count: 4 })] };
+    const disappears: Condition = {
+      all: [
+        { disappears: { when: { event: { type: 'crowd', zone: 'walkway' } }, presentFor: 1 } },
+        { event: { type: 'crowd-end', zone: 'walkway' } },
+      ],
+    };
+    const [current, history] = sequenceOf([crowd, { events: [event('crowd-end', { zone: 'Walkway' })] }]);
+    expect(evaluateCondition(compileCondition(disappears), current, history, { explain: true })).toEqual({
+      matched: true,
+      matchedPaths: ['condition.all.0.disappears', 'condition.all.1.event'],
     });
   });
 });

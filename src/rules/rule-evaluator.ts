@@ -1,4 +1,4 @@
-import { SEVERITIES, type Condition } from './rule-definition';
+import { SEVERITIES, type Condition, type EventPredicate } from './rule-definition';
 
 /**
  * Evaluation of the rule language (rule-definition.ts) against one analysis result and the stream's
@@ -24,8 +24,16 @@ export interface ResultFacts {
   windowId: string;
   /** The window's end, epoch milliseconds: the time axis of temporal predicates. */
   endAt: number;
-  /** Lower-case label -> highest confidence and largest count seen for it. */
-  objects: Record<string, { c: number; n: number }>;
+  /**
+   * Lower-case label -> highest confidence and largest count seen for it, and, when the result has
+   * boxes for it, `k`: k[i] is the best (i+1)-th confidence among the label's boxes of one frame,
+   * over the frames (so "n boxes at c or more in one frame" is `k[n - 1] >= c`).
+   */
+  objects: Record<string, ObjectFacts>;
+  /** The result's events, compactly (absent when it has none, and in facts kept before events). */
+  events?: EventFacts[];
+  /** The result's tracks, compactly (absent when it has none). */
+  tracks?: TrackFacts[];
   /** Lower-case action, actor and target. */
   actions: { a: string; s?: string; t?: string }[];
   /** Lower-case anomaly type -> highest severity rank (0 low … 3 critical). */
@@ -42,6 +50,36 @@ export interface ResultFacts {
   reasoning: string;
 }
 
+export interface ObjectFacts {
+  c: number;
+  n: number;
+  k?: number[];
+}
+
+/** One event: type, lower-case zone and label, direction, seconds, count, track ids. */
+export interface EventFacts {
+  t: string;
+  z?: string;
+  l?: string;
+  d?: string;
+  s?: number;
+  n?: number;
+  k: number[];
+}
+
+/** One track: lower-case label and zones, top speed, dwell seconds by lower-case zone. */
+export interface TrackFacts {
+  l: string;
+  z: string[];
+  v: number;
+  w: Record<string, number>;
+}
+
+/** Bounds on what one result's facts keep (they are stored per window for temporal rules). */
+export const MAX_EVENT_FACTS = 200;
+export const MAX_TRACK_FACTS = 200;
+const MAX_BOXES_PER_FRAME = 1000;
+
 type Json = Record<string, unknown>;
 
 const lower = (value: unknown): string => (typeof value === 'string' ? value.trim().toLowerCase() : '');
@@ -56,6 +94,8 @@ export function factsOf(
 ): ResultFacts {
   const result = (analysis.result && typeof analysis.result === 'object' ? analysis.result : {}) as Json;
   const objects: ResultFacts['objects'] = {};
+  // Box confidences per label and frame: entries of one label may share frames.
+  const boxes = new Map<string, Map<number, number[]>>();
   for (const entry of Array.isArray(result.objects) ? (result.objects as Json[]) : []) {
     const label = lower(entry?.label);
     if (!label) continue;
@@ -65,6 +105,26 @@ export function factsOf(
     objects[label] = seen
       ? { c: Math.max(seen.c, confidence), n: Math.max(seen.n, count) }
       : { c: confidence, n: count };
+    for (const box of Array.isArray(entry.boxes) ? (entry.boxes as Json[]) : []) {
+      const frame = num(box?.frame);
+      if (frame === undefined) continue;
+      const byFrame = boxes.get(label) ?? new Map<number, number[]>();
+      boxes.set(label, byFrame);
+      const list = byFrame.get(frame) ?? [];
+      byFrame.set(frame, list);
+      list.push(num(box.confidence) ?? confidence);
+    }
+  }
+  for (const [label, byFrame] of boxes) {
+    const best: number[] = [];
+    for (const confidences of byFrame.values()) {
+      confidences.sort((a, b) => b - a);
+      const kept = Math.min(confidences.length, MAX_BOXES_PER_FRAME);
+      for (let index = 0; index < kept; index += 1) {
+        best[index] = Math.max(best[index] ?? 0, confidences[index]!);
+      }
+    }
+    objects[label]!.k = best;
   }
   const actions: ResultFacts['actions'] = [];
   for (const entry of Array.isArray(result.actions) ? (result.actions as Json[]) : []) {
@@ -82,6 +142,8 @@ export function factsOf(
     const rank = SEVERITY_RANK[lower(entry.severity)] ?? 0;
     anomalies[type] = Math.max(anomalies[type] ?? 0, rank);
   }
+  const events = eventFactsOf(result.events);
+  const tracks = trackFactsOf(result.tracks);
   const facts: ResultFacts = {
     analysisId: analysis.id,
     windowId: analysis.windowId,
@@ -92,11 +154,62 @@ export function factsOf(
     summary: summaryOf(result).toLowerCase(),
     reasoning: options.keepReasoning === false ? '' : (analysis.reasoning ?? '').toLowerCase(),
   };
+  if (events.length) facts.events = events;
+  if (tracks.length) facts.tracks = tracks;
   const verdict = lower(result.verdict);
   if (verdict) facts.verdict = verdict;
   const confidence = num(result.confidence);
   if (confidence !== undefined) facts.confidence = confidence;
   return facts;
+}
+
+function eventFactsOf(value: unknown): EventFacts[] {
+  const facts: EventFacts[] = [];
+  for (const entry of Array.isArray(value) ? (value as Json[]) : []) {
+    const type = lower(entry?.type);
+    if (!type) continue;
+    const fact: EventFacts = { t: type, k: trackIdsOf(entry.trackIds) };
+    if (lower(entry.zone)) fact.z = lower(entry.zone);
+    if (lower(entry.label)) fact.l = lower(entry.label);
+    if (lower(entry.direction)) fact.d = lower(entry.direction);
+    const seconds = num(entry.seconds);
+    if (seconds !== undefined) fact.s = seconds;
+    const count = num(entry.count);
+    if (count !== undefined) fact.n = count;
+    facts.push(fact);
+    if (facts.length >= MAX_EVENT_FACTS) break;
+  }
+  return facts;
+}
+
+function trackFactsOf(value: unknown): TrackFacts[] {
+  const facts: TrackFacts[] = [];
+  for (const entry of Array.isArray(value) ? (value as Json[]) : []) {
+    if (!entry || typeof entry !== 'object') continue;
+    const zones = Array.isArray(entry.zones) ? entry.zones.map(lower).filter(Boolean) : [];
+    // A map, not an object literal: zone names are free text, "__proto__" included.
+    const dwell = new Map<string, number>();
+    const given = entry.dwellSeconds;
+    if (given && typeof given === 'object' && !Array.isArray(given)) {
+      for (const [zone, seconds] of Object.entries(given as Json)) {
+        const name = lower(zone);
+        const value = num(seconds);
+        if (name && value !== undefined) dwell.set(name, Math.max(dwell.get(name) ?? 0, value));
+      }
+    }
+    facts.push({
+      l: lower(entry.label),
+      z: [...new Set(zones)],
+      v: num(entry.maxSpeed) ?? 0,
+      w: Object.fromEntries(dwell),
+    });
+    if (facts.length >= MAX_TRACK_FACTS) break;
+  }
+  return facts;
+}
+
+function trackIdsOf(value: unknown): number[] {
+  return Array.isArray(value) ? value.filter((id): id is number => num(id) !== undefined) : [];
 }
 
 /** The result's summary text as written (summary, root cause, anomaly descriptions), bounded. */
@@ -190,8 +303,31 @@ function compilePredicate(node: Condition, path: string): CompiledCondition {
     const minCount = node.object.minCount ?? 1;
     return leaf(`${path}.object`, (facts) => {
       const seen = facts.objects[label];
-      return seen !== undefined && seen.c >= minConfidence && seen.n >= minCount;
+      if (seen === undefined) return false;
+      // With boxes, confidence and count hold jointly: minCount boxes in one frame, each confident enough.
+      if (seen.k) return (seen.k[minCount - 1] ?? -1) >= minConfidence;
+      return seen.c >= minConfidence && seen.n >= minCount;
     });
+  }
+  if ('event' in node) return compileEvent(node.event, `${path}.event`);
+  if ('track' in node) {
+    const label = node.track.label?.trim().toLowerCase();
+    const zone = node.track.zone?.trim().toLowerCase();
+    const { minSpeed, minDwellSeconds } = node.track;
+    return leaf(`${path}.track`, (facts) =>
+      (facts.tracks ?? []).some(
+        (track) =>
+          (label === undefined || track.l === label) &&
+          (zone === undefined || track.z.includes(zone) || Object.hasOwn(track.w, zone)) &&
+          (minSpeed === undefined || track.v >= minSpeed) &&
+          (minDwellSeconds === undefined ||
+            (zone === undefined
+              ? Math.max(0, ...Object.values(track.w))
+              : Object.hasOwn(track.w, zone)
+                ? track.w[zone]!
+                : 0) >= minDwellSeconds),
+      ),
+    );
   }
   if ('action' in node) {
     const action = node.action.action.trim().toLowerCase();
@@ -237,6 +373,26 @@ function compilePredicate(node: Condition, path: string): CompiledCondition {
     );
   }
   throw new Error(`${path}: unknown condition ${Object.keys(node).join(', ')}`);
+}
+
+function compileEvent(event: EventPredicate, path: string): CompiledCondition {
+  const zone = event.zone?.trim().toLowerCase();
+  const label = event.label?.trim().toLowerCase();
+  const { type, direction, minSeconds, minCount } = event;
+  const matches = (fact: EventFacts): boolean =>
+    fact.t === type &&
+    (zone === undefined || fact.z === zone) &&
+    (label === undefined || fact.l === label) &&
+    (direction === undefined || fact.d === direction) &&
+    (minSeconds === undefined || (fact.s !== undefined && fact.s >= minSeconds));
+  return leaf(path, (facts) => {
+    const matching = (facts.events ?? []).filter(matches);
+    if (matching.length === 0) return false;
+    if (minCount === undefined) return true;
+    // A crowd says how many it is; other events count the distinct tracks that did it.
+    if (type === 'crowd') return matching.some((fact) => (fact.n ?? 0) >= minCount);
+    return new Set(matching.flatMap((fact) => fact.k)).size >= minCount;
+  });
 }
 
 function compileTemporal(node: Condition, path: string): CompiledCondition {

@@ -37,6 +37,11 @@ export class Tenant {
   @Field({ description: 'The tenant’s moderation policy, sent with every window analysed by a model' })
   policyText!: string;
 
+  @Field(() => [String], {
+    description: 'The tenant’s own object labels (lower-case), which rules and gates may name beside COCO’s',
+  })
+  customLabels!: string[];
+
   @Field()
   createdAt!: Date;
 }

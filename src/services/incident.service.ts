@@ -9,7 +9,13 @@ import {
   MAX_BACKTEST_LIMIT,
   type BacktestOutcome,
 } from '../rules/backtest';
-import { actionSchema, conditionSchema, conditionShapeProblems } from '../rules/rule-definition';
+import { assertKnownLabels, type VocabularyLoader } from '../rules/label-vocabulary';
+import {
+  actionSchema,
+  conditionSchema,
+  conditionShapeProblems,
+  labelsInCondition,
+} from '../rules/rule-definition';
 import { requireId } from './input-schemas';
 import { Connection, PageArgs, paginate } from './pagination';
 
@@ -44,6 +50,9 @@ export interface BacktestInput {
 
 /** Incidents (stitched firings of a rule on a stream) with their evidence, and rule backtests. */
 export class IncidentService {
+  /** `vocabulary` reads a tenant's labels: a draft's condition may name only those. */
+  constructor(private readonly vocabulary: VocabularyLoader) {}
+
   async list(
     db: TenantDb,
     page: PageArgs,
@@ -83,8 +92,11 @@ export class IncidentService {
     return db.analysis.findMany({ where: { id: { in: incident.analysisIds } }, orderBy: { id: 'asc' } });
   }
 
-  /** What a saved rule or a draft would have fired on a stream's stored results. Reads only. */
-  async backtest(db: TenantDb, input: BacktestInput): Promise<BacktestOutcome> {
+  /**
+   * What a saved rule or a draft would have fired on a stream's stored results. Reads only. A
+   * draft's labels must be in the tenant's vocabulary; a saved rule is run as stored.
+   */
+  async backtest(db: TenantDb, tenantId: string, input: BacktestInput): Promise<BacktestOutcome> {
     // Ids first: another tenant's stream or rule is NOT_FOUND whatever else the input holds.
     const streamId = requireId(input.streamId, 'input.streamId');
     if (!(await db.stream.findUnique({ where: { id: streamId }, select: { id: true } })))
@@ -94,6 +106,13 @@ export class IncidentService {
       : null;
     if (input.ruleId && !saved) throw notFound('Rule');
     const parsed = validateInput(backtestSchema, input);
+    if (parsed.draft) {
+      await assertKnownLabels(
+        this.vocabulary,
+        tenantId,
+        labelsInCondition(parsed.draft.condition, 'input.draft.condition'),
+      );
+    }
     const rule = saved
       ? {
           condition: validateInput(conditionSchema, saved.condition, 'rule.condition'),

@@ -5,7 +5,13 @@ import { notFound } from '../errors/domain-error';
 import { withPrismaErrors } from '../errors/prisma-error.mapper';
 import { validateInput } from '../errors/validate-input';
 import type { Prisma, Rule } from '../generated/prisma/client';
-import { actionSchema, conditionSchema, conditionShapeProblems } from '../rules/rule-definition';
+import { assertKnownLabels, type VocabularyLoader } from '../rules/label-vocabulary';
+import {
+  actionSchema,
+  conditionSchema,
+  conditionShapeProblems,
+  labelsInCondition,
+} from '../rules/rule-definition';
 import { recordAudit } from '../audit/audit-log';
 import { nameSchema, requireId, Unvalidated } from './input-schemas';
 import { Connection, PageArgs, paginate } from './pagination';
@@ -44,6 +50,9 @@ export type CreateRuleFields = Unvalidated<z.input<typeof createRuleSchema>>;
 export type UpdateRuleFields = Unvalidated<z.input<typeof updateRuleSchema>>;
 
 export class RuleService {
+  /** `vocabulary` reads a tenant's labels: a condition may name only those. */
+  constructor(private readonly vocabulary: VocabularyLoader) {}
+
   list(db: TenantDb, page: PageArgs, enabled?: boolean | null): Promise<Connection<Rule>> {
     return paginate(page, (query) =>
       db.rule.findMany({ ...query, where: { ...query.where, ...(enabled == null ? {} : { enabled }) } }),
@@ -58,6 +67,11 @@ export class RuleService {
 
   async create(db: TenantDb, actor: Actor, input: CreateRuleFields): Promise<Rule> {
     const rule = validateInput(createRuleSchema, input);
+    await assertKnownLabels(
+      this.vocabulary,
+      actor.tenantId,
+      labelsInCondition(rule.condition, 'input.condition'),
+    );
     return withPrismaErrors('rule', () =>
       db.$transaction(async (tx) => {
         const created = await tx.rule.create({
@@ -82,6 +96,13 @@ export class RuleService {
   async update(db: TenantDb, actor: Actor, ruleId: string, input: UpdateRuleFields): Promise<Rule> {
     const id = requireId(ruleId, 'ruleId');
     const changes = validateInput(updateRuleSchema, input);
+    if (changes.condition) {
+      await assertKnownLabels(
+        this.vocabulary,
+        actor.tenantId,
+        labelsInCondition(changes.condition, 'input.condition'),
+      );
+    }
     return this.write(db, actor, id, 'rule.update', changes as Prisma.RuleUncheckedUpdateInput);
   }
 

@@ -8,6 +8,7 @@ import { newInitialPassword } from '../auth/secret-token';
 import { type AuditActor, recordAudit } from '../audit/audit-log';
 import { emailSchema, nameSchema, passwordSchema, requireId, slugSchema } from './input-schemas';
 import { notFound } from '../errors/domain-error';
+import { customLabelsSchema, labelVocabulary } from '../rules/label-vocabulary';
 import { Connection, PageArgs, paginate } from './pagination';
 
 const quotasSchema = z.object({
@@ -130,6 +131,43 @@ export class TenantService {
         return tenant;
       }),
     );
+  }
+
+  /**
+   * Replaces the caller's own tenant's custom labels (tenant admins). Rules already stored that name
+   * a removed label keep it (and simply stop matching what nothing reports any more).
+   */
+  async setCustomLabels(actor: AuditActor, labels: unknown): Promise<Tenant> {
+    const wanted = validateInput(customLabelsSchema, labels, 'labels');
+    return withPrismaErrors('tenant', () =>
+      this.prisma.$transaction(async (tx) => {
+        // Touching the row first locks it, so concurrent changes are recorded as what each changed.
+        const before = await tx.tenant.update({
+          where: { id: actor.tenantId },
+          data: { updatedAt: new Date() },
+        });
+        const tenant = await tx.tenant.update({
+          where: { id: actor.tenantId },
+          data: { customLabels: wanted },
+        });
+        await recordAudit(tx, actor, {
+          action: 'tenant.setCustomLabels',
+          entityType: 'Tenant',
+          entityId: actor.tenantId,
+          data: {
+            labels: wanted,
+            added: wanted.filter((label) => !before.customLabels.includes(label)),
+            removed: before.customLabels.filter((label) => !wanted.includes(label)),
+          },
+        });
+        return tenant;
+      }),
+    );
+  }
+
+  /** Every label the tenant's rules and gates may name: COCO's, then the tenant's own. */
+  labelVocabulary(tenant: Pick<Tenant, 'customLabels'>): string[] {
+    return [...labelVocabulary(tenant.customLabels).labels];
   }
 
   async get(tenantId: string): Promise<Tenant> {

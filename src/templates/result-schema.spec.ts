@@ -1,3 +1,4 @@
+import Ajv from 'ajv';
 import { CORE_RESULT_FIELDS, DEFAULT_RESULT_SCHEMA, resultSchemaProblems } from './result-schema';
 
 type Schema = { type: string; required: string[]; properties: Record<string, unknown> };
@@ -104,5 +105,65 @@ describe('resultSchemaProblems', () => {
     });
     expect(resultSchemaProblems(withId())).toEqual([]);
     expect(resultSchemaProblems(withId())).toEqual([]);
+  });
+});
+
+describe('DEFAULT_RESULT_SCHEMA', () => {
+  const validate = new Ajv({ strict: false, allErrors: true }).compile(DEFAULT_RESULT_SCHEMA);
+  const base = {
+    timestamp: '2026-12-07T13:00:00.000Z',
+    objects: [],
+    actions: [],
+    anomalies: [],
+    causalChain: [],
+    rootCause: '',
+    verdict: 'review',
+    confidence: 0.8,
+  };
+  const enter = {
+    id: 'enter:lawn:4:1733577600000',
+    type: 'enter',
+    label: 'person',
+    trackIds: [4],
+    zone: 'Lawn',
+    start: '2026-12-07T13:00:00.000Z',
+    end: '2026-12-07T13:00:00.000Z',
+    severity: 'medium',
+    evidence: ['2026-12-07T13:00:00.000Z'],
+  };
+  const track = {
+    id: 4,
+    label: 'person',
+    firstSeen: '2026-12-07T12:59:50.000Z',
+    lastSeen: '2026-12-07T13:00:05.000Z',
+    zones: ['Lawn'],
+    maxSpeed: 0.6,
+    dwellSeconds: { Lawn: 5 },
+  };
+
+  it('accepts a result without events and tracks, and one with them', () => {
+    expect(validate(base)).toBe(true);
+    const withEvents = {
+      ...base,
+      events: [
+        enter,
+        { ...enter, id: 'cross:gate:4:1', type: 'cross', zone: 'Gate', direction: 'to-left' },
+        { ...enter, id: 'crowd:lawn:1', type: 'crowd', trackIds: [1, 2, 3, 4], count: 4 },
+        { ...enter, id: 'run:4:1', type: 'run', zone: undefined, speed: 2.4 },
+      ].map((event) => JSON.parse(JSON.stringify(event)) as unknown),
+      tracks: [track],
+    };
+    expect(validate(withEvents)).toBe(true);
+    expect(validate.errors ?? []).toEqual([]);
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['an unknown event type', { events: [{ ...enter, type: 'teleport' }] }],
+    ['an unknown direction', { events: [{ ...enter, type: 'cross', direction: 'upwards' }] }],
+    ['an event without trackIds', { events: [{ ...enter, trackIds: undefined }] }],
+    ['a negative dwell', { tracks: [{ ...track, dwellSeconds: { Lawn: -1 } }] }],
+    ['a track without zones', { tracks: [{ ...track, zones: undefined }] }],
+  ])('refuses %s', (_name, parts) => {
+    expect(validate(JSON.parse(JSON.stringify({ ...base, ...parts })))).toBe(false);
   });
 });

@@ -6,6 +6,36 @@ import Ajv from 'ajv';
  */
 export const CORE_RESULT_FIELDS = ['timestamp', 'objects', 'actions', 'anomalies'] as const;
 
+/** What a tracked object did (`events[].type`): in a zone, across a line, or anywhere. */
+export const RESULT_EVENT_TYPES = [
+  'enter',
+  'leave',
+  'dwell',
+  'cross',
+  'wrong-way',
+  'crowd',
+  'crowd-end',
+  'run',
+  'fall',
+  'left-behind',
+] as const;
+
+export type ResultEventType = (typeof RESULT_EVENT_TYPES)[number];
+
+/** Event types that always happen in a named zone or on a named line (`events[].zone` is set). */
+export const ZONE_EVENT_TYPES: readonly ResultEventType[] = [
+  'enter',
+  'leave',
+  'dwell',
+  'cross',
+  'wrong-way',
+  'crowd',
+  'crowd-end',
+];
+
+/** The sides a line can be crossed towards, looking along the line from its start to its end. */
+export const CROSS_DIRECTIONS = ['to-left', 'to-right'] as const;
+
 export const DEFAULT_RESULT_SCHEMA = {
   type: 'object',
   additionalProperties: false,
@@ -93,6 +123,49 @@ export const DEFAULT_RESULT_SCHEMA = {
       },
     },
     rootCause: { type: 'string' },
+    // Optional: what tracked objects did (the local analyser's tracker and zones fill it). Each
+    // event is reported once, in the window in which it was first observed.
+    events: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'type', 'label', 'trackIds', 'start', 'end', 'severity', 'evidence'],
+        properties: {
+          id: { type: 'string' },
+          type: { type: 'string', enum: RESULT_EVENT_TYPES },
+          label: { type: 'string' },
+          trackIds: { type: 'array', items: { type: 'integer', minimum: 0 } },
+          zone: { type: 'string' },
+          direction: { type: 'string', enum: CROSS_DIRECTIONS },
+          start: { type: 'string' },
+          end: { type: 'string' },
+          seconds: { type: 'number', minimum: 0 },
+          speed: { type: 'number', minimum: 0 },
+          count: { type: 'integer', minimum: 0 },
+          severity: { type: 'string', enum: ['low', 'medium', 'high', 'critical'] },
+          evidence: { type: 'array', items: { type: 'string' } },
+        },
+      },
+    },
+    // Optional: the tracks seen in the window, with what they did so far.
+    tracks: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'label', 'firstSeen', 'lastSeen', 'zones', 'maxSpeed', 'dwellSeconds'],
+        properties: {
+          id: { type: 'integer', minimum: 0 },
+          label: { type: 'string' },
+          firstSeen: { type: 'string' },
+          lastSeen: { type: 'string' },
+          zones: { type: 'array', items: { type: 'string' } },
+          maxSpeed: { type: 'number', minimum: 0 },
+          dwellSeconds: { type: 'object', additionalProperties: { type: 'number', minimum: 0 } },
+        },
+      },
+    },
     verdict: { type: 'string', enum: ['safe', 'review', 'violation'] },
     confidence: { type: 'number', minimum: 0, maximum: 1 },
     events: {

@@ -6,7 +6,8 @@ import { personOnLawnResult, startE2eStack, type E2eStack } from '../support/e2e
 /**
  * The tenant admin in a real browser: a new version of a prompt template, previewed and
  * activated; a new rule, shown its validation messages in place, saved and backtested against a
- * stream whose analyses are stored.
+ * stream whose analyses are stored; the tenant's custom labels, and a rule on a zone event that
+ * names one, its misspelling explained at its path.
  */
 jest.setTimeout(60_000);
 
@@ -114,6 +115,78 @@ describe('admin', () => {
       where: { name: 'People on the lawn' },
     });
     expect(rule.condition).toEqual({ object: { label: 'person', minConfidence: 0.6 } });
+    await context.close();
+  });
+});
+
+describe('labels and event rules', () => {
+  it('keeps custom labels, explains a misspelt label at its path and backtests an event rule', async () => {
+    const streamId = await stack.createStream('Dock camera');
+    const at = new Date().toISOString();
+    const forkliftEnters = {
+      id: `enter:dock:3:${Date.now()}`,
+      type: 'enter',
+      label: 'forklift',
+      trackIds: [3],
+      zone: 'Dock',
+      start: at,
+      end: at,
+      severity: 'medium',
+      evidence: [at],
+    };
+    await stack.storeAnalysis(streamId, { ...personOnLawnResult(2), events: [forkliftEnters] });
+    await stack.storeAnalysis(streamId, personOnLawnResult(2));
+
+    const { context, page } = await signedInPage(
+      browser,
+      stack.api.url,
+      stack.login('ADMIN'),
+      '/admin/rules',
+    );
+    await page.getByRole('heading', { name: 'Custom labels' }).waitFor();
+    const labels = page.getByLabel('Custom labels, one per line');
+    // A COCO label is refused, named by its position and text.
+    await labels.fill('Forklift\nperson');
+    await page.getByRole('button', { name: 'Save custom labels' }).click();
+    await page.getByText('label 2 (“person”): "person" is a COCO label already').waitFor();
+    await waitForInvalid(labels);
+    await labels.fill('Forklift\nHard hat');
+    await page.getByRole('button', { name: 'Save custom labels' }).click();
+    await page.getByText('Custom labels saved (2)').waitFor();
+    const tenant = await stack.api.prisma.tenant.findUniqueOrThrow({ where: { id: stack.tenant.tenantId } });
+    expect(tenant.customLabels).toEqual(['forklift', 'hard hat']);
+
+    await page.getByRole('link', { name: 'New rule' }).click();
+    await page.getByRole('heading', { name: 'New rule' }).waitFor();
+    await page.getByLabel('Rule name').fill('Forklift at the dock');
+    const condition = page.getByLabel('Condition (JSON)');
+    const misspelt = { all: [{ event: { type: 'enter', zone: 'Dock', label: 'forklfit' } }] };
+    await condition.fill(JSON.stringify(misspelt, null, 2));
+    await page.getByRole('button', { name: 'Create rule' }).click();
+    await waitForInvalid(condition);
+    const problem = page.getByRole('alert').filter({ hasText: 'condition.all.0.event.label' });
+    await problem.waitFor();
+    expect(await problem.textContent()).toContain('did you mean "forklift"');
+
+    await condition.fill(
+      JSON.stringify({ all: [{ event: { type: 'enter', zone: 'dock', label: 'forklift' } }] }, null, 2),
+    );
+    await page.getByRole('button', { name: 'Create rule' }).click();
+    await page.getByRole('heading', { name: 'Rule: Forklift at the dock' }).waitFor();
+
+    // The language help lists the tenant's own labels.
+    await page.getByText('Rule language and known labels').click();
+    expect(await page.getByTestId('custom-label-list').textContent()).toBe('forklift, hard hat');
+
+    // The event fires once, in the window that observed it.
+    await page.getByLabel('Stream').selectOption({ label: 'Dock camera (stopped)' });
+    await page.getByRole('button', { name: 'Run backtest' }).click();
+    const result = page.getByRole('region', { name: 'Backtest result' });
+    await result.getByRole('table').waitFor();
+    expect(await result.getByTestId('backtest-evaluated').textContent()).toBe('2');
+    const rows = result.getByRole('table').getByRole('row');
+    expect(await rows.count()).toBe(1 + 1);
+    expect(await rows.nth(1).textContent()).toContain('condition.all.0.event');
     await context.close();
   });
 });

@@ -1,5 +1,6 @@
 import type { FormEvent } from 'react';
 import { Field, FormActions, JsonField, type FieldProblem } from '../../components/form-kit';
+import { RuleLanguageHelp } from './rule-language-help';
 
 /** A rule's definition as typed: numbers and JSON as text, so a half-typed value stays as it is. */
 export interface RuleDraft {
@@ -68,8 +69,9 @@ export function RuleDefinitionForm({
         path="input.condition"
         problems={problems}
         rows={12}
-        hint="In the rule language (see the README): object, action, anomaly, verdict, all, any, not, appears, persists, …"
+        hint="In the rule language: object, event, track, action, anomaly, verdict, confidence, text, all, any, not, appears, disappears, persists, occurs (see below). Problems are shown at their path, e.g. condition.all.0.object.label."
       />
+      <RuleLanguageHelp />
       <JsonField
         label="Action (JSON)"
         value={draft.action}

@@ -1,6 +1,7 @@
 import { Link } from 'react-router';
 import { EnabledBadge } from '../../components/badges';
 import { DataTable, RowAction } from '../../components/data-table';
+import { CustomLabels } from '../labels/custom-labels';
 import { describeAction } from './describe-action';
 import { useDisableRule, useEnableRule, useRules } from './use-rules';
 import { formatSeconds, formatTime } from '../../lib/format';
@@ -53,6 +54,7 @@ export function RuleList() {
           },
         ]}
       />
+      <CustomLabels />
     </section>
   );
 }

@@ -140,7 +140,7 @@ function VersionEditor({
             label="Gate objects"
             path="input.gateObjects"
             problems={problems}
-            hint="COCO labels, comma-separated; a window goes to a GPU only if one is seen. Empty: no object gate"
+            hint="Known labels (COCO or the tenant’s custom labels), comma-separated; a window goes to a GPU only if the local detector sees one. Empty: no object gate"
             className="span-2"
           >
             <input {...text('gateObjects')} placeholder="person, car" />
