@@ -168,61 +168,9 @@ export const DEFAULT_RESULT_SCHEMA = {
     },
     verdict: { type: 'string', enum: ['safe', 'review', 'violation'] },
     confidence: { type: 'number', minimum: 0, maximum: 1 },
-    events: {
-      type: 'array',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['id', 'type', 'label', 'trackIds', 'start', 'end', 'severity', 'evidence'],
-        properties: {
-          id: { type: 'string' },
-          type: {
-            type: 'string',
-            enum: [
-              'enter',
-              'leave',
-              'dwell',
-              'cross',
-              'wrong-way',
-              'crowd',
-              'crowd-end',
-              'run',
-              'fall',
-              'left-behind',
-            ],
-          },
-          label: { type: 'string' },
-          trackIds: { type: 'array', items: { type: 'integer', minimum: 1 } },
-          zone: { type: 'string' },
-          direction: { type: 'string', enum: ['to-left', 'to-right'] },
-          start: { type: 'string' },
-          end: { type: 'string' },
-          seconds: { type: 'number', minimum: 0 },
-          speed: { type: 'number', minimum: 0 },
-          count: { type: 'integer', minimum: 0 },
-          severity: { type: 'string', enum: ['low', 'medium', 'high', 'critical'] },
-          evidence: { type: 'array', items: { type: 'string' } },
-        },
-      },
-    },
-    tracks: {
-      type: 'array',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['id', 'label', 'firstSeen', 'lastSeen', 'zones', 'maxSpeed', 'dwellSeconds'],
-        properties: {
-          id: { type: 'integer', minimum: 1 },
-          label: { type: 'string' },
-          firstSeen: { type: 'string' },
-          lastSeen: { type: 'string' },
-          zones: { type: 'array', items: { type: 'string' } },
-          maxSpeed: { type: 'number', minimum: 0 },
-          dwellSeconds: { type: 'object', additionalProperties: { type: 'number', minimum: 0 } },
-        },
-      },
-    },
+    // Optional: the local analyser's plain-language account of how it reached its findings.
     trace: { type: 'array', items: { type: 'string' } },
+    // Optional: the version of the stream's zones and lines the local analyser used.
     sceneVersion: { type: 'integer', minimum: 0 },
   },
 } as const;
