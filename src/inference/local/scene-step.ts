@@ -1,3 +1,4 @@
+import type { ResultEventType } from '../../templates/result-schema';
 import type { FrameDetection } from './frame-detector';
 import {
   DEFAULT_TRACKER_OPTIONS,
@@ -41,17 +42,8 @@ import {
  * workers) and a window continues where the last one stopped.
  */
 
-export type SceneEventType =
-  | 'enter'
-  | 'leave'
-  | 'dwell'
-  | 'cross'
-  | 'wrong-way'
-  | 'crowd'
-  | 'crowd-end'
-  | 'run'
-  | 'fall'
-  | 'left-behind';
+/** The event vocabulary of results and rules. */
+export type SceneEventType = ResultEventType;
 
 /** One thing that happened, in the vocabulary rules and the console use. Times are ms since the epoch. */
 export interface SceneEvent {
