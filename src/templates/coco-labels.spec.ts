@@ -1,5 +1,20 @@
-import { COCO_LABELS } from '../inference/local/coco-labels';
-import { suggestCocoLabels } from './prompt-template.service';
+import { COCO_LABELS, isCocoLabel, suggestCocoLabels } from './coco-labels';
+
+describe('COCO_LABELS', () => {
+  it('has the 80 distinct COCO classes', () => {
+    expect(COCO_LABELS).toHaveLength(80);
+    expect(new Set(COCO_LABELS).size).toBe(80);
+    expect(COCO_LABELS[0]).toBe('person');
+    expect(COCO_LABELS.at(-1)).toBe('toothbrush');
+  });
+
+  it('recognises labels exactly (case and spacing matter)', () => {
+    expect(isCocoLabel('traffic light')).toBe(true);
+    expect(isCocoLabel('Person')).toBe(false);
+    expect(isCocoLabel('traffic_light')).toBe(false);
+    expect(isCocoLabel('')).toBe(false);
+  });
+});
 
 describe('suggestCocoLabels', () => {
   it.each([
