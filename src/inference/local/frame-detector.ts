@@ -59,6 +59,8 @@ export interface DetectionTimings {
   objectsMs: number;
   /** nsfwjs MobileNetV2, from tensor to probabilities. */
   nsfwMs: number;
+  /** How long the frame waited in the detector pool's queue for a thread (absent without a pool). */
+  queueMs?: number;
 }
 
 export interface FrameDetection {
