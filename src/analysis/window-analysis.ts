@@ -10,7 +10,7 @@ import { buildChatSpec, visionTokensOf, type PromptVersion } from '../inference/
 import type { InferenceMetrics } from '../inference/inference-metrics';
 import type { FrameDetection } from '../inference/local/frame-detector';
 import { buildLocalResult, gateIsOff, gateMatches, type AnalysisGate } from '../inference/local/local-result';
-import type { LocalAnalyser } from '../inference/local/shared-detector';
+import type { FrameAnalyser } from '../inference/local/shared-detector';
 import { publishEvent } from '../pubsub/event-bus';
 import { redisPublisher } from '../pubsub/live-events';
 import { type AnalysisFinishedMessage, TOPICS } from '../pubsub/topics';
@@ -37,7 +37,7 @@ export interface WindowAnalysisDeps {
   store: FrameStore;
   /** Publishes reasoning and finished analyses; a plain (non-subscriber) connection. */
   publisher: Redis;
-  local: LocalAnalyser;
+  local: FrameAnalyser;
   /** Null with INFERENCE_MODE=local: no GPU at all. */
   pool: NodePool | null;
   config: Pick<
