@@ -217,7 +217,7 @@ export const CONFIG_DOCS: Record<keyof z.infer<typeof configSchema>, string> = {
   LOCAL_MIN_SCORE_BY_LABEL:
     'per-label scores that replace LOCAL_MIN_OBJECT_SCORE for those labels, e.g. person=0.35,fire hydrant=0.6',
   LOCAL_DETECTOR_THREADS:
-    'worker threads that run the local detector, each with its own copy of the models (~150 MB each)',
+    'worker threads that run the local detector, each with its own copy of the models (~200 MB each)',
   WORKER_METRICS_PORT: "port of the worker's /metrics (Prometheus; 0 picks a free port)",
   WEBHOOK_SECRET_KEY:
     'key that encrypts webhook signing secrets; the same value on the API and every worker (empty: webhook endpoints cannot be created)',
