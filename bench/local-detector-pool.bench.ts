@@ -12,7 +12,7 @@
  * - in-thread: today's LocalAnalyser, the detector on the main thread, one frame at a time;
  * - pool, N threads: LocalDetectorPool, the frames of a window spread over N worker threads
  *   (1 and LOCAL_DETECTOR_THREADS' default, one per core, unless BENCH_POOL_THREADS lists others).
- * Windows are handed to a path BENCH_WINDOWS_IN_FLIGHT (2) at a time, as a worker with a backlog
+ * Windows are handed to a path BENCH_WINDOWS_IN_FLIGHT (4) at a time, as a worker with a backlog
  * does. Each path first warms up on frames of its own (models loaded, threads started), untimed.
  *
  * Printed per path: kept frames, wall time, frames/s, CPU milliseconds per frame (every thread of the
@@ -38,7 +38,7 @@ const SSIM_THRESHOLD = 0.95;
 const WINDOW_SIZE = 8;
 const WINDOW_STRIDE = 4;
 const WARMUP_FRAMES = 4;
-const WINDOWS_IN_FLIGHT = Number(process.env.BENCH_WINDOWS_IN_FLIGHT) || 2;
+const WINDOWS_IN_FLIGHT = Number(process.env.BENCH_WINDOWS_IN_FLIGHT) || 4;
 /** At most this many kept frames are timed (all of them by default). */
 const MAX_FRAMES = Number(process.env.BENCH_SCENE_FRAMES) || Infinity;
 const POOL_THREADS = (process.env.BENCH_POOL_THREADS ?? `1,${os.availableParallelism()}`)
