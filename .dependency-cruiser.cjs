@@ -65,6 +65,14 @@ module.exports = {
       to: { path: 'node_modules/bullmq/' },
     },
     {
+      name: 'local-detector-threads-in-workers',
+      comment:
+        'Only worker processes (and the demo, through startWorker) start the local detector threads: the API never loads the models',
+      severity: 'error',
+      from: { path: '^src/', pathNot: `${folder('workers')}|${folder('inference/local')}` },
+      to: { path: '^src/inference/local/(detector-pool|frame-detector[.]thread)[.]ts$' },
+    },
+    {
       name: 'console-without-server-source',
       comment: 'The console talks to the server through GraphQL only',
       severity: 'error',

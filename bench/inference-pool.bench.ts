@@ -36,7 +36,6 @@ import { Queue } from 'bullmq';
 import pino from 'pino';
 import { Agent } from 'undici';
 import { createPrismaClient, PrismaClient } from '../src/db/prisma-client';
-import { loadLocalDetector } from '../src/inference/local/frame-detector';
 import type { NodeDefinition } from '../src/config/node-definition';
 import { NodePool } from '../src/inference/gpu/node-pool';
 import { analyseOnNodes } from '../src/inference/gpu/vlm-analyser';
@@ -446,7 +445,6 @@ async function inProcessWorker(
     logger,
     workerId: 'bench',
     loadNodes: async () => nodeDefinitions(fakes),
-    loadDetector: () => loadLocalDetector(),
   });
   const worker = runtime.workers.workers.get(QUEUES.analysis)!;
   worker.on('completed', () => completions.push(Date.now()));

@@ -10,7 +10,6 @@ import sharp from 'sharp';
 import { AppConfig, loadConfig } from '../src/config/config';
 import { createPrismaClient, PrismaClient } from '../src/db/prisma-client';
 import { enqueueWindow } from '../src/ingest/analysis-queue';
-import { loadLocalDetector } from '../src/inference/local/frame-detector';
 import type { NodeDefinition } from '../src/config/node-definition';
 import { usageMonth } from '../src/analysis/usage-meter';
 import { TOPICS, type ReasoningMessage } from '../src/pubsub/topics';
@@ -29,9 +28,9 @@ import { waitFor } from './support/wait-for';
 
 /**
  * The analysis worker end to end: windows recorded in PostgreSQL and queued on BullMQ (real Redis)
- * are analysed by the real local detector (TensorFlow.js WASM) and by fake GPU nodes, each its own
- * process speaking vLLM's wire contract; Analysis rows, window states, usage counters, budgets and
- * the pub/sub messages are checked in the real stores.
+ * are analysed by the real local detector (TensorFlow.js WASM, in the runtime's pool of worker
+ * threads) and by fake GPU nodes, each its own process speaking vLLM's wire contract; Analysis rows,
+ * window states, usage counters, budgets and the pub/sub messages are checked in the real stores.
  */
 const MODEL = 'qwen3-vl-8b-thinking';
 const logger = pino({ level: 'silent' });
@@ -196,7 +195,6 @@ async function startRuntime(
     logger,
     workerId: `test-${randomBytes(3).toString('hex')}`,
     loadNodes: async () => nodes(),
-    loadDetector: () => loadLocalDetector(),
     reanalysisDelayMs: 300,
   });
 }

@@ -98,6 +98,38 @@ describe('decodeCenternetDetections (CenterNet output rows -> objects)', () => {
     ]);
   });
 
+  it('applies a per-label minimum instead of the global one, higher or lower', () => {
+    const rows = [
+      [0, 0, 100, 200, 0.32, 0], // person: kept only with the lower person minimum
+      [200, 0, 300, 200, 0.5, 10], // fire hydrant: dropped by its higher minimum
+      [300, 300, 400, 400, 0.45, 2], // car: the global minimum applies
+      [400, 300, 500, 400, 0.2, 2], // car below it
+    ];
+    const byLabel = { person: 0.3, 'fire hydrant': 0.6 };
+    const kept = (minScoreByLabel?: Record<string, number>) =>
+      decodeCenternetDetections(rows, { minScore: 0.4, maxObjects: 20, minScoreByLabel }).map((o) => [
+        o.label,
+        o.confidence,
+      ]);
+    expect(kept(byLabel)).toEqual([
+      ['car', 0.45],
+      ['person', 0.32],
+    ]);
+    expect(kept()).toEqual([
+      ['fire hydrant', 0.5],
+      ['car', 0.45],
+    ]);
+  });
+
+  it('refuses a per-label minimum for an unknown label or out of range, before loading anything', async () => {
+    await expect(loadLocalDetector({ minScoreByLabel: { firehydrant: 0.5 } })).rejects.toThrow(
+      'minScoreByLabel: "firehydrant" is not a COCO label',
+    );
+    await expect(loadLocalDetector({ minScoreByLabel: { person: 1.5 } })).rejects.toThrow(
+      'minScoreByLabel: person must be from 0 to 1',
+    );
+  });
+
   it('keeps at most maxObjects, the best ones', () => {
     const rows = Array.from({ length: 30 }, (_, i) => [i * 16, 0, i * 16 + 10, 10, 0.31 + i / 100, 0]);
     const objects = decodeCenternetDetections(rows, { minScore: 0.3, maxObjects: 5 });

@@ -9,7 +9,6 @@ import 'reflect-metadata';
 import type Redis from 'ioredis';
 import pino from 'pino';
 import { createPrismaClient, type PrismaClient } from '../../src/db/prisma-client';
-import { loadLocalDetector } from '../../src/inference/local/frame-detector';
 import { createRedis } from '../../src/redis/redis-client';
 import { LocalFrameStore } from '../../src/storage/frame-store';
 import { type StartedAnalysisRuntime, startAnalysisRuntime } from '../../src/workers/analysis-runtime';
@@ -115,7 +114,6 @@ async function main(): Promise<void> {
     logger: pino({ level: 'warn' }).child({ worker: options.workerId }),
     workerId: options.workerId,
     loadNodes: async () => options.nodes,
-    loadDetector: () => loadLocalDetector(),
   });
   const worker = runtime.workers.workers.get(QUEUES.analysis)!;
   worker.on('completed', () => pending.push(Date.now()));

@@ -15,7 +15,7 @@ import {
 import type { InferenceMetrics } from '../inference/inference-metrics';
 import { gateIsOff, gateMatches, type AnalysisGate } from '../inference/local/local-result';
 import type { SceneRegion } from '../inference/local/zone-events';
-import type { LocalAnalyser } from '../inference/local/shared-detector';
+import type { FrameAnalyser } from '../inference/local/shared-detector';
 import { publishEvent } from '../pubsub/event-bus';
 import { redisPublisher } from '../pubsub/live-events';
 import { type AnalysisFinishedMessage, TOPICS } from '../pubsub/topics';
@@ -43,7 +43,7 @@ export interface WindowAnalysisDeps {
   store: FrameStore;
   /** Publishes reasoning and finished analyses; a plain (non-subscriber) connection. */
   publisher: Redis;
-  local: LocalAnalyser;
+  local: FrameAnalyser;
   /** Null with INFERENCE_MODE=local: no GPU at all. */
   pool: NodePool | null;
   config: Pick<

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { CONFIG_DOCS, ConfigError, loadConfig } from './config';
 import { projectRoot } from './project-root';
@@ -66,6 +67,8 @@ describe('loadConfig', () => {
       ANALYSIS_CONCURRENCY: 64,
       LOCAL_NSFW_THRESHOLD: 0.7,
       LOCAL_MIN_OBJECT_SCORE: 0.4,
+      LOCAL_MIN_SCORE_BY_LABEL: {},
+      LOCAL_DETECTOR_THREADS: os.availableParallelism(),
       WORKER_METRICS_PORT: 9464,
       WEBHOOK_SECRET_KEY: '',
       WEBHOOK_ALLOW_PRIVATE_URLS: false,
@@ -148,6 +151,9 @@ describe('loadConfig', () => {
     ['REQUEST_BODY_LIMIT_BYTES', '1023'],
     ['RATE_LIMIT_LOGIN_PER_MINUTE', '0'],
     ['SHUTDOWN_TIMEOUT_MS', '99'],
+    ['LOCAL_DETECTOR_THREADS', '0'],
+    ['LOCAL_DETECTOR_THREADS', '1.5'],
+    ['LOCAL_MIN_SCORE_BY_LABEL', 'person'],
   ])('refuses %s=%s and names the variable', (name, value) => {
     const error = configError({ [name]: value });
     expect(error.message).toMatch(/^Invalid configuration: /);
@@ -184,6 +190,57 @@ describe('loadConfig', () => {
       ALLOW_FILE_SOURCES: true,
       FILE_SOURCE_ROOT: '/srv/videos',
     });
+  });
+
+  describe('LOCAL_MIN_SCORE_BY_LABEL', () => {
+    it('reads label=score pairs, labels with spaces included, and keeps them frozen', () => {
+      const scores = loadConfig({
+        LOCAL_MIN_SCORE_BY_LABEL: 'person=0.35, fire hydrant = 0.6,',
+      }).LOCAL_MIN_SCORE_BY_LABEL;
+      expect(scores).toEqual({ person: 0.35, 'fire hydrant': 0.6 });
+      expect(Object.isFrozen(scores)).toBe(true);
+      expect(loadConfig({ LOCAL_MIN_SCORE_BY_LABEL: 'dog=1,cat=0.05' }).LOCAL_MIN_SCORE_BY_LABEL).toEqual({
+        dog: 1,
+        cat: 0.05,
+      });
+    });
+
+    it('refuses an unknown COCO label at start-up, naming it and suggesting real ones', () => {
+      expect(configError({ LOCAL_MIN_SCORE_BY_LABEL: 'person=0.35,firehydrant=0.6' }).message).toBe(
+        'Invalid configuration: LOCAL_MIN_SCORE_BY_LABEL: "firehydrant" is not a label the local ' +
+          'detector knows (COCO-80); for example: fire hydrant',
+      );
+      // Labels are spelt as the detector reports them.
+      expect(configError({ LOCAL_MIN_SCORE_BY_LABEL: 'Person=0.5' }).message).toContain(
+        '"Person" is not a label the local detector knows (COCO-80); for example: person',
+      );
+    });
+
+    it.each([
+      ['person', '"person" is not label=score'],
+      ['=0.5', '"=0.5" is not label=score'],
+      ['person=', '"person=" is not label=score'],
+      ['person=high', 'person: the score must be a number from 0.05 to 1, not "high"'],
+      ['person=0.01', 'person: the score must be a number from 0.05 to 1, not "0.01"'],
+      ['person=1.5', 'person: the score must be a number from 0.05 to 1, not "1.5"'],
+      ['person=0.4,person=0.5', 'person is given more than once'],
+    ])('refuses %s: %s', (value, problem) => {
+      expect(configError({ LOCAL_MIN_SCORE_BY_LABEL: value }).message).toBe(
+        `Invalid configuration: LOCAL_MIN_SCORE_BY_LABEL: ${problem}`,
+      );
+    });
+
+    it('names every bad pair at once', () => {
+      const message = configError({ LOCAL_MIN_SCORE_BY_LABEL: 'dgo=0.5,car=2,person=0.4' }).message;
+      expect(message).toContain('"dgo" is not a label');
+      expect(message).toContain('car: the score must be');
+      expect(message).not.toContain('person');
+    });
+  });
+
+  it('reads LOCAL_DETECTOR_THREADS, one per core by default', () => {
+    expect(loadConfig({ LOCAL_DETECTOR_THREADS: '3' }).LOCAL_DETECTOR_THREADS).toBe(3);
+    expect(loadConfig({}).LOCAL_DETECTOR_THREADS).toBe(os.availableParallelism());
   });
 
   it('treats empty strings as unset', () => {
@@ -238,9 +295,21 @@ describe('README configuration table', () => {
 
   it('states the real defaults', () => {
     const defaults = loadConfig({});
+    // Parsed values are shown the way they are written: label=score pairs.
+    const shown = (value: unknown): string =>
+      typeof value === 'object' && value !== null
+        ? Object.entries(value)
+            .map(([key, item]) => `${key}=${String(item)}`)
+            .join(',')
+        : String(value);
     const wrong = [...rows].flatMap(([name, { defaultText }]) => {
-      const actual = String(defaults[name as keyof typeof defaults]);
-      const stated = defaultText === '(empty)' ? '' : defaultText.replace(/^`(.*)`$/, '$1');
+      const actual = shown(defaults[name as keyof typeof defaults]);
+      const stated =
+        defaultText === '(empty)'
+          ? ''
+          : defaultText === '(cores)'
+            ? String(os.availableParallelism())
+            : defaultText.replace(/^`(.*)`$/, '$1');
       return stated === actual ? [] : [`${name}: README says ${defaultText}, code says ${actual}`];
     });
     expect(wrong).toEqual([]);

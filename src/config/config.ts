@@ -1,4 +1,6 @@
+import os from 'node:os';
 import { z } from 'zod';
+import { isCocoLabel, suggestCocoLabels } from '../templates/coco-labels';
 import { parseConfiguredNodes } from './node-definition';
 
 /**
@@ -8,6 +10,36 @@ import { parseConfiguredNodes } from './node-definition';
 const booleanFromEnv = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+/** The lowest object score the configuration accepts, globally or for one label. */
+const MIN_OBJECT_SCORE = 0.05;
+
+/**
+ * `label=score` pairs separated by commas (`person=0.35,fire hydrant=0.6`): COCO labels spelt as the
+ * detector reports them, each at most once, scores from 0.05 to 1. Every problem is reported, not
+ * only the first.
+ */
+export const minScoreByLabelSchema = z.string().transform((text, ctx): Readonly<Record<string, number>> => {
+  const scores: Record<string, number> = {};
+  for (const entry of text.split(',')) {
+    const pair = entry.trim();
+    if (pair === '') continue;
+    const equals = pair.lastIndexOf('=');
+    const label = equals < 0 ? '' : pair.slice(0, equals).trim();
+    const value = equals < 0 ? '' : pair.slice(equals + 1).trim();
+    const score = Number(value);
+    let problem: string | null = null;
+    if (label === '' || value === '') problem = `"${pair.slice(0, 60)}" is not label=score`;
+    else if (!isCocoLabel(label)) {
+      problem = `"${label.slice(0, 40)}" is not a label the local detector knows (COCO-80); for example: ${suggestCocoLabels(label).join(', ')}`;
+    } else if (!(score >= MIN_OBJECT_SCORE && score <= 1)) {
+      problem = `${label}: the score must be a number from ${MIN_OBJECT_SCORE} to 1, not "${value.slice(0, 20)}"`;
+    } else if (Object.hasOwn(scores, label)) problem = `${label} is given more than once`;
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    else scores[label] = score;
+  }
+  return Object.freeze(scores);
+});
 
 const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -73,7 +105,14 @@ const configSchema = z.object({
   NODE_BREAKER_OPEN_MS: z.coerce.number().int().min(100).default(15_000),
   ANALYSIS_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(64),
   LOCAL_NSFW_THRESHOLD: z.coerce.number().min(0).max(1).default(0.7),
-  LOCAL_MIN_OBJECT_SCORE: z.coerce.number().min(0.05).max(1).default(0.4),
+  LOCAL_MIN_OBJECT_SCORE: z.coerce.number().min(MIN_OBJECT_SCORE).max(1).default(0.4),
+  LOCAL_MIN_SCORE_BY_LABEL: minScoreByLabelSchema.default(Object.freeze({})),
+  LOCAL_DETECTOR_THREADS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(256)
+    .default(() => os.availableParallelism()),
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   WEBHOOK_SECRET_KEY: z.string().default(''),
   WEBHOOK_ALLOW_PRIVATE_URLS: booleanFromEnv.default(false),
@@ -175,6 +214,10 @@ export const CONFIG_DOCS: Record<keyof z.infer<typeof configSchema>, string> = {
   ANALYSIS_CONCURRENCY: 'windows one worker process analyses at once (across all nodes)',
   LOCAL_NSFW_THRESHOLD: 'NSFW class probability above which the local detector reports an anomaly',
   LOCAL_MIN_OBJECT_SCORE: 'score below which the local detector drops an object (CenterNet, COCO-80)',
+  LOCAL_MIN_SCORE_BY_LABEL:
+    'per-label scores that replace LOCAL_MIN_OBJECT_SCORE for those labels, e.g. person=0.35,fire hydrant=0.6',
+  LOCAL_DETECTOR_THREADS:
+    'worker threads that run the local detector, each with its own copy of the models (~200 MB each)',
   WORKER_METRICS_PORT: "port of the worker's /metrics (Prometheus; 0 picks a free port)",
   WEBHOOK_SECRET_KEY:
     'key that encrypts webhook signing secrets; the same value on the API and every worker (empty: webhook endpoints cannot be created)',

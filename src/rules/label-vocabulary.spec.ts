@@ -1,4 +1,4 @@
-import { COCO_LABELS } from '../inference/local/coco-labels';
+import { COCO_LABELS } from '../templates/coco-labels';
 import {
   closestLabels,
   customLabelsSchema,

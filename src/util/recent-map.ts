@@ -16,6 +16,10 @@ export class RecentMap<V> {
     if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value!);
   }
 
+  delete(key: string): void {
+    this.map.delete(key);
+  }
+
   clear(): void {
     this.map.clear();
   }

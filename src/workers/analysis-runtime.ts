@@ -2,8 +2,8 @@ import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/config';
 import type { PrismaClient } from '../db/prisma-client';
-import { LocalAnalyser } from '../inference/local/shared-detector';
-import type { LocalDetector } from '../inference/local/frame-detector';
+import { LocalDetectorPool } from '../inference/local/detector-pool';
+import type { FrameAnalyser } from '../inference/local/shared-detector';
 import type { NodeDefinition } from '../config/node-definition';
 import { NodePool } from '../inference/gpu/node-pool';
 import { publishNodeStatus } from '../inference/gpu/node-status-board';
@@ -36,7 +36,11 @@ export interface AnalysisRuntimeDeps {
   metrics?: InferenceMetrics;
   /** Config nodes plus registered ones (src/inference/gpu/node-registry.ts). */
   loadNodes: () => Promise<NodeDefinition[]>;
-  loadDetector: () => Promise<LocalDetector>;
+  /**
+   * The local detector; by default a pool of LOCAL_DETECTOR_THREADS worker threads with the
+   * configured scores (started on its first frame). Disposed when the runtime closes.
+   */
+  local?: FrameAnalyser;
   /** How long a re-analysis of a degraded window waits for a GPU node (30 s; shorter in tests). */
   reanalysisDelayMs?: number;
 }
@@ -62,7 +66,14 @@ export interface AnalysisRuntime {
  */
 export async function createAnalysisRuntime(deps: AnalysisRuntimeDeps): Promise<AnalysisRuntime> {
   const { config, logger } = deps;
-  const local = new LocalAnalyser(deps.loadDetector);
+  const local =
+    deps.local ??
+    new LocalDetectorPool({
+      threads: config.LOCAL_DETECTOR_THREADS,
+      minObjectScore: config.LOCAL_MIN_OBJECT_SCORE,
+      minScoreByLabel: config.LOCAL_MIN_SCORE_BY_LABEL,
+      onError: (error) => logger.error({ err: error }, 'a local detector thread failed'),
+    });
   const pool =
     config.INFERENCE_MODE === 'vlm'
       ? new NodePool({

@@ -10,7 +10,6 @@ import { startStreamRunner } from '../ingest/stream-runner';
 import { StreamSupervisor } from '../ingest/stream-supervisor';
 import { reconcileWindows } from '../ingest/window-reconciler';
 import { InferenceMetrics } from '../inference/inference-metrics';
-import { loadLocalDetector } from '../inference/local/frame-detector';
 import { loadNodeDefinitions } from '../inference/gpu/node-registry';
 import { BullJobQueue } from '../jobs/bullmq-job-queue';
 import type { JobHandlers } from '../jobs/job-queue';
@@ -35,9 +34,9 @@ export interface RunningWorker {
 
 /**
  * Everything a worker process runs: the stream supervisor (one sampler per active stream across
- * all workers), the analysis processor (local detector, GPU node pool) and the maintenance queue
- * (window reconciliation, session purge, frame retention), with Prometheus metrics on
- * WORKER_METRICS_PORT. The worker process and the demo both start it.
+ * all workers), the analysis processor (the local detector in a pool of worker threads, the GPU
+ * node pool) and the maintenance queue (window reconciliation, session purge, frame retention), with
+ * Prometheus metrics on WORKER_METRICS_PORT. The worker process and the demo both start it.
  */
 export async function startWorker(config: AppConfig, baseLogger: Logger): Promise<RunningWorker> {
   const workerId = randomUUID();
@@ -80,7 +79,6 @@ export async function startWorker(config: AppConfig, baseLogger: Logger): Promis
       loadNodeDefinitions(prisma, config, (problems) =>
         logger.warn({ problems }, 'registered GPU nodes left out of the pool'),
       ),
-    loadDetector: () => loadLocalDetector({ minObjectScore: config.LOCAL_MIN_OBJECT_SCORE }),
   });
   const webhookAgent = createWebhookAgent(config);
   // Every job of the table has its handler here: a missing one does not compile.

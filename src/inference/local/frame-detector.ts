@@ -39,7 +39,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type * as Tf from '@tensorflow/tfjs';
 import type { NSFWJS } from 'nsfwjs';
-import { COCO_LABELS } from './coco-labels';
+import { COCO_LABELS, isCocoLabel } from '../../templates/coco-labels';
 
 export interface DetectedObject {
   label: string;
@@ -59,6 +59,8 @@ export interface DetectionTimings {
   objectsMs: number;
   /** nsfwjs MobileNetV2, from tensor to probabilities. */
   nsfwMs: number;
+  /** How long the frame waited in the detector pool's queue for a thread (absent without a pool). */
+  queueMs?: number;
 }
 
 export interface FrameDetection {
@@ -86,6 +88,8 @@ export interface LocalDetector {
 export interface LocalDetectorOptions {
   /** Objects scoring below this are dropped. Default 0.3. */
   minObjectScore?: number;
+  /** Per COCO label, a minimum that replaces minObjectScore for that label (higher or lower). */
+  minScoreByLabel?: Readonly<Record<string, number>>;
   /** At most this many objects per frame, the best ones. Default 20. */
   maxObjects?: number;
 }
@@ -105,6 +109,8 @@ export { COCO_LABELS };
 
 export interface DecodeOptions {
   minScore: number;
+  /** Per label, a minimum used instead of minScore. */
+  minScoreByLabel?: Readonly<Record<string, number>>;
   maxObjects: number;
   /** Side of the square model input the coordinates are in. Default CENTERNET_INPUT_SIZE. */
   inputSize?: number;
@@ -114,8 +120,9 @@ export interface DecodeOptions {
 
 /**
  * CenterNet's raw candidates ([x1, y1, x2, y2, score, class] rows in input pixels) -> objects with
- * boxes as fractions of the frame, clamped to it, scored at least minScore, per-class non-maximum
- * suppressed, best first, at most maxObjects. Rows with an unknown or missing class are dropped.
+ * boxes as fractions of the frame, clamped to it, scored at least their label's minimum (minScore
+ * unless minScoreByLabel names the label), per-class non-maximum suppressed, best first, at most
+ * maxObjects. Rows with an unknown or missing class are dropped.
  */
 export function decodeCenternetDetections(
   rows: readonly number[][],
@@ -123,6 +130,7 @@ export function decodeCenternetDetections(
 ): DetectedObject[] {
   const size = options.inputSize ?? CENTERNET_INPUT_SIZE;
   const iouThreshold = options.iouThreshold ?? OBJECT_IOU_THRESHOLD;
+  const byLabel = options.minScoreByLabel ?? {};
   const candidates: DetectedObject[] = [];
   for (const row of rows) {
     const [x1, y1, x2, y2, score, classIndex] = row;
@@ -136,9 +144,11 @@ export function decodeCenternetDetections(
     ) {
       continue;
     }
-    if (!(score >= options.minScore) || !Number.isInteger(classIndex)) continue; // NaN included
+    if (!Number.isInteger(classIndex)) continue;
     const label = COCO_LABELS[classIndex];
     if (label === undefined) continue;
+    const minScore = Object.hasOwn(byLabel, label) ? byLabel[label]! : options.minScore;
+    if (!(score >= minScore)) continue; // NaN included
     const left = clamp01(Math.min(x1, x2) / size);
     const top = clamp01(Math.min(y1, y2) / size);
     const right = clamp01(Math.max(x1, x2) / size);
@@ -329,8 +339,13 @@ function release(): void {
  */
 export async function loadLocalDetector(options: LocalDetectorOptions = {}): Promise<LocalDetector> {
   const minScore = options.minObjectScore ?? DEFAULT_MIN_OBJECT_SCORE;
+  const minScoreByLabel = { ...options.minScoreByLabel };
   const maxObjects = options.maxObjects ?? DEFAULT_MAX_OBJECTS;
   if (!(minScore >= 0 && minScore <= 1)) throw new RangeError('minObjectScore must be from 0 to 1');
+  for (const [label, score] of Object.entries(minScoreByLabel)) {
+    if (!isCocoLabel(label)) throw new RangeError(`minScoreByLabel: "${label}" is not a COCO label`);
+    if (!(score >= 0 && score <= 1)) throw new RangeError(`minScoreByLabel: ${label} must be from 0 to 1`);
+  }
   if (!Number.isInteger(maxObjects) || maxObjects < 0) {
     throw new RangeError('maxObjects must be a non-negative integer');
   }
@@ -354,7 +369,7 @@ export async function loadLocalDetector(options: LocalDetectorOptions = {}): Pro
   return {
     async detect(jpeg: Buffer): Promise<FrameDetection> {
       if (disposed) throw new Error('the local detector was disposed');
-      return detectFrame(models, jpeg, { minScore, maxObjects });
+      return detectFrame(models, jpeg, { minScore, minScoreByLabel, maxObjects });
     },
     dispose(): void {
       if (disposed) return;
@@ -367,7 +382,7 @@ export async function loadLocalDetector(options: LocalDetectorOptions = {}): Pro
 async function detectFrame(
   { tf, centernet, nsfw }: Models,
   jpeg: Buffer,
-  decode: { minScore: number; maxObjects: number },
+  decode: DecodeOptions,
 ): Promise<FrameDetection> {
   const started = performance.now();
   // failOn 'truncated': a damaged frame is refused rather than analysed half grey.

@@ -1,15 +1,32 @@
 import type { FrameDetection, LocalDetector } from './frame-detector';
 import { RecentMap } from '../../util/recent-map';
 
-/**
- * The process's one local detector, shared by every analysis job. TensorFlow.js on WASM runs on
- * the main thread, so detections run one at a time in arrival order; the models load on first use
- * (a few seconds), and only if something needs them.
- */
-/** Windows overlap (stride < size), so most frames are seen twice: detections are kept a while. */
-const CACHED_FRAMES = 256;
+/** A frame to detect; frames with a key are remembered a while under it. */
+export interface KeyedFrame {
+  jpeg: Buffer;
+  key?: string;
+}
 
-export class LocalAnalyser {
+/**
+ * What window analysis asks of the local detector: detections for each frame, in order. A frame with
+ * a key seen recently is not detected again (windows overlap, so most frames are seen twice).
+ */
+export interface FrameAnalyser {
+  detect(frames: readonly KeyedFrame[]): Promise<FrameDetection[]>;
+  /** Waits for the detections already asked for, then frees the models. */
+  dispose(): Promise<void>;
+}
+
+/** Windows overlap (stride < size), so most frames are seen twice: detections are kept a while. */
+export const CACHED_FRAMES = 256;
+
+/**
+ * One local detector on the calling thread, shared by every caller: TensorFlow.js on WASM runs on
+ * this thread, so detections run one at a time in arrival order and block its event loop while they
+ * run; the models load on first use (a few seconds), and only if something needs them. Processes
+ * use the pool of threads (detector-pool.ts); this one is the baseline it is measured against.
+ */
+export class LocalAnalyser implements FrameAnalyser {
   private detector: Promise<LocalDetector> | null = null;
   private tail: Promise<unknown> = Promise.resolve();
   private readonly cache = new RecentMap<FrameDetection>(CACHED_FRAMES);
@@ -17,7 +34,7 @@ export class LocalAnalyser {
   constructor(private readonly load: () => Promise<LocalDetector>) {}
 
   /** Detections for each frame, in order; a frame with a key seen recently is not detected again. */
-  detect(frames: readonly { jpeg: Buffer; key?: string }[]): Promise<FrameDetection[]> {
+  detect(frames: readonly KeyedFrame[]): Promise<FrameDetection[]> {
     const run = this.tail.then(async () => {
       this.detector ??= this.load();
       const detector = await this.detector;
