@@ -5,7 +5,7 @@ import { notFound } from '../errors/domain-error';
 import { withPrismaErrors } from '../errors/prisma-error.mapper';
 import { validateInput } from '../errors/validate-input';
 import type { Prisma, PromptTemplate, PromptTemplateVersion } from '../generated/prisma/client';
-import { COCO_LABELS, isCocoLabel } from '../inference/local/coco-labels';
+import { isCocoLabel, unknownLabelMessage } from '../scene/object-labels';
 import { renderTemplate, variablesOf } from '../templates/prompt-renderer';
 import { DEFAULT_RESULT_SCHEMA, resultSchemaProblems } from '../templates/result-schema';
 import { recordAudit } from '../audit/audit-log';
@@ -23,69 +23,13 @@ const MAX_TEXT = 20_000;
 const MAX_SCHEMA_BYTES = 64 * 1024;
 export const MAX_GATE_OBJECTS = 20;
 
-// Everyday words for COCO classes, so that a natural guess gets a useful hint.
-const LABEL_SYNONYMS: Record<string, string[]> = {
-  people: ['person'],
-  man: ['person'],
-  woman: ['person'],
-  child: ['person'],
-  human: ['person'],
-  pedestrian: ['person'],
-  bike: ['bicycle', 'motorcycle'],
-  motorbike: ['motorcycle'],
-  vehicle: ['car', 'truck', 'bus'],
-  sofa: ['couch'],
-  phone: ['cell phone'],
-  television: ['tv'],
-  plane: ['airplane'],
-  bag: ['backpack', 'handbag', 'suitcase'],
-  table: ['dining table'],
-  plant: ['potted plant'],
-};
-
-/** A few labels worth suggesting for a misspelt one: synonyms and similar ones, else common ones. */
-export function suggestCocoLabels(label: string): string[] {
-  const wanted = label.trim().toLowerCase();
-  const similar = COCO_LABELS.map((known) => ({
-    known,
-    distance:
-      wanted.length >= 3 && (known.includes(wanted) || wanted.includes(known))
-        ? 0
-        : editDistance(known, wanted),
-  }))
-    .filter((candidate) => candidate.distance <= 2)
-    .sort((a, b) => a.distance - b.distance)
-    .map((candidate) => candidate.known);
-  const suggested = [...new Set([...(LABEL_SYNONYMS[wanted] ?? []), ...similar])];
-  return (suggested.length ? suggested : ['person', 'car', 'truck', 'dog', 'backpack']).slice(0, 5);
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i += 1) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j += 1) {
-      current[j] = Math.min(
-        previous[j]! + 1,
-        current[j - 1]! + 1,
-        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
-}
-
 const gateObjectsSchema = z
   .array(
     z
       .string()
       .max(100)
       .refine(isCocoLabel, {
-        error: (issue) => {
-          const label = String(issue.input);
-          return `"${label.slice(0, 40)}" is not a label the local detector knows (COCO-80); for example: ${suggestCocoLabels(label).join(', ')}`;
-        },
+        error: (issue) => unknownLabelMessage(String(issue.input)),
       }),
   )
   .max(MAX_GATE_OBJECTS, `must list at most ${MAX_GATE_OBJECTS} labels`)
