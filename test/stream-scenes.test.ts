@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { AuditActor } from '../src/audit/audit-log';
 import { tenantDb, type TenantDb } from '../src/db/tenant-scoped-db';
 import { loadScene, saveScene, type LineDraft, type ZoneDraft } from '../src/streams/stream-scene';
-import { startTestApi, type TestApi } from './support/api-harness';
-import { createTenantFixture, type TenantFixture } from './support/tenant-fixture';
+import { errorCodes, errorReasons, startTestApi, type TestApi } from './support/api-harness';
+import { fieldsOf } from './support/raw-http';
+import { createTenantFixture, ROLES, type TenantFixture } from './support/tenant-fixture';
 
 /**
  * Zones and tripwires per stream: the owner's versions, ids and optimistic concurrency on the real
@@ -21,6 +22,25 @@ const lawn: ZoneDraft = {
   dwellSeconds: 20,
 };
 const gate: LineDraft = { name: 'Gate', from: { x: 0.6, y: 0.2 }, to: { x: 0.9, y: 0.25 }, labels: [] };
+
+const SCENE_FIELDS = `
+  streamId version savedAt savedBy
+  zones { id name polygon { x y } labels crowdAt dwellSeconds severity }
+  lines { id name from { x y } to { x y } labels allowedDirection severity }
+`;
+const SAVE = `mutation ($input: SaveStreamSceneInput!) { saveStreamScene(input: $input) { ${SCENE_FIELDS} } }`;
+const READ = `query ($id: ID!, $version: Int!) {
+  stream(streamId: $id) { id scene { ${SCENE_FIELDS} } sceneAt(version: $version) { ${SCENE_FIELDS} } }
+}`;
+
+interface SceneView {
+  streamId: string;
+  version: number;
+  savedAt: string | null;
+  savedBy: string | null;
+  zones: { id: string; name: string; labels: string[]; crowdAt: number | null; severity: string | null }[];
+  lines: { id: string; name: string; allowedDirection: string | null }[];
+}
 
 describe('stream scenes', () => {
   let api: TestApi;
@@ -233,6 +253,166 @@ describe('stream scenes', () => {
         streamId,
       );
       expect(await db.streamScene.count({ where: { streamId } })).toBe(0);
+    });
+  });
+
+  describe('through GraphQL', () => {
+    const save = (credential: string, input: Record<string, unknown>) =>
+      api.gql<{ saveStreamScene: SceneView }>(SAVE, { input }, credential);
+    const read = (credential: string, streamId: string, version: number) =>
+      api.gql<{ stream: { scene: SceneView; sceneAt: SceneView | null } }>(
+        READ,
+        { id: streamId, version },
+        credential,
+      );
+
+    it('lets an admin save versions and everyone read the current one and any earlier one', async () => {
+      const streamId = await newStream();
+      const empty = await read(f.sessions.MODERATOR, streamId, 0);
+      expect(empty.errors).toBeUndefined();
+      expect(empty.data!.stream.scene).toEqual({
+        streamId,
+        version: 0,
+        savedAt: null,
+        savedBy: null,
+        zones: [],
+        lines: [],
+      });
+
+      const first = await save(f.sessions.ADMIN, {
+        streamId,
+        expectedVersion: 0,
+        zones: [{ ...lawn, crowdAt: 4, severity: 'high' }],
+        lines: [{ ...gate, allowedDirection: 'to-right' }],
+      });
+      expect(first.errors).toBeUndefined();
+      const v1 = first.data!.saveStreamScene;
+      expect(v1).toMatchObject({
+        streamId,
+        version: 1,
+        savedBy: `admin@${f.slug}.test`,
+        zones: [{ name: 'Lawn', labels: ['person'], crowdAt: 4, severity: 'high' }],
+        lines: [{ name: 'Gate', allowedDirection: 'to-right' }],
+      });
+
+      // An admin's API key saves version 2, keeping the zone and dropping the line.
+      const second = await save(f.apiKeys.ADMIN, {
+        streamId,
+        expectedVersion: 1,
+        zones: [{ ...lawn, id: v1.zones[0]!.id, name: 'North lawn' }],
+        lines: [],
+      });
+      expect(second.errors).toBeUndefined();
+      expect(second.data!.saveStreamScene).toMatchObject({
+        version: 2,
+        savedBy: null,
+        zones: [{ id: v1.zones[0]!.id, name: 'North lawn', crowdAt: null, severity: null }],
+        lines: [],
+      });
+
+      for (const role of ROLES) {
+        const seen = await read(f.sessions[role], streamId, 1);
+        expect(seen.errors).toBeUndefined();
+        expect(seen.data!.stream.scene.version).toBe(2);
+        expect(seen.data!.stream.sceneAt).toEqual(v1);
+      }
+      expect((await read(f.sessions.ADMIN, streamId, 3)).data!.stream.sceneAt).toBeNull();
+      expect((await read(f.sessions.ADMIN, streamId, -1)).data!.stream.sceneAt).toBeNull();
+      expect((await read(f.sessions.ADMIN, streamId, 0)).data!.stream.sceneAt).toMatchObject({
+        version: 0,
+        zones: [],
+      });
+    });
+
+    it('answers a save from an older version with CONFLICT and STALE_VERSION', async () => {
+      const streamId = await newStream();
+      expect(
+        (await save(f.sessions.ADMIN, { streamId, expectedVersion: 0, zones: [lawn], lines: [] })).errors,
+      ).toBeUndefined();
+      const stale = await save(f.sessions.ADMIN, { streamId, expectedVersion: 0, zones: [], lines: [gate] });
+      expect(errorCodes(stale)).toEqual(['CONFLICT']);
+      expect(errorReasons(stale)).toEqual(['STALE_VERSION']);
+      expect(stale.errors![0]!.message).toMatch(/saved by someone else/);
+    });
+
+    it('answers bad input with BAD_USER_INPUT naming every problem by its path', async () => {
+      const streamId = await newStream();
+      const polygon = [...lawn.polygon, { x: Number.MAX_VALUE, y: 0.5 }];
+      const response = await save(f.sessions.ADMIN, {
+        streamId,
+        expectedVersion: 0,
+        zones: [lawn, { ...lawn, name: 'lawn', polygon, dwellSeconds: 0 }],
+        lines: [{ ...gate, to: gate.from, allowedDirection: 'up', labels: ['car', 'bike'] }],
+      });
+      expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
+      expect(fieldsOf(response)).toEqual([
+        'input.zones.1.name',
+        'input.zones.1.polygon.3.x',
+        'input.zones.1.dwellSeconds',
+        'input.lines.0.labels.1',
+        'input.lines.0.to',
+        'input.lines.0.allowedDirection',
+      ]);
+      expect(
+        errorCodes(
+          await save(f.sessions.ADMIN, { streamId: 'not-an-id', expectedVersion: 0, zones: [], lines: [] }),
+        ),
+      ).toEqual(['BAD_USER_INPUT']);
+      expect((await read(f.sessions.ADMIN, streamId, 0)).data!.stream.scene.version).toBe(0);
+    });
+
+    it('refuses moderators and auditors, with their sessions and API keys, and changes nothing', async () => {
+      for (const role of ['MODERATOR', 'AUDITOR'] as const) {
+        for (const credential of [f.sessions[role], f.apiKeys[role]]) {
+          const response = await save(credential, {
+            streamId: f.ids.streamId,
+            expectedVersion: 1,
+            zones: [],
+            lines: [],
+          });
+          expect({ role, codes: errorCodes(response) }).toEqual({ role, codes: ['FORBIDDEN'] });
+        }
+      }
+      expect((await read(f.sessions.ADMIN, f.ids.streamId, 0)).data!.stream.scene.version).toBe(1);
+    });
+
+    it('answers NOT_FOUND for another tenant’s stream, reading or saving', async () => {
+      const before = await api.prisma.stream.findUniqueOrThrow({ where: { id: other.ids.streamId } });
+      const saved = await save(f.sessions.ADMIN, {
+        streamId: other.ids.streamId,
+        expectedVersion: before.sceneVersion,
+        zones: [lawn],
+        lines: [],
+      });
+      expect(errorCodes(saved)).toEqual(['NOT_FOUND']);
+      expect(errorCodes(await read(f.sessions.ADMIN, other.ids.streamId, 1))).toEqual(['NOT_FOUND']);
+      expect(
+        (await api.prisma.stream.findUniqueOrThrow({ where: { id: other.ids.streamId } })).sceneVersion,
+      ).toBe(before.sceneVersion);
+    });
+
+    it('gives the stream’s newest kept frame as a signed URL to draw on', async () => {
+      const response = await api.gql<{
+        stream: { latestFrame: { id: string; url: string; width: number } | null };
+      }>(
+        'query ($id: ID!) { stream(streamId: $id) { latestFrame { id url width } } }',
+        { id: f.ids.streamId },
+        f.sessions.MODERATOR,
+      );
+      expect(response.errors).toBeUndefined();
+      const frame = await db.frame.findFirstOrThrow({
+        where: { streamId: f.ids.streamId },
+        orderBy: { capturedAt: 'desc' },
+      });
+      expect(response.data!.stream.latestFrame).toMatchObject({ id: frame.id, width: frame.width });
+      expect(response.data!.stream.latestFrame!.url).toMatch(new RegExp(`^/frames/${frame.id}\\?`));
+      const fresh = await newStream();
+      const none = await api.gql<{ stream: { latestFrame: null } }>(
+        'query ($id: ID!) { stream(streamId: $id) { latestFrame { id } } }',
+        { id: fresh },
+        f.sessions.ADMIN,
+      );
+      expect(none.data!.stream.latestFrame).toBeNull();
     });
   });
 });

@@ -275,7 +275,7 @@ export async function saveScene(db: TenantDb, actor: AuditActor, input: SaveScen
         });
         if (!stream) throw notFound('Stream');
         throw conflict(
-          `The zones and lines were saved by someone else in the meantime (version ${stream.sceneVersion}, you edited version ${expected}); load them again and redo your changes`,
+          `The zones and lines were saved by someone else since version ${expected} (they are now at version ${stream.sceneVersion}); load them again and redo your changes`,
           ErrorReason.STALE_VERSION,
         );
       }
