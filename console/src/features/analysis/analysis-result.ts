@@ -15,6 +15,8 @@ export interface AnalysisResult {
   rootCause?: string;
   verdict?: string;
   confidence?: number;
+  /** The version of the stream's zones and lines the analyser applied (Stream.sceneAt). */
+  sceneVersion?: number;
   [extra: string]: unknown;
 }
 
