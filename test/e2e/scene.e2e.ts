@@ -189,6 +189,16 @@ describe('zones and lines', () => {
     await section.getByRole('heading', { name: /^Zone: Zone / }).waitFor();
     expect(await listed()).toBe(before + 1);
 
+    // The API's problem shows at its field, and the list marks the region.
+    await section.getByLabel('Objects', { exact: true }).fill('people');
+    await section.getByRole('button', { name: 'Save' }).click();
+    await section
+      .getByRole('alert')
+      .getByText(/"people" is not a label .*for example: person/)
+      .waitFor();
+    expect(await section.getByLabel('Objects', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+    await section.getByRole('button', { name: /has problems/ }).waitFor();
+
     page.once('dialog', (dialog) => void dialog.accept());
     await section.getByRole('button', { name: 'Discard changes' }).click();
     await section.getByText(/^Version \d+, saved/).waitFor();

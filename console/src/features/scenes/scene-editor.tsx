@@ -138,8 +138,9 @@ export function SceneEditor({
         return;
       }
       const keyOf = new Map([...sentPaths].map(([key, path]) => [path, key]));
+      const found = fieldProblems(result.error);
       setKept(
-        fieldProblems(result.error).map((problem) => {
+        found.map((problem) => {
           const [, region] = /^(input\.(?:zones|lines)\.\d+)(?:\.|$)/.exec(problem.field) ?? [];
           const key = region ? keyOf.get(region) : undefined;
           return key
@@ -147,7 +148,11 @@ export function SceneEditor({
             : { key: null, rest: problem.field, message: problem.message };
         }),
       );
-      toast.error(describeError(result.error) || 'The zones and lines were not saved');
+      toast.error(
+        found.length > 0
+          ? 'Not saved: fix the problems marked in red'
+          : describeError(result.error) || 'The zones and lines were not saved',
+      );
       return;
     }
     toast.success(`Zones and lines saved as version ${result.data.saveStreamScene.version}`);
