@@ -3,7 +3,7 @@
 // Lowest layer first; README's "Architecture" section says what each folder owns.
 const LAYERS = [
   // Plain building blocks: no I/O of their own.
-  ['config', 'errors', 'logging', 'generated', 'process', 'util', 'templates', 'net'],
+  ['config', 'errors', 'logging', 'generated', 'process', 'util', 'templates', 'net', 'scene'],
   // Ports to the outside: PostgreSQL, Redis, the frame store, pub/sub, job queues, ffmpeg, metrics,
   // credentials and permissions.
   ['db', 'redis', 'storage', 'pubsub', 'jobs', 'media', 'metrics', 'auth'],

@@ -25,17 +25,17 @@ export default tseslint.config(
     },
   },
   {
-    // One owner per piece of state: review items, incidents and stream rows are written only by
-    // their owners (src/review, src/incidents, src/streams).
+    // One owner per piece of state: review items, incidents and stream rows (with their scenes) are
+    // written only by their owners (src/review, src/incidents, src/streams).
     files: ['src/**/*.ts'],
     ignores: ['src/review/**', 'src/incidents/**', 'src/streams/**', 'src/**/*.spec.ts'],
     rules: {
       'no-restricted-syntax': [
         'error',
         {
-          selector: `CallExpression[callee.object.property.name=/^(reviewItem|incident|stream)$/][callee.property.name=${WRITES}]`,
+          selector: `CallExpression[callee.object.property.name=/^(reviewItem|incident|stream|streamScene)$/][callee.property.name=${WRITES}]`,
           message:
-            'Review items, incidents and streams are written by their owners (src/review, src/incidents, src/streams).',
+            'Review items, incidents, streams and their scenes are written by their owners (src/review, src/incidents, src/streams).',
         },
       ],
     },

@@ -14,6 +14,10 @@ const swc = [
 ];
 
 module.exports = {
+  // Fixtures hash passwords (argon2) and talk to PostgreSQL and Redis: on a busy 2-core machine a
+  // hook can take longer than jest's default of 5 s without anything being wrong. Jest reads this
+  // setting only here, at the top level; inside a project it would be ignored.
+  testTimeout: 20_000,
   projects: [
     {
       displayName: 'unit',
@@ -30,9 +34,6 @@ module.exports = {
       transform: { '^.+\\.ts$': swc },
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       setupFiles: ['<rootDir>/test/support/test-env.ts'],
-      // Fixtures hash passwords (argon2) and talk to PostgreSQL and Redis: on a busy 2-core machine a
-      // hook can take longer than jest's default of 5 s without anything being wrong.
-      testTimeout: 20_000,
     },
     {
       // Browser tests: Debian's Chromium (playwright-core) against the real API serving the console

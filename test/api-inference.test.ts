@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
 import { openSecret, sealSecret } from '../src/auth/secret-box';
 import { tenantDb } from '../src/db/tenant-scoped-db';
-import { COCO_LABELS } from '../src/templates/coco-labels';
+import { COCO_LABELS } from '../src/scene/object-labels';
 import { loadNodeDefinitions, NodeRegistryProblem } from '../src/inference/gpu/node-registry';
 import { usageMonth } from '../src/analysis/usage-meter';
 import { NODE_STATUS_KEY_PREFIX, TOPICS } from '../src/pubsub/topics';

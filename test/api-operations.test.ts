@@ -279,6 +279,23 @@ describe('operations', () => {
         byStream,
       );
       await expectOne(
+        'stream.scene.saved',
+        () =>
+          api.gql(
+            'mutation ($input: SaveStreamSceneInput!) { saveStreamScene(input: $input) { version } }',
+            {
+              input: {
+                streamId,
+                expectedVersion: 0,
+                zones: [],
+                lines: [{ name: 'Gate', from: { x: 0.1, y: 0.5 }, to: { x: 0.9, y: 0.5 } }],
+              },
+            },
+            admin,
+          ),
+        byStream,
+      );
+      await expectOne(
         'stream.start',
         () => api.gql(TRANSITION('startStream'), { id: streamId }, admin),
         byStream,

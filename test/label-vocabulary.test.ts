@@ -1,5 +1,5 @@
 import { tenantDb } from '../src/db/tenant-scoped-db';
-import { COCO_LABELS } from '../src/templates/coco-labels';
+import { COCO_LABELS } from '../src/scene/object-labels';
 import { errorCodes, startTestApi, type TestApi } from './support/api-harness';
 import { fieldsOf } from './support/raw-http';
 import { createTenantFixture, SAMPLE_VERSION, type TenantFixture } from './support/tenant-fixture';

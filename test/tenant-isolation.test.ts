@@ -71,6 +71,7 @@ const ACCESS: Record<string, Access> = {
   'mutation.startStream': CONTROLLERS,
   'mutation.pauseStream': CONTROLLERS,
   'mutation.stopStream': CONTROLLERS,
+  'mutation.saveStreamScene': ADMIN,
   'mutation.createPromptTemplate': ADMIN,
   'mutation.addPromptTemplateVersion': ADMIN,
   'mutation.activatePromptTemplateVersion': ADMIN,
@@ -190,6 +191,21 @@ function sampleLeaf(operation: SchemaOperation, ids: TenantFixture['ids'], targe
         return 'http://gpu.example.net:8000';
       case 'events':
         return 'stream.stopped';
+      // A scene that would save, so that only the stream's tenant or the caller's role refuses it.
+      case 'zones':
+        return [
+          {
+            name: 'Probe zone',
+            polygon: [
+              { x: 0.1, y: 0.1 },
+              { x: 0.4, y: 0.1 },
+              { x: 0.4, y: 0.4 },
+            ],
+            labels: ['person'],
+          },
+        ];
+      case 'lines':
+        return [{ name: 'Probe line', from: { x: 0.5, y: 0.5 }, to: { x: 0.9, y: 0.5 }, labels: [] }];
       case 'name':
         return operation.name === 'registerInferenceNode' ? uniqueSlug('gpu') : `probe ${uniqueSlug('s')}`;
     }

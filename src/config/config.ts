@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { z } from 'zod';
-import { isCocoLabel, suggestCocoLabels } from '../templates/coco-labels';
+import { isCocoLabel, unknownLabelMessage } from '../scene/object-labels';
 import { parseConfiguredNodes } from './node-definition';
 
 /**
@@ -31,7 +31,7 @@ export const minScoreByLabelSchema = z.string().transform((text, ctx): Readonly<
     let problem: string | null = null;
     if (label === '' || value === '') problem = `"${pair.slice(0, 60)}" is not label=score`;
     else if (!isCocoLabel(label)) {
-      problem = `"${label.slice(0, 40)}" is not a label the local detector knows (COCO-80); for example: ${suggestCocoLabels(label).join(', ')}`;
+      problem = unknownLabelMessage(label);
     } else if (!(score >= MIN_OBJECT_SCORE && score <= 1)) {
       problem = `${label}: the score must be a number from ${MIN_OBJECT_SCORE} to 1, not "${value.slice(0, 20)}"`;
     } else if (Object.hasOwn(scores, label)) problem = `${label} is given more than once`;

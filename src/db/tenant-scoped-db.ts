@@ -15,6 +15,7 @@ export const TENANT_OWNED_MODELS: ReadonlySet<string> = new Set([
   'Session',
   'ApiKey',
   'Stream',
+  'StreamScene',
   'PromptTemplate',
   'PromptTemplateVersion',
   'Rule',

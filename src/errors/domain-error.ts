@@ -29,6 +29,8 @@ export const ErrorReason = {
   DUPLICATE: 'DUPLICATE',
   STILL_REFERENCED: 'STILL_REFERENCED',
   CONCURRENT_CHANGE: 'CONCURRENT_CHANGE',
+  // CONFLICT: the caller edited an older version than the current one (load it again, then change it).
+  STALE_VERSION: 'STALE_VERSION',
   // CONFLICT: a tenant's quota or budget is used up.
   QUOTA: 'QUOTA',
   // CONFLICT: the operator has not configured what the operation needs.

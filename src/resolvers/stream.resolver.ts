@@ -1,4 +1,16 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  Authorized,
+  Ctx,
+  FieldResolver,
+  ID,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import { authedContext, type GraphQLContext } from './graphql-context';
 import { Permission } from '../auth/permissions';
 import { AnalysisConnection } from '../schema/analysis.type';
@@ -6,7 +18,8 @@ import { PageArgsInput } from '../schema/connection.type';
 import { AnalysisStatus, StreamStatus } from '../schema/enums';
 import { PromptTemplate } from '../schema/prompt-template.type';
 import { CreateStreamInput, Stream, StreamConnection, UpdateStreamInput } from '../schema/stream.type';
-import { WindowConnection, WindowStatus } from '../schema/window.type';
+import { SaveStreamSceneInput, StreamScene } from '../schema/stream-scene.type';
+import { Frame, WindowConnection, WindowStatus } from '../schema/window.type';
 import { analysisNotice } from '../services/usage.service';
 
 @Resolver(() => Stream)
@@ -73,6 +86,45 @@ export class StreamResolver {
   stopStream(@Arg('streamId', () => ID) streamId: string, @Ctx() context: GraphQLContext) {
     const { services, db, actor } = authedContext(context);
     return services.streams.transition(db, actor, streamId, 'stop');
+  }
+
+  @Authorized(Permission.STREAMS_MANAGE)
+  @Mutation(() => StreamScene, {
+    description:
+      'Saves the stream’s zones and lines as its next scene version; refused as CONFLICT (STALE_VERSION) when another save came after expectedVersion',
+  })
+  saveStreamScene(@Arg('input') input: SaveStreamSceneInput, @Ctx() context: GraphQLContext) {
+    const { services, db, actor } = authedContext(context);
+    return services.streams.saveScene(db, actor, input);
+  }
+
+  @FieldResolver(() => StreamScene, { description: 'The zones and lines the analyser applies now' })
+  scene(@Root() stream: Stream, @Ctx() context: GraphQLContext) {
+    const { services, db } = authedContext(context);
+    return services.streams.scene(db, stream);
+  }
+
+  @FieldResolver(() => StreamScene, {
+    nullable: true,
+    description:
+      'An earlier (or the current) version of the scene, e.g. the one an analysis recorded as its sceneVersion; null if there is no such version',
+  })
+  sceneAt(
+    @Root() stream: Stream,
+    @Arg('version', () => Int) version: number,
+    @Ctx() context: GraphQLContext,
+  ) {
+    const { services, db } = authedContext(context);
+    return services.streams.sceneAt(db, stream.id, version);
+  }
+
+  @FieldResolver(() => Frame, {
+    nullable: true,
+    description: 'The newest kept frame (a picture of the scene to draw zones on); null before the first',
+  })
+  latestFrame(@Root() stream: Stream, @Ctx() context: GraphQLContext) {
+    const { services, db } = authedContext(context);
+    return services.windows.latestFrameOf(db, stream.id);
   }
 
   @FieldResolver(() => WindowConnection, { description: 'Analysis windows, oldest first' })

@@ -1,4 +1,4 @@
-import { COCO_LABELS } from '../templates/coco-labels';
+import { COCO_LABELS } from '../scene/object-labels';
 import {
   closestLabels,
   customLabelsSchema,

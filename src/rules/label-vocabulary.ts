@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { PrismaClient } from '../db/prisma-client';
 import { badInput, type FieldProblem } from '../errors/domain-error';
-import { COCO_LABELS } from '../templates/coco-labels';
+import { COCO_LABELS } from '../scene/object-labels';
 
 /**
  * The labels a tenant's rules and template gates may name: the 80 COCO classes the local detector

@@ -40,6 +40,9 @@ export class Stream {
   // Resolved by StreamResolver.template.
   templateId!: string | null;
 
+  // Resolved by StreamResolver.scene.
+  sceneVersion!: number;
+
   @Field(() => Float, {
     nullable: true,
     description:

@@ -9,6 +9,8 @@ import type { Prisma, Stream, Tenant } from '../generated/prisma/client';
 import type { StreamStatus } from '../generated/prisma/enums';
 import { checkSourceUrl, redactSourceUrl, SourcePolicy, SourceUrlError } from '../media/source-url';
 import { type EventPublisher, noLiveEvents } from '../pubsub/live-events';
+import type { Tripwire, Zone } from '../scene/scene-region';
+import { findScene, type SavedScene, saveScene, type SceneDraft } from '../streams/stream-scene';
 import { changeStreamSettings, deleteStream, insertStream } from '../streams/stream-settings';
 import { type PersonStreamChange, StreamStatusOwner } from '../streams/stream-status';
 import { nameSchema, requireId } from './input-schemas';
@@ -68,6 +70,19 @@ export const toStreamView = (stream: Stream): StreamView => ({
   ...stream,
   sourceUrl: redactSourceUrl(stream.sourceUrl),
 });
+
+/** The scene a caller sends: the stream, the version it was edited from, every zone and line. */
+export type SaveStreamSceneFields = SceneDraft & { streamId: string; expectedVersion: number };
+
+/** A version of a stream's scene as the API shows it: zones and lines apart, its author by e-mail. */
+export interface StreamSceneView {
+  streamId: string;
+  version: number;
+  zones: Zone[];
+  lines: Tripwire[];
+  savedAt: Date | null;
+  savedBy: string | null;
+}
 
 export class StreamService {
   private readonly sourcePolicy: SourcePolicy;
@@ -178,6 +193,39 @@ export class StreamService {
     return this.status
       .changeByPerson(db, actor, id, action, (tx) => this.checkActiveQuota(tx, actor.tenantId))
       .then(toStreamView);
+  }
+
+  /** The stream's current zones and lines (version 0, empty, while none are drawn). */
+  async scene(db: TenantDb, stream: Pick<Stream, 'id' | 'sceneVersion'>): Promise<StreamSceneView> {
+    const saved = await findScene(db, stream.id, stream.sceneVersion);
+    return this.sceneView(db, stream.id, saved ?? (await findScene(db, stream.id, 0))!);
+  }
+
+  /** One version of the stream's scene, e.g. the one an analysis used; null if there is no such version. */
+  async sceneAt(db: TenantDb, streamId: string, version: number): Promise<StreamSceneView | null> {
+    const saved = await findScene(db, streamId, version);
+    return saved ? this.sceneView(db, streamId, saved) : null;
+  }
+
+  /** Saves the zones and lines as the stream's next version (see saveScene for what is refused). */
+  async saveScene(db: TenantDb, actor: Actor, input: SaveStreamSceneFields): Promise<StreamSceneView> {
+    const streamId = requireId(input.streamId, 'input.streamId');
+    const saved = await saveScene(db, actor, { ...input, streamId });
+    return this.sceneView(db, streamId, saved);
+  }
+
+  private async sceneView(db: TenantDb, streamId: string, saved: SavedScene): Promise<StreamSceneView> {
+    const author = saved.savedById
+      ? await db.user.findUnique({ where: { id: saved.savedById }, select: { email: true } })
+      : null;
+    return {
+      streamId,
+      version: saved.version,
+      zones: saved.regions.filter((region): region is Zone => region.kind === 'zone'),
+      lines: saved.regions.filter((region): region is Tripwire => region.kind === 'line'),
+      savedAt: saved.savedAt,
+      savedBy: author?.email ?? null,
+    };
   }
 
   private async find(db: TenantDb | TenantTx, streamId: string): Promise<Stream> {

@@ -51,6 +51,15 @@ export class WindowService {
     return frames.map((frame) => ({ ...frame, url: this.signer.url(frame.tenantId, frame.id) }));
   }
 
+  /** The stream's newest kept frame with a signed URL (a picture to draw zones on); null before the first. */
+  async latestFrameOf(db: TenantDb, streamId: string): Promise<FrameView | null> {
+    const frame = await db.frame.findFirst({
+      where: { streamId },
+      orderBy: [{ capturedAt: 'desc' }, { sequence: 'desc' }],
+    });
+    return frame ? { ...frame, url: this.signer.url(frame.tenantId, frame.id) } : null;
+  }
+
   /** A frame's JPEG, only from the tenant the caller proved (signature or credential). */
   async frameBytes(db: TenantDb, frameId: string): Promise<Buffer> {
     const frame = await db.frame.findUnique({ where: { id: requireId(frameId, 'frameId') } });

@@ -110,6 +110,8 @@ it("an admin's screens have no serious WCAG A/AA problems", async () => {
     ['/admin/api-keys', 'API keys'],
     ['/admin/webhooks', 'Webhooks'],
     ['/admin/streams/new', 'Add a stream'],
+    // The stream page with the editor of its zones and lines.
+    [`/streams/${streamId}`, 'Accessible lawn'],
   ] as const) {
     await expectAccessible(page, path, () =>
       page.getByRole('heading', { level: 1, name: heading }).waitFor(),

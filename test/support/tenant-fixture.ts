@@ -94,6 +94,24 @@ export async function createTenantFixture(api: TestApi, prefix = 'tenant'): Prom
     sourceUrl: 'rtsp://viewer:s3cret@camera.example.net/lawn',
     templateId: template.id,
   });
+  // The stream's zones and lines, drawn by its admin: scene version 1.
+  await api.services.streams.saveScene(db, adminActor, {
+    streamId: stream.id,
+    expectedVersion: 0,
+    zones: [
+      {
+        name: 'Lawn',
+        polygon: [
+          { x: 0.1, y: 0.55 },
+          { x: 0.6, y: 0.55 },
+          { x: 0.6, y: 0.95 },
+          { x: 0.1, y: 0.95 },
+        ],
+        labels: ['person'],
+      },
+    ],
+    lines: [{ name: 'Gate', from: { x: 0.65, y: 0.3 }, to: { x: 0.95, y: 0.3 }, labels: [] }],
+  });
   // Ingest rows are written by workers, not through the API: create one frame and one window.
   const capturedAt = new Date();
   const frame = await db.frame.create({

@@ -39,7 +39,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type * as Tf from '@tensorflow/tfjs';
 import type { NSFWJS } from 'nsfwjs';
-import { COCO_LABELS, isCocoLabel } from '../../templates/coco-labels';
+import { COCO_LABELS, isCocoLabel } from '../../scene/object-labels';
 
 export interface DetectedObject {
   label: string;

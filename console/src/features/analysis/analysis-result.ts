@@ -32,6 +32,8 @@ export interface AnalysisResult {
   }[];
   /** How the local analyser reached its findings, in plain words: never a model's reasoning. */
   trace?: string[];
+  /** The version of the stream's zones and lines the analyser applied (Stream.sceneAt). */
+  sceneVersion?: number;
   [extra: string]: unknown;
 }
 

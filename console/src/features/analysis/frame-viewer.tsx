@@ -1,5 +1,7 @@
 import { useState } from 'react';
 import { formatClock, formatHashPrefix, formatPercent } from '../../lib/format';
+import type { DraftRegion } from '../scenes/scene-draft';
+import { SceneOverlay } from '../scenes/scene-shapes';
 import type { DetectedObject } from './analysis-result';
 
 export interface FrameInfo {
@@ -17,9 +19,18 @@ const BOX_COLOURS = ['#ffbf47', '#4fc3f7', '#ff6e6e', '#9ccc65', '#ce93d8', '#ff
 
 /**
  * The keyframes of a window: a filmstrip with capture times, a mark wherever dedup skipped
- * near-duplicate frames, and the chosen frame large with the objects' boxes drawn over it.
+ * near-duplicate frames, and the chosen frame large with the objects' boxes drawn over it, and
+ * the stream's zones and lines under them when given.
  */
-export function FrameViewer({ frames, objects }: { frames: FrameInfo[]; objects: DetectedObject[] }) {
+export function FrameViewer({
+  frames,
+  objects,
+  regions = [],
+}: {
+  frames: FrameInfo[];
+  objects: DetectedObject[];
+  regions?: DraftRegion[];
+}) {
   const [index, setIndex] = useState(0);
   const frame = frames[Math.min(index, frames.length - 1)];
   if (!frame)
@@ -41,8 +52,9 @@ export function FrameViewer({ frames, objects }: { frames: FrameInfo[]; objects:
           src={frame.url}
           width={frame.width}
           height={frame.height}
-          alt={`Frame ${frame.sequence} captured ${formatClock(frame.capturedAt)}${boxes.length ? `, ${boxes.length} objects marked: ${[...new Set(boxes.map((b) => b.label))].join(', ')}` : ''}`}
+          alt={`Frame ${frame.sequence} captured ${formatClock(frame.capturedAt)}${boxes.length ? `, ${boxes.length} objects marked: ${[...new Set(boxes.map((b) => b.label))].join(', ')}` : ''}${regions.length ? `; zones and lines: ${regions.map((region) => region.name).join(', ')}` : ''}`}
         />
+        {regions.length > 0 && <SceneOverlay regions={regions} width={frame.width} height={frame.height} />}
         <svg viewBox="0 0 1 1" preserveAspectRatio="none" aria-hidden="true">
           {boxes.map((box, i) => (
             <rect

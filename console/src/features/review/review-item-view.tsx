@@ -12,6 +12,8 @@ import { Findings } from '../analysis/findings';
 import { FrameViewer } from '../analysis/frame-viewer';
 import { ReasoningPanel } from '../analysis/reasoning-panel';
 import { RunningAnalysisPanel } from '../analysis/running-analysis-panel';
+import { draftOf } from '../scenes/scene-draft';
+import { useAnalysisScene } from '../scenes/use-stream-scene';
 import { useRunningAnalysis } from '../streams/use-running-analysis';
 import {
   DECISION_KEYS,
@@ -51,6 +53,10 @@ export function ReviewItemView({ item, refetch }: { item: ReviewItem; refetch: (
   const analysis = analyses[Math.min(analysisIndex, analyses.length - 1)];
   const window = incident?.windows.find((candidate) => candidate.id === analysis?.windowId);
   const result = asResult(analysis?.result);
+  // The zones and lines the analyser applied to this window; the current ones if it recorded none.
+  const sceneVersion = typeof result?.sceneVersion === 'number' ? result.sceneVersion : null;
+  const scene = useAnalysisScene(item.streamId, sceneVersion);
+  const regions = useMemo(() => (scene ? draftOf(scene) : []), [scene]);
 
   useEffect(() => {
     document.title = `Review: ${item.summary} · Vigil`;
@@ -137,9 +143,17 @@ export function ReviewItemView({ item, refetch }: { item: ReviewItem; refetch: (
                   key={analysis?.id}
                   frames={window?.frames ?? []}
                   objects={result?.objects ?? []}
+                  regions={regions}
                 />
               )}
             </QueryState>
+            {regions.length > 0 && (
+              <p className="muted small" data-testid="scene-caption">
+                {sceneVersion !== null
+                  ? `Zones and lines as analysed (version ${sceneVersion})`
+                  : `The stream’s current zones and lines (version ${scene?.version})`}
+              </p>
+            )}
             {analysis && (
               <ReasoningPanel
                 key={analysis.id}

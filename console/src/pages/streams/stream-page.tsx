@@ -8,10 +8,14 @@ import { RunningAnalysisPanel } from '../../features/analysis/running-analysis-p
 import { LatestWindow } from '../../features/streams/latest-window';
 import { RecentAnalyses } from '../../features/streams/recent-analyses';
 import { StreamControls } from '../../features/streams/stream-controls';
+import { StreamScenePanel } from '../../features/scenes/stream-scene-panel';
 import { StreamFacts } from '../../features/streams/stream-facts';
 import { useStream } from '../../features/streams/use-stream';
 
-/** One stream: its latest frames with the boxes of the latest analysis, and recent analyses. */
+/**
+ * One stream: its latest frames with the boxes of the latest analysis, recent analyses, and its
+ * zones and lines (drawn and saved by admins).
+ */
 export function StreamPage() {
   const { streamId = '' } = useParams();
   const { user } = useSignedIn();
@@ -54,6 +58,7 @@ export function StreamPage() {
                   <RecentAnalyses analyses={analyses} />
                 </div>
               </div>
+              <StreamScenePanel streamId={stream.id} />
             </>
           );
         }}

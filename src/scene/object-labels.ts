@@ -1,7 +1,9 @@
+import type { FieldProblem } from '../errors/domain-error';
+
 /**
  * The 80 COCO object classes the local detector reports, in CenterNet's class-index order. Kept
- * among the building blocks, apart from the detector module, so that template gates (API) and the
- * configuration's per-label scores can be checked against it without loading the detector.
+ * apart from the detector so that API code can check template gates and scene labels without
+ * importing the detector module.
  */
 export const COCO_LABELS: readonly string[] = [
   'person', 'bicycle', 'car', 'motorcycle', 'airplane', 'bus', 'train', 'truck', 'boat',
@@ -72,4 +74,20 @@ function editDistance(a: string, b: string): number {
     previous = current;
   }
   return previous[b.length]!;
+}
+
+/** Why a label is refused, with a few real ones it may have meant. */
+export function unknownLabelMessage(label: string): string {
+  return `"${label.slice(0, 40)}" is not a label the local detector knows (COCO-80); for example: ${suggestCocoLabels(label).join(', ')}`;
+}
+
+/**
+ * The problems with the labels a zone or line applies to, each named by its path (`<path>.<index>`).
+ * Every label must be one the analyser can detect. The one check of scene labels, so that labels a
+ * tenant defines for itself can later be accepted here alone.
+ */
+export function checkLabels(labels: readonly string[], path: string): FieldProblem[] {
+  return labels.flatMap((label, index) =>
+    isCocoLabel(label) ? [] : [{ field: `${path}.${index}`, message: unknownLabelMessage(label) }],
+  );
 }

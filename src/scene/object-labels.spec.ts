@@ -1,4 +1,4 @@
-import { COCO_LABELS, isCocoLabel, suggestCocoLabels } from './coco-labels';
+import { checkLabels, COCO_LABELS, isCocoLabel, suggestCocoLabels } from './object-labels';
 
 describe('COCO_LABELS', () => {
   it('has the 80 distinct COCO classes', () => {
@@ -32,5 +32,14 @@ describe('suggestCocoLabels', () => {
     expect(suggested.length).toBeGreaterThan(1);
     expect(suggested.length).toBeLessThanOrEqual(5);
     for (const label of suggested) expect(COCO_LABELS).toContain(label);
+  });
+});
+
+describe('checkLabels', () => {
+  it('accepts detector labels and names each unknown one by its index under the path', () => {
+    expect(checkLabels(['person', 'bicycle'], 'zones.0.labels')).toEqual([]);
+    const problems = checkLabels(['person', 'people', 'dog', 'Dog'], 'lines.2.labels');
+    expect(problems.map((problem) => problem.field)).toEqual(['lines.2.labels.1', 'lines.2.labels.3']);
+    expect(problems[0]!.message).toMatch(/"people" is not a label .*for example: person/);
   });
 });
