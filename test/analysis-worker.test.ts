@@ -25,6 +25,10 @@ import { Registry } from 'prom-client';
 import { FakeVllmProcess, startFakeVllmProcess } from './support/fake-vllm-process';
 import { sampleFile, TEST_MEDIA_DIR, vtestPath } from './support/test-media';
 import { waitFor } from './support/wait-for';
+import { SceneClips } from './support/scene-clips';
+import { tenantDb } from '../src/db/tenant-scoped-db';
+import { saveScene } from '../src/streams/stream-scene';
+import { systemActor } from '../src/audit/audit-log';
 
 /**
  * The analysis worker end to end: windows recorded in PostgreSQL and queued on BullMQ (real Redis)
@@ -45,6 +49,7 @@ let root: string;
 let peopleFrames: Buffer[];
 let blankFrame: Buffer;
 let fake: FakeVllmProcess;
+const clips = new SceneClips();
 
 interface Seeded {
   tenantId: string;
@@ -211,6 +216,7 @@ const node = (): NodeDefinition => ({
 });
 
 beforeAll(async () => {
+  await clips.prepare();
   const vtest = vtestPath();
   if (!vtest) {
     throw new Error(`${TEST_MEDIA_DIR}/vtest.avi is missing: run \`bash scripts/fetch-test-media.sh\``);
@@ -238,6 +244,7 @@ afterAll(async () => {
   await connection?.quit();
   await prisma?.$disconnect();
   if (root) await rm(root, { recursive: true, force: true });
+  clips.remove();
 });
 
 describe('INFERENCE_MODE=local: no GPU at all', () => {
@@ -274,6 +281,112 @@ describe('INFERENCE_MODE=local: no GPU at all', () => {
       1,
     );
   }, 60_000);
+
+  it('fires a zone rule once per event, not once per window, with the scene its stream had', async () => {
+    const seeded = await seedTenant({ windowSize: 8 });
+    const db = tenantDb(prisma, seeded.tenantId);
+    const saved = await saveScene(db, systemActor(seeded.tenantId), {
+      streamId: seeded.streamId,
+      expectedVersion: 0,
+      zones: [
+        {
+          name: 'bench',
+          labels: ['person'],
+          polygon: [
+            { x: 0.55, y: 0.5 },
+            { x: 0.9, y: 0.5 },
+            { x: 0.9, y: 1 },
+            { x: 0.55, y: 1 },
+          ],
+        },
+      ],
+      lines: [],
+    });
+    const rule = (name: string, condition: object) =>
+      prisma.rule.create({
+        data: {
+          tenantId: seeded.tenantId,
+          name,
+          condition,
+          action: { type: 'alert', severity: 'medium' },
+          cooldownSeconds: 600,
+        },
+      });
+    const entering = await rule('Someone sits down at the bench', {
+      event: { type: 'enter', zone: 'bench', label: 'person' },
+    });
+    const anyone = await rule('Someone is in view', { object: { label: 'person' } });
+
+    // The scripted walk, at 2 fps, in windows of 8 frames every 4 as ingest makes them.
+    const sampled = await sampleFile(await clips.walk(), { fps: 2 });
+    const start = Date.UTC(2026, 10, 22, 8, 0, 0);
+    const frames = [];
+    for (const frame of sampled.frames) {
+      const capturedAt = new Date(start + frame.seconds * 1000);
+      const key = frameKey(seeded.tenantId, seeded.streamId, capturedAt, frame.index);
+      await store.put(key, frame.jpeg);
+      frames.push(
+        await prisma.frame.create({
+          data: {
+            tenantId: seeded.tenantId,
+            streamId: seeded.streamId,
+            sequence: frame.index,
+            capturedAt,
+            storageKey: key,
+            sha256: createHash('sha256').update(frame.jpeg).digest('hex'),
+            width: sampled.width,
+            height: sampled.height,
+            bytes: frame.jpeg.length,
+          },
+        }),
+      );
+    }
+    const analysed: string[] = [];
+    for (let first = 0, index = 0; first + 8 <= frames.length; first += 4, index += 1) {
+      const slice = frames.slice(first, first + 8);
+      const window = await prisma.window.create({
+        data: {
+          tenantId: seeded.tenantId,
+          streamId: seeded.streamId,
+          index,
+          frameIds: slice.map((frame) => frame.id),
+          startAt: slice[0]!.capturedAt,
+          endAt: slice.at(-1)!.capturedAt,
+        },
+      });
+      await enqueueWindow(jobs, { tenantId: seeded.tenantId, windowId: window.id }, 0);
+      expect((await windowSettles(window.id)).status).toBe('DONE');
+      analysed.push(window.id);
+    }
+    await waitFor(
+      async () =>
+        (await prisma.analysis.count({
+          where: { windowId: { in: analysed }, rulesEvaluatedAt: { not: null } },
+        })) === analysed.length,
+      60_000,
+    );
+    const results = await prisma.analysis.findMany({
+      where: { windowId: { in: analysed } },
+      select: { result: true },
+    });
+    const events = results.flatMap(
+      ({ result }) => (result as { events: { type: string; zone?: string }[] }).events,
+    );
+    expect(events.filter((event) => event.type === 'enter' && event.zone === 'bench')).toHaveLength(1);
+    expect(
+      results.every(({ result }) => (result as { sceneVersion: number }).sceneVersion === saved.version),
+    ).toBe(true);
+
+    // The event rule fired once; the per-window rule on every window, stitched into one incident.
+    const incidents = (ruleId: string) => prisma.incident.findMany({ where: { ruleId } });
+    const [enterIncidents, anyoneIncidents] = await Promise.all([
+      incidents(entering.id),
+      incidents(anyone.id),
+    ]);
+    expect(enterIncidents.map((incident) => incident.firings)).toEqual([1]);
+    expect(anyoneIncidents).toHaveLength(1);
+    expect(anyoneIncidents[0]!.firings).toBeGreaterThanOrEqual(analysed.length - 1);
+  }, 180_000);
 });
 
 describe('INFERENCE_MODE=vlm with a fake GPU node', () => {

@@ -1,7 +1,7 @@
 /**
  * The local analyser's scene on real footage, through the real pipeline: vtest.avi sampled by the
  * sampler's ffmpeg command at 2 fps, windows of 8 frames every 4 (as streams default to), motion on
- * the grayscale planes, the real CenterNet detector where something moved, the tracker, zones and
+ * the grayscale planes, the real CenterNet detector (in its pool of threads) where something moved, the tracker, zones and
  * lines, and the scene's state in the real Redis between windows.
  *
  * What happens in the footage was written down by looking at its frames (one a second, with the
@@ -12,9 +12,8 @@
  */
 import Redis from 'ioredis';
 import { SceneAnalysis, type SceneFrame } from '../src/analysis/scene-analysis';
-import { loadLocalDetector } from '../src/inference/local/frame-detector';
+import { LocalDetectorPool } from '../src/inference/local/detector-pool';
 import type { ResultEvent } from '../src/inference/local/scene-result';
-import { LocalAnalyser } from '../src/inference/local/shared-detector';
 import { DEFAULT_RESULT_SCHEMA } from '../src/templates/result-schema';
 import Ajv from 'ajv';
 import { sampleFile, vtestPath } from './support/test-media';
@@ -31,7 +30,7 @@ const seconds = (iso: string) => (Date.parse(iso) - T0) / 1000;
 
 describe('the scene of vtest.avi, window by window', () => {
   let frames: SceneFrame[];
-  let local: LocalAnalyser;
+  let local: LocalDetectorPool;
   const connections: Redis[] = [];
   const redis = () => {
     const connection = new Redis(process.env.REDIS_URL!);
@@ -50,7 +49,7 @@ describe('the scene of vtest.avi, window by window', () => {
       jpeg: frame.jpeg,
       capturedAt: new Date(T0 + frame.index * 500),
     }));
-    local = new LocalAnalyser(() => loadLocalDetector());
+    local = new LocalDetectorPool({ threads: 2 });
   });
 
   afterAll(async () => {

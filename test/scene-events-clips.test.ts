@@ -1,6 +1,6 @@
 /**
  * Each kind of scene event on clips made with ffmpeg, through the real pipeline (the sampler's own
- * ffmpeg command, motion, the real CenterNet detector, the tracker, zones and lines, Redis between
+ * ffmpeg command, motion, the real CenterNet detector (in its pool of threads), the tracker, zones and lines, Redis between
  * windows). The actor is a real person: a walker cut out of a vtest.avi frame and moved over a
  * plain background by ffmpeg's overlay filter, so the detector sees a person and the script of the
  * clip says exactly what happens and when:
@@ -11,16 +11,14 @@
  * Objects left behind are covered by the unit tests of posture-events: the detector does not see a
  * drawn box as a bag, and there is no real bag in the footage to cut out.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { SceneAnalysis, type SceneFrame } from '../src/analysis/scene-analysis';
-import { loadLocalDetector } from '../src/inference/local/frame-detector';
+import { LocalDetectorPool } from '../src/inference/local/detector-pool';
 import type { ResultEvent } from '../src/inference/local/scene-result';
-import { LocalAnalyser } from '../src/inference/local/shared-detector';
 import type { SceneRegion } from '../src/inference/local/zone-events';
-import { runFfmpeg, sampleFile, vtestPath } from './support/test-media';
+import { SceneClips } from './support/scene-clips';
+import { sampleFile } from './support/test-media';
 
 jest.setTimeout(300_000);
 
@@ -51,63 +49,21 @@ const gate: SceneRegion = {
 };
 
 describe('scene events on scripted clips', () => {
-  let dir: string;
-  let local: LocalAnalyser;
+  const clips = new SceneClips();
+  let local: LocalDetectorPool;
   let redis: Redis;
-  let walker: string;
-  let lying: string;
 
   beforeAll(async () => {
-    const vtest = vtestPath();
-    if (!vtest) throw new Error('vtest.avi is missing: run `bash scripts/fetch-test-media.sh`');
-    dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-scene-clips-'));
-    walker = path.join(dir, 'walker.png');
-    lying = path.join(dir, 'lying.png');
-    // The man in the dark jacket at the right of the walkway, 5 s in, scaled to about a third of the picture's height.
-    await runFfmpeg([
-      '-v',
-      'error',
-      '-ss',
-      '5',
-      '-i',
-      vtest,
-      '-vf',
-      'crop=50:130:665:250,scale=80:208',
-      '-frames:v',
-      '1',
-      '-y',
-      walker,
-    ]);
-    await runFfmpeg(['-v', 'error', '-i', walker, '-vf', 'transpose=2', '-y', lying]);
-    local = new LocalAnalyser(() => loadLocalDetector());
+    await clips.prepare();
+    local = new LocalDetectorPool({ threads: 2 });
     redis = new Redis(process.env.REDIS_URL!);
   });
 
   afterAll(async () => {
     await local.dispose();
     await redis.quit();
-    rmSync(dir, { recursive: true, force: true });
+    clips.remove();
   });
-
-  async function clip(name: string, seconds: number, inputs: string[], filter: string): Promise<string> {
-    const file = path.join(dir, `${name}.mp4`);
-    await runFfmpeg([
-      '-v',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      `color=c=0x858585:s=768x576:r=10:d=${seconds}`,
-      ...inputs.flatMap((input) => ['-i', input]),
-      '-filter_complex',
-      filter,
-      '-pix_fmt',
-      'yuv420p',
-      '-y',
-      file,
-    ]);
-    return file;
-  }
 
   /** The clip's events, analysed in windows of 8 frames every 4, as a stream would be. */
   async function eventsOf(file: string, fps: number, regions: SceneRegion[]): Promise<ResultEvent[]> {
@@ -133,12 +89,7 @@ describe('scene events on scripted clips', () => {
   const at = (event: ResultEvent) => (Date.parse(event.end) - T0) / 1000;
 
   it('walk: crosses the line, enters the zone, loiters, leaves and crosses back the wrong way', async () => {
-    const file = await clip(
-      'walk',
-      17,
-      [walker],
-      "[0][1]overlay=x='if(lt(t,5),100*t,if(lt(t,12),500,500-100*(t-12)))':y=250:eval=frame",
-    );
+    const file = await clips.walk();
     const events = await eventsOf(file, 2, [bench, gate]);
     expect(events.map((event) => [event.type, event.zone, event.direction ?? null])).toEqual([
       ['cross', 'gate', 'to-left'],
@@ -156,17 +107,17 @@ describe('scene events on scripted clips', () => {
   });
 
   it('run: a person crossing the picture at about two body heights a second runs, once', async () => {
-    const file = await clip('run', 3, [walker], "[0][1]overlay=x='-80+500*t':y=250:eval=frame");
+    const file = await clips.clip('run', 3, [clips.walker], "[0][1]overlay=x='-80+500*t':y=250:eval=frame");
     const events = await eventsOf(file, 4, []);
     expect(events.map((event) => event.type)).toEqual(['run']);
     expect(events[0]!.speed).toBeGreaterThanOrEqual(1.8);
   });
 
   it('fall: a standing person who ends up lying falls, once, a second after going down', async () => {
-    const file = await clip(
+    const file = await clips.clip(
       'fall',
       8,
-      [walker, lying],
+      [clips.walker, clips.lying],
       "[0][1]overlay=x=340:y=250:enable='lt(t,3)'[a];[a][2]overlay=x=300:y=380:enable='gte(t,3)'",
     );
     const events = await eventsOf(file, 2, []);

@@ -11,7 +11,10 @@ export type WindowWithContext = NonNullable<Awaited<ReturnType<typeof loadWindow
  * written in one transaction with its window's status.
  */
 
-/** The window with what decides its analysis now: the stream's name and its template's active version id. */
+/**
+ * The window with what decides its analysis now: the stream's name, its zones and lines version
+ * and its template's active version id.
+ */
 export function loadWindow(db: TenantDb, windowId: string) {
   return db.window.findUnique({
     where: { id: windowId },
@@ -20,7 +23,9 @@ export function loadWindow(db: TenantDb, windowId: string) {
       streamId: true,
       status: true,
       frameIds: true,
-      stream: { select: { name: true, template: { select: { activeVersionId: true } } } },
+      stream: {
+        select: { name: true, sceneVersion: true, template: { select: { activeVersionId: true } } },
+      },
     },
   });
 }

@@ -15,6 +15,8 @@ import {
 import type { InferenceMetrics } from '../inference/inference-metrics';
 import { gateIsOff, gateMatches, type AnalysisGate } from '../inference/local/local-result';
 import type { SceneRegion } from '../inference/local/zone-events';
+import { loadScene } from '../streams/stream-scene';
+import { RecentMap } from '../util/recent-map';
 import type { FrameAnalyser } from '../inference/local/shared-detector';
 import { publishEvent } from '../pubsub/event-bus';
 import { redisPublisher } from '../pubsub/live-events';
@@ -58,8 +60,6 @@ export interface WindowAnalysisDeps {
   metrics?: InferenceMetrics;
   /** Schedules a GPU analysis of a window that was analysed locally while every node was down. */
   scheduleReanalysis?: (tenantId: string, windowId: string) => Promise<void>;
-  /** The stream's zones and lines (current version); none when absent. */
-  loadScene?: (db: TenantDb, streamId: string) => Promise<{ version: number; regions: SceneRegion[] }>;
   /** Queues the tenant's rules on a finished analysis (the rules queue, job id = analysis id). */
   scheduleRules?: (tenantId: string, analysisId: string) => Promise<void>;
 }
@@ -96,6 +96,8 @@ export class WindowAnalysis {
   private readonly inputs: AnalysisInputs;
   private readonly budget: BudgetPolicy;
   private readonly scene: SceneAnalysis;
+  /** Scene versions never change once saved: kept by stream and version. */
+  private readonly scenes = new RecentMap<{ version: number; regions: SceneRegion[] }>(256);
 
   constructor(private readonly deps: WindowAnalysisDeps) {
     this.inputs = new AnalysisInputs(deps.prisma, deps.store);
@@ -344,7 +346,7 @@ export class WindowAnalysis {
     tenantId: string,
     window: WindowWithContext,
   ): Promise<StreamMemory | undefined> {
-    const regions = (await this.deps.loadScene?.(db, window.streamId))?.regions ?? [];
+    const { regions } = await this.regionsOf(db, window);
     const [scene, previous, incident] = await Promise.all([
       this.scene.memory(tenantId, window.streamId, regions),
       db.analysis.findFirst({
@@ -374,6 +376,22 @@ export class WindowAnalysis {
     };
   }
 
+  /** The zones and lines the stream had when its window was loaded (version 0: none). */
+  private async regionsOf(
+    db: TenantDb,
+    window: WindowWithContext,
+  ): Promise<{ version: number; regions: SceneRegion[] }> {
+    const version = window.stream.sceneVersion;
+    if (version === 0) return { version: 0, regions: [] };
+    const key = `${window.streamId}:${version}`;
+    let scene = this.scenes.get(key);
+    if (!scene) {
+      scene = await loadScene(db, window.streamId, version);
+      this.scenes.set(key, scene);
+    }
+    return scene;
+  }
+
   /** Steps the stream's scene over the window's frames (its zones and lines as of now). */
   private async sceneOf(
     db: TenantDb,
@@ -381,12 +399,11 @@ export class WindowAnalysis {
     window: WindowWithContext,
     frames: LoadedFrame[],
   ): Promise<SceneWindowOutcome> {
-    const regions = (await this.deps.loadScene?.(db, window.streamId)) ?? { version: 0, regions: [] };
     return this.scene.analyseWindow(
       tenantId,
       window.streamId,
       frames,
-      regions,
+      await this.regionsOf(db, window),
       this.deps.config.LOCAL_NSFW_THRESHOLD,
     );
   }
