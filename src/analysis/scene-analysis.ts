@@ -12,7 +12,8 @@ import {
 import {
   DEFAULT_SCENE_OPTIONS,
   emptySceneState,
-  needsDetection,
+  planDetections,
+  type FrameMotion,
   stepScene,
   type SceneEvent,
   type SceneOptions,
@@ -219,15 +220,13 @@ export class SceneAnalysis {
     timings.decodeMs = performance.now() - clock;
     clock = performance.now();
     let motion = savedMotion;
-    const wanted: boolean[] = [];
+    const motions: FrameMotion[] = [];
     for (const [index, plane] of planes.entries()) {
       const step = stepMotion(motion, plane, DEFAULT_MOTION_OPTIONS);
       motion = step.state;
-      const at = fresh[index]!.capturedAt.getTime();
-      wanted.push(
-        needsDetection(start, { moving: step.boxes.length > 0, reset: step.reset }, at, this.options),
-      );
+      motions.push({ at: fresh[index]!.capturedAt.getTime(), boxes: step.boxes, reset: step.reset });
     }
+    const wanted = planDetections(start, motions, this.options);
     timings.motionMs = performance.now() - clock;
 
     clock = performance.now();

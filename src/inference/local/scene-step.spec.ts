@@ -1,6 +1,6 @@
 import type { FrameDetection } from './frame-detector';
 import { buildSceneResult, type SceneWindowFrame } from './scene-result';
-import { emptySceneState, needsDetection, stepScene, type SceneEvent, type SceneState } from './scene-step';
+import { emptySceneState, planDetections, stepScene, type SceneEvent, type SceneState } from './scene-step';
 import type { SceneRegion } from './zone-events';
 
 /** The lawn: the lower half of the frame. */
@@ -108,15 +108,30 @@ describe('stepScene', () => {
     expect(after.frames[0]!.objects[0]!.trackId).toBe(1);
   });
 
-  it('asks for the detector only where something moved, a track moves, or it has not looked for a while', () => {
-    const still = play(emptySceneState(1), [person(0.5, 0.6), person(0.5, 0.6)]).state;
-    const at = T0 + 1_000;
-    expect(needsDetection(still, { moving: false, reset: false }, at)).toBe(false);
-    expect(needsDetection(still, { moving: true, reset: false }, at)).toBe(true);
-    expect(needsDetection(still, { moving: false, reset: true }, at)).toBe(true);
-    expect(needsDetection(still, { moving: false, reset: false }, T0 + 20_000)).toBe(true);
+  it('plans the detector where motion is new, at least once a second while it is explained, and every 10 s when still', () => {
     const walking = play(emptySceneState(1), [person(0.3, 0.6), person(0.4, 0.6)]).state;
-    expect(needsDetection(walking, { moving: false, reset: false }, at)).toBe(true);
+    const at = (i: number) => T0 + 500 + i * 500;
+    // Motion where person #1 walks on (its predicted box): explained; the detector looks every second.
+    const walker = (i: number) => ({ x: 0.4 + 0.1 * i, y: 0.4, width: 0.06, height: 0.2 });
+    const explained = [1, 2, 3, 4].map((i) => ({ at: at(i), boxes: [walker(i)], reset: false }));
+    expect(planDetections(walking, explained)).toEqual([false, true, false, true]);
+    // Motion far from every track: a newcomer, the detector looks at once.
+    const elsewhere = { x: 0.02, y: 0.05, width: 0.05, height: 0.1 };
+    expect(planDetections(walking, [{ at: at(1), boxes: [elsewhere], reset: false }])).toEqual([true]);
+    // Nothing moves: carried, until the 10 s refresh; a reset always looks.
+    const still = [1, 2, 3].map((i) => ({ at: at(i), boxes: [], reset: false }));
+    expect(planDetections(walking, still)).toEqual([false, false, false]);
+    expect(planDetections(walking, [{ at: T0 + 11_000, boxes: [], reset: false }])).toEqual([true]);
+    expect(planDetections(walking, [{ at: at(1), boxes: [], reset: true }])).toEqual([true]);
+    expect(planDetections(emptySceneState(1), [{ at: T0, boxes: [], reset: false }])).toEqual([true]);
+  });
+
+  it('carries a walking track by its motion where the detector was skipped, and keeps its id', () => {
+    const walk = play(emptySceneState(1), [person(0.3, 0.6), person(0.35, 0.6)]);
+    const skipped = play(walk.state, [null], 2);
+    expect(skipped.frames[0]!.objects[0]!.box.x).toBeCloseTo(0.4, 5);
+    const seen = play(skipped.state, [person(0.45, 0.6)], 3);
+    expect(seen.frames[0]!.objects.map((object) => object.trackId)).toEqual([1]);
   });
 });
 

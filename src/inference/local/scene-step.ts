@@ -1,8 +1,10 @@
 import type { ResultEventType } from '../../templates/result-schema';
 import type { FrameDetection } from './frame-detector';
 import {
+  type Box,
   DEFAULT_TRACKER_OPTIONS,
   emptyTrackerState,
+  predictBox,
   stepTracker,
   type TrackedObject,
   type TrackerOptions,
@@ -106,6 +108,8 @@ export interface SceneOptions {
   refreshDetectionMs: number;
   /** A confirmed track slower than this (body heights a second) is not moving. */
   movingSpeed: number;
+  /** While the motion is explained by known tracks, the detector still looks at least this often. */
+  maxCarryMs: number;
 }
 
 export const DEFAULT_SCENE_OPTIONS: SceneOptions = {
@@ -117,6 +121,7 @@ export const DEFAULT_SCENE_OPTIONS: SceneOptions = {
   keepEndedTrackMs: 120_000,
   refreshDetectionMs: 10_000,
   movingSpeed: 0.2,
+  maxCarryMs: 1_000,
 };
 
 export const emptySceneState = (sceneVersion = 0): SceneState => ({
@@ -165,39 +170,86 @@ const DEFAULT_SEVERITY: Record<SceneEventType, Severity> = {
 /** Events that only say a situation ended are never more than low. */
 const ENDINGS: readonly SceneEventType[] = ['leave', 'crowd-end'];
 
-/**
- * Whether the detector must look at the next frame: always without a background or a recent
- * detection, when anything moved, or while a confirmed track is moving; otherwise the tracks are
- * carried and the frame costs nothing but the motion step.
- */
-export function needsDetection(
-  state: SceneState,
-  motion: { moving: boolean; reset: boolean },
-  at: number,
-  options: SceneOptions = DEFAULT_SCENE_OPTIONS,
-): boolean {
-  if (motion.reset || motion.moving) return true;
-  if (state.lastDetectedAt === null || at - state.lastDetectedAt >= options.refreshDetectionMs) return true;
-  return state.tracker.tracks.some(
-    (track) => track.state !== 'tentative' && bodySpeed(track) >= options.movingSpeed,
-  );
+/** A frame's motion, as the motion detector found it (boxes in frame fractions). */
+export interface FrameMotion {
+  at: number;
+  boxes: Box[];
+  /** No background yet, or the whole picture changed. */
+  reset: boolean;
 }
 
-/** The tracker's state when the detector was skipped: every live track is still where it stood. */
-function carried(state: TrackerState, at: number): { tracker: TrackerState; objects: TrackedObject[] } {
-  const tracks = state.tracks
-    .filter((track) => track.state !== 'tentative')
-    .map((track) => ({ ...track, lastSeenAt: track.state === 'confirmed' ? at : track.lastSeenAt }));
-  const objects = tracks
-    .filter((track) => track.state === 'confirmed')
-    .map((track) => ({
-      trackId: track.id,
-      label: track.label,
-      box: track.box,
-      confidence: track.confidence,
-      seen: false,
-    }));
-  return { tracker: { ...state, at, tracks }, objects };
+/** A box grown by half its size on each side: where a tracked object may have moved to since. */
+function grown(box: Box): Box {
+  return {
+    x: box.x - box.width / 2,
+    y: box.y - box.height / 2,
+    width: box.width * 2,
+    height: box.height * 2,
+  };
+}
+
+const overlaps = (a: Box, b: Box) =>
+  a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+
+/**
+ * Which of a window's new frames the detector must look at (in order), from their motion and the
+ * scene as the last window left it:
+ * - always without a background or after a whole-picture change;
+ * - where something moved that no known track explains (motion outside every live track's
+ *   predicted box): a newcomer;
+ * - where the moving is explained, at least every `maxCarryMs`, so tracks are corrected;
+ * - where nothing moved, at least every `refreshDetectionMs` (a still scene can change);
+ * - on the frame after one where something may have appeared (a reset, a newcomer, the first
+ *   frame) or while a track is still tentative: a new track is confirmed only when seen twice.
+ * In between, the tracker carries the objects (see stepScene). Decided for the window at once, so
+ * the frames that need the detector go to its threads together.
+ */
+export function planDetections(
+  state: SceneState,
+  frames: readonly FrameMotion[],
+  options: SceneOptions = DEFAULT_SCENE_OPTIONS,
+): boolean[] {
+  let last = state.lastDetectedAt;
+  const live = state.tracker.tracks.filter((track) => track.state !== 'tentative');
+  let confirm = state.tracker.tracks.some((track) => track.state === 'tentative');
+  return frames.map(({ at, boxes, reset }) => {
+    const since = last === null ? Infinity : at - last;
+    let detect: boolean;
+    let newcomer = reset || since >= options.refreshDetectionMs;
+    if (newcomer || confirm) detect = true;
+    else if (boxes.length === 0) detect = false;
+    else {
+      const predicted = live.map((track) => grown(predictBox(track, at - track.lastSeenAt)));
+      newcomer = !boxes.every((box) => predicted.some((area) => overlaps(area, box)));
+      detect = newcomer || since >= options.maxCarryMs;
+    }
+    confirm = newcomer;
+    if (detect) last = at;
+    return detect;
+  });
+}
+
+/**
+ * The tracker's state when the detector was skipped: a still track is where it stood (and counts
+ * as seen now, so it does not age away while nothing moves); a moving one is where its motion
+ * carries it, and keeps the time it was last seen, so the next detection measures its speed over
+ * the whole interval.
+ */
+function carried(
+  state: TrackerState,
+  at: number,
+  options: SceneOptions,
+): { tracker: TrackerState; objects: TrackedObject[] } {
+  const tracks = state.tracks.filter((track) => track.state !== 'tentative');
+  const objects: TrackedObject[] = [];
+  const next = tracks.map((track) => {
+    if (track.state !== 'confirmed') return track;
+    const moving = bodySpeed(track) >= options.movingSpeed;
+    const box = moving ? predictBox(track, at - track.lastSeenAt) : track.box;
+    objects.push({ trackId: track.id, label: track.label, box, confidence: track.confidence, seen: false });
+    return moving ? track : { ...track, lastSeenAt: at };
+  });
+  return { tracker: { ...state, at, tracks: next }, objects };
 }
 
 function eventId(type: string, regionId: string | undefined, trackIds: number[], at: number): string {
@@ -306,7 +358,7 @@ export function stepScene(
     objects = step.objects;
     ended = step.ended;
   } else {
-    ({ tracker, objects } = carried(state.tracker, at));
+    ({ tracker, objects } = carried(state.tracker, at, options));
   }
 
   const byId = new Map(regions.map((region) => [region.id, region]));
