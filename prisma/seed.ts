@@ -1,15 +1,20 @@
+import { isDeepStrictEqual } from 'node:util';
 import { hashPassword } from '../src/auth/password-hasher';
 import type { PrismaClient } from '../src/db/prisma-client';
-import { tenantDb } from '../src/db/tenant-scoped-db';
+import { type TenantDb, tenantDb } from '../src/db/tenant-scoped-db';
+import { DEMO_SCENE } from '../src/demo/demo-scene';
+import type { Condition } from '../src/rules/rule-definition';
 import type { Role } from '../src/generated/prisma/enums';
 import type { Actor } from '../src/auth/permissions';
 import type { Services } from '../src/composition/create-services';
 
 /**
- * The demo tenant: an admin, a moderator and an auditor with known passwords, a template, a rule
- * ("a person enters the lawn") and a stream of real fixed-camera footage. Safe to run again: it
- * resets the demo passwords, points the stream at the footage given, and leaves everything else
- * as it finds it.
+ * The demo tenant: an admin, a moderator and an auditor with known passwords, a template, a stream
+ * of real fixed-camera footage (vtest.avi) with its zones and line drawn (src/demo/demo-scene.ts),
+ * and rules on the scene's events (DEMO_RULES). Safe to run again: it resets the demo passwords,
+ * points the stream at the footage given, brings its fps, scene and the demo's rules to what is
+ * written here (a new scene version only when they differ), and leaves everything else as it
+ * finds it.
  */
 export const DEMO_TENANT_SLUG = 'demo';
 
@@ -94,24 +99,7 @@ export async function seedDemo(
       gateNsfw: true,
     },
   });
-  if (!(await db.rule.findFirst({ where: { name: 'A person enters the lawn' } }))) {
-    await services.rules.create(db, actor, {
-      name: 'A person enters the lawn',
-      condition: { appears: { when: { object: { label: 'person', minConfidence: 0.5 } }, absentFor: 2 } },
-      action: { type: 'review', queue: 'lawn', priority: 60 },
-      cooldownSeconds: 30,
-    });
-  }
-  // Busy moments on the walkway: fires on consecutive windows, which the rules engine stitches
-  // into one incident (one review item) until 30 s pass without it.
-  if (!(await db.rule.findFirst({ where: { name: 'A crowd on the walkway' } }))) {
-    await services.rules.create(db, actor, {
-      name: 'A crowd on the walkway',
-      condition: { object: { label: 'person', minConfidence: 0.5, minCount: 4 } },
-      action: { type: 'review', queue: 'walkway', priority: 40 },
-      cooldownSeconds: 30,
-    });
-  }
+  await seedRules(db, actor, services);
   const sourceUrl = options.footageUrl ?? PLACEHOLDER_SOURCE;
   let stream = await db.stream.findFirst({ where: { name: 'Pedestrian walkway' } });
   if (!stream) {
@@ -119,12 +107,108 @@ export async function seedDemo(
       name: 'Pedestrian walkway',
       sourceUrl,
       templateId: template.id,
-      // One frame a second keeps the CPU detector (about half a second a frame) ahead of the stream.
-      fps: 1,
+      fps: DEMO_FPS,
     });
     stream = await db.stream.findUniqueOrThrow({ where: { id: created.id } });
-  } else if (options.footageUrl && stream.sourceUrl !== options.footageUrl) {
-    await services.streams.update(db, actor, stream.id, { sourceUrl: options.footageUrl });
+  } else {
+    const changes = {
+      ...(options.footageUrl && stream.sourceUrl !== options.footageUrl
+        ? { sourceUrl: options.footageUrl }
+        : {}),
+      ...(stream.fps !== DEMO_FPS ? { fps: DEMO_FPS } : {}),
+    };
+    if (Object.keys(changes).length > 0) await services.streams.update(db, actor, stream.id, changes);
   }
+  await seedScene(db, actor, services, stream);
   return { tenantId: tenant.id, streamId: stream.id, actor };
+}
+
+/**
+ * Two frames a second: the tracker keeps a walker's id from one frame to the next at that rate, and
+ * the detector (in its threads) looks only at frames where motion is not explained by the tracks.
+ */
+export const DEMO_FPS = 2;
+
+/**
+ * The demo's rules, by name: each fires on the scene's events against the stream's zones, once per
+ * event, and a cooldown stitches what belongs together (two people stepping onto the lawn side by
+ * side, a group loitering, a crowd that thins and forms again) into one incident.
+ */
+export const DEMO_RULES: readonly {
+  name: string;
+  condition: Condition;
+  action: { type: 'review'; queue: string; priority: number };
+  cooldownSeconds: number;
+}[] = [
+  {
+    name: 'A person walks onto the lawn',
+    condition: { event: { type: 'enter', zone: 'lawn', label: 'person' } },
+    action: { type: 'review', queue: 'lawn', priority: 60 },
+    cooldownSeconds: 30,
+  },
+  {
+    name: 'Loitering on the walkway over 20 s',
+    condition: { event: { type: 'dwell', zone: 'walkway', label: 'person', minSeconds: 20 } },
+    action: { type: 'review', queue: 'walkway', priority: 50 },
+    cooldownSeconds: 30,
+  },
+  {
+    name: 'A crowd of 4 or more on the walkway',
+    condition: { event: { type: 'crowd', zone: 'walkway', minCount: 4 } },
+    action: { type: 'review', queue: 'walkway', priority: 40 },
+    cooldownSeconds: 30,
+  },
+];
+
+/** Rules earlier versions of the demo seeded, which the rules above replace. */
+const RETIRED_RULES = ['A person enters the lawn', 'A crowd on the walkway'];
+
+/**
+ * Brings the demo tenant's rules to DEMO_RULES: each is created, or changed where it differs; a
+ * retired rule is deleted, or disabled when it has incidents (their evidence stays auditable).
+ */
+async function seedRules(db: TenantDb, actor: Actor, services: Services): Promise<void> {
+  for (const name of RETIRED_RULES) {
+    const retired = await db.rule.findFirst({ where: { name } });
+    if (!retired) continue;
+    if ((await db.incident.count({ where: { ruleId: retired.id } })) === 0) {
+      await services.rules.delete(db, actor, retired.id);
+    } else if (retired.enabled) {
+      await services.rules.setEnabled(db, actor, retired.id, false);
+    }
+  }
+  for (const wanted of DEMO_RULES) {
+    const existing = await db.rule.findFirst({ where: { name: wanted.name } });
+    if (!existing) {
+      await services.rules.create(db, actor, { ...wanted });
+      continue;
+    }
+    const changed =
+      !isDeepStrictEqual(existing.condition, wanted.condition) ||
+      !isDeepStrictEqual(existing.action, wanted.action) ||
+      existing.cooldownSeconds !== wanted.cooldownSeconds;
+    if (changed) {
+      const { condition, action, cooldownSeconds } = wanted;
+      await services.rules.update(db, actor, existing.id, { condition, action, cooldownSeconds });
+    }
+  }
+}
+
+/** Saves the demo scene as the stream's next version, unless its current scene is already that. */
+async function seedScene(
+  db: TenantDb,
+  actor: Actor,
+  services: Services,
+  stream: { id: string; sceneVersion: number },
+): Promise<void> {
+  const current = await services.streams.scene(db, stream);
+  const zones = DEMO_SCENE.filter((region) => region.kind === 'zone');
+  const lines = DEMO_SCENE.filter((region) => region.kind === 'line');
+  if (isDeepStrictEqual(current.zones, zones) && isDeepStrictEqual(current.lines, lines)) return;
+  await services.streams.saveScene(db, actor, {
+    streamId: stream.id,
+    expectedVersion: stream.sceneVersion,
+    zones,
+    lines,
+  });
 }

@@ -6,8 +6,15 @@ import { migrateDatabase } from '../composition/migrate-database';
 import { tenantDb } from '../db/tenant-scoped-db';
 import { createLogger } from '../logging/logger';
 import { RunningWorker, startWorker } from '../workers/start-worker';
-import { DEMO_TENANT_SLUG, DEMO_USERS, DemoSeed, seedDemo } from '../../prisma/seed';
+import { DEMO_FPS, DEMO_RULES, DEMO_TENANT_SLUG, DEMO_USERS, DemoSeed, seedDemo } from '../../prisma/seed';
+import { DEMO_SCENE } from './demo-scene';
 import { demoFootage } from './demo-footage';
+import { describeEvents, describeTracks } from './demo-report';
+
+const sceneNames = (kind: 'zone' | 'line'): string =>
+  DEMO_SCENE.filter((region) => region.kind === kind)
+    .map((region) => `"${region.name}"`)
+    .join(', ');
 
 /** How often the demo reports what the worker did, and restarts the footage when it has ended. */
 const REPORT_EVERY_MS = 10_000;
@@ -58,42 +65,50 @@ Vigil demo is running.
   GraphQL API:  http://${host}:${port}/graphql   (open it in a browser for Apollo Sandbox)
   health:       http://${host}:${port}/readyz    metrics: http://${host}:${port}/metrics
   worker:       inference ${config.INFERENCE_MODE}${config.INFERENCE_MODE === 'local' ? ' (CPU detector, no GPU)' : ''}; metrics http://${host}:${worker.metricsPort}/metrics
-  stream:       "Pedestrian walkway" plays ${footage.description}, again each time it ends
+  stream:       "Pedestrian walkway" plays ${footage.description}, again each time it ends,
+                at ${DEMO_FPS} fps; zones ${sceneNames('zone')} and line ${sceneNames('line')} drawn on it
+  rules:        ${DEMO_RULES.map((rule) => `"${rule.name}" (queue ${rule.action.queue})`).join(',\n                ')}
 
 Sign in to the console (or with mutation login(input: {tenantSlug: "${DEMO_TENANT_SLUG}", email, password})) as:
 ${DEMO_USERS.map((user) => `  ${user.role.padEnd(9)} ${user.email.padEnd(22)} ${user.password}`).join('\n')}
 then send the token as "Authorization: Bearer <token>", and ask for example
   { streams { edges { node { name status framesKept windowsAnalysed analyses(first: 1) { edges { node { mode status result } } } } } } }
   { reviewItems(status: [OPEN]) { edges { node { id queue priority incidentId } } } }
-and, as the moderator, mutation { claimNextReviewItem(queue: "walkway") { id incidentId } }.
+and, as the moderator, mutation { claimNextReviewItem(queue: "lawn") { id incidentId } }.
 Live: graphql-ws at ws://${host}:${port}/graphql (connection_init payload {"authorization": "Bearer <token>"}).
 
 Press Ctrl+C to stop.`);
 
+  // Events are counted from the windows finished since the previous report, so none is missed
+  // between two reports; tracks are those of the latest window.
+  let reportedUpTo = new Date();
   const timer = setInterval(() => {
     void (async () => {
       const current = await db.stream.findUniqueOrThrow({ where: { id: demo.streamId } });
       // A file ends; the demo's camera should not.
       if (current.status === 'ENDED')
         await services.streams.transition(db, demo.actor, demo.streamId, 'start');
-      const latest = await db.analysis.findFirst({
-        where: { streamId: demo.streamId, status: { not: 'RUNNING' } },
-        orderBy: { completedAt: 'desc' },
-      });
-      const [incidents, openItems] = await Promise.all([
+      const since = reportedUpTo;
+      reportedUpTo = new Date();
+      const [latest, finished, incidents, openItems] = await Promise.all([
+        db.analysis.findFirst({
+          where: { streamId: demo.streamId, status: { not: 'RUNNING' } },
+          orderBy: { completedAt: 'desc' },
+        }),
+        db.analysis.findMany({
+          where: { streamId: demo.streamId, completedAt: { gt: since, lte: reportedUpTo } },
+          select: { result: true },
+        }),
         db.incident.count({ where: { streamId: demo.streamId } }),
         db.reviewItem.count({ where: { streamId: demo.streamId, status: { not: 'RESOLVED' } } }),
       ]);
-      const objects = (
-        (latest?.result as { objects?: { label: string; count: number }[] } | null)?.objects ?? []
-      )
-        .map((object) => `${object.label} x${object.count}`)
-        .join(', ');
       console.log(
         `[demo] stream ${current.status}${current.lastError ? ` (${current.lastError})` : ''}: ` +
           `${current.framesKept} frames kept, ${current.framesSkipped} skipped, ${current.windowsAnalysed} windows analysed, ` +
           `${incidents} incidents, ${openItems} review items waiting` +
-          (latest ? `; latest ${latest.mode} ${latest.status}: ${objects || 'nothing detected'}` : ''),
+          (latest ? `; latest ${latest.mode} ${latest.status}: ${describeTracks(latest.result)}` : '') +
+          `; in the last ${REPORT_EVERY_MS / 1000} s ${finished.length} windows, ` +
+          describeEvents(finished.map((analysis) => analysis.result)),
       );
     })().catch((error: unknown) => logger.warn({ err: error }, 'demo report failed'));
   }, REPORT_EVERY_MS);
