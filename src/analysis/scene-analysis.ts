@@ -86,6 +86,15 @@ const lockKey = (tenantId: string, streamId: string) => `scene:lock:${tenantId}:
 /** Deletes the lock only if this holder still has it (it may have expired and passed on). */
 const RELEASE_LOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
+/**
+ * Forgets a stream's scene (its tracks, zone stays and background), so its next window starts
+ * afresh: for footage that starts over (a file played again), where yesterday's tracks would
+ * otherwise be matched to today's first people.
+ */
+export async function forgetScene(redis: Redis, tenantId: string, streamId: string): Promise<void> {
+  await redis.del(stateKey(tenantId, streamId), backgroundKey(tenantId, streamId));
+}
+
 export class SceneAnalysis {
   private readonly options: SceneOptions;
   private readonly stateTtlMs: number;
@@ -140,9 +149,9 @@ export class SceneAnalysis {
     };
   }
 
-  /** Forgets a stream's scene (its tracks and background), e.g. when the stream is deleted. */
-  async forget(tenantId: string, streamId: string): Promise<void> {
-    await this.deps.redis.del(stateKey(tenantId, streamId), backgroundKey(tenantId, streamId));
+  /** Forgets a stream's scene (its tracks and background): see forgetScene. */
+  forget(tenantId: string, streamId: string): Promise<void> {
+    return forgetScene(this.deps.redis, tenantId, streamId);
   }
 
   private async lock(tenantId: string, streamId: string): Promise<string> {

@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { pathToFileURL } from 'node:url';
+import { forgetScene } from '../analysis/scene-analysis';
 import { startApi } from '../api/start-api';
+import { createRedis } from '../redis/redis-client';
 import { loadConfig } from '../config/config';
 import { migrateDatabase } from '../composition/migrate-database';
 import { tenantDb } from '../db/tenant-scoped-db';
@@ -38,6 +40,8 @@ async function main(): Promise<void> {
     ...process.env,
   });
   const logger = createLogger(config.LOG_LEVEL);
+  // Only to forget the demo stream's scene when its footage starts over.
+  const redis = createRedis(config.REDIS_URL, { name: 'demo' });
   const report = await migrateDatabase(config.DATABASE_URL);
   let seed: DemoSeed | null = null;
   let worker: RunningWorker | null = null;
@@ -86,8 +90,11 @@ Press Ctrl+C to stop.`);
     void (async () => {
       const current = await db.stream.findUniqueOrThrow({ where: { id: demo.streamId } });
       // A file ends; the demo's camera should not.
-      if (current.status === 'ENDED')
+      if (current.status === 'ENDED') {
+        // The footage starts over: its first people are not the last play's tracks.
+        await forgetScene(redis, demo.tenantId, demo.streamId);
         await services.streams.transition(db, demo.actor, demo.streamId, 'start');
+      }
       const since = reportedUpTo;
       reportedUpTo = new Date();
       const [latest, finished, incidents, openItems] = await Promise.all([

@@ -1,5 +1,6 @@
 import type { Condition } from './rule-definition';
 import {
+  summaryOf,
   compileCondition,
   CompiledRuleCache,
   evaluateCondition,
@@ -603,5 +604,21 @@ describe('CompiledRuleCache', () => {
     expect(() =>
       new CompiledRuleCache().get({ id: 'r', updatedAt: new Date(), condition: { bogus: 1 } }),
     ).toThrow(/unknown condition bogus/);
+  });
+});
+
+describe('summaryOf', () => {
+  it('says the root cause and the anomalies, each sentence once', () => {
+    const dwell = 'person #4 stayed 20 s in "walkway" (since 12:00:13): loitering';
+    const summary = summaryOf({
+      rootCause: `person #4 appeared at 12:00:00 -> ${dwell}`,
+      anomalies: [
+        { type: 'loitering:walkway', description: dwell },
+        { type: 'nsfw-sexy', description: 'NSFW classifier: Sexy in 1 of 8 frames' },
+      ],
+    });
+    expect(summary).toBe(
+      `person #4 appeared at 12:00:00 -> ${dwell} \n NSFW classifier: Sexy in 1 of 8 frames`,
+    );
   });
 });

@@ -216,10 +216,14 @@ function trackIdsOf(value: unknown): number[] {
 export function summaryOf(result: unknown): string {
   const json = (result && typeof result === 'object' ? result : {}) as Json;
   const anomalies = Array.isArray(json.anomalies) ? (json.anomalies as Json[]) : [];
-  return [json.summary, json.rootCause, ...anomalies.map((entry) => entry?.description)]
-    .filter((part): part is string => typeof part === 'string' && part.length > 0)
-    .join(' \n ')
-    .slice(0, SUMMARY_EXCERPT_CHARS);
+  const parts: string[] = [];
+  for (const part of [json.summary, json.rootCause, ...anomalies.map((entry) => entry?.description)]) {
+    // A root cause usually ends with its anomaly's own words: say them once.
+    if (typeof part === 'string' && part.length > 0 && !parts.some((said) => said.includes(part))) {
+      parts.push(part);
+    }
+  }
+  return parts.join(' \n ').slice(0, SUMMARY_EXCERPT_CHARS);
 }
 
 /**

@@ -127,6 +127,9 @@ export function predictBox(track: Track, dtMs: number): Box {
  */
 const MAX_REACH_MS = 1_000;
 
+/** Boxes whose sizes (square roots of their areas) differ more than this ratio are matched only by overlap. */
+const MIN_SIZE_LIKENESS = 0.6;
+
 /**
  * How well a detection fits a track's predicted box: their overlap (IoU) or, when the object moved
  * too far between frames to overlap, how near its centre is within the distance it could have
@@ -139,17 +142,19 @@ export function similarity(
   options: TrackerOptions,
 ): number {
   const overlap = iou(predicted, detected);
+  // Likeness of size by area, so a person who falls (tall box turning wide) is still alike.
+  const areas = [predicted.width * predicted.height, detected.width * detected.height];
+  const alike = Math.sqrt(Math.min(...areas) / Math.max(...areas, 1e-12));
+  // Near but of another size is another object (a small figure far away is not the big one close
+  // by), and the reach is the track's own: how far that object can move, not the newcomer.
+  if (alike < MIN_SIZE_LIKENESS) return overlap;
   const reach =
-    options.maxBodySpeed *
-    Math.max(predicted.height, detected.height) *
-    (Math.min(Math.max(elapsedMs, 1), MAX_REACH_MS) / 1000);
+    options.maxBodySpeed * predicted.height * (Math.min(Math.max(elapsedMs, 1), MAX_REACH_MS) / 1000);
   const a = centre(predicted);
   const b = centre(detected);
   // Quadratic fall-off: near the predicted centre almost as good as an overlap, at the edge of the
   // reach nothing, and a runner's first step (no velocity known yet) still within the match threshold.
   const nearness = Math.max(0, 1 - (Math.hypot(a.x - b.x, a.y - b.y) / reach) ** 2);
-  const alike =
-    Math.min(predicted.height, detected.height) / Math.max(predicted.height, detected.height, 1e-6);
   return Math.max(overlap, options.proximityWeight * nearness * alike);
 }
 
