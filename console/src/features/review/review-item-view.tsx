@@ -154,7 +154,8 @@ export function ReviewItemView({ item, refetch }: { item: ReviewItem; refetch: (
                   : `The stream’s current zones and lines (version ${scene?.version})`}
               </p>
             )}
-            {analysis && (
+            {/* A local analysis has no model reasoning: its trace is under Findings, "Local analysis". */}
+            {analysis && analysis.mode !== 'LOCAL' && (
               <ReasoningPanel
                 key={analysis.id}
                 analysisId={analysis.id}
