@@ -17,6 +17,7 @@ import { gateIsOff, gateMatches, type AnalysisGate } from '../inference/local/lo
 import type { SceneRegion } from '../inference/local/zone-events';
 import { loadScene } from '../streams/stream-scene';
 import { RecentMap } from '../util/recent-map';
+import { labelVocabulary } from '../rules/label-vocabulary';
 import type { FrameAnalyser } from '../inference/local/shared-detector';
 import { publishEvent } from '../pubsub/event-bus';
 import { redisPublisher } from '../pubsub/live-events';
@@ -238,6 +239,7 @@ export class WindowAnalysis {
   ): Promise<{ analysisId: string; outcome: VlmOutcome }> {
     const analysisId = await startAnalysis(db, tenantId, window, version.id, 'VLM');
     const memory = await this.memoryOf(db, tenantId, window);
+    const labels = [...labelVocabulary((await this.inputs.tenant(tenantId)).customLabels).labels];
     const reasoning = new ReasoningPublisher(
       this.deps.publisher,
       TOPICS.analysisReasoning(tenantId, analysisId),
@@ -248,7 +250,12 @@ export class WindowAnalysis {
       const outcome = await analyseOnNodes(
         this.deps.pool!,
         (budget) =>
-          buildChatSpec(version, { streamName: window.stream.name, policyText, memory }, frames, budget),
+          buildChatSpec(
+            version,
+            { streamName: window.stream.name, policyText, memory, labels },
+            frames,
+            budget,
+          ),
         {
           maxAttempts: this.deps.config.INFERENCE_MAX_ATTEMPTS,
           requestTimeoutMs: this.deps.config.INFERENCE_REQUEST_TIMEOUT_MS,

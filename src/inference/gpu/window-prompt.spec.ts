@@ -132,4 +132,42 @@ describe('window prompt', () => {
     );
     expect(parts(without)[3]!.text!).not.toContain('What is known');
   });
+
+  it("restricts the objects' labels to the tenant's vocabulary where the schema leaves them free", () => {
+    const free = {
+      type: 'object',
+      properties: {
+        objects: { type: 'array', items: { type: 'object', properties: { label: { type: 'string' } } } },
+      },
+    };
+    const spec = buildChatSpec(
+      { ...version, resultSchema: free },
+      { streamName: 'Lawn', policyText: '', labels: ['person', 'dog', 'forklift'] },
+      frames,
+    );
+    const label = (spec.schema as typeof free).properties.objects.items.properties.label;
+    expect(label).toEqual({ type: 'string', enum: ['dog', 'forklift', 'person'] });
+    // The version's own schema is left as it was; a schema that already constrains labels is sent unchanged.
+    expect(free.properties.objects.items.properties.label).toEqual({ type: 'string' });
+    const fixed = {
+      ...free,
+      properties: {
+        objects: {
+          ...free.properties.objects,
+          items: { type: 'object', properties: { label: { type: 'string', enum: ['cat'] } } },
+        },
+      },
+    };
+    expect(
+      buildChatSpec(
+        { ...version, resultSchema: fixed },
+        { streamName: 'Lawn', policyText: '', labels: ['person'] },
+        frames,
+      ).schema,
+    ).toBe(fixed);
+    expect(
+      buildChatSpec({ ...version, resultSchema: free }, { streamName: 'Lawn', policyText: '' }, frames)
+        .schema,
+    ).toBe(free);
+  });
 });

@@ -35,6 +35,38 @@ export interface PromptContext {
   policyText: string;
   /** What Vigil already knows of the stream; absent for a stream with no history yet. */
   memory?: StreamMemory;
+  /**
+   * The tenant's label vocabulary (COCO-80 and its own labels): the model must name objects with
+   * these words, so that rules written for "person" match what it reports.
+   */
+  labels?: readonly string[];
+}
+
+/**
+ * The result schema with `objects[].label` restricted to the vocabulary, when the template's
+ * schema leaves it a free string; a schema that already constrains it, or has no such field, is
+ * sent as it is. The structured-output constraint then keeps the model's words to the known ones.
+ */
+export function withLabelVocabulary(schema: unknown, labels: readonly string[] | undefined): unknown {
+  if (!labels?.length || !schema || typeof schema !== 'object') return schema;
+  const root = schema as { properties?: Record<string, unknown> };
+  const objects = root.properties?.objects as
+    { items?: { properties?: Record<string, unknown> } } | undefined;
+  const label = objects?.items?.properties?.label as Record<string, unknown> | undefined;
+  if (!label || label.type !== 'string' || 'enum' in label || 'const' in label) return schema;
+  return {
+    ...root,
+    properties: {
+      ...root.properties,
+      objects: {
+        ...objects,
+        items: {
+          ...objects!.items,
+          properties: { ...objects!.items!.properties, label: { ...label, enum: [...labels].sort() } },
+        },
+      },
+    },
+  };
 }
 
 /**
@@ -120,7 +152,7 @@ export function buildChatSpec(
     windowText: windowText(context, frames),
     // json_schema names allow [a-zA-Z0-9_-] only; one name per version keeps the prefix stable.
     schemaName: `vigil_result_${version.id.replace(/[^a-zA-Z0-9]/g, '')}`.slice(0, 64),
-    schema: version.resultSchema as object,
+    schema: withLabelVocabulary(version.resultSchema, context.labels) as object,
     sampling: {
       temperature: version.temperature,
       topP: version.topP,
