@@ -5,6 +5,7 @@ export interface RunningAnalysis {
   id: string;
   status: string;
   startedAt: string;
+  mode?: string;
   model?: string | null;
 }
 
@@ -27,13 +28,18 @@ export function RunningAnalysisPanel({
         Window analysis started {formatTime(analysis.startedAt)}
         {analysis.model ? ` on ${analysis.model}` : ''}.
       </p>
-      <ReasoningPanel
-        key={analysis.id}
-        analysisId={analysis.id}
-        status={analysis.status}
-        reasoning=""
-        onFinished={onFinished}
-      />
+      {analysis.mode === 'LOCAL' ? (
+        // The local analyser has no reasoning to stream: its trace comes with the result.
+        <p className="muted">Analysed locally (motion, objects, tracks, zones): no model is reasoning.</p>
+      ) : (
+        <ReasoningPanel
+          key={analysis.id}
+          analysisId={analysis.id}
+          status={analysis.status}
+          reasoning=""
+          onFinished={onFinished}
+        />
+      )}
     </section>
   );
 }

@@ -104,6 +104,7 @@ export const RunningOnStreamQuery = graphql(`
             id
             status
             startedAt
+            mode
             model
           }
         }
