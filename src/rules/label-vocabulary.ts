@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import type { PrismaClient } from '../db/prisma-client';
 import { badInput, type FieldProblem } from '../errors/domain-error';
-import { COCO_LABELS } from '../scene/object-labels';
+import {
+  closestLabels as closestKnownLabels,
+  COCO_LABELS,
+  COMMON_LABELS,
+  normalizeLabel,
+} from '../scene/object-labels';
+
+export { normalizeLabel };
 
 /**
  * The labels a tenant's rules and template gates may name: the 80 COCO classes the local detector
@@ -17,11 +24,6 @@ export interface LabelVocabulary {
   readonly labels: ReadonlySet<string>;
   /** The tenant's own labels, as stored. */
   readonly custom: readonly string[];
-}
-
-/** How labels are compared and stored: trimmed, lower-case, inner runs of spaces made one. */
-export function normalizeLabel(label: string): string {
-  return label.trim().toLowerCase().replace(/\s+/g, ' ');
 }
 
 export function labelVocabulary(customLabels: readonly string[] = []): LabelVocabulary {
@@ -43,48 +45,9 @@ export async function loadLabelVocabulary(
 /** Reads a tenant's vocabulary; services get one from the composition root. */
 export type VocabularyLoader = (tenantId: string) => Promise<LabelVocabulary>;
 
-// Everyday words for COCO classes, so that a natural guess gets a useful hint.
-const SYNONYMS: Record<string, string[]> = {
-  people: ['person'],
-  man: ['person'],
-  woman: ['person'],
-  child: ['person'],
-  human: ['person'],
-  pedestrian: ['person'],
-  bike: ['bicycle', 'motorcycle'],
-  motorbike: ['motorcycle'],
-  vehicle: ['car', 'truck', 'bus'],
-  sofa: ['couch'],
-  phone: ['cell phone'],
-  television: ['tv'],
-  plane: ['airplane'],
-  bag: ['backpack', 'handbag', 'suitcase'],
-  table: ['dining table'],
-  plant: ['potted plant'],
-};
-
-const COMMON = ['person', 'car', 'truck', 'dog', 'backpack'];
-
-/**
- * Known labels close to `label` (at most three): synonyms, then labels within a small edit distance
- * or containing it, fewest edits first. Empty when nothing is close.
- */
+/** Known labels close to `label` in the vocabulary (at most three; empty when nothing is close). */
 export function closestLabels(label: string, vocabulary: LabelVocabulary): string[] {
-  const wanted = normalizeLabel(label);
-  // Short words tolerate one slip, longer ones two: "cow" must not suggest "car" and "cup" alike.
-  const tolerance = wanted.length <= 3 ? 1 : 2;
-  const similar = [...vocabulary.labels]
-    .map((known) => ({
-      known,
-      distance: editDistance(known, wanted),
-      // A word of a longer label ("phone" of "cell phone"), not any label inside a longer word.
-      contains: wanted.length >= 3 && known.includes(wanted),
-    }))
-    .filter((candidate) => candidate.distance <= tolerance || candidate.contains)
-    .sort((a, b) => a.distance - b.distance || a.known.localeCompare(b.known))
-    .map((candidate) => candidate.known);
-  const synonyms = (SYNONYMS[wanted] ?? []).filter((known) => vocabulary.labels.has(known));
-  return [...new Set([...synonyms, ...similar])].slice(0, 3);
+  return closestKnownLabels(label, vocabulary.labels);
 }
 
 /** Why `label` is refused, with the closest known label as a hint (or a few common ones). */
@@ -94,7 +57,7 @@ export function unknownLabelMessage(label: string, vocabulary: LabelVocabulary):
   const quoted = close.map((known) => JSON.stringify(known));
   const hint = quoted.length
     ? `did you mean ${quoted.length > 1 ? `${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}` : quoted[0]}?`
-    : `for example: ${COMMON.join(', ')}; a label of your own must first be added to the tenant's custom labels`;
+    : `for example: ${COMMON_LABELS.join(', ')}; a label of your own must first be added to the tenant's custom labels`;
   return `${shown} is not a known label (the 80 COCO labels and the tenant's custom labels); ${hint}`;
 }
 
@@ -139,26 +102,6 @@ export const customLabelsSchema = z
       seen.add(label);
     });
   });
-
-/** Edits (insert, delete, substitute, swap two neighbours) that turn `a` into `b`. */
-function editDistance(a: string, b: string): number {
-  const rows: number[][] = [Array.from({ length: b.length + 1 }, (_, index) => index)];
-  for (let i = 1; i <= a.length; i += 1) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j += 1) {
-      row[j] = Math.min(
-        rows[i - 1]![j]! + 1,
-        row[j - 1]! + 1,
-        rows[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        row[j] = Math.min(row[j]!, rows[i - 2]![j - 2]! + 1);
-      }
-    }
-    rows.push(row);
-  }
-  return rows[a.length]![b.length]!;
-}
 
 /**
  * Refuses (BAD_USER_INPUT, one problem per label at its path) labels outside the tenant's

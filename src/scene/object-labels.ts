@@ -43,37 +43,61 @@ const LABEL_SYNONYMS: Record<string, string[]> = {
   plant: ['potted plant'],
 };
 
-/** A few labels worth suggesting for a misspelt one: synonyms and similar ones, else common ones. */
-export function suggestCocoLabels(label: string): string[] {
-  const wanted = label.trim().toLowerCase();
-  const similar = COCO_LABELS.map((known) => ({
-    known,
-    distance:
-      wanted.length >= 3 && (known.includes(wanted) || wanted.includes(known))
-        ? 0
-        : editDistance(known, wanted),
-  }))
-    .filter((candidate) => candidate.distance <= 2)
-    .sort((a, b) => a.distance - b.distance)
-    .map((candidate) => candidate.known);
-  const suggested = [...new Set([...(LABEL_SYNONYMS[wanted] ?? []), ...similar])];
-  return (suggested.length ? suggested : ['person', 'car', 'truck', 'dog', 'backpack']).slice(0, 5);
+/** Labels worth showing when nothing known is close to a misspelt one. */
+export const COMMON_LABELS = ['person', 'car', 'truck', 'dog', 'backpack'];
+
+/** How labels are compared and stored: trimmed, lower-case, inner runs of spaces made one. */
+export function normalizeLabel(label: string): string {
+  return label.trim().toLowerCase().replace(/\s+/g, ' ');
 }
 
+/**
+ * Known labels close to `label` (at most three): synonyms, then labels within a small edit distance
+ * or containing it, fewest edits first. Empty when nothing is close. The one suggestion of labels,
+ * for the detector's COCO-80 alone and for a tenant's whole vocabulary.
+ */
+export function closestLabels(label: string, known: ReadonlySet<string>): string[] {
+  const wanted = normalizeLabel(label);
+  // Short words tolerate one slip, longer ones two: "cow" must not suggest "car" and "cup" alike.
+  const tolerance = wanted.length <= 3 ? 1 : 2;
+  const similar = [...known]
+    .map((candidate) => ({
+      candidate,
+      distance: editDistance(candidate, wanted),
+      // A word of a longer label ("phone" of "cell phone"), not any label inside a longer word.
+      contains: wanted.length >= 3 && candidate.includes(wanted),
+    }))
+    .filter((entry) => entry.distance <= tolerance || entry.contains)
+    .sort((a, b) => a.distance - b.distance || a.candidate.localeCompare(b.candidate))
+    .map((entry) => entry.candidate);
+  const synonyms = (LABEL_SYNONYMS[wanted] ?? []).filter((candidate) => known.has(candidate));
+  return [...new Set([...synonyms, ...similar])].slice(0, 3);
+}
+
+/** A few COCO labels worth suggesting for a misspelt one: the closest, else common ones. */
+export function suggestCocoLabels(label: string): string[] {
+  const close = closestLabels(label, KNOWN);
+  return close.length ? close : COMMON_LABELS;
+}
+
+/** Edits (insert, delete, substitute, swap two neighbours) that turn `a` into `b`. */
 function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  const rows: number[][] = [Array.from({ length: b.length + 1 }, (_, index) => index)];
   for (let i = 1; i <= a.length; i += 1) {
-    const current = [i];
+    const row = [i];
     for (let j = 1; j <= b.length; j += 1) {
-      current[j] = Math.min(
-        previous[j]! + 1,
-        current[j - 1]! + 1,
-        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      row[j] = Math.min(
+        rows[i - 1]![j]! + 1,
+        row[j - 1]! + 1,
+        rows[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
       );
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        row[j] = Math.min(row[j]!, rows[i - 2]![j - 2]! + 1);
+      }
     }
-    previous = current;
+    rows.push(row);
   }
-  return previous[b.length]!;
+  return rows[a.length]![b.length]!;
 }
 
 /** Why a label is refused, with a few real ones it may have meant. */
