@@ -5,6 +5,7 @@ import type { FrameDetection } from '../inference/local/frame-detector';
 import type { TrackedObject } from '../inference/local/object-tracker';
 import {
   buildSceneResult,
+  confirmedDetections,
   describeEvent,
   type SceneAnalysisResult,
   type SceneWindowFrame,
@@ -290,16 +291,7 @@ export class SceneAnalysis {
     await this.save(tenantId, streamId, { scene: state, frames: keptFrames }, motion);
     return {
       result,
-      detections: windowFrames.map((frame) => ({
-        objects: frame.objects.map((object) => ({
-          label: object.label,
-          confidence: object.confidence,
-          box: object.box,
-        })),
-        nsfw: frame.nsfw,
-        width: 0,
-        height: 0,
-      })),
+      detections: confirmedDetections(windowFrames),
       detectedFrames: toDetect.length,
       steppedFrames: fresh.length,
       events,

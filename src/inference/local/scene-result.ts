@@ -231,22 +231,29 @@ function anomalyOf(event: SceneEvent, frameTimes: number[]): LocalAnomaly {
   };
 }
 
-/** The scene's result for one window, with the trace of how the local analyser reached it. */
-export function buildSceneResult(input: SceneResultInput): SceneAnalysisResult {
-  const { frames, events, state, regions } = input;
-  const frameTimes = frames.map((frame) => frame.capturedAt.getTime());
-  const detections: FrameDetection[] = frames.map((frame) => ({
-    objects: frame.objects.map((object) => ({
-      label: object.label,
-      confidence: object.confidence,
-      box: object.box,
-      trackId: object.trackId,
+/**
+ * Each frame's confirmed objects (with their track ids) and NSFW classes in the detector's form:
+ * what the result's objects and the GPU gate are built from (the frame's size is not needed there).
+ */
+export function confirmedDetections(frames: readonly SceneWindowFrame[]): FrameDetection[] {
+  return frames.map((frame) => ({
+    objects: frame.objects.map(({ label, confidence, box, trackId }) => ({
+      label,
+      confidence,
+      box,
+      trackId,
     })),
     nsfw: frame.nsfw,
     width: 0,
     height: 0,
   }));
-  const base = buildLocalResult(frames, detections, { nsfwThreshold: input.nsfwThreshold });
+}
+
+/** The scene's result for one window, with the trace of how the local analyser reached it. */
+export function buildSceneResult(input: SceneResultInput): SceneAnalysisResult {
+  const { frames, events, state, regions } = input;
+  const frameTimes = frames.map((frame) => frame.capturedAt.getTime());
+  const base = buildLocalResult(frames, confirmedDetections(frames), { nsfwThreshold: input.nsfwThreshold });
 
   const sceneAnomalies = events
     .filter(isAnomaly)

@@ -150,15 +150,8 @@ export function stepZones(
         if (was) events.push({ ...base, type: 'leave' });
         continue;
       }
-      const stay = was ?? { since: at, dwelt: false };
       if (!was) events.push({ ...base, type: 'enter' });
-      const dwellMs = dwellMsOf(region, options);
-      if (!stay.dwelt && at - stay.since >= dwellMs) {
-        events.push({ ...base, type: 'dwell', since: stay.since });
-        inside[region.id] = { since: stay.since, dwelt: true };
-      } else {
-        inside[region.id] = stay;
-      }
+      inside[region.id] = stayed(was ?? { since: at, dwelt: false }, region, base, options, events);
     }
     tracks[key] = { label: object.label, at, point, inside, settled };
   }
@@ -178,8 +171,19 @@ export function stepZones(
   return { state: { tracks, crowds }, events };
 }
 
-const dwellMsOf = (zone: Zone, options: ZoneOptions) =>
-  zone.dwellSeconds !== undefined ? zone.dwellSeconds * 1000 : options.dwellMs;
+/** A stay in a zone one frame on: a dwell event (once) when it has lasted the zone's loitering time. */
+function stayed(
+  stay: { since: number; dwelt: boolean },
+  zone: Zone,
+  event: { trackId: number; label: string; regionId: string; at: number },
+  options: ZoneOptions,
+  events: ZoneEvent[],
+): { since: number; dwelt: boolean } {
+  const dwellMs = zone.dwellSeconds !== undefined ? zone.dwellSeconds * 1000 : options.dwellMs;
+  if (stay.dwelt || event.at - stay.since < dwellMs) return stay;
+  events.push({ ...event, type: 'dwell', since: stay.since });
+  return { since: stay.since, dwelt: true };
+}
 
 /** The stays of a track that was not seen in this frame, each checked for a dwell. */
 function stillInside(
@@ -194,13 +198,13 @@ function stillInside(
   for (const [regionId, stay] of Object.entries(previous.inside)) {
     const region = regions.find((candidate) => candidate.id === regionId);
     if (!region || region.kind !== 'zone') continue;
-    const dwellMs = dwellMsOf(region, options);
-    if (!stay.dwelt && at - stay.since >= dwellMs) {
-      events.push({ type: 'dwell', trackId, label: previous.label, regionId, at, since: stay.since });
-      inside[regionId] = { since: stay.since, dwelt: true };
-    } else {
-      inside[regionId] = stay;
-    }
+    inside[regionId] = stayed(
+      stay,
+      region,
+      { trackId, label: previous.label, regionId, at },
+      options,
+      events,
+    );
   }
   return inside;
 }
