@@ -43,6 +43,20 @@ export function SceneShapes(props: ShapeProps) {
   );
 }
 
+/** The attributes of a region's group: its name for tests, and a click that selects it (when it can). */
+function regionGroup(region: { key: string; name: string }, onSelect: ShapeProps['onSelect']) {
+  return {
+    className: onSelect ? 'scene-region selectable' : 'scene-region',
+    'data-region': region.name,
+    onClick: onSelect
+      ? (event: { stopPropagation(): void }) => {
+          event.stopPropagation();
+          onSelect(region.key);
+        }
+      : undefined,
+  };
+}
+
 function ZoneShape({
   zone,
   colour,
@@ -61,18 +75,7 @@ function ZoneShape({
     y: (zone.polygon.reduce((sum, point) => sum + point.y, 0) / zone.polygon.length) * height,
   };
   return (
-    <g
-      className={onSelect ? 'scene-region selectable' : 'scene-region'}
-      data-region={zone.name}
-      onClick={
-        onSelect
-          ? (event) => {
-              event.stopPropagation();
-              onSelect(zone.key);
-            }
-          : undefined
-      }
-    >
+    <g {...regionGroup(zone, onSelect)}>
       <polygon
         points={points}
         fill={colour}
@@ -110,18 +113,7 @@ function LineShape({
     line.allowedDirection === 'to-left' ? left : line.allowedDirection === 'to-right' ? neg(left) : null;
   const stroke = invalid ? INVALID : colour;
   return (
-    <g
-      className={onSelect ? 'scene-region selectable' : 'scene-region'}
-      data-region={line.name}
-      onClick={
-        onSelect
-          ? (event) => {
-              event.stopPropagation();
-              onSelect(line.key);
-            }
-          : undefined
-      }
-    >
+    <g {...regionGroup(line, onSelect)}>
       {/* A wide, invisible stroke: a thin line is easy to miss with the pointer. */}
       <line {...ends(from, to)} stroke="transparent" strokeWidth={16 * px} pointerEvents="stroke" />
       <line
