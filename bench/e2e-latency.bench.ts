@@ -239,9 +239,9 @@ async function main(): Promise<void> {
     for (const arrival of arrivals) {
       const item = await db.reviewItem.findUnique({
         where: { id: arrival.reviewItemId },
-        include: { incident: true },
+        include: { incident: { include: { firingsList: { orderBy: { startAt: 'asc' }, take: 1 } } } },
       });
-      const windowId = item?.incident.windowIds[0];
+      const windowId = item?.incident.firingsList[0]?.windowId;
       const window = windowId ? await db.window.findUnique({ where: { id: windowId } }) : null;
       if (!window || window.frameIds.length === 0) {
         unresolved += 1;

@@ -285,7 +285,7 @@ describe('INFERENCE_MODE=local: no GPU at all', () => {
   it('fires a zone rule once per event, not once per window, with the scene its stream had', async () => {
     const seeded = await seedTenant({ windowSize: 8 });
     const db = tenantDb(prisma, seeded.tenantId);
-    const saved = await saveScene(db, systemActor(seeded.tenantId), {
+    const saved = await saveScene(db, systemActor(seeded.tenantId, 'test'), {
       streamId: seeded.streamId,
       expectedVersion: 0,
       zones: [

@@ -142,15 +142,24 @@ describe('chain-of-thought reports', () => {
         startAt: window.startAt,
         endAt: window.endAt,
         lastFiredAt: window.endAt,
-        windowIds: [window.id],
-        analysisIds: [analysis.id],
-        frameIds: frames.map((frame) => frame.id),
+        keyframeIds: frames.map((frame) => frame.id),
         severity: 'high',
         confidence: 0.9,
         summary: SUMMARY,
       },
     });
     incidentId = incident.id;
+    await db.incidentFiring.create({
+      data: {
+        tenantId: a.tenantId,
+        incidentId,
+        ruleId: a.ids.ruleId,
+        analysisId: analysis.id,
+        windowId: window.id,
+        startAt: window.startAt,
+        endAt: window.endAt,
+      },
+    });
     const item = await db.reviewItem.create({
       data: { tenantId: a.tenantId, incidentId, streamId: a.ids.streamId, queue: 'lawn', priority: 80 },
     });

@@ -61,7 +61,6 @@ describe('review queues', () => {
         startAt: now,
         endAt: now,
         lastFiredAt: now,
-        windowIds: [tenant.ids.windowId],
       },
     });
     const created = await db.reviewItem.create({
@@ -299,7 +298,7 @@ describe('review queues', () => {
     expect((await api.gql(next, { q: queue }, secondModerator)).data).toEqual({ claimNextReviewItem: null });
   });
 
-  it('returns an expired claim to the queue and escalates late items while their stream is live', async () => {
+  it('returns an expired claim to the queue and escalates late items, for a stream no longer live as its queue says', async () => {
     const db = tenantDb(api.prisma, tenant.tenantId);
     const expired = await newItem();
     await api.gql(claim, { id: expired }, tenant.sessions.MODERATOR);
@@ -334,11 +333,16 @@ describe('review queues', () => {
           ),
         ),
       ).toEqual(['CONFLICT']);
-      // A stream that is not live does not escalate its late items.
+      // Once the stream is not live, late items follow their queue's policy: PAUSE waits, ESCALATE (the default) escalates.
       await db.stream.update({ where: { id: tenant.ids.streamId }, data: { status: 'STOPPED' } });
-      const notLive = await newItem({ claimDueAt: new Date(Date.now() - 1_000) });
+      await db.reviewQueue.create({
+        data: { tenantId: tenant.tenantId, name: 'paused-q', whenStreamNotLive: 'PAUSE' },
+      });
+      const paused = await newItem({ queue: 'paused-q', claimDueAt: new Date(Date.now() - 1_000) });
+      const escalates = await newItem({ claimDueAt: new Date(Date.now() - 1_000) });
       await runReviewDeadlines(api.prisma, api.redis);
-      expect((await db.reviewItem.findUniqueOrThrow({ where: { id: notLive } })).status).toBe('OPEN');
+      expect((await db.reviewItem.findUniqueOrThrow({ where: { id: paused } })).status).toBe('OPEN');
+      expect((await db.reviewItem.findUniqueOrThrow({ where: { id: escalates } })).status).toBe('ESCALATED');
     } finally {
       await db.stream.update({ where: { id: tenant.ids.streamId }, data: { status: liveStream.status } });
     }

@@ -96,6 +96,15 @@ async function analysed(index: number, result: object, stream = streamId): Promi
 const incidentsOf = (ruleId: string) =>
   db.incident.findMany({ where: { streamId, ruleId }, orderBy: { startAt: 'asc' } });
 
+/** An incident's firings in window order: which windows and analyses fired into it. */
+async function evidenceOf(incidentId: string): Promise<{ windowIds: string[]; analysisIds: string[] }> {
+  const firings = await db.incidentFiring.findMany({ where: { incidentId }, orderBy: { startAt: 'asc' } });
+  return {
+    windowIds: firings.map((firing) => firing.windowId),
+    analysisIds: firings.map((firing) => firing.analysisId),
+  };
+}
+
 describe('rules engine', () => {
   beforeAll(async () => {
     api = await startTestApi();
@@ -175,13 +184,16 @@ describe('rules engine', () => {
     expect(reviewIncident).toMatchObject({
       status: 'OPEN',
       firings: 3,
-      windowIds: windowIds.slice(1, 4),
-      analysisIds: analysisIds.slice(1, 4),
       startAt: new Date(T0 + WINDOW_MS),
       endAt: new Date(T0 + 4 * WINDOW_MS),
       confidence: 0.9,
     });
-    expect(reviewIncident!.frameIds).toHaveLength(3);
+    expect(await evidenceOf(reviewIncident!.id)).toEqual({
+      windowIds: windowIds.slice(1, 4),
+      analysisIds: analysisIds.slice(1, 4),
+    });
+    // The first window's frame and the later windows' middle frames: one frame per window here.
+    expect(reviewIncident!.keyframeIds).toHaveLength(3);
     const items = await db.reviewItem.findMany({ where: { streamId } });
     expect(items).toHaveLength(1);
     expect(items[0]).toMatchObject({
@@ -195,10 +207,13 @@ describe('rules engine', () => {
     expect(items[0]!.claimDueAt!.getTime() - items[0]!.createdAt.getTime()).toBeLessThan(44_000);
 
     const appears = await incidentsOf(rules.appears!);
-    expect(appears.map((incident) => incident.windowIds)).toEqual([[windowIds[1]]]);
+    expect(appears).toHaveLength(1);
+    expect((await evidenceOf(appears[0]!.id)).windowIds).toEqual([windowIds[1]]);
     const alerts = await db.alert.findMany({ where: { streamId } });
     expect(alerts.map((alert) => alert.ruleId).sort()).toEqual([rules.appears, rules.alertEach].sort());
-    expect((await incidentsOf(rules.alertEach!))[0]!.windowIds).toEqual(windowIds.slice(1, 4));
+    expect((await evidenceOf((await incidentsOf(rules.alertEach!))[0]!.id)).windowIds).toEqual(
+      windowIds.slice(1, 4),
+    );
 
     const itemEvents = (await eventsSince(api.redis, TOPICS.reviewItems(a.tenantId), '0')).map(
       (e) => e.payload,
@@ -221,9 +236,17 @@ describe('rules engine', () => {
         .sort(),
     ).toEqual([rules.review, rules.appears, rules.alertEach].sort());
     const review = await incidentsOf(rules.review!);
-    expect(review.map((incident) => [incident.status, incident.windowIds])).toEqual([
-      ['CLOSED', windowIds.slice(1, 4)],
-      ['OPEN', [windowIds[10]]],
+    expect(
+      await Promise.all(
+        review.map(async (incident) => [
+          incident.status,
+          incident.closeReason,
+          (await evidenceOf(incident.id)).windowIds,
+        ]),
+      ),
+    ).toEqual([
+      ['CLOSED', 'superseded', windowIds.slice(1, 4)],
+      ['OPEN', null, [windowIds[10]]],
     ]);
     expect(await db.reviewItem.count({ where: { streamId } })).toBe(2);
     expect(await db.alert.count({ where: { streamId } })).toBe(4);
@@ -274,7 +297,11 @@ describe('rules engine', () => {
         10_000,
       );
       const review = await incidentsOf(rules.review!);
-      expect(review.at(-1)!.analysisIds).toEqual([analysisIds[10], analysisIds[11], analysisId]);
+      expect((await evidenceOf(review.at(-1)!.id)).analysisIds).toEqual([
+        analysisIds[10],
+        analysisIds[11],
+        analysisId,
+      ]);
       expect(await queue.getJobCounts('completed')).toEqual({ completed: 1 });
     } finally {
       await worker?.close();
@@ -398,15 +425,35 @@ describe('rules engine', () => {
 
   it('serves incidents with their evidence and refuses other tenants’ ids', async () => {
     const [incident] = await incidentsOf(rules.review!);
-    const query = `query($id: ID!) { incident(incidentId: $id) { id firings windows { id } analyses { id } frames { id url } } }`;
-    const own = await api.gql<{
-      incident: { firings: number; windows: unknown[]; analyses: unknown[]; frames: unknown[] };
-    }>(query, { id: incident!.id }, a.sessions.MODERATOR);
+    const query = `query($id: ID!, $after: String) { incident(incidentId: $id) { id firings keyframes { id url }
+      evidence(first: 2, after: $after) { edges { node { windowId window { id } analysis { id } } } pageInfo { hasNextPage endCursor } } } }`;
+    type Page = {
+      incident: {
+        firings: number;
+        keyframes: { id: string; url: string }[];
+        evidence: {
+          edges: { node: { windowId: string; window: { id: string }; analysis: { id: string } } }[];
+          pageInfo: { hasNextPage: boolean; endCursor: string };
+        };
+      };
+    };
+    const own = await api.gql<Page>(query, { id: incident!.id }, a.sessions.MODERATOR);
     expect(own.errors).toBeUndefined();
     expect(own.data!.incident).toMatchObject({ firings: 3 });
-    expect(own.data!.incident.windows).toHaveLength(3);
-    expect(own.data!.incident.analyses).toHaveLength(3);
-    expect(own.data!.incident.frames).toHaveLength(3);
+    expect(own.data!.incident.keyframes).toHaveLength(3);
+    // Every firing is reachable a page at a time, with its window and analysis.
+    const firstPage = own.data!.incident.evidence;
+    expect(firstPage.edges).toHaveLength(2);
+    expect(firstPage.pageInfo.hasNextPage).toBe(true);
+    const next = await api.gql<Page>(
+      query,
+      { id: incident!.id, after: firstPage.pageInfo.endCursor },
+      a.sessions.MODERATOR,
+    );
+    const pages = [...firstPage.edges, ...next.data!.incident.evidence.edges].map((edge) => edge.node);
+    expect(next.data!.incident.evidence.pageInfo.hasNextPage).toBe(false);
+    expect(pages.map((node) => node.window.id)).toEqual(windowIds.slice(1, 4));
+    expect(pages.every((node) => node.analysis.id && node.windowId === node.window.id)).toBe(true);
 
     const list = await api.gql<{ incidents: { edges: unknown[] } }>(
       `query($s: ID) { incidents(streamId: $s, status: OPEN, first: 50) { edges { node { id } } } }`,

@@ -84,6 +84,12 @@ const reviewEvent = (queue: string, reviewItemId: string): ReviewItemMessage => 
   claimDueAt: '2026-11-21T12:05:00.000Z',
   decideDueAt: '2026-11-21T12:15:00.000Z',
   claimExpiresAt: null,
+  claimedAt: null,
+  assigneeApiKeyId: null,
+  summary: 'Person on the lawn: person #3 crossed onto the lawn',
+  severity: 'high',
+  streamName: 'Front lawn',
+  streamLive: true,
 });
 
 const alertEvent = (n: number, message = `alert ${n}`): AlertMessage => ({

@@ -144,7 +144,7 @@ describe('maintenance worker (real BullMQ on Redis)', () => {
         startAt: daysAgo(8),
         endAt: daysAgo(8),
         lastFiredAt: daysAgo(8),
-        frameIds: [frames[1]!.id],
+        keyframeIds: [frames[1]!.id],
       },
     });
     try {

@@ -58,7 +58,7 @@ export class BudgetPolicy {
     await db.$transaction(async (tx) => {
       const streamsPaused =
         tenant.overBudgetAction === 'PAUSE' ? await this.streams.pauseAllOverBudget(tx, reason, events) : 0;
-      await recordAudit(tx, systemActor(tenantId), {
+      await recordAudit(tx, systemActor(tenantId, 'analysis'), {
         action: 'tenant.budget-exhausted',
         entityType: 'Tenant',
         entityId: tenantId,

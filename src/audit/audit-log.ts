@@ -4,12 +4,23 @@ import { appendAuditEvent, type AuditWriter } from './audit-chain';
 
 export type { AuditWriter } from './audit-chain';
 
-/** Who made a change: a user, an API key, or the system (the operator's CLI, workers, clocks). */
-export type AuditActor = Pick<Actor, 'tenantId'> & { kind: Actor['kind'] | 'operator'; id: string | null };
+/**
+ * Who made a change: a user, an API key, the operator's CLI, or the system itself: a rule (its id)
+ * or a worker's job (its name, such as "review-deadlines").
+ */
+export type AuditActor = Pick<Actor, 'tenantId'> & {
+  kind: Actor['kind'] | 'operator' | 'rule' | 'worker';
+  id: string | null;
+};
 
-/** The system acting on a tenant's behalf: workers, deadlines, budgets. */
-export function systemActor(tenantId: string): AuditActor {
-  return { tenantId, kind: 'operator', id: null };
+/** A worker's job acting on a tenant's behalf: clocks, budgets, restarts. */
+export function systemActor(tenantId: string, job: string): AuditActor {
+  return { tenantId, kind: 'worker', id: job };
+}
+
+/** A rule acting on a tenant's behalf: its firings, incidents and the review items they open. */
+export function ruleActor(tenantId: string, ruleId: string): AuditActor {
+  return { tenantId, kind: 'rule', id: ruleId };
 }
 
 export interface AuditEntry {

@@ -104,6 +104,16 @@ export interface Actor {
   isPlatformAdmin: boolean;
   /** Set when the caller authenticated with a login session. */
   sessionId?: string;
+  /** An API key's extra rights beyond its role's (API_KEY_SCOPES); none for people. */
+  scopes?: readonly string[];
+}
+
+/** Rights an API key may carry beyond its role: "review" claims and decides review items. */
+export const API_KEY_SCOPES = ['review'] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
+export function hasScope(actor: Actor, scope: ApiKeyScope): boolean {
+  return actor.kind === 'apiKey' && (actor.scopes ?? []).includes(scope);
 }
 
 export function hasPermission(actor: Actor, permission: Permission): boolean {

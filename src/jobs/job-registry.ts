@@ -58,6 +58,7 @@ export interface JobPayloads {
   purgeExpiredSessions: PurgeExpiredSessionsPayload;
   reconcileWindows: NoPayload;
   reviewDeadlines: NoPayload;
+  closeQuietIncidents: NoPayload;
   purgeOldFrames: NoPayload;
 }
 export type JobKind = keyof JobPayloads;
@@ -104,6 +105,8 @@ export const RECONCILE_EVERY_MS = 60_000;
 export const FRAME_RETENTION_EVERY_MS = 3_600_000;
 /** Claim leases and review deadlines are checked this often. */
 export const REVIEW_DEADLINES_EVERY_MS = 5_000;
+/** Incidents whose rule stayed quiet for its cooldown are closed this often. */
+export const CLOSE_QUIET_INCIDENTS_EVERY_MS = 5_000;
 
 export function webhookJobId(deliveryId: string, round = 0): string {
   return round === 0 ? `webhook-${deliveryId}` : `webhook-${deliveryId}-r${round}`;
@@ -163,6 +166,13 @@ export const JOBS: { readonly [K in JobKind]: JobDefinition<K> } = {
     jobId: () => 'review-deadlines',
     options: () => STANDARD,
     every: { ms: REVIEW_DEADLINES_EVERY_MS, payload: {} },
+  },
+  closeQuietIncidents: {
+    queue: QUEUES.maintenance,
+    name: 'close-quiet-incidents',
+    jobId: () => 'close-quiet-incidents',
+    options: () => STANDARD,
+    every: { ms: CLOSE_QUIET_INCIDENTS_EVERY_MS, payload: {} },
   },
   purgeOldFrames: {
     queue: QUEUES.maintenance,

@@ -61,19 +61,33 @@ export interface ReviewItemMessage {
   claimDueAt: string | null;
   decideDueAt: string | null;
   claimExpiresAt: string | null;
+  /** When the current claim began (the decide deadline counts from it). */
+  claimedAt: string | null;
+  /** The API key holding the claim, when a key (not a person) holds it. */
+  assigneeApiKeyId: string | null;
+  /** What a queue row shows without a query: what happened, how bad, on which stream. */
+  summary: string;
+  severity: string | null;
+  streamName: string | null;
+  /** False once the stream is stopped or ended: its deadlines follow the queue's policy. */
+  streamLive: boolean;
 }
 
-type ReviewItemDates = 'claimDueAt' | 'decideDueAt' | 'claimExpiresAt';
+/** What the message tells beside the item's own columns. */
+export type ReviewItemContext = Pick<ReviewItemMessage, 'summary' | 'severity' | 'streamName' | 'streamLive'>;
+
+type ReviewItemDates = 'claimDueAt' | 'decideDueAt' | 'claimExpiresAt' | 'claimedAt';
 
 /** The message for a review item as it is now (one shape for every change the owner makes). */
 export function reviewItemMessage(
   item: Pick<
     ReviewItemMessage,
-    'incidentId' | 'streamId' | 'queue' | 'status' | 'priority' | 'assigneeId'
+    'incidentId' | 'streamId' | 'queue' | 'status' | 'priority' | 'assigneeId' | 'assigneeApiKeyId'
   > & {
     id: string;
   } & Record<ReviewItemDates, Date | null>,
   type: ReviewItemMessage['type'],
+  context: ReviewItemContext,
 ): ReviewItemMessage {
   return {
     type,
@@ -87,6 +101,9 @@ export function reviewItemMessage(
     claimDueAt: item.claimDueAt?.toISOString() ?? null,
     decideDueAt: item.decideDueAt?.toISOString() ?? null,
     claimExpiresAt: item.claimExpiresAt?.toISOString() ?? null,
+    claimedAt: item.claimedAt?.toISOString() ?? null,
+    assigneeApiKeyId: item.assigneeApiKeyId,
+    ...context,
   };
 }
 

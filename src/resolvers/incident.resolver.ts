@@ -8,6 +8,8 @@ import {
   BacktestRuleInput,
   Incident,
   IncidentConnection,
+  IncidentFiring,
+  IncidentFiringConnection,
   IncidentStatus,
 } from '../schema/incident.type';
 import { Frame, Window } from '../schema/window.type';
@@ -43,21 +45,36 @@ export class IncidentResolver {
     return services.incidents.backtest(db, actor.tenantId, input);
   }
 
-  @FieldResolver(() => [Window], { description: 'Evidence: the windows that fired, in stream order' })
-  windows(@Root() incident: Incident, @Ctx() context: GraphQLContext) {
+  @FieldResolver(() => IncidentFiringConnection, {
+    description:
+      'Evidence: every firing of the rule into this incident, a page at a time, first firing first',
+  })
+  evidence(@Root() incident: Incident, @Args() page: PageArgsInput, @Ctx() context: GraphQLContext) {
     const { services, db } = authedContext(context);
-    return services.incidents.windowsOf(db, incident);
+    return services.incidents.firingsOf(db, incident.id, page);
   }
 
-  @FieldResolver(() => [Analysis], { description: 'Evidence: the analyses that fired' })
-  analyses(@Root() incident: Incident, @Ctx() context: GraphQLContext) {
+  @FieldResolver(() => [Frame], {
+    description:
+      'The keyframes (`keyframeIds`) with signed URLs, in capture order (frames purged by retention are left out)',
+  })
+  keyframes(@Root() incident: Incident, @Ctx() context: GraphQLContext) {
     const { services, db } = authedContext(context);
-    return services.incidents.analysesOf(db, incident);
+    return services.windows.framesOf(db, { frameIds: incident.keyframeIds });
+  }
+}
+
+@Resolver(() => IncidentFiring)
+export class IncidentFiringResolver {
+  @FieldResolver(() => Window, { nullable: true, description: 'The window that fired (null once purged)' })
+  window(@Root() firing: IncidentFiring, @Ctx() context: GraphQLContext) {
+    const { services, db } = authedContext(context);
+    return services.windows.find(db, firing.windowId);
   }
 
-  @FieldResolver(() => [Frame], { description: 'Evidence: the frames of those windows, in capture order' })
-  frames(@Root() incident: Incident, @Ctx() context: GraphQLContext) {
+  @FieldResolver(() => Analysis, { nullable: true, description: 'The analysis whose result matched' })
+  analysis(@Root() firing: IncidentFiring, @Ctx() context: GraphQLContext) {
     const { services, db } = authedContext(context);
-    return services.windows.framesOf(db, incident);
+    return services.analyses.find(db, firing.analysisId);
   }
 }

@@ -3,7 +3,7 @@ import { AnalysisResolver } from './analysis.resolver';
 import { ApiKeyResolver } from './api-key.resolver';
 import { AuditEventResolver } from './audit-event.resolver';
 import { AuthResolver } from './auth.resolver';
-import { IncidentResolver } from './incident.resolver';
+import { IncidentFiringResolver, IncidentResolver } from './incident.resolver';
 import { InferenceNodeResolver } from './inference-node.resolver';
 import { PromptTemplateResolver } from './prompt-template.resolver';
 import { ReportResolver } from './report.resolver';
@@ -33,6 +33,7 @@ export const resolvers: NonEmptyArray<Function> = [
   UsageResolver,
   InferenceNodeResolver,
   IncidentResolver,
+  IncidentFiringResolver,
   ReportResolver,
   WebhookEndpointResolver,
   WebhookDeliveryResolver,

@@ -1,9 +1,9 @@
-import { type AuditActor, recordAudit, systemActor } from '../audit/audit-log';
+import { type AuditActor, recordAudit, ruleActor, systemActor } from '../audit/audit-log';
 import type { TenantDb, TenantTx } from '../db/tenant-scoped-db';
 import { conflict, type DomainError, ErrorReason, forbidden, notFound } from '../errors/domain-error';
 import { withPrismaErrors } from '../errors/prisma-error.mapper';
 import type { Incident, Prisma, ReviewItem, ReviewStatus } from '../generated/prisma/client';
-import { closeIncident, reopenIncident } from '../incidents/incidents';
+import { Incidents } from '../incidents/incidents';
 import { type EventPublisher, LiveEvents } from '../pubsub/live-events';
 import { reviewItemMessage, type ReviewItemMessage, TOPICS } from '../pubsub/topics';
 import { StreamStatusOwner } from '../streams/stream-status';
@@ -16,18 +16,36 @@ export const DEFAULT_DECIDE_WITHIN_SECONDS = 900;
 /** Statuses from which an item can be claimed (a CLAIMED one only once its claim has expired). */
 const CLAIMABLE: ReviewStatus[] = ['OPEN', 'HELD', 'ESCALATED'];
 
+/** Stream statuses in which a stream is live: its items' deadlines always run. */
+export const LIVE_STREAM_STATUSES = ['ACTIVE', 'PAUSED', 'ERROR'] as const;
+
 export type Decision = 'DISMISS' | 'CONFIRM_VIOLATION' | 'ESCALATE' | 'STOP_STREAM';
+
+/** Who holds a claim and decides: a moderator, or an API key with the review scope. */
+export type Reviewer = { kind: 'user' | 'apiKey'; id: string };
+
+/**
+ * The reason of a decision as the decider gave it: a policy reason of the tenant's list (its
+ * label and policy copied), or words they typed (no policy named).
+ */
+export type DecisionReason = { policyReasonId: string | null; label: string; policy: string | null };
 
 /** A change that only the moderator holding a live claim on the item may make. */
 export type HolderChange =
   | { kind: 'renew'; leaseSeconds: number }
   | { kind: 'release' }
   | { kind: 'hold'; reason: string }
-  | { kind: 'decide'; decision: Decision; reason: string; notes: string | null };
+  | { kind: 'decide'; decision: Decision; reason: DecisionReason; notes: string | null };
 
 const claimableNow = (): Prisma.ReviewItemWhereInput => ({
   OR: [{ status: { in: CLAIMABLE } }, { status: 'CLAIMED', claimExpiresAt: { lt: new Date() } }],
 });
+
+/** The item's claim columns for a reviewer (one of the two is set). */
+const holderColumns = (reviewer: Reviewer) =>
+  reviewer.kind === 'user'
+    ? { assigneeId: reviewer.id, assigneeApiKeyId: null }
+    : { assigneeId: null, assigneeApiKeyId: reviewer.id };
 
 const leaseUntil = (seconds: number): Date => new Date(Date.now() + seconds * 1000);
 
@@ -40,6 +58,8 @@ const leaseUntil = (seconds: number): Date => new Date(Date.now() + seconds * 10
 export class ReviewItems {
   /** Stops streams for stop-stream decisions, announcing on the same publisher. */
   private readonly streams: StreamStatusOwner;
+  /** Ends an item's incident when it is decided, reopens it with the item. */
+  private readonly incidents: Incidents;
 
   constructor(
     private readonly publisher: EventPublisher,
@@ -47,6 +67,7 @@ export class ReviewItems {
     private readonly sendWebhook: WebhookEventSink | null,
   ) {
     this.streams = new StreamStatusOwner(publisher);
+    this.incidents = new Incidents(sendWebhook);
   }
 
   async get(db: TenantDb | TenantTx, id: string): Promise<ReviewItem> {
@@ -55,7 +76,10 @@ export class ReviewItems {
     return item;
   }
 
-  /** The review item of a new incident, with the queue's deadlines; the existing one if there is one. */
+  /**
+   * The review item of a new incident, with the queue's claim deadline (the decide deadline starts
+   * with a claim); the existing one if there is one. Audited as the rule's.
+   */
   async ensureForIncident(
     tx: TenantTx,
     incident: Incident,
@@ -69,7 +93,7 @@ export class ReviewItems {
     const queue = await tx.reviewQueue.findUnique({
       where: { tenantId_name: { tenantId: incident.tenantId, name: placement.queue } },
     });
-    const now = Date.now();
+    const claimWithin = queue?.claimWithinSeconds ?? DEFAULT_CLAIM_WITHIN_SECONDS;
     const item = await tx.reviewItem.create({
       data: {
         tenantId: incident.tenantId,
@@ -77,11 +101,21 @@ export class ReviewItems {
         streamId: incident.streamId,
         queue: placement.queue,
         priority: placement.priority,
-        claimDueAt: new Date(now + (queue?.claimWithinSeconds ?? DEFAULT_CLAIM_WITHIN_SECONDS) * 1000),
-        decideDueAt: new Date(now + (queue?.decideWithinSeconds ?? DEFAULT_DECIDE_WITHIN_SECONDS) * 1000),
+        claimDueAt: new Date(Date.now() + claimWithin * 1000),
       },
     });
-    this.announce(events, item, 'added');
+    await recordAudit(tx, ruleActor(incident.tenantId, incident.ruleId), {
+      action: 'reviewItem.created',
+      entityType: 'ReviewItem',
+      entityId: item.id,
+      data: {
+        incidentId: incident.id,
+        queue: item.queue,
+        priority: item.priority,
+        claimWithinSeconds: claimWithin,
+      },
+    });
+    await this.announce(tx, events, item, 'added');
     return { item, createdNow: true };
   }
 
@@ -96,21 +130,36 @@ export class ReviewItems {
     return rows.map((row) => row.id);
   }
 
-  /** Claims the item for `userId` when it is claimable now; null when someone else won it. */
+  /**
+   * Claims the item for `reviewer` when it is claimable now; null when someone else won it. The
+   * time to decide counts from this claim.
+   */
   async claim(
     db: TenantDb,
     actor: AuditActor,
-    userId: string,
+    reviewer: Reviewer,
     id: string,
     leaseSeconds: number,
   ): Promise<ReviewItem | null> {
+    const { queue } = await this.get(db, id);
+    const settings = await db.reviewQueue.findUnique({
+      where: { tenantId_name: { tenantId: actor.tenantId, name: queue } },
+    });
+    const decideWithin = settings?.decideWithinSeconds ?? DEFAULT_DECIDE_WITHIN_SECONDS;
+    const now = Date.now();
     return this.conditionalChange(db, id, 'claimed', {
       where: { id, ...claimableNow() },
-      data: { status: 'CLAIMED', assigneeId: userId, claimExpiresAt: leaseUntil(leaseSeconds) },
+      data: {
+        status: 'CLAIMED',
+        ...holderColumns(reviewer),
+        claimedAt: new Date(now),
+        claimExpiresAt: leaseUntil(leaseSeconds),
+        decideDueAt: new Date(now + decideWithin * 1000),
+      },
       audit: {
         actor,
         action: 'reviewItem.claim',
-        data: (claimed) => ({ queue: claimed.queue, leaseSeconds }),
+        data: (claimed) => ({ queue: claimed.queue, leaseSeconds, decideWithinSeconds: decideWithin }),
       },
     });
   }
@@ -122,36 +171,41 @@ export class ReviewItems {
   async changeByHolder(
     db: TenantDb,
     actor: AuditActor,
-    /** The acting moderator's user id; throws when the actor acts for no moderator. */
-    actingUser: () => string,
+    /** The acting reviewer; throws when the actor may not hold claims. */
+    actingReviewer: () => Reviewer,
     id: string,
     change: HolderChange,
   ): Promise<ReviewItem> {
     // Another tenant's id is NOT_FOUND before anything else is said about it.
     await this.get(db, id);
-    const userId = actingUser();
+    const reviewer = actingReviewer();
     const events = new LiveEvents();
+    const closed = { opened: [], closed: [] as Incident[] };
     const item = await withPrismaErrors('review item', () =>
       db.$transaction(async (tx) => {
         const changed = await tx.reviewItem.updateMany({
-          where: { id, status: 'CLAIMED', assigneeId: userId, claimExpiresAt: { gt: new Date() } },
-          data: holderUpdate(change, userId),
+          where: { id, status: 'CLAIMED', ...holderColumns(reviewer), claimExpiresAt: { gt: new Date() } },
+          data: holderUpdate(change, reviewer),
         });
-        if (changed.count === 0) throw whyNotHolder(await this.get(tx, id), userId);
+        if (changed.count === 0) throw whyNotHolder(await this.get(tx, id), reviewer);
         const updated = await this.get(tx, id);
-        if (change.kind === 'decide') await this.carryOutDecision(tx, updated, change, events);
         await recordAudit(tx, actor, {
           action: `reviewItem.${change.kind}`,
           entityType: 'ReviewItem',
           entityId: id,
           data: holderAuditData(change),
         });
+        if (change.kind === 'decide') {
+          const ended = await this.carryOutDecision(tx, actor, updated, change, events);
+          if (ended) closed.closed.push(ended);
+        }
         const event = holderEvent(change);
-        if (event) this.announce(events, updated, event);
+        if (event) await this.announce(tx, events, updated, event);
         return updated;
       }),
     );
     await events.publish(this.publisher);
+    await this.incidents.announce(db, actor.tenantId, closed);
     if (change.kind === 'decide') await this.decisionWebhooks(actor.tenantId, item, change);
     return item;
   }
@@ -160,8 +214,8 @@ export class ReviewItems {
   async reassign(
     db: TenantDb,
     actor: AuditActor & { role: string },
-    /** The acting moderator's user id; throws when the actor acts for no moderator. */
-    actingUser: () => string,
+    /** The acting reviewer; throws when the actor may not hold claims. */
+    actingReviewer: () => Reviewer,
     id: string,
     to: string,
     leaseSeconds: number,
@@ -171,20 +225,32 @@ export class ReviewItems {
       db.$transaction(async (tx) => {
         const current = await this.get(tx, id);
         if (current.status === 'RESOLVED') throw alreadyResolved();
-        const holder = current.status === 'CLAIMED' && current.assigneeId === actingUser();
+        const holder = current.status === 'CLAIMED' && holds(current, actingReviewer());
         if (actor.role !== 'ADMIN' && !holder)
           throw forbidden('Only an admin or the moderator holding the item can reassign it');
+        const settings = await tx.reviewQueue.findUnique({
+          where: { tenantId_name: { tenantId: actor.tenantId, name: current.queue } },
+        });
+        const now = Date.now();
         const updated = await tx.reviewItem.update({
           where: { id },
-          data: { status: 'CLAIMED', assigneeId: to, claimExpiresAt: leaseUntil(leaseSeconds) },
+          data: {
+            status: 'CLAIMED',
+            ...holderColumns({ kind: 'user', id: to }),
+            claimedAt: new Date(now),
+            claimExpiresAt: leaseUntil(leaseSeconds),
+            decideDueAt: new Date(
+              now + (settings?.decideWithinSeconds ?? DEFAULT_DECIDE_WITHIN_SECONDS) * 1000,
+            ),
+          },
         });
         await recordAudit(tx, actor, {
           action: 'reviewItem.reassign',
           entityType: 'ReviewItem',
           entityId: id,
-          data: { from: current.assigneeId, to },
+          data: { from: current.assigneeId ?? current.assigneeApiKeyId, to },
         });
-        this.announce(events, updated, 'reassigned');
+        await this.announce(tx, events, updated, 'reassigned');
         return updated;
       }),
     );
@@ -198,7 +264,18 @@ export class ReviewItems {
     const item = await db.$transaction(async (tx) => {
       const reopened = await tx.reviewItem.updateMany({
         where: { id, status: 'RESOLVED', decision: 'AUTO_DISMISS' },
-        data: { status: 'OPEN', decision: null, decidedAt: null, decidedById: null, assigneeId: null },
+        data: {
+          status: 'OPEN',
+          decision: null,
+          decidedAt: null,
+          decidedById: null,
+          decidedByApiKeyId: null,
+          assigneeId: null,
+          assigneeApiKeyId: null,
+          reason: null,
+          policy: null,
+          policyReasonId: null,
+        },
       });
       if (reopened.count === 0) {
         await this.get(tx, id);
@@ -208,9 +285,9 @@ export class ReviewItems {
         );
       }
       const updated = await this.get(tx, id);
-      await reopenIncident(tx, updated.incidentId);
       await recordAudit(tx, actor, { action: 'reviewItem.reopen', entityType: 'ReviewItem', entityId: id });
-      this.announce(events, updated, 'reopened');
+      await this.incidents.reopen(tx, updated.incidentId, actor);
+      await this.announce(tx, events, updated, 'reopened');
       return updated;
     });
     await events.publish(this.publisher);
@@ -221,13 +298,19 @@ export class ReviewItems {
    * Resolves items a rule run just opened when the result's confidence is below the rule's
    * auto-dismiss threshold; an item someone already claimed is left to them.
    */
-  async autoDismiss(db: TenantDb, ids: string[], reason: string): Promise<number> {
+  async autoDismiss(
+    db: TenantDb,
+    tenantId: string,
+    ruleId: string,
+    ids: string[],
+    reason: string,
+  ): Promise<number> {
     let dismissed = 0;
     for (const id of ids) {
-      // Not audited: the rule's decision is recorded on the item itself (decision AUTO_DISMISS).
       const resolved = await this.conditionalChange(db, id, 'resolved', {
         where: { id, status: 'OPEN' },
         data: { status: 'RESOLVED', decision: 'AUTO_DISMISS', reason, decidedAt: new Date() },
+        audit: { actor: ruleActor(tenantId, ruleId), action: 'reviewItem.autoDismissed', data: { reason } },
       });
       if (resolved) dismissed += 1;
     }
@@ -245,8 +328,15 @@ export class ReviewItems {
     for (const { id } of expired) {
       const changed = await this.conditionalChange(db, id, 'released', {
         where: { id, status: 'CLAIMED', claimExpiresAt: { lt: now } },
-        data: { status: 'OPEN', assigneeId: null, claimExpiresAt: null },
-        audit: { actor: systemActor(tenantId), action: 'reviewItem.claimExpired' },
+        data: {
+          status: 'OPEN',
+          assigneeId: null,
+          assigneeApiKeyId: null,
+          claimedAt: null,
+          claimExpiresAt: null,
+          decideDueAt: null,
+        },
+        audit: { actor: systemActor(tenantId, 'review-deadlines'), action: 'reviewItem.claimExpired' },
       });
       if (changed) released += 1;
     }
@@ -254,17 +344,31 @@ export class ReviewItems {
   }
 
   /**
-   * Items not claimed by their claimDueAt, or not decided by their decideDueAt, while their stream
-   * is still live (ACTIVE), escalate themselves, once.
+   * Items not claimed by their claimDueAt, or not decided by their decideDueAt (counted from the
+   * claim), escalate themselves, once: always while their stream is live, and once it is not
+   * (stopped, ended) only in queues whose policy says so (whenStreamNotLive ESCALATE, the default).
    */
   async escalateLate(db: TenantDb, tenantId: string, now: Date, limit: number): Promise<number> {
+    const paused = await db.reviewQueue.findMany({
+      where: { whenStreamNotLive: 'PAUSE' },
+      select: { name: true },
+    });
     const late = await db.reviewItem.findMany({
       where: {
         escalatedAt: null,
-        stream: { status: 'ACTIVE' },
-        OR: [
-          { status: 'OPEN', claimDueAt: { lt: now } },
-          { status: 'CLAIMED', decideDueAt: { lt: now } },
+        AND: [
+          {
+            OR: [
+              { status: 'OPEN', claimDueAt: { lt: now } },
+              { status: 'CLAIMED', decideDueAt: { lt: now } },
+            ],
+          },
+          {
+            OR: [
+              { stream: { status: { in: [...LIVE_STREAM_STATUSES] } } },
+              { queue: { notIn: paused.map((queue) => queue.name) } },
+            ],
+          },
         ],
       },
       select: { id: true, status: true },
@@ -274,9 +378,16 @@ export class ReviewItems {
     for (const { id, status } of late) {
       const changed = await this.conditionalChange(db, id, 'escalated', {
         where: { id, status, escalatedAt: null },
-        data: { status: 'ESCALATED', escalatedAt: now, assigneeId: null, claimExpiresAt: null },
+        data: {
+          status: 'ESCALATED',
+          escalatedAt: now,
+          assigneeId: null,
+          assigneeApiKeyId: null,
+          claimedAt: null,
+          claimExpiresAt: null,
+        },
         audit: {
-          actor: systemActor(tenantId),
+          actor: systemActor(tenantId, 'review-deadlines'),
           action: 'reviewItem.deadlineEscalated',
           data: { missed: status === 'OPEN' ? 'time to claim' : 'time to decide' },
         },
@@ -320,25 +431,30 @@ export class ReviewItems {
           ...(data ? { data } : {}),
         });
       }
-      this.announce(events, updated, event);
+      await this.announce(tx, events, updated, event);
       return updated;
     });
     await events.publish(this.publisher);
     return item;
   }
 
-  /** What a decision does beside the item: its incident ends; a stop-stream decision stops the stream. */
+  /**
+   * What a decision does beside the item: its incident ends (returned, for partners); a
+   * stop-stream decision stops the stream.
+   */
   private async carryOutDecision(
     tx: TenantTx,
+    actor: AuditActor,
     item: ReviewItem,
     change: Extract<HolderChange, { kind: 'decide' }>,
     events: LiveEvents,
-  ): Promise<void> {
-    if (change.decision === 'ESCALATE') return;
-    await closeIncident(tx, item.incidentId);
+  ): Promise<Incident | null> {
+    if (change.decision === 'ESCALATE') return null;
+    const closed = await this.incidents.closeForDecision(tx, item.incidentId, actor);
     if (change.decision === 'STOP_STREAM') {
-      await this.streams.stopForDecision(tx, item.streamId, change.reason, events);
+      await this.streams.stopForDecision(tx, item.streamId, change.reason.label, events);
     }
+    return closed;
   }
 
   /** Partners hear of decisions through webhooks (recorded in PostgreSQL first, keyed by the item). */
@@ -354,7 +470,7 @@ export class ReviewItems {
         streamId: item.streamId,
         reviewItemId: item.id,
         incidentId: item.incidentId,
-        reason,
+        reason: reason.label,
       });
     }
     await this.sendWebhook(tenantId, 'review.resolved', `review.resolved:${item.id}`, {
@@ -362,45 +478,90 @@ export class ReviewItems {
       incidentId: item.incidentId,
       streamId: item.streamId,
       decision,
-      reason,
+      reason: reason.label,
+      policy: reason.policy,
+      decidedBy: item.decidedById
+        ? { type: 'user', id: item.decidedById }
+        : { type: 'apiKey', id: item.decidedByApiKeyId },
     });
   }
 
-  private announce(events: LiveEvents, item: ReviewItem, type: ReviewItemMessage['type']): void {
-    events.add(TOPICS.reviewItems(item.tenantId), reviewItemMessage(item, type));
+  /** Queues the item's live event with what a queue row shows: the incident's summary and severity, the stream's name. */
+  private async announce(
+    tx: TenantTx,
+    events: LiveEvents,
+    item: ReviewItem,
+    type: ReviewItemMessage['type'],
+  ): Promise<void> {
+    const [incident, stream] = await Promise.all([
+      tx.incident.findUnique({ where: { id: item.incidentId }, select: { summary: true, severity: true } }),
+      tx.stream.findUnique({ where: { id: item.streamId }, select: { name: true, status: true } }),
+    ]);
+    events.add(
+      TOPICS.reviewItems(item.tenantId),
+      reviewItemMessage(item, type, {
+        summary: incident?.summary ?? '',
+        severity: incident?.severity ?? null,
+        streamName: stream?.name ?? null,
+        streamLive: stream ? (LIVE_STREAM_STATUSES as readonly string[]).includes(stream.status) : false,
+      }),
+    );
   }
+}
+
+/** Whether `reviewer` holds the item's claim (live or not). */
+function holds(item: ReviewItem, reviewer: Reviewer): boolean {
+  return reviewer.kind === 'user' ? item.assigneeId === reviewer.id : item.assigneeApiKeyId === reviewer.id;
 }
 
 export const alreadyResolved = (): DomainError =>
   conflict('This review item is already resolved', ErrorReason.ALREADY_RESOLVED);
 
 /** Why a change by the claim's holder did not apply: the reason tells a client what to do next. */
-function whyNotHolder(current: ReviewItem, userId: string): DomainError {
+function whyNotHolder(current: ReviewItem, reviewer: Reviewer): DomainError {
   if (current.status === 'RESOLVED') return alreadyResolved();
   const message = 'Claim the review item first (your claim may have expired)';
   if (current.status !== 'CLAIMED') return conflict(message, ErrorReason.NOT_CLAIMED);
-  if (current.assigneeId !== userId) return conflict(message, ErrorReason.CLAIMED_BY_OTHER);
+  if (!holds(current, reviewer)) return conflict(message, ErrorReason.CLAIMED_BY_OTHER);
   return conflict(message, ErrorReason.CLAIM_EXPIRED);
 }
 
-function holderUpdate(change: HolderChange, userId: string): Prisma.ReviewItemUpdateManyMutationInput {
+/** Columns that no longer hold once the item leaves its holder. */
+const UNCLAIMED = {
+  assigneeId: null,
+  assigneeApiKeyId: null,
+  claimedAt: null,
+  claimExpiresAt: null,
+  decideDueAt: null,
+} as const;
+
+function holderUpdate(change: HolderChange, reviewer: Reviewer): Prisma.ReviewItemUpdateManyMutationInput {
   switch (change.kind) {
     case 'renew':
       return { claimExpiresAt: leaseUntil(change.leaseSeconds) };
     case 'release':
-      return { status: 'OPEN', assigneeId: null, claimExpiresAt: null };
+      return { status: 'OPEN', ...UNCLAIMED };
     case 'hold':
-      return { status: 'HELD', assigneeId: null, claimExpiresAt: null, reason: change.reason };
+      return { status: 'HELD', ...UNCLAIMED, reason: change.reason };
     case 'decide': {
-      const escalate = change.decision === 'ESCALATE';
+      const { decision, reason, notes } = change;
+      const chosen = {
+        decision,
+        reason: reason.label,
+        policy: reason.policy,
+        policyReasonId: reason.policyReasonId,
+        notes,
+      };
+      if (decision === 'ESCALATE')
+        return { status: 'ESCALATED', ...chosen, ...UNCLAIMED, escalatedAt: new Date() };
       return {
-        status: escalate ? 'ESCALATED' : 'RESOLVED',
-        decision: change.decision,
-        reason: change.reason,
-        notes: change.notes,
-        assigneeId: escalate ? null : userId,
+        status: 'RESOLVED',
+        ...chosen,
         claimExpiresAt: null,
-        ...(escalate ? { escalatedAt: new Date() } : { decidedById: userId, decidedAt: new Date() }),
+        decidedAt: new Date(),
+        ...(reviewer.kind === 'user'
+          ? { decidedById: reviewer.id, decidedByApiKeyId: null }
+          : { decidedById: null, decidedByApiKeyId: reviewer.id }),
       };
     }
   }
@@ -414,7 +575,13 @@ function holderAuditData(change: HolderChange): Prisma.InputJsonValue {
     case 'hold':
       return { reason: change.reason };
     case 'decide':
-      return { decision: change.decision, reason: change.reason, notes: change.notes };
+      return {
+        decision: change.decision,
+        reason: change.reason.label,
+        policy: change.reason.policy,
+        policyReasonId: change.reason.policyReasonId,
+        notes: change.notes,
+      };
   }
 }
 

@@ -7,7 +7,7 @@ import { publishEvent } from '../pubsub/event-bus';
 import { TOPICS, type AlertMessage } from '../pubsub/topics';
 import type { WebhookEventSink } from '../webhooks/webhook-events';
 import { severityName } from '../incidents/incident-stitching';
-import { recordFiring } from '../incidents/incidents';
+import { type IncidentChanges, Incidents, noIncidentChanges } from '../incidents/incidents';
 import { type EventPublisher, LiveEvents, redisPublisher } from '../pubsub/live-events';
 import { ReviewItems } from '../review/review-items';
 import { actionSchema, type RuleAction } from './rule-definition';
@@ -56,6 +56,8 @@ interface AnalysisContext {
 interface Firing {
   incident: Incident;
   opened: boolean;
+  /** Incidents opened and closed by this firing's transaction, for partners once it committed. */
+  changes: IncidentChanges;
   /** The live events of the firing's transaction, sent once it committed. */
   events: LiveEvents;
   createdReviewItemId?: string;
@@ -72,12 +74,14 @@ export class RulesRunner {
   private readonly compiled = new CompiledRuleCache();
   private readonly history: StreamHistory;
   private readonly reviewItems: ReviewItems;
+  private readonly incidents: Incidents;
   private readonly publisher: EventPublisher;
 
   constructor(private readonly deps: RulesRunnerDeps) {
     this.history = new StreamHistory(deps.redis);
     this.publisher = redisPublisher(deps.redis);
     this.reviewItems = new ReviewItems(this.publisher, deps.webhooks);
+    this.incidents = new Incidents(deps.webhooks);
   }
 
   async run(tenantId: string, analysisId: string): Promise<RulesRunReport> {
@@ -128,7 +132,7 @@ export class RulesRunner {
     };
 
     const createdItems: string[] = [];
-    const dismissBelow: number[] = [];
+    const dismissBelow: { ruleId: string; belowConfidence: number }[] = [];
     for (const { rule, compiled } of compiledRules) {
       report.rulesEvaluated += 1;
       try {
@@ -143,9 +147,10 @@ export class RulesRunner {
           opened: firing.opened,
           matchedPaths: evaluation.matchedPaths,
         });
-        await this.announce(context, rule, action, firing);
+        await this.announce(db, context, rule, action, firing);
         if (firing.createdReviewItemId) createdItems.push(firing.createdReviewItemId);
-        if (action.type === 'autoDismiss') dismissBelow.push(action.belowConfidence);
+        if (action.type === 'autoDismiss')
+          dismissBelow.push({ ruleId: rule.id, belowConfidence: action.belowConfidence });
       } catch (error) {
         this.ruleFailed(report, tenantId, rule.id, error);
       }
@@ -170,21 +175,26 @@ export class RulesRunner {
     action: RuleAction,
   ): Promise<Firing | null> {
     const events = new LiveEvents();
+    const changes = noIncidentChanges();
     const summary = describe(rule, context.facts, summaryOf(context.result));
     const firing = await db.$transaction(async (tx): Promise<Firing | null> => {
-      const recorded = await recordFiring(tx, {
-        tenantId: context.tenantId,
-        streamId: context.streamId,
-        rule,
-        analysisId: context.analysisId,
-        window: context.window,
-        severity: context.severity,
-        confidence: context.facts.confidence,
-        summary,
-        resultHasSummary: Boolean(context.facts.summary),
-      });
+      const recorded = await this.incidents.recordFiring(
+        tx,
+        {
+          tenantId: context.tenantId,
+          streamId: context.streamId,
+          rule,
+          analysisId: context.analysisId,
+          window: context.window,
+          severity: context.severity,
+          confidence: context.facts.confidence,
+          summary,
+          resultHasSummary: Boolean(context.facts.summary),
+        },
+        changes,
+      );
       if (!recorded) return null;
-      const firing: Firing = { ...recorded, events };
+      const firing: Firing = { ...recorded, changes, events };
       if (action.type === 'review') {
         const { item, createdNow } = await this.reviewItems.ensureForIncident(
           tx,
@@ -236,8 +246,13 @@ export class RulesRunner {
     };
   }
 
-  /** After commit: live events, and the webhook (PostgreSQL first, idempotent by its event key). */
+  /**
+   * After commit: live events, and the webhooks (PostgreSQL first, idempotent by their event keys):
+   * incident.opened / incident.closed and alert.raised to every endpoint subscribed to them, and the
+   * rule's own webhook action.
+   */
   private async announce(
+    db: TenantDb,
     context: AnalysisContext,
     rule: Rule,
     action: RuleAction,
@@ -256,7 +271,15 @@ export class RulesRunner {
     await firing.events.publish(this.publisher, (error, channel) =>
       this.deps.logger.warn({ err: error, channel }, 'could not publish a rule event'),
     );
-    if (firing.alert) await publish(TOPICS.alerts(tenantId), firing.alert);
+    await this.incidents.announce(db, tenantId, firing.changes);
+    if (firing.alert) {
+      await publish(TOPICS.alerts(tenantId), firing.alert);
+      await this.deps.webhooks(tenantId, 'alert.raised', `alert.raised:${firing.alert.alertId}`, {
+        ...firing.alert,
+        ruleName: rule.name,
+        summary: firing.incident.summary,
+      });
+    }
     if (action.type === 'webhook') {
       const { incident } = firing;
       await this.deps.webhooks(tenantId, action.event, `${action.event}:${incident.id}`, {
@@ -279,15 +302,19 @@ export class RulesRunner {
     db: TenantDb,
     context: AnalysisContext,
     itemIds: string[],
-    thresholds: number[],
+    thresholds: { ruleId: string; belowConfidence: number }[],
   ): Promise<void> {
     const confidence = context.facts.confidence;
     if (!itemIds.length || !thresholds.length || confidence === undefined) return;
-    if (confidence >= Math.max(...thresholds)) return;
+    // The rule with the highest threshold decides (and is named as the one that dismissed).
+    const strictest = thresholds.reduce((a, b) => (b.belowConfidence > a.belowConfidence ? b : a));
+    if (confidence >= strictest.belowConfidence) return;
     await this.reviewItems.autoDismiss(
       db,
+      context.tenantId,
+      strictest.ruleId,
       itemIds,
-      `confidence ${confidence} below the auto-dismiss threshold`,
+      `confidence ${confidence} below the auto-dismiss threshold ${strictest.belowConfidence}`,
     );
   }
 }

@@ -6,7 +6,7 @@ import { Connection } from './connection.type';
 registerEnumType(IncidentStatus, {
   name: 'IncidentStatus',
   description:
-    'OPEN while the rule keeps firing within its cooldown; CLOSED once a later firing opened a new one',
+    'OPEN while its rule keeps firing within its cooldown; CLOSED once the rule stayed quiet for its cooldown, a person decided its review item, or a later firing began a new incident',
 });
 
 export { IncidentStatus };
@@ -49,14 +49,21 @@ export class Incident {
   @Field()
   summary!: string;
 
-  @Field(() => [ID], { description: 'Evidence: the windows that fired, in firing order' })
-  windowIds!: string[];
+  @Field(() => [ID], {
+    description:
+      'A bounded sample of the evidence’s frames (at most 12: how it began, then spread over the rest); every firing is in `evidence`',
+  })
+  keyframeIds!: string[];
 
-  @Field(() => [ID], { description: 'Evidence: the analyses that fired' })
-  analysisIds!: string[];
+  @Field(() => Date, { nullable: true, description: 'When the incident ended (null while OPEN)' })
+  closedAt!: Date | null;
 
-  @Field(() => [ID], { description: 'Evidence: the frames of those windows' })
-  frameIds!: string[];
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Why it ended: "quiet" (its rule did not fire for its cooldown), "decided" (a person decided its review item) or "superseded" (a later firing began a new incident)',
+  })
+  closeReason!: string | null;
 
   @Field()
   createdAt!: Date;
@@ -67,6 +74,41 @@ export class Incident {
 
 @ObjectType()
 export class IncidentConnection extends Connection(Incident, 'Incident') {}
+
+@ObjectType({
+  description: 'One firing of an incident’s rule: the analysis whose result matched and its window',
+})
+export class IncidentFiring {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => ID)
+  incidentId!: string;
+
+  @Field(() => ID)
+  analysisId!: string;
+
+  @Field(() => ID)
+  windowId!: string;
+
+  @Field({ description: 'Start of the window' })
+  startAt!: Date;
+
+  @Field({ description: 'End of the window' })
+  endAt!: Date;
+
+  @Field(() => String, { nullable: true, description: 'The highest anomaly severity of this result' })
+  severity!: string | null;
+
+  @Field(() => Float, { nullable: true })
+  confidence!: number | null;
+
+  @Field()
+  createdAt!: Date;
+}
+
+@ObjectType()
+export class IncidentFiringConnection extends Connection(IncidentFiring, 'IncidentFiring') {}
 
 @InputType({ description: 'A rule not saved yet: its condition and action in the rule language' })
 export class RuleDraftInput {

@@ -1,5 +1,5 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { ReviewDecision, ReviewStatus } from '../generated/prisma/enums';
+import { NotLivePolicy, ReviewDecision, ReviewStatus } from '../generated/prisma/enums';
 import { Connection } from './connection.type';
 
 registerEnumType(ReviewStatus, {
@@ -11,6 +11,13 @@ registerEnumType(ReviewDecision, {
   name: 'ReviewDecision',
   description: 'AUTO_DISMISS is set by a rule below its confidence threshold; a moderator can reopen it',
 });
+
+registerEnumType(NotLivePolicy, {
+  name: 'NotLivePolicy',
+  description:
+    'What an item’s deadlines do once its stream is no longer live (stopped, ended): ESCALATE as for a live stream, or PAUSE (the item waits, marked as of a stream no longer live)',
+});
+export { NotLivePolicy };
 
 export enum ModeratorDecision {
   DISMISS = 'DISMISS',
@@ -43,16 +50,33 @@ export class ReviewItem {
   @Field(() => ReviewStatus)
   status!: ReviewStatus;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'The moderator holding the claim' })
   assigneeId!: string | null;
+
+  @Field(() => ID, {
+    nullable: true,
+    description: 'The API key holding the claim (a key with the review scope)',
+  })
+  assigneeApiKeyId!: string | null;
+
+  @Field(() => Date, { nullable: true, description: 'When the current claim began' })
+  claimedAt!: Date | null;
 
   @Field(() => Date, { nullable: true, description: 'The claim ends then unless renewed' })
   claimExpiresAt!: Date | null;
 
-  @Field(() => Date, { nullable: true, description: 'Escalates itself if not claimed by then (live stream)' })
+  @Field(() => Date, {
+    nullable: true,
+    description:
+      'Time to claim: counted from creation; escalates itself if not claimed by then (see ReviewQueueSettings.whenStreamNotLive)',
+  })
   claimDueAt!: Date | null;
 
-  @Field(() => Date, { nullable: true, description: 'Escalates itself if not decided by then (live stream)' })
+  @Field(() => Date, {
+    nullable: true,
+    description:
+      'Time to decide: counted from the current claim (null while unclaimed); escalates itself if not decided by then',
+  })
   decideDueAt!: Date | null;
 
   @Field(() => Date, { nullable: true })
@@ -61,14 +85,30 @@ export class ReviewItem {
   @Field(() => ReviewDecision, { nullable: true })
   decision!: ReviewDecision | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'The reason as the decider gave it (a policy reason’s label, or their own words); a rule’s words for AUTO_DISMISS; the hold reason while HELD',
+  })
   reason!: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'The policy reason chosen, when one was' })
+  policyReasonId!: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'The policy the chosen reason applies (null for typed reasons)',
+  })
+  policy!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The decider’s free notes on the decision' })
   notes!: string | null;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'The moderator who decided' })
   decidedById!: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'The API key that decided (a key with the review scope)' })
+  decidedByApiKeyId!: string | null;
 
   @Field(() => Date, { nullable: true })
   decidedAt!: Date | null;
@@ -91,11 +131,14 @@ export class ReviewQueueSettings {
   @Field()
   name!: string;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Time to claim, from the item’s creation' })
   claimWithinSeconds!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Time to decide, from the claim' })
   decideWithinSeconds!: number;
+
+  @Field(() => NotLivePolicy)
+  whenStreamNotLive!: NotLivePolicy;
 }
 
 @InputType()
@@ -103,21 +146,33 @@ export class ReviewQueueInput {
   @Field()
   name!: string;
 
-  @Field(() => Int, { nullable: true, description: 'Default 300' })
+  @Field(() => Int, { nullable: true, description: 'Time to claim, from creation. Default 300' })
   claimWithinSeconds?: number;
 
-  @Field(() => Int, { nullable: true, description: 'Default 900' })
+  @Field(() => Int, { nullable: true, description: 'Time to decide, from the claim. Default 900' })
   decideWithinSeconds?: number;
+
+  @Field(() => NotLivePolicy, { nullable: true, description: 'Default ESCALATE' })
+  whenStreamNotLive?: NotLivePolicy;
 }
 
-@InputType()
+@InputType({
+  description:
+    'A decision takes effect at once and cannot be taken back through the API (CONFIRM_VIOLATION and STOP_STREAM are final; the console asks for confirmation first). It needs a reason: one of the tenant’s policy reasons (reasonId) or the decider’s own words (reason), not both.',
+})
 export class ReviewDecisionInput {
   @Field(() => ModeratorDecision)
   decision!: ModeratorDecision;
 
-  @Field({ description: 'Why: kept in the audit log' })
-  reason!: string;
+  @Field(() => ID, {
+    nullable: true,
+    description: 'A policy reason of the tenant (policyReasons) that justifies this decision',
+  })
+  reasonId?: string;
 
-  @Field({ nullable: true })
+  @Field({ nullable: true, description: 'The decider’s own reason, when no listed one fits' })
+  reason?: string;
+
+  @Field({ nullable: true, description: 'Free notes, kept with the decision' })
   notes?: string;
 }

@@ -47,6 +47,24 @@ export class ReviewItemEvent {
 
   @Field(() => Date, { nullable: true, description: 'When the current claim lapses' })
   claimExpiresAt!: string | null;
+
+  @Field(() => Date, { nullable: true, description: 'When the current claim began' })
+  claimedAt!: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'The API key holding the claim' })
+  assigneeApiKeyId!: string | null;
+
+  @Field(() => String, { description: 'What happened: the incident’s summary' })
+  summary!: string;
+
+  @Field(() => String, { nullable: true, description: 'The incident’s highest severity' })
+  severity!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The stream’s name' })
+  streamName!: string | null;
+
+  @Field(() => Boolean, { description: 'False once the stream is stopped or ended' })
+  streamLive!: boolean;
 }
 
 @ObjectType({ description: 'A rule raised an alert' })

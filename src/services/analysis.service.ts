@@ -31,6 +31,11 @@ export class AnalysisService {
     return analysis;
   }
 
+  /** The analysis, or null when it is gone or another tenant's. */
+  find(db: TenantDb, analysisId: string): Promise<Analysis | null> {
+    return db.analysis.findUnique({ where: { id: analysisId } });
+  }
+
   listForStream(
     db: TenantDb,
     streamId: string,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { TenantDb } from '../db/tenant-scoped-db';
 import { notFound } from '../errors/domain-error';
 import { validateInput } from '../errors/validate-input';
-import type { Analysis, Incident, IncidentStatus, Window } from '../generated/prisma/client';
+import type { Incident, IncidentFiring, IncidentStatus } from '../generated/prisma/client';
 import {
   backtestRule,
   DEFAULT_BACKTEST_LIMIT,
@@ -83,13 +83,11 @@ export class IncidentService {
     return incident;
   }
 
-  /** The incident's windows in stream order (rows deleted by retention are left out). */
-  windowsOf(db: TenantDb, incident: Pick<Incident, 'windowIds'>): Promise<Window[]> {
-    return db.window.findMany({ where: { id: { in: incident.windowIds } }, orderBy: { index: 'asc' } });
-  }
-
-  analysesOf(db: TenantDb, incident: Pick<Incident, 'analysisIds'>): Promise<Analysis[]> {
-    return db.analysis.findMany({ where: { id: { in: incident.analysisIds } }, orderBy: { id: 'asc' } });
+  /** The incident's firings, a page at a time in firing order (each with its window and analysis). */
+  firingsOf(db: TenantDb, incidentId: string, page: PageArgs): Promise<Connection<IncidentFiring>> {
+    return paginate(page, (query) =>
+      db.incidentFiring.findMany({ ...query, where: { ...query.where, incidentId } }),
+    );
   }
 
   /**

@@ -72,7 +72,14 @@ export class ReportService {
     const [tenant, stream, analyses, context] = await Promise.all([
       this.tenantOf(tenantId),
       this.streamOf(db, incident.streamId),
-      db.analysis.findMany({ where: { id: { in: incident.analysisIds } }, orderBy: { id: 'asc' } }),
+      db.incidentFiring
+        .findMany({ where: { incidentId: incident.id }, select: { analysisId: true } })
+        .then((firings) =>
+          db.analysis.findMany({
+            where: { id: { in: firings.map((firing) => firing.analysisId) } },
+            orderBy: { id: 'asc' },
+          }),
+        ),
       this.incidentContexts(db, [incident]),
     ]);
     return sealed({
@@ -90,7 +97,7 @@ export class ReportService {
     const analysis = await db.analysis.findUnique({ where: { id: requireId(analysisId, 'analysisId') } });
     if (!analysis) throw notFound('Analysis');
     const incidents = await db.incident.findMany({
-      where: { analysisIds: { has: analysis.id } },
+      where: { firingsList: { some: { analysisId: analysis.id } } },
       orderBy: { id: 'asc' },
     });
     const [tenant, stream, sections, contexts] = await Promise.all([

@@ -1,8 +1,8 @@
 import type Redis from 'ioredis';
 import { z } from 'zod';
-import type { Actor } from '../auth/permissions';
+import { type Actor, hasScope } from '../auth/permissions';
 import type { TenantDb, TenantTx } from '../db/tenant-scoped-db';
-import { conflict, ErrorReason, forbidden, notFound } from '../errors/domain-error';
+import { badInput, conflict, ErrorReason, forbidden, notFound } from '../errors/domain-error';
 import { withPrismaErrors } from '../errors/prisma-error.mapper';
 import { validateInput } from '../errors/validate-input';
 import type { ReviewItem, ReviewQueue, ReviewStatus } from '../generated/prisma/client';
@@ -12,6 +12,9 @@ import {
   DEFAULT_CLAIM_WITHIN_SECONDS,
   DEFAULT_DECIDE_WITHIN_SECONDS,
   ReviewItems,
+  type Decision,
+  type DecisionReason,
+  type Reviewer,
 } from '../review/review-items';
 import type { WebhookEventSink } from '../webhooks/webhook-events';
 import { recordAudit } from '../audit/audit-log';
@@ -28,11 +31,28 @@ const reasonSchema = z.string().trim().min(1).max(1000);
 // Nullable in GraphQL (ReviewDecisionInput.notes: String): null and absent both mean no notes.
 const notesSchema = z.string().max(5000).nullish();
 
-const decisionSchema = z.object({
-  decision: z.enum(['DISMISS', 'CONFIRM_VIOLATION', 'ESCALATE', 'STOP_STREAM']),
-  reason: reasonSchema,
-  notes: notesSchema,
-});
+const decisionSchema = z
+  .object({
+    decision: z.enum(['DISMISS', 'CONFIRM_VIOLATION', 'ESCALATE', 'STOP_STREAM']),
+    // One of the two: a policy reason from the tenant's list, or the decider's own words.
+    reasonId: z.uuid({ message: 'is not an id' }).nullish(),
+    reason: reasonSchema.nullish(),
+    notes: notesSchema,
+  })
+  .superRefine((input, context) => {
+    if (!input.reasonId && !input.reason)
+      context.addIssue({
+        code: 'custom',
+        path: ['reasonId'],
+        message: 'choose a reason from the list or type one',
+      });
+    if (input.reasonId && input.reason)
+      context.addIssue({
+        code: 'custom',
+        path: ['reason'],
+        message: 'give either a listed reason or your own, not both',
+      });
+  });
 
 const queueSettingsSchema = z.object({
   name: queueNameSchema,
@@ -48,13 +68,15 @@ const queueSettingsSchema = z.object({
     .min(10)
     .max(7 * 86_400)
     .default(DEFAULT_DECIDE_WITHIN_SECONDS),
+  whenStreamNotLive: z.enum(['ESCALATE', 'PAUSE']).default('ESCALATE'),
 });
 
-export type DecisionInput = { decision?: unknown; reason?: unknown; notes?: unknown };
+export type DecisionInput = { decision?: unknown; reasonId?: unknown; reason?: unknown; notes?: unknown };
 export type QueueSettingsInput = {
   name?: unknown;
   claimWithinSeconds?: unknown;
   decideWithinSeconds?: unknown;
+  whenStreamNotLive?: unknown;
 };
 
 /**
@@ -110,6 +132,7 @@ export class ReviewService {
           update: {
             claimWithinSeconds: settings.claimWithinSeconds,
             decideWithinSeconds: settings.decideWithinSeconds,
+            whenStreamNotLive: settings.whenStreamNotLive,
           },
         });
         await recordAudit(tx, actor, {
@@ -132,7 +155,7 @@ export class ReviewService {
     const seconds = validateInput(claimSecondsSchema, leaseSeconds ?? undefined, 'leaseSeconds');
     // Another tenant's id is NOT_FOUND before anything else is said about it.
     await this.items.get(db, id);
-    const item = await this.items.claim(db, actor, this.userOf(actor), id, seconds);
+    const item = await this.items.claim(db, actor, this.reviewerOf(actor), id, seconds);
     if (!item) {
       const current = await this.items.get(db, id);
       if (current.status === 'RESOLVED') throw alreadyResolved();
@@ -153,10 +176,10 @@ export class ReviewService {
     for (let round = 0; round < 5; round++) {
       const candidates = await this.items.claimCandidates(db, name, 10);
       if (candidates.length === 0) return null;
-      const userId = this.userOf(actor);
+      const reviewer = this.reviewerOf(actor);
       // Others race for the same items: try them in order until one claim wins.
       for (const id of candidates) {
-        const item = await this.items.claim(db, actor, userId, id, seconds);
+        const item = await this.items.claim(db, actor, reviewer, id, seconds);
         if (item) return item;
       }
     }
@@ -167,7 +190,7 @@ export class ReviewService {
   renew(db: TenantDb, actor: Actor, reviewItemId: string, leaseSeconds?: unknown): Promise<ReviewItem> {
     const id = requireId(reviewItemId, 'reviewItemId');
     const seconds = validateInput(claimSecondsSchema, leaseSeconds ?? undefined, 'leaseSeconds');
-    return this.items.changeByHolder(db, actor, () => this.userOf(actor), id, {
+    return this.items.changeByHolder(db, actor, () => this.reviewerOf(actor), id, {
       kind: 'renew',
       leaseSeconds: seconds,
     });
@@ -176,14 +199,17 @@ export class ReviewService {
   /** Gives the actor's claim back: the item is OPEN for others. */
   release(db: TenantDb, actor: Actor, reviewItemId: string): Promise<ReviewItem> {
     const id = requireId(reviewItemId, 'reviewItemId');
-    return this.items.changeByHolder(db, actor, () => this.userOf(actor), id, { kind: 'release' });
+    return this.items.changeByHolder(db, actor, () => this.reviewerOf(actor), id, { kind: 'release' });
   }
 
   /** Parks the item (waiting for something); it stays out of the way until claimed again. */
   hold(db: TenantDb, actor: Actor, reviewItemId: string, reason: unknown): Promise<ReviewItem> {
     const id = requireId(reviewItemId, 'reviewItemId');
     const why = validateInput(reasonSchema, reason, 'reason');
-    return this.items.changeByHolder(db, actor, () => this.userOf(actor), id, { kind: 'hold', reason: why });
+    return this.items.changeByHolder(db, actor, () => this.reviewerOf(actor), id, {
+      kind: 'hold',
+      reason: why,
+    });
   }
 
   /**
@@ -191,15 +217,37 @@ export class ReviewService {
    * (status ESCALATED, claimable by someone more senior); STOP_STREAM also stops the stream and
    * tells the partner through a webhook.
    */
-  decide(db: TenantDb, actor: Actor, reviewItemId: string, input: DecisionInput): Promise<ReviewItem> {
+  async decide(db: TenantDb, actor: Actor, reviewItemId: string, input: DecisionInput): Promise<ReviewItem> {
     const id = requireId(reviewItemId, 'reviewItemId');
-    const { decision, reason, notes } = validateInput(decisionSchema, input);
-    return this.items.changeByHolder(db, actor, () => this.userOf(actor), id, {
+    const parsed = validateInput(decisionSchema, input);
+    // Another tenant's item is NOT_FOUND before its reason is looked at.
+    await this.items.get(db, id);
+    const reason = await this.reasonOf(db, parsed);
+    return this.items.changeByHolder(db, actor, () => this.reviewerOf(actor), id, {
       kind: 'decide',
-      decision,
+      decision: parsed.decision,
       reason,
-      notes: notes ?? null,
+      notes: parsed.notes ?? null,
     });
+  }
+
+  /** The decision's reason: a live policy reason that may justify this decision, or typed words. */
+  private async reasonOf(
+    db: TenantDb,
+    input: { decision: Decision; reasonId?: string | null; reason?: string | null },
+  ): Promise<DecisionReason> {
+    if (!input.reasonId) return { policyReasonId: null, label: input.reason!, policy: null };
+    const listed = await db.policyReason.findUnique({ where: { id: input.reasonId } });
+    if (!listed || listed.archivedAt) throw notFound('Policy reason');
+    if (listed.decisions.length > 0 && !listed.decisions.includes(input.decision)) {
+      throw badInput([
+        {
+          field: 'input.reasonId',
+          message: `"${listed.label}" justifies ${listed.decisions.join(', ')}, not ${input.decision}`,
+        },
+      ]);
+    }
+    return { policyReasonId: listed.id, label: listed.label, policy: listed.policy || null };
   }
 
   /** Gives the item to a named moderator (an admin, or the moderator holding it). */
@@ -210,7 +258,7 @@ export class ReviewService {
     const user = await db.user.findUnique({ where: { id: to } });
     if (!user || user.disabledAt) throw notFound('User');
     if (user.role === 'AUDITOR') throw conflict('An auditor cannot take review items');
-    return this.items.reassign(db, actor, () => this.userOf(actor), id, to, seconds);
+    return this.items.reassign(db, actor, () => this.reviewerOf(actor), id, to, seconds);
   }
 
   /** Reopens an item a rule dismissed automatically (below its confidence threshold). */
@@ -218,10 +266,15 @@ export class ReviewService {
     return this.items.reopen(db, actor, requireId(reviewItemId, 'reviewItemId'));
   }
 
-  /** Claims belong to people: an API key acts for no moderator. */
-  private userOf(actor: Actor): string {
-    if (actor.kind !== 'user')
-      throw forbidden('Review items are claimed and decided by a signed-in moderator');
-    return actor.id;
+  /**
+   * Who claims and decides: a signed-in moderator, or an API key with the review scope (a
+   * partner's review tool), audited as the key.
+   */
+  private reviewerOf(actor: Actor): Reviewer {
+    if (actor.kind === 'user') return { kind: 'user', id: actor.id };
+    if (hasScope(actor, 'review')) return { kind: 'apiKey', id: actor.id };
+    throw forbidden(
+      'Review items are claimed and decided by a signed-in moderator or an API key with the review scope',
+    );
   }
 }

@@ -42,6 +42,11 @@ export class WindowService {
     return window;
   }
 
+  /** The window, or null when it is gone (purged) or another tenant's. */
+  find(db: TenantDb, windowId: string): Promise<Window | null> {
+    return db.window.findUnique({ where: { id: windowId } });
+  }
+
   /** The window's frames in capture order, each with a signed URL. */
   async framesOf(db: TenantDb, window: Pick<Window, 'frameIds'>): Promise<FrameView[]> {
     const frames = await db.frame.findMany({

@@ -10,6 +10,7 @@ import type { JobQueue } from '../jobs/job-queue';
 export const WEBHOOK_EVENTS = [
   'rule.fired',
   'incident.opened',
+  'incident.closed',
   'review.resolved',
   'stream.stopped',
   'alert.raised',

@@ -61,6 +61,7 @@ describe('the job table', () => {
   it('declares every periodic job on the maintenance queue with a fixed id', () => {
     const periodic = JOB_KINDS.filter((kind) => JOBS[kind].every);
     expect(periodic.sort()).toEqual([
+      'closeQuietIncidents',
       'purgeExpiredSessions',
       'purgeOldFrames',
       'reconcileWindows',

@@ -1,5 +1,5 @@
 import type { PrismaClient } from '../db/prisma-client';
-import { tenantDb } from '../db/tenant-scoped-db';
+import { tenantDb, type TenantDb } from '../db/tenant-scoped-db';
 import type { JobHandler } from '../jobs/job-queue';
 import type { FrameStore } from '../storage/frame-store';
 
@@ -21,11 +21,7 @@ export async function purgeOldFrames(
   for (const tenant of tenants) {
     const db = tenantDb(prisma, tenant.id);
     const cutoff = new Date(now.getTime() - tenant.frameRetentionDays * 86_400_000);
-    const evidence = await db.incident.findMany({
-      where: { OR: [{ status: 'OPEN' }, { reviewItem: { status: { not: 'RESOLVED' } } }] },
-      select: { frameIds: true },
-    });
-    const kept = [...new Set(evidence.flatMap((incident) => incident.frameIds))];
+    const kept = await evidenceFrameIds(db);
     for (;;) {
       const frames = await db.frame.findMany({
         where: { capturedAt: { lt: cutoff }, ...(kept.length ? { id: { notIn: kept } } : {}) },
@@ -39,6 +35,26 @@ export async function purgeOldFrames(
     }
   }
   return { deleted };
+}
+
+/** The frames of every window that fired into an incident still open or awaiting a decision. */
+async function evidenceFrameIds(db: TenantDb): Promise<string[]> {
+  const undecided = {
+    OR: [{ status: 'OPEN' as const }, { reviewItem: { status: { not: 'RESOLVED' as const } } }],
+  };
+  const firings = await db.incidentFiring.findMany({
+    where: { incident: undecided },
+    select: { windowId: true },
+    distinct: ['windowId'],
+  });
+  const windows = await db.window.findMany({
+    where: { id: { in: firings.map((firing) => firing.windowId) } },
+    select: { frameIds: true },
+  });
+  const keyframes = await db.incident.findMany({ where: undecided, select: { keyframeIds: true } });
+  return [
+    ...new Set([...windows.flatMap((window) => window.frameIds), ...keyframes.flatMap((i) => i.keyframeIds)]),
+  ];
 }
 
 export function purgeOldFramesHandler(prisma: PrismaClient, store: FrameStore): JobHandler<'purgeOldFrames'> {

@@ -17,6 +17,7 @@ import { QUEUES } from '../jobs/job-registry';
 import { createRedis } from '../redis/redis-client';
 import { createFrameStore } from '../storage/create-frame-store';
 import { createWebhookAgent, requeuePendingWebhooks } from '../webhooks/webhook-sender';
+import { webhookEventSink } from '../webhooks/webhook-events';
 import { createAnalysisRuntime } from './analysis-runtime';
 import { deliverWebhookHandler } from './deliver-webhook.processor';
 import { startJobWorkers } from './job-workers';
@@ -24,6 +25,7 @@ import { purgeExpiredSessionsHandler } from './purge-expired-sessions.processor'
 import { purgeOldFramesHandler } from './purge-old-frames.processor';
 import { reconcileWindowsHandler } from './reconcile-windows.processor';
 import { reviewDeadlinesHandler } from './review-deadlines.processor';
+import { closeQuietIncidentsHandler } from './close-quiet-incidents.processor';
 
 export interface RunningWorker {
   workerId: string;
@@ -88,6 +90,7 @@ export async function startWorker(config: AppConfig, baseLogger: Logger): Promis
     purgeExpiredSessions: purgeExpiredSessionsHandler(prisma),
     reconcileWindows: reconcileWindowsHandler(prisma, jobs),
     reviewDeadlines: reviewDeadlinesHandler(prisma, connection),
+    closeQuietIncidents: closeQuietIncidentsHandler(prisma, webhookEventSink(prisma, jobs)),
     purgeOldFrames: purgeOldFramesHandler(prisma, frameStore),
   };
   const workers = startJobWorkers(connection, handlers, {

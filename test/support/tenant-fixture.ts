@@ -189,10 +189,19 @@ export async function createTenantFixture(api: TestApi, prefix = 'tenant'): Prom
       startAt: capturedAt,
       endAt: capturedAt,
       lastFiredAt: capturedAt,
-      windowIds: [window.id],
-      analysisIds: [analysis.id],
-      frameIds: [frame.id],
+      keyframeIds: [frame.id],
       summary: 'Person on lawn',
+    },
+  });
+  await db.incidentFiring.create({
+    data: {
+      tenantId,
+      incidentId: incident.id,
+      ruleId: rule.id,
+      analysisId: analysis.id,
+      windowId: window.id,
+      startAt: capturedAt,
+      endAt: capturedAt,
     },
   });
   // The incident's review item, OPEN in the rule's queue.

@@ -245,11 +245,18 @@ export const IncidentFrameUrlsQuery = graphql(`
   query IncidentFrameUrls($incidentId: ID!) {
     incident(incidentId: $incidentId) {
       id
-      windows {
-        id
-        frames {
-          id
-          url
+      evidence(first: 100) {
+        edges {
+          node {
+            id
+            window {
+              id
+              frames {
+                id
+                url
+              }
+            }
+          }
         }
       }
     }

@@ -19,8 +19,8 @@ export function useIncidentReport(incidentId: string) {
   const urls = useMemo<FrameUrls>(
     () =>
       new Map(
-        (frames.data?.incident.windows ?? []).flatMap((window) =>
-          window.frames.map((frame) => [frame.id, frame.url] as const),
+        (frames.data?.incident.evidence.edges ?? []).flatMap(({ node }) =>
+          (node.window?.frames ?? []).map((frame) => [frame.id, frame.url] as const),
         ),
       ),
     [frames.data],

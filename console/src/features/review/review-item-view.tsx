@@ -48,10 +48,19 @@ export function ReviewItemView({ item, refetch }: { item: ReviewItem; refetch: (
   const canWork = can.moderate(user.role);
 
   const incident = evidence.incident;
-  const analyses = useMemo(() => [...(incident?.analyses ?? [])].reverse(), [incident]);
+  const firings = useMemo(
+    () => [...(incident?.evidence.edges ?? [])].map((edge) => edge.node).reverse(),
+    [incident],
+  );
+  const analyses = useMemo(
+    () => firings.flatMap((firing) => (firing.analysis ? [firing.analysis] : [])),
+    [firings],
+  );
   const [analysisIndex, setAnalysisIndex] = useState(0);
   const analysis = analyses[Math.min(analysisIndex, analyses.length - 1)];
-  const window = incident?.windows.find((candidate) => candidate.id === analysis?.windowId);
+  const windowOf = (windowId: string | undefined) =>
+    firings.find((firing) => firing.window?.id === windowId)?.window ?? undefined;
+  const window = windowOf(analysis?.windowId);
   const result = asResult(analysis?.result);
   // The zones and lines the analyser applied to this window; the current ones if it recorded none.
   const sceneVersion = typeof result?.sceneVersion === 'number' ? result.sceneVersion : null;
@@ -126,8 +135,7 @@ export function ReviewItemView({ item, refetch }: { item: ReviewItem; refetch: (
                     aria-pressed={i === analysisIndex}
                     onClick={() => setAnalysisIndex(i)}
                   >
-                    Window {incident?.windows.find((w) => w.id === candidate.windowId)?.index ?? '?'} (
-                    {formatEnumValue(candidate.mode)})
+                    Window {windowOf(candidate.windowId)?.index ?? '?'} ({formatEnumValue(candidate.mode)})
                   </button>
                 ))}
               </div>

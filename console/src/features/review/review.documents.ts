@@ -132,32 +132,39 @@ export const ReviewEvidenceQuery = graphql(`
       startAt
       endAt
       firings
-      analyses {
-        id
-        status
-        mode
-        model
-        nodeName
-        windowId
-        startedAt
-        completedAt
-        result
-        reasoning
-      }
-      windows {
-        id
-        index
-        startAt
-        endAt
-        frames {
-          id
-          url
-          capturedAt
-          sequence
-          skippedBefore
-          width
-          height
-          sha256
+      evidence(first: 100) {
+        edges {
+          node {
+            id
+            analysis {
+              id
+              status
+              mode
+              model
+              nodeName
+              windowId
+              startedAt
+              completedAt
+              result
+              reasoning
+            }
+            window {
+              id
+              index
+              startAt
+              endAt
+              frames {
+                id
+                url
+                capturedAt
+                sequence
+                skippedBefore
+                width
+                height
+                sha256
+              }
+            }
+          }
         }
       }
     }
