@@ -248,9 +248,11 @@ describe('chain-of-thought reports', () => {
       status: 'RESOLVED',
       decidedBy: moderator,
     });
+    // The decision ends the incident: its closing is the moderator's, in the same transaction.
     expect(report.auditEvents.map((event) => event.action)).toEqual([
       'reviewItem.claim',
       'reviewItem.decide',
+      'incident.closed',
     ]);
     for (const event of report.auditEvents) {
       expect(event.actor).toMatchObject({ type: 'user', ...moderator });

@@ -138,6 +138,7 @@ const ID_NAMES: IdName[] = [
   'analysisId',
   'incidentId',
   'reviewItemId',
+  'policyReasonId',
   'nodeId',
   'webhookEndpointId',
   'webhookDeliveryId',

@@ -15,6 +15,7 @@ import { purgeExpiredSessionsHandler } from '../src/workers/purge-expired-sessio
 import { purgeOldFramesHandler } from '../src/workers/purge-old-frames.processor';
 import { reconcileWindowsHandler } from '../src/workers/reconcile-windows.processor';
 import { reviewDeadlinesHandler } from '../src/workers/review-deadlines.processor';
+import { closeQuietIncidentsHandler } from '../src/workers/close-quiet-incidents.processor';
 import { startTestApi, TestApi } from './support/api-harness';
 import { createTenantFixture } from './support/tenant-fixture';
 import { testJobQueue } from './support/test-jobs';
@@ -61,6 +62,7 @@ describe('maintenance worker (real BullMQ on Redis)', () => {
         purgeExpiredSessions: purgeExpiredSessionsHandler(prisma),
         reconcileWindows: reconcileWindowsHandler(prisma, jobs),
         reviewDeadlines: reviewDeadlinesHandler(prisma, connection),
+        closeQuietIncidents: closeQuietIncidentsHandler(prisma, null),
         purgeOldFrames: purgeOldFramesHandler(prisma, new LocalFrameStore(tmpdir())),
       },
       { queues: [QUEUES.maintenance], prefix: jobs.prefix, logger: pino({ level: 'silent' }) },
@@ -93,7 +95,13 @@ describe('maintenance worker (real BullMQ on Redis)', () => {
       await jobs.assertSchedules();
       const schedulers = await queue.getJobSchedulers();
       expect(schedulers.map((scheduler) => scheduler.key).sort()).toEqual(
-        ['purge-expired-sessions', 'reconcile-windows', 'review-deadlines', 'purge-old-frames'].sort(),
+        [
+          'purge-expired-sessions',
+          'reconcile-windows',
+          'review-deadlines',
+          'close-quiet-incidents',
+          'purge-old-frames',
+        ].sort(),
       );
     } finally {
       await queue.obliterate({ force: true });

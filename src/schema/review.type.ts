@@ -158,7 +158,7 @@ export class ReviewQueueInput {
 
 @InputType({
   description:
-    'A decision takes effect at once and cannot be taken back through the API (CONFIRM_VIOLATION and STOP_STREAM are final; the console asks for confirmation first). It needs a reason: one of the tenant’s policy reasons (reasonId) or the decider’s own words (reason), not both.',
+    'A decision takes effect at once and cannot be taken back through the API (CONFIRM_VIOLATION and STOP_STREAM are final; the console asks for confirmation first). It needs a reason: one of the tenant’s policy reasons (policyReasonId) or the decider’s own words (reason), not both.',
 })
 export class ReviewDecisionInput {
   @Field(() => ModeratorDecision)
@@ -168,7 +168,7 @@ export class ReviewDecisionInput {
     nullable: true,
     description: 'A policy reason of the tenant (policyReasons) that justifies this decision',
   })
-  reasonId?: string;
+  policyReasonId?: string;
 
   @Field({ nullable: true, description: 'The decider’s own reason, when no listed one fits' })
   reason?: string;

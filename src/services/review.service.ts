@@ -31,28 +31,13 @@ const reasonSchema = z.string().trim().min(1).max(1000);
 // Nullable in GraphQL (ReviewDecisionInput.notes: String): null and absent both mean no notes.
 const notesSchema = z.string().max(5000).nullish();
 
-const decisionSchema = z
-  .object({
-    decision: z.enum(['DISMISS', 'CONFIRM_VIOLATION', 'ESCALATE', 'STOP_STREAM']),
-    // One of the two: a policy reason from the tenant's list, or the decider's own words.
-    reasonId: z.uuid({ message: 'is not an id' }).nullish(),
-    reason: reasonSchema.nullish(),
-    notes: notesSchema,
-  })
-  .superRefine((input, context) => {
-    if (!input.reasonId && !input.reason)
-      context.addIssue({
-        code: 'custom',
-        path: ['reasonId'],
-        message: 'choose a reason from the list or type one',
-      });
-    if (input.reasonId && input.reason)
-      context.addIssue({
-        code: 'custom',
-        path: ['reason'],
-        message: 'give either a listed reason or your own, not both',
-      });
-  });
+const decisionSchema = z.object({
+  decision: z.enum(['DISMISS', 'CONFIRM_VIOLATION', 'ESCALATE', 'STOP_STREAM']),
+  // One of the two: a policy reason from the tenant's list, or the decider's own words.
+  policyReasonId: z.uuid({ message: 'is not an id' }).nullish(),
+  reason: reasonSchema.nullish(),
+  notes: notesSchema,
+});
 
 const queueSettingsSchema = z.object({
   name: queueNameSchema,
@@ -71,7 +56,12 @@ const queueSettingsSchema = z.object({
   whenStreamNotLive: z.enum(['ESCALATE', 'PAUSE']).default('ESCALATE'),
 });
 
-export type DecisionInput = { decision?: unknown; reasonId?: unknown; reason?: unknown; notes?: unknown };
+export type DecisionInput = {
+  decision?: unknown;
+  policyReasonId?: unknown;
+  reason?: unknown;
+  notes?: unknown;
+};
 export type QueueSettingsInput = {
   name?: unknown;
   claimWithinSeconds?: unknown;
@@ -219,9 +209,9 @@ export class ReviewService {
    */
   async decide(db: TenantDb, actor: Actor, reviewItemId: string, input: DecisionInput): Promise<ReviewItem> {
     const id = requireId(reviewItemId, 'reviewItemId');
-    const parsed = validateInput(decisionSchema, input);
-    // Another tenant's item is NOT_FOUND before its reason is looked at.
+    // Another tenant's item is NOT_FOUND before anything else is said about the decision.
     await this.items.get(db, id);
+    const parsed = validateInput(decisionSchema, input);
     const reason = await this.reasonOf(db, parsed);
     return this.items.changeByHolder(db, actor, () => this.reviewerOf(actor), id, {
       kind: 'decide',
@@ -234,15 +224,25 @@ export class ReviewService {
   /** The decision's reason: a live policy reason that may justify this decision, or typed words. */
   private async reasonOf(
     db: TenantDb,
-    input: { decision: Decision; reasonId?: string | null; reason?: string | null },
+    input: { decision: Decision; policyReasonId?: string | null; reason?: string | null },
   ): Promise<DecisionReason> {
-    if (!input.reasonId) return { policyReasonId: null, label: input.reason!, policy: null };
-    const listed = await db.policyReason.findUnique({ where: { id: input.reasonId } });
+    if (!input.policyReasonId) {
+      if (!input.reason)
+        throw badInput([
+          { field: 'input.policyReasonId', message: 'choose a reason from the list or type one' },
+        ]);
+      return { policyReasonId: null, label: input.reason, policy: null };
+    }
+    const listed = await db.policyReason.findUnique({ where: { id: input.policyReasonId } });
     if (!listed || listed.archivedAt) throw notFound('Policy reason');
+    if (input.reason)
+      throw badInput([
+        { field: 'input.reason', message: 'give either a listed reason or your own, not both' },
+      ]);
     if (listed.decisions.length > 0 && !listed.decisions.includes(input.decision)) {
       throw badInput([
         {
-          field: 'input.reasonId',
+          field: 'input.policyReasonId',
           message: `"${listed.label}" justifies ${listed.decisions.join(', ')}, not ${input.decision}`,
         },
       ]);

@@ -6,6 +6,7 @@ describe('webhook event names', () => {
     expect(WEBHOOK_EVENTS).toEqual([
       'rule.fired',
       'incident.opened',
+      'incident.closed',
       'review.resolved',
       'stream.stopped',
       'alert.raised',

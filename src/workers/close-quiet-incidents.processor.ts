@@ -28,7 +28,7 @@ export async function closeQuietIncidents(
 
 export function closeQuietIncidentsHandler(
   prisma: PrismaClient,
-  webhooks: WebhookEventSink,
+  webhooks: WebhookEventSink | null,
 ): JobHandler<'closeQuietIncidents'> {
   return { run: () => closeQuietIncidents(prisma, webhooks) };
 }

@@ -28,6 +28,8 @@ export interface TenantFixture {
     analysisId: string;
     incidentId: string;
     reviewItemId: string;
+    /** A policy reason a decision may give. */
+    policyReasonId: string;
     /**
      * GPU nodes are platform-wide, not tenant-owned, and only platform admins reach them: a fresh
      * id naming no row, so fixtures do not add nodes that workers of other tests would route to.
@@ -208,6 +210,9 @@ export async function createTenantFixture(api: TestApi, prefix = 'tenant'): Prom
   const reviewItem = await db.reviewItem.create({
     data: { tenantId, incidentId: incident.id, streamId: stream.id, queue: 'lawn', priority: 70 },
   });
+  const policyReason = await db.policyReason.create({
+    data: { tenantId, label: 'Nothing against the policy', policy: 'Community guidelines 1.1' },
+  });
   // A webhook endpoint (secret sealed under a fixture key) and one DEAD delivery, as the worker leaves it.
   const webhookEndpoint = await db.webhookEndpoint.create({
     data: {
@@ -248,6 +253,7 @@ export async function createTenantFixture(api: TestApi, prefix = 'tenant'): Prom
       analysisId: analysis.id,
       incidentId: incident.id,
       reviewItemId: reviewItem.id,
+      policyReasonId: policyReason.id,
       nodeId: randomUUID(),
       webhookEndpointId: webhookEndpoint.id,
       webhookDeliveryId: webhookDelivery.id,
