@@ -5,8 +5,9 @@ import { Agent, request } from 'undici';
 import { openSecret } from '../auth/secret-box';
 import type { AppConfig } from '../config/config';
 import type { PrismaClient } from '../db/prisma-client';
-import type { WebhookDelivery, WebhookEndpoint } from '../generated/prisma/client';
-import { tenantDb } from '../db/tenant-scoped-db';
+import type { Prisma, WebhookDelivery, WebhookEndpoint } from '../generated/prisma/client';
+import { tenantDb, type TenantDb } from '../db/tenant-scoped-db';
+import { recordAudit, systemActor } from '../audit/audit-log';
 import type { JobQueue, JobRun } from '../jobs/job-queue';
 import type { DeliverWebhookPayload } from '../jobs/job-registry';
 import { signWebhook } from './webhook-signature';
@@ -179,10 +180,7 @@ export async function deliverWebhook(
   if (!delivery || delivery.status !== 'PENDING') return 'skipped';
   const now = new Date();
   if (!delivery.endpoint.enabled) {
-    await db.webhookDelivery.update({
-      where: { id: deliveryId },
-      data: { status: 'DEAD', lastError: 'the endpoint is disabled', nextAttemptAt: null },
-    });
+    await deadLetter(db, delivery, { lastError: 'the endpoint is disabled', nextAttemptAt: null });
     return 'dead';
   }
 
@@ -203,21 +201,58 @@ export async function deliverWebhook(
   }
   const last = job.attemptsMade + 1 >= job.attempts;
   const baseDelay = job.backoffMs;
-  await db.webhookDelivery.update({
-    where: { id: deliveryId },
-    data: {
-      status: last ? 'DEAD' : 'PENDING',
-      attempts: { increment: 1 },
-      lastStatus: attempt.status,
-      lastError: attempt.error?.slice(0, MAX_ERROR_LENGTH) ?? null,
-      nextAttemptAt: last ? null : new Date(Date.now() + baseDelay * 2 ** job.attemptsMade),
-    },
-  });
+  const failed = {
+    attempts: { increment: 1 },
+    lastStatus: attempt.status,
+    lastError: attempt.error?.slice(0, MAX_ERROR_LENGTH) ?? null,
+  };
+  if (last) {
+    await deadLetter(db, delivery, { ...failed, nextAttemptAt: null });
+  } else {
+    await db.webhookDelivery.update({
+      where: { id: deliveryId },
+      data: {
+        ...failed,
+        status: 'PENDING',
+        nextAttemptAt: new Date(Date.now() + baseDelay * 2 ** job.attemptsMade),
+      },
+    });
+  }
   deps.logger?.warn(
     { deliveryId, tenantId, event: delivery.event, status: attempt.status, error: attempt.error, dead: last },
     'webhook delivery attempt failed',
   );
   return last ? 'dead' : 'failed';
+}
+
+/**
+ * A delivery gives up (DEAD until someone retries it), audited as the webhook worker's in the same
+ * transaction: an auditor sees which partner never heard of which event.
+ */
+async function deadLetter(
+  db: TenantDb,
+  delivery: WebhookDelivery & { endpoint: WebhookEndpoint },
+  data: Prisma.WebhookDeliveryUpdateInput,
+): Promise<void> {
+  await db.$transaction(async (tx) => {
+    const updated = await tx.webhookDelivery.update({
+      where: { id: delivery.id },
+      data: { ...data, status: 'DEAD' },
+    });
+    await recordAudit(tx, systemActor(delivery.tenantId, 'deliver-webhook'), {
+      action: 'webhookDelivery.deadLettered',
+      entityType: 'WebhookDelivery',
+      entityId: delivery.id,
+      data: {
+        event: delivery.event,
+        eventKey: delivery.eventKey,
+        endpointId: delivery.endpointId,
+        attempts: updated.attempts,
+        lastStatus: updated.lastStatus,
+        lastError: updated.lastError,
+      },
+    });
+  });
 }
 
 export class WebhookAttemptFailed extends Error {}
