@@ -329,8 +329,15 @@ describe('webhooks (real receiver, BullMQ on Redis)', () => {
 
     const again = await api.gql(RETRY, { id: dead.id }, tenant.sessions.ADMIN);
     expect(errorCodes(again)).toEqual(['CONFLICT']);
-    const audit = await db().auditEvent.findMany({ where: { entityId: dead.id } });
-    expect(audit.map((event) => event.action)).toEqual(['webhookDelivery.retry']);
+    const audit = await db().auditEvent.findMany({
+      where: { entityId: dead.id },
+      orderBy: { chainIndex: 'asc' },
+    });
+    // The worker's giving up, then the person's retry.
+    expect(audit.map((event) => [event.action, event.actorType])).toEqual([
+      ['webhookDelivery.deadLettered', 'worker'],
+      ['webhookDelivery.retry', 'user'],
+    ]);
   }, 30_000);
 
   it('counts a receiver slower than the timeout as a failed attempt', async () => {
