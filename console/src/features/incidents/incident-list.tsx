@@ -6,6 +6,13 @@ import { formatTime } from '../../lib/format';
 import { useIncidentLookups, useIncidents, type IncidentStatusFilter } from './use-incidents';
 
 const STATUSES = ['OPEN', 'CLOSED'] as const;
+
+/** How an incident ended, in a moderator's words. */
+const CLOSE_REASONS: Record<string, string> = {
+  quiet: 'ended: rule quiet for its cooldown',
+  decided: 'ended: decided',
+  superseded: 'ended: a new event began',
+};
 type IncidentStatus = IncidentStatusFilter;
 
 /** Whether the URL's status is one the filter offers. */
@@ -99,7 +106,20 @@ export function IncidentList() {
                 ),
               },
               { header: 'Severity', cell: (incident) => <SeverityBadge severity={incident.severity} /> },
-              { header: 'Status', cell: (incident) => <StatusBadge status={incident.status} /> },
+              {
+                header: 'Status',
+                cell: (incident) => (
+                  <>
+                    <StatusBadge status={incident.status} />
+                    {incident.closedAt && (
+                      <div className="muted small">
+                        {CLOSE_REASONS[incident.closeReason ?? ''] ?? 'ended'} ·{' '}
+                        {formatTime(incident.closedAt)}
+                      </div>
+                    )}
+                  </>
+                ),
+              },
               {
                 header: 'Stream',
                 cell: (incident) => (

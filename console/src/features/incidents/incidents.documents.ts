@@ -15,6 +15,8 @@ export const IncidentListQuery = graphql(`
           firings
           streamId
           ruleId
+          closedAt
+          closeReason
         }
       }
       pageInfo {
