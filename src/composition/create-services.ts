@@ -51,7 +51,7 @@ export function createServices(deps: {
   const auditChain = new AuditChainService();
   const clips = new IncidentClips(windows.store, {
     ffmpegPath: deps.config.FFMPEG_PATH,
-    fontFile: deps.config.CLIP_FONT_FILE,
+    fontFile: deps.config.CLIP_FONT_FILE || undefined,
   });
   return {
     auth: new AuthService(deps.prisma, deps.config, rateLimits, credentials),

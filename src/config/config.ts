@@ -87,7 +87,7 @@ const configSchema = z.object({
       (value) => value === '' || /^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(value),
       'must be an http(s) URL',
     ),
-  CLIP_FONT_FILE: z.string().min(1).default('/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf'),
+  CLIP_FONT_FILE: z.string().default(''),
   FRAME_STORE: z.enum(['local', 's3']).default('local'),
   S3_ENDPOINT: z.string().default(''),
   S3_REGION: z.string().min(1).default('us-east-1'),
@@ -199,7 +199,7 @@ export const CONFIG_DOCS: Record<keyof z.infer<typeof configSchema>, string> = {
   FRAME_URL_SECRET:
     'key that signs frame URLs; set the same value on every API process (empty: a random key per process)',
   PUBLIC_URL:
-    'the API as partners reach it (e.g. https://vigil.example.com): incident webhooks then carry a signed clip link (empty: no link)',
+    'the API as partners reach it: incident webhooks then carry a signed clip link (empty: no link)',
   CLIP_FONT_FILE:
     'the font burnt-in capture times are drawn with in incident clips (Debian’s fonts-dejavu-core)',
   DEDUP_KEEP_EVERY_SECONDS: 'keep at least one frame this often even when nothing changes',

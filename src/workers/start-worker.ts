@@ -89,7 +89,7 @@ export async function startWorker(config: AppConfig, baseLogger: Logger): Promis
   const webhookAgent = createWebhookAgent(config);
   const clips = new IncidentClips(frameStore, {
     ffmpegPath: config.FFMPEG_PATH,
-    fontFile: config.CLIP_FONT_FILE,
+    fontFile: config.CLIP_FONT_FILE || undefined,
   });
   // Closing an incident queues its clip; partners get a signed link when the API's URL is known.
   const incidentWebhooks = withIncidentEvidence(webhookEventSink(prisma, jobs), {
