@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { TenantDb } from '../db/tenant-scoped-db';
@@ -183,17 +183,32 @@ export class IncidentClips {
     });
   }
 
-  /** Copies the frames into the work folder; a frame whose file is gone (purged) is left out. */
+  /**
+   * The frames as files ffmpeg can read: in place from a local store, else copied into the work
+   * folder; a frame whose file is gone (purged) is left out.
+   */
   private async gather(
     frames: { id: string; capturedAt: Date; storageKey: string }[],
     workDir: string,
   ): Promise<ClipFrame[]> {
     const found: (ClipFrame | null)[] = new Array(frames.length).fill(null);
+    const local = this.store.localFile?.bind(this.store);
     let next = 0;
     const worker = async () => {
       while (next < frames.length) {
         const index = next++;
         const frame = frames[index]!;
+        if (local) {
+          const file = local(frame.storageKey);
+          if (
+            await access(file).then(
+              () => true,
+              () => false,
+            )
+          )
+            found[index] = { file, capturedAt: frame.capturedAt };
+          continue;
+        }
         const jpeg = await this.store.get(frame.storageKey).catch(() => null);
         if (!jpeg) continue;
         const file = path.join(workDir, `${String(index).padStart(6, '0')}.jpg`);

@@ -18,6 +18,8 @@ import path from 'node:path';
  * capture time as per-packet metadata, which `drawtext` prints with `%{metadata:…}`; `-fps_mode vfr`
  * keeps exactly one encoded picture per frame. Keyframes every 2 s make the clip seekable in a
  * browser; `+faststart` puts the index first so playback starts before the whole file arrived.
+ * x264's `superfast` preset: about twice as fast as `veryfast` for some 15% more bytes, which keeps a
+ * 1,200-frame clip within seconds on two shared cores (`ultrafast` is faster still but doubles the size).
  */
 
 export const MIN_HOLD_SECONDS = 0.04;
@@ -126,7 +128,7 @@ export async function encodeClip(options: EncodeClipOptions): Promise<void> {
     '-c:v',
     'libx264',
     '-preset',
-    'veryfast',
+    'superfast',
     '-crf',
     '23',
     '-pix_fmt',

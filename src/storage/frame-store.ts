@@ -11,6 +11,11 @@ export interface FrameStore {
   put(key: string, jpeg: Buffer): Promise<void>;
   get(key: string): Promise<Buffer>;
   delete(key: string): Promise<void>;
+  /**
+   * The file holding a key's bytes, for a store that keeps them on this machine's disk (so a child
+   * process such as ffmpeg can read them in place); absent for remote stores.
+   */
+  localFile?(key: string): string;
 }
 
 export interface StoredFrame {
@@ -69,6 +74,10 @@ export class LocalFrameStore implements FrameStore {
 
   async delete(key: string): Promise<void> {
     await rm(this.pathOf(key), { force: true });
+  }
+
+  localFile(key: string): string {
+    return this.pathOf(key);
   }
 
   private pathOf(key: string): string {
