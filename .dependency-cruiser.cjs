@@ -11,8 +11,9 @@ const LAYERS = [
   ['audit'],
   // The owners of state: each writes its rows together with their audit event and live event.
   ['streams', 'review', 'incidents', 'webhooks'],
-  // The engines: sampling, the GPU and local inference clients, window analysis, rules, reports.
-  ['ingest', 'inference', 'analysis', 'rules', 'reports'],
+  // The engines: sampling, the GPU and local inference clients, window analysis, rules, reports,
+  // incidents' evidence (clips).
+  ['ingest', 'inference', 'analysis', 'rules', 'reports', 'evidence'],
   // Use cases, called by resolvers, the CLI and workers.
   ['services'],
   ['schema'],

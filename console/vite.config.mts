@@ -30,6 +30,8 @@ export default defineConfig({
       '/graphql': { target: api, ws: true, changeOrigin: true },
       '/frames': { target: api, changeOrigin: true },
       '/reports': { target: api, changeOrigin: true },
+      // Only the evidence files: /incidents itself is a console page.
+      '^/incidents/[^/]+/(clip\\.mp4|evidence\\.zip)$': { target: api, changeOrigin: true },
     },
   },
 });

@@ -17,6 +17,7 @@ import { projectRoot } from '../config/project-root';
 import { DomainError, ErrorCode, ErrorReason } from '../errors/domain-error';
 import { Metrics } from '../metrics/metrics';
 import { registerReportRoutes } from './report-routes';
+import { CLIP_ROUTE, EVIDENCE_PACKAGE_ROUTE, registerEvidenceRoutes } from './evidence-routes';
 import { buildVigilSchema } from './build-schema';
 import type { Services } from '../composition/create-services';
 import type { GraphQLContext } from '../resolvers/graphql-context';
@@ -52,6 +53,9 @@ function routeLabel(requestPath: string): string {
   if (KNOWN_ROUTES.has(requestPath)) return requestPath;
   if (requestPath.startsWith('/frames/')) return '/frames/:frameId';
   if (requestPath.startsWith('/reports/')) return '/reports/:kind/:file';
+  if (requestPath.startsWith('/incidents/') && requestPath.endsWith('/clip.mp4')) return CLIP_ROUTE;
+  if (requestPath.startsWith('/incidents/') && requestPath.endsWith('/evidence.zip'))
+    return EVIDENCE_PACKAGE_ROUTE;
   if (requestPath.startsWith('/assets/')) return '/assets';
   return 'unmatched';
 }
@@ -147,6 +151,8 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
 
   // Chain-of-thought reports as JSON and PDF downloads, with the same bearer credentials.
   registerReportRoutes(app, { services, logger, authenticator });
+  // Incidents' clips (signed URL or credential, with Range requests) and evidence packages.
+  registerEvidenceRoutes(app, { services, prisma, logger, authenticator });
 
   const schema = await buildVigilSchema();
   const apollo = new ApolloServer<GraphQLContext>({

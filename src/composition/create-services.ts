@@ -25,6 +25,10 @@ import type { JobQueue } from '../jobs/job-queue';
 import { webhookEventSink } from '../webhooks/webhook-events';
 import { loadLabelVocabulary } from '../rules/label-vocabulary';
 import type { Services } from '../services/service-set';
+import { EvidenceService } from '../services/evidence.service';
+import { IncidentClips } from '../evidence/incident-clip';
+import { withIncidentEvidence } from '../evidence/incident-evidence-events';
+import { renderReportPdf } from '../reports/report-pdf';
 
 export type { Services } from '../services/service-set';
 
@@ -43,6 +47,12 @@ export function createServices(deps: {
   const credentials = new CredentialCache(deps.redis, deps.config.AUTH_CACHE_TTL_MS);
   const windows = new WindowService(deps.config);
   const vocabulary = (tenantId: string) => loadLabelVocabulary(deps.prisma, tenantId);
+  const reports = new ReportService((tenantId) => tenants.get(tenantId), windows.store);
+  const auditChain = new AuditChainService();
+  const clips = new IncidentClips(windows.store, {
+    ffmpegPath: deps.config.FFMPEG_PATH,
+    fontFile: deps.config.CLIP_FONT_FILE || undefined,
+  });
   return {
     auth: new AuthService(deps.prisma, deps.config, rateLimits, credentials),
     credentials,
@@ -58,14 +68,30 @@ export function createServices(deps: {
     templates: new PromptTemplateService(vocabulary),
     rules: new RuleService(vocabulary),
     audit: new AuditService(),
-    auditChain: new AuditChainService(),
+    auditChain,
     windows,
     analyses: new AnalysisService(deps.redis),
     usage: new UsageService(),
     inferenceNodes: new InferenceNodeService(deps.prisma, deps.redis, deps.config),
     incidents: new IncidentService(vocabulary),
     webhooks: new WebhookService(deps.config, deps.jobs),
-    reviews: new ReviewService(deps.redis, webhookEventSink(deps.prisma, deps.jobs)),
-    reports: new ReportService((tenantId) => tenants.get(tenantId), windows.store),
+    // A decision closes its incident: the clip is queued and partners get a signed link to it.
+    reviews: new ReviewService(
+      deps.redis,
+      withIncidentEvidence(webhookEventSink(deps.prisma, deps.jobs), {
+        jobs: deps.jobs,
+        signer: deps.config.FRAME_URL_SECRET ? windows.signer : null,
+        publicUrl: deps.config.PUBLIC_URL,
+      }),
+    ),
+    reports,
+    evidence: new EvidenceService(
+      clips,
+      windows.signer,
+      windows.store,
+      reports,
+      auditChain,
+      async (db, report) => renderReportPdf(report, await reports.frameImages(db, report)),
+    ),
   };
 }

@@ -41,6 +41,8 @@ describe('loadConfig', () => {
       FRAME_STORE_DIR: 'var/frames',
       CONSOLE_DIR: '',
       FRAME_URL_SECRET: '',
+      PUBLIC_URL: '',
+      CLIP_FONT_FILE: '',
       FRAME_STORE: 'local',
       S3_ENDPOINT: '',
       S3_REGION: 'us-east-1',

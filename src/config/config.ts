@@ -80,6 +80,14 @@ const configSchema = z.object({
   FRAME_STORE_DIR: z.string().min(1).default('var/frames'),
   CONSOLE_DIR: z.string().default(''),
   FRAME_URL_SECRET: z.string().default(''),
+  PUBLIC_URL: z
+    .string()
+    .default('')
+    .refine(
+      (value) => value === '' || /^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(value),
+      'must be an http(s) URL',
+    ),
+  CLIP_FONT_FILE: z.string().default(''),
   FRAME_STORE: z.enum(['local', 's3']).default('local'),
   S3_ENDPOINT: z.string().default(''),
   S3_REGION: z.string().min(1).default('us-east-1'),
@@ -190,6 +198,10 @@ export const CONFIG_DOCS: Record<keyof z.infer<typeof configSchema>, string> = {
   S3_FORCE_PATH_STYLE: 'path-style bucket URLs, as MinIO wants',
   FRAME_URL_SECRET:
     'key that signs frame URLs; set the same value on every API process (empty: a random key per process)',
+  PUBLIC_URL:
+    'the API as partners reach it: incident webhooks then carry a signed clip link (empty: no link)',
+  CLIP_FONT_FILE:
+    'the font burnt-in capture times are drawn with in incident clips (Debian’s fonts-dejavu-core)',
   DEDUP_KEEP_EVERY_SECONDS: 'keep at least one frame this often even when nothing changes',
   SOURCE_SILENCE_TIMEOUT_MS:
     'a live source that sends no frame for this long is treated as failed and retried',

@@ -14,6 +14,7 @@ export const QUEUES = {
   analysis: 'vigil-analysis',
   rules: 'vigil-rules',
   webhooks: 'vigil-webhooks',
+  evidence: 'vigil-evidence',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -40,6 +41,16 @@ export interface DeliverWebhookPayload {
   round?: number;
 }
 
+/**
+ * An incident's evidence clip, once it closed: `firings` is the count it closed with, so an
+ * incident reopened and closed again with more firings gets a build of its own.
+ */
+export interface BuildIncidentClipPayload {
+  tenantId: string;
+  incidentId: string;
+  firings: number;
+}
+
 export interface PurgeExpiredSessionsPayload {
   /** Sessions that ended (expired or revoked) more than this long ago are deleted. */
   olderThanHours: number;
@@ -55,6 +66,7 @@ export interface JobPayloads {
   reanalyseWindow: AnalyseWindowPayload;
   evaluateRules: EvaluateRulesPayload;
   deliverWebhook: DeliverWebhookPayload;
+  buildIncidentClip: BuildIncidentClipPayload;
   purgeExpiredSessions: PurgeExpiredSessionsPayload;
   reconcileWindows: NoPayload;
   reviewDeadlines: NoPayload;
@@ -112,6 +124,10 @@ export function webhookJobId(deliveryId: string, round = 0): string {
   return round === 0 ? `webhook-${deliveryId}` : `webhook-${deliveryId}-r${round}`;
 }
 
+export function incidentClipJobId(incidentId: string, firings: number): string {
+  return `clip-${incidentId}-${firings}`;
+}
+
 export function reanalysisJobId(windowId: string): string {
   return `reanalyse-${windowId}`;
 }
@@ -145,6 +161,12 @@ export const JOBS: { readonly [K in JobKind]: JobDefinition<K> } = {
       backoffMs: settings.WEBHOOK_BACKOFF_MS,
       ...RETENTION,
     }),
+  },
+  buildIncidentClip: {
+    queue: QUEUES.evidence,
+    name: 'build-incident-clip',
+    jobId: (payload) => incidentClipJobId(payload.incidentId, payload.firings),
+    options: () => STANDARD,
   },
   purgeExpiredSessions: {
     queue: QUEUES.maintenance,

@@ -7,6 +7,7 @@ import {
   BacktestResult,
   BacktestRuleInput,
   Incident,
+  IncidentClip,
   IncidentConnection,
   IncidentFiring,
   IncidentFiringConnection,
@@ -52,6 +53,16 @@ export class IncidentResolver {
   evidence(@Root() incident: Incident, @Args() page: PageArgsInput, @Ctx() context: GraphQLContext) {
     const { services, db } = authedContext(context);
     return services.incidents.firingsOf(db, incident.id, page);
+  }
+
+  @FieldResolver(() => IncidentClip, {
+    nullable: true,
+    description:
+      'The evidence clip, built on first request when missing or stale (it then takes seconds: ask for it on one incident at a time); null when none of its frames is stored any more',
+  })
+  clip(@Root() incident: Incident, @Ctx() context: GraphQLContext) {
+    const { services, db, actor } = authedContext(context);
+    return services.evidence.clipView(db, actor.tenantId, incident.id);
   }
 
   @FieldResolver(() => [Frame], {

@@ -72,6 +72,33 @@ export class Incident {
   updatedAt!: Date;
 }
 
+@ObjectType({
+  description:
+    'The incident’s evidence clip: an H.264 MP4 of its frames at their real pace (a frame held at most 2 s), capture times burnt in, sampled evenly down to 1,800 frames for long incidents',
+})
+export class IncidentClip {
+  @Field({
+    description:
+      'Signed, time-limited URL of the MP4 (plays in a <video> element; supports HTTP Range requests)',
+  })
+  url!: string;
+
+  @Field({ description: 'When `url` stops working: ask for the clip again for a fresh one' })
+  urlExpiresAt!: Date;
+
+  @Field({ description: 'sha256 (hex) of the MP4, also recorded in the audit chain (incident.clip_built)' })
+  sha256!: string;
+
+  @Field(() => Int)
+  bytes!: number;
+
+  @Field(() => Int, { description: 'Frames in the clip' })
+  frames!: number;
+
+  @Field()
+  builtAt!: Date;
+}
+
 @ObjectType()
 export class IncidentConnection extends Connection(Incident, 'Incident') {}
 

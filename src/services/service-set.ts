@@ -17,6 +17,7 @@ import type { IncidentService } from './incident.service';
 import type { WebhookService } from './webhook.service';
 import type { ReviewService } from './review.service';
 import type { ReportService } from './report.service';
+import type { EvidenceService } from './evidence.service';
 
 /** Every domain service, built once per process by the composition root; resolvers, the API edge and the CLI reach the use cases through it. */
 export interface Services {
@@ -39,4 +40,5 @@ export interface Services {
   webhooks: WebhookService;
   reviews: ReviewService;
   reports: ReportService;
+  evidence: EvidenceService;
 }

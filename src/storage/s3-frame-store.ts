@@ -36,7 +36,12 @@ export class S3FrameStore implements FrameStore {
 
   async put(key: string, jpeg: Buffer): Promise<void> {
     await this.client.send(
-      new PutObjectCommand({ Bucket: this.options.bucket, Key: key, Body: jpeg, ContentType: 'image/jpeg' }),
+      new PutObjectCommand({
+        Bucket: this.options.bucket,
+        Key: key,
+        Body: jpeg,
+        ContentType: key.endsWith('.mp4') ? 'video/mp4' : 'image/jpeg',
+      }),
       { abortSignal: AbortSignal.timeout(TIMEOUT_MS) },
     );
   }

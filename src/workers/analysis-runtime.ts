@@ -15,6 +15,8 @@ import { RulesRunner } from '../rules/rules-runner';
 import type { JobHandlers, JobQueue } from '../jobs/job-queue';
 import { QUEUES, REANALYSIS_RETRY_MS } from '../jobs/job-registry';
 import { webhookEventSink } from '../webhooks/webhook-events';
+import { withIncidentEvidence } from '../evidence/incident-evidence-events';
+import { FrameUrlSigner } from '../storage/frame-url';
 import { analyseWindowHandler } from './analyse-window.processor';
 import { evaluateRulesHandler } from './evaluate-rules.processor';
 import { type JobWorkers, startJobWorkers } from './job-workers';
@@ -121,7 +123,12 @@ export async function createAnalysisRuntime(deps: AnalysisRuntimeDeps): Promise<
     prisma: deps.prisma,
     redis: deps.connection,
     logger,
-    webhooks: webhookEventSink(deps.prisma, deps.jobs),
+    // Incidents a new event supersedes close here: their clips are queued, as every closed incident's.
+    webhooks: withIncidentEvidence(webhookEventSink(deps.prisma, deps.jobs), {
+      jobs: deps.jobs,
+      signer: config.FRAME_URL_SECRET ? new FrameUrlSigner(config.FRAME_URL_SECRET) : null,
+      publicUrl: config.PUBLIC_URL,
+    }),
   });
   const reanalysisDelayMs = deps.reanalysisDelayMs ?? REANALYSIS_RETRY_MS;
   const analysis = new WindowAnalysis({

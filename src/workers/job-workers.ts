@@ -17,6 +17,8 @@ export const DEFAULT_SERVING: Record<QueueName, QueueServing> = {
   [QUEUES.rules]: { concurrency: 4 },
   [QUEUES.webhooks]: { concurrency: 16 },
   [QUEUES.maintenance]: { concurrency: 1 },
+  // A clip build runs ffmpeg on two cores for seconds: one at a time per worker process.
+  [QUEUES.evidence]: { concurrency: 1, lockDurationMs: 120_000 },
 };
 
 export interface JobWorkersOptions {

@@ -26,6 +26,10 @@ import { purgeOldFramesHandler } from './purge-old-frames.processor';
 import { reconcileWindowsHandler } from './reconcile-windows.processor';
 import { reviewDeadlinesHandler } from './review-deadlines.processor';
 import { closeQuietIncidentsHandler } from './close-quiet-incidents.processor';
+import { buildIncidentClipHandler } from './build-incident-clip.processor';
+import { IncidentClips } from '../evidence/incident-clip';
+import { withIncidentEvidence } from '../evidence/incident-evidence-events';
+import { FrameUrlSigner } from '../storage/frame-url';
 
 export interface RunningWorker {
   workerId: string;
@@ -83,6 +87,16 @@ export async function startWorker(config: AppConfig, baseLogger: Logger): Promis
       ),
   });
   const webhookAgent = createWebhookAgent(config);
+  const clips = new IncidentClips(frameStore, {
+    ffmpegPath: config.FFMPEG_PATH,
+    fontFile: config.CLIP_FONT_FILE || undefined,
+  });
+  // Closing an incident queues its clip; partners get a signed link when the API's URL is known.
+  const incidentWebhooks = withIncidentEvidence(webhookEventSink(prisma, jobs), {
+    jobs,
+    signer: config.FRAME_URL_SECRET ? new FrameUrlSigner(config.FRAME_URL_SECRET) : null,
+    publicUrl: config.PUBLIC_URL,
+  });
   // Every job of the table has its handler here: a missing one does not compile.
   const handlers: JobHandlers = {
     ...analysis.handlers,
@@ -90,7 +104,8 @@ export async function startWorker(config: AppConfig, baseLogger: Logger): Promis
     purgeExpiredSessions: purgeExpiredSessionsHandler(prisma),
     reconcileWindows: reconcileWindowsHandler(prisma, jobs),
     reviewDeadlines: reviewDeadlinesHandler(prisma, connection),
-    closeQuietIncidents: closeQuietIncidentsHandler(prisma, webhookEventSink(prisma, jobs)),
+    closeQuietIncidents: closeQuietIncidentsHandler(prisma, incidentWebhooks),
+    buildIncidentClip: buildIncidentClipHandler(prisma, clips, logger),
     purgeOldFrames: purgeOldFramesHandler(prisma, frameStore),
   };
   const workers = startJobWorkers(connection, handlers, {

@@ -4,6 +4,8 @@ import { Fact, Facts } from '../../components/facts';
 import { Time } from '../../components/formatted';
 import { Empty, ErrorState, Loading } from '../../components/states';
 import { formatEnumValue } from '../../lib/format';
+import { EvidencePackageButton } from '../evidence/evidence-package-button';
+import { IncidentClipPlayer } from '../evidence/incident-clip-player';
 import { ReportAnalysisSection } from './report-analysis-section';
 import { ReportIncidentSection } from './report-incident-section';
 import type { ReportContent } from './reports.documents';
@@ -65,8 +67,10 @@ export function ReportView({
           >
             {busy === 'json' ? 'Exporting JSON…' : 'Export JSON'}
           </button>
+          {kind === 'incidents' && <EvidencePackageButton incidentId={id} />}
         </div>
       </div>
+      {kind === 'incidents' && <IncidentClipPlayer incidentId={id} />}
       {body}
     </section>
   );

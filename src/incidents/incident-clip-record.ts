@@ -1,0 +1,45 @@
+import { recordAudit, systemActor } from '../audit/audit-log';
+import type { TenantDb } from '../db/tenant-scoped-db';
+
+/** A built evidence clip as it is recorded on its incident. */
+export interface BuiltIncidentClip {
+  storageKey: string;
+  sha256: string;
+  bytes: number;
+  frames: number;
+  builtAt: Date;
+  /** The incident's firings the clip covers. */
+  firings: number;
+}
+
+/**
+ * Records an incident's evidence clip (its clip* columns) with the audit event that anchors the
+ * clip's sha256 in the tenant's tamper-evident chain, in one transaction. The clip builder
+ * (src/evidence) is its only caller; the incident's other columns stay with incidents.ts.
+ */
+export async function recordIncidentClip(
+  db: TenantDb,
+  tenantId: string,
+  incidentId: string,
+  clip: BuiltIncidentClip,
+): Promise<void> {
+  await db.$transaction(async (tx) => {
+    await tx.incident.update({
+      where: { id: incidentId },
+      data: {
+        clipStorageKey: clip.storageKey,
+        clipSha256: clip.sha256,
+        clipBytes: clip.bytes,
+        clipFrames: clip.frames,
+        clipBuiltAt: clip.builtAt,
+        clipFirings: clip.firings,
+      },
+    });
+    await recordAudit(tx, systemActor(tenantId, 'clip-builder'), {
+      action: 'incident.clip_built',
+      entityType: 'Incident',
+      entityId: incidentId,
+      data: { sha256: clip.sha256, bytes: clip.bytes, frames: clip.frames, firings: clip.firings },
+    });
+  });
+}
