@@ -108,6 +108,8 @@ export async function seedDemo(
       sourceUrl,
       templateId: template.id,
       fps: DEMO_FPS,
+      // Started by whoever runs the footage (the demo); a seed without footage has a placeholder source.
+      start: false,
     });
     stream = await db.stream.findUniqueOrThrow({ where: { id: created.id } });
   } else {

@@ -71,9 +71,11 @@ describe('Bad input gets a clear, typed error (extensions.code), and nothing alr
     return response;
   }
 
+  // Created STOPPED: these streams are about their input, not about sampling.
   const validStream = (overrides: Record<string, unknown> = {}) => ({
     name: `cam ${randomUUID().slice(0, 8)}`,
     sourceUrl: 'rtsp://camera.example.net/live',
+    start: false,
     ...overrides,
   });
 

@@ -513,6 +513,7 @@ describe('inference through the API', () => {
         {
           name: 'Side gate',
           sourceUrl: 'rtsp://camera.example.net/gate',
+          start: false,
         },
       );
     });
@@ -768,6 +769,7 @@ describe('inference through the API', () => {
     const nodeKey = `node-api-key-${randomBytes(12).toString('hex')}`;
     const keyed = `gpu-keyed-${randomBytes(3).toString('hex')}`;
     const plain = `gpu-plain-${randomBytes(3).toString('hex')}`;
+    const slashV1 = `gpu-v1-${randomBytes(3).toString('hex')}`;
     const texts: string[] = [];
     const messages: { name: string; change: string }[] = [];
     let subscriber: Redis;
@@ -806,7 +808,7 @@ describe('inference through the API', () => {
     });
 
     afterAll(async () => {
-      await api.prisma.inferenceNode.deleteMany({ where: { name: { in: [keyed, plain] } } });
+      await api.prisma.inferenceNode.deleteMany({ where: { name: { in: [keyed, plain, slashV1] } } });
       await subscriber?.quit();
     });
 
@@ -890,6 +892,18 @@ describe('inference through the API', () => {
         () => messages.some((message) => message.name === keyed && message.change === 'registered'),
         5_000,
       );
+    });
+
+    it('stores a URL given with /v1 (as vLLM prints it) without it, so calls do not go to /v1/v1', async () => {
+      const response = await register({ name: slashV1, url: 'http://10.20.0.11:8000/v1/' });
+      expect(response.errors).toBeUndefined();
+      expect(response.data!.registerInferenceNode.url).toBe('http://10.20.0.11:8000');
+      const row = await api.prisma.inferenceNode.findUniqueOrThrow({ where: { name: slashV1 } });
+      expect(row.url).toBe('http://10.20.0.11:8000');
+      const bad = await register({ name: `${slashV1}-bad`, url: 'http://10.20.0.11:8000/v1?x=1' });
+      expect(errorCodes(bad)).toEqual(['BAD_USER_INPUT']);
+      expect(fieldsOf(bad)).toEqual(['input.url']);
+      await api.prisma.inferenceNode.delete({ where: { name: slashV1 } });
     });
 
     it('refuses a duplicate name, a registered one or one from VLLM_NODES, with CONFLICT', async () => {

@@ -33,7 +33,7 @@ describe('operations', () => {
   ): Promise<string> => {
     const response = await api.gql<{ createStream: { id: string } }>(
       CREATE_STREAM,
-      { input: { name, sourceUrl: 'rtsp://camera.example.net/live' } },
+      { input: { name, sourceUrl: 'rtsp://camera.example.net/live', start: false } },
       credential,
     );
     expect(response.errors).toBeUndefined();
@@ -260,7 +260,7 @@ describe('operations', () => {
       const created = await expectOne<{ createStream: { id: string } }>('stream.create', () =>
         api.gql(
           CREATE_STREAM,
-          { input: { name: 'Audited', sourceUrl: 'rtsp://camera.example.net/a' } },
+          { input: { name: 'Audited', sourceUrl: 'rtsp://camera.example.net/a', start: false } },
           admin,
         ),
       );
@@ -446,8 +446,10 @@ describe('operations', () => {
           f.apiKeys.ADMIN,
         ),
       );
-      expect(events).toHaveLength(1);
+      // Created and started at once: both audited as the key.
+      expect(events).toHaveLength(2);
       expect(events[0]).toMatchObject({ action: 'stream.create', actorType: 'apiKey', actorId: keyRow.id });
+      expect(events[1]).toMatchObject({ action: 'stream.start', actorType: 'apiKey', actorId: keyRow.id });
     });
 
     it('writes nothing for queries', async () => {
@@ -730,22 +732,54 @@ describe('operations', () => {
       expect(xAfter.activeVersion).toEqual(x.activeVersion);
     });
 
-    it('renders {{variables}} in promptPreview and reports missing and unused ones', async () => {
-      const preview = await api.gql(
-        `query ($v: ID!, $vars: JSONObject) { promptPreview(versionId: $v, variables: $vars) {
-          systemText instructionText variables missingVariables unusedVariables } }`,
-        { v: f.ids.versionId, vars: { streamName: 'Front lawn', colour: 'red' } },
+    it('fills Vigil’s own variables in promptPreview (stream name, tenant policy) and reports only the others', async () => {
+      const PREVIEW = `query ($v: ID!, $vars: JSONObject, $s: ID) { promptPreview(versionId: $v, variables: $vars, streamId: $s) {
+          systemText instructionText variables filledByVigil streamName missingVariables unusedVariables } }`;
+      const settings = await api.gql(
+        'mutation { updateTenantSettings(input: { policyText: "No one on the lawn" }) { policyText } }',
+        {},
+        admin,
+      );
+      expect(settings.errors).toBeUndefined();
+      const ofStream = await api.gql(
+        PREVIEW,
+        { v: f.ids.versionId, vars: { colour: 'red' }, s: f.ids.streamId },
         f.sessions.MODERATOR,
       );
-      expect(preview.data).toEqual({
+      expect(ofStream.data).toEqual({
         promptPreview: {
           systemText: SAMPLE_VERSION.systemText,
-          instructionText: 'Stream Front lawn. Policy: {{policy}}. Answer in JSON.',
+          instructionText: 'Stream Front lawn. Policy: No one on the lawn. Answer in JSON.',
           variables: ['streamName', 'policy'],
-          missingVariables: ['policy'],
+          filledByVigil: ['streamName', 'policy'],
+          streamName: 'Front lawn',
+          missingVariables: [],
           unusedVariables: ['colour'],
         },
       });
+
+      // No stream chosen: a sample name; a caller's value overrides Vigil's, to try one.
+      const sample = await api.gql<{ promptPreview: { instructionText: string; filledByVigil: string[] } }>(
+        PREVIEW,
+        { v: f.ids.versionId, vars: { policy: 'Draft policy' } },
+        admin,
+      );
+      expect(sample.data!.promptPreview).toMatchObject({
+        instructionText: 'Stream Sample stream. Policy: Draft policy. Answer in JSON.',
+        filledByVigil: ['streamName'],
+        streamName: 'Sample stream',
+        missingVariables: [],
+        unusedVariables: [],
+      });
+
+      const other = await createTenantFixture(api, 'preview-other');
+      const foreign = await api.gql(PREVIEW, { v: f.ids.versionId, s: other.ids.streamId }, admin);
+      expect(errorCodes(foreign)).toEqual(['NOT_FOUND']);
+      const malformed = await api.gql(PREVIEW, { v: f.ids.versionId, s: 'not-an-id' }, admin);
+      expect(errorCodes(malformed)).toEqual(['BAD_USER_INPUT']);
+      expect(malformed.errors![0]!.extensions!.fields).toEqual([
+        expect.objectContaining({ field: 'streamId' }),
+      ]);
     });
 
     it('substitutes values literally: no second pass, no $-patterns, no inherited names', async () => {

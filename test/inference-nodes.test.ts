@@ -1,7 +1,7 @@
 import pino from 'pino';
 import sharp from 'sharp';
 import { Agent } from 'undici';
-import { NodeDefinition } from '../src/config/node-definition';
+import { NodeDefinition, parseConfiguredNodes } from '../src/config/node-definition';
 import { NodePool } from '../src/inference/gpu/node-pool';
 import { analyseOnNodes } from '../src/inference/gpu/vlm-analyser';
 import {
@@ -204,6 +204,16 @@ describe('vLLM client against a fake node', () => {
     );
     expect(error.kind).toBe('timeout');
     expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('reaches a node configured with the /v1 URL vLLM prints (not /v1/v1)', async () => {
+    const [node] = parseConfiguredNodes(
+      JSON.stringify([{ name: 'fake-v1', url: `${fake.url}/v1/`, apiKey: 'node-secret', model: MODEL }]),
+    );
+    expect(node!.url).toBe(fake.url);
+    expect(await listModels(node!, dispatcher, 2_000)).toEqual([{ id: MODEL, maxModelLen: 32768 }]);
+    const outcome = await streamChatCompletion(node!, buildChatBody(spec(1)), call);
+    expect(outcome.content).toBeTruthy();
   });
 
   it('reads /health, /v1/models and the load in /metrics', async () => {

@@ -122,6 +122,7 @@ describe('rules engine', () => {
       name: 'Back lawn',
       sourceUrl: 'rtsp://camera.example.net/back',
       templateId: a.ids.templateId,
+      start: false,
     });
     streamId = stream.id;
     // The fixture's rule: a person on the lawn -> review item in queue "lawn" (cooldown 60 s).
@@ -289,7 +290,7 @@ describe('rules engine', () => {
       await jobs.add('evaluateRules', { tenantId: a.tenantId, analysisId });
       worker = startJobWorkers(
         connection,
-        { evaluateRules: evaluateRulesHandler(runner, logger) },
+        { evaluateRules: evaluateRulesHandler(runner, api.prisma, logger) },
         { queues: [QUEUES.rules], prefix: jobs.prefix, logger },
       );
       await waitFor(
@@ -346,6 +347,7 @@ describe('rules engine', () => {
         name: 'Walkway and lawn',
         sourceUrl: 'rtsp://camera.example.net/walkway',
         templateId: a.ids.templateId,
+        start: false,
       })
     ).id;
     const at = (index: number) => new Date(T0 + index * WINDOW_MS).toISOString();

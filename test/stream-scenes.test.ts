@@ -54,7 +54,7 @@ describe('stream scenes', () => {
     const stream = await api.services.streams.create(
       db,
       { ...admin, kind: 'user', id: f.userIds.ADMIN, role: 'ADMIN', isPlatformAdmin: false },
-      { name: `cam ${randomUUID().slice(0, 8)}`, sourceUrl: 'rtsp://camera.example.net/scene' },
+      { name: `cam ${randomUUID().slice(0, 8)}`, sourceUrl: 'rtsp://camera.example.net/scene', start: false },
     );
     return stream.id;
   };

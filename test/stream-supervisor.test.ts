@@ -62,7 +62,6 @@ describe('stream supervisor: one sampler per active stream across workers (real 
         name: `cam-${randomBytes(4).toString('hex')}`,
         sourceUrl: `rtsp://camera.example.net/${i}`,
       });
-      await api.services.streams.transition(db, admin(), stream.id, 'start');
       ids.push(stream.id);
     }
     return ids;

@@ -56,6 +56,7 @@ const ACCESS: Record<string, Access> = {
   'mutation.updateTenantQuotas': 'platform',
   'mutation.updateTenantSettings': ADMIN,
   'mutation.setCustomLabels': ADMIN,
+  'mutation.setDefaultTemplate': ADMIN,
   'mutation.registerInferenceNode': 'platform',
   'mutation.drainInferenceNode': 'platform',
   'mutation.activateInferenceNode': 'platform',
@@ -210,7 +211,8 @@ function sampleLeaf(operation: SchemaOperation, ids: TenantFixture['ids'], targe
       case 'name':
         return operation.name === 'registerInferenceNode' ? uniqueSlug('gpu') : `probe ${uniqueSlug('s')}`;
     }
-    if (isEnumType(named)) return named.getValues()[0]!.value;
+    // The name, which a client sends (an enum's internal value may differ, as ApiKeyScope's does).
+    if (isEnumType(named)) return named.getValues()[0]!.name;
     if (named.name === 'String') return `probe ${uniqueSlug('s')}`;
     if (named.name === 'Boolean') return true;
     if (named.name === 'Int') return 1;

@@ -65,7 +65,7 @@ export function createServices(deps: {
       (tenantId) => tenants.get(tenantId),
       (channel, payload) => publishEvent(deps.redis, channel, payload),
     ),
-    templates: new PromptTemplateService(vocabulary),
+    templates: new PromptTemplateService(vocabulary, (tenantId) => tenants.get(tenantId)),
     rules: new RuleService(vocabulary),
     audit: new AuditService(),
     auditChain,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from './project-root';
-import { parseConfiguredNodes, registeredNodeUrlSchema } from './node-definition';
+import { normalizeNodeUrl, parseConfiguredNodes, registeredNodeUrlSchema } from './node-definition';
 
 describe('parseConfiguredNodes', () => {
   it('reads nodes with defaults and trims the URL', () => {
@@ -33,6 +33,21 @@ describe('parseConfiguredNodes', () => {
         source: 'config',
       },
     ]);
+  });
+
+  it('strips a trailing /v1 and slashes, so calls never go to /v1/v1', () => {
+    const urls = [
+      'http://gpu-1:8000/v1',
+      'http://gpu-1:8000/v1/',
+      'http://gpu-1:8000/V1//',
+      'http://gpu-1:8000//',
+    ];
+    const nodes = parseConfiguredNodes(
+      JSON.stringify(urls.map((url, index) => ({ name: `gpu-${index}`, url, model: 'm' }))),
+    );
+    expect(nodes.map((node) => node.url)).toEqual(urls.map(() => 'http://gpu-1:8000'));
+    expect(normalizeNodeUrl('https://gpu.example.net/vllm/v1/')).toBe('https://gpu.example.net/vllm');
+    expect(normalizeNodeUrl('https://gpu.example.net/v10')).toBe('https://gpu.example.net/v10');
   });
 
   it('accepts an empty list', () => {

@@ -23,7 +23,7 @@ export const nodeNameSchema = z
   .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, dot, dash and underscore');
 
 /**
- * A node's base URL (the base of /v1): http(s), no credentials (the key is a field of its own), no
+ * A node's base URL (the base of /v1, or the /v1 URL itself: see normalizeNodeUrl): http(s), no credentials (the key is a field of its own), no
  * query, and a host the rules allow: the outbound URL policy, with the rules of configured nodes
  * (VLLM_NODES, the operator's word) or of nodes registered through the API.
  */
@@ -41,10 +41,19 @@ export function nodeUrlSchema(rules: AddressRules, loopbackHint = '') {
             ? ` (${loopbackHint})`
             : error.refused
               ? ''
-              : ' (an http(s) URL, the base of /v1)';
+              : ' (an http(s) URL such as http://gpu-1:8000 or http://gpu-1:8000/v1)';
         context.addIssue({ code: 'custom', message: `${error.message}${hint}` });
       }
     });
+}
+
+/**
+ * A node URL as Vigil stores it: the server's base, to which the client adds /v1/…. vLLM and most
+ * guides give the OpenAI base (…:8000/v1), so a trailing /v1 is accepted and removed with any
+ * trailing slashes; without that, calls would go to /v1/v1/….
+ */
+export function normalizeNodeUrl(url: string): string {
+  return url.trim().replace(/\/+$/, '').replace(/\/v1$/i, '').replace(/\/+$/, '');
 }
 
 export const configuredNodeUrlSchema = nodeUrlSchema(OUTBOUND_RULES.configuredGpuNode);
@@ -84,7 +93,7 @@ export function parseConfiguredNodes(json: string): NodeDefinition[] {
     names.add(node.name);
     return {
       name: node.name,
-      url: node.url.replace(/\/+$/, ''),
+      url: normalizeNodeUrl(node.url),
       apiKey: node.apiKey ?? null,
       model: node.model,
       maxConcurrency: node.maxConcurrency,

@@ -18,6 +18,9 @@ const sceneNames = (kind: 'zone' | 'line'): string =>
     .map((region) => `"${region.name}"`)
     .join(', ');
 
+/** The job the audit log names for each replay of the demo footage (no person restarts it). */
+const DEMO_REPLAY_JOB = 'demo-footage-replay';
+
 /** How often the demo reports what the worker did, and restarts the footage when it has ended. */
 const REPORT_EVERY_MS = 10_000;
 
@@ -93,7 +96,7 @@ Press Ctrl+C to stop.`);
       if (current.status === 'ENDED') {
         // The footage starts over: its first people are not the last play's tracks.
         await forgetScene(redis, demo.tenantId, demo.streamId);
-        await services.streams.transition(db, demo.actor, demo.streamId, 'start');
+        await services.streams.replayEnded(db, demo.tenantId, demo.streamId, DEMO_REPLAY_JOB);
       }
       const since = reportedUpTo;
       reportedUpTo = new Date();

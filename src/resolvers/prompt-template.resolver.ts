@@ -37,14 +37,18 @@ export class PromptTemplateResolver {
   }
 
   @Authorized(Permission.TEMPLATES_READ)
-  @Query(() => PromptPreview, { description: 'Renders a version with sample {{variables}}' })
+  @Query(() => PromptPreview, {
+    description:
+      'Renders a version as the model gets it: {{streamName}} is the chosen stream’s name (a sample name without streamId), {{policy}} the tenant’s policy text; `variables` gives the others (or overrides those)',
+  })
   promptPreview(
     @Arg('versionId', () => ID) versionId: string,
     @Arg('variables', () => GraphQLJSONObject, { nullable: true }) variables: Record<string, unknown> | null,
+    @Arg('streamId', () => ID, { nullable: true }) streamId: string | null,
     @Ctx() context: GraphQLContext,
   ) {
-    const { services, db } = authedContext(context);
-    return services.templates.preview(db, versionId, variables);
+    const { services, db, actor } = authedContext(context);
+    return services.templates.preview(db, actor.tenantId, versionId, variables, streamId);
   }
 
   @Authorized(Permission.TEMPLATES_MANAGE)

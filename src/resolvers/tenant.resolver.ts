@@ -68,6 +68,19 @@ export class TenantResolver {
   @Authorized(Permission.TENANT_SETTINGS_MANAGE)
   @Mutation(() => Tenant, {
     description:
+      'The caller’s own tenant: the template a stream created without one gets; null returns to the oldest template',
+  })
+  setDefaultTemplate(
+    @Arg('templateId', () => ID, { nullable: true }) templateId: string | null,
+    @Ctx() context: GraphQLContext,
+  ) {
+    const { services, actor } = authedContext(context);
+    return services.tenants.setDefaultTemplate(actor, templateId ?? null);
+  }
+
+  @Authorized(Permission.TENANT_SETTINGS_MANAGE)
+  @Mutation(() => Tenant, {
+    description:
       'The caller’s own tenant: replaces its custom labels (each 1 to 60 characters, stored trimmed and lower-case; at most 200, distinct, none of the COCO labels)',
   })
   setCustomLabels(@Arg('labels', () => [String]) labels: string[], @Ctx() context: GraphQLContext) {

@@ -1,6 +1,6 @@
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
 import { Connection } from './connection.type';
-import { Role } from './enums';
+import { ApiKeyScope, Role } from './enums';
 
 @ObjectType({ description: 'A credential for partners and scripts; its secret is never shown again' })
 export class ApiKey {
@@ -15,6 +15,11 @@ export class ApiKey {
 
   @Field(() => Role)
   role!: Role;
+
+  @Field(() => [ApiKeyScope], {
+    description: 'Rights beyond the role: REVIEW claims and decides review items',
+  })
+  scopes!: ApiKeyScope[];
 
   @Field(() => Date, { nullable: true })
   lastUsedAt!: Date | null;
@@ -36,6 +41,12 @@ export class CreateApiKeyInput {
 
   @Field(() => Role)
   role!: Role;
+
+  @Field(() => [ApiKeyScope], {
+    nullable: true,
+    description: 'Rights beyond the role (none when omitted). REVIEW needs an ADMIN or MODERATOR key',
+  })
+  scopes?: ApiKeyScope[] | null;
 }
 
 @ObjectType()

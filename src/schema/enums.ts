@@ -1,4 +1,5 @@
 import { registerEnumType } from 'type-graphql';
+import { API_KEY_SCOPES, type ApiKeyScope as ApiKeyScopeValue } from '../auth/permissions';
 import {
   AnalysisMode,
   AnalysisStatus,
@@ -34,6 +35,19 @@ registerEnumType(OverBudgetAction, {
 registerEnumType(InferenceNodeState, {
   name: 'InferenceNodeState',
   description: 'DRAINING: finishes what it has and gets nothing new',
+});
+
+/** An API key's extra rights, named in GraphQL by their upper-case form (REVIEW is "review"). */
+export const ApiKeyScope = Object.fromEntries(
+  API_KEY_SCOPES.map((scope) => [scope.toUpperCase(), scope]),
+) as {
+  [Scope in ApiKeyScopeValue as Uppercase<Scope>]: Scope;
+};
+export type ApiKeyScope = ApiKeyScopeValue;
+registerEnumType(ApiKeyScope, {
+  name: 'ApiKeyScope',
+  description:
+    'Rights an API key may carry beyond its role. REVIEW: claims and decides review items (ADMIN or MODERATOR keys)',
 });
 
 export {

@@ -107,7 +107,7 @@ export class RegisterInferenceNodeInput {
 
   @Field({
     description:
-      'http(s) base URL of /v1, without credentials or query; on a private or public network (a node on the workers’ own machine belongs in VLLM_NODES)',
+      'The vLLM server’s http(s) address, e.g. http://gpu-1:8000 (a trailing /v1 and slashes are accepted and removed: Vigil adds /v1/…), without credentials or query; on a private or public network (a node on the workers’ own machine belongs in VLLM_NODES)',
   })
   url!: string;
 

@@ -176,7 +176,17 @@ export class PromptPreview {
   @Field(() => [String])
   variables!: string[];
 
-  @Field(() => [String], { description: 'Variables the template uses that were not given' })
+  @Field(() => [String], {
+    description: 'Variables Vigil fills itself for every window (streamName, policy) that the template uses',
+  })
+  filledByVigil!: string[];
+
+  @Field({ description: 'The stream name {{streamName}} became: the chosen stream’s, or a sample' })
+  streamName!: string;
+
+  @Field(() => [String], {
+    description: 'Variables the template uses that neither Vigil nor the caller filled',
+  })
   missingVariables!: string[];
 
   @Field(() => [String], { description: 'Variables given that the template does not use' })

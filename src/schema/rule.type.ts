@@ -27,6 +27,16 @@ export class Rule {
   })
   cooldownSeconds!: number;
 
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Why the rule failed the last time it ran on a result (the others ran regardless); null once a change to its condition or action is saved or it runs cleanly',
+  })
+  lastError!: string | null;
+
+  @Field(() => Date, { nullable: true })
+  lastErrorAt!: Date | null;
+
   @Field()
   createdAt!: Date;
 

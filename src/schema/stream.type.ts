@@ -113,8 +113,20 @@ export class CreateStreamInput extends StreamSamplingInput {
   @Field(() => StreamKind, { nullable: true, description: 'Inferred from the URL when omitted' })
   kind?: StreamKind;
 
-  @Field(() => ID, { nullable: true })
-  templateId?: string;
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      'Omitted: the tenant’s default template (Tenant.defaultTemplateId), else its oldest template, else none; null: no template (windows are not analysed)',
+  })
+  templateId?: string | null;
+
+  @Field({
+    nullable: true,
+    defaultValue: true,
+    description:
+      'true (the default): the stream is created ACTIVE and sampling begins (within the active-stream quota: over it, CONFLICT and nothing is created); false: created STOPPED',
+  })
+  start?: boolean;
 }
 
 @InputType()

@@ -42,6 +42,13 @@ export class Tenant {
   })
   customLabels!: string[];
 
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      'The template a stream created without one gets (setDefaultTemplate); null: the tenant’s oldest template',
+  })
+  defaultTemplateId!: string | null;
+
   @Field()
   createdAt!: Date;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Actor } from '../auth/permissions';
+import { API_KEY_SCOPES, type Actor } from '../auth/permissions';
 import { newApiKey } from '../auth/secret-token';
 import type { TenantDb } from '../db/tenant-scoped-db';
 import { conflict, ErrorReason, notFound } from '../errors/domain-error';
@@ -10,7 +10,21 @@ import type { CredentialCache } from '../auth/credential-cache';
 import { nameSchema, requireId, roleSchema } from './input-schemas';
 import { Connection, PageArgs, paginate } from './pagination';
 
-const createApiKeySchema = z.object({ name: nameSchema, role: roleSchema });
+const createApiKeySchema = z
+  .object({
+    name: nameSchema,
+    role: roleSchema,
+    scopes: z
+      .array(z.enum(API_KEY_SCOPES))
+      .max(API_KEY_SCOPES.length)
+      .nullish()
+      .transform((scopes) => [...new Set(scopes ?? [])]),
+  })
+  // Claiming and deciding is review work: a key whose role does no review work cannot be given it.
+  .refine((key) => !key.scopes.includes('review') || key.role === 'ADMIN' || key.role === 'MODERATOR', {
+    path: ['scopes'],
+    message: 'the review scope needs a role that reviews (ADMIN or MODERATOR)',
+  });
 
 export interface CreatedApiKey {
   apiKey: ApiKey;
@@ -30,17 +44,17 @@ export class ApiKeyService {
     actor: AuditActor,
     input: z.input<typeof createApiKeySchema>,
   ): Promise<CreatedApiKey> {
-    const { name, role } = validateInput(createApiKeySchema, input);
+    const { name, role, scopes } = validateInput(createApiKeySchema, input);
     const { key, prefix, secretHash } = newApiKey();
     const apiKey = await db.$transaction(async (tx) => {
       const created = await tx.apiKey.create({
-        data: { tenantId: actor.tenantId, name, role, prefix, secretHash },
+        data: { tenantId: actor.tenantId, name, role, scopes, prefix, secretHash },
       });
       await recordAudit(tx, actor, {
         action: 'apiKey.create',
         entityType: 'ApiKey',
         entityId: created.id,
-        data: { name, role, prefix },
+        data: { name, role, scopes, prefix },
       });
       return created;
     });

@@ -135,6 +135,7 @@ export class AuthService {
       tenantId: apiKey.tenantId,
       role: apiKey.role,
       isPlatformAdmin: false,
+      scopes: apiKey.scopes,
     };
     this.credentials.set(digest, actor);
     return actor;

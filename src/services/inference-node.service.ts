@@ -8,7 +8,12 @@ import { badInput, conflict, ErrorReason, notFound } from '../errors/domain-erro
 import { withPrismaErrors } from '../errors/prisma-error.mapper';
 import { validateInput } from '../errors/validate-input';
 import type { InferenceNode, InferenceNodeState } from '../generated/prisma/client';
-import { NodeDefinition, nodeNameSchema, registeredNodeUrlSchema } from '../config/node-definition';
+import {
+  NodeDefinition,
+  nodeNameSchema,
+  normalizeNodeUrl,
+  registeredNodeUrlSchema,
+} from '../config/node-definition';
 import { configuredNodes, registeredNode } from '../inference/gpu/node-registry';
 import {
   aggregateNodeReports,
@@ -23,7 +28,7 @@ import { requireId } from './input-schemas';
 
 const registerNodeSchema = z.object({
   name: nodeNameSchema,
-  url: registeredNodeUrlSchema.transform((url) => url.replace(/\/+$/, '')),
+  url: registeredNodeUrlSchema.transform(normalizeNodeUrl),
   apiKey: z.string().min(1, 'must not be empty (omit it for a node without a key)').max(4096).nullish(),
   model: z.string().trim().min(1, 'must not be empty').max(200),
   maxConcurrency: z

@@ -4,9 +4,10 @@ import type { TenantDb, TenantTx } from '../db/tenant-scoped-db';
 import { notFound } from '../errors/domain-error';
 import { withPrismaErrors } from '../errors/prisma-error.mapper';
 import { validateInput } from '../errors/validate-input';
-import type { Prisma, PromptTemplate, PromptTemplateVersion } from '../generated/prisma/client';
+import type { Prisma, PromptTemplate, PromptTemplateVersion, Tenant } from '../generated/prisma/client';
 import { assertKnownLabels, normalizeLabel, type VocabularyLoader } from '../rules/label-vocabulary';
 import { renderTemplate, variablesOf } from '../templates/prompt-renderer';
+import { VIGIL_VARIABLES, vigilVariables } from '../templates/vigil-variables';
 import { DEFAULT_RESULT_SCHEMA, resultSchemaProblems } from '../templates/result-schema';
 import { recordAudit } from '../audit/audit-log';
 import { nameSchema, requireId } from './input-schemas';
@@ -103,9 +104,16 @@ export interface PromptPreview {
   systemText: string;
   instructionText: string;
   variables: string[];
+  /** The variables Vigil filled (stream name, the tenant's policy), which no caller supplies. */
+  filledByVigil: string[];
+  /** The name {{streamName}} became: the chosen stream's, or SAMPLE_STREAM_NAME. */
+  streamName: string;
   missingVariables: string[];
   unusedVariables: string[];
 }
+
+/** The stream name a preview shows when no stream is chosen. */
+export const SAMPLE_STREAM_NAME = 'Sample stream';
 
 /** A version's gate labels as given, each with its input path (positions before de-duplication). */
 function gateLabels(version: { gateObjects?: unknown } | undefined, prefix: string) {
@@ -117,7 +125,11 @@ function gateLabels(version: { gateObjects?: unknown } | undefined, prefix: stri
 
 export class PromptTemplateService {
   /** `vocabulary` reads a tenant's labels: a gate may name only those. */
-  constructor(private readonly vocabulary: VocabularyLoader) {}
+  constructor(
+    private readonly vocabulary: VocabularyLoader,
+    /** The tenant's policy text, which every instruction's {{policy}} becomes. */
+    private readonly loadTenant: (tenantId: string) => Promise<Pick<Tenant, 'policyText'>>,
+  ) {}
 
   list(db: TenantDb, page: PageArgs): Promise<Connection<PromptTemplate>> {
     return paginate(page, (query) => db.promptTemplate.findMany(query));
@@ -213,16 +225,42 @@ export class PromptTemplateService {
     });
   }
 
-  async preview(db: TenantDb, versionId: string, variables: unknown): Promise<PromptPreview> {
+  /**
+   * Renders a version as a stream's windows would get it: Vigil's own variables (VIGIL_VARIABLES)
+   * hold the chosen stream's name (a sample name without one) and the tenant's policy; `variables`
+   * may give the others, or override Vigil's to try a value. Only variables nobody fills are missing.
+   */
+  async preview(
+    db: TenantDb,
+    tenantId: string,
+    versionId: string,
+    variables: unknown,
+    streamId?: string | null,
+  ): Promise<PromptPreview> {
     const version = await this.getVersion(db, versionId);
-    const values = validateInput(previewSchema, variables ?? {}, 'variables');
-    const rendered = renderTemplate(version.instructionText, values);
+    const given = validateInput(previewSchema, variables ?? {}, 'variables');
+    const stream = streamId
+      ? await db.stream.findUnique({ where: { id: requireId(streamId, 'streamId') }, select: { name: true } })
+      : null;
+    if (streamId && !stream) throw notFound('Stream');
+    const tenant = await this.loadTenant(tenantId);
+    const filled = vigilVariables({
+      streamName: stream?.name ?? SAMPLE_STREAM_NAME,
+      policyText: tenant.policyText,
+    });
+    const rendered = renderTemplate(version.instructionText, { ...filled, ...given });
+    const used = variablesOf(version.instructionText);
     return {
       systemText: version.systemText,
       instructionText: rendered.text,
-      variables: variablesOf(version.instructionText),
+      variables: used,
+      filledByVigil: VIGIL_VARIABLES.filter((name) => used.includes(name) && !Object.hasOwn(given, name)),
+      streamName: stream?.name ?? SAMPLE_STREAM_NAME,
       missingVariables: rendered.missingVariables,
-      unusedVariables: rendered.unusedVariables,
+      // Vigil's own values are always offered: they are unused only when the caller gave them.
+      unusedVariables: rendered.unusedVariables.filter(
+        (name) => Object.hasOwn(given, name) || !(VIGIL_VARIABLES as readonly string[]).includes(name),
+      ),
     };
   }
 

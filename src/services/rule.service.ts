@@ -103,7 +103,17 @@ export class RuleService {
         labelsInCondition(changes.condition, 'input.condition'),
       );
     }
-    return this.write(db, actor, id, 'rule.update', changes as Prisma.RuleUncheckedUpdateInput);
+    // A condition or action that passed validation replaces the one that failed: its old error no
+    // longer describes the rule (the next evaluation records a new one if it still fails).
+    const clearsError = changes.condition !== undefined || changes.action !== undefined;
+    return this.write(
+      db,
+      actor,
+      id,
+      'rule.update',
+      changes as Prisma.RuleUncheckedUpdateInput,
+      clearsError ? { lastError: null, lastErrorAt: null } : {},
+    );
   }
 
   setEnabled(db: TenantDb, actor: Actor, ruleId: string, enabled: boolean): Promise<Rule> {
@@ -133,10 +143,12 @@ export class RuleService {
     id: string,
     action: string,
     data: Prisma.RuleUncheckedUpdateInput,
+    /** Written with the change but not part of what the audit records as changed. */
+    bookkeeping: Prisma.RuleUncheckedUpdateInput = {},
   ): Promise<Rule> {
     return withPrismaErrors('rule', () =>
       db.$transaction(async (tx) => {
-        const rule = await tx.rule.update({ where: { id }, data });
+        const rule = await tx.rule.update({ where: { id }, data: { ...data, ...bookkeeping } });
         await recordAudit(tx, actor, {
           action,
           entityType: 'Rule',

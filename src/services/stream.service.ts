@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AppConfig } from '../config/config';
 import type { Actor } from '../auth/permissions';
+import { systemActor } from '../audit/audit-log';
 import type { TenantDb, TenantTx } from '../db/tenant-scoped-db';
 import { badInput, conflict, ErrorReason, notFound } from '../errors/domain-error';
 import { withPrismaErrors } from '../errors/prisma-error.mapper';
@@ -8,7 +9,7 @@ import { validateInput } from '../errors/validate-input';
 import type { Prisma, Stream, Tenant } from '../generated/prisma/client';
 import type { StreamStatus } from '../generated/prisma/enums';
 import { checkSourceUrl, redactSourceUrl, SourcePolicy, SourceUrlError } from '../media/source-url';
-import { type EventPublisher, noLiveEvents } from '../pubsub/live-events';
+import { type EventPublisher, LiveEvents, noLiveEvents } from '../pubsub/live-events';
 import type { Tripwire, Zone } from '../scene/scene-region';
 import { findScene, type SavedScene, saveScene, type SceneDraft } from '../streams/stream-scene';
 import { changeStreamSettings, deleteStream, insertStream } from '../streams/stream-settings';
@@ -37,6 +38,7 @@ const createStreamSchema = z
     sourceUrl: z.string(),
     kind: streamKinds.nullish(),
     templateId: z.string().nullish(),
+    start: z.boolean().nullish(),
     fps: samplingShape.fps.default(2),
     maxWidth: samplingShape.maxWidth.default(448),
     ssimThreshold: samplingShape.ssimThreshold.default(0.95),
@@ -92,9 +94,9 @@ export class StreamService {
     config: AppConfig,
     private readonly loadTenant: (tenantId: string) => Promise<Tenant>,
     /** Sends status changes to streamStatus subscriptions. */
-    publish: EventPublisher = noLiveEvents,
+    private readonly publisher: EventPublisher = noLiveEvents,
   ) {
-    this.status = new StreamStatusOwner(publish);
+    this.status = new StreamStatusOwner(publisher);
     this.sourcePolicy = {
       allowFileSources: config.ALLOW_FILE_SOURCES,
       fileSourceRoot: config.FILE_SOURCE_ROOT,
@@ -120,20 +122,48 @@ export class StreamService {
     const tenant = await this.loadTenant(actor.tenantId);
     this.checkFps(parsed.fps, tenant);
     const source = this.checkSource(parsed.sourceUrl, parsed.kind);
-    const { kind: _kind, sourceUrl: _url, templateId, ...settings } = parsed;
+    const { kind: _kind, sourceUrl: _url, templateId, start, ...settings } = parsed;
+    const events = new LiveEvents();
     const stream = await withPrismaErrors('stream', () =>
       db.$transaction(async (tx) => {
-        const template = templateId ? await this.findTemplateId(tx, templateId) : null;
+        // Omitted: the tenant's default; null: no template, as the caller chose.
+        const template =
+          templateId === null
+            ? null
+            : templateId !== undefined
+              ? await this.findTemplateId(tx, templateId)
+              : await this.defaultTemplateId(tx, tenant);
         const created = await insertStream(tx, actor, {
           ...settings,
           sourceUrl: source.url,
           kind: source.kind,
           templateId: template,
         });
-        return created;
+        if (start === false) return created;
+        // Created and started together: a stream over the active quota is not created at all.
+        return this.status.startInTransaction(tx, actor, created, events, () =>
+          this.checkActiveQuota(tx, actor.tenantId),
+        );
       }),
     );
+    await events.publish(this.publisher);
     return toStreamView(stream);
+  }
+
+  /**
+   * The template of a stream created without one: the tenant's default template, or (none chosen,
+   * or the chosen one deleted since) its oldest; none when the tenant has no template.
+   */
+  private async defaultTemplateId(tx: TenantTx, tenant: Tenant): Promise<string | null> {
+    const chosen = tenant.defaultTemplateId
+      ? await tx.promptTemplate.findUnique({ where: { id: tenant.defaultTemplateId }, select: { id: true } })
+      : null;
+    if (chosen) return chosen.id;
+    const oldest = await tx.promptTemplate.findFirst({
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      select: { id: true },
+    });
+    return oldest?.id ?? null;
   }
 
   async update(db: TenantDb, actor: Actor, streamId: string, input: UpdateStreamFields): Promise<StreamView> {
@@ -192,6 +222,18 @@ export class StreamService {
     const id = requireId(streamId, 'streamId');
     return this.status
       .changeByPerson(db, actor, id, action, (tx) => this.checkActiveQuota(tx, actor.tenantId))
+      .then(toStreamView);
+  }
+
+  /**
+   * A worker's job (`job`, such as "demo-footage-replay") plays an ENDED file stream again; the
+   * audit names the job, not a person. A stream paused or stopped meanwhile is left as it is
+   * (CONFLICT INVALID_TRANSITION).
+   */
+  replayEnded(db: TenantDb, tenantId: string, streamId: string, job: string): Promise<StreamView> {
+    const id = requireId(streamId, 'streamId');
+    return this.status
+      .replayEnded(db, systemActor(tenantId, job), id, (tx) => this.checkActiveQuota(tx, tenantId))
       .then(toStreamView);
   }
 

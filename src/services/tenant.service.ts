@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { PrismaClient } from '../db/prisma-client';
+import { tenantDb } from '../db/tenant-scoped-db';
 import type { Tenant } from '../generated/prisma/client';
 import { withPrismaErrors } from '../errors/prisma-error.mapper';
 import { validateInput } from '../errors/validate-input';
@@ -159,6 +160,36 @@ export class TenantService {
             added: wanted.filter((label) => !before.customLabels.includes(label)),
             removed: before.customLabels.filter((label) => !wanted.includes(label)),
           },
+        });
+        return tenant;
+      }),
+    );
+  }
+
+  /**
+   * The template a stream gets when it is created without one (the caller's own tenant; tenant
+   * admins). Null forgets the choice: new streams then get the tenant's oldest template.
+   */
+  async setDefaultTemplate(actor: AuditActor, templateId: string | null): Promise<Tenant> {
+    const id = templateId === null ? null : requireId(templateId, 'templateId');
+    if (id !== null) {
+      // A template deleted after this check leaves a default that names nothing: new streams then
+      // get the oldest template (StreamService.create), so no lock is needed here.
+      const db = tenantDb(this.prisma, actor.tenantId);
+      const template = await db.promptTemplate.findUnique({ where: { id }, select: { id: true } });
+      if (!template) throw notFound('Prompt template');
+    }
+    return withPrismaErrors('tenant', () =>
+      this.prisma.$transaction(async (tx) => {
+        const tenant = await tx.tenant.update({
+          where: { id: actor.tenantId },
+          data: { defaultTemplateId: id },
+        });
+        await recordAudit(tx, actor, {
+          action: 'tenant.setDefaultTemplate',
+          entityType: 'Tenant',
+          entityId: actor.tenantId,
+          data: { templateId: id },
         });
         return tenant;
       }),

@@ -20,6 +20,10 @@ describe('the stream transition table', () => {
     }
   });
 
+  it('lets a worker’s replay restart only an ended stream, never a paused or stopped one', () => {
+    expect(allowedFrom('replay')).toEqual(['ENDED']);
+  });
+
   it('pauses only active streams for the budget, and stops any stream for a moderator decision', () => {
     expect(allowedFrom('pauseOverBudget')).toEqual(['ACTIVE']);
     expect(allowedFrom('stopForDecision')).toEqual(ALL);
@@ -28,6 +32,7 @@ describe('the stream transition table', () => {
   it('moves each change to one status', () => {
     expect(Object.fromEntries(Object.entries(STREAM_TRANSITIONS).map(([name, t]) => [name, t.to]))).toEqual({
       start: 'ACTIVE',
+      replay: 'ACTIVE',
       pause: 'PAUSED',
       stop: 'STOPPED',
       stopForDecision: 'STOPPED',

@@ -12,7 +12,9 @@ const ANY: StreamStatus[] = ['ACTIVE', 'PAUSED', 'STOPPED', 'ERROR', 'ENDED'];
 /**
  * Every way a stream's status changes, from which statuses, to which. Each status write in Vigil
  * goes through this table, so the states a console or a worker can see are exactly these.
- * - start, pause, stop: a person, through the API (audited as stream.<change>).
+ * - start, pause, stop: a person, through the API (audited as stream.<change>); a new stream is
+ *   started in the transaction that creates it unless its creator asked not to.
+ * - replay: a worker's job plays an ended file stream again (audited as stream.replay, by the job).
  * - stopForDecision: a moderator's stop-stream decision, in the decision's transaction (audited by it).
  * - pauseOverBudget: the tenant's monthly token budget is used up and the tenant chose PAUSE.
  * - sourceRecovered, sourceFailed, sourceEnded: the worker sampling the stream; they never
@@ -20,6 +22,7 @@ const ANY: StreamStatus[] = ['ACTIVE', 'PAUSED', 'STOPPED', 'ERROR', 'ENDED'];
  */
 export const STREAM_TRANSITIONS = {
   start: { from: ['STOPPED', 'PAUSED', 'ERROR', 'ENDED'], to: 'ACTIVE' },
+  replay: { from: ['ENDED'], to: 'ACTIVE' },
   pause: { from: ['ACTIVE', 'ERROR'], to: 'PAUSED' },
   stop: { from: ['ACTIVE', 'PAUSED', 'ERROR', 'ENDED'], to: 'STOPPED' },
   stopForDecision: { from: ANY, to: 'STOPPED' },
@@ -70,43 +73,75 @@ export class StreamStatusOwner {
   ): Promise<Stream> {
     const events = new LiveEvents();
     const stream = await withPrismaErrors('stream', () =>
-      db.$transaction(async (tx) => {
-        const to = STREAM_TRANSITIONS[change].to;
-        // Two concurrent starts must not both pass the active-stream quota: starts of one tenant take
-        // turns (a lock, not SERIALIZABLE isolation, which every audited change of the tenant would
-        // then conflict with through the audit chain).
-        if (to === 'ACTIVE') {
-          await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`vigil:stream-quota:${actor.tenantId}`}, 0))`;
-        }
-        const current = await tx.stream.findUnique({ where: { id: streamId } });
-        if (!current) throw notFound('Stream');
-        if (!canChange(current.status, change)) {
-          throw conflict(
-            `Cannot ${change} a stream that is ${current.status}`,
-            ErrorReason.INVALID_TRANSITION,
-          );
-        }
-        if (to === 'ACTIVE') await beforeStart?.(tx);
-        const updated = await this.move(
-          tx,
-          current,
-          change,
-          to === 'ACTIVE' ? { lastError: null } : {},
-          events,
-        );
-        if (!updated)
-          throw conflict('A concurrent change got there first; try again', ErrorReason.CONCURRENT_CHANGE);
-        await recordAudit(tx, actor, {
-          action: `stream.${change}`,
-          entityType: 'Stream',
-          entityId: streamId,
-          data: { from: current.status, to },
-        });
-        return updated;
-      }),
+      db.$transaction(async (tx) => this.changeAudited(tx, actor, streamId, change, events, beforeStart)),
     );
     await events.publish(this.publisher);
     return stream;
+  }
+
+  /**
+   * Starts a stream created in the caller's transaction (created and started at once); the caller
+   * publishes `events` once it committed.
+   */
+  startInTransaction(
+    tx: TenantTx,
+    actor: AuditActor,
+    stream: Pick<Stream, 'id'>,
+    events: LiveEvents,
+    beforeStart?: (tx: TenantTx) => Promise<void>,
+  ): Promise<Stream> {
+    return this.changeAudited(tx, actor, stream.id, 'start', events, beforeStart);
+  }
+
+  /**
+   * A worker's job plays an ENDED file stream again (the demo's endless camera), audited as that
+   * job: it never overrides a person's pause or stop, which leave the stream PAUSED or STOPPED.
+   */
+  async replayEnded(
+    db: TenantDb,
+    job: AuditActor,
+    streamId: string,
+    beforeStart?: (tx: TenantTx) => Promise<void>,
+  ): Promise<Stream> {
+    const events = new LiveEvents();
+    const stream = await withPrismaErrors('stream', () =>
+      db.$transaction(async (tx) => this.changeAudited(tx, job, streamId, 'replay', events, beforeStart)),
+    );
+    await events.publish(this.publisher);
+    return stream;
+  }
+
+  private async changeAudited(
+    tx: TenantTx,
+    actor: AuditActor,
+    streamId: string,
+    change: PersonStreamChange | 'replay',
+    events: LiveEvents,
+    beforeStart?: (tx: TenantTx) => Promise<void>,
+  ): Promise<Stream> {
+    const to = STREAM_TRANSITIONS[change].to;
+    // Two concurrent starts must not both pass the active-stream quota: starts of one tenant take
+    // turns (a lock, not SERIALIZABLE isolation, which every audited change of the tenant would
+    // then conflict with through the audit chain).
+    if (to === 'ACTIVE') {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`vigil:stream-quota:${actor.tenantId}`}, 0))`;
+    }
+    const current = await tx.stream.findUnique({ where: { id: streamId } });
+    if (!current) throw notFound('Stream');
+    if (!canChange(current.status, change)) {
+      throw conflict(`Cannot ${change} a stream that is ${current.status}`, ErrorReason.INVALID_TRANSITION);
+    }
+    if (to === 'ACTIVE') await beforeStart?.(tx);
+    const updated = await this.move(tx, current, change, to === 'ACTIVE' ? { lastError: null } : {}, events);
+    if (!updated)
+      throw conflict('A concurrent change got there first; try again', ErrorReason.CONCURRENT_CHANGE);
+    await recordAudit(tx, actor, {
+      action: `stream.${change}`,
+      entityType: 'Stream',
+      entityId: streamId,
+      data: { from: current.status, to },
+    });
+    return updated;
   }
 
   /** A moderator's stop-stream decision, inside the decision's transaction (which audits it). */

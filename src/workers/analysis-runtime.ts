@@ -152,7 +152,7 @@ export async function createAnalysisRuntime(deps: AnalysisRuntimeDeps): Promise<
     handlers: {
       analyseWindow: analyseWindowHandler(deps.prisma, analysis, logger),
       reanalyseWindow: reanalyseWindowHandler(analysis, reanalysisDelayMs),
-      evaluateRules: evaluateRulesHandler(rules, logger),
+      evaluateRules: evaluateRulesHandler(rules, deps.prisma, logger),
     },
     reloadNodes,
     async close() {

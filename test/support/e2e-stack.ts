@@ -185,6 +185,7 @@ export async function startE2eStack(options: { worker?: boolean; prefix?: string
           name,
           sourceUrl: 'rtsp://camera.example.net/' + encodeURIComponent(name),
           templateId: tenant.ids.templateId,
+          start: false,
         });
         return stream.id;
       },

@@ -95,6 +95,7 @@ export async function createTenantFixture(api: TestApi, prefix = 'tenant'): Prom
     name: 'Front lawn',
     sourceUrl: 'rtsp://viewer:s3cret@camera.example.net/lawn',
     templateId: template.id,
+    start: false,
   });
   // The stream's zones and lines, drawn by its admin: scene version 1.
   await api.services.streams.saveScene(db, adminActor, {

@@ -1,5 +1,6 @@
 import { renderTemplate } from '../../templates/prompt-renderer';
 import type { ChatRequestSpec } from './vllm-client';
+import { vigilVariables } from '../../templates/vigil-variables';
 
 /** The model's patch grid: 16 px patches merged 2x2, so one token per 32x32 px. */
 export const PIXELS_PER_TOKEN_SIDE = 32;
@@ -85,7 +86,7 @@ export interface StreamMemory {
 
 /** Variables an instruction text may use; all are per stream, so the prefix stays stable per stream. */
 export function instructionVariables(context: PromptContext): Record<string, string> {
-  return { streamName: context.streamName, policy: context.policyText };
+  return vigilVariables(context);
 }
 
 /**

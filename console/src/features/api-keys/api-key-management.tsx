@@ -3,10 +3,22 @@ import type { Role } from '../../auth/session';
 import { DataTable, RowAction } from '../../components/data-table';
 import { useApiKeys, useCreateApiKey, useRevokeApiKey } from './use-api-keys';
 import { formatTime } from '../../lib/format';
-import { confirmAction, Field, fieldProblems, FormActions, SecretOnce } from '../../components/form-kit';
+import {
+  confirmAction,
+  Field,
+  FieldErrors,
+  fieldProblems,
+  FormActions,
+  SecretOnce,
+} from '../../components/form-kit';
 import { ROLES } from '../users/roles';
 
-const PATHS = ['input.name', 'input.role'];
+const PATHS = ['input.name', 'input.role', 'input.scopes'];
+
+const SCOPE_LABELS = { REVIEW: 'claims and decides review items' } as const;
+
+/** Roles whose keys may be given the review scope: the roles that review. */
+const REVIEWING_ROLES: readonly Role[] = ['ADMIN', 'MODERATOR'];
 
 /** API keys for partners and scripts: the secret is shown once, at creation. */
 export function ApiKeyManagement() {
@@ -15,15 +27,19 @@ export function ApiKeyManagement() {
   const [revokeState, revokeKey] = useRevokeApiKey(refresh);
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>('MODERATOR');
+  const [mayReview, setMayReview] = useState(false);
+  const canReview = REVIEWING_ROLES.includes(role);
   const [created, setCreated] = useState<{ name: string; secret: string } | null>(null);
   const problems = fieldProblems(createState.error);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    const result = await createKey({ input: { name: name.trim(), role } });
+    const scopes = mayReview && canReview ? (['REVIEW'] as const) : [];
+    const result = await createKey({ input: { name: name.trim(), role, scopes: [...scopes] } });
     if (!result) return;
     setCreated({ name: result.createApiKey.apiKey.name, secret: result.createApiKey.secret });
     setName('');
+    setMayReview(false);
     refresh();
   }
 
@@ -65,6 +81,21 @@ export function ApiKeyManagement() {
             </select>
           </Field>
         </div>
+        <label className="inline">
+          <input
+            type="checkbox"
+            checked={mayReview && canReview}
+            disabled={!canReview}
+            onChange={(e) => setMayReview(e.target.checked)}
+          />
+          May claim and decide review items{' '}
+          <span className="muted">
+            {canReview
+              ? '(a partner’s review tool; decisions are recorded as this key’s)'
+              : '(only admin and moderator keys)'}
+          </span>
+        </label>
+        <FieldErrors problems={problems} path="input.scopes" />
         <FormActions
           problems={problems}
           paths={PATHS}
@@ -82,6 +113,19 @@ export function ApiKeyManagement() {
           { header: 'Name', rowHeader: true, cell: (key) => key.name },
           { header: 'Key', cell: (key) => <code>vgk_{key.prefix}_…</code> },
           { header: 'Role', cell: (key) => key.role.toLowerCase() },
+          {
+            header: 'Scopes',
+            cell: (key) =>
+              key.scopes.length ? (
+                key.scopes.map((scope) => (
+                  <span key={scope} className="badge">
+                    {SCOPE_LABELS[scope]}
+                  </span>
+                ))
+              ) : (
+                <span className="muted">none</span>
+              ),
+          },
           { header: 'Created', cell: (key) => formatTime(key.createdAt) },
           { header: 'Last used', cell: (key) => (key.lastUsedAt ? formatTime(key.lastUsedAt) : 'never') },
           {

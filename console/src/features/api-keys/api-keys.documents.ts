@@ -9,6 +9,7 @@ export const ApiKeysQuery = graphql(`
           name
           prefix
           role
+          scopes
           createdAt
           lastUsedAt
           revokedAt
@@ -26,6 +27,7 @@ export const CreateApiKeyMutation = graphql(`
         id
         name
         prefix
+        scopes
       }
     }
   }

@@ -57,7 +57,7 @@ export function RegisterNodeForm({ onRegistered }: { onRegistered: () => void })
           label="Base URL"
           path="input.url"
           problems={problems}
-          hint="http(s) base URL of /v1, no credentials"
+          hint="The vLLM server’s http(s) address; a trailing /v1 is accepted and removed. No credentials"
           className="span-2"
         >
           <input
@@ -65,7 +65,7 @@ export function RegisterNodeForm({ onRegistered }: { onRegistered: () => void })
             value={url}
             onChange={(e) => setUrl(e.target.value)}
             required
-            placeholder="http://gpu-1:8000/v1"
+            placeholder="http://gpu-1:8000"
           />
         </Field>
         <Field label="Served model name" path="input.model" problems={problems}>

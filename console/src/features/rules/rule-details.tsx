@@ -144,6 +144,13 @@ function RuleEditor({ rule, onSaved }: { rule: Rule | null; onSaved: () => void 
           </>
         )}
       </div>
+      {rule?.lastError && (
+        <p className="card error-text" role="alert">
+          This rule failed when it last ran{rule.lastErrorAt ? ` (${formatTime(rule.lastErrorAt)})` : ''}:{' '}
+          <code>{rule.lastError}</code>. The other rules ran regardless. Saving a corrected condition or
+          action clears this; so does the next run that succeeds.
+        </p>
+      )}
       <div className="grid-2">
         <RuleDefinitionForm
           draft={draft}

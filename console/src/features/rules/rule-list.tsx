@@ -33,7 +33,15 @@ export function RuleList() {
             rowHeader: true,
             cell: (rule) => <Link to={`/admin/rules/${rule.id}`}>{rule.name}</Link>,
           },
-          { header: 'State', cell: (rule) => <EnabledBadge enabled={rule.enabled} /> },
+          {
+            header: 'State',
+            cell: (rule) => (
+              <>
+                <EnabledBadge enabled={rule.enabled} />
+                {rule.lastError && <span className="badge status-DEAD">failing</span>}
+              </>
+            ),
+          },
           { header: 'Priority', cell: (rule) => rule.priority },
           { header: 'Cooldown', cell: (rule) => formatSeconds(rule.cooldownSeconds) },
           { header: 'Action', cell: (rule) => describeAction(rule.action) },

@@ -11,6 +11,7 @@ export const RulesQuery = graphql(`
           priority
           cooldownSeconds
           action
+          lastError
           updatedAt
         }
       }
@@ -48,6 +49,8 @@ export const RuleQuery = graphql(`
       cooldownSeconds
       condition
       action
+      lastError
+      lastErrorAt
       createdAt
       updatedAt
     }
@@ -72,6 +75,8 @@ export const UpdateRuleMutation = graphql(`
       cooldownSeconds
       condition
       action
+      lastError
+      lastErrorAt
       updatedAt
     }
   }

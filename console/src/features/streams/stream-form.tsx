@@ -17,12 +17,24 @@ const PATHS = [
   'input.ssimThreshold',
   'input.maxWidth',
   'input.templateId',
+  'input.start',
 ];
 
-/** Registers a stream (it starts stopped) and opens its page, where it can be started. */
+/** What the template select holds before the user picks: the tenant's default template. */
+const DEFAULT_TEMPLATE = 'default';
+
+/**
+ * Registers a stream, with the tenant's default template and started at once unless the user says
+ * otherwise, and opens its page.
+ */
 export function StreamForm({ labelledBy }: { labelledBy: string }) {
   const navigate = useNavigate();
-  const { templates, fetching: templatesLoading, error: templatesError } = useTemplateChoices();
+  const {
+    templates,
+    defaultTemplateId,
+    fetching: templatesLoading,
+    error: templatesError,
+  } = useTemplateChoices();
   const [state, create] = useCreateStream();
   const [name, setName] = useState('');
   const [kind, setKind] = useState<Kind | ''>('');
@@ -32,7 +44,10 @@ export function StreamForm({ labelledBy }: { labelledBy: string }) {
   const [windowStride, setWindowStride] = useState('4');
   const [ssimThreshold, setSsimThreshold] = useState('0.95');
   const [maxWidth, setMaxWidth] = useState('448');
-  const [templateId, setTemplateId] = useState('');
+  // DEFAULT_TEMPLATE until the user picks one ('' is "none"), so the default shows once loaded.
+  const [templateChoice, setTemplateChoice] = useState(DEFAULT_TEMPLATE);
+  const templateId = templateChoice === DEFAULT_TEMPLATE ? (defaultTemplateId ?? '') : templateChoice;
+  const [start, setStart] = useState(true);
   const problems = fieldProblems(state.error);
 
   async function submit(event: FormEvent) {
@@ -47,7 +62,9 @@ export function StreamForm({ labelledBy }: { labelledBy: string }) {
         windowStride: optionalNumber(windowStride),
         ssimThreshold: optionalNumber(ssimThreshold),
         maxWidth: optionalNumber(maxWidth),
-        templateId: templateId || undefined,
+        // null: no template, as chosen; the API gives an omitted one the tenant's default.
+        templateId: templateId || null,
+        start,
       },
     });
     if (result) void navigate(`/streams/${result.createStream.id}`);
@@ -131,16 +148,21 @@ export function StreamForm({ labelledBy }: { labelledBy: string }) {
                 : undefined
           }
         >
-          <select value={templateId} onChange={(e) => setTemplateId(e.target.value)}>
+          <select value={templateId} onChange={(e) => setTemplateChoice(e.target.value)}>
             <option value="">None (windows are not analysed)</option>
             {templateOptions.map((template) => (
               <option key={template.id} value={template.id}>
                 {template.name}
+                {template.id === defaultTemplateId ? ' (default)' : ''}
               </option>
             ))}
           </select>
         </Field>
       </div>
+      <label className="inline">
+        <input type="checkbox" checked={start} onChange={(e) => setStart(e.target.checked)} />
+        Start now <span className="muted">(sampling begins as soon as the stream is created)</span>
+      </label>
       <FormActions
         problems={problems}
         paths={PATHS}

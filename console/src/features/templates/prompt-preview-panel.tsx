@@ -9,9 +9,17 @@ import {
   reportLocalJsonError,
   type FieldProblem,
 } from '../../components/form-kit';
-import { usePromptPreview, type PromptPreview, type TemplateVersionSummary } from './use-templates';
+import {
+  usePreviewStreams,
+  usePromptPreview,
+  type PromptPreview,
+  type TemplateVersionSummary,
+} from './use-templates';
 
-/** Renders a saved version with sample variables, as the model would receive it. */
+/**
+ * Renders a saved version as the model would receive it: Vigil fills {{streamName}} (the chosen
+ * stream's name, or a sample) and {{policy}} (the tenant's policy); the user gives the others.
+ */
 export function PromptPreviewPanel({
   versions,
   defaultVersionId,
@@ -23,6 +31,8 @@ export function PromptPreviewPanel({
   // Follows the active version until the user picks one.
   const [versionId, setVersionId] = useState('');
   const [variables, setVariables] = useState('{}');
+  const streams = usePreviewStreams();
+  const [streamId, setStreamId] = useState('');
   const [preview, setPreview] = useState<PromptPreview | null>(null);
   const [error, setError] = useState<CombinedError | null>(null);
   const [busy, setBusy] = useState(false);
@@ -37,7 +47,11 @@ export function PromptPreviewPanel({
       return;
     }
     setBusy(true);
-    const result = await renderPreview({ versionId: chosen, variables: parsed.value ?? {} });
+    const result = await renderPreview({
+      versionId: chosen,
+      variables: parsed.value ?? {},
+      streamId: streamId || null,
+    });
     setBusy(false);
     setError(result.error ?? null);
     setPreview(result.data?.promptPreview ?? null);
@@ -57,6 +71,17 @@ export function PromptPreviewPanel({
             ))}
           </select>
         </label>
+        <label>
+          Stream (for {'{{streamName}}'})
+          <select value={streamId} onChange={(e) => setStreamId(e.target.value)}>
+            <option value="">A sample stream</option>
+            {streams.map((stream) => (
+              <option key={stream.id} value={stream.id}>
+                {stream.name}
+              </option>
+            ))}
+          </select>
+        </label>
         <JsonField
           label="Variables (JSON)"
           value={variables}
@@ -65,7 +90,7 @@ export function PromptPreviewPanel({
           problems={problems}
           rows={4}
           optional
-          hint='String values for the {{variables}} the instruction names, e.g. {"zone": "lawn"}'
+          hint='Values for other {{variables}} the instruction names, e.g. {"zone": "lawn"}; Vigil fills {{streamName}} and {{policy}} (the tenant’s policy) itself'
         />
         <div className="toolbar">
           <button type="submit" disabled={busy || !chosen}>
@@ -89,6 +114,9 @@ export function PromptPreviewPanel({
             <Facts>
               <Fact label="Variables">
                 {preview.variables.length ? preview.variables.join(', ') : 'none'}
+              </Fact>
+              <Fact label="Filled by Vigil">
+                {preview.filledByVigil.length ? preview.filledByVigil.join(', ') : 'none'}
               </Fact>
               <Fact label="Missing" className={preview.missingVariables.length ? 'error-text' : undefined}>
                 {preview.missingVariables.length ? preview.missingVariables.join(', ') : 'none'}

@@ -1,7 +1,12 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router';
-import { DataTable } from '../../components/data-table';
-import { useCreatePromptTemplate, useTemplates } from './use-templates';
+import { DataTable, RowAction } from '../../components/data-table';
+import {
+  useCreatePromptTemplate,
+  useSetDefaultTemplate,
+  useTemplateChoices,
+  useTemplates,
+} from './use-templates';
 import { formatTime } from '../../lib/format';
 import { Field, fieldProblems, FormActions } from '../../components/form-kit';
 
@@ -22,6 +27,8 @@ const PATHS = [
 export function TemplateList() {
   const navigate = useNavigate();
   const { templates: loaded, fetching, error, refresh } = useTemplates();
+  const { defaultTemplateId, refresh: refreshDefault } = useTemplateChoices();
+  const [defaultState, setDefault] = useSetDefaultTemplate(refreshDefault);
   const [state, create] = useCreatePromptTemplate();
   const [showForm, setShowForm] = useState(false);
   const [name, setName] = useState('');
@@ -111,6 +118,21 @@ export function TemplateList() {
               active ? `${active.modelName} (${active.mode.toLowerCase()})` : '—',
           },
           { header: 'Updated', cell: (template) => formatTime(template.updatedAt) },
+          {
+            header: 'New streams',
+            cell: (template) =>
+              template.id === defaultTemplateId ? (
+                <span className="badge">default</span>
+              ) : (
+                <RowAction
+                  disabled={defaultState.fetching}
+                  label={`Give new streams the template ${template.name}`}
+                  onClick={() => void setDefault({ templateId: template.id })}
+                >
+                  Make default
+                </RowAction>
+              ),
+          },
         ]}
       />
     </section>

@@ -112,13 +112,28 @@ export const ActivateTemplateVersionMutation = graphql(`
 `);
 
 export const PromptPreviewQuery = graphql(`
-  query PromptPreview($versionId: ID!, $variables: JSONObject) {
-    promptPreview(versionId: $versionId, variables: $variables) {
+  query PromptPreview($versionId: ID!, $variables: JSONObject, $streamId: ID) {
+    promptPreview(versionId: $versionId, variables: $variables, streamId: $streamId) {
       systemText
       instructionText
       variables
+      filledByVigil
+      streamName
       missingVariables
       unusedVariables
+    }
+  }
+`);
+
+export const PreviewStreamsQuery = graphql(`
+  query PreviewStreams {
+    streams(first: 100) {
+      edges {
+        node {
+          id
+          name
+        }
+      }
     }
   }
 `);
@@ -130,8 +145,22 @@ export const TemplateChoicesQuery = graphql(`
         node {
           id
           name
+          createdAt
         }
       }
+    }
+    myTenant {
+      id
+      defaultTemplateId
+    }
+  }
+`);
+
+export const SetDefaultTemplateMutation = graphql(`
+  mutation SetDefaultTemplate($templateId: ID) {
+    setDefaultTemplate(templateId: $templateId) {
+      id
+      defaultTemplateId
     }
   }
 `);

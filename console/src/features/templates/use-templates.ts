@@ -7,6 +7,8 @@ import {
   AddTemplateVersionMutation,
   CreatePromptTemplateMutation,
   PromptPreviewQuery,
+  PreviewStreamsQuery,
+  SetDefaultTemplateMutation,
   TemplateChoicesQuery,
   TemplateQuery,
   TemplatesQuery,
@@ -27,10 +29,20 @@ export function useTemplates() {
   return { templates: data?.promptTemplates.edges.map((edge) => edge.node), fetching, error, refresh };
 }
 
-/** Template names, for choosing one (a stream's template). */
+/**
+ * The templates a stream may use, and the one a new stream gets by default: the tenant's default
+ * template, else its oldest (as the API chooses when none is named); null when there is none.
+ */
 export function useTemplateChoices() {
-  const [{ data, fetching, error }] = useQuery({ query: TemplateChoicesQuery });
-  return { templates: data?.promptTemplates.edges.map((edge) => edge.node), fetching, error };
+  const [{ data, fetching, error }, refetch] = useQuery({ query: TemplateChoicesQuery });
+  const refresh = () => refetch({ requestPolicy: 'network-only' });
+  const templates = data?.promptTemplates.edges.map((edge) => edge.node);
+  const chosen = templates?.find((template) => template.id === data?.myTenant.defaultTemplateId);
+  const oldest = [...(templates ?? [])].sort(
+    (a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt) || a.id.localeCompare(b.id),
+  )[0];
+  const defaultTemplateId = chosen?.id ?? oldest?.id ?? null;
+  return { templates, defaultTemplateId, fetching, error, refresh };
 }
 
 /** Creates a template; its first version is active at once. */
@@ -84,6 +96,17 @@ export function useActivateTemplateVersion(refresh?: () => void) {
 }
 
 /** Renders a saved version with sample variables, as the model would receive it (on demand). */
+/** Makes a template the one new streams get when none is named. */
+export function useSetDefaultTemplate(refresh?: () => void) {
+  return useMutationToast(SetDefaultTemplateMutation, 'New streams now get this template', refresh);
+}
+
+/** The streams whose name a preview may use for {{streamName}}. */
+export function usePreviewStreams() {
+  const [{ data }] = useQuery({ query: PreviewStreamsQuery });
+  return data?.streams.edges.map((edge) => edge.node) ?? [];
+}
+
 export function usePromptPreview() {
   const client = useClient();
   return useCallback(
