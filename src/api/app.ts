@@ -17,6 +17,7 @@ import { projectRoot } from '../config/project-root';
 import { DomainError, ErrorCode, ErrorReason } from '../errors/domain-error';
 import { Metrics } from '../metrics/metrics';
 import { registerReportRoutes } from './report-routes';
+import { ReportPdfPool } from '../reports/report-pdf-pool';
 import { buildVigilSchema } from './build-schema';
 import type { Services } from '../composition/create-services';
 import type { GraphQLContext } from '../resolvers/graphql-context';
@@ -145,8 +146,9 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
     }
   });
 
-  // Chain-of-thought reports as JSON and PDF downloads, with the same bearer credentials.
-  registerReportRoutes(app, { services, logger, authenticator });
+  // Reports as JSON and PDF downloads, with the same bearer credentials; PDFs render in a thread.
+  const pdfs = new ReportPdfPool({ threads: 1 });
+  registerReportRoutes(app, { services, logger, authenticator, pdfs });
 
   const schema = await buildVigilSchema();
   const apollo = new ApolloServer<GraphQLContext>({
@@ -261,6 +263,7 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
       await subscriptions.close();
       await apollo.stop();
       await revocationSubscriber.quit();
+      await pdfs.dispose();
     },
   };
 }
