@@ -12,9 +12,9 @@ import {
 /** Frame id → signed image URL: the report carries only hashes, the images come from GraphQL. */
 export type FrameUrls = ReadonlyMap<string, string>;
 
-/** An incident's report, with the image URLs of its windows' frames. */
-export function useIncidentReport(incidentId: string) {
-  const [report, refetch] = useQuery({ query: IncidentReportQuery, variables: { incidentId } });
+/** A page of an incident's report, with the image URLs of its windows' frames. */
+export function useIncidentReport(incidentId: string, page: number) {
+  const [report, refetch] = useQuery({ query: IncidentReportQuery, variables: { incidentId, page } });
   const [frames] = useQuery({ query: IncidentFrameUrlsQuery, variables: { incidentId } });
   const urls = useMemo<FrameUrls>(
     () =>
