@@ -121,6 +121,8 @@ describe('auditor', () => {
       versionId: stack.tenant.ids.versionId,
       ruleId: stack.tenant.ids.ruleId,
       windows: 1000,
+      // Enough distinct frames that a later page's frames are found only further into the evidence.
+      storedFrames: 200,
     });
     const { context, page } = await signedInPage(
       browser,
@@ -143,6 +145,10 @@ describe('auditor', () => {
       'Thinking',
     ])
       expect({ absent, found: text.includes(absent) }).toEqual({ absent, found: false });
+    await page
+      .getByRole('navigation', { name: 'Evidence pages' })
+      .first()
+      .evaluate((nav) => nav.scrollIntoView());
     await saveScreenshot(page, 'report-local');
 
     await pager.getByRole('button', { name: 'Next analyses →' }).click();
@@ -157,6 +163,14 @@ describe('auditor', () => {
       analysesPage: { page: number };
     };
     expect(exported).toMatchObject({ contentSha256: firstHash, analysesPage: { page: 2 } });
+
+    // Page 3's frames come from the evidence's second hundred firings: their images load too.
+    await pager.getByRole('button', { name: 'Next analyses →' }).click();
+    await page.getByRole('heading', { name: /Analysis 101 of 1000 — Local analysis/ }).waitFor();
+    await waitInPage(
+      page,
+      `!document.querySelector('.frame-missing') && document.querySelectorAll('.report-frames img').length >= ${12 + 50 * 8} && Array.from(document.querySelectorAll('.report-frames img')).every((img) => img.complete && img.naturalWidth > 0)`,
+    );
     await context.close();
   }, 120_000);
 

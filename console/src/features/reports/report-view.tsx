@@ -140,6 +140,7 @@ function ReportBody({
           key={context.incident.id}
           context={context}
           linkToReport={report.kind === 'analysis'}
+          urls={urls}
         />
       ))}
 

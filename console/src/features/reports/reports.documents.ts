@@ -290,11 +290,20 @@ export const AnalysisReportQuery = graphql(
   [ReportTenantFields, ReportStreamFields, ReportAnalysisFields, ReportIncidentContextFields],
 );
 
+/** The signed URLs of an incident's keyframes and of its evidence windows' frames, 100 firings at a time. */
 export const IncidentFrameUrlsQuery = graphql(`
-  query IncidentFrameUrls($incidentId: ID!) {
+  query IncidentFrameUrls($incidentId: ID!, $after: String) {
     incident(incidentId: $incidentId) {
       id
-      evidence(first: 100) {
+      keyframes {
+        id
+        url
+      }
+      evidence(first: 100, after: $after) {
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
         edges {
           node {
             id
