@@ -229,6 +229,8 @@ describe('bounded reports with one hash', () => {
     const response = await download(`/reports/incidents/${large.incidentId}.pdf?page=2`);
     const pdf = Buffer.from(await response.arrayBuffer());
     const elapsed = performance.now() - started;
+    // A few timer turns more, so a block just before the answer is counted too.
+    await new Promise((resolve) => setTimeout(resolve, 40));
     delay.disable();
     expect(response.status).toBe(200);
     const p99 = delay.percentile(99) / 1e6;

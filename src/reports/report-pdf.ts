@@ -510,7 +510,9 @@ async function localSection(
     { muted: local.trace.length === 0 },
   );
   w.heading('Structured result', 2);
-  w.code(bounded(pretty(analysis.result), where));
+  // The trace is printed above in full sentences; the rest of the result as it is stored.
+  const { trace: _shownAbove, ...result } = (analysis.result ?? {}) as Record<string, unknown>;
+  w.code(bounded(pretty(analysis.result === null ? null : result), where));
 }
 
 /** What a model found and its reasoning; the prompt it read is printed once, in its own appendix. */

@@ -91,7 +91,7 @@ async function incrementalContentSha256(body: object, analyses: readonly ReportA
 }
 
 /** Rows read per query: thousands of rows parsed at once would hold the event loop for that long. */
-const ROWS_PER_QUERY = 100;
+const ROWS_PER_QUERY = 50;
 
 /** `read` over `ids` a chunk at a time, one after the other, the rows joined. */
 async function inChunks<T>(ids: string[], read: (chunk: string[]) => Promise<T[]>): Promise<T[]> {
@@ -265,15 +265,20 @@ export class ReportService {
     const versionById = new Map(versions.map((version) => [version.id, version]));
     const frameById = new Map(frames.map((frame) => [frame.id, frame]));
     const templateName = new Map(templates.map((template) => [template.id, template.name]));
-    return analyses.map((analysis) =>
-      analysisSection(
-        analysis,
-        windowById.get(analysis.windowId) ?? null,
-        frameById,
-        versionById.get(analysis.templateVersionId) ?? null,
-        templateName,
-      ),
-    );
+    const sections: ReportAnalysis[] = [];
+    for (const analysis of analyses) {
+      sections.push(
+        analysisSection(
+          analysis,
+          windowById.get(analysis.windowId) ?? null,
+          frameById,
+          versionById.get(analysis.templateVersionId) ?? null,
+          templateName,
+        ),
+      );
+      if (sections.length % SECTIONS_PER_TURN === 0) await yieldToEventLoop();
+    }
+    return sections;
   }
 
   private async incidentContexts(db: TenantDb, incidents: Incident[]): Promise<ReportIncidentContext[]> {
