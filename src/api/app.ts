@@ -149,8 +149,8 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
     }
   });
 
-  // Chain-of-thought reports as JSON and PDF downloads, with the same bearer credentials.
-  registerReportRoutes(app, { services, logger, authenticator });
+  // Reports as JSON and PDF downloads, with the same bearer credentials; PDFs render in a thread.
+  registerReportRoutes(app, { services, logger, authenticator, pdfs: services.reportPdfs });
   // Incidents' clips (signed URL or credential, with Range requests) and evidence packages.
   registerEvidenceRoutes(app, { services, prisma, logger, authenticator });
 
@@ -267,6 +267,7 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
       await subscriptions.close();
       await apollo.stop();
       await revocationSubscriber.quit();
+      await services.reportPdfs.dispose();
     },
   };
 }

@@ -28,7 +28,7 @@ import type { Services } from '../services/service-set';
 import { EvidenceService } from '../services/evidence.service';
 import { IncidentClips } from '../evidence/incident-clip';
 import { withIncidentEvidence } from '../evidence/incident-evidence-events';
-import { renderReportPdf } from '../reports/report-pdf';
+import { ReportPdfPool } from '../reports/report-pdf-pool';
 
 export type { Services } from '../services/service-set';
 
@@ -48,6 +48,8 @@ export function createServices(deps: {
   const windows = new WindowService(deps.config);
   const vocabulary = (tenantId: string) => loadLabelVocabulary(deps.prisma, tenantId);
   const reports = new ReportService((tenantId) => tenants.get(tenantId), windows.store);
+  // One thread at most: a PDF is rendered off the event loop, one at a time per process.
+  const reportPdfs = new ReportPdfPool({ threads: 1 });
   const auditChain = new AuditChainService();
   const clips = new IncidentClips(windows.store, {
     ffmpegPath: deps.config.FFMPEG_PATH,
@@ -85,13 +87,14 @@ export function createServices(deps: {
       }),
     ),
     reports,
+    reportPdfs,
     evidence: new EvidenceService(
       clips,
       windows.signer,
       windows.store,
       reports,
       auditChain,
-      async (db, report) => renderReportPdf(report, await reports.frameImages(db, report)),
+      async (db, report) => reportPdfs.render(report, await reports.frameImages(db, report)),
     ),
   };
 }

@@ -1,9 +1,22 @@
 /**
- * The shape of a chain-of-thought report (format vigil.report.v1), as the API builds it
+ * The shape of a report (format vigil.report.v2), as the API builds it
  * (src/services/report.service.ts), the PDF renders it and the GraphQL types
- * (src/schema/report.type.ts) implement it. Types only. Dates are ISO strings.
+ * (src/schema/report.type.ts) implement it. Dates are ISO strings.
+ *
+ * An incident report starts with its summary (the incident with its keyframes, the rule, the human
+ * decision, the count of analyses by kind) and carries its analyses as a paged evidence appendix:
+ * at most REPORT_PAGE_SIZE analyses per page, `analysesPage` telling which page it is and where
+ * the next one is. `contentSha256` covers what the report asserts, whichever page is read and
+ * whenever it is built: sha256 over the RFC 8785 canonical JSON of the report with every analysis
+ * of every page in `analyses`, without `contentSha256`, `generatedAt` and `analysesPage`.
  */
-export const REPORT_FORMAT = 'vigil.report.v1';
+export const REPORT_FORMAT = 'vigil.report.v2';
+
+/** Analyses per page of a report's evidence appendix (JSON, GraphQL and PDF alike). */
+export const REPORT_PAGE_SIZE = 50;
+
+/** The fields of a report outside its contentSha256: when it was rendered and which page it is. */
+export const UNHASHED_REPORT_FIELDS = ['contentSha256', 'generatedAt', 'analysesPage'] as const;
 
 export interface ReportTenant {
   id: string;
@@ -28,6 +41,11 @@ export interface ReportIncident {
   startAt: string;
   endAt: string;
   firings: number;
+  /** Why and when it ended; null while it is open. */
+  closedAt: string | null;
+  closeReason: string | null;
+  /** A bounded sample of its evidence's frames (the first window's, then spread over the rest). */
+  keyframes: ReportFrame[];
   createdAt: string;
 }
 
@@ -74,10 +92,35 @@ export interface ReportSampling {
   thinkingTokenBudget: number;
 }
 
+/** The template version an analysis was made for (the prompt itself only where a model read it). */
+export interface ReportTemplateRef {
+  id: string;
+  version: number;
+  templateId: string;
+  templateName: string | null;
+}
+
+/** What the CPU analyser did: its name, why the window stayed local, and its plain trace. */
+export interface ReportLocalRun {
+  /** The local analyser (detector, classifier and tracker), never a language model. */
+  analyser: string;
+  /** Why the window was analysed locally (the gate's or the fallback's note); null when local is the stream's mode. */
+  note: string | null;
+  /** How each finding was reached, in plain words (empty for results made before traces existed). */
+  trace: string[];
+}
+
+/**
+ * One analysis. `kind` says who made it: "model" (a vision-language model on a GPU node: its model,
+ * node, tokens, prompt version, sampling and reasoning are filled) or "local" (the CPU analyser:
+ * `local` is filled and every model field is null or empty, since no model ran).
+ */
 export interface ReportAnalysis {
   id: string;
+  kind: 'model' | 'local';
   status: string;
   mode: string;
+  /** The model that answered; null for a local analysis. */
   model: string | null;
   nodeName: string | null;
   startedAt: string;
@@ -93,9 +136,14 @@ export interface ReportAnalysis {
   frames: ReportFrame[];
   /** Frames of the window no longer stored (removed by retention). */
   missingFrameIds: string[];
+  template: ReportTemplateRef | null;
+  /** The full prompt the model read; null for a local analysis. */
   promptVersion: ReportPromptVersion | null;
+  /** The sampling settings sent to the model; null for a local analysis. */
   sampling: ReportSampling | null;
+  /** The model's reasoning; empty for a local analysis (see `local.trace`). */
   reasoning: string;
+  local: ReportLocalRun | null;
   result: unknown;
 }
 
@@ -140,17 +188,45 @@ export interface ReportIncidentContext {
   auditEvents: ReportAuditEntry[];
 }
 
+/** How many analyses a report covers, by who made them. */
+export interface ReportAnalysisCounts {
+  total: number;
+  model: number;
+  local: number;
+}
+
+/** Which page of the evidence appendix a report carries, and how to get the next one. */
+export interface ReportAnalysesPage {
+  /** 1-based. */
+  page: number;
+  pages: number;
+  pageSize: number;
+  /** Analyses of the whole report (every page). */
+  total: number;
+  /** 1-based position of this page's first analysis (0 when there is none). */
+  first: number;
+  /** 1-based position of its last one (0 when there is none). */
+  last: number;
+  nextPage: number | null;
+}
+
 interface ReportHeader {
   format: typeof REPORT_FORMAT;
+  /** "Chain-of-thought report" only when a model reasoned; "… local analysis" when none did. */
+  title: string;
+  /** When this copy was built: outside contentSha256, so every copy of one state has one hash. */
   generatedAt: string;
   tenant: ReportTenant;
   stream: ReportStream | null;
+  analysisCounts: ReportAnalysisCounts;
   contentSha256: string;
 }
 
 export interface IncidentReport extends ReportHeader, ReportIncidentContext {
   kind: 'incident';
+  /** This page of the evidence appendix. */
   analyses: ReportAnalysis[];
+  analysesPage: ReportAnalysesPage;
 }
 
 export interface AnalysisReport extends ReportHeader {
@@ -161,3 +237,11 @@ export interface AnalysisReport extends ReportHeader {
 }
 
 export type Report = IncidentReport | AnalysisReport;
+
+/** A report's title, from who made its analyses. */
+export function reportTitle(kind: Report['kind'], counts: ReportAnalysisCounts): string {
+  const subject = kind === 'incident' ? 'Incident report' : 'Analysis report';
+  if (counts.model === 0 && counts.local > 0) return `${subject} — local analysis`;
+  if (counts.model > 0 && counts.local > 0) return `${subject} — chain of thought and local analysis`;
+  return counts.model > 0 ? 'Chain-of-thought report' : subject;
+}

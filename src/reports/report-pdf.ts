@@ -1,23 +1,30 @@
 import PDFDocument from 'pdfkit';
 import sharp from 'sharp';
-import type {
-  AnalysisReport,
-  IncidentReport,
-  Report,
-  ReportAnalysis,
-  ReportAuditEntry,
-  ReportFrame,
-  ReportIncidentContext,
-  ReportUser,
+import {
+  REPORT_PAGE_SIZE,
+  type AnalysisReport,
+  type IncidentReport,
+  type Report,
+  type ReportAnalysis,
+  type ReportAuditEntry,
+  type ReportFrame,
+  type ReportIncidentContext,
+  type ReportPromptVersion,
+  type ReportUser,
 } from './report-format';
 
 /** The JPEG of each frame a report lists, by frame id; null where the store no longer has it. */
 export type FrameImages = Map<string, Buffer | null>;
 
 /**
- * Renders a chain-of-thought report (report.service.ts) as a PDF: pdfkit with its built-in standard
- * fonts, no network, no files. Every section of the JSON report appears in readable form; each frame
- * is a small JPEG thumbnail with its capture time and sha256 under it.
+ * Renders a report (report.service.ts) as a PDF: pdfkit with its built-in standard fonts, no
+ * network, no files. The summary comes first (incident, rule, decision, time range, firings,
+ * keyframes); then the incident's details and audit trail; then the evidence appendix: the
+ * report's page of analyses (at most REPORT_PAGE_SIZE), each prompt version once, with a note of
+ * how many analyses are on other pages and where to get them. Thumbnails stop at
+ * MAX_PDF_THUMBNAILS (later frames are listed with their sha256 only) and long texts at
+ * MAX_PDF_TEXT characters, so the document stays bounded however large the incident.
+ * contentSha256 is written in the text and in the document information (VigilContentSha256).
  */
 export interface ReportPdfOptions {
   /** Deflate page contents (the default). Tests turn it off to read the text. */
@@ -32,6 +39,11 @@ const BODY_SIZE = 9.5;
 const SMALL_SIZE = 7.5;
 const THUMB = { width: 118, height: 84, gap: 7, caption: 34 };
 const MUTED = '#555555';
+
+/** Frames embedded as images in one PDF; further frames are listed with their sha256 only. */
+export const MAX_PDF_THUMBNAILS = 72;
+/** Characters of one reasoning, result or trace printed in full; the JSON has the rest. */
+export const MAX_PDF_TEXT = 12_000;
 
 /** Standard PDF fonts only cover WinAnsi (Latin-1 and a few more): anything else becomes readable ASCII or '?'. */
 const WIN_ANSI_EXTRA = new Set('€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ');
@@ -60,7 +72,30 @@ export function pdfSafe(text: string): string {
   return out;
 }
 
-const pretty = (value: unknown): string => JSON.stringify(value ?? null, null, 2);
+/**
+ * JSON indented by structure, but any array or object that fits on a line kept on one: a result's
+ * frame lists and boxes would otherwise take a line per number.
+ */
+export function compactJson(value: unknown, indent = ''): string {
+  const flat = JSON.stringify(value ?? null);
+  if (flat.length + indent.length <= 96 || value === null || typeof value !== 'object') return flat;
+  const inner = `${indent}  `;
+  if (Array.isArray(value))
+    return `[\n${value.map((item) => inner + compactJson(item, inner)).join(',\n')}\n${indent}]`;
+  const entries = Object.entries(value).filter(([, item]) => item !== undefined);
+  return `{\n${entries
+    .map(([key, item]) => `${inner}${JSON.stringify(key)}: ${compactJson(item, inner)}`)
+    .join(',\n')}\n${indent}}`;
+}
+
+/** A text cut at MAX_PDF_TEXT characters, saying so. */
+function bounded(text: string, where: string): string {
+  return text.length <= MAX_PDF_TEXT
+    ? text
+    : `${text.slice(0, MAX_PDF_TEXT)}\n[… ${text.length - MAX_PDF_TEXT} more characters: see ${where}]`;
+}
+
+const pretty = (value: unknown): string => compactJson(value);
 const userLabel = (user: ReportUser | null): string =>
   user ? `${user.email ?? '(deleted user)'} (${user.id})` : '-';
 
@@ -71,6 +106,9 @@ class ReportWriter {
     readonly doc: Doc,
     private readonly frameImages: Map<string, Buffer | null>,
   ) {}
+
+  /** Frames the thumbnail cap left out (listed by hash instead). */
+  framesListedOnly = 0;
 
   get width(): number {
     return this.doc.page.width - MARGIN * 2;
@@ -146,8 +184,13 @@ class ReportWriter {
     this.doc.font('Helvetica');
   }
 
-  /** The frames as a grid of thumbnails, each with its capture time and sha256 under it. */
-  async frames(frames: ReportFrame[], missing: string[]): Promise<void> {
+  /**
+   * The frames as a grid of thumbnails, each with its capture time and sha256 under it; frames
+   * beyond the thumbnail cap (not among frameImages' keys) as lines of sequence, time and sha256.
+   */
+  async frames(all: ReportFrame[], missing: string[]): Promise<void> {
+    const frames = all.filter((frame) => this.frameImages.has(frame.id));
+    const listed = all.filter((frame) => !this.frameImages.has(frame.id));
     const columns = Math.max(1, Math.floor((this.width + THUMB.gap) / (THUMB.width + THUMB.gap)));
     for (let start = 0; start < frames.length; start += columns) {
       this.ensureSpace(THUMB.height + THUMB.caption + 6);
@@ -197,7 +240,15 @@ class ReportWriter {
       this.doc.x = MARGIN;
       this.doc.y = top + THUMB.height + THUMB.caption;
     }
-    if (frames.length === 0) this.paragraph('No frames stored for this window.', { muted: true });
+    if (listed.length) {
+      this.framesListedOnly += listed.length;
+      this.paragraph(
+        `${listed.length} frame(s) without thumbnail (this PDF embeds at most ${MAX_PDF_THUMBNAILS}):`,
+        { muted: true },
+      );
+      this.code(listed.map((frame) => `#${frame.sequence} ${frame.capturedAt} ${frame.sha256}`).join('\n'));
+    }
+    if (all.length === 0) this.paragraph('No frames stored for this window.', { muted: true });
     if (missing.length)
       this.paragraph(`Frames no longer stored (retention): ${missing.join(', ')}`, { muted: true });
   }
@@ -243,30 +294,97 @@ class ReportWriter {
   }
 }
 
+/** The frames a report's PDF embeds as thumbnails: its incidents' keyframes, then its analyses' frames, up to the cap. */
+export function pdfThumbnailFrameIds(report: Report): string[] {
+  const contexts = report.kind === 'incident' ? [report] : report.incidents;
+  const sections = report.kind === 'incident' ? report.analyses : [report.analysis];
+  const ids = new Set<string>();
+  for (const frame of [
+    ...contexts.flatMap((context) => context.incident.keyframes),
+    ...sections.flatMap((section) => section.frames),
+  ]) {
+    if (ids.size >= MAX_PDF_THUMBNAILS) break;
+    ids.add(frame.id);
+  }
+  return [...ids];
+}
+
+const routeOf = (report: Report): string =>
+  report.kind === 'incident'
+    ? `/reports/incidents/${report.incident.id}`
+    : `/reports/analyses/${report.analysis.id}`;
+
 function header(w: ReportWriter, report: Report): void {
   w.fields([
+    ['Report content sha256', report.contentSha256],
     ['Generated', report.generatedAt],
     ['Tenant', `${report.tenant.name} (${report.tenant.slug}, ${report.tenant.id})`],
-    ['Report content sha256', report.contentSha256],
+    [
+      'Stream',
+      report.stream
+        ? `${report.stream.name} (${report.stream.kind}, ${report.stream.id}) ${report.stream.sourceUrl}`
+        : 'deleted',
+    ],
+    [
+      'Analyses',
+      `${report.analysisCounts.total} (${report.analysisCounts.model} by a model, ${report.analysisCounts.local} local)`,
+    ],
   ]);
   w.paragraph(
-    'The content sha256 is computed over the RFC 8785 canonical JSON of the JSON export of this report without that field.',
+    `The content sha256 is computed over the RFC 8785 canonical JSON of the JSON export of this report (${routeOf(report)}.json, with every page's analyses) without contentSha256, generatedAt and analysesPage: every copy of one state of the report has the same hash, whenever and however it is exported.`,
     { muted: true },
-  );
-  w.heading('Stream');
-  w.fields(
-    report.stream
-      ? [
-          ['Name', report.stream.name],
-          ['Id', report.stream.id],
-          ['Kind', report.stream.kind],
-          ['Source', report.stream.sourceUrl],
-        ]
-      : [['Stream', 'deleted']],
   );
 }
 
-function incidentContext(w: ReportWriter, context: ReportIncidentContext, level: 1 | 2): void {
+/** The incident at a glance: what happened, which rule, the decision, when, how often, and its keyframes. */
+async function summary(w: ReportWriter, report: IncidentReport): Promise<void> {
+  const { incident, rule, reviewItem } = report;
+  w.heading('Summary');
+  w.fields([
+    ['Incident', `${incident.summary || '(no summary)'} (${incident.id})`],
+    ['Rule', rule ? `${rule.name} (${rule.id})` : 'deleted'],
+    [
+      'Decision',
+      reviewItem
+        ? `${reviewItem.decision ?? 'not decided yet'}${reviewItem.decidedBy ? ` by ${userLabel(reviewItem.decidedBy)}` : ''}${reviewItem.reason ? `: ${reviewItem.reason}` : ''}`
+        : 'no review item (the rule did not ask for a review)',
+    ],
+    ['From', incident.startAt],
+    ['To', incident.endAt],
+    [
+      'Status',
+      `${incident.status}${incident.closedAt ? ` (closed ${incident.closedAt}, ${incident.closeReason ?? 'no reason'})` : ''}`,
+    ],
+    ['Severity', incident.severity],
+    ['Confidence', incident.confidence],
+    ['Firings', incident.firings],
+  ]);
+  w.heading(`Keyframes (${incident.keyframes.length})`, 2);
+  await w.frames(incident.keyframes, []);
+  evidenceNote(w, report);
+}
+
+/** How much of the evidence appendix this document holds, and where the rest is. */
+function evidenceNote(w: ReportWriter, report: IncidentReport): void {
+  const page = report.analysesPage;
+  if (page.total === 0) return;
+  const route = routeOf(report);
+  const leftOut = page.total - report.analyses.length;
+  w.label(
+    `Evidence appendix: analyses ${page.first}-${page.last} of ${page.total} (page ${page.page} of ${page.pages}, at most ${REPORT_PAGE_SIZE} per page)`,
+  );
+  if (leftOut > 0) {
+    const others = [
+      ...(page.page > 1 ? [`${page.first - 1} before`] : []),
+      ...(page.last < page.total ? [`${page.total - page.last} after`] : []),
+    ].join(' and ');
+    w.paragraph(
+      `${leftOut} analyses are left out of this document (${others}). Get them page by page: ${route}.pdf?page=N or ${route}.json?page=N (N from 1 to ${page.pages}${page.nextPage ? `; the next is ?page=${page.nextPage}` : ''}), or GraphQL incidentReport(incidentId, page: N).`,
+    );
+  }
+}
+
+function incidentDetails(w: ReportWriter, context: ReportIncidentContext, level: 1 | 2): void {
   const { incident, rule, reviewItem, auditEvents } = context;
   w.heading(level === 1 ? 'Incident' : `Incident ${incident.id}`, level);
   w.fields([
@@ -278,9 +396,10 @@ function incidentContext(w: ReportWriter, context: ReportIncidentContext, level:
     ['From', incident.startAt],
     ['To', incident.endAt],
     ['Firings', incident.firings],
+    ['Closed', incident.closedAt ? `${incident.closedAt} (${incident.closeReason ?? 'no reason'})` : null],
     ['Created', incident.createdAt],
   ]);
-  w.heading(level === 1 ? 'Rule that fired' : 'Rule that fired', 2);
+  w.heading('Rule that fired', 2);
   if (rule) {
     w.fields([
       ['Name', rule.name],
@@ -337,26 +456,7 @@ function auditTrail(w: ReportWriter, events: ReportAuditEntry[]): void {
   }
 }
 
-async function analysisSection(w: ReportWriter, analysis: ReportAnalysis, title: string): Promise<void> {
-  w.heading(title);
-  w.fields([
-    ['Id', analysis.id],
-    ['Status', analysis.status],
-    ['Mode', analysis.mode],
-    ['Model', analysis.model],
-    ['GPU node', analysis.nodeName ?? (analysis.mode === 'LOCAL' ? 'local CPU detector' : null)],
-    ['Started', analysis.startedAt],
-    ['Completed', analysis.completedAt],
-    ['Latency', `${analysis.latencyMs} ms`],
-    ['Finish reason', analysis.finishReason],
-    ['Attempts', analysis.attempts],
-    ['Error', analysis.error],
-    ['Frames sent', analysis.framesSent],
-    [
-      'Tokens',
-      `prompt ${analysis.tokens.prompt}, completion ${analysis.tokens.completion}, reasoning ${analysis.tokens.reasoning}, vision ${analysis.tokens.vision}`,
-    ],
-  ]);
+async function windowAndFrames(w: ReportWriter, analysis: ReportAnalysis): Promise<void> {
   w.heading('Window and frames', 2);
   w.fields(
     analysis.window
@@ -369,16 +469,88 @@ async function analysisSection(w: ReportWriter, analysis: ReportAnalysis, title:
   );
   w.doc.moveDown(0.4);
   await w.frames(analysis.frames, analysis.missingFrameIds);
+}
+
+const templateLabel = (analysis: ReportAnalysis): string =>
+  analysis.template
+    ? `${analysis.template.templateName ?? '(deleted template)'} version ${analysis.template.version} (${analysis.template.id})`
+    : 'no longer stored';
+
+/** What the local CPU analyser found and how: no model ran, so no model, sampling or reasoning. */
+async function localSection(
+  w: ReportWriter,
+  analysis: ReportAnalysis,
+  title: string,
+  where: string,
+): Promise<void> {
+  const local = analysis.local!;
+  w.heading(`${title} - Local analysis`);
+  w.paragraph(
+    'Made by the local CPU analyser (object detector, NSFW classifier and tracker); no language model ran, so there are no model settings and no model reasoning.',
+    { muted: true },
+  );
+  w.fields([
+    ['Id', analysis.id],
+    ['Status', analysis.status],
+    ['Analyser', local.analyser],
+    ['Why local', local.note ?? 'the template analyses locally'],
+    ['Template', templateLabel(analysis)],
+    ['Started', analysis.startedAt],
+    ['Completed', analysis.completedAt],
+    ['Latency', `${analysis.latencyMs} ms`],
+    ['Attempts', analysis.attempts],
+    ...(analysis.error && analysis.error !== local.note
+      ? [['Error', analysis.error] as [string, string]]
+      : []),
+  ]);
+  await windowAndFrames(w, analysis);
+  w.heading('How the local analyser reached it', 2);
+  w.paragraph(
+    local.trace.length ? bounded(local.trace.join('\n'), where) : '(this result carries no trace)',
+    { muted: local.trace.length === 0 },
+  );
+  w.heading('Structured result', 2);
+  // The trace is printed above in full sentences; the rest of the result as it is stored.
+  const { trace: _shownAbove, ...result } = (analysis.result ?? {}) as Record<string, unknown>;
+  w.code(bounded(pretty(analysis.result === null ? null : result), where));
+}
+
+/** What a model found and its reasoning; the prompt it read is printed once, in its own appendix. */
+async function modelSection(
+  w: ReportWriter,
+  analysis: ReportAnalysis,
+  title: string,
+  where: string,
+): Promise<void> {
+  w.heading(`${title} - Model analysis`);
+  w.fields([
+    ['Id', analysis.id],
+    ['Status', analysis.status],
+    ['Model', analysis.model],
+    ['GPU node', analysis.nodeName],
+    ['Started', analysis.startedAt],
+    ['Completed', analysis.completedAt],
+    ['Latency', `${analysis.latencyMs} ms`],
+    ['Finish reason', analysis.finishReason],
+    ['Attempts', analysis.attempts],
+    ['Error', analysis.error],
+    ['Frames sent', analysis.framesSent],
+    [
+      'Tokens',
+      `prompt ${analysis.tokens.prompt}, completion ${analysis.tokens.completion}, reasoning ${analysis.tokens.reasoning}, vision ${analysis.tokens.vision}`,
+    ],
+  ]);
+  await windowAndFrames(w, analysis);
   w.heading('Prompt template version and sampling', 2);
   const version = analysis.promptVersion;
   if (version) {
     w.fields([
       ['Template', `${version.templateName ?? '(deleted template)'} (${version.templateId})`],
-      ['Version', `${version.version} (${version.id})`],
+      ['Version', `${version.version} (${version.id}): prompt texts under "Prompt template versions"`],
       ['Model', version.modelName],
       ['Inference mode', version.mode],
     ]);
-  }
+  } else w.paragraph('The prompt template version no longer exists.', { muted: true });
   const sampling = analysis.sampling;
   if (sampling) {
     w.fields([
@@ -390,38 +562,75 @@ async function analysisSection(w: ReportWriter, analysis: ReportAnalysis, title:
       ['Thinking token budget', sampling.thinkingTokenBudget],
     ]);
   }
-  if (version) {
+  w.heading("The model's reasoning", 2);
+  w.paragraph(bounded(analysis.reasoning, where) || '(no reasoning: an Instruct model)', {
+    muted: !analysis.reasoning,
+  });
+  w.heading('Structured result', 2);
+  w.code(bounded(pretty(analysis.result), where));
+}
+
+function analysisSection(
+  w: ReportWriter,
+  analysis: ReportAnalysis,
+  title: string,
+  where: string,
+): Promise<void> {
+  return analysis.kind === 'local'
+    ? localSection(w, analysis, title, where)
+    : modelSection(w, analysis, title, where);
+}
+
+/** Each prompt version the page's model analyses read, once (it is the same for most of them). */
+function promptVersions(w: ReportWriter, analyses: ReportAnalysis[]): void {
+  const versions = new Map<string, ReportPromptVersion>();
+  for (const analysis of analyses)
+    if (analysis.promptVersion) versions.set(analysis.promptVersion.id, analysis.promptVersion);
+  if (versions.size === 0) return;
+  w.heading('Prompt template versions');
+  for (const version of versions.values()) {
+    w.heading(
+      `${version.templateName ?? '(deleted template)'} version ${version.version} (${version.id})`,
+      2,
+    );
+    w.fields([
+      ['Model', version.modelName],
+      ['Inference mode', version.mode],
+    ]);
     w.label('System text');
     w.paragraph(version.systemText);
     w.label('Instruction text');
     w.paragraph(version.instructionText);
     w.label('Result schema');
     w.code(pretty(version.resultSchema));
-  } else w.paragraph('The prompt template version no longer exists.', { muted: true });
-  w.heading("The model's reasoning", 2);
-  w.paragraph(analysis.reasoning || '(no reasoning: a local analysis or an Instruct model)', {
-    muted: !analysis.reasoning,
-  });
-  w.heading('Structured result', 2);
-  w.code(pretty(analysis.result));
+  }
 }
 
 async function incidentBody(w: ReportWriter, report: IncidentReport): Promise<void> {
-  incidentContext(w, report, 1);
+  await summary(w, report);
+  incidentDetails(w, report, 1);
+  const page = report.analysesPage;
+  const where = `${routeOf(report)}.json?page=${page.page}`;
   for (const [index, analysis] of report.analyses.entries()) {
-    await analysisSection(w, analysis, `Analysis ${index + 1} of ${report.analyses.length}`);
+    await analysisSection(w, analysis, `Analysis ${page.first + index} of ${page.total}`, where);
   }
-  if (report.analyses.length === 0) {
+  if (page.total === 0) {
     w.heading('Analyses');
     w.paragraph('The analyses of this incident no longer exist.', { muted: true });
+  }
+  promptVersions(w, report.analyses);
+  if (report.analyses.length < page.total) {
+    w.heading('Left out of this document');
+    evidenceNote(w, report);
   }
 }
 
 async function analysisBody(w: ReportWriter, report: AnalysisReport): Promise<void> {
-  await analysisSection(w, report.analysis, 'Analysis');
+  await analysisSection(w, report.analysis, 'Analysis', `${routeOf(report)}.json`);
+  promptVersions(w, [report.analysis]);
   w.heading(`Incidents this analysis fired (${report.incidents.length})`);
   if (report.incidents.length === 0) w.paragraph('It fired no rule.', { muted: true });
-  for (const context of report.incidents) incidentContext(w, context, 2);
+  for (const context of report.incidents) incidentDetails(w, context, 2);
 }
 
 /** The report as a PDF document (A4). */
@@ -438,11 +647,14 @@ export async function renderReportPdf(
     bufferPages: true,
     compress: options.compress ?? true,
     info: {
-      Title: `Vigil chain-of-thought report: ${subject}`,
+      Title: pdfSafe(`Vigil ${report.title}: ${subject}`),
       Subject: subject,
+      Keywords: `contentSha256 ${report.contentSha256}`,
       Creator: 'Vigil',
       Producer: 'Vigil (pdfkit)',
-    },
+      // Read by tools and tests without parsing the pages: the same hash as the JSON and GraphQL.
+      VigilContentSha256: report.contentSha256,
+    } as PDFKit.DocumentInfo,
   });
   const chunks: Buffer[] = [];
   doc.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -450,12 +662,13 @@ export async function renderReportPdf(
     doc.on('end', () => resolve(Buffer.concat(chunks)));
     doc.on('error', reject);
   });
+  // Only the frames given images get thumbnails (pdfThumbnailFrameIds bounds them).
   const w = new ReportWriter(doc, frameImages);
-  w.title('Chain-of-thought report', subject);
+  w.title(report.title, subject);
   header(w, report);
   if (report.kind === 'incident') await incidentBody(w, report);
   else await analysisBody(w, report);
-  w.footer(`Vigil report ${subject}, generated ${report.generatedAt}`);
+  w.footer(`Vigil report ${subject}, content sha256 ${report.contentSha256.slice(0, 16)}…`);
   doc.end();
   return done;
 }

@@ -4,7 +4,11 @@ import type {
   AnalysisReport as AnalysisReportShape,
   IncidentReport as IncidentReportShape,
   REPORT_FORMAT,
+  ReportAnalysesPage as ReportAnalysesPageShape,
   ReportAnalysis as ReportAnalysisShape,
+  ReportAnalysisCounts as ReportAnalysisCountsShape,
+  ReportLocalRun as ReportLocalRunShape,
+  ReportTemplateRef as ReportTemplateRefShape,
   ReportAuditEntry as ReportAuditEntryShape,
   ReportFrame as ReportFrameShape,
   ReportIncident as ReportIncidentShape,
@@ -53,6 +57,32 @@ export class ReportStream implements ReportStreamShape {
   sourceUrl!: string;
 }
 
+@ObjectType({ description: 'A kept frame of the analysed window, with the sha256 of its stored JPEG' })
+export class ReportFrame implements ReportFrameShape {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => Int)
+  sequence!: number;
+
+  @Field(() => Date)
+  capturedAt!: string;
+
+  @Field()
+  sha256!: string;
+
+  @Field(() => Int)
+  width!: number;
+
+  @Field(() => Int)
+  height!: number;
+
+  @Field(() => Int, {
+    description: 'Near-duplicates dedup skipped between the previous kept frame and this one',
+  })
+  skippedBefore!: number;
+}
+
 @ObjectType({ description: 'An incident as it stood when the report was built' })
 export class ReportIncident implements ReportIncidentShape {
   @Field(() => ID)
@@ -78,6 +108,18 @@ export class ReportIncident implements ReportIncidentShape {
 
   @Field(() => Int)
   firings!: number;
+
+  @Field(() => Date, { nullable: true, description: 'When it ended; null while it is open' })
+  closedAt!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'quiet, decided or superseded; null while it is open' })
+  closeReason!: string | null;
+
+  @Field(() => [ReportFrame], {
+    description:
+      'A bounded sample of its evidence’s frames (at most 12), in capture order, with their sha256',
+  })
+  keyframes!: ReportFrame[];
 
   @Field(() => Date)
   createdAt!: string;
@@ -110,32 +152,6 @@ export class ReportRule implements ReportRuleShape {
   updatedAt!: string;
 }
 
-@ObjectType({ description: 'A kept frame of the analysed window, with the sha256 of its stored JPEG' })
-export class ReportFrame implements ReportFrameShape {
-  @Field(() => ID)
-  id!: string;
-
-  @Field(() => Int)
-  sequence!: number;
-
-  @Field(() => Date)
-  capturedAt!: string;
-
-  @Field()
-  sha256!: string;
-
-  @Field(() => Int)
-  width!: number;
-
-  @Field(() => Int)
-  height!: number;
-
-  @Field(() => Int, {
-    description: 'Near-duplicates dedup skipped between the previous kept frame and this one',
-  })
-  skippedBefore!: number;
-}
-
 @ObjectType({ description: 'The full prompt template version an analysis was made with' })
 export class ReportPromptVersion implements ReportPromptVersionShape {
   @Field(() => ID)
@@ -164,6 +180,40 @@ export class ReportPromptVersion implements ReportPromptVersionShape {
 
   @Field({ description: 'THINKING or INSTRUCT' })
   mode!: string;
+}
+
+@ObjectType({ description: 'The template version an analysis was made for' })
+export class ReportTemplateRef implements ReportTemplateRefShape {
+  @Field(() => ID, { description: 'The version’s id' })
+  id!: string;
+
+  @Field(() => Int)
+  version!: number;
+
+  @Field(() => ID)
+  templateId!: string;
+
+  @Field(() => String, { nullable: true, description: 'Null when the template has since been deleted' })
+  templateName!: string | null;
+}
+
+@ObjectType({
+  description:
+    'What the local CPU analyser did for an analysis no model made: its name, why the window stayed local, and its plain trace',
+})
+export class ReportLocalRun implements ReportLocalRunShape {
+  @Field({ description: 'The local analyser (detector, classifier and tracker), never a language model' })
+  analyser!: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Why the window was analysed locally (the gate’s or the GPU fallback’s note); null when the template analyses locally',
+  })
+  note!: string | null;
+
+  @Field(() => [String], { description: 'How each finding was reached, in plain words' })
+  trace!: string[];
 }
 
 @ObjectType({ description: 'The sampling settings sent to the model' })
@@ -219,11 +269,17 @@ export class ReportWindow implements NonNullable<ReportAnalysisShape['window']> 
 
 @ObjectType({
   description:
-    'One analysis: model and node, window and frames, prompt version and sampling, reasoning and result',
+    'One analysis: a model’s (model and node, prompt version and sampling, reasoning) or the local analyser’s (its plain trace, no model settings), with its window, frames and result',
 })
 export class ReportAnalysis implements ReportAnalysisShape {
   @Field(() => ID)
   id!: string;
+
+  @Field(() => String, {
+    description:
+      '"model" (a vision-language model made it) or "local" (the CPU analyser did: `local` is set, every model field null)',
+  })
+  kind!: 'model' | 'local';
 
   @Field()
   status!: string;
@@ -231,10 +287,10 @@ export class ReportAnalysis implements ReportAnalysisShape {
   @Field()
   mode!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The model that answered; null for a local analysis' })
   model!: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The GPU node; null for a local analysis' })
   nodeName!: string | null;
 
   @Field(() => Date)
@@ -270,14 +326,26 @@ export class ReportAnalysis implements ReportAnalysisShape {
   @Field(() => [ID], { description: 'Frames of the window no longer stored (removed by retention)' })
   missingFrameIds!: string[];
 
-  @Field(() => ReportPromptVersion, { nullable: true })
+  @Field(() => ReportTemplateRef, {
+    nullable: true,
+    description: 'Null when the version is no longer stored',
+  })
+  template!: ReportTemplateRef | null;
+
+  @Field(() => ReportPromptVersion, {
+    nullable: true,
+    description: 'The full prompt the model read; null for a local analysis',
+  })
   promptVersion!: ReportPromptVersion | null;
 
-  @Field(() => ReportSampling, { nullable: true })
+  @Field(() => ReportSampling, { nullable: true, description: 'Null for a local analysis' })
   sampling!: ReportSampling | null;
 
-  @Field()
+  @Field({ description: 'The model’s reasoning; empty for a local analysis (see local.trace)' })
   reasoning!: string;
+
+  @Field(() => ReportLocalRun, { nullable: true, description: 'Set only for a local analysis' })
+  local!: ReportLocalRun | null;
 
   @Field(() => GraphQLJSON, {
     nullable: true,
@@ -381,13 +449,55 @@ export class ReportAuditEntry implements ReportAuditEntryShape {
   data!: unknown;
 }
 
-/** What every report starts with: its format, when it was made, for whom, of which stream, and its hash. */
+@ObjectType({ description: 'How many analyses a report covers, by who made them' })
+export class ReportAnalysisCounts implements ReportAnalysisCountsShape {
+  @Field(() => Int)
+  total!: number;
+
+  @Field(() => Int, { description: 'Made by a vision-language model' })
+  model!: number;
+
+  @Field(() => Int, { description: 'Made by the local CPU analyser' })
+  local!: number;
+}
+
+@ObjectType({ description: 'Which page of an incident report’s analyses this is, and the next one' })
+export class ReportAnalysesPage implements ReportAnalysesPageShape {
+  @Field(() => Int, { description: '1-based' })
+  page!: number;
+
+  @Field(() => Int)
+  pages!: number;
+
+  @Field(() => Int)
+  pageSize!: number;
+
+  @Field(() => Int, { description: 'Analyses of the whole report' })
+  total!: number;
+
+  @Field(() => Int, { description: '1-based position of the page’s first analysis (0 when none)' })
+  first!: number;
+
+  @Field(() => Int, { description: '1-based position of its last analysis (0 when none)' })
+  last!: number;
+
+  @Field(() => Int, { nullable: true, description: 'The page to ask for next; null on the last page' })
+  nextPage!: number | null;
+}
+
+/** What every report starts with: its format and title, when it was made, for whom, of which stream, and its hash. */
 @ObjectType()
 abstract class ReportHeader {
-  @Field(() => String, { description: 'vigil.report.v1' })
+  @Field(() => String, { description: 'vigil.report.v2' })
   format!: typeof REPORT_FORMAT;
 
-  @Field(() => Date)
+  @Field({
+    description:
+      '"Chain-of-thought report" when models made its analyses; "… local analysis" when the local analyser made them all',
+  })
+  title!: string;
+
+  @Field(() => Date, { description: 'When this copy was built; outside contentSha256' })
   generatedAt!: string;
 
   @Field(() => ReportTenant)
@@ -396,9 +506,12 @@ abstract class ReportHeader {
   @Field(() => ReportStream, { nullable: true, description: 'Null when the stream has since been deleted' })
   stream!: ReportStream | null;
 
+  @Field(() => ReportAnalysisCounts)
+  analysisCounts!: ReportAnalysisCounts;
+
   @Field({
     description:
-      'sha256 (hex) over the RFC 8785 canonical JSON of the report without this field; selecting every field gives that report back',
+      'sha256 (hex) over the RFC 8785 canonical JSON of the report, with every analysis of every page, without contentSha256, generatedAt and analysesPage: the same for the JSON, the PDF and this answer while the report’s content is unchanged',
   })
   contentSha256!: string;
 }
@@ -420,7 +533,7 @@ export class ReportIncidentContext implements ReportIncidentContextShape {
 
 @ObjectType({
   description:
-    'Chain-of-thought report of an incident: stream, rule, every analysis with its frames (sha256), prompt version, sampling, reasoning and result, the decision and who made it, and the audit events',
+    'Report of an incident: its summary (incident with keyframes, rule, decision), the audit events, and a page of its analyses (each a model’s with prompt version, sampling and reasoning, or the local analyser’s with its trace), with their frames (sha256) and results',
 })
 export class IncidentReport extends ReportHeader implements IncidentReportShape {
   @Field(() => String, { description: 'Always "incident"' })
@@ -438,13 +551,16 @@ export class IncidentReport extends ReportHeader implements IncidentReportShape 
   @Field(() => [ReportAuditEntry])
   auditEvents!: ReportAuditEntry[];
 
-  @Field(() => [ReportAnalysis])
+  @Field(() => [ReportAnalysis], { description: 'This page of the analyses (see analysesPage)' })
   analyses!: ReportAnalysis[];
+
+  @Field(() => ReportAnalysesPage)
+  analysesPage!: ReportAnalysesPage;
 }
 
 @ObjectType({
   description:
-    'Chain-of-thought report of one analysis: its window, frames (sha256), prompt version, sampling, reasoning and result, and the incidents it fired with their decisions',
+    'Report of one analysis: its window, frames (sha256), prompt version, sampling and reasoning (a model’s) or trace (the local analyser’s), result, and the incidents it fired with their decisions',
 })
 export class AnalysisReport extends ReportHeader implements AnalysisReportShape {
   @Field(() => String, { description: 'Always "analysis"' })

@@ -1,8 +1,9 @@
-import type { FrameImages } from '../reports/report-pdf';
-import { createHash } from 'node:crypto';
+import { pdfThumbnailFrameIds, type FrameImages } from '../reports/report-pdf';
+import { createHash, randomUUID } from 'node:crypto';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import canonicalize from 'canonicalize';
 import type { TenantDb } from '../db/tenant-scoped-db';
-import { notFound } from '../errors/domain-error';
+import { badInput, notFound } from '../errors/domain-error';
 import type {
   Analysis,
   AuditEvent,
@@ -19,6 +20,9 @@ import type { FrameStore } from '../storage/frame-store';
 import { requireId } from './input-schemas';
 import {
   REPORT_FORMAT,
+  REPORT_PAGE_SIZE,
+  reportTitle,
+  UNHASHED_REPORT_FIELDS,
   type AnalysisReport,
   type IncidentReport,
   type Report,
@@ -31,6 +35,8 @@ import {
   type ReportStream,
   type ReportTenant,
   type ReportIncident,
+  type ReportAnalysesPage,
+  type ReportAnalysisCounts,
   type ReportUser,
 } from '../reports/report-format';
 
@@ -40,25 +46,94 @@ export const MAX_REPORT_AUDIT_EVENTS = 1000;
 const iso = (date: Date): string => date.toISOString();
 const isoOrNull = (date: Date | null): string | null => (date ? date.toISOString() : null);
 
-/** sha256 (hex) over the canonical JSON of the report without its contentSha256. */
-export function reportContentSha256(report: Omit<Report, 'contentSha256'> | Report): string {
-  const { contentSha256: _ignored, ...body } = report as Report;
-  return createHash('sha256')
-    .update(canonicalize(body) ?? '', 'utf8')
-    .digest('hex');
-}
+type HashedBody<T> = Omit<T, (typeof UNHASHED_REPORT_FIELDS)[number]>;
 
-function sealed<T extends Omit<Report, 'contentSha256'>>(body: T): T & { contentSha256: string } {
-  return { ...body, contentSha256: reportContentSha256(body) };
+function hashedBodyOf<T extends object>(report: T): HashedBody<T> {
+  const body = { ...report } as Record<string, unknown>;
+  for (const field of UNHASHED_REPORT_FIELDS) delete body[field];
+  return body as HashedBody<T>;
 }
 
 /**
- * Chain-of-thought reports: everything an auditor needs to reconstruct a decision, as plain JSON
- * (dates as ISO strings): the stream, the incident and the rule that fired, every analysis with its
- * window, its frames (with their sha256), the full prompt template version with the model and
- * sampling settings, the model's reasoning and structured result, the human decision with who made it,
- * and the audit events about the incident and its review item (with their place in the audit chain).
- * `contentSha256` is sha256 (hex) over the RFC 8785 canonical JSON of the report without that field.
+ * sha256 (hex) over the canonical JSON (RFC 8785) of a report without contentSha256, generatedAt
+ * and analysesPage. An incident report's hash covers every analysis: give it all of them (every
+ * page's `analyses`, in order) to check it; a report on one page checks as it is.
+ */
+export function reportContentSha256(report: object): string {
+  return createHash('sha256')
+    .update(canonicalize(hashedBodyOf(report)) ?? '', 'utf8')
+    .digest('hex');
+}
+
+/** Sections hashed between two turns of the event loop (an incident may have thousands). */
+const SECTIONS_PER_TURN = 25;
+
+/**
+ * The same hash as reportContentSha256 of `{ ...body, analyses }`, fed section by section so a
+ * report of thousands of analyses never holds the event loop for long: the canonical JSON of the
+ * body around its `analyses` member, with each analysis's canonical JSON streamed in between.
+ */
+async function incrementalContentSha256(body: object, analyses: readonly ReportAnalysis[]): Promise<string> {
+  const placeholder = `analyses-${randomUUID()}`;
+  const around = canonicalize({ ...hashedBodyOf(body), analyses: placeholder }) ?? '';
+  const marker = JSON.stringify(placeholder);
+  const at = around.indexOf(marker);
+  const hash = createHash('sha256').update(around.slice(0, at), 'utf8').update('[');
+  for (const [index, section] of analyses.entries()) {
+    if (index > 0) hash.update(',');
+    hash.update(canonicalize(section) ?? 'null', 'utf8');
+    if ((index + 1) % SECTIONS_PER_TURN === 0) await yieldToEventLoop();
+  }
+  return hash
+    .update(']')
+    .update(around.slice(at + marker.length), 'utf8')
+    .digest('hex');
+}
+
+/** Rows read per query: thousands of rows parsed at once would hold the event loop for that long. */
+const ROWS_PER_QUERY = 50;
+
+/** `read` over `ids` a chunk at a time, one after the other, the rows joined. */
+async function inChunks<T>(ids: string[], read: (chunk: string[]) => Promise<T[]>): Promise<T[]> {
+  const rows: T[] = [];
+  for (let start = 0; start < ids.length; start += ROWS_PER_QUERY)
+    rows.push(...(await read(ids.slice(start, start + ROWS_PER_QUERY))));
+  return rows;
+}
+
+function countsOf(analyses: readonly ReportAnalysis[]): ReportAnalysisCounts {
+  const local = analyses.filter((analysis) => analysis.kind === 'local').length;
+  return { total: analyses.length, model: analyses.length - local, local };
+}
+
+/** The requested page of `total` analyses; a page past the last is bad input, not an empty answer. */
+function pageOf(total: number, page: number | undefined): ReportAnalysesPage {
+  const requested = page ?? 1;
+  const pages = Math.max(1, Math.ceil(total / REPORT_PAGE_SIZE));
+  if (!Number.isInteger(requested) || requested < 1 || requested > pages)
+    throw badInput([{ field: 'page', message: `must be a whole number from 1 to ${pages}` }]);
+  const first = Math.min(total, (requested - 1) * REPORT_PAGE_SIZE + 1);
+  const last = Math.min(total, requested * REPORT_PAGE_SIZE);
+  return {
+    page: requested,
+    pages,
+    pageSize: REPORT_PAGE_SIZE,
+    total,
+    first,
+    last,
+    nextPage: requested < pages ? requested + 1 : null,
+  };
+}
+
+/**
+ * Reports: everything an auditor needs to reconstruct a decision, as plain JSON (dates as ISO
+ * strings): the stream, the incident (with its keyframes) and the rule that fired, every analysis
+ * with its window and its frames (with their sha256), the human decision with who made it, and the
+ * audit events about the incident and its review item (with their place in the audit chain). An
+ * analysis made by a model carries its prompt version, sampling settings and reasoning; one made
+ * by the local CPU analyser carries its plain trace instead and no model settings, since no model
+ * ran. An incident report carries its analyses a page at a time (REPORT_PAGE_SIZE); its
+ * contentSha256 covers all of them (see report-format.ts).
  */
 export class ReportService {
   constructor(
@@ -66,7 +141,12 @@ export class ReportService {
     private readonly frameStore: FrameStore,
   ) {}
 
-  async incidentReport(db: TenantDb, tenantId: string, incidentId: string): Promise<IncidentReport> {
+  async incidentReport(
+    db: TenantDb,
+    tenantId: string,
+    incidentId: string,
+    page?: number,
+  ): Promise<IncidentReport> {
     const incident = await db.incident.findUnique({ where: { id: requireId(incidentId, 'incidentId') } });
     if (!incident) throw notFound('Incident');
     const [tenant, stream, analyses, context] = await Promise.all([
@@ -75,22 +155,35 @@ export class ReportService {
       db.incidentFiring
         .findMany({ where: { incidentId: incident.id }, select: { analysisId: true } })
         .then((firings) =>
-          db.analysis.findMany({
-            where: { id: { in: firings.map((firing) => firing.analysisId) } },
-            orderBy: { id: 'asc' },
-          }),
+          inChunks([...new Set(firings.map((firing) => firing.analysisId))], (ids) =>
+            db.analysis.findMany({ where: { id: { in: ids } } }),
+          ),
+        )
+        // In the order the windows were analysed: the evidence appendix reads as the event went.
+        .then((rows) =>
+          rows.sort((x, y) => x.startedAt.getTime() - y.startedAt.getTime() || (x.id < y.id ? -1 : 1)),
         ),
       this.incidentContexts(db, [incident]),
     ]);
-    return sealed({
+    const sections = await this.analysisSections(db, analyses);
+    const analysesPage = pageOf(sections.length, page);
+    const analysisCounts = countsOf(sections);
+    const body: Omit<IncidentReport, (typeof UNHASHED_REPORT_FIELDS)[number] | 'analyses'> = {
       format: REPORT_FORMAT,
-      kind: 'incident' as const,
-      generatedAt: iso(new Date()),
+      kind: 'incident',
+      title: reportTitle('incident', analysisCounts),
       tenant,
       stream,
+      analysisCounts,
       ...context[0]!,
-      analyses: await this.analysisSections(db, analyses),
-    });
+    };
+    return {
+      ...body,
+      generatedAt: iso(new Date()),
+      analyses: sections.slice((analysesPage.page - 1) * REPORT_PAGE_SIZE, analysesPage.last),
+      analysesPage,
+      contentSha256: await incrementalContentSha256(body, sections),
+    };
   }
 
   async analysisReport(db: TenantDb, tenantId: string, analysisId: string): Promise<AnalysisReport> {
@@ -106,21 +199,26 @@ export class ReportService {
       this.analysisSections(db, [analysis]),
       this.incidentContexts(db, incidents),
     ]);
-    return sealed({
+    const analysisCounts = countsOf(sections);
+    const body: Omit<AnalysisReport, (typeof UNHASHED_REPORT_FIELDS)[number]> = {
       format: REPORT_FORMAT,
-      kind: 'analysis' as const,
-      generatedAt: iso(new Date()),
+      kind: 'analysis',
+      title: reportTitle('analysis', analysisCounts),
       tenant,
       stream,
+      analysisCounts,
       analysis: sections[0]!,
       incidents: contexts,
-    });
+    };
+    return { ...body, generatedAt: iso(new Date()), contentSha256: reportContentSha256(body) };
   }
 
-  /** The JPEGs of a report's frames, read from the frame store (for the PDF's thumbnails). */
+  /**
+   * The JPEGs of the frames a report's PDF shows as thumbnails (pdfThumbnailFrameIds: its incidents'
+   * keyframes, then its analyses' frames, up to a cap), read from the frame store.
+   */
   async frameImages(db: TenantDb, report: Report): Promise<FrameImages> {
-    const sections = report.kind === 'incident' ? report.analyses : [report.analysis];
-    const ids = [...new Set(sections.flatMap((section) => section.frames.map((frame) => frame.id)))];
+    const ids = pdfThumbnailFrameIds(report);
     const rows = await db.frame.findMany({
       where: { id: { in: ids } },
       select: { id: true, storageKey: true },
@@ -154,7 +252,7 @@ export class ReportService {
     const windowIds = [...new Set(analyses.map((analysis) => analysis.windowId))];
     const versionIds = [...new Set(analyses.map((analysis) => analysis.templateVersionId))];
     const [windows, versions] = await Promise.all([
-      db.window.findMany({ where: { id: { in: windowIds } } }),
+      inChunks(windowIds, (ids) => db.window.findMany({ where: { id: { in: ids } } })),
       db.promptTemplateVersion.findMany({ where: { id: { in: versionIds } } }),
     ]);
     const frameIds = [...new Set(windows.flatMap((window) => window.frameIds))];
@@ -167,24 +265,33 @@ export class ReportService {
     const versionById = new Map(versions.map((version) => [version.id, version]));
     const frameById = new Map(frames.map((frame) => [frame.id, frame]));
     const templateName = new Map(templates.map((template) => [template.id, template.name]));
-    return analyses.map((analysis) =>
-      analysisSection(
-        analysis,
-        windowById.get(analysis.windowId) ?? null,
-        frameById,
-        versionById.get(analysis.templateVersionId) ?? null,
-        templateName,
-      ),
-    );
+    const sections: ReportAnalysis[] = [];
+    for (const analysis of analyses) {
+      sections.push(
+        analysisSection(
+          analysis,
+          windowById.get(analysis.windowId) ?? null,
+          frameById,
+          versionById.get(analysis.templateVersionId) ?? null,
+          templateName,
+        ),
+      );
+      if (sections.length % SECTIONS_PER_TURN === 0) await yieldToEventLoop();
+    }
+    return sections;
   }
 
   private async incidentContexts(db: TenantDb, incidents: Incident[]): Promise<ReportIncidentContext[]> {
     if (incidents.length === 0) return [];
     const incidentIds = incidents.map((incident) => incident.id);
-    const [rules, items] = await Promise.all([
+    const [rules, items, keyframes] = await Promise.all([
       db.rule.findMany({ where: { id: { in: [...new Set(incidents.map((incident) => incident.ruleId))] } } }),
       db.reviewItem.findMany({ where: { incidentId: { in: incidentIds } } }),
+      db.frame.findMany({
+        where: { id: { in: [...new Set(incidents.flatMap((incident) => incident.keyframeIds))] } },
+      }),
     ]);
+    const keyframeById = new Map(keyframes.map((frame) => [frame.id, frame]));
     const events = await db.auditEvent.findMany({
       where: {
         OR: [
@@ -220,7 +327,7 @@ export class ReportService {
         (event.entityType === 'Incident' && event.entityId === incident.id) ||
         (item !== null && event.entityType === 'ReviewItem' && event.entityId === item.id);
       return {
-        incident: incidentSection(incident),
+        incident: incidentSection(incident, keyframeById),
         rule: ruleSection(ruleById.get(incident.ruleId) ?? null),
         reviewItem: item ? reviewSection(item, emailOf) : null,
         auditEvents: events.filter(about).map((event) => auditSection(event, emailOf, keyNameOf)),
@@ -229,7 +336,7 @@ export class ReportService {
   }
 }
 
-function incidentSection(incident: Incident): ReportIncident {
+function incidentSection(incident: Incident, frameById: Map<string, Frame>): ReportIncident {
   return {
     id: incident.id,
     status: incident.status,
@@ -239,6 +346,13 @@ function incidentSection(incident: Incident): ReportIncident {
     startAt: iso(incident.startAt),
     endAt: iso(incident.endAt),
     firings: incident.firings,
+    closedAt: isoOrNull(incident.closedAt),
+    closeReason: incident.closeReason,
+    keyframes: incident.keyframeIds
+      .map((id) => frameById.get(id))
+      .filter((frame): frame is Frame => frame !== undefined)
+      .sort((a, b) => a.sequence - b.sequence)
+      .map(frameSection),
     createdAt: iso(incident.createdAt),
   };
 }
@@ -280,16 +394,20 @@ function analysisSection(
     .map((id) => frameById.get(id))
     .filter((frame): frame is Frame => frame !== undefined)
     .sort((a, b) => a.sequence - b.sequence);
+  // The local analyser's rows name the template version too (its gate and scene settings), but
+  // no model read its prompt nor was sampled with its settings: only a model's rows carry them.
+  const local = analysis.mode === 'LOCAL';
   return {
     id: analysis.id,
+    kind: local ? 'local' : 'model',
     status: analysis.status,
     mode: analysis.mode,
-    model: analysis.model,
-    nodeName: analysis.nodeName,
+    model: local ? null : analysis.model,
+    nodeName: local ? null : analysis.nodeName,
     startedAt: iso(analysis.startedAt),
     completedAt: isoOrNull(analysis.completedAt),
     latencyMs: analysis.latencyMs,
-    finishReason: analysis.finishReason,
+    finishReason: local ? null : analysis.finishReason,
     attempts: analysis.attempts,
     error: analysis.error,
     framesSent: analysis.framesSent,
@@ -304,32 +422,56 @@ function analysisSection(
       : null,
     frames: frames.map(frameSection),
     missingFrameIds: (window?.frameIds ?? []).filter((id) => !frameById.has(id)),
-    promptVersion: version
+    template: version
       ? {
           id: version.id,
           version: version.version,
           templateId: version.templateId,
           templateName: templateName.get(version.templateId) ?? null,
-          systemText: version.systemText,
-          instructionText: version.instructionText,
-          resultSchema: version.resultSchema,
-          modelName: version.modelName,
-          mode: version.mode,
         }
       : null,
-    sampling: version
+    promptVersion:
+      version && !local
+        ? {
+            id: version.id,
+            version: version.version,
+            templateId: version.templateId,
+            templateName: templateName.get(version.templateId) ?? null,
+            systemText: version.systemText,
+            instructionText: version.instructionText,
+            resultSchema: version.resultSchema,
+            modelName: version.modelName,
+            mode: version.mode,
+          }
+        : null,
+    sampling:
+      version && !local
+        ? {
+            temperature: version.temperature,
+            topP: version.topP,
+            topK: version.topK,
+            presencePenalty: version.presencePenalty,
+            maxCompletionTokens: version.maxCompletionTokens,
+            thinkingTokenBudget: version.thinkingTokenBudget,
+          }
+        : null,
+    reasoning: local ? '' : analysis.reasoning,
+    local: local
       ? {
-          temperature: version.temperature,
-          topP: version.topP,
-          topK: version.topK,
-          presencePenalty: version.presencePenalty,
-          maxCompletionTokens: version.maxCompletionTokens,
-          thinkingTokenBudget: version.thinkingTokenBudget,
+          analyser: analysis.model ?? 'local analyser',
+          // GATED and DEGRADED rows keep the gate's or the fallback's note in `error`.
+          note: analysis.status === 'GATED' || analysis.status === 'DEGRADED' ? analysis.error : null,
+          trace: traceOf(analysis.result),
         }
       : null,
-    reasoning: analysis.reasoning,
     result: analysis.result,
   };
+}
+
+/** The local analyser's plain trace from its result (absent from results made before it had one). */
+function traceOf(result: unknown): string[] {
+  const trace = (result as { trace?: unknown } | null)?.trace;
+  return Array.isArray(trace) ? trace.filter((line): line is string => typeof line === 'string') : [];
 }
 
 function userSection(id: string | null, emailOf: Map<string, string>): ReportUser | null {

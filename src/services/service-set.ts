@@ -1,3 +1,4 @@
+import type { ReportPdfPool } from '../reports/report-pdf-pool';
 import type { AuthService } from './auth.service';
 import type { CredentialCache } from '../auth/credential-cache';
 import type { RateLimitService } from './rate-limit.service';
@@ -40,5 +41,7 @@ export interface Services {
   webhooks: WebhookService;
   reviews: ReviewService;
   reports: ReportService;
+  /** Report PDFs rendered in a worker thread (started on first use), for downloads and evidence packages. */
+  reportPdfs: ReportPdfPool;
   evidence: EvidenceService;
 }

@@ -3,11 +3,15 @@ import type { Browser, Download, Page } from 'playwright-core';
 import { tenantDb } from '../../src/db/tenant-scoped-db';
 import { launchBrowser, saveScreenshot, signedInPage, waitInPage } from '../support/browser';
 import { personOnLawnResult, sampleFrames, startE2eStack, type E2eStack } from '../support/e2e-stack';
+import { createLargeIncident } from '../support/large-incident';
+import { pdfInfo } from '../support/pdf-reader';
 
 /**
  * The auditor in a real browser: an incident's chain-of-thought report, exported as PDF and JSON
- * (the JSON's frame hashes are the stored ones), and the audit chain verified intact, then broken
- * by one row changed behind the application's back, and reported broken at that very row.
+ * (the JSON's frame hashes are the stored ones, and the page, the PDF and the JSON show one content
+ * hash); a long local-analysis incident paged through its evidence; and the audit chain verified
+ * intact, then broken by one row changed behind the application's back, and reported broken at
+ * that very row.
  */
 jest.setTimeout(60_000);
 
@@ -76,19 +80,25 @@ describe('auditor', () => {
     );
     await saveScreenshot(page, 'report');
 
+    const shownHash = (await page.getByTestId('report-content-sha256').textContent())?.trim();
+    expect(shownHash).toMatch(/^[0-9a-f]{64}$/);
+
     const pdf = await downloaded(page, 'Export PDF');
     expect(pdf.bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
     expect(pdf.download.suggestedFilename()).toMatch(/\.pdf$/);
+    expect(pdfInfo(pdf.bytes, 'VigilContentSha256')).toBe(shownHash);
 
     const json = await downloaded(page, 'Export JSON');
     expect(json.download.suggestedFilename()).toMatch(/\.json$/);
     const report = JSON.parse(json.bytes.toString('utf8')) as {
+      contentSha256: string;
       kind: string;
       incident: { id: string };
       analyses: { frames: { id: string; sha256: string }[] }[];
       reviewItem?: { decision: string; decidedBy?: { email: string } } | null;
     };
     expect(report.kind).toBe('incident');
+    expect(report.contentSha256).toBe(shownHash);
     expect(report.incident.id).toBe(incidentId);
     const reported = report.analyses.flatMap((analysis) => analysis.frames);
     expect(reported.length).toBe(4);
@@ -101,6 +111,68 @@ describe('auditor', () => {
     for (const frame of reported) expect(frame.sha256).toBe(storedHash.get(frame.id));
     await context.close();
   });
+
+  it('pages through the local analyses of a 1,000-window incident, with no model settings', async () => {
+    const { incidentId: longIncidentId } = await createLargeIncident({
+      prisma: stack.api.prisma,
+      putFrame: (key, jpeg) => stack.api.services.windows.store.put(key, jpeg),
+      tenantId: stack.tenant.tenantId,
+      streamId: stack.tenant.ids.streamId,
+      versionId: stack.tenant.ids.versionId,
+      ruleId: stack.tenant.ids.ruleId,
+      windows: 1000,
+      // Enough distinct frames that a later page's frames are found only further into the evidence.
+      storedFrames: 200,
+    });
+    const { context, page } = await signedInPage(
+      browser,
+      stack.api.url,
+      stack.login('AUDITOR'),
+      `/incidents/${longIncidentId}/report`,
+    );
+    await page.getByRole('heading', { level: 1, name: 'Incident report — local analysis' }).waitFor();
+    const pager = page.getByRole('navigation', { name: 'Evidence pages' }).first();
+    await pager.getByText('Evidence: analyses 1–50 of 1000').waitFor();
+    await page.getByRole('heading', { name: /Analysis 1 of 1000 — Local analysis/ }).waitFor();
+    await page.getByRole('heading', { name: 'How the local analyser reached it' }).first().waitFor();
+    const firstHash = (await page.getByTestId('report-content-sha256').textContent())?.trim();
+    const text = (await page.locator('main').textContent()) ?? '';
+    for (const absent of [
+      'Sampling settings',
+      'Thinking budget',
+      'Chain-of-thought report',
+      'THINKING',
+      'Thinking',
+    ])
+      expect({ absent, found: text.includes(absent) }).toEqual({ absent, found: false });
+    await page
+      .getByRole('navigation', { name: 'Evidence pages' })
+      .first()
+      .evaluate((nav) => nav.scrollIntoView());
+    await saveScreenshot(page, 'report-local');
+
+    await pager.getByRole('button', { name: 'Next analyses →' }).click();
+    await pager.getByText('Evidence: analyses 51–100 of 1000').waitFor();
+    await page.getByRole('heading', { name: /Analysis 51 of 1000 — Local analysis/ }).waitFor();
+    expect(new URL(page.url()).searchParams.get('page')).toBe('2');
+    // Another page of the same report: the same hash, and its export is that page.
+    expect((await page.getByTestId('report-content-sha256').textContent())?.trim()).toBe(firstHash);
+    const json = await downloaded(page, 'Export JSON');
+    const exported = JSON.parse(json.bytes.toString('utf8')) as {
+      contentSha256: string;
+      analysesPage: { page: number };
+    };
+    expect(exported).toMatchObject({ contentSha256: firstHash, analysesPage: { page: 2 } });
+
+    // Page 3's frames come from the evidence's second hundred firings: their images load too.
+    await pager.getByRole('button', { name: 'Next analyses →' }).click();
+    await page.getByRole('heading', { name: /Analysis 101 of 1000 — Local analysis/ }).waitFor();
+    await waitInPage(
+      page,
+      `!document.querySelector('.frame-missing') && document.querySelectorAll('.report-frames img').length >= ${12 + 50 * 8} && Array.from(document.querySelectorAll('.report-frames img')).every((img) => img.complete && img.naturalWidth > 0)`,
+    );
+    await context.close();
+  }, 120_000);
 
   it('verifies the audit chain, and finds the row changed behind its back', async () => {
     const { context, page } = await signedInPage(

@@ -7,7 +7,11 @@ import { ReportFrames } from './report-frames';
 import type { ReportAnalysis } from './reports.documents';
 import type { FrameUrls } from './use-report';
 
-/** One analysis of a report: how it ran, its frames, the prompt, the reasoning and the result. */
+/**
+ * One analysis of a report, labelled with who made it: a model's (how it ran, sampling, the prompt,
+ * the reasoning) or the local analyser's (its plain trace, and no model settings), with its frames
+ * and result.
+ */
 export function ReportAnalysisSection({
   analysis,
   position,
@@ -22,16 +26,107 @@ export function ReportAnalysisSection({
   urlsUnavailable: boolean;
 }) {
   const headingId = `analysis-${analysis.id}`;
+  const local = analysis.kind === 'local';
   return (
     <section className="card report-section" aria-labelledby={headingId}>
       <h2 id={headingId}>
-        Analysis{position ? ` ${position}` : ''} <span className="muted mono analysis-id">{analysis.id}</span>
+        Analysis{position ? ` ${position}` : ''}{' '}
+        <span className={`analysis-kind ${local ? 'local' : 'model'}`}>
+          — {local ? 'Local analysis' : 'Model analysis'}
+        </span>{' '}
+        <span className="muted mono analysis-id">{analysis.id}</span>
       </h2>
       {linkToReport && (
         <p className="no-print">
           <Link to={`/analyses/${analysis.id}/report`}>Report of this analysis alone</Link>
         </p>
       )}
+      {local ? (
+        <LocalAnalysisBody analysis={analysis} urls={urls} urlsUnavailable={urlsUnavailable} />
+      ) : (
+        <ModelAnalysisBody analysis={analysis} urls={urls} urlsUnavailable={urlsUnavailable} />
+      )}
+      <h3>Structured result</h3>
+      {analysis.result === null || analysis.result === undefined ? (
+        <p className="muted">No result (the analysis did not finish).</p>
+      ) : (
+        <JsonBlock value={analysis.result} />
+      )}
+    </section>
+  );
+}
+
+/** What the local CPU analyser found and how, in its own words: no model ran, so no model settings. */
+function LocalAnalysisBody({
+  analysis,
+  urls,
+  urlsUnavailable,
+}: {
+  analysis: ReportAnalysis;
+  urls: FrameUrls;
+  urlsUnavailable: boolean;
+}) {
+  const local = analysis.local;
+  return (
+    <>
+      <p className="muted">
+        Made by the local CPU analyser (object detector, NSFW classifier and tracker). No language model ran:
+        there are no model settings and no model reasoning.
+      </p>
+      <Facts>
+        <Fact label="Analyser" className="mono">
+          {local?.analyser ?? '—'}
+        </Fact>
+        <Fact label="Why local">{local?.note ?? 'the template analyses locally'}</Fact>
+        <Fact label="Status">
+          <StatusBadge status={analysis.status} />
+          {analysis.error && analysis.error !== local?.note && (
+            <div className="error-text">{analysis.error}</div>
+          )}
+        </Fact>
+        <Fact label="Template">
+          {analysis.template
+            ? `${analysis.template.templateName ?? 'Template'} version ${analysis.template.version}`
+            : '—'}
+        </Fact>
+        <Fact label="Started">
+          <Time iso={analysis.startedAt} />
+        </Fact>
+        <Fact label="Latency">{formatMilliseconds(analysis.latencyMs)}</Fact>
+        {analysis.window && (
+          <Fact label="Window">
+            #{analysis.window.index}: <Time iso={analysis.window.startAt} /> –{' '}
+            <Time iso={analysis.window.endAt} />
+          </Fact>
+        )}
+      </Facts>
+      <ReportFrames analysis={analysis} urls={urls} urlsUnavailable={urlsUnavailable} />
+      <h3>How the local analyser reached it</h3>
+      {local && local.trace.length > 0 ? (
+        <ol className="report-trace">
+          {local.trace.map((line, index) => (
+            <li key={index}>{line}</li>
+          ))}
+        </ol>
+      ) : (
+        <p className="muted">This result carries no trace.</p>
+      )}
+    </>
+  );
+}
+
+/** What a model found: how it ran, its sampling, the prompt it read and its reasoning. */
+function ModelAnalysisBody({
+  analysis,
+  urls,
+  urlsUnavailable,
+}: {
+  analysis: ReportAnalysis;
+  urls: FrameUrls;
+  urlsUnavailable: boolean;
+}) {
+  return (
+    <>
       <div className="report-columns">
         <div>
           <h3>Model and run</h3>
@@ -58,17 +153,9 @@ export function ReportAnalysisSection({
       {analysis.reasoning ? (
         <pre className="code-block report-reasoning">{analysis.reasoning}</pre>
       ) : (
-        <p className="muted">
-          No reasoning recorded{analysis.mode === 'LOCAL' ? ' (local detector analyses do not reason)' : ''}.
-        </p>
+        <p className="muted">No reasoning recorded (an Instruct model).</p>
       )}
-      <h3>Structured result</h3>
-      {analysis.result === null || analysis.result === undefined ? (
-        <p className="muted">No result (the analysis did not finish).</p>
-      ) : (
-        <JsonBlock value={analysis.result} />
-      )}
-    </section>
+    </>
   );
 }
 
@@ -76,10 +163,10 @@ function RunFacts({ analysis }: { analysis: ReportAnalysis }) {
   return (
     <Facts>
       <Fact label="Model" className="mono">
-        {analysis.model ?? analysis.promptVersion?.modelName ?? '—'}
+        {analysis.model ?? '—'}
       </Fact>
       <Fact label="Node" className="mono">
-        {analysis.nodeName ?? 'local (no GPU node)'}
+        {analysis.nodeName ?? '—'}
       </Fact>
       <Fact label="Mode">{formatEnumValue(analysis.mode)}</Fact>
       <Fact label="Status">

@@ -22,13 +22,7 @@ export function ReportFrames({
       {analysis.frames.length === 0 ? (
         <Empty>No frames of this window are stored.</Empty>
       ) : (
-        <ul className="report-frames" aria-label={`Frames of analysis ${analysis.id}`}>
-          {analysis.frames.map((frame) => (
-            <li key={frame.id}>
-              <ReportFrame frame={frame} url={urls.get(frame.id)} />
-            </li>
-          ))}
-        </ul>
+        <ReportFrameGrid frames={analysis.frames} label={`Frames of analysis ${analysis.id}`} urls={urls} />
       )}
       {analysis.missingFrameIds.length > 0 && (
         <p className="muted">
@@ -40,7 +34,30 @@ export function ReportFrames({
   );
 }
 
-function ReportFrame({ frame, url }: { frame: ReportAnalysis['frames'][number]; url: string | undefined }) {
+type ReportFrameFields = ReportAnalysis['frames'][number];
+
+/** Frames as a grid of images, each with its sequence, capture time and sha256. */
+export function ReportFrameGrid({
+  frames,
+  label,
+  urls,
+}: {
+  frames: readonly ReportFrameFields[];
+  label: string;
+  urls: FrameUrls;
+}) {
+  return (
+    <ul className="report-frames" aria-label={label}>
+      {frames.map((frame) => (
+        <li key={frame.id}>
+          <ReportFrame frame={frame} url={urls.get(frame.id)} />
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function ReportFrame({ frame, url }: { frame: ReportFrameFields; url: string | undefined }) {
   return (
     <figure>
       {url ? (

@@ -5,23 +5,49 @@ import { JsonBlock, Time } from '../../components/formatted';
 import { Empty } from '../../components/states';
 import { formatEnumValue, formatPercent, formatSeconds } from '../../lib/format';
 import { ReportAuditTrail } from './report-audit-trail';
+import { ReportFrameGrid } from './report-frames';
 import type { ReportIncidentContext, ReportReviewItem, ReportRule } from './reports.documents';
+import type { FrameUrls } from './use-report';
 
-/** An incident in a report: its facts, the rule that fired, the human decision and the audit trail. */
+/**
+ * An incident in a report: its summary first (what, which rule, the decision, when, how often,
+ * its keyframes), then the rule that fired, the human decision and the audit trail.
+ */
 export function ReportIncidentSection({
   context,
   linkToReport,
+  urls,
 }: {
   context: ReportIncidentContext;
   linkToReport: boolean;
+  urls: FrameUrls;
 }) {
-  const { incident } = context;
+  const { incident, rule, reviewItem } = context;
   const headingId = `incident-${incident.id}`;
   return (
     <section className="report-incident" aria-labelledby={headingId}>
       <div className="card report-section">
         <h2 id={headingId}>Incident: {incident.summary}</h2>
         <Facts>
+          <Fact label="Rule">{rule ? rule.name : <span className="muted">deleted</span>}</Fact>
+          <Fact label="Decision">
+            {!reviewItem ? (
+              <span className="muted">no review item</span>
+            ) : reviewItem.decision ? (
+              <>
+                <strong>{formatEnumValue(reviewItem.decision)}</strong>
+                {reviewItem.decidedBy && (
+                  <>
+                    {' '}
+                    by <UserName user={reviewItem.decidedBy} />
+                  </>
+                )}
+                {reviewItem.reason && <span className="muted"> — {reviewItem.reason}</span>}
+              </>
+            ) : (
+              'not decided yet'
+            )}
+          </Fact>
           <Fact label="Severity">
             <SeverityBadge severity={incident.severity} />
           </Fact>
@@ -33,6 +59,12 @@ export function ReportIncidentSection({
             <Time iso={incident.startAt} /> – <Time iso={incident.endAt} />
           </Fact>
           <Fact label="Firings">{incident.firings}</Fact>
+          {incident.closedAt && (
+            <Fact label="Closed">
+              <Time iso={incident.closedAt} />{' '}
+              <span className="muted">({incident.closeReason ?? 'no reason recorded'})</span>
+            </Fact>
+          )}
           <Fact label="Recorded">
             <Time iso={incident.createdAt} />
           </Fact>
@@ -48,6 +80,16 @@ export function ReportIncidentSection({
             )}
           </Fact>
         </Facts>
+        <h3>Keyframes</h3>
+        {incident.keyframes.length === 0 ? (
+          <Empty>No keyframes of this incident are stored.</Empty>
+        ) : (
+          <ReportFrameGrid
+            frames={incident.keyframes}
+            label={`Keyframes of incident ${incident.id}`}
+            urls={urls}
+          />
+        )}
       </div>
       <RuleSection rule={context.rule} />
       <DecisionSection item={context.reviewItem} />

@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { Link } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { Fact, Facts } from '../../components/facts';
 import { Time } from '../../components/formatted';
 import { Empty, ErrorState, Loading } from '../../components/states';
@@ -8,7 +8,7 @@ import { EvidencePackageButton } from '../evidence/evidence-package-button';
 import { IncidentClipPlayer } from '../evidence/incident-clip-player';
 import { ReportAnalysisSection } from './report-analysis-section';
 import { ReportIncidentSection } from './report-incident-section';
-import type { ReportContent } from './reports.documents';
+import type { ReportAnalysesPage, ReportContent } from './reports.documents';
 import { useOpenDetailsWhenPrinting } from './use-open-details-when-printing';
 import type { FrameUrls } from './use-report';
 import { useReportDownload, type ReportKind } from './use-report-download';
@@ -16,6 +16,7 @@ import { useReportDownload, type ReportKind } from './use-report-download';
 export function ReportView({
   kind,
   id,
+  page = null,
   fetching,
   error,
   report,
@@ -25,6 +26,8 @@ export function ReportView({
 }: {
   kind: ReportKind;
   id: string;
+  /** The page of an incident report's analyses shown (and exported). */
+  page?: number | null;
   fetching: boolean;
   error: Parameters<typeof ErrorState>[0]['error'] | undefined;
   report: ReportContent | undefined;
@@ -32,9 +35,10 @@ export function ReportView({
   urls: FrameUrls;
   urlsUnavailable: boolean;
 }) {
-  const { download, busy } = useReportDownload(kind, id);
+  const { download, busy } = useReportDownload(kind, id, page);
   useOpenDetailsWhenPrinting();
-  const title = kind === 'incidents' ? 'Incident report' : 'Analysis report';
+  // The report names itself: a chain-of-thought report only where a model reasoned.
+  const title = report?.title ?? (kind === 'incidents' ? 'Incident report' : 'Analysis report');
 
   let body: ReactNode;
   if (error && !report) body = <ErrorState error={error} retry={retry} />;
@@ -110,11 +114,20 @@ function ReportBody({
           <Fact label="Generated">
             <Time iso={report.generatedAt} /> <span className="muted">({report.format})</span>
           </Fact>
+          <Fact label="Analyses">
+            {report.analysisCounts.total}{' '}
+            <span className="muted">
+              ({report.analysisCounts.model} by a model, {report.analysisCounts.local} local)
+            </span>
+          </Fact>
           <Fact label="Content sha256">
-            <code className="hash">{report.contentSha256}</code>
+            <code className="hash" data-testid="report-content-sha256">
+              {report.contentSha256}
+            </code>
             <div className="muted">
-              sha256 over the canonical JSON (RFC 8785) of the report without this field; it matches the
-              exported JSON.
+              The same hash is in the exported PDF and JSON of this report, whichever page: sha256 over the
+              canonical JSON (RFC 8785) of the whole report (every page's analyses) without contentSha256,
+              generatedAt and analysesPage.
             </div>
           </Fact>
         </Facts>
@@ -131,14 +144,22 @@ function ReportBody({
           key={context.incident.id}
           context={context}
           linkToReport={report.kind === 'analysis'}
+          urls={urls}
         />
       ))}
 
+      {report.analysesPage && report.analysesPage.total > 0 && <EvidencePager page={report.analysesPage} />}
       {analyses.map((analysis, index) => (
         <ReportAnalysisSection
           key={analysis.id}
           analysis={analysis}
-          position={analyses.length > 1 ? `${index + 1} of ${analyses.length}` : null}
+          position={
+            report.analysesPage
+              ? report.analysesPage.total > 1
+                ? `${report.analysesPage.first + index} of ${report.analysesPage.total}`
+                : null
+              : null
+          }
           linkToReport={report.kind === 'incident'}
           urls={urls}
           urlsUnavailable={urlsUnavailable}
@@ -150,6 +171,32 @@ function ReportBody({
           <Empty>No analyses are stored for this incident.</Empty>
         </div>
       )}
+      {report.analysesPage && report.analysesPage.pages > 1 && <EvidencePager page={report.analysesPage} />}
     </>
+  );
+}
+
+/** Where this page of the evidence appendix sits, and the way to the pages before and after it. */
+function EvidencePager({ page }: { page: ReportAnalysesPage }) {
+  const [, setSearch] = useSearchParams();
+  const go = (to: number) => {
+    setSearch(to === 1 ? {} : { page: String(to) });
+    window.scrollTo({ top: 0 });
+  };
+  return (
+    <nav className="card toolbar report-pager no-print" aria-label="Evidence pages">
+      <strong>
+        Evidence: analyses {page.first}–{page.last} of {page.total}
+      </strong>
+      <span className="muted">
+        page {page.page} of {page.pages}; the exports hold this page
+      </span>
+      <button type="button" onClick={() => go(page.page - 1)} disabled={page.page <= 1}>
+        ← Previous analyses
+      </button>
+      <button type="button" onClick={() => page.nextPage && go(page.nextPage)} disabled={!page.nextPage}>
+        Next analyses →
+      </button>
+    </nav>
   );
 }

@@ -1,7 +1,7 @@
 import { graphql, type ResultOf } from '../../api/graphql';
 
 /**
- * The chain-of-thought report's fields the report page shows. The report carries no image URLs
+ * The report's fields the report page shows. The report carries no image URLs
  * (it is an archive of hashes); the signed frame URLs come from the incident or window instead.
  */
 const ReportTenantFields = graphql(`
@@ -20,19 +20,39 @@ const ReportStreamFields = graphql(`
   }
 `);
 
-const ReportIncidentFields = graphql(`
-  fragment ReportIncidentFields on ReportIncident {
+const ReportFrameFields = graphql(`
+  fragment ReportFrameFields on ReportFrame {
     id
-    status
-    severity
-    confidence
-    summary
-    startAt
-    endAt
-    firings
-    createdAt
+    sequence
+    capturedAt
+    sha256
+    width
+    height
+    skippedBefore
   }
 `);
+
+const ReportIncidentFields = graphql(
+  `
+    fragment ReportIncidentFields on ReportIncident {
+      id
+      status
+      severity
+      confidence
+      summary
+      startAt
+      endAt
+      firings
+      closedAt
+      closeReason
+      keyframes {
+        ...ReportFrameFields
+      }
+      createdAt
+    }
+  `,
+  [ReportFrameFields],
+);
 
 const ReportRuleFields = graphql(`
   fragment ReportRuleFields on ReportRule {
@@ -94,64 +114,72 @@ const ReportAuditEntryFields = graphql(`
   }
 `);
 
-const ReportAnalysisFields = graphql(`
-  fragment ReportAnalysisFields on ReportAnalysis {
-    id
-    status
-    mode
-    model
-    nodeName
-    startedAt
-    completedAt
-    latencyMs
-    finishReason
-    attempts
-    error
-    framesSent
-    tokens {
-      prompt
-      completion
-      reasoning
-      vision
-    }
-    window {
+const ReportAnalysisFields = graphql(
+  `
+    fragment ReportAnalysisFields on ReportAnalysis {
       id
-      index
-      startAt
-      endAt
-    }
-    frames {
-      id
-      sequence
-      capturedAt
-      sha256
-      width
-      height
-      skippedBefore
-    }
-    missingFrameIds
-    promptVersion {
-      id
-      version
-      templateName
-      systemText
-      instructionText
-      resultSchema
-      modelName
+      kind
+      status
       mode
+      model
+      nodeName
+      startedAt
+      completedAt
+      latencyMs
+      finishReason
+      attempts
+      error
+      framesSent
+      tokens {
+        prompt
+        completion
+        reasoning
+        vision
+      }
+      window {
+        id
+        index
+        startAt
+        endAt
+      }
+      frames {
+        ...ReportFrameFields
+      }
+      missingFrameIds
+      template {
+        id
+        version
+        templateName
+      }
+      promptVersion {
+        id
+        version
+        templateName
+        systemText
+        instructionText
+        resultSchema
+        modelName
+        mode
+      }
+      sampling {
+        temperature
+        topP
+        topK
+        presencePenalty
+        maxCompletionTokens
+        thinkingTokenBudget
+      }
+      reasoning
+      local {
+        analyser
+        note
+        trace
+      }
+      result
     }
-    sampling {
-      temperature
-      topP
-      topK
-      presencePenalty
-      maxCompletionTokens
-      thinkingTokenBudget
-    }
-    reasoning
-    result
-  }
-`);
+  `,
+  [ReportFrameFields],
+);
 
 /** An incident with its rule, decision and audit trail, as an analysis report lists them. */
 const ReportIncidentContextFields = graphql(
@@ -176,11 +204,26 @@ const ReportIncidentContextFields = graphql(
 
 export const IncidentReportQuery = graphql(
   `
-    query IncidentReport($incidentId: ID!) {
-      incidentReport(incidentId: $incidentId) {
+    query IncidentReport($incidentId: ID!, $page: Int) {
+      incidentReport(incidentId: $incidentId, page: $page) {
         format
+        title
         generatedAt
         contentSha256
+        analysisCounts {
+          total
+          model
+          local
+        }
+        analysesPage {
+          page
+          pages
+          pageSize
+          total
+          first
+          last
+          nextPage
+        }
         tenant {
           ...ReportTenantFields
         }
@@ -221,8 +264,14 @@ export const AnalysisReportQuery = graphql(
     query AnalysisReport($analysisId: ID!) {
       analysisReport(analysisId: $analysisId) {
         format
+        title
         generatedAt
         contentSha256
+        analysisCounts {
+          total
+          model
+          local
+        }
         tenant {
           ...ReportTenantFields
         }
@@ -241,11 +290,20 @@ export const AnalysisReportQuery = graphql(
   [ReportTenantFields, ReportStreamFields, ReportAnalysisFields, ReportIncidentContextFields],
 );
 
+/** The signed URLs of an incident's keyframes and of its evidence windows' frames, 100 firings at a time. */
 export const IncidentFrameUrlsQuery = graphql(`
-  query IncidentFrameUrls($incidentId: ID!) {
+  query IncidentFrameUrls($incidentId: ID!, $after: String) {
     incident(incidentId: $incidentId) {
       id
-      evidence(first: 100) {
+      keyframes {
+        id
+        url
+      }
+      evidence(first: 100, after: $after) {
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
         edges {
           node {
             id
@@ -287,12 +345,18 @@ export type ReportAuditEntry = Fields<ResultOf<typeof ReportAuditEntryFields>>;
 /** An incident with its rule, decision and audit trail: the whole of an incident report, or one of an analysis report's. */
 export type ReportIncidentContext = Fields<ResultOf<typeof ReportIncidentContextFields>>;
 
+export type ReportAnalysesPage = ResultOf<typeof IncidentReportQuery>['incidentReport']['analysesPage'];
+
 /** What the report page shows of either kind of report. */
 export interface ReportContent {
   kind: 'incident' | 'analysis';
   format: string;
+  title: string;
   generatedAt: string;
   contentSha256: string;
+  analysisCounts: { total: number; model: number; local: number };
+  /** Which page of an incident's analyses this is; null for an analysis report. */
+  analysesPage: ReportAnalysesPage | null;
   tenant: Fields<ResultOf<typeof ReportTenantFields>>;
   stream: ReportStream | null;
   contexts: ReportIncidentContext[];
@@ -302,10 +366,11 @@ export interface ReportContent {
 export function incidentReportContent(
   report: ResultOf<typeof IncidentReportQuery>['incidentReport'],
 ): ReportContent {
-  const { incident, rule, reviewItem, auditEvents, analyses, ...header } = report;
+  const { incident, rule, reviewItem, auditEvents, analyses, analysesPage, ...header } = report;
   return {
     ...header,
     kind: 'incident',
+    analysesPage,
     contexts: [{ incident, rule, reviewItem, auditEvents }],
     analyses,
   };
@@ -315,5 +380,5 @@ export function analysisReportContent(
   report: ResultOf<typeof AnalysisReportQuery>['analysisReport'],
 ): ReportContent {
   const { analysis, incidents, ...header } = report;
-  return { ...header, kind: 'analysis', contexts: incidents, analyses: [analysis] };
+  return { ...header, kind: 'analysis', analysesPage: null, contexts: incidents, analyses: [analysis] };
 }

@@ -31,11 +31,11 @@ async function failureOf(response: Response): Promise<string> {
 }
 
 /**
- * Downloads a report file (GET /reports/<kind>/<id>.<format> with the session's token) and hands
+ * Downloads a report file (GET /reports/<kind>/<id>.<format>[?page=N] with the session's token) and hands
  * it to the browser as a file. The outcome is always told with a toast: the file name on success,
  * the status and the API's message on failure.
  */
-export function useReportDownload(kind: ReportKind, id: string) {
+export function useReportDownload(kind: ReportKind, id: string, page: number | null = null) {
   const { token } = useSignedIn();
   const [busy, setBusy] = useState<ReportFormat | null>(null);
 
@@ -44,7 +44,8 @@ export function useReportDownload(kind: ReportKind, id: string) {
       setBusy(format);
       const label = format.toUpperCase();
       try {
-        const response = await fetch(`/reports/${kind}/${encodeURIComponent(id)}.${format}`, {
+        const query = page && page > 1 ? `?page=${page}` : '';
+        const response = await fetch(`/reports/${kind}/${encodeURIComponent(id)}.${format}${query}`, {
           headers: { authorization: `Bearer ${token}` },
         });
         if (!response.ok) {
@@ -72,7 +73,7 @@ export function useReportDownload(kind: ReportKind, id: string) {
         setBusy(null);
       }
     },
-    [kind, id, token],
+    [kind, id, page, token],
   );
 
   return { download, busy };
