@@ -35,9 +35,11 @@ export async function recordIncidentClip(
         clipFirings: clip.firings,
       },
     });
+    // Its own entity type: a clip is derived evidence, built whenever first asked for, so it must
+    // not change what the incident's report asserts (the report lists the incident's own events).
     await recordAudit(tx, systemActor(tenantId, 'clip-builder'), {
       action: 'incident.clip_built',
-      entityType: 'Incident',
+      entityType: 'IncidentClip',
       entityId: incidentId,
       data: { sha256: clip.sha256, bytes: clip.bytes, frames: clip.frames, firings: clip.firings },
     });

@@ -196,7 +196,7 @@ export class EvidenceService {
     const events = await db.auditEvent.findMany({
       where: {
         OR: [
-          { entityType: 'Incident', entityId: incidentId },
+          { entityType: { in: ['Incident', 'IncidentClip'] }, entityId: incidentId },
           ...(reviewItemId ? [{ entityType: 'ReviewItem', entityId: reviewItemId }] : []),
         ],
       },
