@@ -132,7 +132,7 @@ export const ReviewEvidenceQuery = graphql(`
       startAt
       endAt
       firings
-      evidence(first: 100) {
+      evidence(first: 20) {
         edges {
           node {
             id
