@@ -13,6 +13,7 @@ import { InferenceNodeService } from '../services/inference-node.service';
 import { PromptTemplateService } from '../services/prompt-template.service';
 import { RateLimitService } from '../services/rate-limit.service';
 import { ReportService } from '../services/report.service';
+import { PolicyReasonService } from '../services/policy-reason.service';
 import { ReviewService } from '../services/review.service';
 import { RuleService } from '../services/rule.service';
 import { StreamService } from '../services/stream.service';
@@ -66,6 +67,7 @@ export function createServices(deps: {
     incidents: new IncidentService(vocabulary),
     webhooks: new WebhookService(deps.config, deps.jobs),
     reviews: new ReviewService(deps.redis, webhookEventSink(deps.prisma, deps.jobs)),
+    policyReasons: new PolicyReasonService(),
     reports: new ReportService((tenantId) => tenants.get(tenantId), windows.store),
   };
 }

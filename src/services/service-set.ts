@@ -16,6 +16,7 @@ import type { InferenceNodeService } from './inference-node.service';
 import type { IncidentService } from './incident.service';
 import type { WebhookService } from './webhook.service';
 import type { ReviewService } from './review.service';
+import type { PolicyReasonService } from './policy-reason.service';
 import type { ReportService } from './report.service';
 
 /** Every domain service, built once per process by the composition root; resolvers, the API edge and the CLI reach the use cases through it. */
@@ -38,5 +39,6 @@ export interface Services {
   incidents: IncidentService;
   webhooks: WebhookService;
   reviews: ReviewService;
+  policyReasons: PolicyReasonService;
   reports: ReportService;
 }
