@@ -227,7 +227,11 @@ describe('policy reasons and review notes', () => {
       tenant.sessions.ADMIN,
     );
     expect(errorCodes(byAdmin)).toEqual([]);
-    const listed = await api.gql<{ reviewNotes: { text: string }[] }>(notes, { id }, tenant.sessions.AUDITOR);
+    const listed = await api.gql<{ reviewNotes: { text: string; authorName: string | null }[] }>(
+      notes,
+      { id },
+      tenant.sessions.AUDITOR,
+    );
     expect(listed.data!.reviewNotes.map((note) => note.text)).toEqual([
       'The second camera shows them leave',
       'Person near the fence, not on the lawn',
