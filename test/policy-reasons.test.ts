@@ -246,6 +246,35 @@ describe('policy reasons and review notes', () => {
     ]);
   });
 
+  it('shows on queue rows who holds an item, its stream’s liveness and its first keyframe', async () => {
+    const id = await newItem();
+    await api.gql(claim, { id }, tenant.sessions.MODERATOR);
+    const response = await api.gql<{
+      reviewItem: { assigneeName: string | null; streamLive: boolean; thumbnail: { url: string } | null };
+    }>(
+      `query($id: ID!) { reviewItem(reviewItemId: $id) { assigneeName streamLive thumbnail { url } } }`,
+      { id },
+      tenant.sessions.AUDITOR,
+    );
+    expect(errorCodes(response)).toEqual([]);
+    const stream = await api.prisma.stream.findUniqueOrThrow({ where: { id: tenant.ids.streamId } });
+    expect(response.data!.reviewItem).toEqual({
+      assigneeName: `moderator@${tenant.slug}.test`,
+      streamLive: ['ACTIVE', 'PAUSED', 'ERROR'].includes(stream.status),
+      // This incident was written without keyframes.
+      thumbnail: null,
+    });
+    const fixtureItem = await api.gql<{ reviewItem: { thumbnail: { url: string } | null } }>(
+      `query($id: ID!) { reviewItem(reviewItemId: $id) { thumbnail { url } } }`,
+      { id: tenant.ids.reviewItemId },
+      tenant.sessions.MODERATOR,
+    );
+    const incident = await api.prisma.incident.findUniqueOrThrow({ where: { id: tenant.ids.incidentId } });
+    if (incident.keyframeIds.length > 0)
+      expect(fixtureItem.data!.reviewItem.thumbnail!.url).toContain(incident.keyframeIds[0]!);
+    else expect(fixtureItem.data!.reviewItem.thumbnail).toBeNull();
+  });
+
   it('refuses empty, too long, unauthorised and cross-tenant notes, writing nothing', async () => {
     const id = await newItem();
     for (const text of ['', '   ', 'x'.repeat(5001)]) {

@@ -124,9 +124,9 @@ export function DecisionPanel({ item }: { item: { id: string; summary: string } 
   });
 
   if (pending) {
-    const left = Math.max(0, Math.ceil((pending.sendAt - now) / 1000));
+    const left = Math.max(0, Math.ceil((pending.sendAt - Math.max(now, Date.now())) / 1000));
     return (
-      <div className="pending-decision" role="status">
+      <div className="pending-decision" role="status" data-testid="pending-decision">
         <p>
           <strong>{DECISION_LABELS[pending.draft.decision]}</strong> with the reason{' '}
           <strong>{describeReason(pending.draft.reason)}</strong> is sent in about {left} s. Until then

@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { SeverityBadge, StatusBadge } from '../../components/badges';
 import { useNow } from '../../hooks/use-now';
@@ -88,11 +88,7 @@ export function QueueTable({
               onClick={() => onSelect(row.index)}
             >
               <span role="cell" className="thumb-cell">
-                {item.thumbnail ? (
-                  <img src={item.thumbnail.url} alt="" loading="lazy" className="queue-thumb" />
-                ) : (
-                  <span className="queue-thumb empty" aria-hidden="true" />
-                )}
+                <QueueThumbnail url={item.thumbnail?.url ?? null} />
               </span>
               <span role="cell">{item.priority}</span>
               <span role="cell">
@@ -109,10 +105,14 @@ export function QueueTable({
               </span>
               <span role="cell" className="status-cell">
                 <StatusBadge status={mine ? 'CLAIMED by you' : item.status} />
-                {holder && !mine && <span className="muted small summary">by {holder}</span>}
+                {holder && !mine && (
+                  <span className="muted small summary" title={holder}>
+                    by {holder}
+                  </span>
+                )}
                 {deadline.streamEnded && <span className="badge stream-ended">stream ended</span>}
               </span>
-              <span role="cell" className={deadline.overdue ? 'overdue' : ''}>
+              <span role="cell" className={`deadline-cell${deadline.overdue ? ' overdue' : ''}`}>
                 {deadline.text ?? '—'}
               </span>
               <span role="cell">
@@ -135,4 +135,11 @@ export function QueueTable({
       </div>
     </div>
   );
+}
+
+/** The incident's first keyframe; an empty frame when it has none or its JPEG is gone (retention). */
+function QueueThumbnail({ url }: { url: string | null }) {
+  const [failed, setFailed] = useState<string | null>(null);
+  if (!url || failed === url) return <span className="queue-thumb empty" aria-hidden="true" />;
+  return <img src={url} alt="" loading="lazy" className="queue-thumb" onError={() => setFailed(url)} />;
 }

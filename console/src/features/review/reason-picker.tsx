@@ -1,4 +1,4 @@
-import { useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useId, useMemo, useState, type KeyboardEvent } from 'react';
 import { reasonFits, type ModeratorDecision, type PolicyReasonChoice } from './decisions';
 
 /**
@@ -34,12 +34,15 @@ export function ReasonPicker({
   const [active, setActive] = useState(0);
   const activeIndex = Math.min(active, Math.max(fitting.length - 1, 0));
   const optionId = (index: number) => `${id}-option-${index}`;
-  const ownRef = useRef<HTMLInputElement>(null);
 
   function onKeyDown(event: KeyboardEvent<HTMLUListElement>) {
-    // The list's keys are its own: D, S and the like must not reach the page's shortcuts.
-    const move = (to: number) => {
+    // The keys the list handles are its own; the others (D, V, E, S, U) still reach the page.
+    const handled = () => {
       event.preventDefault();
+      event.stopPropagation();
+    };
+    const move = (to: number) => {
+      handled();
       setActive(Math.max(0, Math.min(to, fitting.length - 1)));
     };
     if (event.key === 'ArrowDown') move(activeIndex + 1);
@@ -47,17 +50,13 @@ export function ReasonPicker({
     else if (event.key === 'Home') move(0);
     else if (event.key === 'End') move(fitting.length - 1);
     else if (event.key === 'Enter' || event.key === ' ') {
-      event.preventDefault();
+      handled();
       const reason = fitting[activeIndex];
       if (reason) {
         onChooseListed(reason);
         onChosen();
       }
-    } else if (event.key === 'Tab' && !event.shiftKey && fitting.length === 0) {
-      ownRef.current?.focus();
-      event.preventDefault();
     }
-    event.stopPropagation();
   }
 
   return (
@@ -102,7 +101,6 @@ export function ReasonPicker({
       <label>
         Or in your own words
         <input
-          ref={ownRef}
           value={ownText}
           maxLength={1000}
           onChange={(event) => onOwnText(event.target.value)}

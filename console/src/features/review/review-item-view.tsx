@@ -57,6 +57,12 @@ export function ReviewItemView({ item, refetch }: { item: ReviewItem; refetch: (
     document.title = `Review: ${item.summary} · Vigil`;
   }, [item.summary]);
 
+  // A decision ends the incident: read it again so its span says so.
+  const { refresh: refreshEvidence } = evidence;
+  useEffect(() => {
+    if (item.status === 'RESOLVED') refreshEvidence();
+  }, [item.status, refreshEvidence]);
+
   async function claim() {
     if (await claimItem(item.id)) refetch();
   }
@@ -175,6 +181,8 @@ export function ReviewItemView({ item, refetch }: { item: ReviewItem; refetch: (
               pages.refresh();
             }}
           />
+          <ReviewNotes reviewItemId={item.id} canWrite={canWork} />
+          <StreamHistory streamId={item.streamId} streamName={item.streamName} currentId={item.id} />
         </div>
         <div className="column">
           <section className="card" aria-labelledby="decision-title">
@@ -216,8 +224,6 @@ export function ReviewItemView({ item, refetch }: { item: ReviewItem; refetch: (
             )}
             <Findings result={result} />
           </section>
-          <ReviewNotes reviewItemId={item.id} canWrite={canWork} />
-          <StreamHistory streamId={item.streamId} streamName={item.streamName} currentId={item.id} />
           <section className="card" aria-labelledby="rule-title">
             <h2 id="rule-title">Rule that fired</h2>
             {evidence.rule ? (

@@ -19,8 +19,6 @@ export const QueueItemFields = graphql(`
     thumbnail {
       id
       url
-      width
-      height
     }
     claimDueAt
     decideDueAt
@@ -29,10 +27,11 @@ export const QueueItemFields = graphql(`
   }
 `);
 
+// Pages of 50: a row's thumbnail and holder make 100 rows a page cost more than the API allows.
 export const OpenReviewItemsQuery = graphql(
   `
     query OpenReviewItems($after: String) {
-      reviewItems(first: 100, after: $after, status: [OPEN, CLAIMED, HELD, ESCALATED]) {
+      reviewItems(first: 50, after: $after, status: [OPEN, CLAIMED, HELD, ESCALATED]) {
         edges {
           node {
             ...QueueItemFields
@@ -294,7 +293,7 @@ export const StreamHistoryQuery = graphql(`
 export const ClaimableReviewItemsQuery = graphql(
   `
     query ClaimableReviewItems($after: String) {
-      reviewItems(first: 100, after: $after, status: [OPEN, HELD, ESCALATED]) {
+      reviewItems(first: 50, after: $after, status: [OPEN, HELD, ESCALATED]) {
         edges {
           node {
             ...QueueItemFields

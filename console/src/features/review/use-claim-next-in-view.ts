@@ -57,7 +57,7 @@ export function useClaimNextInView() {
       }
       const candidates: QueueItem[] = [];
       let after: string | null = null;
-      for (let page = 0; page < 5; page++) {
+      for (let page = 0; page < 10; page++) {
         const result: OperationResult<ResultOf<typeof ClaimableReviewItemsQuery>> = await client
           .query(ClaimableReviewItemsQuery, { after }, { requestPolicy: 'network-only' })
           .toPromise();

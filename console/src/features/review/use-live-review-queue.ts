@@ -13,7 +13,7 @@ import {
 /** What the live list holds per item; fields not in the event are filled in by a fetch. */
 export type QueueItem = Omit<ResultOf<typeof QueueItemFields>, ' $fragmentName'> & { arrivedAt?: number };
 
-/** How many unresolved items the console loads at most (10 pages); the rest wait for a reload. */
+/** How many unresolved items the console loads at most (20 pages); the rest wait for a reload. */
 const MAX_ITEMS = 1000;
 
 /**

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import { useQuery } from 'urql';
 import type { ResultOf } from '../../api/graphql';
 import { IncidentFiringsQuery, ReviewEvidenceQuery, ReviewItemViewQuery } from './review.documents';
@@ -27,13 +27,15 @@ export function useReviewEvidence(incidentId: string, ruleId: string) {
     query: ReviewEvidenceQuery,
     variables: { incidentId, ruleId },
   });
+  // Stable, so that a view may refresh on a change of the item without refreshing on every render.
+  const refresh = useCallback(() => refetch({ requestPolicy: 'network-only' }), [refetch]);
   return {
     incident: data?.incident,
     rule: data?.rule,
     fetching,
     error,
     retry: () => refetch(),
-    refresh: () => refetch({ requestPolicy: 'network-only' }),
+    refresh,
   };
 }
 
