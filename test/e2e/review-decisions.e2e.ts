@@ -243,6 +243,18 @@ it('shows thumbnails and who holds claimed rows; "submit and next" takes the nex
   await db.reviewItem.update({ where: { id: other.reviewItemId }, data: { queue: 'walkway', priority: 99 } });
   const firstQueue = (await db.reviewItem.findUniqueOrThrow({ where: { id: first.reviewItemId } })).queue;
   expect(firstQueue).not.toBe('walkway');
+  // Deadlines as people read them: the lawn item is 34 s late to be claimed; the walkway queue
+  // pauses items of streams no longer live (these test streams are not running).
+  await db.reviewItem.update({
+    where: { id: first.reviewItemId },
+    data: { claimDueAt: new Date(Date.now() - 34_000) },
+  });
+  const paused = await stack.api.gql(
+    'mutation($input: ReviewQueueInput!) { setReviewQueue(input: $input) { id } }',
+    { input: { name: 'walkway', whenStreamNotLive: 'PAUSE' } },
+    stack.tenant.sessions.ADMIN,
+  );
+  expect(paused.errors).toBeUndefined();
   // A third item held by a second moderator: its row names them.
   const held = await firedItem('Queue held');
   const admin = {
@@ -274,7 +286,11 @@ it('shows thumbnails and who holds claimed rows; "submit and next" takes the nex
     page,
     `(() => { const img = document.querySelector('[data-review-item-id="${first.reviewItemId}"] img.queue-thumb'); return !!img && img.complete && img.naturalWidth > 0; })()`,
   );
-  await heldRow.getByText(/Decide within|Decide overdue/).waitFor();
+  await heldRow.getByText(/Decide within \d+m \d\ds/).waitFor();
+  await firstRow.getByText(/^Claim overdue (3\d|4\d) s$/).waitFor();
+  const otherRow = page.locator(`[data-review-item-id="${other.reviewItemId}"]`);
+  await otherRow.getByText('Paused: stream ended').waitFor();
+  expect(await page.locator('.queue-list').textContent()).not.toMatch(/-\d+m/);
   // Every row's thumbnail is the incident's first keyframe, loaded (the fixture's own item names a
   // frame whose JPEG was never stored: its row shows the empty placeholder instead).
   await waitInPage(
