@@ -241,6 +241,11 @@ it('shows thumbnails and who holds claimed rows; "submit and next" takes the nex
   const other = await firedItem('Queue walkway');
   const db = tenantDb(stack.api.prisma, stack.tenant.tenantId);
   await db.reviewItem.update({ where: { id: other.reviewItemId }, data: { queue: 'walkway', priority: 99 } });
+  // The walkway incident goes on firing: seven firings, shown five at a time.
+  for (let i = 0; i < 6; i++)
+    await stack.analyseAndFire(other.streamId, personOnLawnResult(frames.length), frames);
+  const otherIncident = await db.incident.findFirstOrThrow({ where: { streamId: other.streamId } });
+  expect(otherIncident.firings).toBe(7);
   const firstQueue = (await db.reviewItem.findUniqueOrThrow({ where: { id: first.reviewItemId } })).queue;
   expect(firstQueue).not.toBe('walkway');
   // Deadlines as people read them: the lawn item is 34 s late to be claimed; the walkway queue
@@ -326,8 +331,21 @@ it('shows thumbnails and who holds claimed rows; "submit and next" takes the nex
   );
   await dismissToasts(page);
 
-  // The item's screen: paged firings, notes, the stream's recent items; keyframes enlarge.
-  await page.getByRole('button', { name: 'Newer firings →' }).waitFor();
+  // The item's screen: firings paged (no button per window), notes, the stream's recent items;
+  // keyframes enlarge.
+  const range = page.getByTestId('firing-range');
+  await range.getByText(/^1–5 of 7 · /).waitFor();
+  expect(
+    await page
+      .getByRole('radiogroup', { name: /Firings on this page/ })
+      .getByRole('radio')
+      .count(),
+  ).toBe(5);
+  await page.getByRole('button', { name: 'Newer firings →' }).click();
+  await range.getByText(/^6–7 of 7 · /).waitFor();
+  expect(await page.getByRole('button', { name: 'Newer firings →' }).isDisabled()).toBe(true);
+  await page.getByRole('button', { name: '← Older firings' }).click();
+  await range.getByText(/^1–5 of 7 · /).waitFor();
   await page.getByLabel('Add a note for other moderators and the record').fill('Same pair as on the lawn');
   await page.getByRole('button', { name: 'Add note' }).click();
   await page.locator('.notes-list').getByText('Same pair as on the lawn').waitFor();

@@ -12,12 +12,13 @@ export function useReviewItem(reviewItemId: string) {
     variables: { id: reviewItemId },
     requestPolicy: 'network-only',
   });
+  const refresh = useCallback(() => refetch({ requestPolicy: 'network-only' }), [refetch]);
   return {
     item: data?.reviewItem,
     fetching,
     error,
     retry: () => refetch(),
-    refresh: () => refetch({ requestPolicy: 'network-only' }),
+    refresh,
   };
 }
 
