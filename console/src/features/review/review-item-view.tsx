@@ -80,7 +80,9 @@ export function ReviewItemView({ item, refetch }: { item: ReviewItem; refetch: (
         {item.status === 'CLAIMED' && !mine && item.assigneeName && (
           <span className="muted">by {item.assigneeName}</span>
         )}
-        {deadline.streamEnded && <span className="badge stream-ended">stream ended</span>}
+        {deadline.streamEnded && !deadline.text?.includes('stream ended') && (
+          <span className="badge stream-ended">stream ended</span>
+        )}
         {deadline.text && <span className={deadline.overdue ? 'overdue' : 'muted'}>{deadline.text}</span>}
       </div>
       <p className="muted">
