@@ -22,7 +22,8 @@ module.exports = {
     {
       displayName: 'unit',
       testEnvironment: 'node',
-      roots: ['<rootDir>/src'],
+      // The console's pure helpers (formatting, deadlines) are specified beside them too.
+      roots: ['<rootDir>/src', '<rootDir>/console/src'],
       testMatch: ['**/*.spec.ts'],
       transform: { '^.+\\.ts$': swc },
     },

@@ -100,6 +100,7 @@ export async function seedDemo(
     },
   });
   await seedRules(db, actor, services);
+  await seedPolicyReasons(db, actor, services);
   const sourceUrl = options.footageUrl ?? PLACEHOLDER_SOURCE;
   let stream = await db.stream.findFirst({ where: { name: 'Pedestrian walkway' } });
   if (!stream) {
@@ -193,6 +194,47 @@ async function seedRules(db: TenantDb, actor: Actor, services: Services): Promis
       const { condition, action, cooldownSeconds } = wanted;
       await services.rules.update(db, actor, existing.id, { condition, action, cooldownSeconds });
     }
+  }
+}
+
+/**
+ * The demo tenant's policy reasons: what a moderator chooses from when deciding (none is chosen for
+ * them). Each names the decisions it may justify.
+ */
+export const DEMO_POLICY_REASONS: readonly { label: string; policy: string; decisions: string[] }[] = [
+  {
+    label: 'Nothing against the site rules',
+    policy: 'Site rules §1: walking and standing on the walkway are allowed',
+    decisions: ['DISMISS'],
+  },
+  {
+    label: 'Detector mistake',
+    policy: 'Review guide §2: a false detection (shadow, reflection, not a person) is dismissed',
+    decisions: ['DISMISS'],
+  },
+  {
+    label: 'Walking on the lawn',
+    policy: 'Site rules §3: the lawn is closed to the public',
+    decisions: ['CONFIRM_VIOLATION', 'STOP_STREAM'],
+  },
+  {
+    label: 'Blocking the walkway',
+    policy: 'Site rules §4: groups may not block the walkway',
+    decisions: ['CONFIRM_VIOLATION', 'ESCALATE'],
+  },
+  {
+    label: 'Unclear: a senior moderator should look',
+    policy: 'Review guide §5: escalate when the frames do not settle it',
+    decisions: ['ESCALATE'],
+  },
+];
+
+/** Creates the demo's policy reasons that the tenant does not have yet (an admin's edits stay). */
+async function seedPolicyReasons(db: TenantDb, actor: Actor, services: Services): Promise<void> {
+  const existing = await services.policyReasons.list(db, true);
+  for (const reason of DEMO_POLICY_REASONS) {
+    if (existing.some((row) => row.label === reason.label)) continue;
+    await services.policyReasons.create(db, actor, reason);
   }
 }
 

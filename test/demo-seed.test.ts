@@ -1,4 +1,11 @@
-import { DEMO_FPS, DEMO_RULES, DEMO_TENANT_SLUG, seedDemo, type DemoSeed } from '../prisma/seed';
+import {
+  DEMO_FPS,
+  DEMO_POLICY_REASONS,
+  DEMO_RULES,
+  DEMO_TENANT_SLUG,
+  seedDemo,
+  type DemoSeed,
+} from '../prisma/seed';
 import { DEMO_SCENE, VTEST_LAWN } from '../src/demo/demo-scene';
 import { tenantDb, type TenantDb } from '../src/db/tenant-scoped-db';
 import { loadScene } from '../src/streams/stream-scene';
@@ -48,6 +55,16 @@ describe('the demo seed', () => {
     const scene = await loadScene(db, seed.streamId);
     expect(scene.regions).toEqual(DEMO_SCENE);
     expect(scene.regions.map((region) => region.name)).toEqual(['lawn', 'walkway', 'west']);
+    // Reasons to choose from; every decision has at least one.
+    const reasons = await db.policyReason.findMany({ where: { archivedAt: null } });
+    expect(reasons.map((reason) => reason.label).sort()).toEqual(
+      DEMO_POLICY_REASONS.map((reason) => reason.label).sort(),
+    );
+    for (const decision of ['DISMISS', 'CONFIRM_VIOLATION', 'ESCALATE', 'STOP_STREAM'])
+      expect({ decision, fits: reasons.some((reason) => reason.decisions.includes(decision)) }).toEqual({
+        decision,
+        fits: true,
+      });
   });
 
   it('changes nothing when run again', async () => {

@@ -13,6 +13,7 @@ import { InferenceNodeService } from '../services/inference-node.service';
 import { PromptTemplateService } from '../services/prompt-template.service';
 import { RateLimitService } from '../services/rate-limit.service';
 import { ReportService } from '../services/report.service';
+import { PolicyReasonService } from '../services/policy-reason.service';
 import { ReviewService } from '../services/review.service';
 import { RuleService } from '../services/rule.service';
 import { StreamService } from '../services/stream.service';
@@ -96,5 +97,6 @@ export function createServices(deps: {
       auditChain,
       async (db, report) => reportPdfs.render(report, await reports.frameImages(db, report)),
     ),
+    policyReasons: new PolicyReasonService(),
   };
 }

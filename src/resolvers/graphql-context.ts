@@ -5,6 +5,7 @@ import { TenantDb, tenantDb } from '../db/tenant-scoped-db';
 import { unauthenticated } from '../errors/domain-error';
 import type {
   Analysis,
+  Frame,
   Incident,
   PromptTemplate,
   PromptTemplateVersion,
@@ -22,6 +23,10 @@ export interface Loaders {
   /** Incidents and streams by id (e.g. a page of review items shows each one's incident and stream). */
   incident: DataLoader<string, Incident | null>;
   stream: DataLoader<string, Stream | null>;
+  /** Frames by id, without their URLs (a queue row's thumbnail). */
+  frame: DataLoader<string, Frame | null>;
+  /** Who holds or wrote something, by "user:<id>" or "apiKey:<id>": an e-mail or a key's name. */
+  reviewerName: DataLoader<string, string | null>;
   /** The caller's own tenant, read once per request (e.g. for every stream's analysisNotice). */
   ownTenant: () => Promise<Tenant>;
 }
@@ -92,11 +97,27 @@ function createLoaders(db: TenantDb, prisma: PrismaClient, tenantId: string): Lo
   const stream = new DataLoader(async (ids: readonly string[]) =>
     byId(ids, await db.stream.findMany({ where: { id: { in: [...ids] } } })),
   );
+  const frame = new DataLoader(async (ids: readonly string[]) =>
+    byId(ids, await db.frame.findMany({ where: { id: { in: [...ids] } } })),
+  );
+  const reviewerName = new DataLoader(async (keys: readonly string[]) => {
+    const idsOf = (kind: string) =>
+      keys.filter((key) => key.startsWith(`${kind}:`)).map((key) => key.slice(kind.length + 1));
+    const [users, apiKeys] = await Promise.all([
+      db.user.findMany({ where: { id: { in: idsOf('user') } }, select: { id: true, email: true } }),
+      db.apiKey.findMany({ where: { id: { in: idsOf('apiKey') } }, select: { id: true, name: true } }),
+    ]);
+    const names = new Map<string, string>([
+      ...users.map((user) => [`user:${user.id}`, user.email] as [string, string]),
+      ...apiKeys.map((key) => [`apiKey:${key.id}`, `API key “${key.name}”`] as [string, string]),
+    ]);
+    return keys.map((key) => names.get(key) ?? null);
+  });
   // Tenant rows are platform-level (not on the tenant-scoped client); only the caller's own is read.
   let tenant: Promise<Tenant> | null = null;
   const ownTenant = (): Promise<Tenant> => {
     tenant ??= prisma.tenant.findUniqueOrThrow({ where: { id: tenantId } });
     return tenant;
   };
-  return { template, templateVersion, analysesByWindow, incident, stream, ownTenant };
+  return { template, templateVersion, analysesByWindow, incident, stream, frame, reviewerName, ownTenant };
 }

@@ -7,7 +7,8 @@ import { IncidentFiringResolver, IncidentResolver } from './incident.resolver';
 import { InferenceNodeResolver } from './inference-node.resolver';
 import { PromptTemplateResolver } from './prompt-template.resolver';
 import { ReportResolver } from './report.resolver';
-import { ReviewResolver } from './review.resolver';
+import { PolicyReasonResolver } from './policy-reason.resolver';
+import { ReviewNoteResolver, ReviewResolver } from './review.resolver';
 import { RuleResolver } from './rule.resolver';
 import { StreamResolver } from './stream.resolver';
 import { SubscriptionResolver } from './subscription.resolver';
@@ -27,6 +28,8 @@ export const resolvers: NonEmptyArray<Function> = [
   PromptTemplateResolver,
   RuleResolver,
   ReviewResolver,
+  ReviewNoteResolver,
+  PolicyReasonResolver,
   AuditEventResolver,
   WindowResolver,
   AnalysisResolver,

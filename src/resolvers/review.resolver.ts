@@ -21,10 +21,13 @@ import {
   ReviewDecisionInput,
   ReviewItem,
   ReviewItemConnection,
+  ReviewNote,
   ReviewQueueInput,
   ReviewQueueSettings,
 } from '../schema/review.type';
+import { Frame } from '../schema/window.type';
 import { ReviewStatus as ReviewStatusEnum } from '../generated/prisma/enums';
+import { LIVE_STREAM_STATUSES } from '../review/review-items';
 
 @Resolver(() => ReviewItem)
 export class ReviewResolver {
@@ -35,10 +38,15 @@ export class ReviewResolver {
     @Arg('queue', () => String, { nullable: true }) queue: string | null,
     @Arg('status', () => [ReviewStatusEnum], { nullable: true }) status: ReviewStatus[] | null,
     @Arg('streamId', () => ID, { nullable: true }) streamId: string | null,
+    @Arg('newestFirst', () => Boolean, {
+      nullable: true,
+      description: 'Newest first (e.g. a stream’s latest decisions); oldest first by default',
+    })
+    newestFirst: boolean | null,
     @Ctx() context: GraphQLContext,
   ) {
     const { services, db } = authedContext(context);
-    return services.reviews.list(db, page, { queue, status, streamId });
+    return services.reviews.list(db, page, { queue, status, streamId, newestFirst });
   }
 
   @Authorized(Permission.REVIEW_READ)
@@ -46,6 +54,13 @@ export class ReviewResolver {
   reviewItem(@Arg('reviewItemId', () => ID) reviewItemId: string, @Ctx() context: GraphQLContext) {
     const { services, db } = authedContext(context);
     return services.reviews.get(db, reviewItemId);
+  }
+
+  @Authorized(Permission.REVIEW_READ)
+  @Query(() => [ReviewNote], { description: 'The notes on a review item, newest first' })
+  reviewNotes(@Arg('reviewItemId', () => ID) reviewItemId: string, @Ctx() context: GraphQLContext) {
+    const { services, db } = authedContext(context);
+    return services.reviews.notesOf(db, reviewItemId);
   }
 
   @Authorized(Permission.REVIEW_READ)
@@ -68,6 +83,38 @@ export class ReviewResolver {
   @FieldResolver(() => ID, { description: 'The rule that fired' })
   async ruleId(@Root() item: ReviewItem, @Ctx() context: GraphQLContext): Promise<string> {
     return (await incidentOf(item, context)).ruleId;
+  }
+
+  @FieldResolver(() => Boolean, {
+    description: 'Whether the stream is live (active, paused or retrying); false once stopped or ended',
+  })
+  async streamLive(@Root() item: ReviewItem, @Ctx() context: GraphQLContext): Promise<boolean> {
+    const stream = await authedContext(context).loaders.stream.load(item.streamId);
+    return !!stream && (LIVE_STREAM_STATUSES as readonly string[]).includes(stream.status);
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: 'Who holds the claim, for people: the moderator’s e-mail or the API key’s name',
+  })
+  assigneeName(@Root() item: ReviewItem, @Ctx() context: GraphQLContext): Promise<string | null> {
+    const key = item.assigneeId
+      ? `user:${item.assigneeId}`
+      : item.assigneeApiKeyId
+        ? `apiKey:${item.assigneeApiKeyId}`
+        : null;
+    return key ? authedContext(context).loaders.reviewerName.load(key) : Promise.resolve(null);
+  }
+
+  @FieldResolver(() => Frame, {
+    nullable: true,
+    description: 'The incident’s first keyframe (a queue row’s thumbnail); null before it has one',
+  })
+  async thumbnail(@Root() item: ReviewItem, @Ctx() context: GraphQLContext) {
+    const { services, loaders } = authedContext(context);
+    const first = (await incidentOf(item, context)).keyframeIds[0];
+    const frame = first ? await loaders.frame.load(first) : null;
+    return frame ? services.windows.signed(frame) : null;
   }
 
   @FieldResolver(() => String)
@@ -152,6 +199,20 @@ export class ReviewResolver {
   }
 
   @Authorized(Permission.REVIEW_WORK)
+  @Mutation(() => ReviewNote, {
+    description:
+      'A note on a review item (1–5000 characters), by a moderator or an API key with the review scope; kept as written',
+  })
+  addReviewNote(
+    @Arg('reviewItemId', () => ID) reviewItemId: string,
+    @Arg('text') text: string,
+    @Ctx() context: GraphQLContext,
+  ) {
+    const { services, db, actor } = authedContext(context);
+    return services.reviews.addNote(db, actor, reviewItemId, text);
+  }
+
+  @Authorized(Permission.REVIEW_WORK)
   @Mutation(() => ReviewItem, { description: 'By an admin, or by the moderator holding the item' })
   reassignReviewItem(
     @Arg('reviewItemId', () => ID) reviewItemId: string,
@@ -175,4 +236,16 @@ async function incidentOf(item: ReviewItem, context: GraphQLContext): Promise<In
   const incident = await authedContext(context).loaders.incident.load(item.incidentId);
   if (!incident) throw notFound('Incident');
   return incident;
+}
+
+@Resolver(() => ReviewNote)
+export class ReviewNoteResolver {
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: 'Who wrote it, for people: the moderator’s e-mail or the API key’s name (null once deleted)',
+  })
+  authorName(@Root() note: ReviewNote, @Ctx() context: GraphQLContext): Promise<string | null> {
+    if (!note.authorId) return Promise.resolve(null);
+    return authedContext(context).loaders.reviewerName.load(`${note.authorType}:${note.authorId}`);
+  }
 }

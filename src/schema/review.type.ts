@@ -176,3 +176,68 @@ export class ReviewDecisionInput {
   @Field({ nullable: true, description: 'Free notes, kept with the decision' })
   notes?: string;
 }
+
+@ObjectType({
+  description:
+    'A reason from the tenant’s list that a moderator can choose for a decision; its label and policy are copied onto the items decided with it',
+})
+export class PolicyReason {
+  @Field(() => ID)
+  id!: string;
+
+  @Field({ description: 'What moderators choose from, unique in the tenant' })
+  label!: string;
+
+  @Field({ description: 'The policy the reason applies (may be empty)' })
+  policy!: string;
+
+  @Field(() => [ModeratorDecision], {
+    description: 'The decisions this reason may justify; empty means any',
+  })
+  decisions!: string[];
+
+  @Field(() => Date, { nullable: true, description: 'Set once archived: no longer offered or accepted' })
+  archivedAt!: Date | null;
+
+  @Field()
+  createdAt!: Date;
+
+  @Field()
+  updatedAt!: Date;
+}
+
+@InputType({ description: 'A policy reason; when changing one, absent fields stay as they are' })
+export class PolicyReasonInput {
+  @Field({ nullable: true, description: '1–120 characters, unique in the tenant' })
+  label?: string;
+
+  @Field({ nullable: true, description: 'The policy the reason applies' })
+  policy?: string;
+
+  @Field(() => [ModeratorDecision], {
+    nullable: true,
+    description: 'The decisions it may justify; empty or absent means any',
+  })
+  decisions?: ModeratorDecision[];
+}
+
+@ObjectType({ description: 'A note on a review item, kept as written' })
+export class ReviewNote {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => ID)
+  reviewItemId!: string;
+
+  @Field({ description: '"user" (a moderator) or "apiKey" (a key with the review scope)' })
+  authorType!: string;
+
+  @Field(() => ID, { nullable: true })
+  authorId!: string | null;
+
+  @Field()
+  text!: string;
+
+  @Field()
+  createdAt!: Date;
+}

@@ -5,7 +5,7 @@ import type { TenantDb, TenantTx } from '../db/tenant-scoped-db';
 import { badInput, conflict, ErrorReason, forbidden, notFound } from '../errors/domain-error';
 import { withPrismaErrors } from '../errors/prisma-error.mapper';
 import { validateInput } from '../errors/validate-input';
-import type { ReviewItem, ReviewQueue, ReviewStatus } from '../generated/prisma/client';
+import type { ReviewItem, ReviewNote, ReviewQueue, ReviewStatus } from '../generated/prisma/client';
 import { redisPublisher } from '../pubsub/live-events';
 import {
   alreadyResolved,
@@ -16,6 +16,7 @@ import {
   type DecisionReason,
   type Reviewer,
 } from '../review/review-items';
+import { ReviewNotes } from '../review/review-notes';
 import type { WebhookEventSink } from '../webhooks/webhook-events';
 import { recordAudit } from '../audit/audit-log';
 import { requireId } from './input-schemas';
@@ -28,6 +29,7 @@ export const MAX_CLAIM_SECONDS = 900;
 const queueNameSchema = z.string().trim().min(1).max(60);
 const claimSecondsSchema = z.number().int().min(10).max(MAX_CLAIM_SECONDS).default(DEFAULT_CLAIM_SECONDS);
 const reasonSchema = z.string().trim().min(1).max(1000);
+const noteSchema = z.string().trim().min(1).max(5000);
 // Nullable in GraphQL (ReviewDecisionInput.notes: String): null and absent both mean no notes.
 const notesSchema = z.string().max(5000).nullish();
 
@@ -76,6 +78,7 @@ export type QueueSettingsInput = {
  */
 export class ReviewService {
   private readonly items: ReviewItems;
+  private readonly notes = new ReviewNotes();
 
   constructor(redis: Redis, sendWebhook: WebhookEventSink | null) {
     this.items = new ReviewItems(redisPublisher(redis), sendWebhook);
@@ -84,23 +87,31 @@ export class ReviewService {
   async list(
     db: TenantDb,
     page: PageArgs,
-    filter: { queue?: string | null; status?: ReviewStatus[] | null; streamId?: string | null },
+    filter: {
+      queue?: string | null;
+      status?: ReviewStatus[] | null;
+      streamId?: string | null;
+      newestFirst?: boolean | null;
+    },
   ): Promise<Connection<ReviewItem>> {
     const streamId = filter.streamId ? requireId(filter.streamId, 'streamId') : null;
     // Another tenant's stream is NOT_FOUND, as in every other stream filter.
     if (streamId && !(await db.stream.findUnique({ where: { id: streamId }, select: { id: true } }))) {
       throw notFound('Stream');
     }
-    return paginate(page, (query) =>
-      db.reviewItem.findMany({
-        ...query,
-        where: {
-          ...query.where,
-          ...(filter.queue ? { queue: filter.queue } : {}),
-          ...(filter.status?.length ? { status: { in: filter.status } } : {}),
-          ...(streamId ? { streamId } : {}),
-        },
-      }),
+    return paginate(
+      page,
+      (query) =>
+        db.reviewItem.findMany({
+          ...query,
+          where: {
+            ...query.where,
+            ...(filter.queue ? { queue: filter.queue } : {}),
+            ...(filter.status?.length ? { status: { in: filter.status } } : {}),
+            ...(streamId ? { streamId } : {}),
+          },
+        }),
+      filter.newestFirst ? 'desc' : 'asc',
     );
   }
 
@@ -248,6 +259,25 @@ export class ReviewService {
       ]);
     }
     return { policyReasonId: listed.id, label: listed.label, policy: listed.policy || null };
+  }
+
+  /**
+   * A note on an item, by a moderator or an API key with the review scope: kept with the item
+   * whatever its state (a decided item can still get a note for the record).
+   */
+  async addNote(db: TenantDb, actor: Actor, reviewItemId: string, text: unknown): Promise<ReviewNote> {
+    const id = requireId(reviewItemId, 'reviewItemId');
+    // Another tenant's item is NOT_FOUND before anything else is said about the note.
+    await this.items.get(db, id);
+    const author = this.reviewerOf(actor);
+    return this.notes.add(db, actor, author, id, validateInput(noteSchema, text, 'text'));
+  }
+
+  /** An item's notes, newest first. */
+  async notesOf(db: TenantDb, reviewItemId: string): Promise<ReviewNote[]> {
+    const id = requireId(reviewItemId, 'reviewItemId');
+    await this.items.get(db, id);
+    return this.notes.list(db, id);
   }
 
   /** Gives the item to a named moderator (an admin, or the moderator holding it). */

@@ -17,6 +17,7 @@ import type { InferenceNodeService } from './inference-node.service';
 import type { IncidentService } from './incident.service';
 import type { WebhookService } from './webhook.service';
 import type { ReviewService } from './review.service';
+import type { PolicyReasonService } from './policy-reason.service';
 import type { ReportService } from './report.service';
 import type { EvidenceService } from './evidence.service';
 
@@ -40,6 +41,7 @@ export interface Services {
   incidents: IncidentService;
   webhooks: WebhookService;
   reviews: ReviewService;
+  policyReasons: PolicyReasonService;
   reports: ReportService;
   /** Report PDFs rendered in a worker thread (started on first use), for downloads and evidence packages. */
   reportPdfs: ReportPdfPool;

@@ -56,6 +56,11 @@ export class WindowService {
     return frames.map((frame) => ({ ...frame, url: this.signer.url(frame.tenantId, frame.id) }));
   }
 
+  /** A frame as the API shows it: with its signed URL. */
+  signed(frame: Frame): FrameView {
+    return { ...frame, url: this.signer.url(frame.tenantId, frame.id) };
+  }
+
   /** The stream's newest kept frame with a signed URL (a picture to draw zones on); null before the first. */
   async latestFrameOf(db: TenantDb, streamId: string): Promise<FrameView | null> {
     const frame = await db.frame.findFirst({

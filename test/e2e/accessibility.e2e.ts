@@ -87,6 +87,25 @@ it("a moderator's screens have no serious WCAG A/AA problems", async () => {
   await expectAccessible(page, `/review/${reviewItemId}`, () =>
     page.getByRole('heading', { name: 'Findings' }).waitFor(),
   );
+  // Claimed: the decision form (decisions, the reasons list, notes), then its confirmation dialog.
+  const claimed = await stack.api.gql(
+    'mutation($id: ID!) { claimReviewItem(reviewItemId: $id) { id } }',
+    { id: reviewItemId },
+    stack.tenant.sessions.MODERATOR,
+  );
+  expect(claimed.errors).toBeUndefined();
+  await expectAccessible(page, `/review/${reviewItemId}`, () =>
+    page.getByRole('listbox').getByRole('option').first().waitFor(),
+  );
+  await page.getByRole('button', { name: /^Confirm violation V$/ }).click();
+  await page.getByRole('option', { name: /Nothing against the policy/ }).click();
+  await page.getByRole('button', { name: /^Confirm violation…/ }).click();
+  await page.getByRole('dialog', { name: 'Confirm violation?' }).waitFor();
+  const inDialog = (await axeViolations(page)).filter(
+    (v) => v.impact === 'serious' || v.impact === 'critical',
+  );
+  expect(inDialog.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+  await page.keyboard.press('Escape');
   await expectAccessible(page, '/streams', () =>
     page.getByRole('link', { name: 'Accessible lawn' }).waitFor(),
   );

@@ -20,7 +20,8 @@ import { PASSWORD } from '../support/tenant-fixture';
 /**
  * The moderator's shift in a real browser: the live queue gets an item the real pipeline made (a
  * window analysed by the worker through a fake vLLM node, the rules runner firing the tenant's
- * rule), with no reload; the moderator claims it with `c` and dismisses it with `d`. Then two
+ * rule), with no reload; the moderator claims it with `c`, chooses "dismiss" with `d` and a listed
+ * reason with Enter, submits, and the dismissal is sent once its undo window ends. Then two
  * moderators race for one item and exactly one wins.
  */
 jest.setTimeout(60_000);
@@ -56,7 +57,7 @@ const reviewItemOf = (streamId: string, timeoutMs = 30_000) =>
   ).then((item) => item.id);
 
 describe('moderator', () => {
-  it('sees an item from the worker arrive live, claims it with "c" and dismisses it with "d"', async () => {
+  it('sees an item from the worker arrive live, claims it with "c" and dismisses it with "d", a reason and Enter', async () => {
     const context = await newUserContext(browser);
     const page = await context.newPage();
     // The login screen, filled in, for the README.
@@ -110,7 +111,7 @@ describe('moderator', () => {
     await page.keyboard.press('c');
     await page.waitForURL(`**/review/${reviewItemId}`);
     await page.getByText('Claimed: the item is yours').waitFor();
-    const decisionButton = page.getByRole('button', { name: /^Dismiss/ });
+    const decisionButton = page.getByRole('button', { name: /^Dismiss D$/ });
     await decisionButton.waitFor();
 
     // The evidence: frames with boxes, findings and the model's reasoning.
@@ -123,17 +124,34 @@ describe('moderator', () => {
     await saveScreenshot(page, 'review-item');
 
     // Decide on this item only (not "submit and next"), then take the focus off the checkbox so the
-    // key reaches the page's shortcuts.
+    // key reaches the page's shortcuts. "d" chooses the decision and moves to the reasons, Enter
+    // chooses the first one that fits (the tenant's "Nothing against the policy"), Enter submits.
     await page.getByLabel(/Submit and next/).uncheck();
     await page.evaluate('document.activeElement && document.activeElement.blur()');
     await page.keyboard.press('d');
-    await page.getByText('Decided: Dismiss').waitFor();
+    await page
+      .getByRole('listbox')
+      .getByRole('option', { name: /Nothing against the policy/ })
+      .waitFor();
+    await waitInPage(page, `document.activeElement?.getAttribute('role') === 'listbox'`);
+    await page.keyboard.press('Enter');
+    await waitInPage(page, `document.activeElement?.textContent?.startsWith('Dismiss (5 s to undo)')`);
+    await page.keyboard.press('Enter');
+    // Held for its undo window: nothing is recorded until it ends.
+    await page.getByTestId('pending-decision').waitFor();
+    expect(
+      (await stack.api.prisma.reviewItem.findUniqueOrThrow({ where: { id: reviewItemId } })).status,
+    ).toBe('CLAIMED');
+    await page.getByText('Decided: Dismiss').waitFor({ timeout: 10_000 });
     const decided = await eventually(() =>
       stack.api.prisma.reviewItem.findFirst({ where: { id: reviewItemId, status: 'RESOLVED' } }),
     );
     expect(decided).toMatchObject({
       status: 'RESOLVED',
       decision: 'DISMISS',
+      reason: 'Nothing against the policy',
+      policy: 'Community guidelines 1.1',
+      policyReasonId: stack.tenant.ids.policyReasonId,
       decidedById: stack.tenant.userIds.MODERATOR,
     });
 

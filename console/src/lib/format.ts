@@ -19,13 +19,27 @@ export function formatClock(iso: string): string {
   return `${date.toLocaleTimeString(undefined, { hour12: false })}.${String(date.getMilliseconds()).padStart(3, '0')}`;
 }
 
-/** "2m 05s", "-0m 12s" (overdue). */
+/**
+ * Time left, never negative: "34 s" under a minute, "4m 12s", "1h 05m" from an hour. What is past
+ * due is said in words instead (formatOverdue), so a countdown never reads "-0m 34s".
+ */
 export function formatCountdown(ms: number): string {
-  const sign = ms < 0 ? '-' : '';
-  const total = Math.floor(Math.abs(ms) / 1000);
-  const minutes = Math.floor(total / 60);
-  const seconds = String(total % 60).padStart(2, '0');
-  return `${sign}${minutes}m ${seconds}s`;
+  return formatDuration(Math.max(0, ms));
+}
+
+/** How long ago a deadline passed, in words: "overdue 34 s", "overdue 4m 12s". */
+export function formatOverdue(msPast: number): string {
+  return `overdue ${formatDuration(Math.max(0, msPast))}`;
+}
+
+function formatDuration(ms: number): string {
+  const total = Math.floor(ms / 1000);
+  if (total < 60) return `${total} s`;
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = total % 60;
+  if (hours > 0) return `${hours}h ${String(minutes).padStart(2, '0')}m`;
+  return `${minutes}m ${String(seconds).padStart(2, '0')}s`;
 }
 
 /** "60 s": a setting kept in seconds, shown as set. */

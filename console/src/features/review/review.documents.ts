@@ -13,6 +13,13 @@ export const QueueItemFields = graphql(`
     severity
     summary
     assigneeId
+    assigneeApiKeyId
+    assigneeName
+    streamLive
+    thumbnail {
+      id
+      url
+    }
     claimDueAt
     decideDueAt
     claimExpiresAt
@@ -20,10 +27,11 @@ export const QueueItemFields = graphql(`
   }
 `);
 
+// Pages of 50: a row's thumbnail and holder make 100 rows a page cost more than the API allows.
 export const OpenReviewItemsQuery = graphql(
   `
     query OpenReviewItems($after: String) {
-      reviewItems(first: 100, after: $after, status: [OPEN, CLAIMED, HELD, ESCALATED]) {
+      reviewItems(first: 50, after: $after, status: [OPEN, CLAIMED, HELD, ESCALATED]) {
         edges {
           node {
             ...QueueItemFields
@@ -62,9 +70,14 @@ export const QueueEventsSubscription = graphql(`
       priority
       status
       assigneeId
+      assigneeApiKeyId
       claimDueAt
       decideDueAt
       claimExpiresAt
+      summary
+      severity
+      streamName
+      streamLive
     }
   }
 `);
@@ -101,6 +114,8 @@ export const DecideReviewItemMutation = graphql(`
       decidedById
       notes
       reason
+      policy
+      policyReasonId
     }
   }
 `);
@@ -112,15 +127,19 @@ export const ReviewItemViewQuery = graphql(
         ...QueueItemFields
         decision
         reason
+        policy
+        policyReasonId
         notes
         decidedAt
         decidedById
+        decidedByApiKeyId
       }
     }
   `,
   [QueueItemFields],
 );
 
+/** The incident of an item: its summary, a sample of keyframes over its whole span, the rule that fired. */
 export const ReviewEvidenceQuery = graphql(`
   query ReviewEvidence($incidentId: ID!, $ruleId: ID!) {
     incident(incidentId: $incidentId) {
@@ -132,10 +151,40 @@ export const ReviewEvidenceQuery = graphql(`
       startAt
       endAt
       firings
-      evidence(first: 20) {
+      closedAt
+      closeReason
+      keyframes {
+        id
+        url
+        capturedAt
+        sequence
+        skippedBefore
+        width
+        height
+        sha256
+      }
+    }
+    rule(ruleId: $ruleId) {
+      id
+      name
+      condition
+    }
+  }
+`);
+
+/** One page of an incident's firings (first firing first), each with its window's frames and its analysis. */
+export const IncidentFiringsQuery = graphql(`
+  query IncidentFirings($incidentId: ID!, $first: Int!, $after: String) {
+    incident(incidentId: $incidentId) {
+      id
+      evidence(first: $first, after: $after) {
         edges {
+          cursor
           node {
             id
+            startAt
+            endAt
+            severity
             analysis {
               id
               status
@@ -166,12 +215,96 @@ export const ReviewEvidenceQuery = graphql(`
             }
           }
         }
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
       }
-    }
-    rule(ruleId: $ruleId) {
-      id
-      name
-      condition
     }
   }
 `);
+
+export const PolicyReasonsQuery = graphql(`
+  query PolicyReasons {
+    policyReasons {
+      id
+      label
+      policy
+      decisions
+    }
+  }
+`);
+
+export const ReviewQueuePoliciesQuery = graphql(`
+  query ReviewQueuePolicies {
+    reviewQueues {
+      id
+      name
+      whenStreamNotLive
+    }
+  }
+`);
+
+export const ReviewNotesQuery = graphql(`
+  query ReviewNotes($id: ID!) {
+    reviewNotes(reviewItemId: $id) {
+      id
+      text
+      authorName
+      authorType
+      createdAt
+    }
+  }
+`);
+
+export const AddReviewNoteMutation = graphql(`
+  mutation AddReviewNote($id: ID!, $text: String!) {
+    addReviewNote(reviewItemId: $id, text: $text) {
+      id
+      text
+      authorName
+      authorType
+      createdAt
+    }
+  }
+`);
+
+/** What happened on the item's stream lately: its newest review items (one per incident), decided or not. */
+export const StreamHistoryQuery = graphql(`
+  query StreamHistory($streamId: ID!) {
+    reviewItems(streamId: $streamId, newestFirst: true, first: 8) {
+      edges {
+        node {
+          id
+          summary
+          severity
+          status
+          decision
+          reason
+          createdAt
+          decidedAt
+        }
+      }
+    }
+  }
+`);
+
+/** Claimable candidates over every queue, for "next" across what the moderator is viewing. */
+export const ClaimableReviewItemsQuery = graphql(
+  `
+    query ClaimableReviewItems($after: String) {
+      reviewItems(first: 50, after: $after, status: [OPEN, HELD, ESCALATED]) {
+        edges {
+          node {
+            ...QueueItemFields
+          }
+        }
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+      }
+    }
+  `,
+  [QueueItemFields],
+);

@@ -13,7 +13,7 @@ import {
 /** What the live list holds per item; fields not in the event are filled in by a fetch. */
 export type QueueItem = Omit<ResultOf<typeof QueueItemFields>, ' $fragmentName'> & { arrivedAt?: number };
 
-/** How many unresolved items the console loads at most (10 pages); the rest wait for a reload. */
+/** How many unresolved items the console loads at most (20 pages); the rest wait for a reload. */
 const MAX_ITEMS = 1000;
 
 /**
@@ -106,28 +106,40 @@ export function useLiveReviewQueue() {
         });
         return;
       }
-      // The event carries what a claim, release or escalation changes; only an item this list has
-      // not seen (added, or reopened after it left) needs one query for its summary and stream.
-      const known = itemsRef.current.has(event.reviewItemId);
+      // The event carries what a claim, release or escalation changes, with the summary and the
+      // stream's name; only an item this list has not seen needs one query (for its thumbnail),
+      // and so does a new holder (for their name).
+      const previous = itemsRef.current.get(event.reviewItemId);
+      const holderChanged =
+        !!previous &&
+        (previous.assigneeId !== (event.assigneeId ?? null) ||
+          previous.assigneeApiKeyId !== (event.assigneeApiKeyId ?? null));
       setItems((current) => {
         const next = new Map(current);
-        const previous = current.get(event.reviewItemId);
+        const known = current.get(event.reviewItemId);
         next.set(event.reviewItemId, {
-          ...(previous ?? placeholder(event.reviewItemId)),
+          ...(known ?? placeholder(event.reviewItemId)),
           queue: event.queue,
           priority: event.priority,
           status: event.status as QueueItem['status'],
           streamId: event.streamId,
           incidentId: event.incidentId,
+          summary: event.summary || known?.summary || 'New item…',
+          severity: event.severity ?? null,
+          streamName: event.streamName ?? known?.streamName ?? '…',
+          streamLive: event.streamLive,
           assigneeId: event.assigneeId ?? null,
+          assigneeApiKeyId: event.assigneeApiKeyId ?? null,
+          assigneeName: holderChanged ? null : (known?.assigneeName ?? null),
           claimDueAt: event.claimDueAt ?? null,
           decideDueAt: event.decideDueAt ?? null,
           claimExpiresAt: event.claimExpiresAt ?? null,
-          arrivedAt: previous?.arrivedAt ?? (event.type === 'added' ? Date.now() : undefined),
+          arrivedAt: known?.arrivedAt ?? (event.type === 'added' ? Date.now() : undefined),
         });
         return next;
       });
-      if (!known) void refreshItem(event.reviewItemId);
+      if (!previous || (holderChanged && (event.assigneeId || event.assigneeApiKeyId)))
+        void refreshItem(event.reviewItemId);
     },
     { onError: () => setLive(false) },
   );
@@ -174,6 +186,10 @@ function placeholder(id: string): QueueItem {
     severity: null,
     summary: 'New item…',
     assigneeId: null,
+    assigneeApiKeyId: null,
+    assigneeName: null,
+    streamLive: true,
+    thumbnail: null,
     claimDueAt: null,
     decideDueAt: null,
     claimExpiresAt: null,

@@ -1,18 +1,22 @@
 import { useMemo, useState } from 'react';
 import { useNavigate } from 'react-router';
-import { toast } from 'sonner';
 import { useSignedIn } from '../../auth/session';
 import { Empty, ErrorState, Loading } from '../../components/states';
-import { isClaimable } from '../../features/review/decisions';
 import {
   matchesQueueFilters,
   QueueFilters,
   type QueueFilterValues,
 } from '../../features/review/queue-filters';
 import { QueueTable } from '../../features/review/queue-table';
-import { useClaimNextReviewItem } from '../../features/review/use-claim-next-review-item';
+import {
+  describeQueueView,
+  saveQueueView,
+  savedQueueView,
+  useClaimNextInView,
+} from '../../features/review/use-claim-next-in-view';
 import { useClaimReviewItem } from '../../features/review/use-claim-review-item';
 import { useLiveReviewQueue, type QueueItem } from '../../features/review/use-live-review-queue';
+import { useReviewQueuePolicies } from '../../features/review/use-review-queue-policies';
 import { useKeyboardShortcuts } from '../../hooks/use-keyboard-shortcuts';
 
 /**
@@ -24,8 +28,14 @@ export function QueuePage() {
   const navigate = useNavigate();
   const queue = useLiveReviewQueue();
   const { claim, claiming } = useClaimReviewItem();
-  const claimNextOf = useClaimNextReviewItem();
-  const [filters, setFilters] = useState<QueueFilterValues>({ queue: '', streamId: '', severity: '' });
+  const claimNextInView = useClaimNextInView();
+  const pausedQueues = useReviewQueuePolicies();
+  // The filters are kept for this tab: "submit and next" on an item follows what is viewed here.
+  const [filters, setFiltersState] = useState<QueueFilterValues>(savedQueueView);
+  const setFilters = (next: QueueFilterValues) => {
+    saveQueueView(next);
+    setFiltersState(next);
+  };
   const [selectedIndex, setSelectedIndex] = useState(0);
 
   const visible = useMemo(
@@ -40,20 +50,10 @@ export function QueuePage() {
     if (claimed) navigate(`/review/${item.id}`);
   }
 
-  /**
-   * With a queue chosen, the server picks that queue's most urgent claimable item (racing moderators
-   * never get the same one). Across queues there is no such call: the most urgent claimable item
-   * this list shows is claimed by id.
-   */
+  /** The most urgent claimable item of what is viewed: one queue, or all of them, within the filters. */
   async function claimNext() {
-    if (filters.queue) {
-      const item = await claimNextOf(filters.queue);
-      if (item) navigate(`/review/${item.id}`);
-      return;
-    }
-    const next = visible.find((item) => isClaimable(item.status));
-    if (next) await claimAndOpen(next);
-    else toast.info('No item to claim in these filters');
+    const id = await claimNextInView(filters);
+    if (id) navigate(`/review/${id}`);
   }
 
   useKeyboardShortcuts({
@@ -74,7 +74,7 @@ export function QueuePage() {
           {visible.length} of {queue.items.length} unresolved · {queue.live ? 'live' : 'reconnecting…'}
         </span>
         <button type="button" className="primary" onClick={() => void claimNext()}>
-          Claim next <kbd>N</kbd>
+          Claim next of {describeQueueView(filters)} <kbd>N</kbd>
         </button>
       </div>
       <QueueFilters items={queue.items} value={filters} onChange={setFilters} />
@@ -95,6 +95,7 @@ export function QueuePage() {
           userId={user.id}
           onClaim={(item) => void claimAndOpen(item)}
           claiming={claiming}
+          pausedQueues={pausedQueues}
         />
       )}
     </section>
