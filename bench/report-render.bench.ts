@@ -54,16 +54,30 @@ const POLL_MS = 10;
 async function watched<T>(
   healthUrl: string,
   work: () => Promise<T>,
-): Promise<{ value: T; elapsed: number; loopP99: number; loopMax: number; healthMax: number }> {
+): Promise<{
+  value: T;
+  elapsed: number;
+  loopP99: number;
+  loopMax: number;
+  healthMax: number;
+  healthResets: number;
+}> {
   const delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   const health: number[] = [];
+  let resets = 0;
   let polling = true;
   const began = performance.now();
   const poll = (async () => {
     for (let due = began; polling; due += POLL_MS) {
       const wait = due - performance.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      await (await fetch(healthUrl)).arrayBuffer();
+      try {
+        await (await fetch(healthUrl)).arrayBuffer();
+      } catch {
+        // A kept-alive connection the server closed between polls: asked again at the next turn.
+        resets += 1;
+        continue;
+      }
       health.push(performance.now() - due);
       // A late answer moves the schedule on: requests are not fired in a burst to catch up.
       due = Math.max(due, performance.now() - POLL_MS);
@@ -83,6 +97,7 @@ async function watched<T>(
     loopP99: delay.percentile(99) / 1e6,
     loopMax: delay.max / 1e6,
     healthMax: Math.max(0, ...health),
+    healthResets: resets,
   };
 }
 
