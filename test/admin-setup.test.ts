@@ -124,6 +124,24 @@ describe('API keys with the review scope', () => {
     ]);
   });
 
+  it('adds a note as the key, named as the key and audited as it', async () => {
+    const id = await newReviewItem(f);
+    const added = await api.gql<{
+      addReviewNote: { authorType: string; authorId: string; authorName: string };
+    }>(
+      `mutation($id: ID!, $text: String!) { addReviewNote(reviewItemId: $id, text: $text) { authorType authorId authorName } }`,
+      { id, text: 'Checked against the partner’s own camera log' },
+      reviewKey,
+    );
+    expect(added.errors).toBeUndefined();
+    expect(added.data!.addReviewNote).toMatchObject({ authorType: 'apiKey', authorId: reviewKeyId });
+    expect(added.data!.addReviewNote.authorName).toContain('Partner review tool');
+    const events = await auditOf(f.tenantId, id);
+    expect(events.map((event) => [event.action, event.actorType, event.actorId])).toEqual([
+      ['reviewItem.note', 'apiKey', reviewKeyId],
+    ]);
+  });
+
   it('refuses a key without the scope with FORBIDDEN, and another tenant’s item with NOT_FOUND', async () => {
     const id = await newReviewItem(f);
     expect(errorCodes(await api.gql(CLAIM, { id }, f.apiKeys.MODERATOR))).toEqual(['FORBIDDEN']);
