@@ -7,6 +7,7 @@ export const ReviewQueuesQuery = graphql(`
       name
       claimWithinSeconds
       decideWithinSeconds
+      whenStreamNotLive
     }
   }
 `);
@@ -18,6 +19,7 @@ export const SetReviewQueueMutation = graphql(`
       name
       claimWithinSeconds
       decideWithinSeconds
+      whenStreamNotLive
     }
   }
 `);

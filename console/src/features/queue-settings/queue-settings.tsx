@@ -6,7 +6,39 @@ import { formatMinutesOrSeconds } from '../../lib/format';
 import { useReviewQueues, useSetReviewQueue, type ReviewQueue } from './use-review-queues';
 import { Field, fieldProblems, FormActions, optionalNumber, OtherProblems } from '../../components/form-kit';
 
-const PATHS = ['input.name', 'input.claimWithinSeconds', 'input.decideWithinSeconds'];
+const PATHS = [
+  'input.name',
+  'input.claimWithinSeconds',
+  'input.decideWithinSeconds',
+  'input.whenStreamNotLive',
+];
+
+type NotLivePolicy = 'ESCALATE' | 'PAUSE';
+
+/** What a late item of a stream no longer live (stopped, ended) does, as a select. */
+function NotLiveSelect({
+  value,
+  onChange,
+  form,
+  label,
+}: {
+  value: NotLivePolicy;
+  onChange: (value: NotLivePolicy) => void;
+  form?: string;
+  label?: string;
+}) {
+  return (
+    <select
+      form={form}
+      aria-label={label}
+      value={value}
+      onChange={(event) => onChange(event.target.value as NotLivePolicy)}
+    >
+      <option value="ESCALATE">Escalate as usual</option>
+      <option value="PAUSE">Pause its deadlines</option>
+    </select>
+  );
+}
 
 /** Review queues' service levels: how soon an item must be claimed and decided before it escalates. */
 export function QueueSettings() {
@@ -18,9 +50,10 @@ export function QueueSettings() {
       </p>
       <h1 id="queues-title">Review queue settings</h1>
       <p className="muted">
-        Rules send review items to a queue by name (their action’s <code>queue</code>). On a live stream, an
-        item not claimed or not decided in time escalates itself. Queues without settings use 300 s to claim
-        and 900 s to decide.
+        Rules send review items to a queue by name (their action’s <code>queue</code>). An item not claimed in
+        time (counted from its creation) or not decided in time (counted from its claim) escalates itself.
+        Once its stream is stopped or ended, the queue says whether it still escalates or waits. Queues
+        without settings use 300 s to claim and 900 s to decide, and escalate.
       </p>
       <QueryState
         fetching={fetching}
@@ -31,7 +64,15 @@ export function QueueSettings() {
         empty="No queue has its own settings yet."
       >
         {(queues) => (
-          <Table headers={['Queue', 'Claim within (seconds)', 'Decide within (seconds)', 'Change']}>
+          <Table
+            headers={[
+              'Queue',
+              'Claim within (seconds)',
+              'Decide within (seconds)',
+              'Stream no longer live',
+              'Change',
+            ]}
+          >
             {queues.map((queue) => (
               <QueueRow key={queue.id} queue={queue} onSaved={refresh} />
             ))}
@@ -47,6 +88,7 @@ function QueueRow({ queue, onSaved }: { queue: ReviewQueue; onSaved: () => void 
   const [state, save] = useSetReviewQueue();
   const [claim, setClaim] = useState(String(queue.claimWithinSeconds));
   const [decide, setDecide] = useState(String(queue.decideWithinSeconds));
+  const [notLive, setNotLive] = useState<NotLivePolicy>(queue.whenStreamNotLive);
   const problems = fieldProblems(state.error);
 
   async function submit(event: FormEvent) {
@@ -55,6 +97,7 @@ function QueueRow({ queue, onSaved }: { queue: ReviewQueue; onSaved: () => void 
       name: queue.name,
       claimWithinSeconds: optionalNumber(claim),
       decideWithinSeconds: optionalNumber(decide),
+      whenStreamNotLive: notLive,
     };
     if (await save({ input })) onSaved();
   }
@@ -86,6 +129,14 @@ function QueueRow({ queue, onSaved }: { queue: ReviewQueue; onSaved: () => void 
         </Field>
       </td>
       <td>
+        <NotLiveSelect
+          form={formId}
+          value={notLive}
+          onChange={setNotLive}
+          label={`When the stream of an item in ${queue.name} is no longer live`}
+        />
+      </td>
+      <td>
         <form id={formId} onSubmit={submit}>
           <button type="submit" disabled={state.fetching} aria-label={`Save queue ${queue.name}`}>
             Save
@@ -102,6 +153,7 @@ function QueueForm({ onSaved }: { onSaved: () => void }) {
   const [name, setName] = useState('');
   const [claim, setClaim] = useState('300');
   const [decide, setDecide] = useState('900');
+  const [notLive, setNotLive] = useState<NotLivePolicy>('ESCALATE');
   const problems = fieldProblems(state.error);
 
   async function submit(event: FormEvent) {
@@ -110,9 +162,11 @@ function QueueForm({ onSaved }: { onSaved: () => void }) {
       name: name.trim(),
       claimWithinSeconds: optionalNumber(claim),
       decideWithinSeconds: optionalNumber(decide),
+      whenStreamNotLive: notLive,
     };
     if (await save({ input })) {
       setName('');
+      setNotLive('ESCALATE');
       onSaved();
     }
   }
@@ -134,6 +188,9 @@ function QueueForm({ onSaved }: { onSaved: () => void }) {
         </Field>
         <Field label="Decide within (seconds)" path="input.decideWithinSeconds" problems={problems}>
           <input type="number" value={decide} onChange={(e) => setDecide(e.target.value)} />
+        </Field>
+        <Field label="Once its stream is stopped or ended" path="input.whenStreamNotLive" problems={problems}>
+          <NotLiveSelect value={notLive} onChange={setNotLive} />
         </Field>
       </div>
       <FormActions
