@@ -164,10 +164,33 @@ describe('maintenance worker (real BullMQ on Redis)', () => {
       expect(await store.get(frames[1]!.storageKey)).toEqual(Buffer.from([11]));
       expect(await store.get(frames[2]!.storageKey)).toEqual(Buffer.from([12]));
 
+      // Its clip goes with its frames once it has ended and has no decision pending.
+      const clipKey = `${fixture.tenantId}/${fixture.ids.streamId}/clips/${incident.id}.mp4`;
+      await store.put(clipKey, Buffer.from('mp4'));
+      await db.incident.update({
+        where: { id: incident.id },
+        data: { clipStorageKey: clipKey, clipSha256: 'a'.repeat(64), clipBytes: 3, clipBuiltAt: daysAgo(8) },
+      });
+      expect((await purgeOldFrames(prisma, store)).clipsDeleted).toBe(0);
+      expect(await store.get(clipKey)).toEqual(Buffer.from('mp4'));
+
       await db.incident.update({ where: { id: incident.id }, data: { status: 'CLOSED' } });
-      await purgeOldFrames(prisma, store);
+      expect((await purgeOldFrames(prisma, store)).clipsDeleted).toBe(1);
       const after = await db.frame.findMany({ where: { id: { in: frames.map((f) => f.id) } } });
       expect(after.map((f) => f.sequence)).toEqual([12]);
+      await expect(store.get(clipKey)).rejects.toMatchObject({ code: 'ENOENT' });
+      expect(await db.incident.findUniqueOrThrow({ where: { id: incident.id } })).toMatchObject({
+        clipStorageKey: null,
+        clipSha256: null,
+      });
+      const purged = await db.auditEvent.findFirstOrThrow({
+        where: { action: 'incident.clip_purged', entityId: incident.id },
+      });
+      expect([purged.actorType, purged.actorId, purged.entityType]).toEqual([
+        'worker',
+        'purge-old-frames',
+        'IncidentClip',
+      ]);
     } finally {
       await rm(root, { recursive: true, force: true });
     }

@@ -45,3 +45,34 @@ export async function recordIncidentClip(
     });
   });
 }
+
+/**
+ * Forgets an incident's clip once retention deleted its file: the clip columns are cleared with an
+ * audit event (as retention's), so the chain says when and why the clip went. A later request finds
+ * no frames left to build one from.
+ */
+export async function forgetIncidentClip(
+  db: TenantDb,
+  tenantId: string,
+  incident: { id: string; clipSha256: string | null },
+): Promise<void> {
+  await db.$transaction(async (tx) => {
+    await tx.incident.update({
+      where: { id: incident.id },
+      data: {
+        clipStorageKey: null,
+        clipSha256: null,
+        clipBytes: null,
+        clipFrames: null,
+        clipBuiltAt: null,
+        clipFirings: null,
+      },
+    });
+    await recordAudit(tx, systemActor(tenantId, 'purge-old-frames'), {
+      action: 'incident.clip_purged',
+      entityType: 'IncidentClip',
+      entityId: incident.id,
+      data: { sha256: incident.clipSha256 },
+    });
+  });
+}
