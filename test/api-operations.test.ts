@@ -86,6 +86,18 @@ describe('operations', () => {
       expect(after).toContain('vigil_graphql_operation_duration_seconds');
     });
 
+    it('keeps metrics bounded whatever operation names anonymous callers send', async () => {
+      const before = (await getRaw(api, '/metrics')).text;
+      for (let i = 0; i < 200; i += 1) {
+        await api.gql(`query Probe${randomUUID().replaceAll('-', '')} { myTenant { id } }`);
+      }
+      const after = (await getRaw(api, '/metrics')).text;
+      expect(after).not.toMatch(/Probe[0-9a-f]{32}/);
+      // One series for the root field, however many names were sent: the text grows by counts only.
+      expect(after.length - before.length).toBeLessThan(4_000);
+      expect(after).toMatch(/vigil_graphql_operation_duration_seconds_count\{[^}]*root_field="myTenant"/);
+    });
+
     it('labels HTTP metrics with the route, never with an arbitrary request path', async () => {
       const junk = `/no-such-page-${randomUUID()}`;
       expect((await getRaw(api, junk)).status).toBe(404);

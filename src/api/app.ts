@@ -15,7 +15,8 @@ import { Permission } from '../auth/permissions';
 import { tenantDb } from '../db/tenant-scoped-db';
 import { projectRoot } from '../config/project-root';
 import { DomainError, ErrorCode, ErrorReason } from '../errors/domain-error';
-import { Metrics } from '../metrics/metrics';
+import { Metrics, rootFieldLabel } from '../metrics/metrics';
+import { metricsAllowed } from './metrics-access';
 import { registerReportRoutes } from './report-routes';
 import { CLIP_ROUTE, EVIDENCE_PACKAGE_ROUTE, registerEvidenceRoutes } from './evidence-routes';
 import { buildVigilSchema } from './build-schema';
@@ -123,7 +124,13 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
       .json({ status: ready ? 'ready' : 'not ready', postgres: database, redis: cache });
   });
 
-  app.get('/metrics', async (_req, res) => {
+  // Metrics tell load and errors by route and operation: for Prometheus (its bearer token), or
+  // for a caller on this host when no token is set; anyone else gets 404.
+  app.get('/metrics', async (req, res) => {
+    if (!metricsAllowed(config.METRICS_TOKEN, req.headers.authorization, req.socket.remoteAddress)) {
+      res.status(404).end();
+      return;
+    }
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
@@ -175,7 +182,7 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
             async willSendResponse(requestContext) {
               end({
                 operation_type: requestContext.operation?.operation ?? 'unknown',
-                operation_name: requestContext.operationName ?? 'anonymous',
+                root_field: rootFieldLabel(requestContext.operation),
               });
               const head =
                 requestContext.response.body.kind === 'single'

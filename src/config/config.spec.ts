@@ -72,6 +72,7 @@ describe('loadConfig', () => {
       LOCAL_MIN_SCORE_BY_LABEL: {},
       LOCAL_DETECTOR_THREADS: os.availableParallelism(),
       WORKER_METRICS_PORT: 9464,
+      METRICS_TOKEN: '',
       WEBHOOK_SECRET_KEY: '',
       WEBHOOK_ALLOW_PRIVATE_URLS: false,
       WEBHOOK_MAX_ATTEMPTS: 6,

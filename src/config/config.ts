@@ -122,6 +122,7 @@ const configSchema = z.object({
     .max(256)
     .default(() => os.availableParallelism()),
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  METRICS_TOKEN: z.string().default(''),
   WEBHOOK_SECRET_KEY: z.string().default(''),
   WEBHOOK_ALLOW_PRIVATE_URLS: booleanFromEnv.default(false),
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
@@ -231,6 +232,8 @@ export const CONFIG_DOCS: Record<keyof z.infer<typeof configSchema>, string> = {
   LOCAL_DETECTOR_THREADS:
     'worker threads that run the local detector, each with its own copy of the models (~200 MB each)',
   WORKER_METRICS_PORT: "port of the worker's /metrics (Prometheus; 0 picks a free port)",
+  METRICS_TOKEN:
+    "bearer token Prometheus sends to the API's /metrics (empty: /metrics answers loopback callers only)",
   WEBHOOK_SECRET_KEY:
     'key that encrypts webhook signing secrets; the same value on the API and every worker (empty: webhook endpoints cannot be created)',
   WEBHOOK_ALLOW_PRIVATE_URLS:
