@@ -76,7 +76,7 @@ export class Incidents {
     changes: IncidentChanges,
   ): Promise<{ incident: Incident; opened: boolean } | null> {
     const { streamId, rule, analysisId, window } = firing;
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`rules:${streamId}:${rule.id}`}, 0))`;
+    await lockRuleOnStream(tx, streamId, rule.id);
     const done = await tx.incidentFiring.findUnique({
       where: { tenantId_ruleId_analysisId: { tenantId: firing.tenantId, ruleId: rule.id, analysisId } },
       select: { id: true },
@@ -185,7 +185,13 @@ export class Incidents {
   async closeQuiet(db: TenantDb, tenantId: string, now: Date, limit: number): Promise<number> {
     const open = await db.incident.findMany({
       where: { status: 'OPEN' },
-      select: { id: true, lastFiredAt: true, rule: { select: { cooldownSeconds: true } } },
+      select: {
+        id: true,
+        streamId: true,
+        ruleId: true,
+        lastFiredAt: true,
+        rule: { select: { cooldownSeconds: true } },
+      },
       orderBy: { lastFiredAt: 'asc' },
       take: limit,
     });
@@ -194,18 +200,17 @@ export class Incidents {
     );
     const actor = systemActor(tenantId, 'incident-closer');
     let closed = 0;
-    for (const { id } of quiet) {
+    for (const seen of quiet) {
       const changes = noIncidentChanges();
       await db.$transaction(async (tx) => {
-        // Under the rule's lock: a firing committing now either stitched first or opens anew after.
-        const incident = await tx.incident.findUnique({ where: { id } });
-        if (!incident || incident.status !== 'OPEN') return;
-        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`rules:${incident.streamId}:${incident.ruleId}`}, 0))`;
-        const current = await tx.incident.findUnique({ where: { id } });
+        // Under the rule's lock: a firing committing now either stitched first (the incident fired
+        // again, so it is not quiet) or opens a new incident after this one closed.
+        await lockRuleOnStream(tx, seen.streamId, seen.ruleId);
+        const current = await tx.incident.findUnique({ where: { id: seen.id } });
         if (
           !current ||
           current.status !== 'OPEN' ||
-          current.lastFiredAt.getTime() !== incident.lastFiredAt.getTime()
+          current.lastFiredAt.getTime() !== seen.lastFiredAt.getTime()
         )
           return;
         changes.closed.push(await this.close(tx, current, 'quiet', actor, now));
@@ -259,6 +264,11 @@ export class Incidents {
     });
     return closed;
   }
+}
+
+/** Firings and closings of one rule's incidents on one stream take turns, until the transaction ends. */
+async function lockRuleOnStream(tx: TenantTx, streamId: string, ruleId: string): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`rules:${streamId}:${ruleId}`}, 0))`;
 }
 
 function maxOf(a: number | null, b: number | undefined): number | null {

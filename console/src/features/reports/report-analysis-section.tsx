@@ -93,12 +93,7 @@ function LocalAnalysisBody({
           <Time iso={analysis.startedAt} />
         </Fact>
         <Fact label="Latency">{formatMilliseconds(analysis.latencyMs)}</Fact>
-        {analysis.window && (
-          <Fact label="Window">
-            #{analysis.window.index}: <Time iso={analysis.window.startAt} /> –{' '}
-            <Time iso={analysis.window.endAt} />
-          </Fact>
-        )}
+        <WindowFact window={analysis.window} />
       </Facts>
       <ReportFrames analysis={analysis} urls={urls} urlsUnavailable={urlsUnavailable} />
       <h3>How the local analyser reached it</h3>
@@ -182,12 +177,7 @@ function RunFacts({ analysis }: { analysis: ReportAnalysis }) {
         <Time iso={analysis.completedAt} />
       </Fact>
       <Fact label="Latency">{formatMilliseconds(analysis.latencyMs)}</Fact>
-      {analysis.window && (
-        <Fact label="Window">
-          #{analysis.window.index}: <Time iso={analysis.window.startAt} /> –{' '}
-          <Time iso={analysis.window.endAt} />
-        </Fact>
-      )}
+      <WindowFact window={analysis.window} />
     </Facts>
   );
 }
@@ -231,5 +221,15 @@ function PromptVersion({ version }: { version: ReportAnalysis['promptVersion'] }
         <p className="muted">The prompt template version is no longer stored.</p>
       )}
     </>
+  );
+}
+
+/** The analysed window, by its index and time span (nothing when the window row is gone). */
+function WindowFact({ window }: { window: ReportAnalysis['window'] }) {
+  if (!window) return null;
+  return (
+    <Fact label="Window">
+      #{window.index}: <Time iso={window.startAt} /> – <Time iso={window.endAt} />
+    </Fact>
   );
 }

@@ -27,11 +27,15 @@ export const QueueItemFields = graphql(`
   }
 `);
 
-// Pages of 50: a row's thumbnail and holder make 100 rows a page cost more than the API allows.
-export const OpenReviewItemsQuery = graphql(
+/**
+ * A page of unresolved items over every queue in the given statuses: the live queue (all
+ * unresolved) and "next" across what the moderator is viewing (the claimable ones). Pages of 50: a
+ * row's thumbnail and holder make 100 rows a page cost more than the API allows.
+ */
+export const UnresolvedReviewItemsQuery = graphql(
   `
-    query OpenReviewItems($after: String) {
-      reviewItems(first: 50, after: $after, status: [OPEN, CLAIMED, HELD, ESCALATED]) {
+    query UnresolvedReviewItems($after: String, $status: [ReviewStatus!]!) {
+      reviewItems(first: 50, after: $after, status: $status) {
         edges {
           node {
             ...QueueItemFields
@@ -288,23 +292,3 @@ export const StreamHistoryQuery = graphql(`
     }
   }
 `);
-
-/** Claimable candidates over every queue, for "next" across what the moderator is viewing. */
-export const ClaimableReviewItemsQuery = graphql(
-  `
-    query ClaimableReviewItems($after: String) {
-      reviewItems(first: 50, after: $after, status: [OPEN, HELD, ESCALATED]) {
-        edges {
-          node {
-            ...QueueItemFields
-          }
-        }
-        pageInfo {
-          hasNextPage
-          endCursor
-        }
-      }
-    }
-  `,
-  [QueueItemFields],
-);

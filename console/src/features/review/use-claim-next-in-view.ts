@@ -4,7 +4,7 @@ import { useClient, type OperationResult } from 'urql';
 import type { ResultOf } from '../../api/graphql';
 import { isClaimable } from './decisions';
 import { matchesQueueFilters, type QueueFilterValues } from './queue-filters';
-import { ClaimableReviewItemsQuery, ClaimReviewItemMutation } from './review.documents';
+import { UnresolvedReviewItemsQuery, ClaimReviewItemMutation } from './review.documents';
 import { useClaimNextReviewItem } from './use-claim-next-review-item';
 import type { QueueItem } from './use-live-review-queue';
 
@@ -58,8 +58,12 @@ export function useClaimNextInView() {
       const candidates: QueueItem[] = [];
       let after: string | null = null;
       for (let page = 0; page < 10; page++) {
-        const result: OperationResult<ResultOf<typeof ClaimableReviewItemsQuery>> = await client
-          .query(ClaimableReviewItemsQuery, { after }, { requestPolicy: 'network-only' })
+        const result: OperationResult<ResultOf<typeof UnresolvedReviewItemsQuery>> = await client
+          .query(
+            UnresolvedReviewItemsQuery,
+            { after, status: ['OPEN', 'HELD', 'ESCALATED'] },
+            { requestPolicy: 'network-only' },
+          )
           .toPromise();
         if (!result.data) break;
         for (const edge of result.data.reviewItems.edges) candidates.push(edge.node as QueueItem);

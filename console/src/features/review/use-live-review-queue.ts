@@ -4,7 +4,7 @@ import { onDisconnected, onReconnected } from '../../api/client';
 import type { ResultOf } from '../../api/graphql';
 import { useSubscriptionEvents } from '../../hooks/use-subscription-events';
 import {
-  OpenReviewItemsQuery,
+  UnresolvedReviewItemsQuery,
   QueueEventsSubscription,
   QueueItemFields,
   QueueItemQuery,
@@ -66,8 +66,12 @@ export function useLiveReviewQueue() {
     const loaded = new Map<string, QueueItem>();
     let after: string | null = null;
     do {
-      const result: OperationResult<ResultOf<typeof OpenReviewItemsQuery>> = await client
-        .query(OpenReviewItemsQuery, { after }, { requestPolicy: 'network-only' })
+      const result: OperationResult<ResultOf<typeof UnresolvedReviewItemsQuery>> = await client
+        .query(
+          UnresolvedReviewItemsQuery,
+          { after, status: ['OPEN', 'CLAIMED', 'HELD', 'ESCALATED'] },
+          { requestPolicy: 'network-only' },
+        )
         .toPromise();
       if (mine !== generation.current) return;
       if (result.error || !result.data) {
