@@ -1,4 +1,4 @@
-import { Client, createClient } from 'graphql-ws';
+import type { Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { tenantDb } from '../src/db/tenant-scoped-db';
 import { publishEvent } from '../src/pubsub/event-bus';
@@ -6,72 +6,13 @@ import { AlertMessage, ReviewItemMessage, TOPICS } from '../src/pubsub/topics';
 import { startTestApi, TestApi } from './support/api-harness';
 import { createTenantFixture, TenantFixture } from './support/tenant-fixture';
 import { waitFor } from './support/wait-for';
+import { Collected, PROTOCOL, rawConnect, subscribe, wsUrl } from './support/graphql-ws-client';
 
 /**
  * GraphQL subscriptions over graphql-ws on the API's port: authentication in connection_init,
  * roles and tenancy, delivery from Redis across API processes, replay by cursor, slow subscribers
  * dropped (4008) without slowing others, revoked keys disconnected (4403).
  */
-const PROTOCOL = 'graphql-transport-ws';
-
-const wsUrl = (api: TestApi): string => api.url.replace(/^http/, 'ws') + '/graphql';
-
-interface Collected<T> {
-  events: T[];
-  errors: { message: string; extensions?: { code?: string } }[];
-  closedCode?: number;
-  client: Client;
-}
-
-function subscribe<T = Record<string, unknown>>(
-  api: TestApi,
-  credential: string,
-  query: string,
-  variables: Record<string, unknown> = {},
-): Collected<T> {
-  const collected: Collected<T> = { events: [], errors: [], client: undefined as unknown as Client };
-  const client = createClient({
-    url: wsUrl(api),
-    webSocketImpl: WebSocket,
-    connectionParams: { authorization: `Bearer ${credential}` },
-    retryAttempts: 0,
-    lazy: false,
-    onNonLazyError: () => undefined,
-    on: {
-      closed: (event) => {
-        collected.closedCode = (event as { code?: number }).code;
-      },
-    },
-  });
-  collected.client = client;
-  client.subscribe<T>(
-    { query, variables },
-    {
-      next: (value) => {
-        if (value.errors) collected.errors.push(...(value.errors as Collected<T>['errors']));
-        const data = value.data as Record<string, T> | null | undefined;
-        if (data) collected.events.push(Object.values(data)[0]!);
-      },
-      error: (error) => {
-        if (Array.isArray(error)) collected.errors.push(...(error as Collected<T>['errors']));
-        else collected.errors.push({ message: String((error as { reason?: string }).reason ?? error) });
-      },
-      complete: () => undefined,
-    },
-  );
-  return collected;
-}
-
-/** A raw socket: opens, sends connection_init, resolves with the close code. */
-function rawConnect(api: TestApi, payload: Record<string, unknown> | undefined): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(wsUrl(api), PROTOCOL);
-    socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload })));
-    socket.on('close', (code) => resolve(code));
-    socket.on('error', reject);
-  });
-}
-
 const reviewEvent = (queue: string, reviewItemId: string): ReviewItemMessage => ({
   type: 'added',
   reviewItemId,

@@ -57,9 +57,17 @@ export class RequestAuthenticator {
     return { credential, ...createTenantContext(this.deps.prisma, actor) };
   }
 
-  private consumeRateLimit(actor: Actor): Promise<void> {
+  /**
+   * Counts work that costs like `requests` requests (a subscription's replay) against the
+   * credential's rate limit: RATE_LIMITED when the budget is used up.
+   */
+  charge(actor: Actor, requests: number): Promise<void> {
+    return this.consumeRateLimit(actor, requests);
+  }
+
+  private consumeRateLimit(actor: Actor, requests = 1): Promise<void> {
     return actor.kind === 'apiKey'
-      ? this.deps.rateLimits.consumeApiKey(actor.id)
-      : this.deps.rateLimits.consumeSession(actor.sessionId ?? actor.id);
+      ? this.deps.rateLimits.consumeApiKey(actor.id, requests)
+      : this.deps.rateLimits.consumeSession(actor.sessionId ?? actor.id, requests);
   }
 }

@@ -9,9 +9,11 @@ import {
 } from 'graphql';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type WebSocket from 'ws';
 import { REVOCATION_CHANNEL, Revocation } from '../auth/credential-cache';
 import type { Actor } from '../auth/permissions';
+import { DomainError, ErrorCode, ErrorReason } from '../errors/domain-error';
 import { BusEvent, EVENT_HISTORY, eventsSince } from '../pubsub/event-bus';
 
 /**
@@ -26,8 +28,10 @@ import { BusEvent, EVENT_HISTORY, eventsSince } from '../pubsub/event-bus';
  * - Every subscriber has a bounded queue: when more than `bufferSize` live events wait for a socket
  *   that does not drain, that socket is closed with SLOW_CONSUMER_CLOSE_CODE; the others never wait.
  * - A subscription with a cursor (`after`) first replays what it missed from the channel's Redis
- *   stream (bounded by EVENT_HISTORY) while live events are held back, then continues live, dropping
- *   any live event at or before the last replayed cursor: no gap, no duplicate.
+ *   stream while live events are held back, then continues live, dropping any live event at or
+ *   before the last replayed cursor: no gap, no duplicate. A replay longer than `replayLimit` is
+ *   refused (REPLAY_TOO_LONG) rather than cut short, since a shortened replay would be a silent gap;
+ *   the one that runs gives the event loop back every few events, so other requests are not held up.
  * - A revoked credential (message on vigil:credentials:revoked) closes its sockets with 4403.
  */
 import { HubTicket, type TicketSpec } from '../pubsub/subscription-ticket';
@@ -118,6 +122,10 @@ class Subscriber implements AsyncIterableIterator<ExecutionResult> {
     return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
 
+  get ended(): boolean {
+    return this.done;
+  }
+
   end(): void {
     if (this.done) return;
     this.done = true;
@@ -157,6 +165,16 @@ class Shape {
     const rootValue = { ...(event.payload as object), cursor: event.cursor };
     return execute({ ...this.args, rootValue });
   }
+}
+
+/** Replayed events executed before the hub lets other work run. */
+const REPLAY_SLICE = 20;
+
+export interface ServeOptions {
+  /** Called once when the subscription ends, however it ends. */
+  onEnd?: () => void;
+  /** Called with the number of events a replay will read, before any is executed; may refuse by throwing. */
+  chargeReplay?: (events: number) => Promise<void>;
 }
 
 export interface HubOptions {
@@ -215,11 +233,15 @@ export class SubscriptionHub {
     this.connections.delete(socket);
   }
 
-  /** Serves a subscription whose field returned `ticket`; `args` is the operation (without root). */
+  /**
+   * Serves a subscription whose field returned `ticket`; `args` is the operation (without root).
+   * Rejects with a DomainError when its replay is refused.
+   */
   async serve(
     ticket: HubTicket,
     args: ExecutionArgs,
     socket: WebSocket,
+    options: ServeOptions = {},
   ): Promise<AsyncIterableIterator<ExecutionResult>> {
     const key = shapeKey(ticket.spec, args);
     let shape = this.shapes.get(key);
@@ -233,13 +255,16 @@ export class SubscriptionHub {
       socket,
       this.bufferSize,
       (slow) => this.drop(slow),
-      (ended) => this.remove(ended),
+      (ended) => {
+        this.remove(ended);
+        options.onEnd?.();
+      },
     );
     shape.subscribers.add(subscriber);
     await this.channels.get(shape.spec.channel)?.ready;
     if (ticket.spec.after) {
       try {
-        await this.replay(subscriber, ticket.spec.after);
+        await this.replay(subscriber, ticket.spec.after, options.chargeReplay);
       } catch (error) {
         subscriber.end();
         throw error;
@@ -249,10 +274,26 @@ export class SubscriptionHub {
     return subscriber;
   }
 
-  private async replay(subscriber: Subscriber, after: string): Promise<void> {
+  private async replay(
+    subscriber: Subscriber,
+    after: string,
+    charge: ServeOptions['chargeReplay'],
+  ): Promise<void> {
     const shape = subscriber.shape;
-    const events = await eventsSince(this.redis, shape.spec.channel, after, this.replayLimit);
-    for (const event of events) {
+    const events = await eventsSince(this.redis, shape.spec.channel, after, this.replayLimit + 1);
+    if (events.length > this.replayLimit)
+      throw new DomainError(
+        ErrorCode.BAD_USER_INPUT,
+        `More than ${this.replayLimit} events were missed since this cursor: read the current state by query, then subscribe without \`after\``,
+        { reason: ErrorReason.REPLAY_TOO_LONG },
+      );
+    await charge?.(events.length);
+    for (const [index, event] of events.entries()) {
+      if (index > 0 && index % REPLAY_SLICE === 0) {
+        await nextTurn();
+        // The client left while the replay waited: nothing more to do for it.
+        if (subscriber.ended) return;
+      }
       subscriber.lastCursor = event.cursor;
       if (!shape.matches(event.payload)) continue;
       subscriber.push(await shape.run(event), false);

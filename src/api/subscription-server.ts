@@ -3,6 +3,7 @@ import type http from 'node:http';
 import {
   createSourceEventStream,
   ExecutionArgs,
+  ExecutionResult,
   getOperationAST,
   GraphQLError,
   GraphQLSchema,
@@ -25,6 +26,7 @@ import { createTenantContext, GraphQLContext } from '../resolvers/graphql-contex
 import { formatGraphQLError } from './graphql-error.mapper';
 import { graphqlLimitRules } from './graphql-limits';
 import { credentialOf, RequestAuthenticator } from './request-authenticator';
+import { ReleaseSlot, SubscriptionAllowance } from './subscription-allowance';
 
 // The project's moduleResolution (node) does not read package "exports": load the documented
 // subpath at run time and take its types from the file it points to.
@@ -36,9 +38,13 @@ const { useServer } = require('graphql-ws/use/ws') as typeof import('graphql-ws/
  *
  * connection_init carries `{ authorization: "Bearer <session token or API key>" }` (or an API key as
  * `{ "x-api-key": … }`), admitted exactly as an HTTP request (disabled users, revoked keys and
- * expired sessions refused: close 4401; rate limited: close 4429). Operations are parsed and validated with the HTTP limits (tokens, depth, cost,
- * aliases); only subscriptions are served here. Close codes: 4401 unauthenticated, 4403 credential
- * revoked, 4008 subscriber too slow (reconnect with the last cursor), 4429 rate limited.
+ * expired sessions refused: close 4401; rate limited: close 4429). Each subscribe is admitted again
+ * and counted as one request against the credential's rate limit, and its replay as one more per
+ * REPLAYED_EVENTS_PER_REQUEST events; a connection and a credential each hold a bounded number of
+ * subscriptions (SubscriptionAllowance). Operations are parsed and validated with the HTTP limits
+ * (tokens, depth, cost, aliases); only subscriptions are served here. Close codes: 4401
+ * unauthenticated, 4403 credential revoked, 4008 subscriber too slow (reconnect with the last
+ * cursor), 4429 rate limited.
  */
 export const UNAUTHORIZED_CLOSE_CODE = CloseCode.Unauthorized;
 export const RATE_LIMITED_CLOSE_CODE = 4429;
@@ -70,10 +76,8 @@ interface Extra extends Record<PropertyKey, unknown> {
   credential?: string;
 }
 
-interface Served {
-  ticket: HubTicket;
-  socket: WebSocket;
-}
+/** Replayed events that count as one request against the credential's rate limit. */
+export const REPLAYED_EVENTS_PER_REQUEST = 50;
 
 /** Parse and validation errors, as the HTTP endpoint reports them (graphql-error.mapper.ts). */
 const badInput = (message: string, reason: ErrorReason): GraphQLError =>
@@ -83,21 +87,105 @@ export async function attachSubscriptionServer(deps: SubscriptionServerDeps): Pr
   const { httpServer, schema, config, prisma, redis, subscriber, services, authenticator, logger } = deps;
   const hub = new SubscriptionHub(subscriber, redis, logger, {
     bufferSize: deps.bufferSize ?? 256,
+    replayLimit: config.SUBSCRIPTION_REPLAY_LIMIT,
   });
   await hub.start();
   const rules = [...specifiedRules, ...graphqlLimitRules(config)];
-  const served = new WeakMap<object, Served>();
+  // Admitted subscriptions between onSubscribe (which starts them) and subscribe (which hands them
+  // to graphql-ws), by their execution context.
+  const served = new WeakMap<object, AsyncIterableIterator<ExecutionResult>>();
+  const allowance = new SubscriptionAllowance({
+    perConnection: config.SUBSCRIPTIONS_PER_CONNECTION,
+    perCredential: config.SUBSCRIPTIONS_PER_CREDENTIAL,
+  });
   const wss = new WebSocketServer({
     server: httpServer,
     path: '/graphql',
     maxPayload: config.REQUEST_BODY_LIMIT_BYTES,
   });
 
-  const toErrors = (errors: readonly GraphQLError[]): GraphQLError[] =>
+  /** GraphQL errors and refusals (DomainErrors) as the HTTP endpoint would report them. */
+  const toErrors = (errors: readonly (GraphQLError | DomainError)[]): GraphQLError[] =>
     errors.map((error) => {
-      const formatted = formatGraphQLError(error.toJSON(), error, logger, () => undefined);
+      const shown = error instanceof GraphQLError ? error.toJSON() : { message: error.message };
+      const formatted = formatGraphQLError(shown, error, logger, () => undefined);
       return new GraphQLError(formatted.message, { extensions: formatted.extensions });
     });
+
+  /**
+   * Everything a subscribe needs before its first event: the credential checked again and counted
+   * against its rate limit, the document parsed and validated with the HTTP limits, the field's
+   * ticket, and the hub's subscriber (its replay charged to the same rate limit). Refusals are
+   * returned as GraphQL errors.
+   */
+  const admit = async (
+    extra: Extra & { socket: WebSocket; request: http.IncomingMessage },
+    payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null },
+    release: ReleaseSlot,
+  ): Promise<GraphQLError[] | { args: ExecutionArgs; iterator: AsyncIterableIterator<ExecutionResult> }> => {
+    const { credential, socket } = extra;
+    let actor: Actor;
+    try {
+      // A credential revoked since connection_init is refused (the socket is closed too).
+      ({ actor } = await authenticator.authenticate(credential));
+    } catch (error) {
+      if (error instanceof DomainError && error.code === ErrorCode.RATE_LIMITED) return toErrors([error]);
+      socket.close(UNAUTHORIZED_CLOSE_CODE, 'Unauthorized');
+      return [new GraphQLError('Unauthorized', { extensions: { code: ErrorCode.UNAUTHENTICATED } })];
+    }
+    let document;
+    try {
+      document = parse(payload.query, { maxTokens: config.GRAPHQL_MAX_TOKENS });
+    } catch (error) {
+      return [
+        badInput(error instanceof Error ? error.message : String(error), ErrorReason.GRAPHQL_PARSE_FAILED),
+      ];
+    }
+    const validationErrors = validate(schema, document, rules);
+    if (validationErrors.length > 0)
+      return validationErrors.map((error) => badInput(error.message, ErrorReason.GRAPHQL_VALIDATION_FAILED));
+    const operation = getOperationAST(document, payload.operationName);
+    if (operation?.operation !== 'subscription') {
+      return [
+        new GraphQLError('Only subscriptions are served over WebSocket; send queries and mutations by HTTP', {
+          extensions: { code: ErrorCode.BAD_USER_INPUT },
+        }),
+      ];
+    }
+    const contextValue: GraphQLContext = {
+      requestId: randomUUID(),
+      clientAddress: extra.request.socket.remoteAddress ?? 'unknown',
+      services,
+      ...createTenantContext(prisma, actor),
+    };
+    const args: ExecutionArgs = {
+      schema,
+      document,
+      operationName: payload.operationName,
+      variableValues: payload.variables,
+      contextValue,
+    };
+    const source = await createSourceEventStream(args);
+    if (!(source instanceof HubTicket)) {
+      return toErrors('errors' in source && source.errors ? source.errors : [new GraphQLError('Not served')]);
+    }
+    try {
+      const iterator = await hub.serve(source, args, socket, {
+        onEnd: () => {
+          served.delete(contextValue);
+          release();
+        },
+        chargeReplay: (events) =>
+          events > 0
+            ? authenticator.charge(actor, Math.ceil(events / REPLAYED_EVENTS_PER_REQUEST))
+            : Promise.resolve(),
+      });
+      return { args, iterator };
+    } catch (error) {
+      if (error instanceof DomainError) return toErrors([error]);
+      throw error;
+    }
+  };
 
   const disposable = useServer<Record<string, unknown> | undefined, Extra>(
     {
@@ -126,67 +214,32 @@ export async function attachSubscriptionServer(deps: SubscriptionServerDeps): Pr
       onSubscribe: async (ctx, _id, payload) => {
         const { actor: connected, credential, socket } = ctx.extra;
         if (!connected || !credential) return [new GraphQLError('Unauthorized')];
-        let actor: Actor;
+        // The slot is taken before anything is awaited, so a burst of subscribes is counted in full.
+        let release: ReleaseSlot;
         try {
-          // A credential revoked since connection_init is refused (the socket is closed too).
-          actor = await services.auth.authenticate(credential);
-        } catch {
-          socket.close(UNAUTHORIZED_CLOSE_CODE, 'Unauthorized');
-          return [new GraphQLError('Unauthorized', { extensions: { code: ErrorCode.UNAUTHENTICATED } })];
-        }
-        let document;
-        try {
-          document = parse(payload.query, { maxTokens: config.GRAPHQL_MAX_TOKENS });
+          release = allowance.take(socket, connected);
         } catch (error) {
-          return [
-            badInput(
-              error instanceof Error ? error.message : String(error),
-              ErrorReason.GRAPHQL_PARSE_FAILED,
-            ),
-          ];
+          if (!(error instanceof DomainError)) throw error;
+          return toErrors([error]);
         }
-        const validationErrors = validate(schema, document, rules);
-        if (validationErrors.length > 0)
-          return validationErrors.map((error) =>
-            badInput(error.message, ErrorReason.GRAPHQL_VALIDATION_FAILED),
-          );
-        const operation = getOperationAST(document, payload.operationName);
-        if (operation?.operation !== 'subscription') {
-          return [
-            new GraphQLError(
-              'Only subscriptions are served over WebSocket; send queries and mutations by HTTP',
-              {
-                extensions: { code: ErrorCode.BAD_USER_INPUT },
-              },
-            ),
-          ];
+        try {
+          const admitted = await admit(ctx.extra, payload, release);
+          if (Array.isArray(admitted)) {
+            release();
+            return admitted;
+          }
+          served.set(admitted.args.contextValue as object, admitted.iterator);
+          return admitted.args;
+        } catch (error) {
+          release();
+          throw error;
         }
-        const contextValue: GraphQLContext = {
-          requestId: randomUUID(),
-          clientAddress: ctx.extra.request.socket.remoteAddress ?? 'unknown',
-          services,
-          ...createTenantContext(prisma, actor),
-        };
-        const args: ExecutionArgs = {
-          schema,
-          document,
-          operationName: payload.operationName,
-          variableValues: payload.variables,
-          contextValue,
-        };
-        const source = await createSourceEventStream(args);
-        if (!(source instanceof HubTicket)) {
-          return toErrors(
-            'errors' in source && source.errors ? source.errors : [new GraphQLError('Not served')],
-          );
-        }
-        served.set(contextValue, { ticket: source, socket });
-        return args;
       },
       subscribe: async (args) => {
-        const entry = served.get(args.contextValue as object);
-        if (!entry) return { errors: [new GraphQLError('Not served')] };
-        return hub.serve(entry.ticket, args, entry.socket);
+        const iterator = served.get(args.contextValue as object);
+        if (!iterator) return { errors: [new GraphQLError('Not served')] };
+        served.delete(args.contextValue as object);
+        return iterator;
       },
       onClose: (ctx) => {
         hub.untrack(ctx.extra.socket);

@@ -73,6 +73,9 @@ const configSchema = z.object({
   RATE_LIMIT_API_KEY_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
   RATE_LIMIT_SESSION_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
   RATE_LIMIT_LOGIN_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+  SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(20),
+  SUBSCRIPTIONS_PER_CREDENTIAL: z.coerce.number().int().min(1).default(100),
+  SUBSCRIPTION_REPLAY_LIMIT: z.coerce.number().int().min(1).max(1000).default(200),
   ALLOW_FILE_SOURCES: booleanFromEnv.default(false),
   FILE_SOURCE_ROOT: z.string().default(''),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10000),
@@ -183,6 +186,11 @@ export const CONFIG_DOCS: Record<keyof z.infer<typeof configSchema>, string> = {
   RATE_LIMIT_API_KEY_PER_MINUTE: 'GraphQL requests per minute per API key',
   RATE_LIMIT_SESSION_PER_MINUTE: 'GraphQL requests per minute per login session',
   RATE_LIMIT_LOGIN_PER_MINUTE: 'login attempts per minute per account (five times that per client address)',
+  SUBSCRIPTIONS_PER_CONNECTION: 'most GraphQL subscriptions one WebSocket may hold at once',
+  SUBSCRIPTIONS_PER_CREDENTIAL:
+    'most GraphQL subscriptions one session or API key may hold at once in one API process',
+  SUBSCRIPTION_REPLAY_LIMIT:
+    'most missed events one subscribe may replay from its `after` cursor (more is refused: REPLAY_TOO_LONG)',
   ALLOW_FILE_SOURCES: 'whether tenants may register file:// stream sources',
   FILE_SOURCE_ROOT: 'the only folder file sources may point into (required with ALLOW_FILE_SOURCES)',
   SHUTDOWN_TIMEOUT_MS: 'how long a graceful shutdown may take before the process exits',

@@ -44,6 +44,11 @@ export const ErrorReason = {
   // RATE_LIMITED: which budget ran out.
   REQUEST_RATE: 'REQUEST_RATE',
   LOGIN_RATE: 'LOGIN_RATE',
+  // RATE_LIMITED: the connection or credential already holds its most subscriptions (end one first).
+  SUBSCRIPTION_LIMIT: 'SUBSCRIPTION_LIMIT',
+  // BAD_USER_INPUT: a subscription's `after` cursor is too far behind to replay (query, then
+  // subscribe without it).
+  REPLAY_TOO_LONG: 'REPLAY_TOO_LONG',
   // BAD_USER_INPUT: GraphQL refused the document before it ran (names as Apollo reports them).
   GRAPHQL_PARSE_FAILED: 'GRAPHQL_PARSE_FAILED',
   GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',

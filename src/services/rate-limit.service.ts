@@ -23,16 +23,24 @@ export class RateLimitService {
     this.loginPerClient = limiter('login-client', config.RATE_LIMIT_LOGIN_PER_MINUTE * 5);
   }
 
-  consumeApiKey(apiKeyId: string): Promise<void> {
-    return consume(this.perApiKey, apiKeyId, 'Too many requests for this API key', ErrorReason.REQUEST_RATE);
+  /** Counts `requests` (1 for an ordinary request; more for work that costs like several). */
+  consumeApiKey(apiKeyId: string, requests = 1): Promise<void> {
+    return consume(
+      this.perApiKey,
+      apiKeyId,
+      'Too many requests for this API key',
+      ErrorReason.REQUEST_RATE,
+      requests,
+    );
   }
 
-  consumeSession(sessionId: string): Promise<void> {
+  consumeSession(sessionId: string, requests = 1): Promise<void> {
     return consume(
       this.perSession,
       sessionId,
       'Too many requests for this session',
       ErrorReason.REQUEST_RATE,
+      requests,
     );
   }
 
@@ -57,9 +65,10 @@ async function consume(
   key: string,
   message: string,
   reason: ErrorReason,
+  points = 1,
 ): Promise<void> {
   try {
-    await limiter.consume(key);
+    await limiter.consume(key, points);
   } catch (rejection) {
     if (rejection instanceof RateLimiterRes) {
       const retryAfterSeconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
