@@ -521,6 +521,9 @@ describe('INFERENCE_MODE=vlm with a fake GPU node', () => {
     expect(local.status).toBe('DEGRADED');
     expect(local.error).toContain('every GPU node is down');
     expect(validateDefault(local.result)).toBe(true);
+    // The wish for a GPU re-analysis is in PostgreSQL, so a job Redis loses can be queued again.
+    const wanted = await prisma.window.findUniqueOrThrow({ where: { id: windowId } });
+    expect(wanted.reanalysisWantedSince).toBeInstanceOf(Date);
 
     await fake.control.clearFaults();
     await runtime.pool!.pollNow();
@@ -528,6 +531,12 @@ describe('INFERENCE_MODE=vlm with a fake GPU node', () => {
     const vlm = redone.analyses.find((a) => a.mode === 'VLM')!;
     expect(vlm).toMatchObject({ status: 'DONE', nodeName: 'gpu-fake' });
     expect(redone.analyses).toHaveLength(2);
+    // Cleared just after the GPU result is saved.
+    await waitFor(
+      async () =>
+        (await prisma.window.findUniqueOrThrow({ where: { id: windowId } })).reanalysisWantedSince === null,
+      5_000,
+    );
     expect(await usage(seeded)).toMatchObject({ windowsDegraded: 1, windowsAnalysed: 2 });
   }, 60_000);
 

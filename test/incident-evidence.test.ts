@@ -393,6 +393,7 @@ describe('incident evidence: clips and packages', () => {
     const jobs: JobQueue = {
       add: async (kind, payload) => void queued.push({ kind, payload }),
       ensure: async () => true,
+      restore: async () => true,
     };
     const sent: { event: string; payload: Record<string, unknown> }[] = [];
     const sink = withIncidentEvidence(

@@ -13,7 +13,7 @@ import { JOBS, QUEUES } from '../src/jobs/job-registry';
 import { startJobWorkers } from '../src/workers/job-workers';
 import { purgeExpiredSessionsHandler } from '../src/workers/purge-expired-sessions.processor';
 import { purgeOldFramesHandler } from '../src/workers/purge-old-frames.processor';
-import { reconcileWindowsHandler } from '../src/workers/reconcile-windows.processor';
+import { reconcileLostJobsHandler } from '../src/workers/reconcile-lost-jobs.processor';
 import { reviewDeadlinesHandler } from '../src/workers/review-deadlines.processor';
 import { closeQuietIncidentsHandler } from '../src/workers/close-quiet-incidents.processor';
 import { startTestApi, TestApi } from './support/api-harness';
@@ -60,7 +60,7 @@ describe('maintenance worker (real BullMQ on Redis)', () => {
       connection,
       {
         purgeExpiredSessions: purgeExpiredSessionsHandler(prisma),
-        reconcileWindows: reconcileWindowsHandler(prisma, jobs),
+        reconcileLostJobs: reconcileLostJobsHandler(prisma, jobs),
         reviewDeadlines: reviewDeadlinesHandler(prisma, connection),
         closeQuietIncidents: closeQuietIncidentsHandler(prisma, null),
         purgeOldFrames: purgeOldFramesHandler(prisma, new LocalFrameStore(tmpdir())),
@@ -97,7 +97,7 @@ describe('maintenance worker (real BullMQ on Redis)', () => {
       expect(schedulers.map((scheduler) => scheduler.key).sort()).toEqual(
         [
           'purge-expired-sessions',
-          'reconcile-windows',
+          'reconcile-lost-jobs',
           'review-deadlines',
           'close-quiet-incidents',
           'purge-old-frames',

@@ -118,9 +118,12 @@ export async function saveLocalAnalysis(
     latencyMs: number;
     note: string | null;
     replacesVlmAnalysisId: string | null;
+    /** A GPU re-analysis is wanted: recorded with the result, before its job is queued. */
+    wantsReanalysis?: boolean;
   },
 ): Promise<void> {
   const { status, note } = local;
+  const completedAt = new Date();
   await db.$transaction([
     db.analysis.update({
       where: { id: analysisId },
@@ -144,8 +147,23 @@ export async function saveLocalAnalysis(
           }),
         ]
       : []),
-    db.window.update({ where: { id: windowId }, data: { status, error: status === 'DONE' ? null : note } }),
+    db.window.update({
+      where: { id: windowId },
+      data: {
+        status,
+        error: status === 'DONE' ? null : note,
+        ...(local.wantsReanalysis ? { reanalysisWantedSince: completedAt } : {}),
+      },
+    }),
   ]);
+}
+
+/** The window's GPU re-analysis has ended (done, failed for good, or no longer possible). */
+export async function endReanalysis(db: TenantDb, windowId: string): Promise<void> {
+  await db.window.updateMany({
+    where: { id: windowId, reanalysisWantedSince: { not: null } },
+    data: { reanalysisWantedSince: null },
+  });
 }
 
 /** The window cannot be analysed at all (frames gone, detector broken): both FAILED with the reason. */

@@ -26,6 +26,7 @@ import type { FrameStore } from '../storage/frame-store';
 import { AnalysisInputs, type LoadedFrame } from './analysis-inputs';
 import {
   failAnalysisAttempt,
+  endReanalysis,
   failWindow,
   type FinishedVlm,
   loadWindow,
@@ -117,7 +118,12 @@ export class WindowAnalysis {
     const db = tenantDb(this.deps.prisma, tenantId);
     const window = await loadWindow(db, windowId);
     if (!window) return { status: 'SKIPPED', reason: 'window not found (deleted)' };
-    if (options.reanalysis) return this.reanalyse(db, tenantId, window, options.signal);
+    if (options.reanalysis) {
+      const outcome = await this.reanalyse(db, tenantId, window, options.signal);
+      // Until it ends, the window stays wanted: a lost job is queued again from PostgreSQL.
+      if (outcome.status !== 'WAIT') await endReanalysis(db, window.id);
+      return outcome;
+    }
     if (window.status !== 'QUEUED' && window.status !== 'RUNNING') {
       return { status: 'SKIPPED', reason: `window already ${window.status}` };
     }
@@ -179,6 +185,7 @@ export class WindowAnalysis {
         `analysed locally: ${vlm.outcome.reason}`,
         scene,
         vlm.analysisId,
+        version.reanalyseDegraded,
       );
       if (version.reanalyseDegraded) await this.deps.scheduleReanalysis?.(tenantId, window.id);
       return outcome;
@@ -314,6 +321,7 @@ export class WindowAnalysis {
     note: string | null,
     knownScene: SceneWindowOutcome | null = null,
     vlmAnalysisId: string | null = null,
+    wantsReanalysis = false,
   ): Promise<WindowAnalysisOutcome> {
     const analysisId = await startAnalysis(db, tenantId, window, versionId, 'LOCAL');
     const started = performance.now();
@@ -333,6 +341,7 @@ export class WindowAnalysis {
       latencyMs,
       note,
       replacesVlmAnalysisId: vlmAnalysisId,
+      wantsReanalysis,
     });
     const increment: UsageIncrement =
       status === 'GATED'

@@ -99,21 +99,55 @@ export class BullJobQueue implements JobQueue {
     return true;
   }
 
-  /** Declares every periodic job of the table; idempotent by scheduler id, so every worker may call it. */
-  async assertSchedules(): Promise<void> {
-    for (const kind of Object.keys(JOBS) as JobKind[]) {
+  async restore<K extends JobKind>(
+    kind: K,
+    payload: JobPayloads[K],
+    options?: EnqueueOptions,
+  ): Promise<boolean> {
+    const definition = JOBS[kind];
+    const queue = this.queue(definition.queue);
+    if (await queue.getJob(definition.jobId(payload))) return false;
+    await queue.add(definition.name, payload, this.jobOptions(kind, payload, options));
+    return true;
+  }
+
+  /**
+   * Makes Redis hold exactly the table's periodic jobs: a schedule that is missing (Redis lost its
+   * data, or this is the first worker) or has another interval is declared, and a schedule the
+   * table no longer has is removed. Answers the kinds that had to be declared. Idempotent, so every
+   * worker calls it at start and then on a timer; a schedule already right is not touched, so its
+   * next run is not pushed back.
+   */
+  async assertSchedules(): Promise<JobKind[]> {
+    const declared: JobKind[] = [];
+    const periodic = (Object.keys(JOBS) as JobKind[]).filter((kind) => JOBS[kind].every);
+    for (const name of new Set(periodic.map((kind) => JOBS[kind].queue))) {
+      const queue = this.queue(name);
+      const wanted = new Set(
+        periodic.filter((kind) => JOBS[kind].queue === name).map((kind) => JOBS[kind].name),
+      );
+      for (const scheduler of await queue.getJobSchedulers()) {
+        if (!wanted.has(scheduler.key)) await queue.removeJobScheduler(scheduler.key);
+      }
+    }
+    for (const kind of periodic) {
       const definition = JOBS[kind];
-      if (!definition.every) continue;
-      await this.queue(definition.queue).upsertJobScheduler(
+      const every = definition.every!;
+      const queue = this.queue(definition.queue);
+      const existing = await queue.getJobScheduler(definition.name);
+      if (existing && Number(existing.every) === every.ms) continue;
+      await queue.upsertJobScheduler(
         definition.name,
-        { every: definition.every.ms },
+        { every: every.ms },
         {
           name: definition.name,
-          data: definition.every.payload,
+          data: every.payload,
           opts: bullJobOptions(definition.options(this.settings)),
         },
       );
+      declared.push(kind);
     }
+    return declared;
   }
 
   async close(): Promise<void> {

@@ -21,6 +21,12 @@ export interface JobQueue {
    * that put back what Redis lost.
    */
   ensure<K extends JobKind>(kind: K, payload: JobPayloads[K], options?: EnqueueOptions): Promise<boolean>;
+  /**
+   * Queues the job only when Redis has no job under its id at all, in any state: a job that ran
+   * (and succeeded, or failed for good) is left alone. True when the job was queued now. For
+   * reconcilers that put back work Redis lost without repeating work that already ended.
+   */
+  restore<K extends JobKind>(kind: K, payload: JobPayloads[K], options?: EnqueueOptions): Promise<boolean>;
 }
 
 /** What a handler knows of the job it runs. */

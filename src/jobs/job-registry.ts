@@ -68,7 +68,7 @@ export interface JobPayloads {
   deliverWebhook: DeliverWebhookPayload;
   buildIncidentClip: BuildIncidentClipPayload;
   purgeExpiredSessions: PurgeExpiredSessionsPayload;
-  reconcileWindows: NoPayload;
+  reconcileLostJobs: NoPayload;
   reviewDeadlines: NoPayload;
   closeQuietIncidents: NoPayload;
   purgeOldFrames: NoPayload;
@@ -175,10 +175,10 @@ export const JOBS: { readonly [K in JobKind]: JobDefinition<K> } = {
     options: () => STANDARD,
     every: { ms: SESSION_PURGE_EVERY_MS, payload: { olderThanHours: SESSION_RETENTION_HOURS } },
   },
-  reconcileWindows: {
+  reconcileLostJobs: {
     queue: QUEUES.maintenance,
-    name: 'reconcile-windows',
-    jobId: () => 'reconcile-windows',
+    name: 'reconcile-lost-jobs',
+    jobId: () => 'reconcile-lost-jobs',
     options: () => STANDARD,
     every: { ms: RECONCILE_EVERY_MS, payload: {} },
   },

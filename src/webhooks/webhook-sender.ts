@@ -9,6 +9,7 @@ import type { Prisma, WebhookDelivery, WebhookEndpoint } from '../generated/pris
 import { tenantDb, type TenantDb } from '../db/tenant-scoped-db';
 import { recordAudit, systemActor } from '../audit/audit-log';
 import type { JobQueue, JobRun } from '../jobs/job-queue';
+import { restoreEach } from '../jobs/job-reconciliation';
 import type { DeliverWebhookPayload } from '../jobs/job-registry';
 import { signWebhook } from './webhook-signature';
 import { refusedAddress, unmapIp } from '../net/outbound-url-policy';
@@ -258,18 +259,27 @@ async function deadLetter(
 export class WebhookAttemptFailed extends Error {}
 
 /**
- * Queues again every PENDING delivery whose job Redis may have lost (PostgreSQL is the truth).
- * Job ids are deterministic, so a delivery whose job still exists is not queued twice.
+ * Queues again every PENDING delivery whose job Redis has lost (PostgreSQL is the truth); answers
+ * how many. A delivery's first-round job id is deterministic and its retries reuse that job, so a
+ * delivery whose job is waiting, retrying or finished is left alone. (A delivery retried by hand
+ * runs under a new id; should Redis keep neither that job nor the first round's, the delivery is
+ * attempted once more: partners tell repeats apart by the event key.)
  */
-export async function requeuePendingWebhooks(prisma: PrismaClient, jobs: JobQueue): Promise<number> {
-  const pending = await prisma.webhookDelivery.findMany({
-    where: { status: 'PENDING' },
-    select: { id: true, tenantId: true },
-    orderBy: { id: 'asc' },
-    take: 10_000,
-  });
-  for (const delivery of pending) {
-    await jobs.add('deliverWebhook', { tenantId: delivery.tenantId, deliveryId: delivery.id });
+export async function restoreLostWebhookDeliveries(prisma: PrismaClient, jobs: JobQueue): Promise<number> {
+  const tenants = await prisma.webhookDelivery.groupBy({ by: ['tenantId'], where: { status: 'PENDING' } });
+  let restored = 0;
+  for (const { tenantId } of tenants) {
+    const db = tenantDb(prisma, tenantId);
+    restored += await restoreEach(
+      (after, take) =>
+        db.webhookDelivery.findMany({
+          where: { status: 'PENDING', ...(after ? { id: { gt: after } } : {}) },
+          orderBy: { id: 'asc' },
+          take,
+          select: { id: true },
+        }),
+      ({ id: deliveryId }) => jobs.restore('deliverWebhook', { tenantId, deliveryId }),
+    );
   }
-  return pending.length;
+  return restored;
 }

@@ -64,7 +64,7 @@ describe('the job table', () => {
       'closeQuietIncidents',
       'purgeExpiredSessions',
       'purgeOldFrames',
-      'reconcileWindows',
+      'reconcileLostJobs',
       'reviewDeadlines',
     ]);
     for (const kind of periodic) expect(JOBS[kind].queue).toBe(QUEUES.maintenance);

@@ -8,7 +8,6 @@ import { createPrismaClient } from '../db/prisma-client';
 import { StreamLeases } from '../ingest/stream-leases';
 import { startStreamRunner } from '../ingest/stream-runner';
 import { StreamSupervisor } from '../ingest/stream-supervisor';
-import { reconcileWindows } from '../ingest/window-reconciler';
 import { InferenceMetrics } from '../inference/inference-metrics';
 import { loadNodeDefinitions } from '../inference/gpu/node-registry';
 import { BullJobQueue } from '../jobs/bullmq-job-queue';
@@ -16,14 +15,15 @@ import type { JobHandlers } from '../jobs/job-queue';
 import { QUEUES } from '../jobs/job-registry';
 import { createRedis } from '../redis/redis-client';
 import { createFrameStore } from '../storage/create-frame-store';
-import { createWebhookAgent, requeuePendingWebhooks } from '../webhooks/webhook-sender';
+import { createWebhookAgent } from '../webhooks/webhook-sender';
 import { webhookEventSink } from '../webhooks/webhook-events';
 import { createAnalysisRuntime } from './analysis-runtime';
 import { deliverWebhookHandler } from './deliver-webhook.processor';
 import { startJobWorkers } from './job-workers';
 import { purgeExpiredSessionsHandler } from './purge-expired-sessions.processor';
 import { purgeOldFramesHandler } from './purge-old-frames.processor';
-import { reconcileWindowsHandler } from './reconcile-windows.processor';
+import { reconcileLostJobs, reconcileLostJobsHandler } from './reconcile-lost-jobs.processor';
+import { keepSchedules } from './schedule-keeper';
 import { reviewDeadlinesHandler } from './review-deadlines.processor';
 import { closeQuietIncidentsHandler } from './close-quiet-incidents.processor';
 import { buildIncidentClipHandler } from './build-incident-clip.processor';
@@ -41,7 +41,8 @@ export interface RunningWorker {
 /**
  * Everything a worker process runs: the stream supervisor (one sampler per active stream across
  * all workers), the analysis processor (the local detector in a pool of worker threads, the GPU
- * node pool) and the maintenance queue (window reconciliation, session purge, frame retention), with
+ * node pool) and the maintenance queue (lost-job reconciliation, review deadlines, session purge,
+ * frame retention; its schedules re-asserted on a timer), with
  * Prometheus metrics on WORKER_METRICS_PORT. The worker process and the demo both start it.
  */
 export async function startWorker(config: AppConfig, baseLogger: Logger): Promise<RunningWorker> {
@@ -52,13 +53,12 @@ export async function startWorker(config: AppConfig, baseLogger: Logger): Promis
 
   const jobs = new BullJobQueue(connection, config);
   await jobs.assertSchedules();
+  const schedules = keepSchedules(jobs, logger);
   const frameStore = createFrameStore(config);
 
-  // Windows and webhook deliveries whose jobs Redis lost are queued again before anything else.
-  const reconciled = await reconcileWindows(prisma, jobs);
-  logger.info(reconciled, 'windows reconciled');
-  const requeued = await requeuePendingWebhooks(prisma, jobs);
-  if (requeued > 0) logger.info({ requeued }, 'pending webhook deliveries queued again');
+  // Work whose jobs Redis lost is queued again before anything else.
+  const reconciled = await reconcileLostJobs(prisma, jobs);
+  logger.info(reconciled, 'lost jobs reconciled');
 
   const supervisor = new StreamSupervisor(
     prisma,
@@ -102,7 +102,7 @@ export async function startWorker(config: AppConfig, baseLogger: Logger): Promis
     ...analysis.handlers,
     deliverWebhook: deliverWebhookHandler({ prisma, config, agent: webhookAgent, logger }, logger),
     purgeExpiredSessions: purgeExpiredSessionsHandler(prisma),
-    reconcileWindows: reconcileWindowsHandler(prisma, jobs),
+    reconcileLostJobs: reconcileLostJobsHandler(prisma, jobs),
     reviewDeadlines: reviewDeadlinesHandler(prisma, connection),
     closeQuietIncidents: closeQuietIncidentsHandler(prisma, incidentWebhooks),
     buildIncidentClip: buildIncidentClipHandler(prisma, clips, logger),
@@ -142,6 +142,7 @@ export async function startWorker(config: AppConfig, baseLogger: Logger): Promis
     workerId,
     metricsPort,
     async stop() {
+      schedules.stop();
       await supervisor.stop();
       await workers.close();
       await analysis.close();
