@@ -275,6 +275,7 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
       await apollo.stop();
       await revocationSubscriber.quit();
       await services.reportPdfs.dispose();
+      await services.resultSchemas.dispose();
     },
   };
 }

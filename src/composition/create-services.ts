@@ -29,6 +29,7 @@ import type { Services } from '../services/service-set';
 import { EvidenceService } from '../services/evidence.service';
 import { IncidentClips } from '../evidence/incident-clip';
 import { withIncidentEvidence } from '../evidence/incident-evidence-events';
+import { ResultSchemaCompiler } from '../templates/result-schema-compiler';
 import { ReportPdfPool } from '../reports/report-pdf-pool';
 
 export type { Services } from '../services/service-set';
@@ -51,6 +52,8 @@ export function createServices(deps: {
   const reports = new ReportService((tenantId) => tenants.get(tenantId), windows.store);
   // One thread at most: a PDF is rendered off the event loop, one at a time per process.
   const reportPdfs = new ReportPdfPool({ threads: 1 });
+  // Tenants' result schemas compile in a thread of their own (started on first use).
+  const resultSchemas = new ResultSchemaCompiler();
   const auditChain = new AuditChainService();
   const clips = new IncidentClips(windows.store, {
     ffmpegPath: deps.config.FFMPEG_PATH,
@@ -68,7 +71,8 @@ export function createServices(deps: {
       (tenantId) => tenants.get(tenantId),
       (channel, payload) => publishEvent(deps.redis, channel, payload),
     ),
-    templates: new PromptTemplateService(vocabulary, (tenantId) => tenants.get(tenantId)),
+    templates: new PromptTemplateService(vocabulary, (tenantId) => tenants.get(tenantId), resultSchemas),
+    resultSchemas,
     rules: new RuleService(vocabulary),
     audit: new AuditService(),
     auditChain,

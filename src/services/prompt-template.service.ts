@@ -1,14 +1,15 @@
 import { z } from 'zod';
 import type { Actor } from '../auth/permissions';
 import type { TenantDb, TenantTx } from '../db/tenant-scoped-db';
-import { notFound } from '../errors/domain-error';
+import { badInput, notFound } from '../errors/domain-error';
 import { withPrismaErrors } from '../errors/prisma-error.mapper';
 import { validateInput } from '../errors/validate-input';
 import type { Prisma, PromptTemplate, PromptTemplateVersion, Tenant } from '../generated/prisma/client';
 import { assertKnownLabels, normalizeLabel, type VocabularyLoader } from '../rules/label-vocabulary';
 import { renderTemplate, variablesOf } from '../templates/prompt-renderer';
 import { VIGIL_VARIABLES, vigilVariables } from '../templates/vigil-variables';
-import { DEFAULT_RESULT_SCHEMA, resultSchemaProblems } from '../templates/result-schema';
+import { DEFAULT_RESULT_SCHEMA, resultSchemaShapeProblems } from '../templates/result-schema';
+import type { ResultSchemaCompiler } from '../templates/result-schema-compiler';
 import { recordAudit } from '../audit/audit-log';
 import { nameSchema, requireId } from './input-schemas';
 import { Connection, PageArgs, paginate } from './pagination';
@@ -80,7 +81,10 @@ const versionSchema = z
         message: 'must be smaller than maxCompletionTokens, or no tokens are left for the answer',
       });
     }
-    for (const problem of resultSchemaProblems(version.resultSchema ?? DEFAULT_RESULT_SCHEMA)) {
+    // The default schema is known to be usable; a tenant's is compiled later, off the event loop.
+    const schemaProblems =
+      version.resultSchema === undefined ? [] : resultSchemaShapeProblems(version.resultSchema);
+    for (const problem of schemaProblems) {
       context.addIssue({
         code: 'custom',
         path: ['resultSchema', ...(problem.path ? problem.path.split('.') : [])],
@@ -129,7 +133,22 @@ export class PromptTemplateService {
     private readonly vocabulary: VocabularyLoader,
     /** The tenant's policy text, which every instruction's {{policy}} becomes. */
     private readonly loadTenant: (tenantId: string) => Promise<Pick<Tenant, 'policyText'>>,
+    /** Compiles tenants' result schemas off the event loop. */
+    private readonly schemas: Pick<ResultSchemaCompiler, 'problems'>,
   ) {}
+
+  /** A tenant's result schema must compile: BAD_USER_INPUT naming where it does not. */
+  private async assertSchemaCompiles(schema: unknown, field: string): Promise<void> {
+    if (schema === undefined) return;
+    const problems = await this.schemas.problems(schema);
+    if (problems.length > 0)
+      throw badInput(
+        problems.map((problem) => ({
+          field: [field, problem.path].filter(Boolean).join('.'),
+          message: problem.message,
+        })),
+      );
+  }
 
   list(db: TenantDb, page: PageArgs): Promise<Connection<PromptTemplate>> {
     return paginate(page, (query) => db.promptTemplate.findMany(query));
@@ -166,6 +185,7 @@ export class PromptTemplateService {
   async create(db: TenantDb, actor: Actor, input: CreateTemplateInput): Promise<PromptTemplate> {
     const { name, description, version } = validateInput(createTemplateSchema, input);
     await assertKnownLabels(this.vocabulary, actor.tenantId, gateLabels(input.version, 'input.version'));
+    await this.assertSchemaCompiles(version.resultSchema, 'input.version.resultSchema');
     return withPrismaErrors('prompt template', () =>
       db.$transaction(async (tx) => {
         const template = await tx.promptTemplate.create({
@@ -193,6 +213,7 @@ export class PromptTemplateService {
     const id = requireId(templateId, 'templateId');
     const version = validateInput(versionSchema, input);
     await assertKnownLabels(this.vocabulary, actor.tenantId, gateLabels(input, 'input'));
+    await this.assertSchemaCompiles(version.resultSchema, 'input.resultSchema');
     return withPrismaErrors('prompt template version', () =>
       db.$transaction(async (tx) => {
         // Lock the template row so two concurrent additions get different numbers.

@@ -1,3 +1,4 @@
+import type { ResultSchemaCompiler } from '../templates/result-schema-compiler';
 import type { ReportPdfPool } from '../reports/report-pdf-pool';
 import type { AuthService } from './auth.service';
 import type { CredentialCache } from '../auth/credential-cache';
@@ -45,5 +46,7 @@ export interface Services {
   reports: ReportService;
   /** Report PDFs rendered in a worker thread (started on first use), for downloads and evidence packages. */
   reportPdfs: ReportPdfPool;
+  /** Tenants' result schemas compiled in a worker thread (started on first use). */
+  resultSchemas: ResultSchemaCompiler;
   evidence: EvidenceService;
 }

@@ -1,5 +1,11 @@
 import Ajv from 'ajv';
-import { CORE_RESULT_FIELDS, DEFAULT_RESULT_SCHEMA, resultSchemaProblems } from './result-schema';
+import {
+  CORE_RESULT_FIELDS,
+  DEFAULT_RESULT_SCHEMA,
+  RESULT_SCHEMA_LIMITS,
+  resultSchemaProblems,
+  resultSchemaShapeProblems,
+} from './result-schema';
 
 type Schema = { type: string; required: string[]; properties: Record<string, unknown> };
 
@@ -84,16 +90,47 @@ describe('resultSchemaProblems', () => {
     expect(resultSchemaProblems(value)).toEqual([{ path: '', message: 'must be a JSON Schema object' }]);
   });
 
+  // Each broken in one place, with the core fields in place (those are checked first, cheaply).
+  const broken = (change: (schema: Schema) => void): Schema => {
+    const schema = defaultSchema();
+    change(schema);
+    return schema;
+  };
   it.each([
-    ['an unknown type', { type: 'nope' }],
-    ['a wrong keyword value', { type: 'object', required: 'timestamp' }],
-    ['a negative minimum length', { type: 'object', properties: { a: { type: 'string', minLength: -1 } } }],
-    ['an unresolvable $ref', { type: 'object', properties: { a: { $ref: '#/definitions/missing' } } }],
+    ['an unknown type', broken((s) => (s.properties.rootCause = { type: 'nope' }))],
+    ['a wrong keyword value', broken((s) => (s.properties.rootCause = { type: 'object', required: 'x' }))],
+    [
+      'a negative minimum length',
+      broken((s) => (s.properties.rootCause = { type: 'string', minLength: -1 })),
+    ],
+    ['an unresolvable $ref', broken((s) => (s.properties.rootCause = { $ref: '#/definitions/missing' }))],
   ])('reports an invalid JSON Schema (%s) as one problem at the root', (_name, schema) => {
     const problems = resultSchemaProblems(schema);
     expect(problems).toHaveLength(1);
     expect(problems[0]!.path).toBe('');
     expect(problems[0]!.message).toMatch(/^is not a valid JSON Schema: /);
+  });
+
+  it('refuses a schema too large to compile cheaply without compiling it', () => {
+    const many = defaultSchema();
+    for (let n = 0; n < RESULT_SCHEMA_LIMITS.maxNodes; n++) many.properties[`p${n}`] = {};
+    expect(resultSchemaShapeProblems(many)).toEqual([
+      { path: '', message: `has more than ${RESULT_SCHEMA_LIMITS.maxNodes} objects and arrays` },
+    ]);
+    let nested: Record<string, unknown> = { type: 'string' };
+    for (let n = 0; n < RESULT_SCHEMA_LIMITS.maxDepth; n++) nested = { type: 'array', items: nested };
+    const deep = broken((s) => (s.properties.rootCause = nested));
+    expect(resultSchemaShapeProblems(deep)).toEqual([
+      { path: '', message: `nests deeper than ${RESULT_SCHEMA_LIMITS.maxDepth} levels` },
+    ]);
+    const pattern = broken((s) => (s.properties.rootCause = { type: 'string', pattern: '(a+)+'.repeat(50) }));
+    expect(resultSchemaShapeProblems(pattern)).toEqual([
+      {
+        path: 'properties.rootCause.pattern',
+        message: `is a pattern longer than ${RESULT_SCHEMA_LIMITS.maxPatternLength} characters`,
+      },
+    ]);
+    expect(resultSchemaShapeProblems(defaultSchema())).toEqual([]);
   });
 
   // A shared Ajv instance would remember schemas by $id and refuse a second one with the same id

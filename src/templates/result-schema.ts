@@ -175,20 +175,43 @@ export const DEFAULT_RESULT_SCHEMA = {
   },
 } as const;
 
-/** Problems with a template's result schema, each naming where it is; empty when the schema is usable. */
-export function resultSchemaProblems(schema: unknown): { path: string; message: string }[] {
+export interface SchemaProblem {
+  /** Dotted path inside the schema ('' for the schema as a whole). */
+  path: string;
+  message: string;
+}
+
+/** How large a result schema may be: it is compiled to code, once per template version. */
+export const RESULT_SCHEMA_LIMITS = {
+  /** Objects and arrays anywhere in the schema. */
+  maxNodes: 4_000,
+  /** Nesting of objects and arrays. */
+  maxDepth: 24,
+  /** Characters of one `pattern` (a regular expression run on every result). */
+  maxPatternLength: 200,
+} as const;
+
+/**
+ * Problems found without compiling the schema: its size and shape, and the core result fields.
+ * Cheap (one walk), so it runs on the request path; compiling is left to compileProblems, off it.
+ */
+export function resultSchemaShapeProblems(schema: unknown): SchemaProblem[] {
   if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
     return [{ path: '', message: 'must be a JSON Schema object' }];
   }
-  const problems: { path: string; message: string }[] = [];
-  try {
-    // A fresh Ajv per check: a shared one remembers every schema by its $id, so one tenant's
-    // schema could block another's and memory would grow for the life of the process.
-    new Ajv({ strict: false, allErrors: true }).compile(schema);
-  } catch (error) {
-    problems.push({ path: '', message: `is not a valid JSON Schema: ${(error as Error).message}` });
-    return problems;
-  }
+  const size = measure(schema);
+  if (size.nodes > RESULT_SCHEMA_LIMITS.maxNodes)
+    return [{ path: '', message: `has more than ${RESULT_SCHEMA_LIMITS.maxNodes} objects and arrays` }];
+  if (size.depth > RESULT_SCHEMA_LIMITS.maxDepth)
+    return [{ path: '', message: `nests deeper than ${RESULT_SCHEMA_LIMITS.maxDepth} levels` }];
+  if (size.longPattern !== null)
+    return [
+      {
+        path: size.longPattern,
+        message: `is a pattern longer than ${RESULT_SCHEMA_LIMITS.maxPatternLength} characters`,
+      },
+    ];
+  const problems: SchemaProblem[] = [];
   const root = schema as { type?: unknown; properties?: Record<string, unknown>; required?: unknown };
   if (root.type !== 'object') problems.push({ path: 'type', message: 'must be "object"' });
   const required = Array.isArray(root.required) ? root.required : [];
@@ -201,4 +224,48 @@ export function resultSchemaProblems(schema: unknown): { path: string; message: 
     }
   }
   return problems;
+}
+
+/** The problem of compiling the schema (Ajv), if any. Takes long for large schemas: run off the event loop. */
+export function compileProblems(schema: object): SchemaProblem[] {
+  try {
+    // A fresh Ajv per check: a shared one remembers every schema by its $id, so one tenant's
+    // schema could block another's and memory would grow for the life of the process.
+    new Ajv({ strict: false, allErrors: true }).compile(schema);
+    return [];
+  } catch (error) {
+    return [{ path: '', message: `is not a valid JSON Schema: ${(error as Error).message}` }];
+  }
+}
+
+/** Problems with a template's result schema, each naming where it is; empty when the schema is usable. */
+export function resultSchemaProblems(schema: unknown): SchemaProblem[] {
+  const shape = resultSchemaShapeProblems(schema);
+  if (shape.length > 0) return shape;
+  return compileProblems(schema as object);
+}
+
+function measure(schema: object): { nodes: number; depth: number; longPattern: string | null } {
+  let nodes = 0;
+  let depth = 0;
+  let longPattern: string | null = null;
+  const stack: { value: unknown; level: number; path: string }[] = [{ value: schema, level: 1, path: '' }];
+  while (stack.length > 0) {
+    const { value, level, path } = stack.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    nodes += 1;
+    depth = Math.max(depth, level);
+    if (nodes > RESULT_SCHEMA_LIMITS.maxNodes || depth > RESULT_SCHEMA_LIMITS.maxDepth) break;
+    for (const [key, child] of Object.entries(value)) {
+      const at = path ? `${path}.${key}` : key;
+      if (
+        key === 'pattern' &&
+        typeof child === 'string' &&
+        child.length > RESULT_SCHEMA_LIMITS.maxPatternLength
+      )
+        longPattern ??= at;
+      stack.push({ value: child, level: level + 1, path: at });
+    }
+  }
+  return { nodes, depth, longPattern };
 }
