@@ -123,6 +123,65 @@ describe('Bad input gets a clear, typed error (extensions.code), and nothing alr
       expect(fits.errors).toBeUndefined();
     });
 
+    it('answers deeply nested JSON in a variable with BAD_USER_INPUT, not an internal error', async () => {
+      for (const depth of [5_000, 100_000]) {
+        const nested = '['.repeat(depth) + ']'.repeat(depth);
+        const body = `{"query":"mutation($input: CreateStreamInput!) { createStream(input: $input) { id } }","variables":{"input":{"name":"deep","sourceUrl":"rtsp://camera.example.net/x","start":false,"tags":${nested}}}}`;
+        const response = await postRaw(api, body, bearer(admin));
+        expect(response.status).toBe(400);
+        expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
+        expect(response.errors![0]!.message).toMatch(/nested/);
+      }
+      // A result schema nested 10,000 levels deep once crashed a resolver (INTERNAL_SERVER_ERROR).
+      let deep = '{}';
+      for (let n = 0; n < 10_000; n++) deep = `{"a":${deep}}`;
+      const schema = await postRaw(
+        api,
+        `{"query":"mutation($v: PromptTemplateVersionInput!) { addPromptTemplateVersion(templateId: \\"${f.ids.templateId}\\", input: $v) { id } }","variables":{"v":{"systemText":"s","instructionText":"i","resultSchema":${deep}}}}`,
+        bearer(admin),
+      );
+      expect(schema.status).toBe(400);
+      expect(schema.errors![0]!.extensions).toEqual({ code: 'BAD_USER_INPUT', reason: 'INPUT_TOO_DEEP' });
+    });
+
+    it('answers a body over the limit with 413 before the client has sent it all, and closes the connection', async () => {
+      const { request } = await import('node:http');
+      const url = new URL(`${small.url}/graphql`);
+      const outcome = await new Promise<{ status: number; sentBytes: number; closed: boolean }>(
+        (resolve, reject) => {
+          const req = request(
+            {
+              host: url.hostname,
+              port: url.port,
+              path: url.pathname,
+              method: 'POST',
+              headers: { 'content-type': 'application/json', 'content-length': String(50 * 1024 * 1024) },
+            },
+            (res) => {
+              res.resume();
+              res.on('end', () => resolve({ status: res.statusCode ?? 0, sentBytes, closed: true }));
+            },
+          );
+          req.on('error', (error: NodeJS.ErrnoException) =>
+            error.code === 'ECONNRESET' || error.code === 'EPIPE' ? undefined : reject(error),
+          );
+          let sentBytes = 0;
+          const chunk = Buffer.alloc(64 * 1024, 0x20);
+          const pump = () => {
+            // The server answers long before 50 MB: stop once the answer has come.
+            while (sentBytes < 50 * 1024 * 1024 && !req.destroyed) {
+              sentBytes += chunk.length;
+              if (!req.write(chunk)) return void req.once('drain', pump);
+            }
+          };
+          req.write('{"query":"');
+          pump();
+        },
+      );
+      expect(outcome.status).toBe(413);
+      expect(outcome.sentBytes).toBeLessThan(50 * 1024 * 1024);
+    });
+
     it('refuses a large createStream body on the small API without creating anything', async () => {
       await refusedWithoutTrace(async () => {
         const body = JSON.stringify({

@@ -162,6 +162,22 @@ describe('limits, authentication and API keys', () => {
       const open = await api.gql('{ __schema { queryType { name } } }', {}, f.sessions.ADMIN);
       expect(open.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
     });
+
+    it('in production serves neither introspection nor "did you mean" suggestions unless configured', async () => {
+      const production = await start({ NODE_ENV: 'production', GRAPHQL_INTROSPECTION: '' });
+      const introspection = await production.gql('{ __schema { queryType { name } } }', {}, f.sessions.ADMIN);
+      expect(errorCodes(introspection)).toEqual(['BAD_USER_INPUT']);
+      const typo = await production.gql('{ streamz { edges { node { id } } } }', {}, f.sessions.ADMIN);
+      expect(errorCodes(typo)).toEqual(['BAD_USER_INPUT']);
+      expect(typo.errors![0]!.message).toBe('Cannot query field "streamz" on type "Query".');
+
+      // Outside production, and where an operator turns it on, both are served.
+      const suggested = await api.gql('{ streamz { edges { node { id } } } }', {}, f.sessions.ADMIN);
+      expect(suggested.errors![0]!.message).toMatch(/Did you mean .*"streams"/);
+      const opened = await start({ NODE_ENV: 'production', GRAPHQL_INTROSPECTION: 'true' });
+      const allowed = await opened.gql('{ __schema { queryType { name } } }', {}, f.sessions.ADMIN);
+      expect(allowed.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
+    });
   });
 
   describe('rate limits in Redis', () => {

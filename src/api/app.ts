@@ -16,6 +16,7 @@ import { tenantDb } from '../db/tenant-scoped-db';
 import { projectRoot } from '../config/project-root';
 import { DomainError, ErrorCode, ErrorReason } from '../errors/domain-error';
 import { Metrics, rootFieldLabel } from '../metrics/metrics';
+import { refuseDeepVariables, refuseOversizeBodies } from './request-body-guards';
 import { metricsAllowed } from './metrics-access';
 import { registerReportRoutes } from './report-routes';
 import { CLIP_ROUTE, EVIDENCE_PACKAGE_ROUTE, registerEvidenceRoutes } from './evidence-routes';
@@ -165,6 +166,8 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     introspection: config.GRAPHQL_INTROSPECTION,
+    // "Did you mean" suggestions spell out the schema too: only where introspection is allowed.
+    hideSchemaDetailsFromClientErrors: !config.GRAPHQL_INTROSPECTION,
     validationRules: graphqlLimitRules(config),
     parseOptions: { maxTokens: config.GRAPHQL_MAX_TOKENS },
     // Stack traces stay in the logs, never in responses.
@@ -219,7 +222,9 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
 
   app.use(
     '/graphql',
+    refuseOversizeBodies(config.REQUEST_BODY_LIMIT_BYTES),
     express.json({ limit: config.REQUEST_BODY_LIMIT_BYTES }),
+    refuseDeepVariables(),
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const base = { requestId: String(req.id), clientAddress: req.ip ?? 'unknown', services };

@@ -27,6 +27,8 @@ import { formatGraphQLError } from './graphql-error.mapper';
 import { graphqlLimitRules } from './graphql-limits';
 import { credentialOf, RequestAuthenticator } from './request-authenticator';
 import { ReleaseSlot, SubscriptionAllowance } from './subscription-allowance';
+import { MAX_INPUT_DEPTH } from './request-body-guards';
+import { nestedDeeperThan } from '../util/json-depth';
 
 // The project's moduleResolution (node) does not read package "exports": load the documented
 // subpath at run time and take its types from the file it points to.
@@ -133,6 +135,10 @@ export async function attachSubscriptionServer(deps: SubscriptionServerDeps): Pr
       socket.close(UNAUTHORIZED_CLOSE_CODE, 'Unauthorized');
       return [new GraphQLError('Unauthorized', { extensions: { code: ErrorCode.UNAUTHENTICATED } })];
     }
+    if (payload.variables && nestedDeeperThan(payload.variables, MAX_INPUT_DEPTH))
+      return [
+        badInput(`Variables are nested deeper than ${MAX_INPUT_DEPTH} levels`, ErrorReason.INPUT_TOO_DEEP),
+      ];
     let document;
     try {
       document = parse(payload.query, { maxTokens: config.GRAPHQL_MAX_TOKENS });
@@ -143,7 +149,13 @@ export async function attachSubscriptionServer(deps: SubscriptionServerDeps): Pr
     }
     const validationErrors = validate(schema, document, rules);
     if (validationErrors.length > 0)
-      return validationErrors.map((error) => badInput(error.message, ErrorReason.GRAPHQL_VALIDATION_FAILED));
+      return validationErrors.map((error) =>
+        badInput(
+          // As over HTTP: suggestions spell out the schema, so only where introspection is allowed.
+          config.GRAPHQL_INTROSPECTION ? error.message : error.message.replace(/ Did you mean .+\?$/, ''),
+          ErrorReason.GRAPHQL_VALIDATION_FAILED,
+        ),
+      );
     const operation = getOperationAST(document, payload.operationName);
     if (operation?.operation !== 'subscription') {
       return [

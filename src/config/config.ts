@@ -64,7 +64,8 @@ const configSchema = z.object({
   GRAPHQL_MAX_COST: z.coerce.number().int().min(10).default(20000),
   GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(1).default(15),
   GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(100).default(3000),
-  GRAPHQL_INTROSPECTION: booleanFromEnv.default(true),
+  // Unset: on outside production (see loadConfig).
+  GRAPHQL_INTROSPECTION: booleanFromEnv.optional(),
   REQUEST_BODY_LIMIT_BYTES: z.coerce
     .number()
     .int()
@@ -133,7 +134,14 @@ const configSchema = z.object({
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
 });
 
-export type AppConfig = Readonly<z.infer<typeof configSchema>>;
+type ParsedConfig = z.infer<typeof configSchema>;
+
+export type AppConfig = Readonly<
+  Omit<ParsedConfig, 'GRAPHQL_INTROSPECTION'> & {
+    /** Whether introspection and "did you mean" suggestions are served. */
+    GRAPHQL_INTROSPECTION: boolean;
+  }
+>;
 
 export class ConfigError extends Error {}
 
@@ -163,11 +171,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   } catch (error) {
     throw new ConfigError(`Invalid configuration: VLLM_NODES: ${(error as Error).message}`);
   }
-  return Object.freeze(parsed.data);
+  return Object.freeze({
+    ...parsed.data,
+    // What a schema tells strangers is worth keeping from them in production.
+    GRAPHQL_INTROSPECTION: parsed.data.GRAPHQL_INTROSPECTION ?? parsed.data.NODE_ENV !== 'production',
+  });
 }
 
 /** Every variable with its default and purpose; the README's configuration table is checked against it. */
-export const CONFIG_DOCS: Record<keyof z.infer<typeof configSchema>, string> = {
+export const CONFIG_DOCS: Record<keyof ParsedConfig, string> = {
   NODE_ENV: 'development, production or test',
   DATABASE_URL: 'PostgreSQL connection URL',
   REDIS_URL: 'Redis connection URL (queues, pub/sub, rate limits)',
@@ -181,7 +193,8 @@ export const CONFIG_DOCS: Record<keyof z.infer<typeof configSchema>, string> = {
   GRAPHQL_MAX_COST: 'highest estimated cost of one GraphQL operation',
   GRAPHQL_MAX_ALIASES: 'most aliases in one GraphQL operation',
   GRAPHQL_MAX_TOKENS: 'most lexical tokens in one GraphQL document',
-  GRAPHQL_INTROSPECTION: 'whether schema introspection is allowed',
+  GRAPHQL_INTROSPECTION:
+    'whether schema introspection and field suggestions ("did you mean") are served (unset: not in production)',
   REQUEST_BODY_LIMIT_BYTES: 'largest accepted HTTP request body',
   RATE_LIMIT_API_KEY_PER_MINUTE: 'GraphQL requests per minute per API key',
   RATE_LIMIT_SESSION_PER_MINUTE: 'GraphQL requests per minute per login session',

@@ -58,6 +58,8 @@ export const ErrorReason = {
   // BAD_USER_INPUT: the HTTP request itself (body too large, not JSON).
   BODY_TOO_LARGE: 'BODY_TOO_LARGE',
   BODY_NOT_JSON: 'BODY_NOT_JSON',
+  // BAD_USER_INPUT: input (GraphQL variables) nested deeper than the API accepts.
+  INPUT_TOO_DEEP: 'INPUT_TOO_DEEP',
 } as const;
 
 export type ErrorReason = (typeof ErrorReason)[keyof typeof ErrorReason];
