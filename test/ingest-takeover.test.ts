@@ -9,7 +9,9 @@ import type Redis from 'ioredis';
 import pino from 'pino';
 import { loadConfig } from '../src/config/config';
 import { tenantDb } from '../src/db/tenant-scoped-db';
+import { LeaseLostError, SamplerLease } from '../src/ingest/sampler-lease';
 import { StreamLeases } from '../src/ingest/stream-leases';
+import { StreamRecorder } from '../src/ingest/stream-recorder';
 import { startStreamRunner } from '../src/ingest/stream-runner';
 import { StreamSupervisor } from '../src/ingest/stream-supervisor';
 import { createRedis } from '../src/redis/redis-client';
@@ -84,7 +86,7 @@ describe('ingest take-over after a worker crash (real ffmpeg, PostgreSQL and Red
       new StreamSupervisor(
         api.prisma,
         new StreamLeases(connection, name, LEASE_MS),
-        (s) =>
+        (s, lease) =>
           s.id === stream.id
             ? startStreamRunner(
                 {
@@ -95,8 +97,9 @@ describe('ingest take-over after a worker crash (real ffmpeg, PostgreSQL and Red
                   logger: pino({ level: 'silent' }),
                 },
                 s,
+                lease,
               )
-            : { stop: async () => undefined }, // other tests' streams are not this test's business
+            : { ended: false, stop: async () => undefined }, // other tests' streams are not this test's business
         pino({ level: 'silent' }),
         { tickMs: 200, maxStreams: 1_000 },
       );
@@ -130,5 +133,101 @@ describe('ingest take-over after a worker crash (real ffmpeg, PostgreSQL and Red
     }
     const queued = await Promise.all(windows.map((window) => queue.getJob(window.id)));
     expect(queued.every((job) => job !== undefined)).toBe(true);
+  }, 90_000);
+
+  it('stops a worker cut off from Redis before another takes its stream, and refuses writes under an older fence', async () => {
+    const config = loadConfig({ ...process.env, ALLOW_FILE_SOURCES: 'true', FILE_SOURCE_ROOT: root });
+    const stream = await api.prisma.stream.create({
+      data: {
+        tenantId: tenant.tenantId,
+        name: 'live gate',
+        sourceUrl: http.url(live.playlist),
+        kind: 'HLS',
+        status: 'ACTIVE',
+        fps: 2,
+        ssimThreshold: 1,
+        windowSize: 2,
+        windowStride: 1,
+      },
+    });
+    const supervisorOn = (redis: Redis, name: string) =>
+      new StreamSupervisor(
+        api.prisma,
+        new StreamLeases(redis, name, LEASE_MS),
+        (s, lease) =>
+          s.id === stream.id
+            ? startStreamRunner(
+                {
+                  prisma: api.prisma,
+                  store: new LocalFrameStore(root),
+                  jobs,
+                  config,
+                  logger: pino({ level: 'silent' }),
+                },
+                s,
+                lease,
+              )
+            : { ended: false, stop: async () => undefined },
+        pino({ level: 'silent' }),
+        { tickMs: 200, maxStreams: 1_000 },
+      );
+    const db = tenantDb(api.prisma, tenant.tenantId);
+    const frames = () => db.frame.findMany({ where: { streamId: stream.id }, orderBy: { sequence: 'asc' } });
+
+    // Worker A has a Redis connection of its own, which is then cut: it can no longer renew.
+    const ownRedis = createRedis(api.config.REDIS_URL);
+    const a = supervisorOn(ownRedis, 'worker-a');
+    a.start();
+    await waitFor(async () => (await frames()).length >= 3, 30_000);
+    const fenceA = (await db.stream.findUniqueOrThrow({ where: { id: stream.id } })).samplerFence;
+    ownRedis.disconnect();
+
+    const b = supervisorOn(connection, 'worker-b');
+    b.start();
+    let takenAt = 0;
+    try {
+      await waitFor(async () => {
+        const row = await db.stream.findUniqueOrThrow({ where: { id: stream.id } });
+        if (row.samplerFence === fenceA) return false;
+        if (takenAt === 0) takenAt = Date.now();
+        return (await frames()).filter((frame) => frame.samplerFence === row.samplerFence).length >= 3;
+      }, 30_000);
+    } finally {
+      await b.stop();
+      await a.crash();
+    }
+    const all = await frames();
+    const byA = all.filter((frame) => frame.samplerFence === fenceA);
+    const byB = all.filter((frame) => frame.samplerFence !== fenceA);
+    expect(byA.length).toBeGreaterThanOrEqual(3);
+    expect(byB.length).toBeGreaterThanOrEqual(3);
+    // A wrote nothing once B could take the stream: its last frame precedes B's claim and B's first frame.
+    expect(Math.max(...byA.map((frame) => frame.createdAt.getTime()))).toBeLessThan(takenAt);
+    expect(Math.max(...byA.map((frame) => frame.sequence))).toBeLessThan(
+      Math.min(...byB.map((frame) => frame.sequence)),
+    );
+    const sequences = all.map((frame) => frame.sequence);
+    expect(new Set(sequences).size).toBe(sequences.length);
+
+    // A sampler that believes it still holds the lease (a process paused past its expiry) is refused by
+    // the database itself: nothing is written under the old fence.
+    const stale = await StreamRecorder.open(
+      api.prisma,
+      new LocalFrameStore(root),
+      jobs,
+      stream,
+      new SamplerLease(fenceA, Date.now() + 60_000),
+    );
+    const before = all.length;
+    await expect(
+      stale.keep({
+        sequence: stale.nextSequence + 1_000,
+        capturedAt: new Date(),
+        jpeg: Buffer.from([0xff, 0xd8, 0xff, 0xd9]),
+        width: 2,
+        height: 2,
+      }),
+    ).rejects.toBeInstanceOf(LeaseLostError);
+    expect(await db.frame.count({ where: { streamId: stream.id } })).toBe(before);
   }, 90_000);
 });

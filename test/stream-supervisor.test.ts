@@ -20,7 +20,7 @@ class RecordingRunners {
   start = (stream: Stream) => {
     this.running.add(stream.id);
     this.started.push(stream.id);
-    return { stop: async () => void this.running.delete(stream.id) };
+    return { ended: false, stop: async () => void this.running.delete(stream.id) };
   };
 }
 

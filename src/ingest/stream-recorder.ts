@@ -4,6 +4,7 @@ import type { JobQueue } from '../jobs/job-queue';
 import { FrameStore, frameKey, storeFrame } from '../storage/frame-store';
 import { addSamplingCounts, type SamplingCounts } from '../streams/stream-counters';
 import { enqueueWindow } from './analysis-queue';
+import { isFencedOut, LeaseLostError, type SamplerLease } from './sampler-lease';
 import { AssemblerState, KeptFrameRef, WindowAssembler, WindowSpec } from './window-assembler';
 
 /** A frame as the sampler hands it over; dedup has already decided whether it is kept. */
@@ -27,8 +28,10 @@ const zero = (): SamplingCounts => ({ framesSampled: 0, framesKept: 0, framesSki
 /**
  * Turns one stream's sampled frames into stored frames, Frame rows and windows. PostgreSQL is
  * written first, then the queue (PostgreSQL is the truth, Redis the transport); every write is idempotent on a unique
- * key, so a sampler that crashed and restarted, or a second owner during a lease hand-over,
- * never makes a second frame row or window.
+ * key, so a sampler that crashed and restarted never makes a second frame row or window. Under a
+ * lease, nothing is written once the lease may have run out, and every row carries the lease's
+ * fence, which PostgreSQL checks against the stream's: a sampler whose stream another worker has
+ * taken fails with LeaseLostError instead of writing beside the new owner.
  */
 export class StreamRecorder {
   private pending = zero();
@@ -42,6 +45,8 @@ export class StreamRecorder {
     private readonly assembler: WindowAssembler,
     /** The sequence number the next sampled frame must get. */
     public nextSequence: number,
+    /** Null only where this recorder is the stream's one writer by construction (tests, tools). */
+    private readonly lease: SamplerLease | null,
   ) {}
 
   /** Opens a recorder that continues where the stream's stored frames and windows left off. */
@@ -50,6 +55,7 @@ export class StreamRecorder {
     store: FrameStore,
     jobs: JobQueue,
     stream: StreamRef,
+    lease: SamplerLease | null = null,
   ): Promise<StreamRecorder> {
     const db = tenantDb(prisma, stream.tenantId);
     const state = await loadAssemblerState(db, stream);
@@ -59,7 +65,7 @@ export class StreamRecorder {
       select: { sequence: true },
     });
     const assembler = new WindowAssembler(stream.windowSize, stream.windowStride, state);
-    return new StreamRecorder(db, store, jobs, stream, assembler, last ? last.sequence + 1 : 0);
+    return new StreamRecorder(db, store, jobs, stream, assembler, last ? last.sequence + 1 : 0, lease);
   }
 
   /** A frame dedup skipped: only counted, and remembered for the next kept frame's skippedBefore. */
@@ -73,6 +79,7 @@ export class StreamRecorder {
   /** A frame dedup kept: stored, recorded, and added to the window being assembled. */
   async keep(frame: RecordableFrame): Promise<WindowSpec | null> {
     const { tenantId, id: streamId } = this.stream;
+    if (this.lease && !this.lease.held()) throw new LeaseLostError('not renewed in time');
     const key = frameKey(tenantId, streamId, frame.capturedAt, frame.sequence);
     const stored = await storeFrame(this.store, key, frame.jpeg);
     const data = {
@@ -86,13 +93,16 @@ export class StreamRecorder {
       height: frame.height,
       bytes: stored.bytes,
       skippedBefore: this.skippedSinceKept,
+      samplerFence: this.lease?.fence ?? null,
     };
-    const row = await this.db.frame.upsert({
-      where: { tenantId_streamId_sequence: { tenantId, streamId, sequence: frame.sequence } },
-      create: data,
-      update: {},
-      select: { id: true, sequence: true, capturedAt: true },
-    });
+    const row = await fenced(() =>
+      this.db.frame.upsert({
+        where: { tenantId_streamId_sequence: { tenantId, streamId, sequence: frame.sequence } },
+        create: data,
+        update: {},
+        select: { id: true, sequence: true, capturedAt: true },
+      }),
+    );
     this.pending.framesSampled += 1;
     this.pending.framesKept += 1;
     this.skippedSinceKept = 0;
@@ -111,22 +121,35 @@ export class StreamRecorder {
 
   private async queueWindow(window: WindowSpec): Promise<void> {
     const { tenantId, id: streamId } = this.stream;
-    const row = await this.db.window.upsert({
-      where: { tenantId_streamId_index: { tenantId, streamId, index: window.index } },
-      create: {
-        tenantId,
-        streamId,
-        index: window.index,
-        frameIds: window.frames.map((frame) => frame.id),
-        startAt: window.startAt,
-        endAt: window.endAt,
-      },
-      update: {},
-      select: { id: true },
-    });
+    const row = await fenced(() =>
+      this.db.window.upsert({
+        where: { tenantId_streamId_index: { tenantId, streamId, index: window.index } },
+        create: {
+          tenantId,
+          streamId,
+          index: window.index,
+          frameIds: window.frames.map((frame) => frame.id),
+          startAt: window.startAt,
+          endAt: window.endAt,
+          samplerFence: this.lease?.fence ?? null,
+        },
+        update: {},
+        select: { id: true },
+      }),
+    );
     const backlog = await this.db.window.count({ where: { status: 'QUEUED' } });
     await enqueueWindow(this.jobs, { tenantId, windowId: row.id }, backlog);
     this.pending.windowsQueued += 1;
+  }
+}
+
+/** A write the sampler-fence trigger may refuse: that refusal is the lease's loss. */
+async function fenced<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (isFencedOut(error)) throw new LeaseLostError('another worker took the stream');
+    throw error;
   }
 }
 

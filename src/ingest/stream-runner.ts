@@ -12,6 +12,7 @@ import type { FrameStore } from '../storage/frame-store';
 import { noLiveEvents, redisPublisher } from '../pubsub/live-events';
 import { StreamStatusOwner } from '../streams/stream-status';
 import { AdaptiveRate } from './adaptive-rate';
+import { LeaseLostError, type SamplerLease } from './sampler-lease';
 import { StreamRecorder } from './stream-recorder';
 import type { StreamRunner } from './stream-supervisor';
 
@@ -40,12 +41,19 @@ export function backoffMs(attempt: number, random: () => number = Math.random): 
  * Samples one stream until stopped: ffmpeg sampler -> adaptive rate -> SSIM dedup -> recorder
  * (frame store, Frame and Window rows, analysis queue). A failing source is retried with backoff
  * and shows as ERROR with its lastError; a file source that finishes becomes ENDED. Nothing here
- * throws out of the runner: every failure ends up in the stream's status.
+ * throws out of the runner: every failure ends up in the stream's status. Under a `lease` (a
+ * worker's), the runner ends itself as soon as the lease may be lost, leaving the stream to whoever
+ * holds it now; without one, it is the stream's one writer by construction (tests, tools).
  */
-export function startStreamRunner(deps: StreamRunnerDeps, stream: Stream): StreamRunner {
+export function startStreamRunner(
+  deps: StreamRunnerDeps,
+  stream: Stream,
+  lease: SamplerLease | null = null,
+): StreamRunner {
   const log = deps.logger.child({ streamId: stream.id, tenantId: stream.tenantId });
   const db = tenantDb(deps.prisma, stream.tenantId);
   let stopped = false;
+  let ended = false;
   let sampler: Sampler | undefined;
   let wake: (() => void) | undefined;
 
@@ -62,7 +70,7 @@ export function startStreamRunner(deps: StreamRunnerDeps, stream: Stream): Strea
     });
 
   async function runOnce(rate: AdaptiveRate): Promise<SamplerOutcome> {
-    const recorder = await StreamRecorder.open(deps.prisma, deps.store, deps.jobs, stream);
+    const recorder = await StreamRecorder.open(deps.prisma, deps.store, deps.jobs, stream, lease);
     const dedup = createJpegFrameDedup({
       threshold: stream.ssimThreshold,
       keepAtLeastEverySeconds: deps.config.DEDUP_KEEP_EVERY_SECONDS,
@@ -126,12 +134,22 @@ export function startStreamRunner(deps: StreamRunnerDeps, stream: Stream): Strea
       try {
         outcome = await runOnce(rate);
       } catch (error) {
+        if (error instanceof LeaseLostError) {
+          // Not the stream's failure: this worker may no longer sample it. Nothing more is written.
+          log.warn({ reason: error.message }, 'sampler stopped: its lease may be lost');
+          await sampler?.stop();
+          return;
+        }
         log.error({ err: error }, 'stream runner failed');
         const reason =
           error instanceof SamplerError ? error : new SamplerError('unknown', (error as Error).message);
         outcome = { kind: 'failed', error: reason, frames: 0 };
       }
       if (stopped || outcome.kind === 'stopped') return;
+      if (lease && !lease.held()) {
+        log.warn('sampler stopped: its lease may be lost');
+        return;
+      }
       // A file, or a network source with a known duration (a clip, an HLS VOD playlist), is
       // finite: reaching its end is success. A live source that ends is retried like a failure.
       const finite = stream.kind === 'FILE' || sampler?.durationSeconds !== undefined;
@@ -153,9 +171,14 @@ export function startStreamRunner(deps: StreamRunnerDeps, stream: Stream): Strea
         .catch(() => undefined);
       await sleep(waitMs);
     }
-  })();
+  })().finally(() => {
+    ended = true;
+  });
 
   return {
+    get ended() {
+      return ended;
+    },
     async stop() {
       stopped = true;
       wake?.();

@@ -1,14 +1,20 @@
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../db/prisma-client';
 import type { Stream } from '../generated/prisma/client';
+import { tenantDb } from '../db/tenant-scoped-db';
+import { raiseSamplerFence } from '../streams/sampler-fence';
+import { leaseValidUntil, SamplerLease } from './sampler-lease';
 import type { StreamLeases } from './stream-leases';
 
 /** A running sampler for one stream, as the supervisor sees it. */
 export interface StreamRunner {
+  /** True once the runner has ended by itself (its source finished, or its lease may be lost). */
+  readonly ended: boolean;
   stop(): Promise<void>;
 }
 
-export type StartRunner = (stream: Stream) => StreamRunner;
+/** Starts the sampler of a stream whose lease this worker has just taken. */
+export type StartRunner = (stream: Stream, lease: SamplerLease) => StreamRunner;
 
 export interface SupervisorOptions {
   /** How often streams are listed and leases renewed. */
@@ -23,9 +29,15 @@ export interface SupervisorOptions {
  * stream was paused, stopped, deleted or whose lease was lost, and claims unowned streams up to its
  * capacity. A stream started through GraphQL is picked up at the next tick; a paused one stops
  * within a tick; a dead worker's streams are taken over once its leases expire.
+ *
+ * Taking a lease raises the stream's fence in PostgreSQL, and the runner writes under that fence
+ * (SamplerLease): a worker cut off from Redis stops writing once its last renewal may have
+ * expired, and the database refuses anything written under an older fence, so two samplers never
+ * write one stream at once.
  */
 export class StreamSupervisor {
   private readonly runners = new Map<string, StreamRunner>();
+  private readonly leasesHeld = new Map<string, SamplerLease>();
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -61,10 +73,20 @@ export class StreamSupervisor {
     });
     const wantedById = new Map(wanted.map((stream) => [stream.id, stream]));
 
-    for (const streamId of [...this.runners.keys()]) {
-      const keep = wantedById.has(streamId) && (await this.leases.renew(streamId));
-      if (!keep)
-        await this.stopRunner(streamId, wantedById.has(streamId) ? 'lease lost' : 'no longer active');
+    for (const [streamId, runner] of [...this.runners]) {
+      if (!wantedById.has(streamId)) {
+        await this.stopRunner(streamId, 'no longer active');
+        continue;
+      }
+      // A runner that ended by itself gives its stream back; the next tick may claim it afresh.
+      if (runner.ended) {
+        await this.stopRunner(streamId, 'sampler ended');
+        continue;
+      }
+      const sentAt = Date.now();
+      if (await this.leases.renew(streamId))
+        this.leasesHeld.get(streamId)?.extend(leaseValidUntil(sentAt, this.leases.leaseMs));
+      else await this.stopRunner(streamId, 'lease lost');
     }
 
     // Different workers start their scan at different places, so streams spread across them.
@@ -73,9 +95,14 @@ export class StreamSupervisor {
     for (let i = 0; i < candidates.length && this.runners.size < this.options.maxStreams; i += 1) {
       const stream = candidates[(offset + i) % candidates.length]!;
       if (this.stopped) return;
+      const sentAt = Date.now();
       if (!(await this.leases.acquire(stream.id))) continue;
-      this.logger.info({ streamId: stream.id, tenantId: stream.tenantId }, 'stream claimed');
-      this.runners.set(stream.id, this.startRunner(stream));
+      // Raised in PostgreSQL after the lease is ours: any earlier owner's writes are refused from now.
+      const samplerFence = await raiseSamplerFence(tenantDb(this.prisma, stream.tenantId), stream.id);
+      const lease = new SamplerLease(samplerFence, leaseValidUntil(sentAt, this.leases.leaseMs));
+      this.logger.info({ streamId: stream.id, tenantId: stream.tenantId, samplerFence }, 'stream claimed');
+      this.leasesHeld.set(stream.id, lease);
+      this.runners.set(stream.id, this.startRunner({ ...stream, samplerFence }, lease));
     }
   }
 
@@ -89,6 +116,7 @@ export class StreamSupervisor {
     await this.ticking;
     await Promise.all([...this.runners.values()].map((runner) => runner.stop()));
     this.runners.clear();
+    this.leasesHeld.clear();
   }
 
   /** Stops every runner and releases the leases, so other workers can take over at once. */
@@ -104,6 +132,7 @@ export class StreamSupervisor {
   private async stopRunner(streamId: string, reason: string): Promise<void> {
     const runner = this.runners.get(streamId);
     this.runners.delete(streamId);
+    this.leasesHeld.delete(streamId);
     try {
       await runner?.stop();
     } finally {

@@ -63,8 +63,12 @@ export async function startWorker(config: AppConfig, baseLogger: Logger): Promis
   const supervisor = new StreamSupervisor(
     prisma,
     new StreamLeases(connection, workerId, config.STREAM_LEASE_MS),
-    (stream) =>
-      startStreamRunner({ prisma, store: frameStore, jobs, config, logger, publisher: connection }, stream),
+    (stream, lease) =>
+      startStreamRunner(
+        { prisma, store: frameStore, jobs, config, logger, publisher: connection },
+        stream,
+        lease,
+      ),
     logger,
     { tickMs: config.SUPERVISOR_TICK_MS, maxStreams: config.WORKER_MAX_STREAMS },
   );
