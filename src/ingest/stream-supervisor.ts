@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../db/prisma-client';
 import type { Stream } from '../generated/prisma/client';
+import { SAMPLED_STATUSES } from '../streams/stream-status';
 import type { StreamLeases } from './stream-leases';
 
 /** A running sampler for one stream, as the supervisor sees it. */
@@ -56,7 +57,7 @@ export class StreamSupervisor {
 
   async tick(): Promise<void> {
     const wanted = await this.prisma.stream.findMany({
-      where: { status: { in: ['ACTIVE', 'ERROR'] } },
+      where: { status: { in: [...SAMPLED_STATUSES] } },
       orderBy: { id: 'asc' },
     });
     const wantedById = new Map(wanted.map((stream) => [stream.id, stream]));

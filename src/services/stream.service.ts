@@ -126,6 +126,8 @@ export class StreamService {
     const events = new LiveEvents();
     const stream = await withPrismaErrors('stream', () =>
       db.$transaction(async (tx) => {
+        // First of all, as every start: the creation then waits for concurrent starts to end.
+        if (start !== false) await this.status.serialiseStarts(tx, actor.tenantId);
         // Omitted: the tenant's default; null: no template, as the caller chose.
         const template =
           templateId === null
@@ -141,8 +143,8 @@ export class StreamService {
         });
         if (start === false) return created;
         // Created and started together: a stream over the active quota is not created at all.
-        return this.status.startInTransaction(tx, actor, created, events, () =>
-          this.checkActiveQuota(tx, actor.tenantId),
+        return this.status.startInTransaction(tx, actor, created, events, (lockedTx, current) =>
+          this.checkActiveQuota(lockedTx, actor.tenantId, current.id),
         );
       }),
     );
@@ -221,7 +223,9 @@ export class StreamService {
   transition(db: TenantDb, actor: Actor, streamId: string, action: PersonStreamChange): Promise<StreamView> {
     const id = requireId(streamId, 'streamId');
     return this.status
-      .changeByPerson(db, actor, id, action, (tx) => this.checkActiveQuota(tx, actor.tenantId))
+      .changeByPerson(db, actor, id, action, (tx, current) =>
+        this.checkActiveQuota(tx, actor.tenantId, current.id),
+      )
       .then(toStreamView);
   }
 
@@ -233,7 +237,9 @@ export class StreamService {
   replayEnded(db: TenantDb, tenantId: string, streamId: string, job: string): Promise<StreamView> {
     const id = requireId(streamId, 'streamId');
     return this.status
-      .replayEnded(db, systemActor(tenantId, job), id, (tx) => this.checkActiveQuota(tx, tenantId))
+      .replayEnded(db, systemActor(tenantId, job), id, (tx, current) =>
+        this.checkActiveQuota(tx, tenantId, current.id),
+      )
       .then(toStreamView);
   }
 
@@ -303,12 +309,17 @@ export class StreamService {
     }
   }
 
-  private async checkActiveQuota(tx: TenantTx, tenantId: string): Promise<void> {
+  /**
+   * The active-stream quota, checked as `streamId` starts: it counts every other stream that holds
+   * or may take a sampler (ACTIVE, and ERROR while its worker retries), so a retrying stream keeps
+   * its place and cannot come back over the quota.
+   */
+  private async checkActiveQuota(tx: TenantTx, tenantId: string, streamId: string): Promise<void> {
     const tenant = await this.loadTenant(tenantId);
-    const active = await tx.stream.count({ where: { status: 'ACTIVE' } });
-    if (active >= tenant.maxActiveStreams) {
+    const sampled = await this.status.countSampled(tx, streamId);
+    if (sampled >= tenant.maxActiveStreams) {
       throw conflict(
-        `This tenant may have at most ${tenant.maxActiveStreams} active streams; pause or stop one first`,
+        `This tenant may have at most ${tenant.maxActiveStreams} active streams (retrying ones count too); pause or stop one first`,
         ErrorReason.QUOTA,
       );
     }

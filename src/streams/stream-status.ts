@@ -33,6 +33,14 @@ export const STREAM_TRANSITIONS = {
 } as const satisfies Record<string, { from: readonly StreamStatus[]; to: StreamStatus }>;
 
 export type StreamStatusChange = keyof typeof STREAM_TRANSITIONS;
+
+/**
+ * The statuses in which a stream holds a sampler or may take one at any moment: ACTIVE (sampled,
+ * or about to be claimed by a worker) and ERROR (its worker retries with backoff and reports it
+ * ACTIVE again on its own). Workers sample exactly these, and the tenant's active-stream quota
+ * counts exactly these.
+ */
+export const SAMPLED_STATUSES = ['ACTIVE', 'ERROR'] as const satisfies readonly StreamStatus[];
 export type PersonStreamChange = 'start' | 'pause' | 'stop';
 export type SourceStreamChange = 'sourceRecovered' | 'sourceFailed' | 'sourceEnded';
 
@@ -40,6 +48,12 @@ export type SourceStreamChange = 'sourceRecovered' | 'sourceFailed' | 'sourceEnd
 export function canChange(status: StreamStatus, change: StreamStatusChange): boolean {
   return (STREAM_TRANSITIONS[change].from as readonly StreamStatus[]).includes(status);
 }
+
+/**
+ * Runs inside a start's transaction once the tenant's starts are serialised, before the stream
+ * becomes ACTIVE: the active-stream quota is checked there. Throwing refuses the start.
+ */
+export type BeforeStart = (tx: TenantTx, stream: Stream) => Promise<void>;
 
 /** What a status change may set beside the status: the reason shown to users, a file's progress. */
 interface StatusDetail {
@@ -60,16 +74,13 @@ const statusEvent = (stream: Pick<Stream, 'id' | 'status' | 'lastError'>): Strea
 export class StreamStatusOwner {
   constructor(private readonly publisher: EventPublisher) {}
 
-  /**
-   * A person starts, pauses or stops a stream. `beforeStart` runs inside the transaction once the
-   * tenant's starts are serialised (the active-stream quota is checked there).
-   */
+  /** A person starts, pauses or stops a stream; `beforeStart` checks a start (the quota). */
   async changeByPerson(
     db: TenantDb,
     actor: AuditActor,
     streamId: string,
     change: PersonStreamChange,
-    beforeStart?: (tx: TenantTx) => Promise<void>,
+    beforeStart?: BeforeStart,
   ): Promise<Stream> {
     const events = new LiveEvents();
     const stream = await withPrismaErrors('stream', () =>
@@ -77,6 +88,27 @@ export class StreamStatusOwner {
     );
     await events.publish(this.publisher);
     return stream;
+  }
+
+  /**
+   * Makes the tenant's starts take turns until the caller's transaction ends (a lock, not
+   * SERIALIZABLE isolation, which every audited change of the tenant would then conflict with
+   * through the audit chain), so two concurrent starts cannot both pass the active-stream quota.
+   * Taken before anything else the transaction locks: the audit chain's lock is taken after it
+   * everywhere, so starts and audited changes never wait for each other in a circle. Taking it
+   * again in the same transaction is harmless.
+   */
+  async serialiseStarts(tx: TenantTx, tenantId: string): Promise<void> {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`vigil:stream-quota:${tenantId}`}, 0))`;
+  }
+
+  /**
+   * How many of the tenant's streams hold or may take a sampler (SAMPLED_STATUSES), leaving out
+   * `except` (the stream being started, which already holds its place if it is retrying). Exact
+   * only inside serialiseStarts.
+   */
+  countSampled(tx: TenantTx, except: string): Promise<number> {
+    return tx.stream.count({ where: { status: { in: [...SAMPLED_STATUSES] }, id: { not: except } } });
   }
 
   /**
@@ -88,7 +120,7 @@ export class StreamStatusOwner {
     actor: AuditActor,
     stream: Pick<Stream, 'id'>,
     events: LiveEvents,
-    beforeStart?: (tx: TenantTx) => Promise<void>,
+    beforeStart?: BeforeStart,
   ): Promise<Stream> {
     return this.changeAudited(tx, actor, stream.id, 'start', events, beforeStart);
   }
@@ -101,7 +133,7 @@ export class StreamStatusOwner {
     db: TenantDb,
     job: AuditActor,
     streamId: string,
-    beforeStart?: (tx: TenantTx) => Promise<void>,
+    beforeStart?: BeforeStart,
   ): Promise<Stream> {
     const events = new LiveEvents();
     const stream = await withPrismaErrors('stream', () =>
@@ -117,21 +149,16 @@ export class StreamStatusOwner {
     streamId: string,
     change: PersonStreamChange | 'replay',
     events: LiveEvents,
-    beforeStart?: (tx: TenantTx) => Promise<void>,
+    beforeStart?: BeforeStart,
   ): Promise<Stream> {
     const to = STREAM_TRANSITIONS[change].to;
-    // Two concurrent starts must not both pass the active-stream quota: starts of one tenant take
-    // turns (a lock, not SERIALIZABLE isolation, which every audited change of the tenant would
-    // then conflict with through the audit chain).
-    if (to === 'ACTIVE') {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`vigil:stream-quota:${actor.tenantId}`}, 0))`;
-    }
+    if (to === 'ACTIVE') await this.serialiseStarts(tx, actor.tenantId);
     const current = await tx.stream.findUnique({ where: { id: streamId } });
     if (!current) throw notFound('Stream');
     if (!canChange(current.status, change)) {
       throw conflict(`Cannot ${change} a stream that is ${current.status}`, ErrorReason.INVALID_TRANSITION);
     }
-    if (to === 'ACTIVE') await beforeStart?.(tx);
+    if (to === 'ACTIVE') await beforeStart?.(tx, current);
     const updated = await this.move(tx, current, change, to === 'ACTIVE' ? { lastError: null } : {}, events);
     if (!updated)
       throw conflict('A concurrent change got there first; try again', ErrorReason.CONCURRENT_CHANGE);
