@@ -7,13 +7,16 @@ import type { StreamStatus } from '../generated/prisma/enums';
 import { type EventPublisher, LiveEvents } from '../pubsub/live-events';
 import { type StreamStatusMessage, TOPICS } from '../pubsub/topics';
 
-const ANY: StreamStatus[] = ['ACTIVE', 'PAUSED', 'STOPPED', 'ERROR', 'ENDED'];
+/** Every status but ARCHIVED: an archived stream changes no more (retention deletes it in the end). */
+const NOT_ARCHIVED: StreamStatus[] = ['ACTIVE', 'PAUSED', 'STOPPED', 'ERROR', 'ENDED'];
 
 /**
  * Every way a stream's status changes, from which statuses, to which. Each status write in Vigil
  * goes through this table, so the states a console or a worker can see are exactly these.
  * - start, pause, stop: a person, through the API (audited as stream.<change>); a new stream is
  *   started in the transaction that creates it unless its creator asked not to.
+ * - archive: a person keeps a stream for its evidence instead of deleting it (audited as
+ *   stream.archive): it is never sampled or started again, and gives up its name.
  * - replay: a worker's job plays an ended file stream again (audited as stream.replay, by the job).
  * - stopForDecision: a moderator's stop-stream decision, in the decision's transaction (audited by it).
  * - pauseOverBudget: the tenant's monthly token budget is used up and the tenant chose PAUSE.
@@ -25,7 +28,8 @@ export const STREAM_TRANSITIONS = {
   replay: { from: ['ENDED'], to: 'ACTIVE' },
   pause: { from: ['ACTIVE', 'ERROR'], to: 'PAUSED' },
   stop: { from: ['ACTIVE', 'PAUSED', 'ERROR', 'ENDED'], to: 'STOPPED' },
-  stopForDecision: { from: ANY, to: 'STOPPED' },
+  archive: { from: NOT_ARCHIVED, to: 'ARCHIVED' },
+  stopForDecision: { from: NOT_ARCHIVED, to: 'STOPPED' },
   pauseOverBudget: { from: ['ACTIVE'], to: 'PAUSED' },
   sourceRecovered: { from: ['ACTIVE', 'ERROR'], to: 'ACTIVE' },
   sourceFailed: { from: ['ACTIVE', 'ERROR'], to: 'ERROR' },
@@ -41,7 +45,7 @@ export type StreamStatusChange = keyof typeof STREAM_TRANSITIONS;
  * counts exactly these.
  */
 export const SAMPLED_STATUSES = ['ACTIVE', 'ERROR'] as const satisfies readonly StreamStatus[];
-export type PersonStreamChange = 'start' | 'pause' | 'stop';
+export type PersonStreamChange = 'start' | 'pause' | 'stop' | 'archive';
 export type SourceStreamChange = 'sourceRecovered' | 'sourceFailed' | 'sourceEnded';
 
 /** Whether `change` may be applied to a stream that is `status`. */
@@ -55,11 +59,23 @@ export function canChange(status: StreamStatus, change: StreamStatusChange): boo
  */
 export type BeforeStart = (tx: TenantTx, stream: Stream) => Promise<void>;
 
-/** What a status change may set beside the status: the reason shown to users, a file's progress. */
+/**
+ * What a status change may set beside the status: the reason shown to users, a file's progress,
+ * and when archiving, the time and the name given up.
+ */
 interface StatusDetail {
   lastError?: string | null;
   progressPercent?: number | null;
+  archivedAt?: Date;
+  nameInUse?: null;
 }
+
+const detailOf = (change: PersonStreamChange | 'replay'): StatusDetail =>
+  change === 'archive'
+    ? { archivedAt: new Date(), nameInUse: null, lastError: null }
+    : STREAM_TRANSITIONS[change].to === 'ACTIVE'
+      ? { lastError: null }
+      : {};
 
 const statusEvent = (stream: Pick<Stream, 'id' | 'status' | 'lastError'>): StreamStatusMessage => ({
   streamId: stream.id,
@@ -159,14 +175,14 @@ export class StreamStatusOwner {
       throw conflict(`Cannot ${change} a stream that is ${current.status}`, ErrorReason.INVALID_TRANSITION);
     }
     if (to === 'ACTIVE') await beforeStart?.(tx, current);
-    const updated = await this.move(tx, current, change, to === 'ACTIVE' ? { lastError: null } : {}, events);
+    const updated = await this.move(tx, current, change, detailOf(change), events);
     if (!updated)
       throw conflict('A concurrent change got there first; try again', ErrorReason.CONCURRENT_CHANGE);
     await recordAudit(tx, actor, {
       action: `stream.${change}`,
       entityType: 'Stream',
       entityId: streamId,
-      data: { from: current.status, to },
+      data: { from: current.status, to, ...(change === 'archive' ? { name: current.name } : {}) },
     });
     return updated;
   }
