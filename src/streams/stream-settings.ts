@@ -1,5 +1,5 @@
 import { type AuditActor, recordAudit } from '../audit/audit-log';
-import type { TenantTx } from '../db/tenant-scoped-db';
+import type { TenantDb, TenantTx } from '../db/tenant-scoped-db';
 import type { Prisma, Stream } from '../generated/prisma/client';
 import { conflict, type DomainError, ErrorReason, notFound } from '../errors/domain-error';
 import { redactSourceUrl } from '../media/source-url';
@@ -51,7 +51,7 @@ export async function changeStreamSettings(
 }
 
 /** Whether the stream has evidence: an incident (with its review item) or an analysis. */
-export async function hasEvidence(tx: TenantTx, streamId: string): Promise<boolean> {
+export async function hasEvidence(tx: TenantDb | TenantTx, streamId: string): Promise<boolean> {
   const [incident, analysis] = await Promise.all([
     tx.incident.findFirst({ where: { streamId }, select: { id: true } }),
     tx.analysis.findFirst({ where: { streamId }, select: { id: true } }),
