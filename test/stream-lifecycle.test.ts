@@ -155,6 +155,7 @@ describe('stream lifecycle', () => {
       const db = tenantDb(api.prisma, a.tenantId);
       expect((await api.gql(START, { id: a.ids.streamId }, a.sessions.ADMIN)).errors).toBeUndefined();
 
+      const lastEvent = await db.auditEvent.findFirstOrThrow({ orderBy: { chainIndex: 'desc' } });
       const archived = await api.gql<{
         archiveStream: { id: string; name: string; status: string; archivedAt: string };
       }>(ARCHIVE, { id: a.ids.streamId }, a.sessions.ADMIN);
@@ -165,11 +166,10 @@ describe('stream lifecycle', () => {
         status: 'ARCHIVED',
       });
       expect(Date.parse(archived.data!.archiveStream.archivedAt)).toBeGreaterThan(Date.now() - 60_000);
-      const events = await db.auditEvent.findMany({
-        where: { entityType: 'Stream', entityId: a.ids.streamId, action: 'stream.archive' },
-      });
-      expect(events.map((event) => [event.action, event.actorType, event.actorId])).toEqual([
-        ['stream.archive', 'user', a.userIds.ADMIN],
+      // One event, its own: stream.archive by the admin, on the stream.
+      const events = await db.auditEvent.findMany({ where: { chainIndex: { gt: lastEvent.chainIndex! } } });
+      expect(events.map((event) => [event.action, event.actorType, event.actorId, event.entityId])).toEqual([
+        ['stream.archive', 'user', a.userIds.ADMIN, a.ids.streamId],
       ]);
       expect(events[0]!.data).toMatchObject({ from: 'ACTIVE', to: 'ARCHIVED' });
 
