@@ -102,7 +102,8 @@ export async function seedDemo(
   await seedRules(db, actor, services);
   await seedPolicyReasons(db, actor, services);
   const sourceUrl = options.footageUrl ?? PLACEHOLDER_SOURCE;
-  let stream = await db.stream.findFirst({ where: { name: 'Pedestrian walkway' } });
+  // The demo's stream is the one of that name not archived (an archived one keeps its evidence).
+  let stream = await db.stream.findFirst({ where: { nameInUse: 'Pedestrian walkway' } });
   if (!stream) {
     const created = await services.streams.create(db, actor, {
       name: 'Pedestrian walkway',

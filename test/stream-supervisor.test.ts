@@ -92,17 +92,20 @@ describe('stream supervisor: one sampler per active stream across workers (real 
     expect(took).toBeLessThan(2_000);
   }, 30_000);
 
-  it('stops sampling a paused or stopped stream within a second or two', async () => {
-    const [paused, stopped] = await activeStreams(2);
+  it('stops sampling a paused, stopped or archived stream within a second or two', async () => {
+    const [paused, stopped, archived] = await activeStreams(3);
     const runners = new RecordingRunners();
     supervisor(runners).start();
-    await waitFor(() => runners.running.has(paused!) && runners.running.has(stopped!), 3_000);
+    const ids = [paused!, stopped!, archived!];
+    await waitFor(() => ids.every((id) => runners.running.has(id)), 3_000);
     const db = tenantDb(api.prisma, tenant.tenantId);
     await api.services.streams.transition(db, admin(), paused!, 'pause');
     await api.services.streams.transition(db, admin(), stopped!, 'stop');
-    const took = await waitFor(() => !runners.running.has(paused!) && !runners.running.has(stopped!), 2_000);
+    await api.services.streams.archive(db, admin(), archived!);
+    const took = await waitFor(() => ids.every((id) => !runners.running.has(id)), 2_000);
     expect(took).toBeLessThan(2_000);
     expect(await redis.exists(`vigil:stream-lease:${paused}`)).toBe(0);
+    expect(await redis.exists(`vigil:stream-lease:${archived}`)).toBe(0);
   }, 30_000);
 
   it("takes over a dead worker's streams once its leases expire, with no stream run twice", async () => {

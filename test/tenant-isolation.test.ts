@@ -71,6 +71,7 @@ const ACCESS: Record<string, Access> = {
   'mutation.createStream': ADMIN,
   'mutation.updateStream': ADMIN,
   'mutation.deleteStream': ADMIN,
+  'mutation.archiveStream': ADMIN,
   'mutation.startStream': CONTROLLERS,
   'mutation.pauseStream': CONTROLLERS,
   'mutation.stopStream': CONTROLLERS,

@@ -16,7 +16,8 @@ import { purgeOldFramesHandler } from '../src/workers/purge-old-frames.processor
 import { reconcileLostJobsHandler } from '../src/workers/reconcile-lost-jobs.processor';
 import { reviewDeadlinesHandler } from '../src/workers/review-deadlines.processor';
 import { closeQuietIncidentsHandler } from '../src/workers/close-quiet-incidents.processor';
-import { startTestApi, TestApi } from './support/api-harness';
+import { usageMonth } from '../src/analysis/usage-meter';
+import { errorCodes, startTestApi, TestApi } from './support/api-harness';
 import { createTenantFixture } from './support/tenant-fixture';
 import { testJobQueue } from './support/test-jobs';
 
@@ -195,4 +196,223 @@ describe('maintenance worker (real BullMQ on Redis)', () => {
       await rm(root, { recursive: true, force: true });
     }
   }, 30_000);
+
+  it("purges an archived stream's evidence past retention, each purge audited in its own transaction, then the stream; live streams keep theirs", async () => {
+    const fixture = await createTenantFixture(api, 'archive-retention');
+    await api.services.tenants.updateQuotas({ kind: 'operator', id: null }, fixture.tenantId, {
+      frameRetentionDays: 7,
+    });
+    const root = await mkdtemp(path.join(tmpdir(), 'vigil-archive-retention-'));
+    const store = new LocalFrameStore(root);
+    const db = tenantDb(prisma, fixture.tenantId);
+    const tenantId = fixture.tenantId;
+    const admin = {
+      kind: 'user' as const,
+      id: fixture.userIds.ADMIN,
+      tenantId,
+      role: 'ADMIN' as const,
+      isPlatformAdmin: false,
+    };
+    const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
+    const stream = await api.services.streams.create(db, admin, {
+      name: 'Old gate',
+      sourceUrl: 'rtsp://camera.example.net/gate',
+      start: false,
+    });
+    const versionId = fixture.ids.versionId;
+    /** A window of the stream with one analysis, `age` days old. */
+    const analysed = async (index: number, age: number) => {
+      const at = daysAgo(age);
+      const capturedAt = at;
+      const storageKey = frameKey(tenantId, stream.id, capturedAt, index);
+      await store.put(storageKey, Buffer.from([index]));
+      const frame = await db.frame.create({
+        data: {
+          tenantId,
+          streamId: stream.id,
+          sequence: index,
+          capturedAt,
+          storageKey,
+          sha256: '0'.repeat(64),
+          width: 32,
+          height: 32,
+          bytes: 1,
+        },
+      });
+      const window = await db.window.create({
+        data: {
+          tenantId,
+          streamId: stream.id,
+          index,
+          frameIds: [frame.id],
+          startAt: at,
+          endAt: at,
+          status: 'DONE',
+        },
+      });
+      const analysis = await db.analysis.create({
+        data: {
+          tenantId,
+          streamId: stream.id,
+          windowId: window.id,
+          templateVersionId: versionId,
+          mode: 'LOCAL',
+          status: 'DONE',
+          createdAt: at,
+          completedAt: at,
+        },
+      });
+      return { frame, window, analysis, at };
+    };
+    /** A closed incident of the stream's rule firing on `evidence`, with a review item in `status`. */
+    const incidentOn = async (
+      evidence: Awaited<ReturnType<typeof analysed>>,
+      status: 'RESOLVED' | 'OPEN',
+    ) => {
+      const incident = await db.incident.create({
+        data: {
+          tenantId,
+          streamId: stream.id,
+          ruleId: fixture.ids.ruleId,
+          status: 'CLOSED',
+          startAt: evidence.at,
+          endAt: evidence.at,
+          lastFiredAt: evidence.at,
+          closedAt: evidence.at,
+          closeReason: 'quiet',
+          keyframeIds: [evidence.frame.id],
+        },
+      });
+      await db.incidentFiring.create({
+        data: {
+          tenantId,
+          incidentId: incident.id,
+          ruleId: fixture.ids.ruleId,
+          analysisId: evidence.analysis.id,
+          windowId: evidence.window.id,
+          startAt: evidence.at,
+          endAt: evidence.at,
+        },
+      });
+      const item = await db.reviewItem.create({
+        data: {
+          tenantId,
+          incidentId: incident.id,
+          streamId: stream.id,
+          queue: 'gate',
+          priority: 50,
+          status,
+          ...(status === 'RESOLVED'
+            ? { decision: 'DISMISS' as const, reason: 'Nothing there', decidedAt: evidence.at }
+            : {}),
+        },
+      });
+      await db.reviewNote.create({
+        data: { tenantId, reviewItemId: item.id, authorType: 'user', authorId: admin.id, text: 'seen' },
+      });
+      return { incident, item };
+    };
+    const decidedOld = await analysed(1, 10);
+    await analysed(2, 10); // cited by no incident
+    const undecidedOld = await analysed(3, 10);
+    const recent = await analysed(4, 1);
+    const decided = await incidentOn(decidedOld, 'RESOLVED');
+    const undecided = await incidentOn(undecidedOld, 'OPEN');
+    await db.usageCounter.create({
+      data: {
+        tenantId,
+        streamId: stream.id,
+        month: usageMonth(),
+        promptTokens: 700n,
+        completionTokens: 300n,
+      },
+    });
+    // The fixture's stream is live (not archived): its old decided incident stays whatever its age.
+    await db.incident.update({
+      where: { id: fixture.ids.incidentId },
+      data: { status: 'CLOSED', startAt: daysAgo(20), endAt: daysAgo(20) },
+    });
+    await db.reviewItem.update({ where: { id: fixture.ids.reviewItemId }, data: { status: 'RESOLVED' } });
+    const usageBefore = await api.services.usage.usage(db, await api.services.tenants.get(tenantId), null);
+
+    await api.services.streams.archive(db, admin, stream.id);
+    try {
+      const first = await purgeOldFrames(prisma, store);
+      expect(first.incidentsPurged).toBeGreaterThanOrEqual(1);
+      // The decided incident went with its item, notes, firings; the undecided one stays with its analysis.
+      expect(await db.incident.findUnique({ where: { id: decided.incident.id } })).toBeNull();
+      expect(await db.reviewItem.findUnique({ where: { id: decided.item.id } })).toBeNull();
+      expect(await db.incidentFiring.count({ where: { incidentId: decided.incident.id } })).toBe(0);
+      expect(await db.reviewNote.count({ where: { reviewItemId: decided.item.id } })).toBe(0);
+      expect(await db.incident.findUnique({ where: { id: undecided.incident.id } })).not.toBeNull();
+      const left = await db.analysis.findMany({ where: { streamId: stream.id }, orderBy: { id: 'asc' } });
+      expect(left.map((analysis) => analysis.id)).toEqual([undecidedOld.analysis.id, recent.analysis.id]);
+      expect(
+        (await db.window.findMany({ where: { streamId: stream.id }, orderBy: { index: 'asc' } })).map(
+          (window) => window.index,
+        ),
+      ).toEqual([3, 4]);
+      // The live stream's evidence is untouched.
+      expect(await db.incident.findUnique({ where: { id: fixture.ids.incidentId } })).not.toBeNull();
+      expect(await db.analysis.findUnique({ where: { id: fixture.ids.analysisId } })).not.toBeNull();
+
+      // Each purge is audited by retention, the item's and its incident's in one transaction.
+      const purgeEvents = await db.auditEvent.findMany({
+        where: { action: { in: ['reviewItem.purged', 'incident.purged', 'stream.analyses_purged'] } },
+        orderBy: { chainIndex: 'asc' },
+      });
+      expect(purgeEvents.map((e) => [e.action, e.entityId, e.actorType, e.actorId])).toEqual([
+        ['reviewItem.purged', decided.item.id, 'worker', 'purge-old-frames'],
+        ['incident.purged', decided.incident.id, 'worker', 'purge-old-frames'],
+        ['stream.analyses_purged', stream.id, 'worker', 'purge-old-frames'],
+      ]);
+      expect(purgeEvents[1]!.chainIndex).toBe(purgeEvents[0]!.chainIndex! + 1);
+      expect(purgeEvents[0]!.data).toMatchObject({ decision: 'DISMISS', notes: 1 });
+      expect(purgeEvents[2]!.data).toMatchObject({ analyses: 2, windows: 2 });
+      expect(await api.services.auditChain.verify(db)).toMatchObject({ ok: true });
+
+      // Its report is gone with it; the undecided incident's report is still there.
+      const report = (id: string) =>
+        api.gql(
+          'query ($id: ID!) { incidentReport(incidentId: $id) { incident { id } } }',
+          { id },
+          fixture.sessions.AUDITOR,
+        );
+      expect(errorCodes(await report(decided.incident.id))).toEqual(['NOT_FOUND']);
+      expect((await report(undecided.incident.id)).errors).toBeUndefined();
+      expect(await db.stream.findUnique({ where: { id: stream.id } })).not.toBeNull();
+
+      // Once the last item is decided and the rest has aged, nothing of the stream is left but its
+      // audit trail and its usage, which still counts in the month.
+      await db.reviewItem.update({
+        where: { id: undecided.item.id },
+        data: { status: 'RESOLVED', decision: 'CONFIRM_VIOLATION', decidedAt: new Date() },
+      });
+      await db.analysis.update({ where: { id: recent.analysis.id }, data: { createdAt: daysAgo(10) } });
+      await db.window.update({ where: { id: recent.window.id }, data: { endAt: daysAgo(10) } });
+      await db.frame.update({ where: { id: recent.frame.id }, data: { capturedAt: daysAgo(10) } });
+      await prisma.$executeRaw`UPDATE "Stream" SET "archivedAt" = ${daysAgo(8)} WHERE id = ${stream.id}::uuid`;
+      await purgeOldFrames(prisma, store);
+      expect(await db.stream.findUnique({ where: { id: stream.id } })).toBeNull();
+      expect(await db.frame.count({ where: { streamId: stream.id } })).toBe(0);
+      const gone = await db.auditEvent.findFirstOrThrow({
+        where: { action: 'stream.purged', entityId: stream.id },
+      });
+      expect([gone.actorType, gone.actorId, gone.data]).toEqual([
+        'worker',
+        'purge-old-frames',
+        { name: 'Old gate', usageMonthsKept: 1 },
+      ]);
+      const usageAfter = await api.services.usage.usage(db, await api.services.tenants.get(tenantId), null);
+      expect(usageAfter.tokensUsed).toBe(usageBefore.tokensUsed);
+      expect(usageAfter.streams.find((row) => row.streamId === stream.id)).toMatchObject({
+        streamName: 'Old gate',
+        streamDeleted: true,
+        promptTokens: 700,
+      });
+      expect(await db.incident.findUnique({ where: { id: fixture.ids.incidentId } })).not.toBeNull();
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -1,3 +1,4 @@
+import { type AuditActor, recordAudit } from '../audit/audit-log';
 import type { TenantDb } from '../db/tenant-scoped-db';
 import type { Prisma } from '../generated/prisma/client';
 import type { VlmOutcome } from '../inference/gpu/vlm-analyser';
@@ -187,5 +188,34 @@ export async function failAnalysisAttempt(db: TenantDb, analysisId: string, reas
   await db.analysis.update({
     where: { id: analysisId },
     data: { status: 'FAILED', error: reason, completedAt: new Date() },
+  });
+}
+
+/**
+ * Retention deletes analyses of an archived stream that no remaining incident cites (the caller
+ * chose them), then the stream's windows that ended before `before` and have no analysis left,
+ * audited as `stream.analyses_purged` by `actor` (the retention job) in the same transaction.
+ */
+export async function purgeAnalyses(
+  db: TenantDb,
+  actor: AuditActor,
+  streamId: string,
+  analysisIds: string[],
+  before: Date,
+): Promise<{ analyses: number; windows: number }> {
+  return db.$transaction(async (tx) => {
+    const analyses = await tx.analysis.deleteMany({ where: { streamId, id: { in: analysisIds } } });
+    const windows = await tx.window.deleteMany({
+      where: { streamId, endAt: { lt: before }, analyses: { none: {} } },
+    });
+    if (analyses.count + windows.count > 0) {
+      await recordAudit(tx, actor, {
+        action: 'stream.analyses_purged',
+        entityType: 'Stream',
+        entityId: streamId,
+        data: { analyses: analyses.count, windows: windows.count, before: before.toISOString() },
+      });
+    }
+    return { analyses: analyses.count, windows: windows.count };
   });
 }

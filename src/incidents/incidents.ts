@@ -275,3 +275,36 @@ function maxOf(a: number | null, b: number | undefined): number | null {
   if (b === undefined) return a;
   return a === null ? b : Math.max(a, b);
 }
+
+/**
+ * Retention deletes a closed incident of an archived stream, with its firings and alerts, audited
+ * as `incident.purged` by `actor` (the retention job) in the caller's transaction. False, deleting
+ * nothing, when the incident is no longer closed (reopened meanwhile). The caller deletes its clip
+ * file first and its decided review item in the same transaction (review-items.ts).
+ */
+export async function purgeClosedIncident(
+  tx: TenantTx,
+  actor: AuditActor,
+  incidentId: string,
+): Promise<boolean> {
+  const incident = await tx.incident.findFirst({ where: { id: incidentId, status: 'CLOSED' } });
+  if (!incident) return false;
+  const alerts = await tx.alert.count({ where: { incidentId } });
+  const { count } = await tx.incident.deleteMany({ where: { id: incidentId, status: 'CLOSED' } });
+  if (count === 0) return false;
+  await recordAudit(tx, actor, {
+    action: 'incident.purged',
+    entityType: 'Incident',
+    entityId: incidentId,
+    data: {
+      streamId: incident.streamId,
+      ruleId: incident.ruleId,
+      startAt: incident.startAt.toISOString(),
+      endAt: incident.endAt.toISOString(),
+      firings: incident.firings,
+      alerts,
+      clipSha256: incident.clipSha256,
+    },
+  });
+  return true;
+}

@@ -4,6 +4,7 @@ import type { Stream } from '../generated/prisma/client';
 import { tenantDb } from '../db/tenant-scoped-db';
 import { raiseSamplerFence } from '../streams/sampler-fence';
 import { leaseValidUntil, SamplerLease } from './sampler-lease';
+import { SAMPLED_STATUSES } from '../streams/stream-status';
 import type { StreamLeases } from './stream-leases';
 
 /** A running sampler for one stream, as the supervisor sees it. */
@@ -68,7 +69,7 @@ export class StreamSupervisor {
 
   async tick(): Promise<void> {
     const wanted = await this.prisma.stream.findMany({
-      where: { status: { in: ['ACTIVE', 'ERROR'] } },
+      where: { status: { in: [...SAMPLED_STATUSES] } },
       orderBy: { id: 'asc' },
     });
     const wantedById = new Map(wanted.map((stream) => [stream.id, stream]));

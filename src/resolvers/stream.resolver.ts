@@ -28,7 +28,11 @@ export class StreamResolver {
   @Query(() => StreamConnection)
   streams(
     @Args() page: PageArgsInput,
-    @Arg('status', () => StreamStatus, { nullable: true }) status: StreamStatus | null,
+    @Arg('status', () => StreamStatus, {
+      nullable: true,
+      description: 'Only streams of this status; without it, every stream but the archived ones',
+    })
+    status: StreamStatus | null,
     @Ctx() context: GraphQLContext,
   ) {
     const { services, db } = authedContext(context);
@@ -61,10 +65,23 @@ export class StreamResolver {
   }
 
   @Authorized(Permission.STREAMS_MANAGE)
-  @Mutation(() => ID, { description: 'Returns the id of the deleted stream' })
+  @Mutation(() => ID, {
+    description:
+      'Deletes a stream without evidence and returns its id; a stream with incidents, review items or analyses is refused as CONFLICT (STILL_REFERENCED): archive it with archiveStream',
+  })
   deleteStream(@Arg('streamId', () => ID) streamId: string, @Ctx() context: GraphQLContext) {
     const { services, db, actor } = authedContext(context);
     return services.streams.delete(db, actor, streamId);
+  }
+
+  @Authorized(Permission.STREAMS_MANAGE)
+  @Mutation(() => Stream, {
+    description:
+      'Archives a stream: it stops being sampled, cannot be started again, leaves the default streams list (streams(status: ARCHIVED) lists it) and gives up its name; it stays readable by id and in reports, with its evidence, until the tenant’s retention purges them',
+  })
+  archiveStream(@Arg('streamId', () => ID) streamId: string, @Ctx() context: GraphQLContext) {
+    const { services, db, actor } = authedContext(context);
+    return services.streams.archive(db, actor, streamId);
   }
 
   @Authorized(Permission.STREAMS_CONTROL)

@@ -510,6 +510,40 @@ export class ReviewItems {
 }
 
 /** Whether `reviewer` holds the item's claim (live or not). */
+/**
+ * Retention deletes the decided (RESOLVED) review item of an incident it purges, with its notes,
+ * audited as `reviewItem.purged` by `actor` (the retention job) in the caller's transaction, which
+ * deletes the incident too. An incident without an item is fine (true); an item not decided, or
+ * reopened meanwhile, is kept (false), and the caller keeps the incident.
+ */
+export async function purgeDecidedReviewItem(
+  tx: TenantTx,
+  actor: AuditActor,
+  incidentId: string,
+): Promise<boolean> {
+  const item = await tx.reviewItem.findUnique({
+    where: { tenantId_incidentId: { tenantId: actor.tenantId, incidentId } },
+  });
+  if (!item) return true;
+  if (item.status !== 'RESOLVED') return false;
+  const notes = await tx.reviewNote.count({ where: { reviewItemId: item.id } });
+  const { count } = await tx.reviewItem.deleteMany({ where: { id: item.id, status: 'RESOLVED' } });
+  if (count === 0) return false;
+  await recordAudit(tx, actor, {
+    action: 'reviewItem.purged',
+    entityType: 'ReviewItem',
+    entityId: item.id,
+    data: {
+      incidentId,
+      decision: item.decision,
+      decidedAt: item.decidedAt?.toISOString() ?? null,
+      reason: item.reason,
+      notes,
+    },
+  });
+  return true;
+}
+
 function holds(item: ReviewItem, reviewer: Reviewer): boolean {
   return reviewer.kind === 'user' ? item.assigneeId === reviewer.id : item.assigneeApiKeyId === reviewer.id;
 }

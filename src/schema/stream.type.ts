@@ -71,6 +71,12 @@ export class Stream {
   @Field(() => Date, { nullable: true })
   lastFrameAt!: Date | null;
 
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When the stream was archived (status ARCHIVED: kept for its evidence, never sampled again)',
+  })
+  archivedAt!: Date | null;
+
   @Field()
   createdAt!: Date;
 

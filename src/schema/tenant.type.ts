@@ -22,7 +22,10 @@ export class Tenant {
   // BigInt in the database; exposed through TenantResolver as a Float (exact up to 2^53).
   monthlyTokenBudget!: bigint;
 
-  @Field(() => Int)
+  @Field(() => Int, {
+    description:
+      'Days frames are kept, and the decided evidence (incidents, review items, analyses) of archived streams',
+  })
   frameRetentionDays!: number;
 
   @Field(() => OverBudgetAction, { description: 'What happens once the monthly token budget is used up' })

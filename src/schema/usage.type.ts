@@ -44,8 +44,11 @@ export class StreamUsage extends UsageCounts {
   @Field(() => ID)
   streamId!: string;
 
-  @Field()
+  @Field({ description: 'The stream’s name; a deleted stream’s as it was when it was deleted' })
   streamName!: string;
+
+  @Field({ description: 'Whether the stream has been deleted since (its usage stays with the month)' })
+  streamDeleted!: boolean;
 }
 
 @ObjectType({ description: 'Metering and budget of one calendar month (UTC)' })

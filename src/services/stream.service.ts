@@ -3,7 +3,7 @@ import type { AppConfig } from '../config/config';
 import type { Actor } from '../auth/permissions';
 import { systemActor } from '../audit/audit-log';
 import type { TenantDb, TenantTx } from '../db/tenant-scoped-db';
-import { badInput, conflict, ErrorReason, notFound } from '../errors/domain-error';
+import { badInput, conflict, DomainError, ErrorReason, notFound } from '../errors/domain-error';
 import { withPrismaErrors } from '../errors/prisma-error.mapper';
 import { validateInput } from '../errors/validate-input';
 import type { Prisma, Stream, Tenant } from '../generated/prisma/client';
@@ -12,7 +12,12 @@ import { checkSourceUrl, redactSourceUrl, SourcePolicy, SourceUrlError } from '.
 import { type EventPublisher, LiveEvents, noLiveEvents } from '../pubsub/live-events';
 import type { Tripwire, Zone } from '../scene/scene-region';
 import { findScene, type SavedScene, saveScene, type SceneDraft } from '../streams/stream-scene';
-import { changeStreamSettings, deleteStream, insertStream } from '../streams/stream-settings';
+import {
+  changeStreamSettings,
+  deleteStream,
+  insertStream,
+  streamHasEvidence,
+} from '../streams/stream-settings';
 import { type PersonStreamChange, StreamStatusOwner } from '../streams/stream-status';
 import { nameSchema, requireId } from './input-schemas';
 import { Connection, PageArgs, paginate } from './pagination';
@@ -103,9 +108,13 @@ export class StreamService {
     };
   }
 
+  /** The tenant's streams of one status; without one, every stream but the archived ones. */
   async list(db: TenantDb, page: PageArgs, status?: StreamStatus | null): Promise<Connection<StreamView>> {
     const connection = await paginate(page, (query) =>
-      db.stream.findMany({ ...query, where: { ...query.where, ...(status ? { status } : {}) } }),
+      db.stream.findMany({
+        ...query,
+        where: { ...query.where, status: status ?? { not: 'ARCHIVED' } },
+      }),
     );
     return {
       ...connection,
@@ -124,8 +133,10 @@ export class StreamService {
     const source = this.checkSource(parsed.sourceUrl, parsed.kind);
     const { kind: _kind, sourceUrl: _url, templateId, start, ...settings } = parsed;
     const events = new LiveEvents();
-    const stream = await withPrismaErrors('stream', () =>
+    const stream = await this.withNameErrors(parsed.name, () =>
       db.$transaction(async (tx) => {
+        // First of all, as every start: the creation then waits for concurrent starts to end.
+        if (start !== false) await this.status.serialiseStarts(tx, actor.tenantId);
         // Omitted: the tenant's default; null: no template, as the caller chose.
         const template =
           templateId === null
@@ -141,8 +152,8 @@ export class StreamService {
         });
         if (start === false) return created;
         // Created and started together: a stream over the active quota is not created at all.
-        return this.status.startInTransaction(tx, actor, created, events, () =>
-          this.checkActiveQuota(tx, actor.tenantId),
+        return this.status.startInTransaction(tx, actor, created, events, (lockedTx, current) =>
+          this.checkActiveQuota(lockedTx, actor.tenantId, current.id),
         );
       }),
     );
@@ -170,7 +181,7 @@ export class StreamService {
     const id = requireId(streamId, 'streamId');
     const parsed = validateInput(updateStreamSchema, input);
     if (parsed.fps !== undefined) this.checkFps(parsed.fps, await this.loadTenant(actor.tenantId));
-    const stream = await withPrismaErrors('stream', () =>
+    const stream = await this.withNameErrors(parsed.name, () =>
       db.$transaction(async (tx) => {
         const current = await tx.stream.findUnique({ where: { id } });
         if (!current) throw notFound('Stream');
@@ -208,20 +219,43 @@ export class StreamService {
     return toStreamView(stream);
   }
 
+  /**
+   * Deletes a stream without evidence; one with evidence (incidents, review items, analyses) is
+   * refused as CONFLICT STILL_REFERENCED: archive it.
+   */
   async delete(db: TenantDb, actor: Actor, streamId: string): Promise<string> {
     const id = requireId(streamId, 'streamId');
-    return withPrismaErrors('stream', () =>
-      db.$transaction(async (tx) => {
-        await deleteStream(tx, actor, id);
-        return id;
-      }),
-    );
+    try {
+      return await withPrismaErrors('stream', () =>
+        db.$transaction(async (tx) => {
+          await deleteStream(tx, actor, id);
+          return id;
+        }),
+      );
+    } catch (error) {
+      // Evidence recorded after the check: the database's foreign keys refused the delete.
+      if (error instanceof DomainError && error.reason === ErrorReason.STILL_REFERENCED) {
+        throw streamHasEvidence();
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Archives a stream (any status but ARCHIVED): it stops being sampled, cannot be started again,
+   * leaves the default stream list and gives up its name, and stays readable by id and in reports
+   * with its evidence until retention purges them.
+   */
+  archive(db: TenantDb, actor: Actor, streamId: string): Promise<StreamView> {
+    return this.transition(db, actor, streamId, 'archive');
   }
 
   transition(db: TenantDb, actor: Actor, streamId: string, action: PersonStreamChange): Promise<StreamView> {
     const id = requireId(streamId, 'streamId');
     return this.status
-      .changeByPerson(db, actor, id, action, (tx) => this.checkActiveQuota(tx, actor.tenantId))
+      .changeByPerson(db, actor, id, action, (tx, current) =>
+        this.checkActiveQuota(tx, actor.tenantId, current.id),
+      )
       .then(toStreamView);
   }
 
@@ -233,7 +267,9 @@ export class StreamService {
   replayEnded(db: TenantDb, tenantId: string, streamId: string, job: string): Promise<StreamView> {
     const id = requireId(streamId, 'streamId');
     return this.status
-      .replayEnded(db, systemActor(tenantId, job), id, (tx) => this.checkActiveQuota(tx, tenantId))
+      .replayEnded(db, systemActor(tenantId, job), id, (tx, current) =>
+        this.checkActiveQuota(tx, tenantId, current.id),
+      )
       .then(toStreamView);
   }
 
@@ -285,6 +321,18 @@ export class StreamService {
     return template.id;
   }
 
+  /** Prisma errors as domain errors, a taken name said as such (the key is on nameInUse). */
+  private async withNameErrors<T>(name: string | undefined, work: () => Promise<T>): Promise<T> {
+    try {
+      return await withPrismaErrors('stream', work);
+    } catch (error) {
+      if (error instanceof DomainError && error.reason === ErrorReason.DUPLICATE && name !== undefined) {
+        throw conflict(`A stream named "${name}" already exists`, ErrorReason.DUPLICATE);
+      }
+      throw error;
+    }
+  }
+
   private checkSource(sourceUrl: string, kind?: Stream['kind'] | null) {
     try {
       return checkSourceUrl(sourceUrl, this.sourcePolicy, kind);
@@ -303,12 +351,17 @@ export class StreamService {
     }
   }
 
-  private async checkActiveQuota(tx: TenantTx, tenantId: string): Promise<void> {
+  /**
+   * The active-stream quota, checked as `streamId` starts: it counts every other stream that holds
+   * or may take a sampler (ACTIVE, and ERROR while its worker retries), so a retrying stream keeps
+   * its place and cannot come back over the quota.
+   */
+  private async checkActiveQuota(tx: TenantTx, tenantId: string, streamId: string): Promise<void> {
     const tenant = await this.loadTenant(tenantId);
-    const active = await tx.stream.count({ where: { status: 'ACTIVE' } });
-    if (active >= tenant.maxActiveStreams) {
+    const sampled = await this.status.countSampled(tx, streamId);
+    if (sampled >= tenant.maxActiveStreams) {
       throw conflict(
-        `This tenant may have at most ${tenant.maxActiveStreams} active streams; pause or stop one first`,
+        `This tenant may have at most ${tenant.maxActiveStreams} active streams (retrying ones count too); pause or stop one first`,
         ErrorReason.QUOTA,
       );
     }

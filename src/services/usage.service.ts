@@ -22,6 +22,7 @@ export interface UsageCountsView {
 export interface StreamUsageView extends UsageCountsView {
   streamId: string;
   streamName: string;
+  streamDeleted: boolean;
 }
 
 export interface TenantUsageView {
@@ -126,7 +127,11 @@ export function countsView(counter: Counter): UsageCountsView {
 
 const tokensOf = (counter: Counter): bigint => counter.promptTokens + counter.completionTokens;
 
-/** A tenant's metering per month, from the UsageCounter rows the analysis worker keeps. */
+/**
+ * A tenant's metering per month, from the UsageCounter rows the analysis worker keeps. The rows of
+ * deleted streams count as any other (usage belongs to the tenant and the month), with the name
+ * the stream had when it was deleted.
+ */
 export class UsageService {
   async usage(db: TenantDb, tenant: Tenant, month?: string | null): Promise<TenantUsageView> {
     const wanted = parseUsageMonth(month);
@@ -155,7 +160,8 @@ export class UsageService {
         })
         .map((counter) => ({
           streamId: counter.streamId,
-          streamName: names.get(counter.streamId) ?? '',
+          streamName: names.get(counter.streamId) ?? counter.streamName ?? '',
+          streamDeleted: !names.has(counter.streamId),
           ...countsView(counter),
         })),
     };

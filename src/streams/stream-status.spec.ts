@@ -1,7 +1,8 @@
 import type { StreamStatus } from '../generated/prisma/enums';
-import { canChange, STREAM_TRANSITIONS, type StreamStatusChange } from './stream-status';
+import { canChange, SAMPLED_STATUSES, STREAM_TRANSITIONS, type StreamStatusChange } from './stream-status';
 
-const ALL: StreamStatus[] = ['ACTIVE', 'PAUSED', 'STOPPED', 'ERROR', 'ENDED'];
+const ALL: StreamStatus[] = ['ACTIVE', 'PAUSED', 'STOPPED', 'ERROR', 'ENDED', 'ARCHIVED'];
+const NOT_ARCHIVED = ALL.filter((status) => status !== 'ARCHIVED');
 const allowedFrom = (change: StreamStatusChange) => ALL.filter((status) => canChange(status, change));
 
 describe('the stream transition table', () => {
@@ -24,9 +25,21 @@ describe('the stream transition table', () => {
     expect(allowedFrom('replay')).toEqual(['ENDED']);
   });
 
-  it('pauses only active streams for the budget, and stops any stream for a moderator decision', () => {
+  it('pauses only active streams for the budget, and stops any stream but an archived one for a moderator decision', () => {
     expect(allowedFrom('pauseOverBudget')).toEqual(['ACTIVE']);
-    expect(allowedFrom('stopForDecision')).toEqual(ALL);
+    expect(allowedFrom('stopForDecision')).toEqual(NOT_ARCHIVED);
+  });
+
+  it('archives any stream not archived yet, and nothing moves an archived stream again', () => {
+    expect(allowedFrom('archive')).toEqual(NOT_ARCHIVED);
+    for (const change of Object.keys(STREAM_TRANSITIONS) as StreamStatusChange[]) {
+      expect({ change, allowed: canChange('ARCHIVED', change) }).toEqual({ change, allowed: false });
+    }
+  });
+
+  it('counts as sampled (workers run them, the quota counts them) exactly the statuses a worker samples and reports', () => {
+    expect(SAMPLED_STATUSES).toEqual(['ACTIVE', 'ERROR']);
+    expect(allowedFrom('sourceFailed')).toEqual([...SAMPLED_STATUSES]);
   });
 
   it('moves each change to one status', () => {
@@ -35,6 +48,7 @@ describe('the stream transition table', () => {
       replay: 'ACTIVE',
       pause: 'PAUSED',
       stop: 'STOPPED',
+      archive: 'ARCHIVED',
       stopForDecision: 'STOPPED',
       pauseOverBudget: 'PAUSED',
       sourceRecovered: 'ACTIVE',

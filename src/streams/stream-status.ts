@@ -7,13 +7,16 @@ import type { StreamStatus } from '../generated/prisma/enums';
 import { type EventPublisher, LiveEvents } from '../pubsub/live-events';
 import { type StreamStatusMessage, TOPICS } from '../pubsub/topics';
 
-const ANY: StreamStatus[] = ['ACTIVE', 'PAUSED', 'STOPPED', 'ERROR', 'ENDED'];
+/** Every status but ARCHIVED: an archived stream changes no more (retention deletes it in the end). */
+const NOT_ARCHIVED: StreamStatus[] = ['ACTIVE', 'PAUSED', 'STOPPED', 'ERROR', 'ENDED'];
 
 /**
  * Every way a stream's status changes, from which statuses, to which. Each status write in Vigil
  * goes through this table, so the states a console or a worker can see are exactly these.
  * - start, pause, stop: a person, through the API (audited as stream.<change>); a new stream is
  *   started in the transaction that creates it unless its creator asked not to.
+ * - archive: a person keeps a stream for its evidence instead of deleting it (audited as
+ *   stream.archive): it is never sampled or started again, and gives up its name.
  * - replay: a worker's job plays an ended file stream again (audited as stream.replay, by the job).
  * - stopForDecision: a moderator's stop-stream decision, in the decision's transaction (audited by it).
  * - pauseOverBudget: the tenant's monthly token budget is used up and the tenant chose PAUSE.
@@ -25,7 +28,8 @@ export const STREAM_TRANSITIONS = {
   replay: { from: ['ENDED'], to: 'ACTIVE' },
   pause: { from: ['ACTIVE', 'ERROR'], to: 'PAUSED' },
   stop: { from: ['ACTIVE', 'PAUSED', 'ERROR', 'ENDED'], to: 'STOPPED' },
-  stopForDecision: { from: ANY, to: 'STOPPED' },
+  archive: { from: NOT_ARCHIVED, to: 'ARCHIVED' },
+  stopForDecision: { from: NOT_ARCHIVED, to: 'STOPPED' },
   pauseOverBudget: { from: ['ACTIVE'], to: 'PAUSED' },
   sourceRecovered: { from: ['ACTIVE', 'ERROR'], to: 'ACTIVE' },
   sourceFailed: { from: ['ACTIVE', 'ERROR'], to: 'ERROR' },
@@ -33,7 +37,15 @@ export const STREAM_TRANSITIONS = {
 } as const satisfies Record<string, { from: readonly StreamStatus[]; to: StreamStatus }>;
 
 export type StreamStatusChange = keyof typeof STREAM_TRANSITIONS;
-export type PersonStreamChange = 'start' | 'pause' | 'stop';
+
+/**
+ * The statuses in which a stream holds a sampler or may take one at any moment: ACTIVE (sampled,
+ * or about to be claimed by a worker) and ERROR (its worker retries with backoff and reports it
+ * ACTIVE again on its own). Workers sample exactly these, and the tenant's active-stream quota
+ * counts exactly these.
+ */
+export const SAMPLED_STATUSES = ['ACTIVE', 'ERROR'] as const satisfies readonly StreamStatus[];
+export type PersonStreamChange = 'start' | 'pause' | 'stop' | 'archive';
 export type SourceStreamChange = 'sourceRecovered' | 'sourceFailed' | 'sourceEnded';
 
 /** Whether `change` may be applied to a stream that is `status`. */
@@ -41,11 +53,29 @@ export function canChange(status: StreamStatus, change: StreamStatusChange): boo
   return (STREAM_TRANSITIONS[change].from as readonly StreamStatus[]).includes(status);
 }
 
-/** What a status change may set beside the status: the reason shown to users, a file's progress. */
+/**
+ * Runs inside a start's transaction once the tenant's starts are serialised, before the stream
+ * becomes ACTIVE: the active-stream quota is checked there. Throwing refuses the start.
+ */
+export type BeforeStart = (tx: TenantTx, stream: Stream) => Promise<void>;
+
+/**
+ * What a status change may set beside the status: the reason shown to users, a file's progress,
+ * and when archiving, the time and the name given up.
+ */
 interface StatusDetail {
   lastError?: string | null;
   progressPercent?: number | null;
+  archivedAt?: Date;
+  nameInUse?: null;
 }
+
+const detailOf = (change: PersonStreamChange | 'replay'): StatusDetail =>
+  change === 'archive'
+    ? { archivedAt: new Date(), nameInUse: null, lastError: null }
+    : STREAM_TRANSITIONS[change].to === 'ACTIVE'
+      ? { lastError: null }
+      : {};
 
 const statusEvent = (stream: Pick<Stream, 'id' | 'status' | 'lastError'>): StreamStatusMessage => ({
   streamId: stream.id,
@@ -60,16 +90,13 @@ const statusEvent = (stream: Pick<Stream, 'id' | 'status' | 'lastError'>): Strea
 export class StreamStatusOwner {
   constructor(private readonly publisher: EventPublisher) {}
 
-  /**
-   * A person starts, pauses or stops a stream. `beforeStart` runs inside the transaction once the
-   * tenant's starts are serialised (the active-stream quota is checked there).
-   */
+  /** A person starts, pauses or stops a stream; `beforeStart` checks a start (the quota). */
   async changeByPerson(
     db: TenantDb,
     actor: AuditActor,
     streamId: string,
     change: PersonStreamChange,
-    beforeStart?: (tx: TenantTx) => Promise<void>,
+    beforeStart?: BeforeStart,
   ): Promise<Stream> {
     const events = new LiveEvents();
     const stream = await withPrismaErrors('stream', () =>
@@ -77,6 +104,27 @@ export class StreamStatusOwner {
     );
     await events.publish(this.publisher);
     return stream;
+  }
+
+  /**
+   * Makes the tenant's starts take turns until the caller's transaction ends (a lock, not
+   * SERIALIZABLE isolation, which every audited change of the tenant would then conflict with
+   * through the audit chain), so two concurrent starts cannot both pass the active-stream quota.
+   * Taken before anything else the transaction locks: the audit chain's lock is taken after it
+   * everywhere, so starts and audited changes never wait for each other in a circle. Taking it
+   * again in the same transaction is harmless.
+   */
+  async serialiseStarts(tx: TenantTx, tenantId: string): Promise<void> {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`vigil:stream-quota:${tenantId}`}, 0))`;
+  }
+
+  /**
+   * How many of the tenant's streams hold or may take a sampler (SAMPLED_STATUSES), leaving out
+   * `except` (the stream being started, which already holds its place if it is retrying). Exact
+   * only inside serialiseStarts.
+   */
+  countSampled(tx: TenantTx, except: string): Promise<number> {
+    return tx.stream.count({ where: { status: { in: [...SAMPLED_STATUSES] }, id: { not: except } } });
   }
 
   /**
@@ -88,7 +136,7 @@ export class StreamStatusOwner {
     actor: AuditActor,
     stream: Pick<Stream, 'id'>,
     events: LiveEvents,
-    beforeStart?: (tx: TenantTx) => Promise<void>,
+    beforeStart?: BeforeStart,
   ): Promise<Stream> {
     return this.changeAudited(tx, actor, stream.id, 'start', events, beforeStart);
   }
@@ -101,7 +149,7 @@ export class StreamStatusOwner {
     db: TenantDb,
     job: AuditActor,
     streamId: string,
-    beforeStart?: (tx: TenantTx) => Promise<void>,
+    beforeStart?: BeforeStart,
   ): Promise<Stream> {
     const events = new LiveEvents();
     const stream = await withPrismaErrors('stream', () =>
@@ -117,29 +165,24 @@ export class StreamStatusOwner {
     streamId: string,
     change: PersonStreamChange | 'replay',
     events: LiveEvents,
-    beforeStart?: (tx: TenantTx) => Promise<void>,
+    beforeStart?: BeforeStart,
   ): Promise<Stream> {
     const to = STREAM_TRANSITIONS[change].to;
-    // Two concurrent starts must not both pass the active-stream quota: starts of one tenant take
-    // turns (a lock, not SERIALIZABLE isolation, which every audited change of the tenant would
-    // then conflict with through the audit chain).
-    if (to === 'ACTIVE') {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`vigil:stream-quota:${actor.tenantId}`}, 0))`;
-    }
+    if (to === 'ACTIVE') await this.serialiseStarts(tx, actor.tenantId);
     const current = await tx.stream.findUnique({ where: { id: streamId } });
     if (!current) throw notFound('Stream');
     if (!canChange(current.status, change)) {
       throw conflict(`Cannot ${change} a stream that is ${current.status}`, ErrorReason.INVALID_TRANSITION);
     }
-    if (to === 'ACTIVE') await beforeStart?.(tx);
-    const updated = await this.move(tx, current, change, to === 'ACTIVE' ? { lastError: null } : {}, events);
+    if (to === 'ACTIVE') await beforeStart?.(tx, current);
+    const updated = await this.move(tx, current, change, detailOf(change), events);
     if (!updated)
       throw conflict('A concurrent change got there first; try again', ErrorReason.CONCURRENT_CHANGE);
     await recordAudit(tx, actor, {
       action: `stream.${change}`,
       entityType: 'Stream',
       entityId: streamId,
-      data: { from: current.status, to },
+      data: { from: current.status, to, ...(change === 'archive' ? { name: current.name } : {}) },
     });
     return updated;
   }

@@ -167,6 +167,27 @@ describe('moderator', () => {
     await context.close();
   });
 
+  it('shows an archived stream read only: kept for its evidence, with nothing to start or stop', async () => {
+    const stream = await stack.createStream('Archived gate');
+    await stack.analyseAndFire(stream, personOnLawnResult(2));
+    const archived = await stack.api.gql(
+      'mutation ($id: ID!) { archiveStream(streamId: $id) { status } }',
+      { id: stream },
+      stack.tenant.sessions.ADMIN,
+    );
+    expect(archived.errors).toBeUndefined();
+    const { context, page } = await signedInPage(
+      browser,
+      stack.api.url,
+      stack.login('MODERATOR'),
+      `/streams/${stream}`,
+    );
+    await page.getByRole('heading', { name: 'Archived gate' }).waitFor();
+    await page.getByText(/Archived: kept for its incidents, decisions and analyses/).waitFor();
+    expect(await page.getByRole('button', { name: /^(Start|Pause|Stop…)$/ }).count()).toBe(0);
+    await context.close();
+  });
+
   it("streams the model's reasoning into the stream page and the open item while the analysis runs", async () => {
     const stream = await stack.createStream('Live reasoning');
     // An item of that stream, open in a second tab: the stream's next analysis shows there too.

@@ -37,8 +37,14 @@ export function StreamPage() {
               <div className="toolbar">
                 <h1 id="stream-title">{stream.name}</h1>
                 <StatusBadge status={stream.status} />
-                {can.moderate(user.role) && <StreamControls stream={stream} onChanged={refresh} />}
+                {/* An archived stream is kept for its evidence: nothing starts or stops it again. */}
+                {can.moderate(user.role) && stream.status !== 'ARCHIVED' && (
+                  <StreamControls stream={stream} onChanged={refresh} />
+                )}
               </div>
+              {stream.status === 'ARCHIVED' && (
+                <p>Archived: kept for its incidents, decisions and analyses, and no longer sampled.</p>
+              )}
               <StreamFacts stream={stream} />
               <RunningAnalysisPanel analysis={running} onFinished={refresh} />
               <div className="grid-2">
