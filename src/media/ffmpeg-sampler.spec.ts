@@ -76,7 +76,7 @@ describe('buildFfmpegArgs', () => {
       [
         ...COMMON,
         '-protocol_whitelist',
-        'http,https,tcp,tls',
+        'http,https,tcp,tls,httpproxy',
         '-rw_timeout',
         '5000000',
         '-i',
@@ -90,7 +90,7 @@ describe('buildFfmpegArgs', () => {
     expect(args({ url: 'https://cdn.example.com/live/index.m3u8', kind: 'HLS' })).toEqual([
       ...COMMON,
       '-protocol_whitelist',
-      'http,https,tcp,tls,crypto',
+      'http,https,tcp,tls,httpproxy,crypto',
       '-rw_timeout',
       '10000000',
       '-f',

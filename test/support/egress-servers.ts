@@ -1,0 +1,164 @@
+import { execFile } from 'node:child_process';
+import { readFile, rm, mkdtemp } from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+/**
+ * HTTP(S) servers on 127.0.0.1 for the tests of where a stream source's ffmpeg may connect: each
+ * records every connection and request it receives, answers from a table of routes first, and
+ * otherwise serves files from a folder (HLS playlists and segments). A test treats one of them as
+ * a public host through the address policy's test seam and another as internal, and checks that
+ * the internal one was never reached.
+ */
+export interface RecordingServer {
+  port: number;
+  /** `http://127.0.0.1:<port>` or `https://…` */
+  origin: string;
+  /** Request targets received (`/hls/index.m3u8`), in order. */
+  readonly requests: string[];
+  /** TCP connections accepted (a TLS handshake or a request need not follow). */
+  readonly connections: number;
+  /** Routes answered before files: a path and what to send. */
+  route(pathname: string, answer: RouteAnswer): void;
+  close(): Promise<void>;
+}
+
+export type RouteAnswer =
+  { status: number; body?: string | Buffer; headers?: Record<string, string> } | { redirect: string };
+
+const HOST = '127.0.0.1';
+
+const TYPES: Record<string, string> = {
+  '.m3u8': 'application/vnd.apple.mpegurl',
+  '.ts': 'video/mp2t',
+  '.mp4': 'video/mp4',
+};
+
+export async function startRecordingServer(
+  root: string,
+  tls?: { key: Buffer; cert: Buffer },
+): Promise<RecordingServer> {
+  const routes = new Map<string, RouteAnswer>();
+  const requests: string[] = [];
+  const sockets = new Set<net.Socket>();
+  let connections = 0;
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    requests.push(req.url ?? '');
+    void answer(root, routes, req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  };
+  const server = tls
+    ? https.createServer({ key: tls.key, cert: tls.cert }, handler)
+    : http.createServer(handler);
+  server.on('connection', (socket: net.Socket) => {
+    connections += 1;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, HOST, () => resolve());
+  });
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    port,
+    origin: `${tls ? 'https' : 'http'}://${HOST}:${port}`,
+    requests,
+    get connections() {
+      return connections;
+    },
+    route: (pathname, routeAnswer) => routes.set(pathname, routeAnswer),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function answer(
+  root: string,
+  routes: Map<string, RouteAnswer>,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> {
+  const pathname = new URL(req.url ?? '/', 'http://x').pathname;
+  const routed = routes.get(pathname);
+  if (routed && 'redirect' in routed) {
+    res.writeHead(302, { location: routed.redirect });
+    res.end();
+    return;
+  }
+  if (routed) {
+    res.writeHead(routed.status, routed.headers ?? {});
+    res.end(routed.body ?? '');
+    return;
+  }
+  const file = path.resolve(root, `.${decodeURIComponent(pathname)}`);
+  const body = file.startsWith(path.resolve(root) + path.sep) ? await readFile(file).catch(() => null) : null;
+  if (!body) {
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end('not found');
+    return;
+  }
+  res.writeHead(200, {
+    'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+    'content-length': body.length,
+  });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+/** A self-signed certificate for 127.0.0.1 and localhost, made with the openssl command. */
+export async function selfSignedCertificate(): Promise<{ key: Buffer; cert: Buffer }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'vigil-cert-'));
+  try {
+    const key = path.join(dir, 'key.pem');
+    const cert = path.join(dir, 'cert.pem');
+    await promisify(execFile)('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ]);
+    return { key: await readFile(key), cert: await readFile(cert) };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** An HLS media playlist (VOD) of the given segment URLs, 1 s each, with an optional key line. */
+export function mediaPlaylist(segments: string[], keyLine?: string): string {
+  return [
+    '#EXTM3U',
+    '#EXT-X-VERSION:3',
+    '#EXT-X-TARGETDURATION:1',
+    '#EXT-X-MEDIA-SEQUENCE:0',
+    '#EXT-X-PLAYLIST-TYPE:VOD',
+    ...(keyLine ? [keyLine] : []),
+    ...segments.flatMap((segment) => ['#EXTINF:1.000000,', segment]),
+    '#EXT-X-ENDLIST',
+    '',
+  ].join('\n');
+}
+
+/** An HLS master playlist with one variant. */
+export function masterPlaylist(variant: string): string {
+  return ['#EXTM3U', '#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=640x360', variant, ''].join('\n');
+}
