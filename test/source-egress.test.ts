@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import dgram from 'node:dgram';
 import http from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,15 +21,19 @@ import {
   SourceAddressPolicy,
   sourceAddressPolicy,
 } from '../src/media/source-address-policy';
+import { SourceEgress } from '../src/media/source-egress';
 import { startSourceProxy } from '../src/media/source-proxy';
 import { LocalFrameStore } from '../src/storage/frame-store';
 import { startTestApi, TestApi } from './support/api-harness';
 import {
+  CAMERA_SDP,
+  RtspAnswer,
   masterPlaylist,
   mediaPlaylist,
   RecordingServer,
   selfSignedCertificate,
   startRecordingServer,
+  startScriptedRtspServer,
 } from './support/egress-servers';
 import { ffmpegPath, mediaFixtures, MediaFixtures, removeMediaFixtures } from './support/media-fixtures';
 import { startRtspServer, RtspServer, unusedPort, waitFor } from './support/media-sources';
@@ -58,6 +63,7 @@ let publicHttp: RecordingServer;
 let publicHttps: RecordingServer;
 let internal: RecordingServer;
 let internalHttps: RecordingServer;
+let certificate: { key: Buffer; cert: Buffer };
 const started: Sampler[] = [];
 
 /** The production policy, except that 127.0.0.1 on the given ports counts as a public host. */
@@ -65,7 +71,8 @@ function treatingAsPublic(
   ports: number[],
   base: SourceAddressPolicy = sourceAddressPolicy(false),
 ): SourceAddressPolicy {
-  const seamed = (address: string, port: number) => address === LOCAL && ports.includes(port);
+  const seamed = (address: string, port: number) =>
+    (address === LOCAL || address === '::1') && ports.includes(port);
   return {
     refused: (address, port) => (seamed(address, port) ? null : base.refused(address, port)),
     isPublic: (address, port) => seamed(address, port) || base.isPublic(address, port),
@@ -77,6 +84,7 @@ const redisPort = () => Number(new URL(process.env.REDIS_URL!).port || 6379);
 beforeAll(async () => {
   fixtures = await mediaFixtures();
   const tls = await selfSignedCertificate();
+  certificate = tls;
   [publicHttp, publicHttps, internal, internalHttps] = await Promise.all([
     startRecordingServer(fixtures.dir),
     startRecordingServer(fixtures.dir, tls),
@@ -194,6 +202,114 @@ describe('connections the source chooses are judged too', () => {
   });
 });
 
+describe('RTSP goes through a relay that connects to the checked address only', () => {
+  const redirectingTo = (location: string) => (method: string) =>
+    method === 'DESCRIBE' ? { status: '302 Moved Temporarily', headers: { Location: location } } : undefined;
+
+  it('a redirect to an internal address is refused and never reached: "address not allowed"', async () => {
+    const before = internal.connections;
+    const camera = await startScriptedRtspServer(redirectingTo(`rtsp://${LOCAL}:${internal.port}/cam`));
+    try {
+      const outcome = await outcomeOf(
+        sample(
+          { url: `rtsp://viewer:${SECRET}@${LOCAL}:${camera.port}/cam`, kind: 'RTSP' },
+          { addressPolicy: treatingAsPublic([camera.port]) },
+        ),
+      );
+      expect(failure(outcome)).toMatchObject({
+        kind: 'invalid-source',
+        tenantMessage: 'address not allowed',
+      });
+      expect(camera.requests.map((line) => line.split(' ')[0])).toEqual(['OPTIONS', 'DESCRIBE']);
+      expect(internal.connections).toBe(before);
+    } finally {
+      await camera.close();
+    }
+  });
+
+  it('a redirect to an allowed host is not followed either: "source unreachable", the detail for the operator', async () => {
+    const elsewhere = await startScriptedRtspServer(() => undefined);
+    const camera = await startScriptedRtspServer(redirectingTo(`rtsp://${LOCAL}:${elsewhere.port}/cam`));
+    try {
+      const outcome = await outcomeOf(
+        sample(
+          { url: `rtsp://${LOCAL}:${camera.port}/cam`, kind: 'RTSP' },
+          { addressPolicy: treatingAsPublic([camera.port, elsewhere.port]) },
+        ),
+      );
+      expect(failure(outcome)).toEqual({
+        kind: 'unknown',
+        tenantMessage: 'source unreachable',
+        detail: expect.stringContaining(`redirected to ${LOCAL}:${elsewhere.port}`),
+      });
+      expect(elsewhere.connections).toBe(0);
+    } finally {
+      await Promise.all([camera.close(), elsewhere.close()]);
+    }
+  });
+
+  it('rtsps: TLS to the camera with its name for SNI, and its redirect refused', async () => {
+    const camera = await startScriptedRtspServer(redirectingTo(`rtsp://${LOCAL}:${internal.port}/cam`), {
+      tls: certificate,
+    });
+    const before = internal.connections;
+    try {
+      const outcome = await outcomeOf(
+        sample(
+          { url: `rtsps://localhost:${camera.port}/cam`, kind: 'RTSP' },
+          { addressPolicy: treatingAsPublic([camera.port]) },
+        ),
+      );
+      expect(failure(outcome)).toMatchObject({ tenantMessage: 'address not allowed' });
+      expect(camera.serverNames).toContain('localhost');
+      expect(camera.requests.map((line) => line.split(' ')[0])).toEqual(['OPTIONS', 'DESCRIBE']);
+      expect(internal.connections).toBe(before);
+    } finally {
+      await camera.close();
+    }
+  });
+
+  it('over UDP, packets go to the checked address, not to the source the server names', async () => {
+    const port = 20_000 + 2 * Math.floor(Math.random() * 10_000);
+    const listen = (address: string) =>
+      new Promise<{ packets: number; close: () => void }>((resolve, reject) => {
+        const socket = dgram.createSocket('udp4');
+        const state = { packets: 0, close: () => socket.close() };
+        socket.on('message', () => (state.packets += 1));
+        socket.once('error', reject);
+        socket.bind(port, address, () => resolve(state));
+      });
+    const [checked, named] = await Promise.all([listen(LOCAL), listen('127.0.0.2')]);
+    const camera = await startScriptedRtspServer((method, headers): RtspAnswer | undefined => {
+      if (method === 'DESCRIBE') {
+        return {
+          status: '200 OK',
+          headers: { 'Content-Type': 'application/sdp', 'Content-Base': `rtsp://${LOCAL}/cam/` },
+          body: CAMERA_SDP,
+        };
+      }
+      if (method === 'SETUP') {
+        const transport = `${headers.transport};server_port=${port}-${port + 1};source=127.0.0.2`;
+        return { status: '200 OK', headers: { Transport: transport, Session: '4242' } };
+      }
+      return method === 'PLAY' ? { status: '200 OK', headers: { Session: '4242' } } : undefined;
+    });
+    try {
+      const sampler = sample(
+        { url: `rtsp://${LOCAL}:${camera.port}/cam`, kind: 'RTSP' },
+        { addressPolicy: treatingAsPublic([camera.port]), rtspTransport: 'udp' },
+      );
+      await waitFor(() => checked.packets > 0, 10_000);
+      await sampler.stop();
+      expect(named.packets).toBe(0);
+    } finally {
+      checked.close();
+      named.close();
+      await camera.close();
+    }
+  });
+});
+
 describe('what a tenant learns from a failure', () => {
   // Loopback allowed, as private networks are in production: reachable, but not public.
   const internalAllowed = () => treatingAsPublic([publicHttp.port], sourceAddressPolicy(true));
@@ -252,18 +368,15 @@ describe('the proxy', () => {
     });
   }
 
-  it('resolves a name once and connects to the address it checked, never looking it up again', async () => {
+  it('resolves the name once per connection and connects to the address it checked (a name the system cannot resolve)', async () => {
     const lookups: string[] = [];
     // A rebinding resolver: public the first time, internal afterwards.
     const resolve = async (host: string): Promise<ResolvedAddress[]> => {
       lookups.push(host);
       return [{ address: lookups.length === 1 ? LOCAL : '127.0.0.2', family: 4 }];
     };
-    const proxy = await startSourceProxy({
-      policy: treatingAsPublic([publicHttp.port]),
-      timeoutMs: 3_000,
-      resolve,
-    });
+    const egress = new SourceEgress(treatingAsPublic([publicHttp.port]), 3_000, resolve);
+    const proxy = await startSourceProxy(egress);
     try {
       publicHttp.requests.length = 0;
       expect(await viaProxy(proxy.url, `http://camera.example:${publicHttp.port}/hls/index.m3u8`)).toBe(200);
@@ -271,7 +384,7 @@ describe('the proxy', () => {
       // The second connection gets the rebinding answer, which the policy refuses.
       expect(await viaProxy(proxy.url, `http://camera.example:${publicHttp.port}/hls/index.m3u8`)).toBe(403);
       expect(lookups).toEqual(['camera.example', 'camera.example']);
-      expect(proxy.report()).toMatchObject({
+      expect(egress.report()).toMatchObject({
         refusals: 1,
         firstRefusal: { host: 'camera.example', refused: 'loopback' },
       });
@@ -281,15 +394,12 @@ describe('the proxy', () => {
   });
 
   it('refuses a name that resolves to a public and an internal address', async () => {
-    const proxy = await startSourceProxy({
-      policy: treatingAsPublic([publicHttp.port]),
-      timeoutMs: 3_000,
-      resolve: async () => [
-        { address: LOCAL, family: 4 },
-        { address: '10.0.0.1', family: 4 },
-        { address: '169.254.169.254', family: 4 },
-      ],
-    });
+    const egress = new SourceEgress(treatingAsPublic([publicHttp.port]), 3_000, async () => [
+      { address: LOCAL, family: 4 },
+      { address: '10.0.0.1', family: 4 },
+      { address: '169.254.169.254', family: 4 },
+    ]);
+    const proxy = await startSourceProxy(egress);
     try {
       publicHttp.requests.length = 0;
       expect(await viaProxy(proxy.url, `http://mixed.example:${publicHttp.port}/hls/index.m3u8`)).toBe(403);

@@ -1,5 +1,4 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { StreamKind } from '../generated/prisma/enums';
 import { assertMaxWidth, DEFAULT_MAX_WIDTH, scaleFilter } from './frame-geometry';
@@ -15,12 +14,9 @@ import {
   tenantMessageFor,
   TRUNCATION_LINE,
 } from './sampler-errors';
-import {
-  checkTarget,
-  SourceAddressPolicy,
-  sourceAddressPolicy,
-  systemResolver,
-} from './source-address-policy';
+import { SourceAddressPolicy, sourceAddressPolicy } from './source-address-policy';
+import { RtspRelay, startRtspRelay } from './rtsp-relay';
+import { SourceEgress } from './source-egress';
 import { SourceProxy, startSourceProxy } from './source-proxy';
 
 /**
@@ -38,8 +34,9 @@ import { SourceProxy, startSourceProxy } from './source-proxy';
  * - HTTP and HLS: the host is resolved and checked first (a refused source never starts ffmpeg);
  *   then all of ffmpeg's HTTP(S), redirects, playlists, segments and keys included, goes through a
  *   proxy of this run's own (source-proxy.ts) that resolves, checks and connects for it.
- * - RTSP: the host is resolved once and checked, and ffmpeg is given that address instead of the
- *   name, so it looks nothing up itself. (rtsps then has no SNI; plain RTSP needs no name.)
+ * - RTSP: the host is resolved once and checked, and ffmpeg connects to a relay of this run's own
+ *   (rtsp-relay.ts) that connects to a checked address only and refuses redirects, which ffmpeg
+ *   would otherwise follow to any host.
  * Errors keep their detail for the operator's log; what a tenant sees is tenantMessageFor's.
  *
  * Frames. ffmpeg runs `fps` (the sampling rate), `scale` (frame-geometry.ts, evaluated per input
@@ -432,9 +429,10 @@ class FfmpegSampler implements Sampler {
   private paused = false;
   private silenceTimer: NodeJS.Timeout | undefined;
   private killTimer: NodeJS.Timeout | undefined;
+  /** The connections made for ffmpeg (network kinds), through `proxy` (HTTP, HLS) or `relay` (RTSP). */
+  private egress: SourceEgress | undefined;
   private proxy: SourceProxy | undefined;
-  /** RTSP: whether the one address ffmpeg was given is public. */
-  private rtspAddressPublic = false;
+  private relay: RtspRelay | undefined;
 
   constructor(private readonly options: ResolvedSamplerOptions) {
     this.outcome = new Promise((resolve) => (this.settle = resolve));
@@ -533,9 +531,9 @@ class FfmpegSampler implements Sampler {
   }
 
   /**
-   * Checks where a network source points before ffmpeg runs, and returns what ffmpeg is given
-   * instead of the bare URL: for RTSP the URL with the checked address in place of the name, for
-   * HTTP and HLS this run's proxy.
+   * Checks where a network source points before ffmpeg runs (a refused source never starts it),
+   * and returns what ffmpeg is given instead of the bare URL: for RTSP the URL of this run's relay,
+   * for HTTP and HLS this run's proxy.
    */
   private async prepareNetworkSource(): Promise<
     Pick<ResolvedSamplerOptions, 'input' | 'httpProxy'> | SamplerError
@@ -544,57 +542,59 @@ class FfmpegSampler implements Sampler {
     const url = new URL(options.source.url);
     const host = canonicalHost(url);
     const port = Number(url.port) || DEFAULT_PORTS[url.protocol] || 0;
-    const check = await checkTarget(
-      host,
-      port,
-      options.addressPolicy,
-      systemResolver,
-      options.networkTimeoutMs,
-    );
-    if (!check.ok && check.refused) {
+    const egress = new SourceEgress(options.addressPolicy, options.networkTimeoutMs);
+    this.egress = egress;
+    const checked = await egress.check(host, port);
+    if (!Array.isArray(checked) && checked.outcome === 'refused') {
       return new SamplerError(
         'invalid-source',
-        `the source ${host}:${port} resolves to ${check.address}, a ${check.refused} address`,
+        `the source ${host}:${port} resolves to ${checked.address}, a ${checked.refused} address`,
       );
     }
     if (options.source.kind === 'RTSP') {
-      if (!check.ok) {
-        return new SamplerError('connection-refused', `the source ${host} does not resolve (${check.code})`);
+      if (!Array.isArray(checked)) {
+        return new SamplerError(
+          'connection-refused',
+          `the source ${host} does not resolve (${checked.code})`,
+        );
       }
-      const { address } = check.addresses[0]!;
-      this.rtspAddressPublic = options.addressPolicy.isPublic(address, port);
-      return { input: withAddress(url, address) };
+      this.relay = await startRtspRelay(
+        { host, port, addresses: checked, tls: url.protocol === 'rtsps:' },
+        egress,
+      );
+      if (this.stopRequested || this.finished) this.relay.close();
+      return { input: this.relay.urlFor(url) };
     }
     // HTTP and HLS: the proxy checks this first connection again, and every one after it.
-    this.proxy = await startSourceProxy({
-      policy: options.addressPolicy,
-      timeoutMs: options.networkTimeoutMs,
-    });
+    this.proxy = await startSourceProxy(egress);
     if (this.stopRequested || this.finished) this.proxy.close();
     return { input: options.input, httpProxy: this.proxy.url };
   }
 
   /**
-   * The run's error as the proxy explains it (a refused connection is the cause, whatever ffmpeg
-   * made of the 403), with the message a tenant may see. A run that was refused a connection and
+   * The run's error as the proxy or relay explains it (a refused connection is the cause, whatever
+   * ffmpeg made of the 403), with the message a tenant may see. A run that was refused a connection and
    * produced nothing failed, even if ffmpeg exited cleanly.
    */
   private explain(error: SamplerError | null): SamplerError | null {
     const { source } = this.options;
-    const report = this.proxy?.report();
+    const report = this.egress?.report();
     let explained = error;
     if (report && (error || this.produced === 0)) {
       const fromProxy = proxyError(report, error?.stderrTail ?? [...this.stderrTail]);
       // ffmpeg's words for a proxied failure ("HTTP error 502", and for a playlist then "Invalid
-      // data") say less than the proxy knows; a refusal is the cause whatever ffmpeg made of it.
+      // data") say less than the proxy or relay knows; a refusal is the cause whatever ffmpeg
+      // made of it.
       const vague = !error || error.kind === 'unknown' || (error.kind === 'not-video' && this.produced === 0);
-      if (fromProxy && (fromProxy.kind === 'invalid-source' || vague)) {
+      // The relay answers a refused redirect with 403 itself: the redirect is the cause too.
+      const decisive = fromProxy?.kind === 'invalid-source' || report.lastFailure?.outcome === 'redirected';
+      if (fromProxy && (decisive || vague)) {
         explained = fromProxy;
       }
     }
     if (!explained) return null;
     const proxyAnswered = report && !report.firstRefusal && !report.lastFailure;
-    const onlyPublic = source.kind === 'RTSP' ? this.rtspAddressPublic : (report?.onlyPublic ?? true);
+    const onlyPublic = report?.onlyPublic ?? true;
     const httpStatus =
       report?.lastErrorStatus ?? (proxyAnswered ? httpStatusOf(explained.stderrTail) : undefined);
     const tenantMessage = tenantMessageFor(explained, { sourceKind: source.kind, onlyPublic, httpStatus });
@@ -774,6 +774,7 @@ class FfmpegSampler implements Sampler {
       if (!error && this.finite && this.duration) this.progress = 100;
     }
     this.proxy?.close();
+    this.relay?.close();
     this.wake();
     this.settle(outcome);
   }
@@ -785,13 +786,6 @@ const DEFAULT_PORTS: Readonly<Record<string, number>> = {
   'rtsp:': 554,
   'rtsps:': 322,
 };
-
-/** The URL with its host replaced by a checked IP address (credentials, port and path kept). */
-function withAddress(url: URL, address: string): string {
-  const copy = new URL(url.href);
-  copy.hostname = isIP(address) === 6 ? `[${address}]` : address;
-  return copy.href;
-}
 
 /**
  * ffmpeg's environment: the worker's, with this run's proxy as http_proxy (ffmpeg's fallback when

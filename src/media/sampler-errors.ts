@@ -1,5 +1,5 @@
 import type { StreamKind } from '../generated/prisma/enums';
-import type { ProxyConnection, SourceProxyReport } from './source-proxy';
+import type { EgressConnection, EgressReport } from './source-egress';
 import { redactSourceUrl } from './source-url';
 
 /**
@@ -122,7 +122,7 @@ const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ETIMEOUT']);
  * saw nothing that explains a failure. The message is for the operator's log: it names the host,
  * port and address (never a path, which may carry a token).
  */
-export function proxyError(report: SourceProxyReport, tail: readonly string[]): SamplerError | null {
+export function proxyError(report: EgressReport, tail: readonly string[]): SamplerError | null {
   const refused = report.firstRefusal;
   if (refused) {
     return new SamplerError(
@@ -134,6 +134,13 @@ export function proxyError(report: SourceProxyReport, tail: readonly string[]): 
   }
   const failed = report.lastFailure;
   if (!failed) return null;
+  if (failed.outcome === 'redirected') {
+    return new SamplerError(
+      'unknown',
+      `${where(failed)} redirected to ${failed.location}; RTSP redirects are not followed`,
+      tail,
+    );
+  }
   if (failed.outcome === 'unresolved') {
     return new SamplerError('connection-refused', `${where(failed)} does not resolve (${failed.code})`, tail);
   }
@@ -150,7 +157,7 @@ export function proxyError(report: SourceProxyReport, tail: readonly string[]): 
   return new SamplerError('unknown', `${where(failed)} did not answer with HTTP (${failed.code})`, tail);
 }
 
-function where(connection: ProxyConnection): string {
+function where(connection: EgressConnection): string {
   const address =
     connection.address && connection.address !== connection.host ? ` (${connection.address})` : '';
   return `${connection.host}:${connection.port}${address}`;

@@ -1,13 +1,6 @@
 import http from 'node:http';
 import net from 'node:net';
-import type { AddressKind } from '../net/outbound-url-policy';
-import {
-  checkTarget,
-  ResolvedAddress,
-  SourceAddressPolicy,
-  SourceResolver,
-  systemResolver,
-} from './source-address-policy';
+import { codeOf, EgressConnection, SourceEgress } from './source-egress';
 
 /**
  * The forward proxy a sampler's ffmpeg sends all its HTTP(S) through, one per sampler run, on
@@ -23,47 +16,11 @@ import {
  * byte for byte (TLS and its SNI stay between ffmpeg and the server). Only GET and HEAD are
  * forwarded: reading a source needs nothing else.
  */
-export interface ProxyConnection {
-  /** The host as ffmpeg asked for it (a name or an IP literal) and the port. */
-  host: string;
-  port: number;
-  /** The address connected to or refused; absent when the name did not resolve. */
-  address?: string;
-  outcome: 'refused' | 'unresolved' | 'failed' | 'answered' | 'tunnelled';
-  /** For `refused`: the kind of address. */
-  refused?: AddressKind;
-  /** For `unresolved` and `failed`: the error code (ECONNREFUSED, ETIMEDOUT, HPE_INVALID_CONSTANT …). */
-  code?: string;
-  /** For `answered`: the HTTP status (plain http only; a tunnel's statuses are encrypted). */
-  status?: number;
-}
-
-export interface SourceProxyReport {
-  /** Connections refused by the policy, and the first of them. */
-  refusals: number;
-  firstRefusal?: ProxyConnection;
-  /** Whether every address a connection was tried to was public (true when none was tried). */
-  onlyPublic: boolean;
-  /** The latest connection that could not be made, or that answered with something other than HTTP. */
-  lastFailure?: ProxyConnection;
-  /** The latest HTTP status of 400 or more a source answered over plain http. */
-  lastErrorStatus?: number;
-}
-
 export interface SourceProxy {
   /** `http://127.0.0.1:<port>`, for ffmpeg's http_proxy. */
   readonly url: string;
-  report(): SourceProxyReport;
   /** Closes the listener and every connection through it, at once. */
   close(): void;
-}
-
-export interface SourceProxyOptions {
-  policy: SourceAddressPolicy;
-  /** Limit for resolving, connecting, and a silent upstream connection. */
-  timeoutMs: number;
-  /** Replaced in tests; the system resolver by default. */
-  resolve?: SourceResolver;
 }
 
 const HOP_BY_HOP = new Set([
@@ -78,69 +35,8 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 
-const MAX_HOST_LENGTH = 255;
-
-export async function startSourceProxy(options: SourceProxyOptions): Promise<SourceProxy> {
-  const resolve = options.resolve ?? systemResolver;
-  const sockets = new Set<net.Socket>();
-  const report: SourceProxyReport = { refusals: 0, onlyPublic: true };
-  let closed = false;
-
-  const track = (socket: net.Socket) => {
-    if (closed) {
-      socket.destroy();
-      return;
-    }
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-  };
-
-  const record = (connection: ProxyConnection) => {
-    if (connection.outcome === 'refused') {
-      report.refusals += 1;
-      report.firstRefusal ??= connection;
-    } else if (connection.outcome === 'unresolved' || connection.outcome === 'failed') {
-      report.lastFailure = connection;
-    } else if (connection.status !== undefined && connection.status >= 400) {
-      report.lastErrorStatus = connection.status;
-    }
-  };
-
-  /** Resolves and checks the host, then connects to the first checked address that accepts. */
-  const open = async (
-    host: string,
-    port: number,
-  ): Promise<{ socket: net.Socket; address: string } | ProxyConnection> => {
-    const shortHost = host.slice(0, MAX_HOST_LENGTH);
-    const check = await checkTarget(host, port, options.policy, resolve, options.timeoutMs);
-    if (!check.ok) {
-      return check.refused
-        ? { host: shortHost, port, address: check.address, outcome: 'refused', refused: check.refused }
-        : { host: shortHost, port, outcome: 'unresolved', code: check.code };
-    }
-    if (check.addresses.some(({ address }) => !options.policy.isPublic(address, port))) {
-      report.onlyPublic = false;
-    }
-    let failure: ProxyConnection | undefined;
-    for (const candidate of check.addresses) {
-      try {
-        const socket = await connect(candidate, port, options.timeoutMs);
-        track(socket);
-        return { socket, address: candidate.address };
-      } catch (error) {
-        failure = {
-          host: shortHost,
-          port,
-          address: candidate.address,
-          outcome: 'failed',
-          code: codeOf(error),
-        };
-      }
-    }
-    return failure!;
-  };
-
+/** Starts the proxy; its connections are made and recorded by `egress` (whose timeout also bounds a silent upstream). */
+export async function startSourceProxy(egress: SourceEgress): Promise<SourceProxy> {
   const server = http.createServer((req, res) => {
     void forward(req, res).catch(() => {
       if (!res.headersSent) answer(res, 502);
@@ -158,14 +54,13 @@ export async function startSourceProxy(options: SourceProxyOptions): Promise<Sou
     if (target.protocol !== 'http:' || !target.hostname) return answer(res, 400);
     if (req.method !== 'GET' && req.method !== 'HEAD') return answer(res, 405);
     const port = Number(target.port || 80);
-    const opened = await open(target.hostname, port);
+    const opened = await egress.open(target.hostname, port);
     if (!('socket' in opened)) {
-      record(opened);
       return answer(res, opened.outcome === 'refused' ? 403 : opened.code === 'ETIMEDOUT' ? 504 : 502);
     }
     const { socket, address } = opened;
-    const connection: ProxyConnection = {
-      host: target.hostname.slice(0, MAX_HOST_LENGTH),
+    const connection: EgressConnection = {
+      host: target.hostname,
       port,
       address,
       outcome: 'answered',
@@ -177,19 +72,19 @@ export async function startSourceProxy(options: SourceProxyOptions): Promise<Sou
       path: `${target.pathname}${target.search}`,
       headers: forwardedHeaders(req.rawHeaders, target.host),
       setHost: false,
-      timeout: options.timeoutMs,
+      timeout: egress.timeoutMs,
     });
     res.on('close', () => upstream.destroy());
     upstream.on('timeout', () =>
       upstream.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })),
     );
     upstream.on('error', (error) => {
-      record({ ...connection, outcome: 'failed', code: codeOf(error) });
+      egress.record({ ...connection, outcome: 'failed', code: codeOf(error) });
       if (!res.headersSent) answer(res, codeOf(error) === 'ETIMEDOUT' ? 504 : 502);
       else res.destroy();
     });
     upstream.on('response', (response) => {
-      record({ ...connection, status: response.statusCode });
+      egress.record({ ...connection, status: response.statusCode });
       res.writeHead(response.statusCode ?? 502, response.statusMessage, withoutHopByHop(response.rawHeaders));
       response.pipe(res);
       response.on('error', () => res.destroy());
@@ -205,15 +100,14 @@ export async function startSourceProxy(options: SourceProxyOptions): Promise<Sou
   async function tunnel(authority: string, client: net.Socket, head: Buffer): Promise<void> {
     const target = parseAuthority(authority);
     if (!target) return void client.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    const opened = await open(target.host, target.port);
+    const opened = await egress.open(target.host, target.port);
     if (!('socket' in opened)) {
-      record(opened);
       const status = opened.outcome === 'refused' ? '403 Forbidden' : '502 Bad Gateway';
       return void client.end(`HTTP/1.1 ${status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
     }
     const { socket } = opened;
-    record({
-      host: target.host.slice(0, MAX_HOST_LENGTH),
+    egress.record({
+      host: target.host,
       port: target.port,
       address: opened.address,
       outcome: 'tunnelled',
@@ -227,7 +121,7 @@ export async function startSourceProxy(options: SourceProxyOptions): Promise<Sou
     client.on('close', () => socket.destroy());
   }
 
-  server.on('connection', track);
+  server.on('connection', (socket: net.Socket) => egress.track(socket));
   server.on('clientError', (_error, socket) => socket.destroy());
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
@@ -237,37 +131,11 @@ export async function startSourceProxy(options: SourceProxyOptions): Promise<Sou
 
   return {
     url: `http://127.0.0.1:${port}`,
-    report: () => ({ ...report }),
     close() {
-      closed = true;
       server.close();
-      for (const socket of sockets) socket.destroy();
+      egress.close();
     },
   };
-}
-
-function connect({ address, family }: ResolvedAddress, port: number, timeoutMs: number): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    // An IP address: net.connect looks nothing up.
-    const socket = net.connect({ host: address, port, family });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' }));
-    }, timeoutMs);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.removeAllListeners('error');
-      resolve(socket);
-    });
-    socket.once('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-  });
-}
-
-function codeOf(error: unknown): string {
-  return (error as NodeJS.ErrnoException).code ?? 'EPROTO';
 }
 
 function answer(res: http.ServerResponse, status: number): void {

@@ -3,6 +3,7 @@ import { readFile, rm, mkdtemp } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import tls from 'node:tls';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -162,3 +163,102 @@ export function mediaPlaylist(segments: string[], keyLine?: string): string {
 export function masterPlaylist(variant: string): string {
   return ['#EXTM3U', '#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=640x360', variant, ''].join('\n');
 }
+
+export interface ScriptedRtspServer {
+  port: number;
+  /** Request lines received (`DESCRIBE rtsp://… RTSP/1.0`), in order. */
+  readonly requests: string[];
+  /** TCP connections accepted. */
+  readonly connections: number;
+  /** TLS only: the server name ffmpeg's side asked for (SNI), per connection. */
+  readonly serverNames: string[];
+  close(): Promise<void>;
+}
+
+/** An RTSP answer: status line text and headers; the sampler's relay sees it as any server's. */
+export interface RtspAnswer {
+  status: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/**
+ * A scripted RTSP server: each request gets `answer(method, headers)` (CSeq added), or 200 OK.
+ * Enough of RTSP for ffmpeg to reach the answer under test; it never sends media.
+ */
+export async function startScriptedRtspServer(
+  answer: (method: string, headers: Record<string, string>) => RtspAnswer | undefined,
+  options: { tls?: { key: Buffer; cert: Buffer } } = {},
+): Promise<ScriptedRtspServer> {
+  const requests: string[] = [];
+  const serverNames: string[] = [];
+  const sockets = new Set<net.Socket>();
+  let connections = 0;
+  const handle = (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    let buffer = '';
+    socket.on('data', (data: Buffer) => {
+      buffer += data.toString('latin1');
+      let end: number;
+      while ((end = buffer.indexOf('\r\n\r\n')) >= 0) {
+        const [line = '', ...rest] = buffer.slice(0, end).split('\r\n');
+        buffer = buffer.slice(end + 4);
+        requests.push(line);
+        const headers = Object.fromEntries(
+          rest.map((h) => [
+            h.slice(0, h.indexOf(':')).trim().toLowerCase(),
+            h.slice(h.indexOf(':') + 1).trim(),
+          ]),
+        );
+        const reply = answer(line.split(' ')[0] ?? '', headers) ?? { status: '200 OK' };
+        const body = reply.body ?? '';
+        const head = [
+          `RTSP/1.0 ${reply.status}`,
+          `CSeq: ${headers.cseq ?? '0'}`,
+          ...Object.entries(reply.headers ?? {}).map(([name, value]) => `${name}: ${value}`),
+          `Content-Length: ${Buffer.byteLength(body)}`,
+        ];
+        socket.write(`${head.join('\r\n')}\r\n\r\n${body}`);
+      }
+    });
+  };
+  const server = options.tls
+    ? tls.createServer({ key: options.tls.key, cert: options.tls.cert }, (socket) => {
+        serverNames.push((socket as tls.TLSSocket & { servername?: string }).servername ?? '');
+        handle(socket);
+      })
+    : net.createServer(handle);
+  server.on('connection', () => (connections += 1));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, HOST, () => resolve());
+  });
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    requests,
+    serverNames,
+    get connections() {
+      return connections;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** An SDP with one H.264 video track, what a camera answers DESCRIBE with. */
+export const CAMERA_SDP = [
+  'v=0',
+  'o=- 0 0 IN IP4 127.0.0.1',
+  's=camera',
+  'c=IN IP4 0.0.0.0',
+  't=0 0',
+  'm=video 0 RTP/AVP 96',
+  'a=rtpmap:96 H264/90000',
+  'a=control:trackID=0',
+  '',
+].join('\r\n');
