@@ -33,6 +33,7 @@ import {
   RecordingServer,
   selfSignedCertificate,
   startRecordingServer,
+  startInterleavedRtspCamera,
   startScriptedRtspServer,
 } from './support/egress-servers';
 import { ffmpegPath, mediaFixtures, MediaFixtures, removeMediaFixtures } from './support/media-fixtures';
@@ -205,6 +206,24 @@ describe('connections the source chooses are judged too', () => {
 describe('RTSP goes through a relay that connects to the checked address only', () => {
   const redirectingTo = (location: string) => (method: string) =>
     method === 'DESCRIBE' ? { status: '302 Moved Temporarily', headers: { Location: location } } : undefined;
+
+  it('video interleaved on the RTSP connection (the default, TCP) passes through the relay', async () => {
+    const camera = await startInterleavedRtspCamera(fixtures.testsrc);
+    try {
+      const sampler = sample(
+        { url: `rtsp://${LOCAL}:${camera.port}/cam`, kind: 'RTSP' },
+        { addressPolicy: treatingAsPublic([camera.port]) },
+      );
+      const frames = [];
+      for await (const frame of sampler) {
+        frames.push(frame);
+        if (frames.length >= 4) break;
+      }
+      expect(frames.map((f) => [f.width, f.height])).toEqual([0, 1, 2, 3].map(() => [448, 224]));
+    } finally {
+      await camera.close();
+    }
+  });
 
   it('a redirect to an internal address is refused and never reached: "address not allowed"', async () => {
     const before = internal.connections;

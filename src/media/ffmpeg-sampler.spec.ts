@@ -101,6 +101,20 @@ describe('buildFfmpegArgs', () => {
     ]);
   });
 
+  it("names the run's proxy for HTTP and HLS once it runs (ffmpeg reads it before -i)", () => {
+    const resolved = resolveOptions({
+      ffmpegPath: 'ffmpeg',
+      source: { url: 'https://cdn.example.com/live/index.m3u8', kind: 'HLS' },
+      fps: 2,
+    });
+    const out = buildFfmpegArgs({ ...resolved, httpProxy: 'http://127.0.0.1:40000' });
+    expect(out.slice(out.indexOf('-http_proxy'), out.indexOf('-http_proxy') + 2)).toEqual([
+      '-http_proxy',
+      'http://127.0.0.1:40000',
+    ]);
+    expect(out.indexOf('-http_proxy')).toBeLessThan(out.indexOf('-i'));
+  });
+
   it('file: only the file protocol, and the decoded path behind file:', () => {
     expect(args({ url: 'file:///srv/videos/a%20b:c.mp4', kind: 'FILE' }, { readAtNativeRate: true })).toEqual(
       [...COMMON, '-protocol_whitelist', 'file', '-re', '-i', 'file:/srv/videos/a b:c.mp4', ...OUTPUT],

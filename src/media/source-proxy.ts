@@ -14,7 +14,8 @@ import { codeOf, EgressConnection, SourceEgress } from './source-egress';
  * Plain http arrives as absolute-form requests (`GET http://host/path`), sent on over a new
  * connection with the request's own Host header; https arrives as CONNECT host:port, tunnelled
  * byte for byte (TLS and its SNI stay between ffmpeg and the server). Only GET and HEAD are
- * forwarded: reading a source needs nothing else.
+ * forwarded: reading a source needs nothing else. Another process on this machine could use the
+ * proxy while it runs, but it reaches nothing the policy would not let a source reach.
  */
 export interface SourceProxy {
   /** `http://127.0.0.1:<port>`, for ffmpeg's http_proxy. */

@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import dgram from 'node:dgram';
 import { readFile, rm, mkdtemp } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
@@ -7,6 +8,8 @@ import tls from 'node:tls';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { ffmpegPath } from './media-fixtures';
+import { stopProcess } from './media-sources';
 
 /**
  * HTTP(S) servers on 127.0.0.1 for the tests of where a stream source's ffmpeg may connect: each
@@ -180,6 +183,8 @@ export interface RtspAnswer {
   status: string;
   headers?: Record<string, string>;
   body?: string;
+  /** Called once the answer is written (to start sending interleaved media after PLAY). */
+  then?: (socket: net.Socket) => void;
 }
 
 /**
@@ -221,6 +226,7 @@ export async function startScriptedRtspServer(
           `Content-Length: ${Buffer.byteLength(body)}`,
         ];
         socket.write(`${head.join('\r\n')}\r\n\r\n${body}`);
+        reply.then?.(socket);
       }
     });
   };
@@ -262,3 +268,99 @@ export const CAMERA_SDP = [
   'a=control:trackID=0',
   '',
 ].join('\r\n');
+
+export interface InterleavedCamera {
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * An RTSP camera that sends its video interleaved on the RTSP connection (`$` frames), as the
+ * sampler asks for by default: ffmpeg packetises `file` (H.264) as RTP in real time to a local UDP
+ * port, and every packet is written to each connection that has sent PLAY.
+ */
+export async function startInterleavedRtspCamera(file: string): Promise<InterleavedCamera> {
+  const players = new Set<net.Socket>();
+  const rtp = dgram.createSocket('udp4');
+  const rtcp = dgram.createSocket('udp4');
+  rtp.on('message', (packet: Buffer) => {
+    const header = Buffer.from([0x24, 0, packet.length >> 8, packet.length & 255]);
+    for (const player of players) if (!player.destroyed) player.write(Buffer.concat([header, packet]));
+  });
+  await new Promise<void>((resolve) => rtp.bind(0, HOST, () => resolve()));
+  const rtpPort = rtp.address().port;
+  await new Promise<void>((resolve, reject) => {
+    rtcp.once('error', reject);
+    rtcp.bind(rtpPort + 1, HOST, () => resolve());
+  }).catch(() => undefined);
+  const publisher = spawn(
+    ffmpegPath(),
+    [
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-re',
+      '-stream_loop',
+      '-1',
+      '-i',
+      file,
+      '-map',
+      '0:v:0',
+      '-c',
+      'copy',
+      '-bsf:v',
+      'h264_mp4toannexb',
+      '-f',
+      'rtp',
+      `rtp://${HOST}:${rtpPort}`,
+    ],
+    { stdio: ['ignore', 'ignore', 'ignore'] },
+  );
+  const sdp = [
+    'v=0',
+    `o=- 0 0 IN IP4 ${HOST}`,
+    's=camera',
+    'c=IN IP4 0.0.0.0',
+    't=0 0',
+    'm=video 0 RTP/AVP 96',
+    'a=rtpmap:96 H264/90000',
+    'a=fmtp:96 packetization-mode=1',
+    'a=control:trackID=0',
+    '',
+  ].join('\r\n');
+  const camera = await startScriptedRtspServer((method): RtspAnswer | undefined => {
+    if (method === 'DESCRIBE')
+      return { status: '200 OK', headers: { 'Content-Type': 'application/sdp' }, body: sdp };
+    if (method === 'SETUP') {
+      return {
+        status: '200 OK',
+        headers: { Transport: 'RTP/AVP/TCP;unicast;interleaved=0-1', Session: '7' },
+      };
+    }
+    if (method === 'PLAY') {
+      return {
+        status: '200 OK',
+        headers: { Session: '7' },
+        then: (socket) => {
+          players.add(socket);
+          socket.on('close', () => players.delete(socket));
+        },
+      };
+    }
+    return undefined;
+  });
+  return {
+    port: camera.port,
+    close: async () => {
+      await stopProcess(publisher);
+      await camera.close();
+      rtp.close();
+      try {
+        rtcp.close();
+      } catch {
+        // Never bound.
+      }
+    },
+  };
+}
