@@ -7,6 +7,7 @@ import { tenantDb } from '../db/tenant-scoped-db';
 import type { Stream } from '../generated/prisma/client';
 import { startSampler, Sampler, SamplerOutcome } from '../media/ffmpeg-sampler';
 import { SamplerError } from '../media/sampler-errors';
+import { SourceAddressPolicy, sourceAddressPolicy } from '../media/source-address-policy';
 import { createJpegFrameDedup } from '../media/frame-dedup';
 import type { FrameStore } from '../storage/frame-store';
 import { noLiveEvents, redisPublisher } from '../pubsub/live-events';
@@ -26,6 +27,11 @@ export interface StreamRunnerDeps {
   backoff?: (attempt: number) => number;
   /** Publishes status changes (streamStatus subscriptions); none when absent. */
   publisher?: Redis;
+  /**
+   * Where sources may connect; by default the stream source rules, loopback allowed only with
+   * ALLOW_FILE_SOURCES. Replaced in tests to treat a loopback test server as a public host.
+   */
+  sourceAddressPolicy?: SourceAddressPolicy;
 }
 
 const COUNTER_FLUSH_MS = 2_000;
@@ -52,6 +58,7 @@ export function startStreamRunner(
 ): StreamRunner {
   const log = deps.logger.child({ streamId: stream.id, tenantId: stream.tenantId });
   const db = tenantDb(deps.prisma, stream.tenantId);
+  const addressPolicy = deps.sourceAddressPolicy ?? sourceAddressPolicy(deps.config.ALLOW_FILE_SOURCES);
   let stopped = false;
   let ended = false;
   let sampler: Sampler | undefined;
@@ -84,7 +91,7 @@ export function startStreamRunner(
       silenceTimeoutMs: deps.config.SOURCE_SILENCE_TIMEOUT_MS,
       // A file plays as if it were live, so windows arrive at the pace a camera would give them.
       readAtNativeRate: stream.kind === 'FILE',
-      allowLoopback: deps.config.ALLOW_FILE_SOURCES,
+      addressPolicy,
     });
     const flush = async () => {
       const backlog = await db.window.count({ where: { status: 'QUEUED' } });
@@ -159,13 +166,26 @@ export function startStreamRunner(
         return;
       }
       failures = outcome.kind === 'ended' ? failures + 1 : outcome.frames > 0 ? 1 : failures + 1;
-      // The error's kind leads, so a person and a client can both tell "refused" from "not video".
+      // Every role reads lastError, so it carries only what a tenant may know (the sampler's
+      // tenantMessage: "source unreachable", "address not allowed"); the detail (hosts, addresses,
+      // what answered, ffmpeg's redacted stderr) goes to the operator's log.
       const message =
         outcome.kind === 'failed'
-          ? `${outcome.error.kind}: ${outcome.error.message}`
-          : 'ended: the source ended; a live stream is expected to go on';
+          ? outcome.error.tenantMessage
+          : 'the source ended; a live stream is expected to go on';
       const waitMs = (deps.backoff ?? backoffMs)(failures);
-      log.warn({ failures, waitMs, reason: message }, 'stream source failed; retrying');
+      log.warn(
+        outcome.kind === 'failed'
+          ? {
+              failures,
+              waitMs,
+              kind: outcome.error.kind,
+              reason: outcome.error.message,
+              stderr: outcome.error.stderrTail.slice(-10),
+            }
+          : { failures, waitMs, reason: message },
+        'stream source failed; retrying',
+      );
       await status
         .reportSource(db, stream, 'sourceFailed', { lastError: message.slice(0, 1000) })
         .catch(() => undefined);

@@ -76,7 +76,7 @@ describe('buildFfmpegArgs', () => {
       [
         ...COMMON,
         '-protocol_whitelist',
-        'http,https,tcp,tls',
+        'http,https,tcp,tls,httpproxy',
         '-rw_timeout',
         '5000000',
         '-i',
@@ -90,7 +90,7 @@ describe('buildFfmpegArgs', () => {
     expect(args({ url: 'https://cdn.example.com/live/index.m3u8', kind: 'HLS' })).toEqual([
       ...COMMON,
       '-protocol_whitelist',
-      'http,https,tcp,tls,crypto',
+      'http,https,tcp,tls,httpproxy,crypto',
       '-rw_timeout',
       '10000000',
       '-f',
@@ -99,6 +99,20 @@ describe('buildFfmpegArgs', () => {
       'https://cdn.example.com/live/index.m3u8',
       ...OUTPUT,
     ]);
+  });
+
+  it("names the run's proxy for HTTP and HLS once it runs (ffmpeg reads it before -i)", () => {
+    const resolved = resolveOptions({
+      ffmpegPath: 'ffmpeg',
+      source: { url: 'https://cdn.example.com/live/index.m3u8', kind: 'HLS' },
+      fps: 2,
+    });
+    const out = buildFfmpegArgs({ ...resolved, httpProxy: 'http://127.0.0.1:40000' });
+    expect(out.slice(out.indexOf('-http_proxy'), out.indexOf('-http_proxy') + 2)).toEqual([
+      '-http_proxy',
+      'http://127.0.0.1:40000',
+    ]);
+    expect(out.indexOf('-http_proxy')).toBeLessThan(out.indexOf('-i'));
   });
 
   it('file: only the file protocol, and the decoded path behind file:', () => {

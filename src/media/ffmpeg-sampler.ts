@@ -1,18 +1,23 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { StreamKind } from '../generated/prisma/enums';
 import { assertMaxWidth, DEFAULT_MAX_WIDTH, scaleFilter } from './frame-geometry';
 import { JpegFrameSplitter, readJpegSize } from './jpeg-frame-splitter';
-import { OUTBOUND_RULES, refusedAddress } from '../net/outbound-url-policy';
+import { canonicalHost } from '../net/outbound-url-policy';
 import {
   classifyExit,
   DAMAGE_LINE,
+  httpStatusOf,
+  proxyError,
   redactCredentials,
   SamplerError,
+  tenantMessageFor,
   TRUNCATION_LINE,
 } from './sampler-errors';
+import { SourceAddressPolicy, sourceAddressPolicy } from './source-address-policy';
+import { RtspRelay, startRtspRelay } from './rtsp-relay';
+import { SourceEgress } from './source-egress';
+import { SourceProxy, startSourceProxy } from './source-proxy';
 
 /**
  * The sampler: one ffmpeg child process that turns a stream source into JPEG frames.
@@ -24,11 +29,15 @@ import {
  * Safety. ffmpeg is spawned without a shell, from an argument array. The tenant's URL is only ever
  * the value of `-i`, behind a protocol whitelist chosen by the declared kind (so an HLS playlist
  * cannot make ffmpeg read `file:` or `udp:` and a file cannot open the network); a URL whose scheme
- * does not match its kind is refused here, before anything runs. For network kinds the host is
- * resolved first and a link-local address (cloud metadata) is refused, loopback too unless allowed.
- * This does not cover DNS answers that change between this look-up and ffmpeg's, HTTP redirects or
- * the segment URLs of a playlist: the whitelist still limits those to the kind's protocols, and
- * egress filtering on the worker's network is what closes the rest.
+ * does not match its kind is refused here, before anything runs. Every connection goes where the
+ * source address policy (source-address-policy.ts) allows, judged on the address connected to:
+ * - HTTP and HLS: the host is resolved and checked first (a refused source never starts ffmpeg);
+ *   then all of ffmpeg's HTTP(S), redirects, playlists, segments and keys included, goes through a
+ *   proxy of this run's own (source-proxy.ts) that resolves, checks and connects for it.
+ * - RTSP: the host is resolved once and checked, and ffmpeg connects to a relay of this run's own
+ *   (rtsp-relay.ts) that connects to a checked address only and refuses redirects, which ffmpeg
+ *   would otherwise follow to any host.
+ * Errors keep their detail for the operator's log; what a tenant sees is tenantMessageFor's.
  *
  * Frames. ffmpeg runs `fps` (the sampling rate), `scale` (frame-geometry.ts, evaluated per input
  * size, so no separate probe and a camera that changes resolution is handled), and `showinfo`, and
@@ -107,6 +116,11 @@ export interface SamplerOptions {
   highWaterMark?: number;
   /** Accept a network source that resolves to loopback (development with local sources; default false). */
   allowLoopback?: boolean;
+  /**
+   * Where the source's connections may go (default: the stream source rules, with loopback as
+   * allowLoopback says). Tests replace it to call one loopback server public and another internal.
+   */
+  addressPolicy?: SourceAddressPolicy;
 }
 
 export interface SampledFrame {
@@ -145,9 +159,10 @@ export interface Sampler extends AsyncIterableIterator<SampledFrame> {
 /** Protocols ffmpeg may open for each kind of source, nested opens (playlist segments) included. */
 export const PROTOCOL_WHITELIST: Readonly<Record<StreamKind, string>> = {
   FILE: 'file',
-  HTTP: 'http,https,tcp,tls',
+  // httpproxy: https goes to the sampler's proxy as CONNECT through it.
+  HTTP: 'http,https,tcp,tls,httpproxy',
   // crypto: segments encrypted with AES-128 (#EXT-X-KEY) are read through it.
-  HLS: 'http,https,tcp,tls,crypto',
+  HLS: 'http,https,tcp,tls,httpproxy,crypto',
   RTSP: 'rtsp,rtsps,rtp,udp,tcp,tls',
 };
 
@@ -181,7 +196,9 @@ export interface ResolvedSamplerOptions {
   readAtNativeRate: boolean;
   skipNonReferenceFrames: boolean;
   highWaterMark: number;
-  allowLoopback: boolean;
+  addressPolicy: SourceAddressPolicy;
+  /** The sampler's proxy for HTTP and HLS, once it runs (`http://127.0.0.1:<port>`). */
+  httpProxy?: string;
 }
 
 /** Starts sampling. Throws (SamplerError 'invalid-source', or RangeError) only for arguments that can never work. */
@@ -229,7 +246,7 @@ export function resolveOptions(options: SamplerOptions): ResolvedSamplerOptions 
     readAtNativeRate: options.readAtNativeRate ?? false,
     skipNonReferenceFrames: options.skipNonReferenceFrames ?? false,
     highWaterMark: Math.max(1, Math.floor(options.highWaterMark ?? 4)),
-    allowLoopback: options.allowLoopback ?? false,
+    addressPolicy: options.addressPolicy ?? sourceAddressPolicy(options.allowLoopback ?? false),
   };
 }
 
@@ -278,11 +295,14 @@ function ffmpegInput(source: SamplerSource): string {
 /** ffmpeg's arguments for a sampler run. Exported for tests and for the record in logs. */
 export function buildFfmpegArgs(o: ResolvedSamplerOptions): string[] {
   const us = String(Math.round(o.networkTimeoutMs * 1000));
+  // ffmpeg also reads http_proxy from its environment, which is set too: nested opens that do not
+  // inherit the input's options still find the proxy.
+  const proxy = o.httpProxy ? ['-http_proxy', o.httpProxy] : [];
   const inputOptions: Record<StreamKind, string[]> = {
     FILE: [],
-    HTTP: ['-rw_timeout', us],
+    HTTP: [...proxy, '-rw_timeout', us],
     // Forced, so an http URL is always read as a playlist and never probed as something else.
-    HLS: ['-rw_timeout', us, '-f', 'hls'],
+    HLS: [...proxy, '-rw_timeout', us, '-f', 'hls'],
     RTSP: ['-rtsp_transport', o.rtspTransport, '-timeout', us, '-allowed_media_types', 'video'],
   };
   const finiteKind = o.source.kind === 'FILE' || o.source.kind === 'HTTP' || o.source.kind === 'HLS';
@@ -409,6 +429,10 @@ class FfmpegSampler implements Sampler {
   private paused = false;
   private silenceTimer: NodeJS.Timeout | undefined;
   private killTimer: NodeJS.Timeout | undefined;
+  /** The connections made for ffmpeg (network kinds), through `proxy` (HTTP, HLS) or `relay` (RTSP). */
+  private egress: SourceEgress | undefined;
+  private proxy: SourceProxy | undefined;
+  private relay: RtspRelay | undefined;
 
   constructor(private readonly options: ResolvedSamplerOptions) {
     this.outcome = new Promise((resolve) => (this.settle = resolve));
@@ -470,18 +494,20 @@ class FfmpegSampler implements Sampler {
   }
 
   private async run(): Promise<void> {
-    const { options } = this;
-    if (options.source.kind !== 'FILE') {
-      const refusal = await checkAddress(options.source.url, options.allowLoopback);
-      if (refusal) this.failure = refusal;
+    let args = this.options;
+    if (args.source.kind !== 'FILE') {
+      const prepared = await this.prepareNetworkSource();
+      if (prepared instanceof SamplerError) this.failure = prepared;
+      else args = { ...args, ...prepared };
     }
     if (this.failure || this.stopRequested) {
       this.finish(null, null);
       return;
     }
-    const child = spawn(options.ffmpegPath, buildFfmpegArgs(options), {
+    const child = spawn(args.ffmpegPath, buildFfmpegArgs(args), {
       stdio: ['ignore', 'pipe', 'pipe'],
       windowsHide: true,
+      env: childEnvironment(args.httpProxy),
     });
     this.child = child;
     child.on('error', (error: NodeJS.ErrnoException) => {
@@ -502,6 +528,77 @@ class FfmpegSampler implements Sampler {
     child.stderr!.on('data', (text: string) => this.onStderr(text));
     child.stderr!.on('error', () => undefined);
     this.armSilenceTimer();
+  }
+
+  /**
+   * Checks where a network source points before ffmpeg runs (a refused source never starts it),
+   * and returns what ffmpeg is given instead of the bare URL: for RTSP the URL of this run's relay,
+   * for HTTP and HLS this run's proxy.
+   */
+  private async prepareNetworkSource(): Promise<
+    Pick<ResolvedSamplerOptions, 'input' | 'httpProxy'> | SamplerError
+  > {
+    const { options } = this;
+    const url = new URL(options.source.url);
+    const host = canonicalHost(url);
+    const port = Number(url.port) || DEFAULT_PORTS[url.protocol] || 0;
+    const egress = new SourceEgress(options.addressPolicy, options.networkTimeoutMs);
+    this.egress = egress;
+    const checked = await egress.check(host, port);
+    if (!Array.isArray(checked) && checked.outcome === 'refused') {
+      return new SamplerError(
+        'invalid-source',
+        `the source ${host}:${port} resolves to ${checked.address}, a ${checked.refused} address`,
+      );
+    }
+    if (options.source.kind === 'RTSP') {
+      if (!Array.isArray(checked)) {
+        return new SamplerError(
+          'connection-refused',
+          `the source ${host} does not resolve (${checked.code})`,
+        );
+      }
+      this.relay = await startRtspRelay(
+        { host, port, addresses: checked, tls: url.protocol === 'rtsps:' },
+        egress,
+      );
+      if (this.stopRequested || this.finished) this.relay.close();
+      return { input: this.relay.urlFor(url) };
+    }
+    // HTTP and HLS: the proxy checks this first connection again, and every one after it.
+    this.proxy = await startSourceProxy(egress);
+    if (this.stopRequested || this.finished) this.proxy.close();
+    return { input: options.input, httpProxy: this.proxy.url };
+  }
+
+  /**
+   * The run's error as the proxy or relay explains it (a refused connection is the cause, whatever
+   * ffmpeg made of the 403), with the message a tenant may see. A run that was refused a connection and
+   * produced nothing failed, even if ffmpeg exited cleanly.
+   */
+  private explain(error: SamplerError | null): SamplerError | null {
+    const { source } = this.options;
+    const report = this.egress?.report();
+    let explained = error;
+    if (report && (error || this.produced === 0)) {
+      const fromProxy = proxyError(report, error?.stderrTail ?? [...this.stderrTail]);
+      // ffmpeg's words for a proxied failure ("HTTP error 502", and for a playlist then "Invalid
+      // data") say less than the proxy or relay knows; a refusal is the cause whatever ffmpeg
+      // made of it.
+      const vague = !error || error.kind === 'unknown' || (error.kind === 'not-video' && this.produced === 0);
+      // The relay answers a refused redirect with 403 itself: the redirect is the cause too.
+      const decisive = fromProxy?.kind === 'invalid-source' || report.lastFailure?.outcome === 'redirected';
+      if (fromProxy && (decisive || vague)) {
+        explained = fromProxy;
+      }
+    }
+    if (!explained) return null;
+    const proxyAnswered = report && !report.firstRefusal && !report.lastFailure;
+    const onlyPublic = report?.onlyPublic ?? true;
+    const httpStatus =
+      report?.lastErrorStatus ?? (proxyAnswered ? httpStatusOf(explained.stderrTail) : undefined);
+    const tenantMessage = tenantMessageFor(explained, { sourceKind: source.kind, onlyPublic, httpStatus });
+    return new SamplerError(explained.kind, explained.message, explained.stderrTail, tenantMessage);
   }
 
   private onStdout(chunk: Buffer): void {
@@ -656,51 +753,49 @@ class FfmpegSampler implements Sampler {
     if (this.child) running.delete(this.child);
     let outcome: SamplerOutcome;
     if (this.failure) {
-      outcome = { kind: 'failed', error: this.failure, frames: this.produced };
+      outcome = { kind: 'failed', error: this.explain(this.failure)!, frames: this.produced };
     } else if (this.stopRequested) {
       outcome = { kind: 'stopped', frames: this.produced };
     } else {
-      const error = classifyExit({
-        code,
-        signal,
-        stderrTail: [...this.stderrTail],
-        frames: this.produced,
-        finite: this.finite,
-        sawTruncation: this.sawTruncation,
-        sawDamage: this.sawDamage,
-      });
+      const error = this.explain(
+        classifyExit({
+          code,
+          signal,
+          stderrTail: [...this.stderrTail],
+          frames: this.produced,
+          finite: this.finite,
+          sawTruncation: this.sawTruncation,
+          sawDamage: this.sawDamage,
+        }),
+      );
       outcome = error
         ? { kind: 'failed', error, frames: this.produced }
         : { kind: 'ended', frames: this.produced };
       if (!error && this.finite && this.duration) this.progress = 100;
     }
+    this.proxy?.close();
+    this.relay?.close();
     this.wake();
     this.settle(outcome);
   }
 }
 
+const DEFAULT_PORTS: Readonly<Record<string, number>> = {
+  'http:': 80,
+  'https:': 443,
+  'rtsp:': 554,
+  'rtsps:': 322,
+};
+
 /**
- * Resolves a network source's host as ffmpeg is about to, and refuses link-local addresses (and
- * loopback unless allowed): checkSourceUrl saw only the name. A name that does not resolve is left
- * to ffmpeg, which reports it as a connection failure.
+ * ffmpeg's environment: the worker's, with this run's proxy as http_proxy (ffmpeg's fallback when
+ * an open does not carry the option) and no no_proxy that could exempt a host from it.
  */
-async function checkAddress(rawUrl: string, allowLoopback: boolean): Promise<SamplerError | undefined> {
-  const host = new URL(rawUrl).hostname.replace(/^\[|\]$/g, '');
-  let addresses: Array<{ address: string; family: number }>;
-  try {
-    addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await lookup(host, { all: true });
-  } catch {
-    return undefined;
-  }
-  const rules = OUTBOUND_RULES.streamSource(allowLoopback);
-  for (const { address } of addresses) {
-    const refused = refusedAddress(address, rules);
-    if (refused === 'link-local') {
-      return new SamplerError('invalid-source', 'the source resolves to a link-local address');
-    }
-    if (refused === 'loopback') {
-      return new SamplerError('invalid-source', 'the source resolves to this machine (loopback)');
-    }
-  }
-  return undefined;
+function childEnvironment(httpProxy: string | undefined): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.no_proxy;
+  delete env.NO_PROXY;
+  delete env.http_proxy;
+  if (httpProxy) env.http_proxy = httpProxy;
+  return env;
 }

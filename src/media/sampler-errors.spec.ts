@@ -1,4 +1,13 @@
-import { classifyExit, FfmpegExit, redactCredentials, SamplerErrorKind } from './sampler-errors';
+import {
+  classifyExit,
+  FfmpegExit,
+  httpStatusOf,
+  proxyError,
+  redactCredentials,
+  SamplerError,
+  SamplerErrorKind,
+  tenantMessageFor,
+} from './sampler-errors';
 
 // stderr lines as ffmpeg 5.1 prints them for each case (recorded from real runs).
 const failed = (stderrTail: string[], extra: Partial<FfmpegExit> = {}): FfmpegExit => ({
@@ -142,5 +151,106 @@ describe('redactCredentials', () => {
 
   it('leaves text without secrets alone', () => {
     expect(redactCredentials('frame=10 fps=2', 'http://cdn.example.com/a.mp4')).toBe('frame=10 fps=2');
+  });
+});
+
+describe('tenantMessageFor', () => {
+  const error = (kind: SamplerErrorKind) =>
+    new SamplerError(kind, `detail of ${kind}`, ['[tcp @ 0x1] raw line']);
+  const kinds: SamplerErrorKind[] = [
+    'connection-refused',
+    'not-found',
+    'unauthorized',
+    'not-video',
+    'corrupt',
+    'timeout',
+    'unknown',
+  ];
+
+  it.each(kinds)('says only "source unreachable" for %s from an address that is not public', (kind) => {
+    for (const sourceKind of ['HTTP', 'HLS', 'RTSP'] as const) {
+      expect(tenantMessageFor(error(kind), { sourceKind, onlyPublic: false, httpStatus: 404 })).toBe(
+        'source unreachable',
+      );
+    }
+  });
+
+  it('says "address not allowed" for a refusal, wherever it happened', () => {
+    expect(tenantMessageFor(error('invalid-source'), { sourceKind: 'HLS', onlyPublic: true })).toBe(
+      'address not allowed',
+    );
+    expect(tenantMessageFor(error('invalid-source'), { sourceKind: 'RTSP', onlyPublic: false })).toBe(
+      'address not allowed',
+    );
+  });
+
+  it('adds what a public source answered', () => {
+    const publicSource = { sourceKind: 'HTTP' as const, onlyPublic: true };
+    expect(tenantMessageFor(error('not-found'), { ...publicSource, httpStatus: 404 })).toBe(
+      'source unreachable (HTTP 404)',
+    );
+    expect(tenantMessageFor(error('not-video'), publicSource)).toBe('source unreachable (not a video)');
+    expect(tenantMessageFor(error('timeout'), publicSource)).toBe('source unreachable (timed out)');
+    expect(tenantMessageFor(error('connection-refused'), publicSource)).toBe('source unreachable');
+    expect(tenantMessageFor(error('unknown'), publicSource)).toBe('source unreachable');
+  });
+
+  it("keeps a file source's fixed messages, never ffmpeg's words", () => {
+    const file = { sourceKind: 'FILE' as const, onlyPublic: false };
+    expect(tenantMessageFor(new SamplerError('not-found', 'the source was not found (404)'), file)).toBe(
+      'the source was not found (404)',
+    );
+    expect(tenantMessageFor(error('unknown'), file)).toBe('the file could not be read');
+  });
+});
+
+describe('httpStatusOf', () => {
+  it('reads the last HTTP error status ffmpeg printed', () => {
+    expect(
+      httpStatusOf(['[http @ 0x1] HTTP error 403 Forbidden', '[http @ 0x1] HTTP error 404 Not Found']),
+    ).toBe(404);
+    expect(httpStatusOf(['Connection refused'])).toBeUndefined();
+  });
+});
+
+describe('proxyError', () => {
+  it('makes a refusal the cause, naming where (never a path) for the operator', () => {
+    const error = proxyError(
+      {
+        refusals: 2,
+        onlyPublic: true,
+        firstRefusal: {
+          host: 'internal.example',
+          port: 6379,
+          address: '127.0.0.1',
+          outcome: 'refused',
+          refused: 'loopback',
+        },
+      },
+      [],
+    );
+    expect([error?.kind, error?.message, error?.tenantMessage]).toEqual([
+      'invalid-source',
+      'a connection to internal.example:6379 (127.0.0.1) was refused: a loopback address (2 connections refused in this run)',
+      'address not allowed',
+    ]);
+  });
+
+  it.each([
+    [{ outcome: 'unresolved', code: 'ENOTFOUND' }, 'connection-refused'],
+    [{ outcome: 'failed', code: 'ECONNREFUSED' }, 'connection-refused'],
+    [{ outcome: 'failed', code: 'ETIMEDOUT' }, 'timeout'],
+    [{ outcome: 'failed', code: 'HPE_INVALID_CONSTANT' }, 'unknown'],
+  ] as const)('turns %j into %s', (failure, kind) => {
+    const error = proxyError(
+      { refusals: 0, onlyPublic: false, lastFailure: { host: 'cam', port: 80, ...failure } },
+      [],
+    );
+    expect(error?.kind).toBe(kind);
+    expect(error?.tenantMessage).toBe('source unreachable');
+  });
+
+  it('explains nothing when every connection was made and answered', () => {
+    expect(proxyError({ refusals: 0, onlyPublic: true, lastErrorStatus: 404 }, [])).toBeNull();
   });
 });

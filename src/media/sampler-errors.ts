@@ -1,12 +1,19 @@
+import type { StreamKind } from '../generated/prisma/enums';
+import type { EgressConnection, EgressReport } from './source-egress';
 import { redactSourceUrl } from './source-url';
 
 /**
- * Why a sampler run failed, as a code the stream supervisor can act on (retry with backoff, show
- * in the stream's status) and a message safe to show a tenant. A source that simply finished is
- * not a failure: the sampler's outcome is then `ended`.
+ * Why a sampler run failed: a code the stream supervisor can act on (retry with backoff), a message
+ * with the detail for the operator's log (credentials redacted), and `tenantMessage`, the only text
+ * a tenant is shown (tenantMessageFor). A source that simply finished is not a failure: the
+ * sampler's outcome is then `ended`.
  */
 export type SamplerErrorKind =
-  /** Refused before ffmpeg ran: the URL does not match its declared kind, or points somewhere forbidden. */
+  /**
+   * The address policy refused a connection (before ffmpeg ran, or any connection ffmpeg made through
+   * the sampler's proxy: a redirect, a playlist, a segment, a key), the URL does not match its
+   * declared kind, or the source asked for a protocol that is not allowed.
+   */
   | 'invalid-source'
   /** Nothing accepted the connection: connection refused, host unreachable, or the name does not resolve. */
   | 'connection-refused'
@@ -25,17 +32,135 @@ export type SamplerErrorKind =
   /** Anything else; the message carries ffmpeg's last stderr lines, with credentials redacted. */
   | 'unknown';
 
+/** What a tenant is told about a source that failed: the first two are all most failures say. */
+export const SOURCE_UNREACHABLE = 'source unreachable';
+export const ADDRESS_NOT_ALLOWED = 'address not allowed';
+export const SAMPLER_UNAVAILABLE = 'the sampler is not available on this server';
+
 export class SamplerError extends Error {
   override readonly name = 'SamplerError';
 
   constructor(
     readonly kind: SamplerErrorKind,
+    /** The detail, for the operator's log: it may name hosts, addresses and what answered. */
     message: string,
     /** ffmpeg's last stderr lines (redacted), for logs; empty when ffmpeg did not run. */
     readonly stderrTail: readonly string[] = [],
+    /** The text a tenant may see (the stream's lastError); see tenantMessageFor. */
+    readonly tenantMessage: string = defaultTenantMessage(kind),
   ) {
     super(message);
   }
+}
+
+function defaultTenantMessage(kind: SamplerErrorKind): string {
+  if (kind === 'invalid-source') return ADDRESS_NOT_ALLOWED;
+  if (kind === 'ffmpeg-unavailable') return SAMPLER_UNAVAILABLE;
+  return SOURCE_UNREACHABLE;
+}
+
+/** Where a run's connections went, as far as a tenant may learn from its error. */
+export interface SourceExposure {
+  sourceKind: StreamKind;
+  /** Whether every address the run connected to, or tried to, is on the public internet. */
+  onlyPublic: boolean;
+  /** An HTTP status of 400 or more that a source (never the sampler's proxy) answered. */
+  httpStatus?: number;
+}
+
+/** Facts about a public source a tenant may see beside "source unreachable". */
+const PUBLIC_FACTS: Partial<Record<SamplerErrorKind, string>> = {
+  'not-found': 'not found',
+  unauthorized: 'credentials refused',
+  'not-video': 'not a video',
+  corrupt: 'corrupt data',
+  timeout: 'timed out',
+};
+
+/**
+ * The message a tenant sees for a failed run. A network source's errors would otherwise be a port
+ * scanner for the networks the workers can reach: "connection refused", "timed out", "404",
+ * "not a video" and ffmpeg's own words tell a closed port from a database from an internal web
+ * service. So a tenant learns only "address not allowed" (the policy refused a connection) or
+ * "source unreachable", plus, when every address involved is public, what the source answered (its
+ * HTTP status, or that it is not a video), which anyone on the internet could learn anyway. File
+ * sources are the operator's own folder: their fixed messages stay.
+ */
+export function tenantMessageFor(error: SamplerError, exposure: SourceExposure): string {
+  if (error.kind === 'invalid-source') return ADDRESS_NOT_ALLOWED;
+  if (error.kind === 'ffmpeg-unavailable') return SAMPLER_UNAVAILABLE;
+  if (exposure.sourceKind === 'FILE')
+    return error.kind === 'unknown' ? 'the file could not be read' : error.message;
+  if (!exposure.onlyPublic) return SOURCE_UNREACHABLE;
+  const fact = exposure.httpStatus ? `HTTP ${exposure.httpStatus}` : PUBLIC_FACTS[error.kind];
+  return fact ? `${SOURCE_UNREACHABLE} (${fact})` : SOURCE_UNREACHABLE;
+}
+
+/** The last HTTP error status ffmpeg reported in its stderr lines (`HTTP error 404 Not Found`). */
+export function httpStatusOf(lines: readonly string[]): number | undefined {
+  for (let i = lines.length - 1; i >= 0; i -= 1) {
+    const match = /HTTP error (\d{3})\b/.exec(lines[i]!);
+    if (match) return Number(match[1]);
+  }
+  return undefined;
+}
+
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EAI_FAIL',
+  'EADDRNOTAVAIL',
+]);
+const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ETIMEOUT']);
+
+/**
+ * What the sampler's proxy saw, turned into the run's error when it explains it better than
+ * ffmpeg's stderr (which for a proxied request only says "HTTP error 502"). Null when the proxy
+ * saw nothing that explains a failure. The message is for the operator's log: it names the host,
+ * port and address (never a path, which may carry a token).
+ */
+export function proxyError(report: EgressReport, tail: readonly string[]): SamplerError | null {
+  const refused = report.firstRefusal;
+  if (refused) {
+    return new SamplerError(
+      'invalid-source',
+      `a connection to ${where(refused)} was refused: a ${refused.refused} address` +
+        (report.refusals > 1 ? ` (${report.refusals} connections refused in this run)` : ''),
+      tail,
+    );
+  }
+  const failed = report.lastFailure;
+  if (!failed) return null;
+  if (failed.outcome === 'redirected') {
+    return new SamplerError(
+      'unknown',
+      `${where(failed)} redirected to ${failed.location}; RTSP redirects are not followed`,
+      tail,
+    );
+  }
+  if (failed.outcome === 'unresolved') {
+    return new SamplerError('connection-refused', `${where(failed)} does not resolve (${failed.code})`, tail);
+  }
+  if (TIMEOUT_CODES.has(failed.code ?? '')) {
+    return new SamplerError('timeout', `${where(failed)} stopped answering (network timeout)`, tail);
+  }
+  if (UNREACHABLE_CODES.has(failed.code ?? '')) {
+    return new SamplerError(
+      'connection-refused',
+      `could not connect to ${where(failed)} (${failed.code})`,
+      tail,
+    );
+  }
+  return new SamplerError('unknown', `${where(failed)} did not answer with HTTP (${failed.code})`, tail);
+}
+
+function where(connection: EgressConnection): string {
+  const address =
+    connection.address && connection.address !== connection.host ? ` (${connection.address})` : '';
+  return `${connection.host}:${connection.port}${address}`;
 }
 
 /** What the sampler knows when ffmpeg has exited, for `classifyExit`. */

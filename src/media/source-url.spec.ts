@@ -199,6 +199,42 @@ describe('checkSourceUrl', () => {
       expect(checkSourceUrl(raw, strict).kind).toBe('RTSP');
     });
 
+    // Metadata services outside 169.254/16, and IPv6 spellings that reach loopback or metadata
+    // through an embedded IPv4 address: refused as written, whatever the operator allows.
+    it.each([
+      ['http://[fd00:ec2::254]/latest/meta-data/', 'must not point at a link-local address'],
+      ['http://100.100.100.200/latest/meta-data/', 'must not point at a link-local address'],
+      ['http://192.0.0.192/opc/v1/instance/', 'must not point at a link-local address'],
+      ['http://168.63.129.16/machine?comp=goalstate', 'must not point at a link-local address'],
+      ['rtsp://[64:ff9b::a9fe:a9fe]/cam', 'must not point at a link-local address'],
+      ['http://[::ffff:0:a9fe:a9fe]/', 'must not point at a link-local address'],
+      ['http://[2002:a9fe:a9fe::1]/', 'must not point at a link-local address'],
+      ['http://224.0.0.251/', expect.stringMatching(/^must not point at a reserved address/)],
+      ['rtsp://[ff02::1]/cam', expect.stringMatching(/^must not point at a reserved address/)],
+    ])('always refuses %s', (raw, message) => {
+      expect(refusal(raw)).toEqual(message);
+      expect(refusal(raw, withFiles)).toEqual(message);
+    });
+
+    it.each([
+      'http://[::127.0.0.1]/live.m3u8', // IPv4-compatible
+      'http://[::7f00:1]/live.m3u8',
+      'http://[64:ff9b::127.0.0.1]/live.m3u8', // NAT64
+      'rtsp://[64:ff9b::7f00:1]/cam',
+      'http://[::ffff:0:7f00:1]/', // SIIT
+      'http://[2002:7f00:1::]/', // 6to4
+    ])('refuses %s, an IPv6 spelling of loopback, unless file sources are allowed', (raw) => {
+      expect(refusal(raw)).toBe('must not point at this server (loopback)');
+      expect(checkSourceUrl(raw, withFiles).kind).toBeDefined();
+    });
+
+    it.each(['rtsp://[64:ff9b::a00:5]/cam', 'rtsp://[::ffff:10.0.0.5]/cam', 'rtsp://[64:ff9b:1::a00:5]/cam'])(
+      'accepts %s like the private camera it reaches',
+      (raw) => {
+        expect(checkSourceUrl(raw, strict).kind).toBe('RTSP');
+      },
+    );
+
     it('refuses an rtsp URL without a host', () => {
       expect(refusal('rtsp:///stream')).toBe('must name a host');
     });

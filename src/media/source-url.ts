@@ -87,6 +87,7 @@ const REFUSED_TEXT: Record<AddressKind, string> = {
   'link-local': 'must not point at a link-local address',
   loopback: 'must not point at this server (loopback)',
   private: 'must not point at a private address',
+  reserved: 'must not point at a reserved address (multicast, broadcast, documentation or special-purpose)',
 };
 
 function checkHost(url: URL, policy: SourcePolicy): void {

@@ -63,6 +63,100 @@ describe('addressKind', () => {
   });
 });
 
+describe('special and embedded addresses', () => {
+  // Addresses that reach a cloud provider's instance services (metadata, the platform agent),
+  // refused under every rule set.
+  it.each([
+    '169.254.169.254',
+    'fd00:ec2::254',
+    'FD00:EC2:0:0:0:0:0:254',
+    '100.100.100.200',
+    '192.0.0.192',
+    '168.63.129.16',
+    '::ffff:168.63.129.16',
+    '64:ff9b::a9fe:a9fe',
+    '64:ff9b::192.0.0.192',
+  ])('%s is a metadata address, refused whatever the rules allow', (ip) => {
+    expect(refusedAddress(ip, EVERYTHING)).toBe('link-local');
+  });
+
+  // IPv6 forms that carry an IPv4 address are judged by that address.
+  it.each([
+    ['::ffff:10.0.0.1', 'private'], // IPv4-mapped
+    ['::ffff:0:7f00:1', 'loopback'], // SIIT (RFC 6145)
+    ['::127.0.0.1', 'loopback'], // IPv4-compatible (deprecated)
+    ['::7f00:1', 'loopback'],
+    ['::a9fe:101', 'link-local'],
+    ['::10.1.2.3', 'private'],
+    ['64:ff9b::10.0.0.1', 'private'], // NAT64 well-known prefix (RFC 6052)
+    ['64:ff9b::7f00:1', 'loopback'],
+    ['64:ff9b::c0a8:101', 'private'],
+    ['64:ff9b::a9fe:1', 'link-local'],
+    ['2002:7f00:1::1', 'loopback'], // 6to4
+    ['2002:a00:1::', 'private'],
+    ['2001:0:4136:e378:8000:63bf:f5ff:fffe', 'private'], // Teredo, client 10.0.0.1 (inverted)
+  ])('%s is %s', (ip, kind) => {
+    expect(addressKind(ip)).toBe(kind);
+  });
+
+  it.each([
+    ['64:ff9b:1::a00:1', 'private'], // local-use NAT64 (RFC 8215): a translator on this network
+    ['64:ff9b:1:ffff::1', 'private'],
+    ['fec0::1', 'private'], // deprecated site-local
+    ['198.18.0.1', 'private'], // benchmarking
+    ['198.19.255.255', 'private'],
+    ['192.0.0.8', 'reserved'], // IETF protocol assignments
+    ['192.0.2.1', 'reserved'], // documentation
+    ['198.51.100.7', 'reserved'],
+    ['203.0.113.9', 'reserved'],
+    ['224.0.0.1', 'reserved'], // multicast
+    ['239.255.255.250', 'reserved'],
+    ['240.0.0.1', 'reserved'],
+    ['255.255.255.255', 'reserved'],
+    ['ff02::1', 'reserved'],
+    ['2001:db8::1', 'reserved'],
+    ['100::1', 'reserved'], // discard-only
+    ['64:ff9b::e000:1', 'reserved'], // NAT64 of multicast
+    ['::ffff:255.255.255.255', 'reserved'],
+    ['fe80::1%eth0', 'link-local'], // a zone index does not hide the address
+  ])('%s is %s', (ip, kind) => {
+    expect(addressKind(ip)).toBe(kind);
+  });
+
+  it.each([
+    '64:ff9b::808:808', // NAT64 of a public address: how an IPv6-only network reaches the internet
+    '64:ff9b::93.184.215.14',
+    '::ffff:8.8.8.8',
+    '2002:808:808::1',
+    '2001:4860:4860::8888',
+    '192.0.1.1',
+    '198.20.0.1',
+    '168.63.129.17',
+  ])('%s is public', (ip) => {
+    expect(addressKind(ip)).toBeNull();
+    expect(refusedAddress(ip, NOTHING)).toBeNull();
+  });
+
+  it('refuses reserved addresses whatever the rules allow', () => {
+    expect(refusedAddress('192.0.2.1', EVERYTHING)).toBe('reserved');
+    expect(refusedAddress('ff02::1', EVERYTHING)).toBe('reserved');
+  });
+
+  it.each([
+    ['http://[64:ff9b::7f00:1]/', 'loopback'],
+    ['http://[::127.0.0.1]/', 'loopback'],
+    ['http://[64:ff9b:1::a00:1]/', 'private'],
+    ['http://[::ffff:0:a00:1]/', 'private'],
+    ['http://192.0.0.192/', 'link-local'],
+    ['http://168.63.129.16/', 'link-local'],
+    ['http://[fd00:ec2::254]/', 'link-local'],
+    ['http://100.100.100.200/', 'link-local'],
+    ['http://224.0.0.1/', 'reserved'],
+  ])('refuses %s as written (%s)', (raw, kind) => {
+    expect(refusal(() => checkHttpUrl(raw, { addresses: NOTHING })).refused).toBe(kind);
+  });
+});
+
 describe('unmapIp', () => {
   it('unwraps IPv4-mapped IPv6 in dotted and hex forms, and leaves other addresses as they are', () => {
     expect(unmapIp('::ffff:10.0.0.1')).toBe('10.0.0.1');

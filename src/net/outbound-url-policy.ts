@@ -3,22 +3,26 @@ import { BlockList, isIP } from 'node:net';
 /**
  * Whether Vigil may connect to a URL, host or address it was given: stream sources, webhook
  * endpoints and GPU nodes. Every caller refuses the same kinds of address, spelled the same way
- * (numeric and hex IPv4, IPv4-mapped IPv6, trailing dots, `localhost` names); they differ only in
- * which kinds they allow, named in OUTBOUND_RULES. Cloud metadata endpoints are refused whatever a
- * caller allows: nothing Vigil calls lives there, and they hand out the machine's credentials.
+ * (numeric and hex IPv4, trailing dots, `localhost` names, and IPv6 addresses that carry an IPv4
+ * one: mapped, compatible, NAT64, 6to4, Teredo, judged by that IPv4 address); they differ only in
+ * which kinds they allow, named in OUTBOUND_RULES. Cloud metadata endpoints and reserved ranges
+ * (multicast, broadcast, documentation, special-purpose) are refused whatever a caller allows:
+ * nothing Vigil calls lives there, and metadata services hand out the machine's credentials.
  *
  * Only the host as written is judged here. A name can resolve to anything, so callers that connect
  * check each resolved address again with refusedAddress (at save time and on every connection).
  */
-export type AddressKind = 'loopback' | 'link-local' | 'private';
+export type AddressKind = 'loopback' | 'link-local' | 'private' | 'reserved';
 
 export interface AddressRules {
   /** This machine: 127.0.0.0/8, ::1, 0.0.0.0, :: and `localhost` names. */
   allowLoopback: boolean;
-  /** RFC 1918, CGNAT 100.64/10, 0/8 and unique-local fc00::/7. */
+  /** RFC 1918, CGNAT 100.64/10, 0/8, benchmarking 198.18/15, unique-local fc00::/7, site-local fec0::/10, local-use NAT64 64:ff9b:1::/48. */
   allowPrivate: boolean;
   /** 169.254/16 and fe80::/10 (metadata endpoints stay refused). */
   allowLinkLocal: boolean;
+  // Reserved addresses (multicast, broadcast, documentation, IETF protocol assignments, 240/4)
+  // have no rule: no caller has a reason to reach them.
 }
 
 /** What each kind of outbound call may reach. */
@@ -73,13 +77,41 @@ PRIVATE.addSubnet('172.16.0.0', 12, 'ipv4');
 PRIVATE.addSubnet('192.168.0.0', 16, 'ipv4');
 PRIVATE.addSubnet('100.64.0.0', 10, 'ipv4');
 PRIVATE.addSubnet('0.0.0.0', 8, 'ipv4');
+// Benchmarking, and the "fake IP" range some VPN and proxy clients answer DNS with.
+PRIVATE.addSubnet('198.18.0.0', 15, 'ipv4');
 PRIVATE.addSubnet('fc00::', 7, 'ipv6');
+PRIVATE.addSubnet('fec0::', 10, 'ipv6');
+// Local-use NAT64 (RFC 8215): a translator run by this network, into whatever it routes to. Where
+// the IPv4 address sits depends on the prefix length the network chose, so the whole /48 counts.
+PRIVATE.addSubnet('64:ff9b:1::', 48, 'ipv6');
 
-/** Cloud metadata services (AWS, GCP, Azure, OpenStack; AWS over IPv6; Alibaba) and their names. */
+/** Special-purpose ranges that are no unicast destination on the internet. */
+const RESERVED = new BlockList();
+RESERVED.addSubnet('192.0.0.0', 24, 'ipv4'); // IETF protocol assignments
+RESERVED.addSubnet('192.0.2.0', 24, 'ipv4'); // documentation
+RESERVED.addSubnet('198.51.100.0', 24, 'ipv4');
+RESERVED.addSubnet('203.0.113.0', 24, 'ipv4');
+RESERVED.addSubnet('192.88.99.0', 24, 'ipv4'); // the retired 6to4 relay anycast
+RESERVED.addSubnet('224.0.0.0', 4, 'ipv4'); // multicast
+RESERVED.addSubnet('240.0.0.0', 4, 'ipv4'); // reserved, and 255.255.255.255
+RESERVED.addSubnet('ff00::', 8, 'ipv6'); // multicast
+RESERVED.addSubnet('100::', 64, 'ipv6'); // discard-only
+RESERVED.addSubnet('2001:db8::', 32, 'ipv6'); // documentation
+RESERVED.addSubnet('3fff::', 20, 'ipv6');
+RESERVED.addSubnet('2001:10::', 28, 'ipv6'); // ORCHID, not routable
+RESERVED.addSubnet('2001:20::', 28, 'ipv6');
+
+/**
+ * Cloud instance services and their names: metadata (AWS, GCP, Azure, OpenStack; AWS over IPv6;
+ * Alibaba; Oracle's classic 192.0.0.192) and Azure's platform endpoint (WireServer, 168.63.129.16),
+ * which answers any VM in Azure from an otherwise public address.
+ */
 const METADATA = new BlockList();
 METADATA.addAddress('169.254.169.254', 'ipv4');
 METADATA.addAddress('fd00:ec2::254', 'ipv6');
 METADATA.addAddress('100.100.100.200', 'ipv4');
+METADATA.addAddress('192.0.0.192', 'ipv4');
+METADATA.addAddress('168.63.129.16', 'ipv4');
 const METADATA_HOSTS = new Set(['metadata.google.internal', 'metadata.goog']);
 
 const familyOf = (ip: string): 'ipv4' | 'ipv6' => (isIP(ip) === 6 ? 'ipv6' : 'ipv4');
@@ -98,18 +130,72 @@ export function unmapIp(ip: string): string {
   return lower;
 }
 
+/**
+ * The eight 16-bit groups of an IPv6 address, or null if it is not one. The WHATWG URL parser
+ * writes every spelling (dotted tails, upper case, leading zeros, `::` anywhere) in one canonical
+ * form, so only `::` is left to expand.
+ */
+function ipv6Groups(ip: string): number[] | null {
+  if (isIP(ip) !== 6) return null;
+  let canonical: string;
+  try {
+    canonical = new URL(`http://[${ip}]/`).hostname.slice(1, -1);
+  } catch {
+    return null;
+  }
+  const [head = '', tail] = canonical.split('::');
+  const split = (part: string) => (part ? part.split(':') : []);
+  const left = split(head);
+  const right = tail === undefined ? [] : split(tail);
+  const zeros = tail === undefined ? [] : Array<string>(8 - left.length - right.length).fill('0');
+  const groups = [...left, ...zeros, ...right].map((group) => parseInt(group, 16));
+  return groups.length === 8 && groups.every((g) => g >= 0 && g <= 0xffff) ? groups : null;
+}
+
+const dotted = (high: number, low: number): string => [high >> 8, high & 255, low >> 8, low & 255].join('.');
+
+/**
+ * The IPv4 address an IPv6 address stands for, where the connection ends up at that IPv4 address
+ * (or at a translator in front of it): IPv4-mapped `::ffff:0:0/96`, SIIT `::ffff:0:0:0/96`,
+ * IPv4-compatible `::/96` (deprecated, still routed by some stacks), NAT64 `64:ff9b::/96`, 6to4
+ * `2002::/16` and Teredo `2001::/32` (the client's address, stored inverted). Null for any other
+ * address.
+ */
+export function embeddedIpv4(ip: string): string | null {
+  const g = ipv6Groups(ip);
+  if (!g) return null;
+  const zero = (from: number, to: number) => g.slice(from, to).every((x) => x === 0);
+  if (zero(0, 5) && g[5] === 0xffff) return dotted(g[6]!, g[7]!);
+  if (zero(0, 4) && g[4] === 0xffff && g[5] === 0) return dotted(g[6]!, g[7]!);
+  if (zero(0, 6) && (g[6] !== 0 || g[7]! > 1)) return dotted(g[6]!, g[7]!);
+  if (g[0] === 0x64 && g[1] === 0xff9b && zero(2, 6)) return dotted(g[6]!, g[7]!);
+  if (g[0] === 0x2002) return dotted(g[1]!, g[2]!);
+  if (g[0] === 0x2001 && g[1] === 0) return dotted(g[6]! ^ 0xffff, g[7]! ^ 0xffff);
+  return null;
+}
+
+/** The address to judge: IPv4 as it is, an IPv6 address carrying an IPv4 one as that, without a zone index. */
+function judgedAddress(rawIp: string): string {
+  const ip = rawIp
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/%.*$/, '');
+  return embeddedIpv4(ip) ?? ip;
+}
+
 function isMetadataAddress(ip: string): boolean {
   return isIP(ip) !== 0 && METADATA.check(ip, familyOf(ip));
 }
 
 /** The kind of an IP address Vigil treats with care, or null for a public one (or not an IP). */
 export function addressKind(rawIp: string): AddressKind | null {
-  const ip = unmapIp(rawIp);
+  const ip = judgedAddress(rawIp);
   if (isIP(ip) === 0) return null;
   const family = familyOf(ip);
   if (LINK_LOCAL.check(ip, family)) return 'link-local';
   if (LOOPBACK.check(ip, family)) return 'loopback';
   if (PRIVATE.check(ip, family)) return 'private';
+  if (RESERVED.check(ip, family)) return 'reserved';
   return null;
 }
 
@@ -121,12 +207,14 @@ function allows(kind: AddressKind, rules: AddressRules): boolean {
       return rules.allowPrivate;
     case 'link-local':
       return rules.allowLinkLocal;
+    case 'reserved':
+      return false;
   }
 }
 
 /** Why a connection may not go to this IP address under these rules, or null when it may. */
 export function refusedAddress(rawIp: string, rules: AddressRules): AddressKind | null {
-  const ip = unmapIp(rawIp);
+  const ip = judgedAddress(rawIp);
   if (isMetadataAddress(ip)) return 'link-local';
   const kind = addressKind(ip);
   return kind && !allows(kind, rules) ? kind : null;
@@ -191,6 +279,7 @@ const KIND_TEXT: Record<AddressKind, string> = {
   loopback: 'a loopback address',
   'link-local': 'a link-local address',
   private: 'a private address',
+  reserved: 'a reserved address (multicast, broadcast, documentation or special-purpose)',
 };
 
 /** `must not point at a loopback address`, and so on. */

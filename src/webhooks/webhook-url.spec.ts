@@ -19,16 +19,34 @@ describe('webhook URL policy', () => {
     ['fc00::1', 'private'],
     ['fd12:3456::1', 'private'],
     ['::ffff:10.0.0.1', 'private'],
+    ['64:ff9b::10.0.0.1', 'private'],
+    ['64:ff9b::7f00:1', 'loopback'],
+    ['64:ff9b:1::a00:1', 'private'],
+    ['::127.0.0.1', 'loopback'],
+    ['::ffff:0:c0a8:101', 'private'],
+    ['2002:c0a8:101::1', 'private'],
+    ['fd00:ec2::254', 'link-local'],
+    ['100.100.100.200', 'link-local'],
+    ['192.0.0.192', 'link-local'],
+    ['168.63.129.16', 'link-local'],
+    ['198.18.0.1', 'private'],
+    ['192.0.2.10', 'reserved'],
+    ['233.252.0.1', 'reserved'],
   ])('refuses %s (%s)', (ip, kind) => {
     expect(forbiddenWebhookAddress(ip)).toBe(kind);
   });
 
-  it.each(['93.184.215.14', '172.32.0.1', '100.128.0.1', '8.8.8.8', '2606:4700::1111', '192.169.0.1'])(
-    'allows the public address %s',
-    (ip) => {
-      expect(forbiddenWebhookAddress(ip)).toBeNull();
-    },
-  );
+  it.each([
+    '93.184.215.14',
+    '172.32.0.1',
+    '100.128.0.1',
+    '8.8.8.8',
+    '2606:4700::1111',
+    '192.169.0.1',
+    '64:ff9b::808:808',
+  ])('allows the public address %s', (ip) => {
+    expect(forbiddenWebhookAddress(ip)).toBeNull();
+  });
 
   it.each([
     ['ftp://hooks.example.com/x', 'scheme must be https or http'],

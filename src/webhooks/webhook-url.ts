@@ -34,6 +34,8 @@ export function forbiddenWebhookAddress(ip: string): ForbiddenKind | null {
 }
 
 export function forbiddenAddressMessage(kind: ForbiddenKind): string {
+  // Reserved addresses stay refused whatever the operator allows.
+  if (kind === 'reserved') return refusedAddressMessage(kind);
   return `${refusedAddressMessage(kind)} (the operator can allow it with WEBHOOK_ALLOW_PRIVATE_URLS)`;
 }
 
