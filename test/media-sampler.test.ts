@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
@@ -68,6 +71,40 @@ afterAll(async () => {
   await Promise.all([server?.close(), silent?.close(), rtsp?.close()]);
   await removeMediaFixtures();
 });
+
+/** A PNG of one flat colour: tiny on disk, `width` x `height` RGB pixels once decoded. */
+function pngBomb(width: number, height: number): Buffer {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (bytes: Buffer) => {
+    let c = 0xffffffff;
+    for (const byte of bytes) c = crcTable[(c ^ byte) & 0xff]! ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const sum = Buffer.alloc(4);
+    sum.writeUInt32BE(crc(body));
+    return Buffer.concat([length, body, sum]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB, no interlace
+  // Each row: filter byte 0, then black pixels.
+  const raw = Buffer.alloc((1 + width * 3) * height);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(raw, { level: 9 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
 
 function sample(source: SamplerSource, options: Partial<SamplerOptions> = {}): Sampler {
   const sampler = startSampler({ ffmpegPath: ffmpegPath(), source, fps: 2, allowLoopback: true, ...options });
@@ -292,6 +329,22 @@ describe('bad sources: a typed failure within a bounded time', () => {
     const { frames } = await expectFailure(sample(fileSource(fixtures.notVideo)), 'not-video', 5_000);
     expect(frames).toEqual([]);
     await expectFailure(sample({ url: server.url('not-video.mp4'), kind: 'HTTP' }), 'not-video', 5_000);
+  });
+
+  it('a decompression bomb (a 400 KB PNG of 12,000 x 12,000 pixels): refused at once, by size or by memory', async () => {
+    const bomb = path.join(fixtures.dir, 'bomb.png');
+    await writeFile(bomb, pngBomb(12_000, 12_000));
+    expect((await stat(bomb)).size).toBeLessThan(1_000_000);
+    // The default pixel limit (8K) refuses it before its 432 MB of pixels are allocated.
+    const bySize = await expectFailure(sample(fileSource(bomb)), 'too-large', 5_000);
+    expect(errorText(bySize.outcome)).toMatch(/max pixel count/);
+    // Allowed by size, it then runs into ffmpeg's memory limit instead of the worker's memory.
+    const byMemory = await expectFailure(
+      sample(fileSource(bomb), { maxPixels: 200_000_000, memoryLimitBytes: 384 * 1024 * 1024 }),
+      'too-large',
+      5_000,
+    );
+    expect(errorText(byMemory.outcome)).toMatch(/allocate memory|get_buffer/);
   });
 
   it('truncated: the good frames before the cut, then a corrupt-data failure', async () => {

@@ -41,6 +41,8 @@ describe('loadConfig', () => {
       FILE_SOURCE_ROOT: '',
       SHUTDOWN_TIMEOUT_MS: 10000,
       FFMPEG_PATH: 'ffmpeg',
+      SOURCE_MAX_PIXELS: 33177600,
+      FFMPEG_MEMORY_LIMIT_MB: 1024,
       FRAME_STORE_DIR: 'var/frames',
       CONSOLE_DIR: '',
       FRAME_URL_SECRET: '',

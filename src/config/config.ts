@@ -81,6 +81,12 @@ const configSchema = z.object({
   FILE_SOURCE_ROOT: z.string().default(''),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10000),
   FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
+  SOURCE_MAX_PIXELS: z.coerce
+    .number()
+    .int()
+    .min(64 * 64)
+    .default(7680 * 4320),
+  FFMPEG_MEMORY_LIMIT_MB: z.coerce.number().int().min(0).default(1024),
   FRAME_STORE_DIR: z.string().min(1).default('var/frames'),
   CONSOLE_DIR: z.string().default(''),
   FRAME_URL_SECRET: z.string().default(''),
@@ -208,6 +214,9 @@ export const CONFIG_DOCS: Record<keyof ParsedConfig, string> = {
   FILE_SOURCE_ROOT: 'the only folder file sources may point into (required with ALLOW_FILE_SOURCES)',
   SHUTDOWN_TIMEOUT_MS: 'how long a graceful shutdown may take before the process exits',
   FFMPEG_PATH: 'the ffmpeg binary the samplers run (Debian’s package; found on PATH by default)',
+  SOURCE_MAX_PIXELS: 'largest picture a sampler decodes, in pixels (default 8K); larger ones fail the source',
+  FFMPEG_MEMORY_LIMIT_MB:
+    'most memory one sampler’s ffmpeg may map, set with prlimit from util-linux (0: no limit)',
   FRAME_STORE_DIR: 'folder where kept frames are stored',
   CONSOLE_DIR: 'folder of the console build the API serves (empty: dist/console of the project)',
   FRAME_STORE:

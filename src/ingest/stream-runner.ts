@@ -92,6 +92,8 @@ export function startStreamRunner(
       // A file plays as if it were live, so windows arrive at the pace a camera would give them.
       readAtNativeRate: stream.kind === 'FILE',
       addressPolicy,
+      maxPixels: deps.config.SOURCE_MAX_PIXELS,
+      memoryLimitBytes: deps.config.FFMPEG_MEMORY_LIMIT_MB * 1024 * 1024,
     });
     const flush = async () => {
       const backlog = await db.window.count({ where: { status: 'QUEUED' } });

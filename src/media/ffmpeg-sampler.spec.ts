@@ -1,5 +1,6 @@
 import {
   buildFfmpegArgs,
+  limitedCommand,
   parseDurationLine,
   parseShowinfoLine,
   resolveOptions,
@@ -37,6 +38,8 @@ const COMMON = [
   '1',
   '-filter_threads',
   '1',
+  '-max_pixels',
+  '33177600',
 ];
 
 function args(source: SamplerOptions['source'], extra: Partial<SamplerOptions> = {}): string[] {
@@ -52,6 +55,20 @@ function refusal(source: SamplerOptions['source']): string {
   }
   throw new Error(`expected ${source.url} to be refused`);
 }
+
+describe('limitedCommand', () => {
+  it('runs ffmpeg under prlimit with an address-space limit, or as it is with none', () => {
+    expect(limitedCommand(1024, ['ffmpeg', '-i', 'x'])).toEqual([
+      'prlimit',
+      '--as=1024',
+      '--',
+      'ffmpeg',
+      '-i',
+      'x',
+    ]);
+    expect(limitedCommand(0, ['ffmpeg', '-i', 'x'])).toEqual(['ffmpeg', '-i', 'x']);
+  });
+});
 
 describe('buildFfmpegArgs', () => {
   it('RTSP: its protocols, TCP transport, a socket timeout, video only', () => {

@@ -121,6 +121,17 @@ export interface SamplerOptions {
    * allowLoopback says). Tests replace it to call one loopback server public and another internal.
    */
   addressPolicy?: SourceAddressPolicy;
+  /**
+   * Largest picture ffmpeg decodes, in pixels (default 8K, 7680 x 4320): a small file that claims
+   * a huge picture (a decompression bomb) is refused before its pixels are allocated.
+   */
+  maxPixels?: number;
+  /**
+   * Most memory (address space) ffmpeg may map, in bytes (default 1 GiB; 0: no limit), set with
+   * util-linux's prlimit before ffmpeg starts. Past it an allocation fails and the run ends as
+   * 'too-large' instead of the worker's machine running out of memory.
+   */
+  memoryLimitBytes?: number;
 }
 
 export interface SampledFrame {
@@ -199,7 +210,13 @@ export interface ResolvedSamplerOptions {
   addressPolicy: SourceAddressPolicy;
   /** The sampler's proxy for HTTP and HLS, once it runs (`http://127.0.0.1:<port>`). */
   httpProxy?: string;
+  maxPixels: number;
+  memoryLimitBytes: number;
 }
+
+/** 8K UHD: larger pictures than any camera Vigil samples sends. */
+export const DEFAULT_MAX_PIXELS = 7680 * 4320;
+export const DEFAULT_MEMORY_LIMIT_BYTES = 1024 * 1024 * 1024;
 
 /** Starts sampling. Throws (SamplerError 'invalid-source', or RangeError) only for arguments that can never work. */
 export function startSampler(options: SamplerOptions): Sampler {
@@ -247,7 +264,19 @@ export function resolveOptions(options: SamplerOptions): ResolvedSamplerOptions 
     skipNonReferenceFrames: options.skipNonReferenceFrames ?? false,
     highWaterMark: Math.max(1, Math.floor(options.highWaterMark ?? 4)),
     addressPolicy: options.addressPolicy ?? sourceAddressPolicy(options.allowLoopback ?? false),
+    maxPixels: wholeAtLeast(options.maxPixels ?? DEFAULT_MAX_PIXELS, 64 * 64, 'maxPixels'),
+    memoryLimitBytes: wholeAtLeast(
+      options.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES,
+      0,
+      'memoryLimitBytes',
+    ),
   };
+}
+
+function wholeAtLeast(value: number, minimum: number, name: string): number {
+  if (!Number.isSafeInteger(value) || value < minimum)
+    throw new RangeError(`${name} must be an integer of at least ${minimum}`);
+  return value;
 }
 
 function positive(value: number | undefined, fallback: number): number {
@@ -292,6 +321,14 @@ function ffmpegInput(source: SamplerSource): string {
   }
 }
 
+/**
+ * The command line that runs `command` with its address space limited to `bytes` (0: as it is):
+ * prlimit sets the limit and then becomes the command, so the pid is ffmpeg's own.
+ */
+export function limitedCommand(bytes: number, command: string[]): string[] {
+  return bytes > 0 ? ['prlimit', `--as=${bytes}`, '--', ...command] : command;
+}
+
 /** ffmpeg's arguments for a sampler run. Exported for tests and for the record in logs. */
 export function buildFfmpegArgs(o: ResolvedSamplerOptions): string[] {
   const us = String(Math.round(o.networkTimeoutMs * 1000));
@@ -318,6 +355,9 @@ export function buildFfmpegArgs(o: ResolvedSamplerOptions): string[] {
     '-filter_threads',
     '1',
     ...(o.skipNonReferenceFrames ? ['-skip_frame', 'noref'] : []),
+    // The decoder refuses pictures over this size before allocating them.
+    '-max_pixels',
+    String(o.maxPixels),
     '-protocol_whitelist',
     PROTOCOL_WHITELIST[o.source.kind],
     ...inputOptions[o.source.kind],
@@ -504,7 +544,11 @@ class FfmpegSampler implements Sampler {
       this.finish(null, null);
       return;
     }
-    const child = spawn(args.ffmpegPath, buildFfmpegArgs(args), {
+    const [command, ...commandArgs] = limitedCommand(args.memoryLimitBytes, [
+      args.ffmpegPath,
+      ...buildFfmpegArgs(args),
+    ]);
+    const child = spawn(command!, commandArgs, {
       stdio: ['ignore', 'pipe', 'pipe'],
       windowsHide: true,
       env: childEnvironment(args.httpProxy),
@@ -515,7 +559,7 @@ class FfmpegSampler implements Sampler {
       if (child.pid === undefined) {
         this.failure ??= new SamplerError(
           'ffmpeg-unavailable',
-          `cannot run ffmpeg: ${error.code ?? error.message}`,
+          `cannot run ${command === 'prlimit' ? 'ffmpeg through prlimit (util-linux)' : 'ffmpeg'}: ${error.code ?? error.message}`,
         );
       }
     });

@@ -25,6 +25,8 @@ export type SamplerErrorKind =
   | 'not-video'
   /** The video is truncated or corrupt (after zero or more good frames). */
   | 'corrupt'
+  /** Its pictures are larger, or need more memory, than the sampler allows (a decompression bomb). */
+  | 'too-large'
   /** No frame for longer than the silence timeout, or a network read timed out. */
   | 'timeout'
   /** ffmpeg itself could not be started (missing binary, no permission). */
@@ -74,6 +76,7 @@ const PUBLIC_FACTS: Partial<Record<SamplerErrorKind, string>> = {
   unauthorized: 'credentials refused',
   'not-video': 'not a video',
   corrupt: 'corrupt data',
+  'too-large': 'pictures too large',
   timeout: 'timed out',
 };
 
@@ -192,6 +195,17 @@ const PATTERNS: readonly Pattern[] = [
     kind: 'invalid-source',
     test: /not on whitelist|not in allowed_extensions|not in allowed_segment_extensions/i,
     message: 'the source asked for a protocol or file type that is not allowed',
+  },
+  {
+    // prlimit could not start ffmpeg (the limit is set, then ffmpeg is executed in its place).
+    kind: 'ffmpeg-unavailable',
+    test: /^prlimit: failed to execute/i,
+    message: 'cannot run ffmpeg',
+  },
+  {
+    kind: 'too-large',
+    test: /exceeds specified max pixel count|Cannot allocate memory|get_buffer\(\) failed/i,
+    message: 'the source’s pictures are larger, or need more memory, than the sampler allows',
   },
   {
     kind: 'not-found',
