@@ -74,6 +74,8 @@ const configSchema = z.object({
   RATE_LIMIT_API_KEY_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
   RATE_LIMIT_SESSION_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
   RATE_LIMIT_LOGIN_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+  RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  LOGIN_KNOWN_ADDRESS_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(20),
   SUBSCRIPTIONS_PER_CREDENTIAL: z.coerce.number().int().min(1).default(100),
   SUBSCRIPTION_REPLAY_LIMIT: z.coerce.number().int().min(1).max(1000).default(200),
@@ -198,7 +200,12 @@ export const CONFIG_DOCS: Record<keyof ParsedConfig, string> = {
   REQUEST_BODY_LIMIT_BYTES: 'largest accepted HTTP request body',
   RATE_LIMIT_API_KEY_PER_MINUTE: 'GraphQL requests per minute per API key',
   RATE_LIMIT_SESSION_PER_MINUTE: 'GraphQL requests per minute per login session',
-  RATE_LIMIT_LOGIN_PER_MINUTE: 'login attempts per minute per account (five times that per client address)',
+  RATE_LIMIT_LOGIN_PER_MINUTE:
+    'failed logins per minute per account from addresses it has not signed in from (together), and from each address it has',
+  RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE:
+    'failed logins per minute from one client address (an IPv6 /64), across accounts',
+  LOGIN_KNOWN_ADDRESS_DAYS:
+    'how long an account remembers an address it signed in from, which keeps a login budget of its own there',
   SUBSCRIPTIONS_PER_CONNECTION: 'most GraphQL subscriptions one WebSocket may hold at once',
   SUBSCRIPTIONS_PER_CREDENTIAL:
     'most GraphQL subscriptions one session or API key may hold at once in one API process',

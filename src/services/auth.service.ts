@@ -46,7 +46,7 @@ export class AuthService {
 
   async login(input: z.input<typeof loginSchema>, clientAddress: string): Promise<LoginResult> {
     const { tenantSlug, email, password } = validateInput(loginSchema, input);
-    await this.rateLimits.consumeLogin(`${tenantSlug}:${email}`, clientAddress);
+    const attempt = await this.rateLimits.beginLogin(`${tenantSlug}:${email}`, clientAddress);
     const tenant = await this.prisma.tenant.findUnique({ where: { slug: tenantSlug }, select: { id: true } });
     const db = tenant ? tenantDb(this.prisma, tenant.id) : null;
     const user = db
@@ -68,6 +68,7 @@ export class AuthService {
         { action: 'auth.login', entityType: 'Session', entityId: session.id },
       );
     });
+    await attempt.succeeded();
     return { token, expiresAt, user };
   }
 
