@@ -59,13 +59,14 @@ export function createServices(deps: {
     ffmpegPath: deps.config.FFMPEG_PATH,
     fontFile: deps.config.CLIP_FONT_FILE || undefined,
   });
+  const apiKeys = new ApiKeyService(credentials);
   return {
     auth: new AuthService(deps.prisma, deps.config, rateLimits, credentials),
     credentials,
     rateLimits,
     tenants,
-    users: new UserService(credentials),
-    apiKeys: new ApiKeyService(credentials),
+    users: new UserService(credentials, apiKeys),
+    apiKeys,
     streams: new StreamService(
       deps.config,
       (tenantId) => tenants.get(tenantId),

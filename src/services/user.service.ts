@@ -9,6 +9,7 @@ import { validateInput } from '../errors/validate-input';
 import type { User } from '../generated/prisma/client';
 import { recordAudit } from '../audit/audit-log';
 import type { CredentialCache } from '../auth/credential-cache';
+import type { ApiKeyService, KeyRevocationCause } from './api-key.service';
 import { emailSchema, passwordSchema, requireId, roleSchema } from './input-schemas';
 import { Connection, PageArgs, paginate } from './pagination';
 
@@ -29,7 +30,10 @@ export interface CreatedUser {
 }
 
 export class UserService {
-  constructor(private readonly credentials: CredentialCache) {}
+  constructor(
+    private readonly credentials: CredentialCache,
+    private readonly apiKeys: ApiKeyService,
+  ) {}
 
   list(db: TenantDb, page: PageArgs): Promise<Connection<User>> {
     return paginate(page, (query) => db.user.findMany(query));
@@ -73,8 +77,9 @@ export class UserService {
     if (actor.kind === 'user' && actor.id === id && ((role && role !== 'ADMIN') || disabled)) {
       throw conflict('You cannot demote or disable yourself; ask another admin', ErrorReason.SELF_CHANGE);
     }
-    const updated = await withPrismaErrors('user', () =>
+    const { updated, revokedKeys } = await withPrismaErrors('user', () =>
       db.$transaction(async (tx) => {
+        const before = await tx.user.findUnique({ where: { id }, select: { role: true } });
         const user = await tx.user.update({
           where: { id },
           data: {
@@ -95,11 +100,19 @@ export class UserService {
           entityId: id,
           data: { role: role ?? null, disabled: disabled ?? null },
         });
-        return user;
+        // Keys live no longer than their creator's right to make them (API_KEYS_MANAGE: admins).
+        const cause: KeyRevocationCause | null = disabled
+          ? 'creator.disabled'
+          : before?.role === 'ADMIN' && user.role !== 'ADMIN'
+            ? 'creator.demoted'
+            : null;
+        const revokedKeys = cause ? await this.apiKeys.revokeCreatedBy(tx, actor, { userId: id }, cause) : [];
+        return { updated: user, revokedKeys };
       }),
     );
     // A new role or a disabled account applies to the very next request, not after a cache expiry.
     await this.credentials.revoke({ userId: id });
+    await this.apiKeys.announceRevoked(revokedKeys);
     return updated;
   }
 
@@ -107,7 +120,7 @@ export class UserService {
     const id = requireId(userId, 'userId');
     if (actor.kind === 'user' && actor.id === id)
       throw conflict('You cannot delete yourself; ask another admin', ErrorReason.SELF_CHANGE);
-    await withPrismaErrors('user', () =>
+    const revokedKeys = await withPrismaErrors('user', () =>
       db.$transaction(async (tx) => {
         const user = await tx.user.delete({ where: { id } });
         await recordAudit(tx, actor, {
@@ -116,9 +129,11 @@ export class UserService {
           entityId: id,
           data: { email: user.email },
         });
+        return this.apiKeys.revokeCreatedBy(tx, actor, { userId: id }, 'creator.deleted');
       }),
     );
     await this.credentials.revoke({ userId: id });
+    await this.apiKeys.announceRevoked(revokedKeys);
     return id;
   }
 }
