@@ -2,6 +2,7 @@ import type Redis from 'ioredis';
 import type { AppConfig } from '../config/config';
 import type { PrismaClient } from '../db/prisma-client';
 import { CredentialCache } from '../auth/credential-cache';
+import { RefusedCredentials } from '../auth/refused-credentials';
 import { publishEvent } from '../pubsub/event-bus';
 import { AnalysisService } from '../services/analysis.service';
 import { ApiKeyService } from '../services/api-key.service';
@@ -61,7 +62,13 @@ export function createServices(deps: {
   });
   const apiKeys = new ApiKeyService(credentials);
   return {
-    auth: new AuthService(deps.prisma, deps.config, rateLimits, credentials),
+    auth: new AuthService(
+      deps.prisma,
+      deps.config,
+      rateLimits,
+      credentials,
+      new RefusedCredentials(deps.config.AUTH_NEGATIVE_CACHE_TTL_MS),
+    ),
     credentials,
     rateLimits,
     tenants,

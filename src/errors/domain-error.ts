@@ -44,6 +44,9 @@ export const ErrorReason = {
   // RATE_LIMITED: which budget ran out.
   REQUEST_RATE: 'REQUEST_RATE',
   LOGIN_RATE: 'LOGIN_RATE',
+  // RATE_LIMITED: too many requests without a valid credential (none, or a refused one) from one
+  // client address.
+  ANONYMOUS_RATE: 'ANONYMOUS_RATE',
   // RATE_LIMITED: the connection or credential already holds its most subscriptions (end one first).
   SUBSCRIPTION_LIMIT: 'SUBSCRIPTION_LIMIT',
   // BAD_USER_INPUT: a subscription's `after` cursor is too far behind to replay (query, then

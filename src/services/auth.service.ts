@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { AppConfig } from '../config/config';
 import type { PrismaClient } from '../db/prisma-client';
 import { tenantDb } from '../db/tenant-scoped-db';
-import { ErrorReason, unauthenticated } from '../errors/domain-error';
+import { DomainError, ErrorCode, ErrorReason, unauthenticated } from '../errors/domain-error';
 import { validateInput } from '../errors/validate-input';
 import type { User } from '../generated/prisma/client';
 import { decoyPasswordHash, verifyPassword } from '../auth/password-hasher';
@@ -18,6 +18,7 @@ import {
 import { recordAudit } from '../audit/audit-log';
 import type { RateLimitService } from './rate-limit.service';
 import type { CredentialCache } from '../auth/credential-cache';
+import type { RefusedCredentials } from '../auth/refused-credentials';
 import { emailSchema, slugSchema } from './input-schemas';
 
 const loginSchema = z.object({
@@ -42,6 +43,7 @@ export class AuthService {
     private readonly config: AppConfig,
     private readonly rateLimits: RateLimitService,
     private readonly credentials: CredentialCache,
+    private readonly refused: RefusedCredentials,
   ) {}
 
   async login(input: z.input<typeof loginSchema>, clientAddress: string): Promise<LoginResult> {
@@ -87,23 +89,42 @@ export class AuthService {
     return true;
   }
 
-  /** Resolves a bearer credential (session token or API key) to the actor it stands for. */
-  async authenticate(credential: string): Promise<Actor> {
+  /**
+   * Resolves a bearer credential (session token or API key) to the actor it stands for. A
+   * credential verified a moment ago is answered from this process's cache. Any other counts
+   * against `clientAddress`'s budget for requests without a valid credential before it may cost a
+   * look-up (given back when it proves valid), and one refused a moment ago is refused again
+   * without a look-up.
+   */
+  async authenticate(credential: string, clientAddress: string): Promise<Actor> {
     const digest = sha256Hex(credential);
     const cached = this.credentials.get(digest);
     if (cached) return cached;
-    if (credential.startsWith(SESSION_TOKEN_PREFIX)) return this.authenticateSession(digest);
-    if (credential.startsWith(API_KEY_PREFIX)) return this.authenticateApiKey(credential, digest);
-    throw unauthenticated('Unrecognised credential', ErrorReason.CREDENTIAL_INVALID);
+    await this.rateLimits.consumeUnverified(clientAddress);
+    if (this.refused.has(digest)) throw refusalOf(credential);
+    let actor: Actor;
+    try {
+      if (credential.startsWith(SESSION_TOKEN_PREFIX))
+        actor = await this.authenticateSession(credential, digest);
+      else if (credential.startsWith(API_KEY_PREFIX))
+        actor = await this.authenticateApiKey(credential, digest);
+      else throw refusalOf(credential);
+    } catch (error) {
+      if (error instanceof DomainError && error.code === ErrorCode.UNAUTHENTICATED) this.refused.add(digest);
+      throw error;
+    }
+    // Bookkeeping: a failure to give the request back must not fail a valid credential.
+    await this.rateLimits.refundUnverified(clientAddress).catch(() => undefined);
+    return actor;
   }
 
-  private async authenticateSession(tokenHash: string): Promise<Actor> {
+  private async authenticateSession(token: string, tokenHash: string): Promise<Actor> {
     const session = await this.prisma.session.findUnique({
       where: { tokenHash },
       include: { user: { select: { id: true, role: true, isPlatformAdmin: true, disabledAt: true } } },
     });
     if (!session || session.revokedAt || session.expiresAt <= new Date() || session.user.disabledAt) {
-      throw unauthenticated('Session expired or revoked; log in again', ErrorReason.CREDENTIAL_INVALID);
+      throw refusalOf(token);
     }
     const actor: Actor = {
       kind: 'user',
@@ -121,7 +142,7 @@ export class AuthService {
     const parsed = parseApiKey(key);
     const apiKey = parsed ? await this.prisma.apiKey.findUnique({ where: { prefix: parsed.prefix } }) : null;
     if (!parsed || !apiKey || apiKey.revokedAt || !digestMatches(parsed.secret, apiKey.secretHash)) {
-      throw unauthenticated('Invalid or revoked API key', ErrorReason.CREDENTIAL_INVALID);
+      throw refusalOf(key);
     }
     const now = Date.now();
     if (!apiKey.lastUsedAt || now - apiKey.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
@@ -141,4 +162,13 @@ export class AuthService {
     this.credentials.set(digest, actor);
     return actor;
   }
+}
+
+/** The one answer to a credential that is not (or no longer) valid, by its kind. */
+function refusalOf(credential: string): DomainError {
+  if (credential.startsWith(SESSION_TOKEN_PREFIX))
+    return unauthenticated('Session expired or revoked; log in again', ErrorReason.CREDENTIAL_INVALID);
+  if (credential.startsWith(API_KEY_PREFIX))
+    return unauthenticated('Invalid or revoked API key', ErrorReason.CREDENTIAL_INVALID);
+  return unauthenticated('Unrecognised credential', ErrorReason.CREDENTIAL_INVALID);
 }

@@ -21,6 +21,7 @@ export class RateLimitService {
   private readonly perSession: RateLimiterRedis;
   private readonly loginPerAccount: RateLimiterRedis;
   private readonly loginPerClient: RateLimiterRedis;
+  private readonly unverifiedPerClient: RateLimiterRedis;
   private readonly knownAddressMs: number;
 
   constructor(
@@ -33,7 +34,27 @@ export class RateLimitService {
     this.perSession = limiter('session', config.RATE_LIMIT_SESSION_PER_MINUTE);
     this.loginPerAccount = limiter('login-account', config.RATE_LIMIT_LOGIN_PER_MINUTE);
     this.loginPerClient = limiter('login-client', config.RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE);
+    this.unverifiedPerClient = limiter('unverified-client', config.RATE_LIMIT_ANONYMOUS_PER_MINUTE);
     this.knownAddressMs = config.LOGIN_KNOWN_ADDRESS_DAYS * 86_400_000;
+  }
+
+  /**
+   * Counts one request without a verified credential against its client address: an anonymous
+   * request, or a credential about to be looked up in PostgreSQL (taken before the look-up, so a
+   * burst of made-up credentials is counted in full). `refundUnverified` gives it back when the
+   * credential proves valid, so only anonymous requests and refused credentials use the budget.
+   */
+  consumeUnverified(clientAddress: string): Promise<void> {
+    return consume(
+      this.unverifiedPerClient,
+      clientBucket(clientAddress),
+      'Too many requests without a valid credential from this address',
+      ErrorReason.ANONYMOUS_RATE,
+    );
+  }
+
+  async refundUnverified(clientAddress: string): Promise<void> {
+    await this.unverifiedPerClient.reward(clientBucket(clientAddress));
   }
 
   /** Counts `requests` (1 for an ordinary request; more for work that costs like several). */
