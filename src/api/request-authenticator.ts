@@ -1,7 +1,7 @@
 import type { Actor, Permission } from '../auth/permissions';
-import { hasPermission } from '../auth/permissions';
+import { permissionRefusal } from '../auth/permissions';
 import type { PrismaClient } from '../db/prisma-client';
-import { ErrorReason, forbidden, unauthenticated } from '../errors/domain-error';
+import { ErrorReason, unauthenticated } from '../errors/domain-error';
 import type { AuthService } from '../services/auth.service';
 import type { RateLimitService } from '../services/rate-limit.service';
 import { createTenantContext, TenantContext } from '../resolvers/graphql-context';
@@ -62,7 +62,8 @@ export class RequestAuthenticator {
       throw unauthenticated(options.missing ?? 'A credential is required', ErrorReason.CREDENTIAL_REQUIRED);
     const actor = await this.deps.auth.authenticate(credential, options.clientAddress);
     await this.consumeRateLimit(actor);
-    if (options.permission && !hasPermission(actor, options.permission)) throw forbidden('Not allowed');
+    const refusal = options.permission ? permissionRefusal(actor, options.permission) : null;
+    if (refusal) throw refusal;
     return { credential, ...createTenantContext(this.deps.prisma, actor) };
   }
 

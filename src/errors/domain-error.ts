@@ -37,6 +37,11 @@ export const ErrorReason = {
   NOT_CONFIGURED: 'NOT_CONFIGURED',
   // CONFLICT: an admin may not lock themselves out.
   SELF_CHANGE: 'SELF_CHANGE',
+  // FORBIDDEN: the session comes from a login with a password an admin reset; it may only change
+  // the password (changePassword), which gives a full session.
+  PASSWORD_CHANGE_REQUIRED: 'PASSWORD_CHANGE_REQUIRED',
+  // BAD_USER_INPUT: the current password given to changePassword is not the caller's.
+  WRONG_PASSWORD: 'WRONG_PASSWORD',
   // UNAUTHENTICATED: no credential, or one that is unknown, expired or revoked (log in again).
   CREDENTIAL_REQUIRED: 'CREDENTIAL_REQUIRED',
   CREDENTIAL_INVALID: 'CREDENTIAL_INVALID',

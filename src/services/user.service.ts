@@ -3,7 +3,7 @@ import type { Actor } from '../auth/permissions';
 import { hashPassword } from '../auth/password-hasher';
 import { newInitialPassword } from '../auth/secret-token';
 import type { TenantDb } from '../db/tenant-scoped-db';
-import { conflict, ErrorReason, notFound } from '../errors/domain-error';
+import { conflict, ErrorReason, forbidden, notFound } from '../errors/domain-error';
 import { withPrismaErrors } from '../errors/prisma-error.mapper';
 import { validateInput } from '../errors/validate-input';
 import type { User } from '../generated/prisma/client';
@@ -27,6 +27,12 @@ export interface CreatedUser {
   user: User;
   /** Present only when the password was generated: shown once, never stored. */
   initialPassword: string | null;
+}
+
+export interface ResetPassword {
+  user: User;
+  /** Shown once, to the admin who reset it; only its hash is stored. */
+  temporaryPassword: string;
 }
 
 export class UserService {
@@ -135,5 +141,48 @@ export class UserService {
     await this.credentials.revoke({ userId: id });
     await this.apiKeys.announceRevoked(revokedKeys);
     return id;
+  }
+
+  /**
+   * Replaces a user's password with a temporary one (returned once) that opens only a session that
+   * may change it: every session of the user ends in the same transaction, with the audit event,
+   * and every API process forgets them and closes their sockets. The user's API keys stay. An admin
+   * changes their own password with changePassword instead.
+   */
+  async resetPassword(db: TenantDb, actor: Actor, userId: string): Promise<ResetPassword> {
+    const id = requireId(userId, 'userId');
+    if (actor.kind === 'user' && actor.id === id) {
+      throw conflict('Change your own password with changePassword', ErrorReason.SELF_CHANGE);
+    }
+    const target = await db.user.findUnique({ where: { id }, select: { isPlatformAdmin: true } });
+    if (!target) throw notFound('User');
+    // A platform admin's password opens the management of every tenant, not only this one.
+    if (target.isPlatformAdmin && !actor.isPlatformAdmin) {
+      throw forbidden("Only a platform admin may reset a platform admin's password");
+    }
+    const temporaryPassword = newInitialPassword();
+    const passwordHash = await hashPassword(temporaryPassword);
+    const user = await withPrismaErrors('user', () =>
+      db.$transaction(async (tx) => {
+        const now = new Date();
+        const updated = await tx.user.update({
+          where: { id },
+          data: { passwordHash, passwordChangeRequired: true, passwordChangedAt: now },
+        });
+        const ended = await tx.session.updateMany({
+          where: { userId: id, revokedAt: null },
+          data: { revokedAt: now },
+        });
+        await recordAudit(tx, actor, {
+          action: 'user.passwordReset',
+          entityType: 'User',
+          entityId: id,
+          data: { email: updated.email, sessionsEnded: ended.count },
+        });
+        return updated;
+      }),
+    );
+    await this.credentials.revoke({ userId: id });
+    return { user, temporaryPassword };
   }
 }
