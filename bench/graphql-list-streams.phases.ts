@@ -91,7 +91,7 @@ async function main(): Promise<void> {
   const jobs = new BullJobQueue(redis, config);
   const services = createServices({ prisma, redis, config, jobs });
   try {
-    const actor = await services.auth.authenticate(data.apiKey);
+    const actor = await services.auth.authenticate(data.apiKey, '127.0.0.1');
     const db = tenantDb(prisma, data.tenantId);
     const vigilSchema = await buildVigilSchema();
     const plainSchema = buildPlainSchema();
@@ -163,7 +163,7 @@ async function main(): Promise<void> {
     await phase('fixed cost of a query: pg SELECT 1', () => pool.query('SELECT 1'));
     await phase('fixed cost of a query: Prisma $queryRaw SELECT 1', () => prisma.$queryRaw`SELECT 1`);
     await phase('auth: services.auth.authenticate(API key) [Prisma findUnique]', () =>
-      services.auth.authenticate(data.apiKey),
+      services.auth.authenticate(data.apiKey, '127.0.0.1'),
     );
     await phase('rate limit: services.rateLimits.consumeApiKey [Redis]', () =>
       services.rateLimits.consumeApiKey(actor.id),

@@ -239,7 +239,8 @@ describe('limits, authentication and API keys', () => {
       }
       expectRateLimited(await attempt(email, 'wrong password 4'));
       expectRateLimited(await attempt(email, PASSWORD));
-      // the same account spelled differently, or from another address, is the same account
+      // the same account spelled differently, or from another address it never signed in from,
+      // is the same account
       expectRateLimited(await attempt(`  ${email.toUpperCase()} `, PASSWORD));
       expectRateLimited(await attempt(email, PASSWORD, clientAddress()));
 
@@ -248,8 +249,11 @@ describe('limits, authentication and API keys', () => {
       expect(other.errors).toBeUndefined();
     }, 30_000);
 
-    it('limits login attempts per client address to 5x the per-account limit, across accounts', async () => {
-      const limited = await start({ RATE_LIMIT_LOGIN_PER_MINUTE: '2' });
+    it('limits failed logins per client address to RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE, across accounts', async () => {
+      const limited = await start({
+        RATE_LIMIT_LOGIN_PER_MINUTE: '2',
+        RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE: '10',
+      });
       const address = clientAddress();
       const attempt = (email: string) =>
         gqlWithHeaders(

@@ -4,6 +4,8 @@ import { can } from './auth/roles';
 import { SessionProvider, useSession } from './auth/session';
 import { AppShell } from './components/app-shell';
 import { LoginPage } from './pages/login-page';
+import { PasswordPage } from './pages/account/password-page';
+import { PasswordRequiredPage } from './pages/account/password-required-page';
 import { NotFoundPage } from './pages/not-found-page';
 import { adminRoutes } from './pages/admin/admin-routes';
 import { auditorRoutes } from './pages/auditor/auditor-routes';
@@ -24,6 +26,7 @@ export function App() {
 function Screens() {
   const { session } = useSession();
   if (!session) return <LoginPage />;
+  if (session.passwordChangeRequired) return <PasswordRequiredPage />;
   const role = session.user.role;
   const home = can.moderate(role) ? '/queue' : '/incidents';
   return (
@@ -34,6 +37,7 @@ function Screens() {
         {reviewRoutes(role)}
         {adminRoutes(role)}
         {auditorRoutes(role)}
+        <Route path="account/password" element={<PasswordPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

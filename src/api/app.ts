@@ -146,6 +146,7 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
         ? tenantDb(prisma, signed.tenantId)
         : (
             await authenticator.authenticate(credentialOf(req.headers), {
+              clientAddress: req.ip ?? 'unknown',
               permission: Permission.STREAMS_READ,
               missing: 'A signed URL or a credential is required',
             })
@@ -227,11 +228,18 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
     refuseDeepVariables(),
     expressMiddleware(apollo, {
       context: async ({ req }) => {
-        const base = { requestId: String(req.id), clientAddress: req.ip ?? 'unknown', services };
-        // Without a credential the request is anonymous (login); @Authorized refuses the rest.
+        const clientAddress = req.ip ?? 'unknown';
+        const base = { requestId: String(req.id), clientAddress, services };
+        // Without a credential the request is anonymous (login); @Authorized refuses the rest. It
+        // costs the client address's budget for requests without a valid credential.
         const credential = credentialOf(req.headers);
-        if (!credential) return base;
-        const { actor, db, loaders } = await authenticator.authenticate(credential).catch(toContextError);
+        if (!credential) {
+          await services.rateLimits.consumeUnverified(clientAddress).catch(toContextError);
+          return base;
+        }
+        const { actor, db, loaders } = await authenticator
+          .authenticate(credential, { clientAddress })
+          .catch(toContextError);
         return { ...base, actor, db, loaders };
       },
     }),

@@ -1,6 +1,6 @@
 import type { AuthChecker } from 'type-graphql';
-import { hasPermission, Permission } from '../auth/permissions';
-import { ErrorReason, forbidden, unauthenticated } from '../errors/domain-error';
+import { permissionRefusal, Permission } from '../auth/permissions';
+import { ErrorReason, unauthenticated } from '../errors/domain-error';
 import type { GraphQLContext } from '../resolvers/graphql-context';
 
 /**
@@ -10,7 +10,9 @@ import type { GraphQLContext } from '../resolvers/graphql-context';
 export const authChecker: AuthChecker<GraphQLContext, Permission> = ({ context }, permissions) => {
   const actor = context.actor;
   if (!actor) throw unauthenticated(undefined, ErrorReason.CREDENTIAL_REQUIRED);
-  if (permissions.length === 0) return true;
-  if (permissions.every((permission) => hasPermission(actor, permission))) return true;
-  throw forbidden();
+  for (const permission of permissions) {
+    const refusal = permissionRefusal(actor, permission);
+    if (refusal) throw refusal;
+  }
+  return true;
 };

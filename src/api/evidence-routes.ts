@@ -44,6 +44,7 @@ export function registerEvidenceRoutes(app: Express, deps: EvidenceRouteDeps): v
         ? tenantDb(prisma, signed.tenantId)
         : (
             await authenticator.authenticate(credentialOf(req.headers), {
+              clientAddress: req.ip ?? 'unknown',
               permission: Permission.INCIDENTS_READ,
               missing: 'A signed URL or a credential is required',
             })
@@ -59,6 +60,7 @@ export function registerEvidenceRoutes(app: Express, deps: EvidenceRouteDeps): v
   app.get(EVIDENCE_PACKAGE_ROUTE, async (req: Request, res: Response) => {
     try {
       const { actor, db } = await authenticator.authenticate(credentialOf(req.headers), {
+        clientAddress: req.ip ?? 'unknown',
         permission: Permission.AUDIT_READ,
       });
       const evidence = await services.evidence.evidencePackage(

@@ -47,6 +47,7 @@ export function registerReportRoutes(app: Express, deps: ReportRouteDeps): void 
   app.get(REPORT_ROUTE, async (req: Request, res: Response) => {
     try {
       const { actor, db } = await authenticator.authenticate(credentialOf(req.headers), {
+        clientAddress: req.ip ?? 'unknown',
         permission: Permission.AUDIT_READ,
       });
 

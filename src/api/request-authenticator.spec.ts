@@ -29,8 +29,8 @@ function authenticatorFor(actor: Actor | Error) {
   const deps = {
     prisma: { $extends: extend } as unknown as PrismaClient,
     auth: {
-      authenticate: jest.fn(async (credential: string) => {
-        steps.push(`authenticate ${credential}`);
+      authenticate: jest.fn(async (credential: string, clientAddress: string) => {
+        steps.push(`authenticate ${credential} from ${clientAddress}`);
         if (actor instanceof Error) throw actor;
         return actor;
       }),
@@ -74,11 +74,13 @@ describe('credentialOf', () => {
   });
 });
 
+const from = { clientAddress: '198.51.100.7' };
+
 describe('RequestAuthenticator', () => {
   it('authenticates, counts the request against the API key, and builds the tenant context', async () => {
     const { authenticator, steps } = authenticatorFor(moderatorKey);
-    const admitted = await authenticator.authenticate('vgk_a_b');
-    expect(steps).toEqual(['authenticate vgk_a_b', 'api key key-1']);
+    const admitted = await authenticator.authenticate('vgk_a_b', from);
+    expect(steps).toEqual(['authenticate vgk_a_b from 198.51.100.7', 'api key key-1']);
     expect(admitted.actor).toBe(moderatorKey);
     expect(admitted.credential).toBe('vgk_a_b');
     expect(admitted.db).toBe(scopedClient);
@@ -87,14 +89,14 @@ describe('RequestAuthenticator', () => {
 
   it('counts a session’s requests against the session, not the user', async () => {
     const { authenticator, steps } = authenticatorFor(auditorSession);
-    await authenticator.authenticate('vgs_x');
-    expect(steps).toEqual(['authenticate vgs_x', 'session session-1']);
+    await authenticator.authenticate('vgs_x', from);
+    expect(steps).toEqual(['authenticate vgs_x from 198.51.100.7', 'session session-1']);
   });
 
   it('refuses a missing credential with UNAUTHENTICATED (CREDENTIAL_REQUIRED) and the entry’s message', async () => {
     const { authenticator, deps } = authenticatorFor(moderatorKey);
     const error = await refusal(
-      authenticator.authenticate(undefined, { missing: 'A signed URL is required' }),
+      authenticator.authenticate(undefined, { ...from, missing: 'A signed URL is required' }),
     );
     expect(error.code).toBe('UNAUTHENTICATED');
     expect(error.reason).toBe(ErrorReason.CREDENTIAL_REQUIRED);
@@ -104,24 +106,28 @@ describe('RequestAuthenticator', () => {
 
   it('does not count a credential that fails to authenticate', async () => {
     const { authenticator, deps } = authenticatorFor(unauthenticated('Invalid or revoked API key'));
-    expect((await refusal(authenticator.authenticate('vgk_bad'))).code).toBe('UNAUTHENTICATED');
+    expect((await refusal(authenticator.authenticate('vgk_bad', from))).code).toBe('UNAUTHENTICATED');
     expect(deps.rateLimits.consumeApiKey).not.toHaveBeenCalled();
   });
 
   it('passes RATE_LIMITED on', async () => {
     const { authenticator, deps } = authenticatorFor(moderatorKey);
     deps.rateLimits.consumeApiKey.mockRejectedValueOnce(rateLimited('Too many', 9, ErrorReason.REQUEST_RATE));
-    const error = await refusal(authenticator.authenticate('vgk_a_b'));
+    const error = await refusal(authenticator.authenticate('vgk_a_b', from));
     expect(error.code).toBe('RATE_LIMITED');
     expect(error.details.retryAfterSeconds).toBe(9);
   });
 
   it('checks the route’s permission after counting the request', async () => {
     const { authenticator, steps } = authenticatorFor(moderatorKey);
-    const error = await refusal(authenticator.authenticate('vgk_a_b', { permission: Permission.AUDIT_READ }));
+    const error = await refusal(
+      authenticator.authenticate('vgk_a_b', { ...from, permission: Permission.AUDIT_READ }),
+    );
     expect(error.code).toBe('FORBIDDEN');
-    expect(steps).toEqual(['authenticate vgk_a_b', 'api key key-1']);
+    expect(steps).toEqual(['authenticate vgk_a_b from 198.51.100.7', 'api key key-1']);
     const { authenticator: auditor } = authenticatorFor(auditorSession);
-    await expect(auditor.authenticate('vgs_x', { permission: Permission.AUDIT_READ })).resolves.toBeDefined();
+    await expect(
+      auditor.authenticate('vgs_x', { ...from, permission: Permission.AUDIT_READ }),
+    ).resolves.toBeDefined();
   });
 });

@@ -1,7 +1,7 @@
 import type { Actor, Permission } from '../auth/permissions';
-import { hasPermission } from '../auth/permissions';
+import { permissionRefusal } from '../auth/permissions';
 import type { PrismaClient } from '../db/prisma-client';
-import { ErrorReason, forbidden, unauthenticated } from '../errors/domain-error';
+import { ErrorReason, unauthenticated } from '../errors/domain-error';
 import type { AuthService } from '../services/auth.service';
 import type { RateLimitService } from '../services/rate-limit.service';
 import { createTenantContext, TenantContext } from '../resolvers/graphql-context';
@@ -34,26 +34,36 @@ export interface RequestAuthenticatorDeps {
   rateLimits: Pick<RateLimitService, 'consumeApiKey' | 'consumeSession'>;
 }
 
+export interface AdmissionOptions {
+  /** Whose budget a credential that is not verified yet counts against until it proves valid. */
+  clientAddress: string;
+  permission?: Permission;
+  missing?: string;
+}
+
 /**
  * Every entry of the API (GraphQL over HTTP, graphql-ws connection_init, GET /frames,
  * GET /reports) admits a request here, in one order: the credential is checked (revoked keys,
- * expired sessions and disabled users are refused), one request is counted against the
- * credential's rate limit, the route's permission (if any) is checked, and the tenant context is
- * built from the proven actor only. A failure is a DomainError: UNAUTHENTICATED, RATE_LIMITED or
- * FORBIDDEN, which each entry turns into its own answer.
+ * expired sessions and disabled users are refused; one not verified a moment ago counts against
+ * the client address's budget for requests without a valid credential until it proves valid), one
+ * request is counted against the credential's rate limit, the route's permission (if any) is
+ * checked, and the tenant context is built from the proven actor only. A failure is a
+ * DomainError: UNAUTHENTICATED, RATE_LIMITED or FORBIDDEN, which each entry turns into its own
+ * answer.
  */
 export class RequestAuthenticator {
   constructor(private readonly deps: RequestAuthenticatorDeps) {}
 
   async authenticate(
     credential: string | undefined,
-    options: { permission?: Permission; missing?: string } = {},
+    options: AdmissionOptions,
   ): Promise<AuthenticatedRequest> {
     if (!credential)
       throw unauthenticated(options.missing ?? 'A credential is required', ErrorReason.CREDENTIAL_REQUIRED);
-    const actor = await this.deps.auth.authenticate(credential);
+    const actor = await this.deps.auth.authenticate(credential, options.clientAddress);
     await this.consumeRateLimit(actor);
-    if (options.permission && !hasPermission(actor, options.permission)) throw forbidden('Not allowed');
+    const refusal = options.permission ? permissionRefusal(actor, options.permission) : null;
+    if (refusal) throw refusal;
     return { credential, ...createTenantContext(this.deps.prisma, actor) };
   }
 

@@ -25,6 +25,7 @@ import type { Services } from '../composition/create-services';
 import { createTenantContext, GraphQLContext } from '../resolvers/graphql-context';
 import { formatGraphQLError } from './graphql-error.mapper';
 import { graphqlLimitRules } from './graphql-limits';
+import { requestClientAddress } from './request-address';
 import { credentialOf, RequestAuthenticator } from './request-authenticator';
 import { ReleaseSlot, SubscriptionAllowance } from './subscription-allowance';
 import { MAX_INPUT_DEPTH } from './request-body-guards';
@@ -129,7 +130,9 @@ export async function attachSubscriptionServer(deps: SubscriptionServerDeps): Pr
     let actor: Actor;
     try {
       // A credential revoked since connection_init is refused (the socket is closed too).
-      ({ actor } = await authenticator.authenticate(credential));
+      ({ actor } = await authenticator.authenticate(credential, {
+        clientAddress: requestClientAddress(extra.request),
+      }));
     } catch (error) {
       if (error instanceof DomainError && error.code === ErrorCode.RATE_LIMITED) return toErrors([error]);
       socket.close(UNAUTHORIZED_CLOSE_CODE, 'Unauthorized');
@@ -166,7 +169,7 @@ export async function attachSubscriptionServer(deps: SubscriptionServerDeps): Pr
     }
     const contextValue: GraphQLContext = {
       requestId: randomUUID(),
-      clientAddress: extra.request.socket.remoteAddress ?? 'unknown',
+      clientAddress: requestClientAddress(extra.request),
       services,
       ...createTenantContext(prisma, actor),
     };
@@ -210,7 +213,9 @@ export async function attachSubscriptionServer(deps: SubscriptionServerDeps): Pr
           return false;
         }
         try {
-          const { actor } = await authenticator.authenticate(credential);
+          const { actor } = await authenticator.authenticate(credential, {
+            clientAddress: requestClientAddress(ctx.extra.request),
+          });
           ctx.extra.actor = actor;
           ctx.extra.credential = credential;
           hub.track(socket, actor);

@@ -1,5 +1,5 @@
 import { Role } from '../generated/prisma/enums';
-import { Actor, hasPermission, Permission, ROLE_PERMISSIONS } from './permissions';
+import { Actor, hasPermission, Permission, permissionRefusal, ROLE_PERMISSIONS } from './permissions';
 
 const actor = (role: Role, isPlatformAdmin = false): Actor => ({
   kind: 'user',
@@ -82,6 +82,29 @@ describe('hasPermission', () => {
     const key: Actor = { ...actor('MODERATOR'), kind: 'apiKey' };
     expect(hasPermission(key, Permission.STREAMS_CONTROL)).toBe(true);
     expect(hasPermission(key, Permission.RULES_MANAGE)).toBe(false);
+  });
+
+  it.each(ROLES)('lets every %s manage their own session and password', (role) => {
+    expect(hasPermission(actor(role), Permission.OWN_SESSION)).toBe(true);
+  });
+
+  it('lets a session that must change its password do that and nothing else, even for a platform admin', () => {
+    const restricted: Actor = { ...actor('ADMIN', true), sessionId: 's-1', passwordChangeOnly: true };
+    for (const permission of ALL) {
+      expect({ permission, allowed: hasPermission(restricted, permission) }).toEqual({
+        permission,
+        allowed: permission === Permission.OWN_SESSION,
+      });
+    }
+    expect(permissionRefusal(restricted, Permission.STREAMS_READ)).toMatchObject({
+      code: 'FORBIDDEN',
+      reason: 'PASSWORD_CHANGE_REQUIRED',
+    });
+    expect(permissionRefusal(restricted, Permission.OWN_SESSION)).toBeNull();
+    expect(permissionRefusal(actor('AUDITOR'), Permission.USERS_MANAGE)).toMatchObject({
+      code: 'FORBIDDEN',
+      reason: undefined,
+    });
   });
 
   it('never puts PLATFORM_ADMIN in a role table', () => {

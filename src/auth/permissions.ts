@@ -1,3 +1,4 @@
+import { DomainError, ErrorReason, forbidden } from '../errors/domain-error';
 import { Role } from '../generated/prisma/enums';
 
 /**
@@ -43,14 +44,20 @@ export enum Permission {
   REVIEW_WORK = 'REVIEW_WORK',
   /** A queue's service levels (time to claim, time to decide). */
   REVIEW_MANAGE = 'REVIEW_MANAGE',
-  /** Any authenticated caller (me, logout). */
+  /** Any authenticated caller (the caller's own tenant). */
   AUTHENTICATED = 'AUTHENTICATED',
+  /**
+   * The caller's own session and password (me, logout, changePassword): every caller, including a
+   * session that may do nothing else until the password is changed.
+   */
+  OWN_SESSION = 'OWN_SESSION',
   /** Operator-level: tenants, their quotas and the GPU nodes. Held only by users flagged as platform admins. */
   PLATFORM_ADMIN = 'PLATFORM_ADMIN',
 }
 
 const READ_ALL = [
   Permission.AUTHENTICATED,
+  Permission.OWN_SESSION,
   Permission.USERS_READ,
   Permission.API_KEYS_READ,
   Permission.STREAMS_READ,
@@ -82,6 +89,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> =
   ]),
   MODERATOR: new Set([
     Permission.AUTHENTICATED,
+    Permission.OWN_SESSION,
     Permission.STREAMS_READ,
     Permission.STREAMS_CONTROL,
     Permission.TEMPLATES_READ,
@@ -106,6 +114,8 @@ export interface Actor {
   sessionId?: string;
   /** An API key's extra rights beyond its role's (API_KEY_SCOPES); none for people. */
   scopes?: readonly string[];
+  /** A session from a login with a password an admin reset: it may only change the password. */
+  passwordChangeOnly?: boolean;
 }
 
 /** Rights an API key may carry beyond its role: "review" claims and decides review items. */
@@ -117,6 +127,18 @@ export function hasScope(actor: Actor, scope: ApiKeyScope): boolean {
 }
 
 export function hasPermission(actor: Actor, permission: Permission): boolean {
+  if (actor.passwordChangeOnly) return permission === Permission.OWN_SESSION;
   if (permission === Permission.PLATFORM_ADMIN) return actor.isPlatformAdmin;
   return ROLE_PERMISSIONS[actor.role].has(permission);
+}
+
+/** The refusal of an actor without `permission`: FORBIDDEN, saying why when the password must change first. */
+export function permissionRefusal(actor: Actor, permission: Permission): DomainError | null {
+  if (hasPermission(actor, permission)) return null;
+  return actor.passwordChangeOnly
+    ? forbidden(
+        'Change your password first: this session may only change it',
+        ErrorReason.PASSWORD_CHANGE_REQUIRED,
+      )
+    : forbidden();
 }

@@ -2,6 +2,7 @@ import type Redis from 'ioredis';
 import type { AppConfig } from '../config/config';
 import type { PrismaClient } from '../db/prisma-client';
 import { CredentialCache } from '../auth/credential-cache';
+import { RefusedCredentials } from '../auth/refused-credentials';
 import { publishEvent } from '../pubsub/event-bus';
 import { AnalysisService } from '../services/analysis.service';
 import { ApiKeyService } from '../services/api-key.service';
@@ -59,13 +60,20 @@ export function createServices(deps: {
     ffmpegPath: deps.config.FFMPEG_PATH,
     fontFile: deps.config.CLIP_FONT_FILE || undefined,
   });
+  const apiKeys = new ApiKeyService(credentials);
   return {
-    auth: new AuthService(deps.prisma, deps.config, rateLimits, credentials),
+    auth: new AuthService(
+      deps.prisma,
+      deps.config,
+      rateLimits,
+      credentials,
+      new RefusedCredentials(deps.config.AUTH_NEGATIVE_CACHE_TTL_MS),
+    ),
     credentials,
     rateLimits,
     tenants,
-    users: new UserService(credentials),
-    apiKeys: new ApiKeyService(credentials),
+    users: new UserService(credentials, apiKeys),
+    apiKeys,
     streams: new StreamService(
       deps.config,
       (tenantId) => tenants.get(tenantId),

@@ -60,6 +60,7 @@ const configSchema = z.object({
     .max(24 * 30)
     .default(12),
   AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
+  AUTH_NEGATIVE_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(50).default(8),
   GRAPHQL_MAX_COST: z.coerce.number().int().min(10).default(20000),
   GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(1).default(15),
@@ -74,6 +75,9 @@ const configSchema = z.object({
   RATE_LIMIT_API_KEY_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
   RATE_LIMIT_SESSION_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
   RATE_LIMIT_LOGIN_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+  RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: z.coerce.number().int().min(1).default(60),
+  LOGIN_KNOWN_ADDRESS_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(20),
   SUBSCRIPTIONS_PER_CREDENTIAL: z.coerce.number().int().min(1).default(100),
   SUBSCRIPTION_REPLAY_LIMIT: z.coerce.number().int().min(1).max(1000).default(200),
@@ -195,6 +199,8 @@ export const CONFIG_DOCS: Record<keyof ParsedConfig, string> = {
   SESSION_TTL_HOURS: 'lifetime of a login session token',
   AUTH_CACHE_TTL_MS:
     'how long an API process remembers a verified credential (0 turns the cache off; revocations apply at once)',
+  AUTH_NEGATIVE_CACHE_TTL_MS:
+    'how long an API process remembers a refused credential, answering it again without a database look-up (0: never)',
   GRAPHQL_MAX_DEPTH: 'deepest selection a GraphQL operation may have',
   GRAPHQL_MAX_COST: 'highest estimated cost of one GraphQL operation',
   GRAPHQL_MAX_ALIASES: 'most aliases in one GraphQL operation',
@@ -204,7 +210,14 @@ export const CONFIG_DOCS: Record<keyof ParsedConfig, string> = {
   REQUEST_BODY_LIMIT_BYTES: 'largest accepted HTTP request body',
   RATE_LIMIT_API_KEY_PER_MINUTE: 'GraphQL requests per minute per API key',
   RATE_LIMIT_SESSION_PER_MINUTE: 'GraphQL requests per minute per login session',
-  RATE_LIMIT_LOGIN_PER_MINUTE: 'login attempts per minute per account (five times that per client address)',
+  RATE_LIMIT_LOGIN_PER_MINUTE:
+    'failed logins per minute per account from addresses it has not signed in from (together), and from each address it has',
+  RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE:
+    'failed logins per minute from one client address (an IPv6 /64), across accounts',
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE:
+    'requests per minute from one client address without a valid credential: anonymous GraphQL requests (login too) and refused credentials',
+  LOGIN_KNOWN_ADDRESS_DAYS:
+    'how long an account remembers an address it signed in from, which keeps a login budget of its own there',
   SUBSCRIPTIONS_PER_CONNECTION: 'most GraphQL subscriptions one WebSocket may hold at once',
   SUBSCRIPTIONS_PER_CREDENTIAL:
     'most GraphQL subscriptions one session or API key may hold at once in one API process',

@@ -37,6 +37,11 @@ export const ErrorReason = {
   NOT_CONFIGURED: 'NOT_CONFIGURED',
   // CONFLICT: an admin may not lock themselves out.
   SELF_CHANGE: 'SELF_CHANGE',
+  // FORBIDDEN: the session comes from a login with a password an admin reset; it may only change
+  // the password (changePassword), which gives a full session.
+  PASSWORD_CHANGE_REQUIRED: 'PASSWORD_CHANGE_REQUIRED',
+  // BAD_USER_INPUT: the current password given to changePassword is not the caller's.
+  WRONG_PASSWORD: 'WRONG_PASSWORD',
   // UNAUTHENTICATED: no credential, or one that is unknown, expired or revoked (log in again).
   CREDENTIAL_REQUIRED: 'CREDENTIAL_REQUIRED',
   CREDENTIAL_INVALID: 'CREDENTIAL_INVALID',
@@ -44,6 +49,9 @@ export const ErrorReason = {
   // RATE_LIMITED: which budget ran out.
   REQUEST_RATE: 'REQUEST_RATE',
   LOGIN_RATE: 'LOGIN_RATE',
+  // RATE_LIMITED: too many requests without a valid credential (none, or a refused one) from one
+  // client address.
+  ANONYMOUS_RATE: 'ANONYMOUS_RATE',
   // RATE_LIMITED: the connection or credential already holds its most subscriptions (end one first).
   SUBSCRIPTION_LIMIT: 'SUBSCRIPTION_LIMIT',
   // BAD_USER_INPUT: a subscription's `after` cursor is too far behind to replay (query, then

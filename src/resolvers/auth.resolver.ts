@@ -10,14 +10,28 @@ export class AuthResolver {
     return context.services.auth.login(input, context.clientAddress);
   }
 
-  @Authorized(Permission.AUTHENTICATED)
+  @Authorized(Permission.OWN_SESSION)
   @Mutation(() => Boolean, { description: 'Ends the current session; false for API keys' })
   logout(@Ctx() context: GraphQLContext): Promise<boolean> {
     const { services, actor } = authedContext(context);
     return services.auth.logout(actor);
   }
 
-  @Authorized(Permission.AUTHENTICATED)
+  @Authorized(Permission.OWN_SESSION)
+  @Mutation(() => LoginPayload, {
+    description:
+      "Changes the logged-in user's password (the current one is checked; the new one is at least 12 characters). Every session of the user ends, this one included: the answer is a new session to continue with",
+  })
+  changePassword(
+    @Arg('currentPassword') currentPassword: string,
+    @Arg('newPassword') newPassword: string,
+    @Ctx() context: GraphQLContext,
+  ): Promise<LoginPayload> {
+    const { services, actor } = authedContext(context);
+    return services.auth.changePassword(actor, { currentPassword, newPassword }, context.clientAddress);
+  }
+
+  @Authorized(Permission.OWN_SESSION)
   @Query(() => User, { nullable: true, description: 'The logged-in user; null when called with an API key' })
   me(@Ctx() context: GraphQLContext): Promise<User | null> {
     const { services, actor, db } = authedContext(context);

@@ -5,6 +5,7 @@ import { PageArgsInput } from '../schema/connection.type';
 import {
   CreateUserInput,
   CreateUserPayload,
+  ResetUserPasswordPayload,
   UpdateUserInput,
   User,
   UserConnection,
@@ -42,6 +43,16 @@ export class UserResolver {
   ) {
     const { services, db, actor } = authedContext(context);
     return services.users.update(db, actor, userId, input);
+  }
+
+  @Authorized(Permission.USERS_MANAGE)
+  @Mutation(() => ResetUserPasswordPayload, {
+    description:
+      "Replaces a user's password with a temporary one, returned once; every session of the user ends, and the next login may only change the password",
+  })
+  resetUserPassword(@Arg('userId', () => ID) userId: string, @Ctx() context: GraphQLContext) {
+    const { services, db, actor } = authedContext(context);
+    return services.users.resetPassword(db, actor, userId);
   }
 
   @Authorized(Permission.USERS_MANAGE)

@@ -29,6 +29,19 @@ export class ApiKey {
 
   @Field()
   createdAt!: Date;
+
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      'The person who created the key; the key is revoked when they are deleted, disabled or no longer an admin',
+  })
+  createdByUserId!: string | null;
+
+  @Field(() => ID, {
+    nullable: true,
+    description: 'The API key that created this key; revoking that key revokes this one',
+  })
+  createdByApiKeyId!: string | null;
 }
 
 @ObjectType()

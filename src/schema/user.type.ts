@@ -19,6 +19,12 @@ export class User {
   @Field(() => Date, { nullable: true })
   disabledAt!: Date | null;
 
+  @Field({ description: 'An admin reset the password: the next login may only change it' })
+  passwordChangeRequired!: boolean;
+
+  @Field(() => Date, { nullable: true, description: 'When the password was last changed or reset' })
+  passwordChangedAt!: Date | null;
+
   @Field()
   createdAt!: Date;
 }
@@ -59,6 +65,18 @@ export class CreateUserPayload {
   initialPassword!: string | null;
 }
 
+@ObjectType()
+export class ResetUserPasswordPayload {
+  @Field(() => User)
+  user!: User;
+
+  @Field({
+    description:
+      'The temporary password, shown only now: the user logs in with it and must then choose their own',
+  })
+  temporaryPassword!: string;
+}
+
 @InputType()
 export class LoginInput {
   @Field()
@@ -81,4 +99,10 @@ export class LoginPayload {
 
   @Field(() => User)
   user!: User;
+
+  @Field({
+    description:
+      'True after an admin reset the password: the session may only call changePassword (and me, logout), which answers a full session; it expires within minutes',
+  })
+  passwordChangeRequired!: boolean;
 }

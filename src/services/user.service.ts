@@ -3,12 +3,13 @@ import type { Actor } from '../auth/permissions';
 import { hashPassword } from '../auth/password-hasher';
 import { newInitialPassword } from '../auth/secret-token';
 import type { TenantDb } from '../db/tenant-scoped-db';
-import { conflict, ErrorReason, notFound } from '../errors/domain-error';
+import { conflict, ErrorReason, forbidden, notFound } from '../errors/domain-error';
 import { withPrismaErrors } from '../errors/prisma-error.mapper';
 import { validateInput } from '../errors/validate-input';
 import type { User } from '../generated/prisma/client';
 import { recordAudit } from '../audit/audit-log';
 import type { CredentialCache } from '../auth/credential-cache';
+import type { ApiKeyService, KeyRevocationCause } from './api-key.service';
 import { emailSchema, passwordSchema, requireId, roleSchema } from './input-schemas';
 import { Connection, PageArgs, paginate } from './pagination';
 
@@ -28,8 +29,17 @@ export interface CreatedUser {
   initialPassword: string | null;
 }
 
+export interface ResetPassword {
+  user: User;
+  /** Shown once, to the admin who reset it; only its hash is stored. */
+  temporaryPassword: string;
+}
+
 export class UserService {
-  constructor(private readonly credentials: CredentialCache) {}
+  constructor(
+    private readonly credentials: CredentialCache,
+    private readonly apiKeys: ApiKeyService,
+  ) {}
 
   list(db: TenantDb, page: PageArgs): Promise<Connection<User>> {
     return paginate(page, (query) => db.user.findMany(query));
@@ -73,8 +83,9 @@ export class UserService {
     if (actor.kind === 'user' && actor.id === id && ((role && role !== 'ADMIN') || disabled)) {
       throw conflict('You cannot demote or disable yourself; ask another admin', ErrorReason.SELF_CHANGE);
     }
-    const updated = await withPrismaErrors('user', () =>
+    const { updated, revokedKeys } = await withPrismaErrors('user', () =>
       db.$transaction(async (tx) => {
+        const before = await tx.user.findUnique({ where: { id }, select: { role: true } });
         const user = await tx.user.update({
           where: { id },
           data: {
@@ -95,11 +106,19 @@ export class UserService {
           entityId: id,
           data: { role: role ?? null, disabled: disabled ?? null },
         });
-        return user;
+        // Keys live no longer than their creator's right to make them (API_KEYS_MANAGE: admins).
+        const cause: KeyRevocationCause | null = disabled
+          ? 'creator.disabled'
+          : before?.role === 'ADMIN' && user.role !== 'ADMIN'
+            ? 'creator.demoted'
+            : null;
+        const revokedKeys = cause ? await this.apiKeys.revokeCreatedBy(tx, actor, { userId: id }, cause) : [];
+        return { updated: user, revokedKeys };
       }),
     );
     // A new role or a disabled account applies to the very next request, not after a cache expiry.
     await this.credentials.revoke({ userId: id });
+    await this.apiKeys.announceRevoked(revokedKeys);
     return updated;
   }
 
@@ -107,7 +126,7 @@ export class UserService {
     const id = requireId(userId, 'userId');
     if (actor.kind === 'user' && actor.id === id)
       throw conflict('You cannot delete yourself; ask another admin', ErrorReason.SELF_CHANGE);
-    await withPrismaErrors('user', () =>
+    const revokedKeys = await withPrismaErrors('user', () =>
       db.$transaction(async (tx) => {
         const user = await tx.user.delete({ where: { id } });
         await recordAudit(tx, actor, {
@@ -116,9 +135,54 @@ export class UserService {
           entityId: id,
           data: { email: user.email },
         });
+        return this.apiKeys.revokeCreatedBy(tx, actor, { userId: id }, 'creator.deleted');
       }),
     );
     await this.credentials.revoke({ userId: id });
+    await this.apiKeys.announceRevoked(revokedKeys);
     return id;
+  }
+
+  /**
+   * Replaces a user's password with a temporary one (returned once) that opens only a session that
+   * may change it: every session of the user ends in the same transaction, with the audit event,
+   * and every API process forgets them and closes their sockets. The user's API keys stay. An admin
+   * changes their own password with changePassword instead.
+   */
+  async resetPassword(db: TenantDb, actor: Actor, userId: string): Promise<ResetPassword> {
+    const id = requireId(userId, 'userId');
+    if (actor.kind === 'user' && actor.id === id) {
+      throw conflict('Change your own password with changePassword', ErrorReason.SELF_CHANGE);
+    }
+    const target = await db.user.findUnique({ where: { id }, select: { isPlatformAdmin: true } });
+    if (!target) throw notFound('User');
+    // A platform admin's password opens the management of every tenant, not only this one.
+    if (target.isPlatformAdmin && !actor.isPlatformAdmin) {
+      throw forbidden("Only a platform admin may reset a platform admin's password");
+    }
+    const temporaryPassword = newInitialPassword();
+    const passwordHash = await hashPassword(temporaryPassword);
+    const user = await withPrismaErrors('user', () =>
+      db.$transaction(async (tx) => {
+        const now = new Date();
+        const updated = await tx.user.update({
+          where: { id },
+          data: { passwordHash, passwordChangeRequired: true, passwordChangedAt: now },
+        });
+        const ended = await tx.session.updateMany({
+          where: { userId: id, revokedAt: null },
+          data: { revokedAt: now },
+        });
+        await recordAudit(tx, actor, {
+          action: 'user.passwordReset',
+          entityType: 'User',
+          entityId: id,
+          data: { email: updated.email, sessionsEnded: ended.count },
+        });
+        return updated;
+      }),
+    );
+    await this.credentials.revoke({ userId: id });
+    return { user, temporaryPassword };
   }
 }

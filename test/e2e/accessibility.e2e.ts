@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
+import { tenantDb } from '../../src/db/tenant-scoped-db';
 import { launchBrowser, signedInPage, waitInPage } from '../support/browser';
 import { personOnLawnResult, sampleFrames, startE2eStack, type E2eStack } from '../support/e2e-stack';
 
@@ -152,4 +153,32 @@ it("an auditor's screens have no serious WCAG A/AA problems", async () => {
   );
   await expectAccessible(page, '/audit', () => page.getByRole('button', { name: 'Verify chain' }).waitFor());
   await context.close();
+});
+
+it('the password screens have no serious WCAG A/AA problems', async () => {
+  const own = await signedInPage(browser, stack.api.url, stack.login('MODERATOR'));
+  await expectAccessible(own.page, '/account/password', () =>
+    own.page.getByRole('heading', { level: 1, name: 'Your password' }).waitFor(),
+  );
+  await own.context.close();
+  // After an admin's reset, the temporary password opens only the screen that changes it.
+  const { temporaryPassword } = await stack.api.services.users.resetPassword(
+    tenantDb(stack.api.prisma, stack.tenant.tenantId),
+    {
+      kind: 'user',
+      id: stack.tenant.userIds.ADMIN,
+      tenantId: stack.tenant.tenantId,
+      role: 'ADMIN',
+      isPlatformAdmin: false,
+    },
+    stack.tenant.userIds.MODERATOR,
+  );
+  const forced = await signedInPage(browser, stack.api.url, {
+    ...stack.login('MODERATOR'),
+    password: temporaryPassword,
+  });
+  await expectAccessible(forced.page, '/', () =>
+    forced.page.getByRole('heading', { level: 1, name: 'Choose a new password' }).waitFor(),
+  );
+  await forced.context.close();
 });

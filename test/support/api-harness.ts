@@ -47,6 +47,8 @@ export async function startTestApi(
     RATE_LIMIT_API_KEY_PER_MINUTE: '100000',
     RATE_LIMIT_SESSION_PER_MINUTE: '100000',
     RATE_LIMIT_LOGIN_PER_MINUTE: '1000',
+    RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE: '5000',
+    RATE_LIMIT_ANONYMOUS_PER_MINUTE: '100000',
     ...env,
   });
   const prisma = createPrismaClient(config.DATABASE_URL);

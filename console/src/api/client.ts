@@ -1,4 +1,4 @@
-import { Client, cacheExchange, fetchExchange, subscriptionExchange } from 'urql';
+import { Client, cacheExchange, fetchExchange, mapExchange, subscriptionExchange } from 'urql';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
 
 export interface VigilClient {
@@ -44,6 +44,18 @@ export function createVigilClient(token: string, onUnauthenticated: () => void):
     fetchOptions: () => ({ headers: { authorization: `Bearer ${token}` } }),
     exchanges: [
       cacheExchange,
+      // The API refused the token (logged out elsewhere, expired, the password changed or reset):
+      // the session is over here too, as when the live connection is closed with 4401/4403.
+      mapExchange({
+        onError(error) {
+          const refused = error.graphQLErrors.some(
+            (graphQLError) =>
+              graphQLError.extensions?.code === 'UNAUTHENTICATED' &&
+              graphQLError.extensions?.reason === 'CREDENTIAL_INVALID',
+          );
+          if (refused) onUnauthenticated();
+        },
+      }),
       fetchExchange,
       subscriptionExchange({
         forwardSubscription(request) {

@@ -5,6 +5,7 @@ export const LoginMutation = graphql(`
     login(input: $input) {
       token
       expiresAt
+      passwordChangeRequired
       user {
         id
         email

@@ -17,6 +17,8 @@ export interface Session {
   expiresAt: string;
   tenantSlug: string;
   user: SessionUser;
+  /** After an admin reset the password: the session may only change it. */
+  passwordChangeRequired?: boolean;
 }
 
 interface SessionContextValue {
@@ -49,9 +51,13 @@ function loadSession(): Session | null {
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [session, setSession] = useState<Session | null>(loadSession);
 
-  const clear = useCallback(() => {
+  // Ends `token`'s session here, unless another has replaced it meanwhile: a password change
+  // answers a new session while the API closes the old one's live connection.
+  const clear = useCallback((token?: string) => {
+    const stored = loadSession();
+    if (token && stored && stored.token !== token) return;
     localStorage.removeItem(STORAGE_KEY);
-    setSession(null);
+    setSession((current) => (token && current && current.token !== token ? current : null));
   }, []);
 
   // Another tab signed in or out: follow it.
@@ -63,7 +69,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     return () => window.removeEventListener('storage', onStorage);
   }, []);
 
-  const client = useMemo(() => (session ? createVigilClient(session.token, clear) : null), [session, clear]);
+  const token = session?.token;
+  const client = useMemo(() => (token ? createVigilClient(token, () => clear(token)) : null), [token, clear]);
   useEffect(() => () => client?.dispose(), [client]);
 
   const signIn = useCallback((next: Session) => {

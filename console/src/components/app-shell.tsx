@@ -53,6 +53,7 @@ export function AppShell() {
           <span>
             {user.email} · {user.role.toLowerCase()} · {tenantSlug}
           </span>
+          <NavLink to="/account/password">Change password</NavLink>
           <button type="button" onClick={() => void signOut()}>
             Sign out
           </button>

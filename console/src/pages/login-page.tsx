@@ -28,8 +28,8 @@ export function LoginPage() {
       return;
     }
     localStorage.setItem('vigil.tenant', tenantSlug.trim());
-    const { token, expiresAt, user } = result.data.login;
-    signIn({ token, expiresAt, tenantSlug: tenantSlug.trim(), user });
+    const { token, expiresAt, user, passwordChangeRequired } = result.data.login;
+    signIn({ token, expiresAt, tenantSlug: tenantSlug.trim(), user, passwordChangeRequired });
   }
 
   return (

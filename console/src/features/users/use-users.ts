@@ -1,6 +1,12 @@
 import { useQuery } from 'urql';
 import { useMutationToast } from '../../hooks/use-mutation-toast';
-import { CreateUserMutation, DeleteUserMutation, UpdateUserMutation, UsersQuery } from './users.documents';
+import {
+  CreateUserMutation,
+  DeleteUserMutation,
+  ResetUserPasswordMutation,
+  UpdateUserMutation,
+  UsersQuery,
+} from './users.documents';
 
 /** The tenant's users. */
 export function useUsers() {
@@ -32,4 +38,13 @@ export function useUpdateUser(refresh?: () => void) {
 
 export function useDeleteUser(refresh?: () => void) {
   return useMutationToast(DeleteUserMutation, 'User deleted', refresh);
+}
+
+/** Replaces a user's password with a temporary one (in the answer, shown once) and signs them out everywhere. */
+export function useResetUserPassword(refresh?: () => void) {
+  return useMutationToast(
+    ResetUserPasswordMutation,
+    (result) => `${result.resetUserPassword.user.email} is signed out and must choose a new password`,
+    refresh,
+  );
 }

@@ -2,25 +2,28 @@ import { useState, type FormEvent } from 'react';
 import { useSignedIn, type Role } from '../../auth/session';
 import { ROLE_HELP, ROLES } from './roles';
 import { DataTable, RowAction, RowActions } from '../../components/data-table';
-import { useCreateUser, useDeleteUser, useUpdateUser, useUsers } from './use-users';
+import { useCreateUser, useDeleteUser, useResetUserPassword, useUpdateUser, useUsers } from './use-users';
 import { formatTime } from '../../lib/format';
 import { confirmAction, Field, fieldProblems, FormActions, SecretOnce } from '../../components/form-kit';
+import { ConfirmDialog } from '../../components/confirm-dialog';
 
 const PATHS = ['input.email', 'input.role', 'input.password'];
 
-/** The tenant's users: create one, change a role, disable or delete. */
+/** The tenant's users: create one, change a role, reset a password, disable or delete. */
 export function UserManagement() {
   const { user: me } = useSignedIn();
   const { users: loaded, fetching, error, refresh } = useUsers();
   const [createState, createUser] = useCreateUser();
   const [updateState, updateUser] = useUpdateUser(refresh);
   const [deleteState, deleteUser] = useDeleteUser(refresh);
+  const [resetState, resetPassword] = useResetUserPassword(refresh);
+  const [resetting, setResetting] = useState<{ id: string; email: string } | null>(null);
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<Role>('MODERATOR');
   const [password, setPassword] = useState('');
-  const [created, setCreated] = useState<{ email: string; password: string } | null>(null);
+  const [created, setCreated] = useState<{ email: string; password: string; reset?: boolean } | null>(null);
   const problems = fieldProblems(createState.error);
-  const busy = updateState.fetching || deleteState.fetching;
+  const busy = updateState.fetching || deleteState.fetching || resetState.fetching;
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -46,6 +49,15 @@ export function UserManagement() {
     await updateUser({ userId, input: { disabled } });
   }
 
+  async function confirmReset() {
+    if (!resetting) return;
+    const result = await resetPassword({ userId: resetting.id });
+    setResetting(null);
+    if (!result) return;
+    const { user, temporaryPassword } = result.resetUserPassword;
+    setCreated({ email: user.email, password: temporaryPassword, reset: true });
+  }
+
   async function remove(userId: string, email: string) {
     if (!confirmAction(`Delete ${email}? This cannot be undone; their decisions stay in the audit log.`))
       return;
@@ -57,11 +69,14 @@ export function UserManagement() {
       <h1 id="users-title">Users</h1>
       {created && (
         <SecretOnce
-          title={`Initial password for ${created.email}`}
+          title={`${created.reset ? 'Temporary' : 'Initial'} password for ${created.email}`}
           secret={created.password}
           onDismiss={() => setCreated(null)}
         >
-          <p>Give it to them over a safe channel.</p>
+          <p>
+            Give it to them over a safe channel.
+            {created.reset && ' They sign in with it and must then choose their own.'}
+          </p>
         </SecretOnce>
       )}
       <form className="card admin-form" onSubmit={submit} noValidate aria-labelledby="user-new-title">
@@ -140,6 +155,8 @@ export function UserManagement() {
             cell: (user) =>
               user.disabledAt ? (
                 <span className="badge status-PAUSED">disabled {formatTime(user.disabledAt)}</span>
+              ) : user.passwordChangeRequired ? (
+                <span className="badge status-PAUSED">must change password</span>
               ) : (
                 <span className="badge status-ACTIVE">active</span>
               ),
@@ -158,6 +175,16 @@ export function UserManagement() {
                     >
                       {user.disabledAt ? 'Enable' : 'Disable'}
                     </RowAction>
+                    {/* A platform admin's password is reset only by a platform admin (the API says so too). */}
+                    {(!user.isPlatformAdmin || me.isPlatformAdmin) && (
+                      <RowAction
+                        disabled={busy}
+                        label={`Reset password of ${user.email}`}
+                        onClick={() => setResetting({ id: user.id, email: user.email })}
+                      >
+                        Reset password
+                      </RowAction>
+                    )}
                     <RowAction
                       danger
                       disabled={busy}
@@ -173,6 +200,20 @@ export function UserManagement() {
           },
         ]}
       />
+      <ConfirmDialog
+        open={resetting !== null}
+        title="Reset this password?"
+        confirmLabel="Reset password"
+        danger
+        busy={resetState.fetching}
+        onConfirm={() => void confirmReset()}
+        onCancel={() => setResetting(null)}
+      >
+        <p>
+          <strong>{resetting?.email}</strong> is signed out everywhere at once. You get a temporary password,
+          shown once, to give them; with it they can only choose a new password.
+        </p>
+      </ConfirmDialog>
     </section>
   );
 }

@@ -10,6 +10,7 @@ export const UsersQuery = graphql(`
           role
           isPlatformAdmin
           disabledAt
+          passwordChangeRequired
           createdAt
         }
       }
@@ -44,5 +45,18 @@ export const UpdateUserMutation = graphql(`
 export const DeleteUserMutation = graphql(`
   mutation DeleteUser($userId: ID!) {
     deleteUser(userId: $userId)
+  }
+`);
+
+export const ResetUserPasswordMutation = graphql(`
+  mutation ResetUserPassword($userId: ID!) {
+    resetUserPassword(userId: $userId) {
+      temporaryPassword
+      user {
+        id
+        email
+        passwordChangeRequired
+      }
+    }
   }
 `);
