@@ -102,7 +102,12 @@ describe('vLLM client against a fake node', () => {
   });
   afterEach(async () => {
     await fake.control.reset();
-    await fake.control.configure({ reasoningField: 'reasoning', latencyMs: 50 });
+    await fake.control.configure({
+      reasoningField: 'reasoning',
+      latencyMs: 50,
+      reasoningParser: true,
+      sendsUsage: true,
+    });
   });
 
   it('streams reasoning as it arrives and returns content, usage and finish reason', async () => {
@@ -191,6 +196,70 @@ describe('vLLM client against a fake node', () => {
       expect([fault, error.kind]).toEqual([fault, kind]);
       expect(error.retryable).toBe(true);
     }
+  });
+
+  it.each([
+    ['html-page', /answered text\/html instead of an event stream: <!DOCTYPE html>/],
+    ['wrong-shape', /not a chat\.completion\.chunk/],
+    ['truncated-stream', /ended before \[DONE\]/],
+  ] as const)(
+    'types protocol garbage (%s) as a protocol error that counts against the node',
+    async (fault, message) => {
+      await fake.control.addFaults(fault);
+      const error = await failureOf(streamChatCompletion(endpoint(), buildChatBody(spec()), call));
+      expect(error.kind).toBe('protocol');
+      expect(error.message).toMatch(message);
+      expect(error.retryable).toBe(true);
+      expect(error.nodeFault).toBe(true);
+    },
+  );
+
+  it.each([
+    ['runaway-reasoning', 'reasoning', 'reasoning_cap'],
+    ['runaway-content', 'content', 'content_cap'],
+  ] as const)(
+    'stops reading a %s at its cap, aborts the request and keeps no more than the cap',
+    async (fault, part, finishReason) => {
+      await fake.control.addFaults(fault);
+      const caps = { reasoningChars: 50_000, contentChars: 20_000 };
+      const deltas: string[] = [];
+      const outcome = await streamChatCompletion(endpoint(), buildChatBody(spec()), {
+        ...call,
+        caps,
+        onReasoning: (delta) => deltas.push(delta),
+      });
+      expect(outcome).toMatchObject({ capped: part, finishReason });
+      expect(outcome.reasoning.length).toBeLessThanOrEqual(caps.reasoningChars);
+      expect((outcome.content ?? '').length).toBeLessThanOrEqual(caps.contentChars);
+      expect(part === 'reasoning' ? outcome.reasoning.length : outcome.content!.length).toBe(
+        part === 'reasoning' ? caps.reasoningChars : caps.contentChars,
+      );
+      expect(deltas.join('')).toBe(outcome.reasoning);
+      // The node saw the client go away long before its 64 MB.
+      await waitFor(async () => (await fake.control.stats()).aborted === 1, 5_000);
+      expect((await fake.control.stats()).sentBytes).toBeLessThan(16 * 1024 * 1024);
+    },
+  );
+
+  it('separates the thinking a node without a reasoning parser leaves in content', async () => {
+    await fake.control.configure({ reasoningParser: false });
+    const deltas: string[] = [];
+    const outcome = await streamChatCompletion(endpoint(), buildChatBody(spec()), {
+      ...call,
+      onReasoning: (delta) => deltas.push(delta),
+    });
+    expect(outcome.thinkingInContent).toBe(true);
+    expect(outcome.reasoning).toMatch(/^The first frame shows/);
+    expect(outcome.reasoning).not.toContain('</think>');
+    expect(deltas.join('')).toBe(outcome.reasoning);
+    expect(JSON.parse(outcome.content!)).toHaveProperty('objects');
+  });
+
+  it('reports no usage (null) when the node sends no usage chunk', async () => {
+    await fake.control.configure({ sendsUsage: false });
+    const outcome = await streamChatCompletion(endpoint(), buildChatBody(spec()), call);
+    expect(outcome.usage).toBeNull();
+    expect(outcome.finishReason).toBe('stop');
   });
 
   it('times out a node that hangs', async () => {
