@@ -459,6 +459,178 @@ describe('node pool and failover', () => {
     expect(failed).not.toHaveProperty('result');
   });
 
+  it('counts protocol garbage against the node: its breaker opens and the windows go to a healthy node', async () => {
+    pool.setDefinitions([definition('bad', fakes[0]!), definition('good', fakes[1]!)]);
+    await pool.start();
+    // Valid JSON of the wrong shape, then HTML pages: nothing of it is an answer.
+    await fakes[0]!.control.addFaults({ kind: 'wrong-shape', count: 3 }, { kind: 'html-page', count: 10 });
+    const attempts: string[][] = Array.from({ length: 8 }, () => []);
+    const outcomes = await Promise.all(
+      attempts.map((tried) =>
+        analyseOnNodes(pool, (budget) => spec(1, budget), {
+          maxAttempts: 3,
+          requestTimeoutMs: 10_000,
+          idleTimeoutMs: 2_000,
+          backoffMs: 10,
+          validate: alwaysValid,
+          onAttempt: (_n, node) => tried.push(node),
+        }),
+      ),
+    );
+    expect(outcomes.map((outcome) => [outcome.kind, outcome.node])).toEqual(
+      Array.from({ length: 8 }, () => ['done', 'good']),
+    );
+    // Windows that met the garbage were retried once, elsewhere; none went back to it.
+    expect(attempts.flat()).toContain('bad');
+    for (const tried of attempts) expect(tried.at(-1)).toBe('good');
+    for (const tried of attempts)
+      expect(tried.filter((node) => node === 'bad').length).toBeLessThanOrEqual(1);
+    const bad = pool.status().find((node) => node.name === 'bad')!;
+    expect(bad.breaker).toBe('open');
+    expect(bad.lastError).toMatch(/chat\.completion\.chunk|instead of an event stream/);
+    const before = (await fakes[0]!.control.stats()).received;
+    await analyseOnNodes(pool, () => spec(1), {
+      maxAttempts: 3,
+      requestTimeoutMs: 5_000,
+      idleTimeoutMs: 2_000,
+      validate: alwaysValid,
+    });
+    expect((await fakes[0]!.control.stats()).received).toBe(before);
+  });
+
+  it('records the last error of a node that fails every request; polls that work do not clear it', async () => {
+    pool.setDefinitions([definition('failing', fakes[0]!), definition('good', fakes[1]!)]);
+    await pool.start();
+    await fakes[0]!.control.addFaults({ kind: 'http-500', count: 20 });
+    const options = {
+      maxAttempts: 3,
+      requestTimeoutMs: 5_000,
+      idleTimeoutMs: 2_000,
+      backoffMs: 5,
+      validate: alwaysValid,
+    };
+    await Promise.all(Array.from({ length: 4 }, () => analyseOnNodes(pool, () => spec(1), options)));
+    const failing = () => pool.status().find((node) => node.name === 'failing')!;
+    expect(failing().lastError).toMatch(/^HTTP 500: Internal server error/);
+    expect(failing().lastErrorAt).not.toBeNull();
+    await pool.pollNow();
+    expect(failing().healthy).toBe(true);
+    expect(failing().lastError).toMatch(/^HTTP 500/);
+    expect(pool.status().find((node) => node.name === 'good')!.lastError).toBeNull();
+  });
+
+  it('retries an unusable answer on another node when one can serve', async () => {
+    pool.setDefinitions([definition('n0', fakes[0]!), definition('n1', fakes[1]!)]);
+    await pool.start();
+    await Promise.all(fakes.slice(0, 2).map((fake) => fake.control.addFaults('invalid-json-content')));
+    const attempts: string[] = [];
+    const outcome = await analyseOnNodes(pool, (budget) => spec(1, budget), {
+      maxAttempts: 3,
+      requestTimeoutMs: 5_000,
+      idleTimeoutMs: 2_000,
+      validate: alwaysValid,
+      onAttempt: (_n, node) => attempts.push(node),
+    });
+    expect(outcome.kind).toBe('failed');
+    expect(new Set(attempts).size).toBe(2);
+    expect(outcome.attempts).toBe(2);
+  });
+
+  it('skips a node whose /v1/models does not list the model, though configured for it', async () => {
+    const other = await startFakeVllmProcess({ latencyMs: 50, modelName: 'qwen3-vl-32b-thinking' });
+    try {
+      pool.setDefinitions([definition('mislabelled', other), definition('good', fakes[1]!)]);
+      await pool.start();
+      const options = {
+        maxAttempts: 3,
+        requestTimeoutMs: 5_000,
+        idleTimeoutMs: 2_000,
+        validate: alwaysValid,
+      };
+      const outcomes = await Promise.all(
+        Array.from({ length: 6 }, () => analyseOnNodes(pool, () => spec(1), options)),
+      );
+      expect(outcomes.every((outcome) => outcome.kind === 'done' && outcome.node === 'good')).toBe(true);
+      expect((await other.control.stats()).received).toBe(0);
+      expect(pool.status().find((node) => node.name === 'mislabelled')!.servedModels).toEqual([
+        'qwen3-vl-32b-thinking',
+      ]);
+
+      pool.setDefinitions([definition('mislabelled', other)]);
+      await pool.pollNow();
+      expect(pool.canServe(MODEL)).toBe(false);
+      const alone = await analyseOnNodes(pool, () => spec(1), options);
+      expect(alone).toMatchObject({ kind: 'unavailable', attempts: 0 });
+      expect((await other.control.stats()).received).toBe(0);
+    } finally {
+      await other.stop();
+    }
+  });
+
+  describe('the token budget and the node’s context (max_model_len)', () => {
+    const options = { maxAttempts: 3, requestTimeoutMs: 5_000, idleTimeoutMs: 2_000, validate: alwaysValid };
+    const sentBudgets = async () =>
+      (await fakes[0]!.control.stats()).requests.map((r) => [
+        r.max_completion_tokens,
+        r.thinking_token_budget,
+      ]);
+    afterEach(() => fakes[0]!.control.configure({ maxModelLen: 32768 }));
+
+    it('retries with as much more as fits the context, never more', async () => {
+      await fakes[0]!.control.configure({ maxModelLen: 3_500 });
+      pool.setDefinitions([definition('n0', fakes[0]!)]);
+      await pool.start();
+      await fakes[0]!.control.addFaults('length');
+      const outcome = await analyseOnNodes(pool, (budget) => spec(1, budget), options);
+      expect(outcome.kind).toBe('done');
+      const budgets = await sentBudgets();
+      expect(budgets[0]).toEqual([2048, 1024]);
+      const [max, thinking] = budgets[1]!;
+      expect(max).toBeGreaterThan(3_072);
+      expect(max! + outcome.usage.promptTokens / 2).toBeLessThanOrEqual(3_500);
+      expect(thinking).toBeLessThan(max!);
+    });
+
+    it('says that thinking ran out, not what to lower, when no larger budget fits', async () => {
+      await fakes[0]!.control.configure({ maxModelLen: 2_600 });
+      pool.setDefinitions([definition('n0', fakes[0]!)]);
+      await pool.start();
+      await fakes[0]!.control.addFaults('length');
+      const outcome = await analyseOnNodes(pool, (budget) => spec(1, budget), options);
+      expect(outcome.kind).toBe('failed');
+      const reason = (outcome as { reason: string }).reason;
+      expect(reason).toMatch(
+        /^the model ran out of tokens while thinking \(finish_reason length after 2048 tokens/,
+      );
+      expect(reason).toContain('max_model_len 2600');
+      expect(reason).not.toMatch(/Lower the stream/);
+      expect(await sentBudgets()).toEqual([[2048, 1024]]);
+    });
+
+    it('keeps thinking as the cause when the node refuses the retry (its context shrank since the last poll)', async () => {
+      const slowPoll = new NodePool({
+        pollIntervalMs: 60_000,
+        breakerFailures: 2,
+        breakerOpenMs: 800,
+        logger,
+      });
+      try {
+        slowPoll.setDefinitions([definition('n0', fakes[0]!)]);
+        await slowPoll.start();
+        await fakes[0]!.control.configure({ maxModelLen: 3_000 });
+        await fakes[0]!.control.addFaults('length');
+        const outcome = await analyseOnNodes(slowPoll, (budget) => spec(1, budget), options);
+        expect(outcome.kind).toBe('failed');
+        const reason = (outcome as { reason: string }).reason;
+        expect(reason).toMatch(/^the model ran out of tokens while thinking/);
+        expect(reason).toContain('the retry with 4096 tokens does not fit the model');
+        expect(reason).toContain('maximum context length is 3000');
+      } finally {
+        await slowPoll.close();
+      }
+    });
+  });
+
   it('fails at once with what to change on a 400, without trying other nodes', async () => {
     pool.setDefinitions([definition('n0', fakes[0]!), definition('n1', fakes[1]!)]);
     await pool.start();

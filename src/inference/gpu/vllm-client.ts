@@ -37,6 +37,8 @@ export interface ChatRequestSpec {
   maxCompletionTokens: number;
   /** Caps thinking on Thinking checkpoints; null for Instruct models, which never think. */
   thinkingTokenBudget: number | null;
+  /** Image tokens of the frames (32 px a token side, two markers per image): not sent, known. */
+  visionTokens: number;
 }
 
 export interface TokenUsage {
