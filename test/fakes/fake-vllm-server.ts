@@ -475,7 +475,7 @@ class FakeVllm {
       }
       if (behaviour.kind === 'runaway-reasoning' || behaviour.kind === 'runaway-content') {
         // One enormous JSON body, written piece by piece as a server would serialise it.
-        const raw = this.rawWriter(res);
+        const raw = this.rawWriter(res, signal);
         res.writeHead(200, { 'content-type': 'application/json' });
         const field = behaviour.kind === 'runaway-reasoning' ? this.options.reasoningField : 'content';
         await raw(`{"id": ${JSON.stringify(ids.id)}, "object": "chat.completion", "choices": [{"index": 0, `);
@@ -495,10 +495,10 @@ class FakeVllm {
   }
 
   /** Writes response text, counting the bytes (FakeVllmStats.sentBytes). */
-  private rawWriter(res: ServerResponse): (text: string) => Promise<void> {
+  private rawWriter(res: ServerResponse, signal: AbortSignal): (text: string) => Promise<void> {
     return (text) => {
       this.counters.sentBytes += Buffer.byteLength(text);
-      return writeRaw(res, text);
+      return writeRaw(res, text, signal);
     };
   }
 
@@ -512,7 +512,7 @@ class FakeVllm {
     latency: number,
   ): Promise<void> {
     const parser = this.options.reasoningParser;
-    const raw = this.rawWriter(res);
+    const raw = this.rawWriter(res, signal);
     const event = (data: unknown): Promise<void> => raw(`data: ${JSON.stringify(data)}\n\n`);
     const reasoningDeltas = splitWords(answer.reasoning ?? '', REASONING_WORDS_PER_DELTA);
     const contentDeltas = splitChars(answer.content ?? '', CONTENT_CHARS_PER_DELTA);
@@ -1564,11 +1564,18 @@ function asRecord(value: unknown, what: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-function writeRaw(res: ServerResponse, text: string): Promise<void> {
-  // Waiting for the write to reach the socket keeps the order with a later destroy().
+function writeRaw(res: ServerResponse, text: string, signal?: AbortSignal): Promise<void> {
+  // Waiting for the write to reach the socket keeps the order with a later destroy(). A client
+  // that goes away may leave the callback uncalled: the request's signal ends the wait then.
   return new Promise((resolve, reject) => {
-    if (res.destroyed) return reject(new AbortedError());
-    res.write(text, (error) => (error ? reject(new AbortedError()) : resolve()));
+    if (res.destroyed || signal?.aborted) return reject(new AbortedError());
+    const gone = (): void => reject(new AbortedError());
+    signal?.addEventListener('abort', gone, { once: true });
+    res.write(text, (error) => {
+      signal?.removeEventListener('abort', gone);
+      if (error) reject(new AbortedError());
+      else resolve();
+    });
   });
 }
 
