@@ -16,6 +16,7 @@ export interface UsageCountsView {
   promptTokens: number;
   completionTokens: number;
   reasoningTokens: number;
+  tokensEstimated: number;
   gpuSeconds: number;
 }
 
@@ -74,6 +75,7 @@ type Counter = Pick<
   | 'promptTokens'
   | 'completionTokens'
   | 'reasoningTokens'
+  | 'estimatedTokens'
   | 'gpuMs'
 >;
 
@@ -87,6 +89,7 @@ const ZERO: Counter = {
   promptTokens: 0n,
   completionTokens: 0n,
   reasoningTokens: 0n,
+  estimatedTokens: 0n,
   gpuMs: 0n,
 };
 
@@ -103,6 +106,7 @@ export function sumCounters(counters: readonly Counter[]): Counter {
       promptTokens: sum.promptTokens + counter.promptTokens,
       completionTokens: sum.completionTokens + counter.completionTokens,
       reasoningTokens: sum.reasoningTokens + counter.reasoningTokens,
+      estimatedTokens: sum.estimatedTokens + counter.estimatedTokens,
       gpuMs: sum.gpuMs + counter.gpuMs,
     }),
     ZERO,
@@ -120,6 +124,7 @@ export function countsView(counter: Counter): UsageCountsView {
     promptTokens: Number(counter.promptTokens),
     completionTokens: Number(counter.completionTokens),
     reasoningTokens: Number(counter.reasoningTokens),
+    tokensEstimated: Number(counter.estimatedTokens),
     gpuSeconds: Number(counter.gpuMs) / 1000,
   };
 }

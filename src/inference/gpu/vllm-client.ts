@@ -428,7 +428,7 @@ export async function streamChatCompletion(
         );
       }
       if (streamError || capped) {
-        // Stop reading: the request is aborted and vLLM frees its slot.
+        // Destroying the body aborts the request (the socket closes): vLLM frees its slot.
         response.body.destroy();
         break;
       }

@@ -24,10 +24,10 @@ export interface VlmUsage {
   /** Wall time of every request that reached a node, failed ones included: GPU time spent. */
   gpuMs: number;
   /**
-   * Whether some of the tokens are Vigil's estimate (a node answered without a usage chunk, or
-   * failed mid-answer): image tokens exactly, text at about four characters a token.
+   * Of promptTokens + completionTokens, those Vigil estimated (a node answered without a usage
+   * chunk, or failed mid-answer): image tokens exactly, text at about four characters a token.
    */
-  estimated: boolean;
+  estimatedTokens: number;
 }
 
 interface Common {
@@ -181,7 +181,7 @@ export async function analyseOnNodes(
     completionTokens: 0,
     reasoningTokens: 0,
     gpuMs: 0,
-    estimated: false,
+    estimatedTokens: 0,
   };
   /** Nodes that failed this window: not asked again for it. */
   const failedNodes = new Set<string>();
@@ -217,9 +217,11 @@ export async function analyseOnNodes(
       usage.reasoningTokens += reported.reasoningTokens ?? Math.round(outcome.reasoning.length / 4);
       return;
     }
-    usage.estimated = true;
-    usage.promptTokens += knownPromptTokens ?? estimatePromptTokens(sent);
-    usage.completionTokens += Math.ceil(chars / 4);
+    const prompt = knownPromptTokens ?? estimatePromptTokens(sent);
+    const completion = Math.ceil(chars / 4);
+    usage.estimatedTokens += prompt + completion;
+    usage.promptTokens += prompt;
+    usage.completionTokens += completion;
     usage.reasoningTokens += Math.ceil(outcome.reasoning.length / 4);
   };
 
