@@ -184,15 +184,23 @@ function config(env: Record<string, string>): AppConfig {
 }
 
 let registry = new Registry();
+/** The configuration the latest runtime was started with. */
+let started: AppConfig | null = null;
+const runtimeConfig = (): AppConfig => started!;
 
 async function startRuntime(
   mode: 'local' | 'vlm',
   nodes: () => NodeDefinition[] = () => [],
 ): Promise<AnalysisRuntime> {
   registry = new Registry();
+  started = config({
+    INFERENCE_MODE: mode,
+    INFERENCE_MAX_REASONING_CHARS: '20000',
+    INFERENCE_MAX_ANSWER_CHARS: '8000',
+  });
   return startAnalysisRuntime({
     metrics: new InferenceMetrics(registry),
-    config: config({ INFERENCE_MODE: mode }),
+    config: started,
     prisma,
     connection,
     jobs,
@@ -409,8 +417,17 @@ describe('INFERENCE_MODE=vlm with a fake GPU node', () => {
   });
   beforeEach(async () => {
     await fake.control.reset();
+    await fake.control.configure({ reasoningParser: true, sendsUsage: true });
     messages.length = 0;
   });
+
+  /** The reasoning deltas published live for an analysis, joined. */
+  const publishedReasoning = (tenantId: string, analysisId: string): string =>
+    messages
+      .filter((m) => m.channel === TOPICS.analysisReasoning(tenantId, analysisId))
+      .map((m) => m.message as ReasoningMessage)
+      .flatMap((m) => (m.type === 'delta' ? [m.text] : []))
+      .join('');
 
   it('stores the result, reasoning and usage; publishes reasoning live; a repeated job adds nothing', async () => {
     const seeded = await seedTenant();
@@ -551,6 +568,113 @@ describe('INFERENCE_MODE=vlm with a fake GPU node', () => {
     const budgets = (await fake.control.stats()).requests.map((r) => r.max_completion_tokens);
     expect(budgets).toEqual([2048, 4096]);
     expect(await usage(seeded)).toMatchObject({ windowsFailed: 1, windowsAnalysed: 0 });
+  }, 60_000);
+
+  it.each([
+    ['runaway-reasoning', 'reasoning_cap', 'INFERENCE_MAX_REASONING_CHARS'],
+    ['runaway-content', 'content_cap', 'INFERENCE_MAX_ANSWER_CHARS'],
+  ] as const)(
+    'stops a %s at its cap: the request is aborted, the analysis FAILED, nothing past the cap stored or published',
+    async (fault, finishReason, setting) => {
+      const caps = runtimeConfig();
+      const seeded = await seedTenant();
+      await fake.control.addFaults(fault);
+      const window = await windowSettles(await queueWindow(seeded, peopleFrames));
+      expect(window.status).toBe('FAILED');
+      const [analysis] = window.analyses;
+      expect(analysis).toMatchObject({
+        mode: 'VLM',
+        status: 'FAILED',
+        finishReason,
+        result: null,
+        attempts: 1,
+      });
+      expect(analysis!.error).toContain(setting);
+      expect(window.error).toContain(setting);
+      expect(analysis!.reasoning.length).toBeLessThanOrEqual(caps.INFERENCE_MAX_REASONING_CHARS);
+      if (fault === 'runaway-reasoning') {
+        expect(analysis!.reasoning.length).toBe(caps.INFERENCE_MAX_REASONING_CHARS);
+      }
+      await waitFor(
+        async () => messages.some((m) => m.channel === TOPICS.analysesFinished(seeded.tenantId)),
+        5_000,
+      );
+      expect(publishedReasoning(seeded.tenantId, analysis!.id)).toBe(analysis!.reasoning);
+      const soFar = await connection.get(TOPICS.analysisReasoningSoFar(seeded.tenantId, analysis!.id));
+      expect(soFar!.length).toBeLessThanOrEqual(caps.INFERENCE_MAX_REASONING_CHARS);
+      // The worker went away: the node stopped long before its 64 MB.
+      await waitFor(async () => (await fake.control.stats()).aborted === 1, 5_000);
+      const stats = await fake.control.stats();
+      expect(stats.received).toBe(1);
+      expect(stats.sentBytes).toBeLessThan(16 * 1024 * 1024);
+      expect(runtime.pool!.status()[0]!.breaker).toBe('closed');
+    },
+    60_000,
+  );
+
+  it('keeps the GPU bookkeeping of a window that falls back to local analysis after requests went out', async () => {
+    const seeded = await seedTenant();
+    // The only node fails mid-answer: none is left for the window, which is analysed locally.
+    await fake.control.addFaults('stream-error');
+    const window = await windowSettles(await queueWindow(seeded, peopleFrames));
+    expect(window.status).toBe('DEGRADED');
+    const vlm = window.analyses.find((a) => a.mode === 'VLM')!;
+    expect(vlm).toMatchObject({
+      status: 'FAILED',
+      nodeName: 'gpu-fake',
+      attempts: 1,
+      framesSent: 4,
+      visionTokens: 4 * (14 * 10 + 2),
+      usageEstimated: true,
+    });
+    expect(vlm.latencyMs).toBeGreaterThan(0);
+    expect(vlm.promptTokens).toBeGreaterThan(4 * (14 * 10 + 2));
+    expect(vlm.error).toContain('error during the stream');
+    expect(window.analyses.find((a) => a.mode === 'LOCAL')).toMatchObject({ status: 'DEGRADED' });
+    const counted = await usage(seeded);
+    expect(counted).toMatchObject({ windowsDegraded: 1, windowsAnalysed: 1, framesSent: 4 });
+    expect(Number(counted.visionTokens)).toBe(4 * (14 * 10 + 2));
+    expect(Number(counted.promptTokens)).toBe(vlm.promptTokens);
+    expect(Number(counted.estimatedTokens)).toBe(vlm.promptTokens + vlm.completionTokens);
+    expect(Number(counted.gpuMs)).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('estimates and marks the tokens of a node that sends no usage chunk', async () => {
+    await fake.control.configure({ sendsUsage: false });
+    const seeded = await seedTenant();
+    const window = await windowSettles(await queueWindow(seeded, peopleFrames));
+    expect(window.status).toBe('DONE');
+    const [analysis] = window.analyses;
+    expect(analysis).toMatchObject({ mode: 'VLM', status: 'DONE', usageEstimated: true });
+    // Image tokens are known exactly; text is counted at about four characters a token.
+    expect(analysis!.promptTokens).toBeGreaterThan(4 * (14 * 10 + 2));
+    expect(analysis!.promptTokens).toBeLessThan(4 * (14 * 10 + 2) + 1_000);
+    expect(analysis!.completionTokens).toBeGreaterThan(analysis!.reasoningTokens);
+    expect(analysis!.reasoningTokens).toBeGreaterThan(0);
+    const counted = await usage(seeded);
+    expect(Number(counted.promptTokens)).toBe(analysis!.promptTokens);
+    expect(Number(counted.estimatedTokens)).toBe(analysis!.promptTokens + analysis!.completionTokens);
+
+    // A node that reports usage is not marked.
+    await fake.control.configure({ sendsUsage: true });
+    const reported = await windowSettles(await queueWindow(seeded, peopleFrames));
+    expect(reported.analyses[0]).toMatchObject({ status: 'DONE', usageEstimated: false });
+  }, 60_000);
+
+  it('separates the reasoning a node without a reasoning parser leaves in content', async () => {
+    await fake.control.configure({ reasoningParser: false });
+    const seeded = await seedTenant();
+    const window = await windowSettles(await queueWindow(seeded, peopleFrames));
+    expect(window.status).toBe('DONE');
+    const [analysis] = window.analyses;
+    expect(analysis!.reasoning).toMatch(/^The first frame shows/);
+    expect(analysis!.reasoning).not.toContain('think>');
+    expect(validateDefault(analysis!.result)).toBe(true);
+    await waitFor(
+      async () => messages.some((m) => m.channel === TOPICS.analysesFinished(seeded.tenantId)),
+      5_000,
+    );
+    expect(publishedReasoning(seeded.tenantId, analysis!.id)).toBe(analysis!.reasoning);
   }, 60_000);
 
   it('fails a window the node refuses (400) with what the tenant should change', async () => {

@@ -7,6 +7,9 @@ import { loadNodeDefinitions, NodeRegistryProblem } from '../src/inference/gpu/n
 import { usageMonth } from '../src/analysis/usage-meter';
 import { NODE_STATUS_KEY_PREFIX, TOPICS } from '../src/pubsub/topics';
 import { createRedis } from '../src/redis/redis-client';
+import pino from 'pino';
+import { NodePool } from '../src/inference/gpu/node-pool';
+import { publishNodeStatus } from '../src/inference/gpu/node-status-board';
 import { errorCodes, startTestApi, TestApi } from './support/api-harness';
 import { fieldsOf } from './support/raw-http';
 import {
@@ -1033,6 +1036,64 @@ describe('inference through the API', () => {
         expect(nodes[0]!.name).toBe(CONFIG_NODE);
       } finally {
         await api.redis.del(...workers.map((worker) => NODE_STATUS_KEY_PREFIX + worker));
+      }
+    });
+
+    it('lists the nodes workers take from their own VLLM_NODES, even on an API process without it, and refuses their names', async () => {
+      const workerNode = `gpu-worker-${randomBytes(3).toString('hex')}`;
+      const workerKey = `worker-node-key-${randomBytes(8).toString('hex')}`;
+      const workerId = `w-${randomUUID()}`;
+      // A worker's own pool, with a node only its VLLM_NODES names; nothing listens at its URL.
+      const pool = new NodePool({
+        pollIntervalMs: 60_000,
+        breakerFailures: 3,
+        breakerOpenMs: 1_000,
+        logger: pino({ level: 'silent' }),
+      });
+      pool.setDefinitions([
+        {
+          name: workerNode,
+          url: 'http://127.0.0.1:9',
+          apiKey: workerKey,
+          model: 'qwen3-vl-8b-thinking',
+          maxConcurrency: 6,
+          weight: 2,
+          state: 'ACTIVE',
+          source: 'config',
+        },
+      ]);
+      await pool.pollNow();
+      await publishNodeStatus(api.redis, workerId, pool.status(), 60_000);
+      await pool.close();
+      const bareApi = await startTestApi({});
+      try {
+        expect(await api.redis.get(NODE_STATUS_KEY_PREFIX + workerId)).not.toContain(workerKey);
+        for (const on of [bareApi, api]) {
+          const response = await gql<{ inferenceNodes: NodeView[] }>(NODES, {}, platformToken, on);
+          expect(response.errors).toBeUndefined();
+          const listed = response.data!.inferenceNodes.find((node) => node.name === workerNode);
+          expect(listed).toMatchObject({
+            id: `config:${workerNode}`,
+            url: 'http://127.0.0.1:9',
+            model: 'qwen3-vl-8b-thinking',
+            source: 'CONFIG',
+            state: 'ACTIVE',
+            maxConcurrency: 6,
+            weight: 2,
+            hasApiKey: true,
+            problem: null,
+            workersReporting: 1,
+            healthy: false,
+          });
+          expect(listed!.lastError).toMatch(/^\/health: connection failed/);
+          expect(JSON.stringify(response)).not.toContain(workerKey);
+        }
+        const refused = await register({ name: workerNode });
+        expect(errorCodes(refused)).toEqual(['CONFLICT']);
+        expect(await api.prisma.inferenceNode.count({ where: { name: workerNode } })).toBe(0);
+      } finally {
+        await bareApi.stop();
+        await api.redis.del(NODE_STATUS_KEY_PREFIX + workerId);
       }
     });
 

@@ -76,6 +76,8 @@ beforeEach(async () => {
     apiKey: KEY,
     maxImages: 8,
     maxModelLen: 32768,
+    reasoningParser: true,
+    sendsUsage: true,
   });
 });
 
@@ -282,6 +284,43 @@ describe('fake vLLM: answers', () => {
     expect(withoutUsage.chunks.some((chunk) => chunk.usage !== undefined)).toBe(false);
   });
 
+  it('without a reasoning parser leaves the thinking in content, closed by </think>, and counts no reasoning tokens', async () => {
+    await fake.control.configure({ reasoningParser: false });
+    const body = await chatJson(chatBody({ schema: DEFAULT_RESULT_SCHEMA }));
+    const message = body.choices[0]!.message;
+    expect(message.reasoning).toBeNull();
+    const [thinking, answer] = message.content!.split('\n</think>\n\n');
+    expect(words(thinking)).toBe(THINKING);
+    expect(validateResult(JSON.parse(answer!))).toBe(true);
+    expect(body.usage.completion_tokens_details).toBeUndefined();
+
+    const streamed = await streamChunks(
+      await chat(
+        chatBody({
+          schema: DEFAULT_RESULT_SCHEMA,
+          extra: { stream: true, stream_options: { include_usage: true } },
+        }),
+      ),
+    );
+    expect(streamed.chunks.map((chunk) => shapeOf(chunk)).join('')).toMatch(/^RC{3,}FU$/);
+    expect(joined(streamed.chunks, 'reasoning')).toBe('');
+    expect(joined(streamed.chunks, 'content')).toBe(message.content);
+  });
+
+  it('sends no usage chunk, even when asked, as a server that drops it', async () => {
+    await fake.control.configure({ sendsUsage: false });
+    const streamed = await streamChunks(
+      await chat(
+        chatBody({
+          schema: DEFAULT_RESULT_SCHEMA,
+          extra: { stream: true, stream_options: { include_usage: true } },
+        }),
+      ),
+    );
+    expect(streamed.last).toBe('[DONE]');
+    expect(streamed.chunks.map((chunk) => shapeOf(chunk)).join('')).toMatch(/^RT{2,}C{2,}F$/);
+  });
+
   it('names the reasoning reasoning_content when configured as an older server', async () => {
     await fake.control.configure({ reasoningField: 'reasoning_content' });
     const body = await chatJson(chatBody({ schema: DEFAULT_RESULT_SCHEMA }));
@@ -469,6 +508,68 @@ describe('fake vLLM: faults', () => {
     const data = sseData(await streamed.text()).filter((line) => line !== '[DONE]');
     expect(data.filter((line) => !isJson(line))).toHaveLength(1);
   });
+
+  it('html-page answers 200 with an HTML page, also to a streamed request', async () => {
+    await fake.control.addFaults({ kind: 'html-page', count: 2 });
+    for (const extra of [{}, { stream: true }]) {
+      const response = await chat(chatBody({ extra }));
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(await response.text()).toMatch(/^<!DOCTYPE html>/);
+    }
+  });
+
+  it('wrong-shape streams JSON chunks of the legacy completions shape (text, no delta), then [DONE]', async () => {
+    await fake.control.addFaults('wrong-shape');
+    const response = await chat(chatBody({ schema: DEFAULT_RESULT_SCHEMA, extra: { stream: true } }));
+    expect(response.status).toBe(200);
+    const data = sseData(await response.text());
+    expect(data.at(-1)).toBe('[DONE]');
+    const chunks = data.slice(1, -1).map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(chunks.length).toBeGreaterThan(1);
+    for (const chunk of chunks) {
+      expect(chunk.object).toBe('text_completion');
+      expect((chunk.choices as Record<string, unknown>[])[0]).not.toHaveProperty('delta');
+    }
+  });
+
+  it('truncated-stream ends the response cleanly half-way through an event, without [DONE]', async () => {
+    await fake.control.addFaults('truncated-stream');
+    const response = await chat(chatBody({ extra: { stream: true } }));
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).not.toContain('[DONE]');
+    expect(text.endsWith('\n\n')).toBe(false);
+    expect(isJson(text.slice(text.lastIndexOf('data: ') + 'data: '.length))).toBe(false);
+  });
+
+  it.each(['runaway-reasoning', 'runaway-content'] as const)(
+    '%s keeps streaming past max_completion_tokens until the client goes away',
+    async (kind) => {
+      await fake.control.addFaults(kind);
+      const controller = new AbortController();
+      const response = await chat(chatBody({ extra: { stream: true, max_completion_tokens: 100 } }), {
+        signal: controller.signal,
+      });
+      const reader = response.body!.getReader();
+      const decoder = new TextDecoder();
+      let received = '';
+      while (received.length < 2 * 1024 * 1024) {
+        const { value } = await reader.read();
+        received += decoder.decode(value, { stream: true });
+      }
+      controller.abort();
+      const field = kind === 'runaway-reasoning' ? 'reasoning' : 'content';
+      const chunks = sseData(received.slice(0, received.lastIndexOf('\n\n') + 2)).map(
+        (line) => JSON.parse(line) as Chunk,
+      );
+      expect(joined(chunks, field).length).toBeGreaterThan(1024 * 1024);
+      await waitFor(async () => (await fake.control.stats()).aborted === 1, 5_000);
+      const stats = await fake.control.stats();
+      expect(stats.completed).toBe(0);
+      expect(stats.sentBytes).toBeLessThan(32 * 1024 * 1024);
+    },
+  );
 
   it('die-mid-stream sends a few reasoning deltas and then drops the connection', async () => {
     await fake.control.addFaults({ kind: 'die-mid-stream', count: 2 });

@@ -102,7 +102,12 @@ describe('vLLM client against a fake node', () => {
   });
   afterEach(async () => {
     await fake.control.reset();
-    await fake.control.configure({ reasoningField: 'reasoning', latencyMs: 50 });
+    await fake.control.configure({
+      reasoningField: 'reasoning',
+      latencyMs: 50,
+      reasoningParser: true,
+      sendsUsage: true,
+    });
   });
 
   it('streams reasoning as it arrives and returns content, usage and finish reason', async () => {
@@ -191,6 +196,70 @@ describe('vLLM client against a fake node', () => {
       expect([fault, error.kind]).toEqual([fault, kind]);
       expect(error.retryable).toBe(true);
     }
+  });
+
+  it.each([
+    ['html-page', /answered text\/html instead of an event stream: <!DOCTYPE html>/],
+    ['wrong-shape', /not a chat\.completion\.chunk/],
+    ['truncated-stream', /ended before \[DONE\]/],
+  ] as const)(
+    'types protocol garbage (%s) as a protocol error that counts against the node',
+    async (fault, message) => {
+      await fake.control.addFaults(fault);
+      const error = await failureOf(streamChatCompletion(endpoint(), buildChatBody(spec()), call));
+      expect(error.kind).toBe('protocol');
+      expect(error.message).toMatch(message);
+      expect(error.retryable).toBe(true);
+      expect(error.nodeFault).toBe(true);
+    },
+  );
+
+  it.each([
+    ['runaway-reasoning', 'reasoning', 'reasoning_cap'],
+    ['runaway-content', 'content', 'content_cap'],
+  ] as const)(
+    'stops reading a %s at its cap, aborts the request and keeps no more than the cap',
+    async (fault, part, finishReason) => {
+      await fake.control.addFaults(fault);
+      const caps = { reasoningChars: 50_000, contentChars: 20_000 };
+      const deltas: string[] = [];
+      const outcome = await streamChatCompletion(endpoint(), buildChatBody(spec()), {
+        ...call,
+        caps,
+        onReasoning: (delta) => deltas.push(delta),
+      });
+      expect(outcome).toMatchObject({ capped: part, finishReason });
+      expect(outcome.reasoning.length).toBeLessThanOrEqual(caps.reasoningChars);
+      expect((outcome.content ?? '').length).toBeLessThanOrEqual(caps.contentChars);
+      expect(part === 'reasoning' ? outcome.reasoning.length : outcome.content!.length).toBe(
+        part === 'reasoning' ? caps.reasoningChars : caps.contentChars,
+      );
+      expect(deltas.join('')).toBe(outcome.reasoning);
+      // The node saw the client go away long before its 64 MB.
+      await waitFor(async () => (await fake.control.stats()).aborted === 1, 5_000);
+      expect((await fake.control.stats()).sentBytes).toBeLessThan(16 * 1024 * 1024);
+    },
+  );
+
+  it('separates the thinking a node without a reasoning parser leaves in content', async () => {
+    await fake.control.configure({ reasoningParser: false });
+    const deltas: string[] = [];
+    const outcome = await streamChatCompletion(endpoint(), buildChatBody(spec()), {
+      ...call,
+      onReasoning: (delta) => deltas.push(delta),
+    });
+    expect(outcome.thinkingInContent).toBe(true);
+    expect(outcome.reasoning).toMatch(/^The first frame shows/);
+    expect(outcome.reasoning).not.toContain('</think>');
+    expect(deltas.join('')).toBe(outcome.reasoning);
+    expect(JSON.parse(outcome.content!)).toHaveProperty('objects');
+  });
+
+  it('reports no usage (null) when the node sends no usage chunk', async () => {
+    await fake.control.configure({ sendsUsage: false });
+    const outcome = await streamChatCompletion(endpoint(), buildChatBody(spec()), call);
+    expect(outcome.usage).toBeNull();
+    expect(outcome.finishReason).toBe('stop');
   });
 
   it('times out a node that hangs', async () => {
@@ -388,6 +457,178 @@ describe('node pool and failover', () => {
     expect(failed.kind).toBe('failed');
     expect((failed as { reason: string }).reason).toMatch(/not JSON/);
     expect(failed).not.toHaveProperty('result');
+  });
+
+  it('counts protocol garbage against the node: its breaker opens and the windows go to a healthy node', async () => {
+    pool.setDefinitions([definition('bad', fakes[0]!), definition('good', fakes[1]!)]);
+    await pool.start();
+    // Valid JSON of the wrong shape, then HTML pages: nothing of it is an answer.
+    await fakes[0]!.control.addFaults({ kind: 'wrong-shape', count: 3 }, { kind: 'html-page', count: 10 });
+    const attempts: string[][] = Array.from({ length: 8 }, () => []);
+    const outcomes = await Promise.all(
+      attempts.map((tried) =>
+        analyseOnNodes(pool, (budget) => spec(1, budget), {
+          maxAttempts: 3,
+          requestTimeoutMs: 10_000,
+          idleTimeoutMs: 2_000,
+          backoffMs: 10,
+          validate: alwaysValid,
+          onAttempt: (_n, node) => tried.push(node),
+        }),
+      ),
+    );
+    expect(outcomes.map((outcome) => [outcome.kind, outcome.node])).toEqual(
+      Array.from({ length: 8 }, () => ['done', 'good']),
+    );
+    // Windows that met the garbage were retried once, elsewhere; none went back to it.
+    expect(attempts.flat()).toContain('bad');
+    for (const tried of attempts) expect(tried.at(-1)).toBe('good');
+    for (const tried of attempts)
+      expect(tried.filter((node) => node === 'bad').length).toBeLessThanOrEqual(1);
+    const bad = pool.status().find((node) => node.name === 'bad')!;
+    expect(bad.breaker).toBe('open');
+    expect(bad.lastError).toMatch(/chat\.completion\.chunk|instead of an event stream/);
+    const before = (await fakes[0]!.control.stats()).received;
+    await analyseOnNodes(pool, () => spec(1), {
+      maxAttempts: 3,
+      requestTimeoutMs: 5_000,
+      idleTimeoutMs: 2_000,
+      validate: alwaysValid,
+    });
+    expect((await fakes[0]!.control.stats()).received).toBe(before);
+  });
+
+  it('records the last error of a node that fails every request; polls that work do not clear it', async () => {
+    pool.setDefinitions([definition('failing', fakes[0]!), definition('good', fakes[1]!)]);
+    await pool.start();
+    await fakes[0]!.control.addFaults({ kind: 'http-500', count: 20 });
+    const options = {
+      maxAttempts: 3,
+      requestTimeoutMs: 5_000,
+      idleTimeoutMs: 2_000,
+      backoffMs: 5,
+      validate: alwaysValid,
+    };
+    await Promise.all(Array.from({ length: 4 }, () => analyseOnNodes(pool, () => spec(1), options)));
+    const failing = () => pool.status().find((node) => node.name === 'failing')!;
+    expect(failing().lastError).toMatch(/^HTTP 500: Internal server error/);
+    expect(failing().lastErrorAt).not.toBeNull();
+    await pool.pollNow();
+    expect(failing().healthy).toBe(true);
+    expect(failing().lastError).toMatch(/^HTTP 500/);
+    expect(pool.status().find((node) => node.name === 'good')!.lastError).toBeNull();
+  });
+
+  it('retries an unusable answer on another node when one can serve', async () => {
+    pool.setDefinitions([definition('n0', fakes[0]!), definition('n1', fakes[1]!)]);
+    await pool.start();
+    await Promise.all(fakes.slice(0, 2).map((fake) => fake.control.addFaults('invalid-json-content')));
+    const attempts: string[] = [];
+    const outcome = await analyseOnNodes(pool, (budget) => spec(1, budget), {
+      maxAttempts: 3,
+      requestTimeoutMs: 5_000,
+      idleTimeoutMs: 2_000,
+      validate: alwaysValid,
+      onAttempt: (_n, node) => attempts.push(node),
+    });
+    expect(outcome.kind).toBe('failed');
+    expect(new Set(attempts).size).toBe(2);
+    expect(outcome.attempts).toBe(2);
+  });
+
+  it('skips a node whose /v1/models does not list the model, though configured for it', async () => {
+    const other = await startFakeVllmProcess({ latencyMs: 50, modelName: 'qwen3-vl-32b-thinking' });
+    try {
+      pool.setDefinitions([definition('mislabelled', other), definition('good', fakes[1]!)]);
+      await pool.start();
+      const options = {
+        maxAttempts: 3,
+        requestTimeoutMs: 5_000,
+        idleTimeoutMs: 2_000,
+        validate: alwaysValid,
+      };
+      const outcomes = await Promise.all(
+        Array.from({ length: 6 }, () => analyseOnNodes(pool, () => spec(1), options)),
+      );
+      expect(outcomes.every((outcome) => outcome.kind === 'done' && outcome.node === 'good')).toBe(true);
+      expect((await other.control.stats()).received).toBe(0);
+      expect(pool.status().find((node) => node.name === 'mislabelled')!.servedModels).toEqual([
+        'qwen3-vl-32b-thinking',
+      ]);
+
+      pool.setDefinitions([definition('mislabelled', other)]);
+      await pool.pollNow();
+      expect(pool.canServe(MODEL)).toBe(false);
+      const alone = await analyseOnNodes(pool, () => spec(1), options);
+      expect(alone).toMatchObject({ kind: 'unavailable', attempts: 0 });
+      expect((await other.control.stats()).received).toBe(0);
+    } finally {
+      await other.stop();
+    }
+  });
+
+  describe('the token budget and the node’s context (max_model_len)', () => {
+    const options = { maxAttempts: 3, requestTimeoutMs: 5_000, idleTimeoutMs: 2_000, validate: alwaysValid };
+    const sentBudgets = async () =>
+      (await fakes[0]!.control.stats()).requests.map((r) => [
+        r.max_completion_tokens,
+        r.thinking_token_budget,
+      ]);
+    afterEach(() => fakes[0]!.control.configure({ maxModelLen: 32768 }));
+
+    it('retries with as much more as fits the context, never more', async () => {
+      await fakes[0]!.control.configure({ maxModelLen: 3_500 });
+      pool.setDefinitions([definition('n0', fakes[0]!)]);
+      await pool.start();
+      await fakes[0]!.control.addFaults('length');
+      const outcome = await analyseOnNodes(pool, (budget) => spec(1, budget), options);
+      expect(outcome.kind).toBe('done');
+      const budgets = await sentBudgets();
+      expect(budgets[0]).toEqual([2048, 1024]);
+      const [max, thinking] = budgets[1]!;
+      expect(max).toBeGreaterThan(3_072);
+      expect(max! + outcome.usage.promptTokens / 2).toBeLessThanOrEqual(3_500);
+      expect(thinking).toBeLessThan(max!);
+    });
+
+    it('says that thinking ran out, not what to lower, when no larger budget fits', async () => {
+      await fakes[0]!.control.configure({ maxModelLen: 2_600 });
+      pool.setDefinitions([definition('n0', fakes[0]!)]);
+      await pool.start();
+      await fakes[0]!.control.addFaults('length');
+      const outcome = await analyseOnNodes(pool, (budget) => spec(1, budget), options);
+      expect(outcome.kind).toBe('failed');
+      const reason = (outcome as { reason: string }).reason;
+      expect(reason).toMatch(
+        /^the model ran out of tokens while thinking \(finish_reason length after 2048 tokens/,
+      );
+      expect(reason).toContain('max_model_len 2600');
+      expect(reason).not.toMatch(/Lower the stream/);
+      expect(await sentBudgets()).toEqual([[2048, 1024]]);
+    });
+
+    it('keeps thinking as the cause when the node refuses the retry (its context shrank since the last poll)', async () => {
+      const slowPoll = new NodePool({
+        pollIntervalMs: 60_000,
+        breakerFailures: 2,
+        breakerOpenMs: 800,
+        logger,
+      });
+      try {
+        slowPoll.setDefinitions([definition('n0', fakes[0]!)]);
+        await slowPoll.start();
+        await fakes[0]!.control.configure({ maxModelLen: 3_000 });
+        await fakes[0]!.control.addFaults('length');
+        const outcome = await analyseOnNodes(slowPoll, (budget) => spec(1, budget), options);
+        expect(outcome.kind).toBe('failed');
+        const reason = (outcome as { reason: string }).reason;
+        expect(reason).toMatch(/^the model ran out of tokens while thinking/);
+        expect(reason).toContain('the retry with 4096 tokens does not fit the model');
+        expect(reason).toContain('maximum context length is 3000');
+      } finally {
+        await slowPoll.close();
+      }
+    });
   });
 
   it('fails at once with what to change on a 400, without trying other nodes', async () => {

@@ -67,13 +67,41 @@ export async function startAnalysis(
   return row.id;
 }
 
+/** What one window's request carries: its frames and their image tokens. */
+export interface WindowSent {
+  frames: number;
+  visionTokens: number;
+}
+
+/**
+ * The GPU side of an analysis row, whatever the outcome: the node and model, the requests made
+ * and what each carried, tokens (marked when estimated), latency and the last reasoning.
+ */
+function gpuFields(outcome: VlmOutcome, sent: WindowSent) {
+  const anySent = outcome.attempts > 0;
+  return {
+    reasoning: outcome.reasoning,
+    nodeName: outcome.node,
+    model: outcome.model,
+    finishReason: outcome.finishReason,
+    framesSent: anySent ? sent.frames : 0,
+    visionTokens: anySent ? sent.visionTokens : 0,
+    promptTokens: outcome.usage.promptTokens,
+    completionTokens: outcome.usage.completionTokens,
+    reasoningTokens: outcome.usage.reasoningTokens,
+    usageEstimated: outcome.usage.estimatedTokens > 0,
+    latencyMs: Math.round(outcome.latencyMs),
+    attempts: outcome.attempts,
+  };
+}
+
 /** The GPU's answer (or its failure), and the window's status when the window follows it. */
 export async function saveVlmAnalysis(
   db: TenantDb,
   windowId: string,
   analysisId: string,
   outcome: FinishedVlm,
-  sent: { frames: number; visionTokens: number },
+  sent: WindowSent,
   setWindowStatus: boolean,
 ): Promise<'DONE' | 'FAILED'> {
   const status = outcome.kind === 'done' ? 'DONE' : 'FAILED';
@@ -84,17 +112,7 @@ export async function saveVlmAnalysis(
       data: {
         status,
         result: outcome.kind === 'done' ? (outcome.result as Prisma.InputJsonValue) : undefined,
-        reasoning: outcome.reasoning,
-        nodeName: outcome.node,
-        model: outcome.model,
-        finishReason: outcome.finishReason,
-        framesSent: sent.frames,
-        visionTokens: sent.visionTokens,
-        promptTokens: outcome.usage.promptTokens,
-        completionTokens: outcome.usage.completionTokens,
-        reasoningTokens: outcome.usage.reasoningTokens,
-        latencyMs: Math.round(outcome.latencyMs),
-        attempts: outcome.attempts,
+        ...gpuFields(outcome, sent),
         error,
         completedAt: new Date(),
       },
@@ -104,9 +122,17 @@ export async function saveVlmAnalysis(
   return status;
 }
 
+/** A GPU analysis no node could finish: its row, with what was sent before that. */
+export interface UnfinishedVlm {
+  analysisId: string;
+  outcome: VlmOutcome;
+  sent: WindowSent;
+}
+
 /**
  * A local analysis and its window's status; when it stands in for a GPU analysis that could not
- * run, that one is marked FAILED with the same note.
+ * finish, that one is marked FAILED with the same note and keeps its GPU bookkeeping (requests
+ * may have been sent before every node became unavailable).
  */
 export async function saveLocalAnalysis(
   db: TenantDb,
@@ -118,7 +144,7 @@ export async function saveLocalAnalysis(
     model: string;
     latencyMs: number;
     note: string | null;
-    replacesVlmAnalysisId: string | null;
+    replacesVlm: UnfinishedVlm | null;
     /** A GPU re-analysis is wanted: recorded with the result, before its job is queued. */
     wantsReanalysis?: boolean;
   },
@@ -140,11 +166,16 @@ export async function saveLocalAnalysis(
         completedAt: new Date(),
       },
     }),
-    ...(local.replacesVlmAnalysisId
+    ...(local.replacesVlm
       ? [
           db.analysis.update({
-            where: { id: local.replacesVlmAnalysisId },
-            data: { status: 'FAILED', error: note, completedAt: new Date() },
+            where: { id: local.replacesVlm.analysisId },
+            data: {
+              status: 'FAILED',
+              ...gpuFields(local.replacesVlm.outcome, local.replacesVlm.sent),
+              error: note,
+              completedAt: new Date(),
+            },
           }),
         ]
       : []),
@@ -183,11 +214,20 @@ export async function saveFailedAnalysis(
   ]);
 }
 
-/** A GPU attempt that found no node: the analysis row says why; the window keeps what it had. */
-export async function failAnalysisAttempt(db: TenantDb, analysisId: string, reason: string): Promise<void> {
+/** A GPU attempt that found no node (in the end): the analysis row says why and what was sent; the window keeps what it had. */
+export async function failAnalysisAttempt(
+  db: TenantDb,
+  unfinished: UnfinishedVlm,
+  reason: string,
+): Promise<void> {
   await db.analysis.update({
-    where: { id: analysisId },
-    data: { status: 'FAILED', error: reason, completedAt: new Date() },
+    where: { id: unfinished.analysisId },
+    data: {
+      status: 'FAILED',
+      ...gpuFields(unfinished.outcome, unfinished.sent),
+      error: reason,
+      completedAt: new Date(),
+    },
   });
 }
 

@@ -36,6 +36,7 @@ export async function meterUsage(
     promptTokens: big(increment.promptTokens),
     completionTokens: big(increment.completionTokens),
     reasoningTokens: big(increment.reasoningTokens),
+    estimatedTokens: big(increment.estimatedTokens),
     gpuMs: big(increment.gpuMs),
   };
   await tx.usageCounter.upsert({
@@ -156,5 +157,6 @@ const EMPTY_INCREMENT: Required<UsageIncrement> = {
   promptTokens: 0,
   completionTokens: 0,
   reasoningTokens: 0,
+  estimatedTokens: 0,
   gpuMs: 0,
 };

@@ -30,6 +30,8 @@ import {
   failWindow,
   type FinishedVlm,
   loadWindow,
+  type UnfinishedVlm,
+  type WindowSent,
   markWindowRunning,
   saveFailedAnalysis,
   saveLocalAnalysis,
@@ -56,6 +58,8 @@ export interface WindowAnalysisDeps {
     | 'INFERENCE_MAX_ATTEMPTS'
     | 'INFERENCE_REQUEST_TIMEOUT_MS'
     | 'INFERENCE_IDLE_TIMEOUT_MS'
+    | 'INFERENCE_MAX_REASONING_CHARS'
+    | 'INFERENCE_MAX_ANSWER_CHARS'
     | 'LOCAL_NSFW_THRESHOLD'
   >;
   logger: Logger;
@@ -73,6 +77,28 @@ export type WindowAnalysisOutcome =
   | { status: 'WAIT'; reason: string };
 
 const LOCAL_MODEL = 'local:centernet+nsfwjs+tracker';
+
+/** The frames of a window's request and their image tokens. */
+function sentOf(frames: readonly LoadedFrame[]): WindowSent {
+  return {
+    frames: frames.length,
+    visionTokens: frames.reduce((sum, frame) => sum + visionTokensOf(frame.width, frame.height), 0),
+  };
+}
+
+/** What a window's GPU requests cost, whatever came of them: every request carried every frame. */
+function gpuSpend(outcome: VlmOutcome, frames: readonly LoadedFrame[]): UsageIncrement {
+  const sent = sentOf(frames);
+  return {
+    framesSent: sent.frames * outcome.attempts,
+    visionTokens: sent.visionTokens * outcome.attempts,
+    promptTokens: outcome.usage.promptTokens,
+    completionTokens: outcome.usage.completionTokens,
+    reasoningTokens: outcome.usage.reasoningTokens,
+    estimatedTokens: outcome.usage.estimatedTokens,
+    gpuMs: outcome.usage.gpuMs,
+  };
+}
 
 /**
  * How one window is analysed, from its Window row to its Analysis row:
@@ -184,7 +210,7 @@ export class WindowAnalysis {
         'DEGRADED',
         `analysed locally: ${vlm.outcome.reason}`,
         scene,
-        vlm.analysisId,
+        { analysisId: vlm.analysisId, outcome: vlm.outcome, sent: sentOf(frames) },
         version.reanalyseDegraded,
       );
       if (version.reanalyseDegraded) await this.deps.scheduleReanalysis?.(tenantId, window.id);
@@ -227,7 +253,15 @@ export class WindowAnalysis {
     const tenant = await this.inputs.tenant(tenantId);
     const vlm = await this.runVlm(db, tenantId, window, version, tenant.policyText, frames, signal);
     if (vlm.outcome.kind === 'unavailable') {
-      await failAnalysisAttempt(db, vlm.analysisId, vlm.outcome.reason);
+      await failAnalysisAttempt(
+        db,
+        { analysisId: vlm.analysisId, outcome: vlm.outcome, sent: sentOf(frames) },
+        vlm.outcome.reason,
+      );
+      // Requests may have gone out before every node became unavailable: they are metered.
+      if (vlm.outcome.attempts > 0) {
+        this.usage.add(tenantId, window.streamId, usageMonth(), gpuSpend(vlm.outcome, frames));
+      }
       return { status: 'WAIT', reason: vlm.outcome.reason };
     }
     // The window keeps its local result unless the GPU's succeeded.
@@ -268,6 +302,10 @@ export class WindowAnalysis {
           requestTimeoutMs: this.deps.config.INFERENCE_REQUEST_TIMEOUT_MS,
           idleTimeoutMs: this.deps.config.INFERENCE_IDLE_TIMEOUT_MS,
           validate: this.inputs.resultValidator(version.id, version.resultSchema),
+          caps: {
+            reasoningChars: this.deps.config.INFERENCE_MAX_REASONING_CHARS,
+            contentChars: this.deps.config.INFERENCE_MAX_ANSWER_CHARS,
+          },
           onAttempt: (attempt, node) => reasoning.attempt(attempt, node),
           onReasoning: (delta) => reasoning.delta(delta),
           metrics: this.deps.metrics,
@@ -289,23 +327,10 @@ export class WindowAnalysis {
     frames: LoadedFrame[],
     setWindowStatus: boolean,
   ): Promise<WindowAnalysisOutcome> {
-    const visionTokens = frames.reduce((sum, frame) => sum + visionTokensOf(frame.width, frame.height), 0);
-    const status = await saveVlmAnalysis(
-      db,
-      window.id,
-      analysisId,
-      outcome,
-      { frames: frames.length, visionTokens },
-      setWindowStatus,
-    );
+    const status = await saveVlmAnalysis(db, window.id, analysisId, outcome, sentOf(frames), setWindowStatus);
     const increment: UsageIncrement = {
       ...(status === 'DONE' ? { windowsAnalysed: 1 } : { windowsFailed: 1 }),
-      framesSent: frames.length * outcome.attempts,
-      visionTokens: visionTokens * outcome.attempts,
-      promptTokens: outcome.usage.promptTokens,
-      completionTokens: outcome.usage.completionTokens,
-      reasoningTokens: outcome.usage.reasoningTokens,
-      gpuMs: outcome.usage.gpuMs,
+      ...gpuSpend(outcome, frames),
     };
     return this.finished(tenantId, window, analysisId, status, 'VLM', increment);
   }
@@ -320,7 +345,7 @@ export class WindowAnalysis {
     status: 'DONE' | 'GATED' | 'DEGRADED',
     note: string | null,
     knownScene: SceneWindowOutcome | null = null,
-    vlmAnalysisId: string | null = null,
+    unfinishedVlm: UnfinishedVlm | null = null,
     wantsReanalysis = false,
   ): Promise<WindowAnalysisOutcome> {
     const analysisId = await startAnalysis(db, tenantId, window, versionId, 'LOCAL');
@@ -340,14 +365,19 @@ export class WindowAnalysis {
       model: LOCAL_MODEL,
       latencyMs,
       note,
-      replacesVlmAnalysisId: vlmAnalysisId,
+      replacesVlm: unfinishedVlm,
       wantsReanalysis,
     });
     const increment: UsageIncrement =
       status === 'GATED'
         ? { windowsGated: 1 }
         : status === 'DEGRADED'
-          ? { windowsDegraded: 1, windowsAnalysed: 1 }
+          ? {
+              windowsDegraded: 1,
+              windowsAnalysed: 1,
+              // What the nodes were sent before none could take the window is spent all the same.
+              ...(unfinishedVlm ? gpuSpend(unfinishedVlm.outcome, frames) : {}),
+            }
           : { windowsAnalysed: 1 };
     return this.finished(tenantId, window, analysisId, status, 'LOCAL', increment);
   }

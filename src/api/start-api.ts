@@ -27,7 +27,9 @@ export async function startApi(
   const prisma = createPrismaClient(config.DATABASE_URL);
   const redis = createRedis(config.REDIS_URL, { name: 'vigil-api' });
   // This process's own queues: the worker's shutdown never closes the API's.
-  const jobs = new BullJobQueue(redis, config);
+  const jobs = new BullJobQueue(redis, config, {
+    onError: (error, queue) => logger.error({ queue, err: error }, 'job queue error'),
+  });
   const services = createServices({ prisma, redis, config, jobs });
   await beforeListen?.({ prisma, services });
   const server = await createApiServer({ config, prisma, redis, services, logger });

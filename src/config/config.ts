@@ -122,6 +122,8 @@ const configSchema = z.object({
   INFERENCE_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(180_000),
   INFERENCE_IDLE_TIMEOUT_MS: z.coerce.number().int().min(500).default(30_000),
   INFERENCE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(4),
+  INFERENCE_MAX_REASONING_CHARS: z.coerce.number().int().min(1_000).default(262_144),
+  INFERENCE_MAX_ANSWER_CHARS: z.coerce.number().int().min(1_000).default(65_536),
   NODE_POLL_INTERVAL_MS: z.coerce.number().int().min(200).default(3_000),
   NODE_BREAKER_FAILURES: z.coerce.number().int().min(1).default(3),
   NODE_BREAKER_OPEN_MS: z.coerce.number().int().min(100).default(15_000),
@@ -264,7 +266,11 @@ export const CONFIG_DOCS: Record<keyof ParsedConfig, string> = {
   INFERENCE_IDLE_TIMEOUT_MS: 'a node that sends nothing for this long during a request is treated as hung',
   INFERENCE_MAX_ATTEMPTS:
     'attempts per window on GPU nodes (5xx, timeouts, refused connections) before it fails',
-  NODE_POLL_INTERVAL_MS: "how often each worker reads every node's /health and /metrics",
+  INFERENCE_MAX_REASONING_CHARS:
+    'most characters of reasoning kept per request; past it the request is aborted and the analysis fails (finish reason reasoning_cap)',
+  INFERENCE_MAX_ANSWER_CHARS:
+    'most characters of an answer (the JSON result) kept per request; past it the request is aborted and the analysis fails (content_cap)',
+  NODE_POLL_INTERVAL_MS: "how often each worker reads every node's /health, /v1/models and /metrics",
   NODE_BREAKER_FAILURES: "consecutive failures that open a node's circuit breaker",
   NODE_BREAKER_OPEN_MS: 'how long an open breaker waits before a half-open probe',
   ANALYSIS_CONCURRENCY: 'windows one worker process analyses at once (across all nodes)',

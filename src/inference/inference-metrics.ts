@@ -14,6 +14,8 @@ export interface GpuSpend {
   promptTokens?: number;
   completionTokens?: number;
   reasoningTokens?: number;
+  /** Of promptTokens + completionTokens, those estimated because a node did not report them. */
+  estimatedTokens?: number;
   gpuMs?: number;
 }
 

@@ -17,6 +17,11 @@ const LIVE_STATES = new Set(['waiting', 'prioritized', 'active', 'delayed', 'wai
 export interface BullJobQueueOptions {
   /** BullMQ's key prefix ('bull' by default); tests give each suite its own. */
   prefix?: string;
+  /**
+   * Errors a queue emits (its Redis connection failing, say). Unheard, BullMQ writes them on
+   * stderr outside the process's JSON log.
+   */
+  onError?: (error: Error, queue: QueueName) => void;
 }
 
 export function bullJobOptions(options: JobOptions): JobsOptions {
@@ -69,6 +74,8 @@ export class BullJobQueue implements JobQueue {
         connection: this.connection,
         ...(this.options.prefix ? { prefix: this.options.prefix } : {}),
       });
+      const onError = this.options.onError;
+      if (onError) queue.on('error', (error) => onError(error, name));
       this.queues.set(name, queue);
     }
     return queue;

@@ -44,7 +44,11 @@ export class Analysis {
   })
   reasoning!: string;
 
-  @Field(() => String, { nullable: true, description: 'Why the model stopped: stop, length, …' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Why the model stopped: stop, length, … (vLLM’s), or reasoning_cap / content_cap when Vigil stopped reading at INFERENCE_MAX_REASONING_CHARS / INFERENCE_MAX_ANSWER_CHARS',
+  })
   finishReason!: string | null;
 
   @Field(() => Int)
@@ -61,6 +65,12 @@ export class Analysis {
 
   @Field(() => Int, { description: 'Part of completionTokens spent thinking' })
   reasoningTokens!: number;
+
+  @Field({
+    description:
+      'Whether some of the token counts are Vigil’s estimate (image tokens exactly, text at about four characters a token) because a node did not report usage',
+  })
+  usageEstimated!: boolean;
 
   @Field(() => Int)
   latencyMs!: number;

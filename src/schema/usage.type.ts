@@ -32,6 +32,12 @@ abstract class UsageCounts {
   @Field(() => Float)
   reasoningTokens!: number;
 
+  @Field(() => Float, {
+    description:
+      'Of promptTokens and completionTokens, those Vigil estimated because a GPU node did not report them (no usage chunk, or a request that failed mid-answer)',
+  })
+  tokensEstimated!: number;
+
   @Field(() => Float, { description: 'Time GPU nodes spent on this tenant’s requests' })
   gpuSeconds!: number;
 }

@@ -20,6 +20,8 @@ import {
   AggregatedNodeStatus,
   NO_REPORT,
   parseWorkerNodeReport,
+  type ReportedDefinition,
+  reportedConfigNodes,
   WorkerNodeReport,
 } from '../inference/gpu/node-status-report';
 import { NODE_STATUS_KEY_PREFIX, TOPICS } from '../pubsub/topics';
@@ -89,20 +91,38 @@ export class InferenceNodeService {
     }
   }
 
+  /**
+   * Every node the workers use: VLLM_NODES of this process, VLLM_NODES of the workers (as their
+   * reports define them: the API process need not be given the workers' list), then the
+   * registered ones.
+   */
   async list(): Promise<InferenceNodeView[]> {
-    const [rows, statuses] = await Promise.all([
+    const [rows, reports] = await Promise.all([
       this.prisma.inferenceNode.findMany({ orderBy: { name: 'asc' } }),
-      this.statuses(),
+      this.reports(),
     ]);
+    const statuses = aggregateNodeReports(reports);
+    const workersOnly = this.workerConfigNodes(reports);
+    const configNames = new Set([...this.configNodes, ...workersOnly].map((node) => node.name));
     return [
       ...this.configNodes.map((node) => this.configView(node, statuses)),
-      ...rows.map((row) => this.registryView(row, statuses)),
+      ...workersOnly.map((node) => this.configView({ ...node, apiKey: null }, statuses, node.hasApiKey)),
+      ...rows.map((row) => this.registryView(row, statuses, configNames)),
     ];
+  }
+
+  /** The workers' VLLM_NODES entries this process has not been given, in name order. */
+  private workerConfigNodes(reports: readonly WorkerNodeReport[]): (ReportedDefinition & { name: string })[] {
+    const own = new Set(this.configNodes.map((node) => node.name));
+    return [...reportedConfigNodes(reports).values()]
+      .filter((node) => !own.has(node.name))
+      .sort((a, b) => a.name.localeCompare(b.name));
   }
 
   async register(actor: AuditActor, input: RegisterNodeFields): Promise<InferenceNodeView> {
     const node = validateInput(registerNodeSchema, input);
-    if (this.configNodes.some((configured) => configured.name === node.name)) {
+    const workersOnly = this.workerConfigNodes(await this.reports());
+    if ([...this.configNodes, ...workersOnly].some((configured) => configured.name === node.name)) {
       throw conflict(`A GPU node named "${node.name}" is configured in VLLM_NODES`, ErrorReason.DUPLICATE);
     }
     if (node.apiKey && !this.config.INFERENCE_NODE_KEY_SECRET) {
@@ -146,7 +166,7 @@ export class InferenceNodeService {
       }),
     );
     await this.announce(row.name, 'registered');
-    return this.registryView(row, await this.statuses());
+    return this.registryView(row, await this.statuses(), this.knownConfigNames(workersOnly));
   }
 
   /** DRAINING: workers finish what the node has and send it nothing new; ACTIVE undoes it. */
@@ -168,7 +188,12 @@ export class InferenceNodeService {
       }),
     );
     if (changed) await this.announce(row.name, state === 'DRAINING' ? 'drained' : 'activated');
-    return this.registryView(row, await this.statuses());
+    const reports = await this.reports();
+    return this.registryView(
+      row,
+      aggregateNodeReports(reports),
+      this.knownConfigNames(this.workerConfigNodes(reports)),
+    );
   }
 
   /** Removes a registered node; workers let its requests in flight finish. Returns its id. */
@@ -213,8 +238,17 @@ export class InferenceNodeService {
       .catch(() => undefined);
   }
 
-  /** Every worker's current report (keys expire with their worker), folded per node name. */
+  private knownConfigNames(workersOnly: readonly { name: string }[]): Set<string> {
+    return new Set([...this.configNodes, ...workersOnly].map((node) => node.name));
+  }
+
+  /** Every worker's current report, folded per node name. */
   private async statuses(): Promise<Map<string, AggregatedNodeStatus>> {
+    return aggregateNodeReports(await this.reports());
+  }
+
+  /** Every worker's current report (keys expire with their worker). */
+  private async reports(): Promise<WorkerNodeReport[]> {
     const keys = new Set<string>();
     let cursor = '0';
     do {
@@ -237,7 +271,7 @@ export class InferenceNodeService {
         if (report) reports.push(report);
       }
     }
-    return aggregateNodeReports(reports);
+    return reports;
   }
 
   private withStatus(
@@ -248,7 +282,11 @@ export class InferenceNodeService {
     return { ...base, ...status, breaker: status.breaker ? BREAKER[status.breaker] : null };
   }
 
-  private configView(node: NodeDefinition, statuses: Map<string, AggregatedNodeStatus>): InferenceNodeView {
+  private configView(
+    node: Omit<NodeDefinition, 'source'>,
+    statuses: Map<string, AggregatedNodeStatus>,
+    hasApiKey = node.apiKey !== null,
+  ): InferenceNodeView {
     return this.withStatus(
       {
         id: `${CONFIG_NODE_ID_PREFIX}${node.name}`,
@@ -259,15 +297,18 @@ export class InferenceNodeService {
         weight: node.weight,
         state: node.state,
         source: 'CONFIG',
-        hasApiKey: node.apiKey !== null,
+        hasApiKey,
         problem: null,
       },
       statuses,
     );
   }
 
-  private registryView(row: InferenceNode, statuses: Map<string, AggregatedNodeStatus>): InferenceNodeView {
-    const configNames = new Set(this.configNodes.map((node) => node.name));
+  private registryView(
+    row: InferenceNode,
+    statuses: Map<string, AggregatedNodeStatus>,
+    configNames: ReadonlySet<string>,
+  ): InferenceNodeView {
     const outcome = registeredNode(row, configNames, this.config.INFERENCE_NODE_KEY_SECRET);
     return this.withStatus(
       {

@@ -82,6 +82,7 @@ describe('sumCounters and countsView', () => {
       promptTokens: big,
       completionTokens: 5n,
       reasoningTokens: 4n,
+      estimatedTokens: 7n,
       gpuMs: 1500n,
     };
     const sum = sumCounters([counter, { ...counter, promptTokens: 1n, gpuMs: 250n }]);
@@ -96,6 +97,7 @@ describe('sumCounters and countsView', () => {
       promptTokens: Number(big + 1n),
       completionTokens: 10,
       reasoningTokens: 8,
+      tokensEstimated: 14,
       gpuSeconds: 1.75,
     });
   });

@@ -16,6 +16,7 @@ export interface UsageCountsView {
   promptTokens: number;
   completionTokens: number;
   reasoningTokens: number;
+  tokensEstimated: number;
   gpuSeconds: number;
 }
 
@@ -75,6 +76,7 @@ type Counter = Pick<
   | 'promptTokens'
   | 'completionTokens'
   | 'reasoningTokens'
+  | 'estimatedTokens'
   | 'gpuMs'
 >;
 
@@ -88,6 +90,7 @@ const ZERO: Counter = {
   promptTokens: 0n,
   completionTokens: 0n,
   reasoningTokens: 0n,
+  estimatedTokens: 0n,
   gpuMs: 0n,
 };
 
@@ -104,6 +107,7 @@ export function sumCounters(counters: readonly Counter[]): Counter {
       promptTokens: sum.promptTokens + counter.promptTokens,
       completionTokens: sum.completionTokens + counter.completionTokens,
       reasoningTokens: sum.reasoningTokens + counter.reasoningTokens,
+      estimatedTokens: sum.estimatedTokens + counter.estimatedTokens,
       gpuMs: sum.gpuMs + counter.gpuMs,
     }),
     ZERO,
@@ -121,6 +125,7 @@ export function countsView(counter: Counter): UsageCountsView {
     promptTokens: Number(counter.promptTokens),
     completionTokens: Number(counter.completionTokens),
     reasoningTokens: Number(counter.reasoningTokens),
+    tokensEstimated: Number(counter.estimatedTokens),
     gpuSeconds: Number(counter.gpuMs) / 1000,
   };
 }

@@ -105,8 +105,22 @@ export function startJobWorkers(
         ...(options.prefix ? { prefix: options.prefix } : {}),
       },
     );
+    // BullMQ writes an 'error' no one listens to on stderr, outside the JSON log: every event that
+    // carries an error goes through the process's logger instead.
+    worker.on('error', (error) => {
+      options.logger.error({ queue, err: error }, 'job worker error');
+    });
+    worker.on('stalled', (jobId) => {
+      options.logger.warn(
+        { queue, jobId },
+        'job stalled: its worker stopped renewing the lock; it runs again',
+      );
+    });
     worker.on('failed', (job, error) => {
-      if (!job) return;
+      if (!job) {
+        options.logger.error({ queue, err: error }, 'job failed');
+        return;
+      }
       const handler = handlerOf(job);
       const final = job.attemptsMade >= (job.opts.attempts ?? 1);
       if (handler?.onFailed) handler.onFailed(job.data, error, final);

@@ -51,7 +51,9 @@ export async function startWorker(config: AppConfig, baseLogger: Logger): Promis
   const prisma = createPrismaClient(config.DATABASE_URL);
   const connection = createRedis(config.REDIS_URL, { forWorkers: true, name: 'vigil-worker' });
 
-  const jobs = new BullJobQueue(connection, config);
+  const jobs = new BullJobQueue(connection, config, {
+    onError: (error, queue) => logger.error({ queue, err: error }, 'job queue error'),
+  });
   await jobs.assertSchedules();
   const schedules = keepSchedules(jobs, logger);
   const frameStore = createFrameStore(config);

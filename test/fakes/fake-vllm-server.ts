@@ -31,6 +31,17 @@ export interface FakeVllmOptions {
   /** Reasoning tokens produced per answer, capped by the request's `thinking_token_budget`. */
   thinkingTokens?: number;
   version?: string;
+  /**
+   * Whether the server runs with `--reasoning-parser qwen3`. Without one the thinking stays in
+   * `content`, closed by `</think>` (the Thinking chat template opens `<think>` in the prompt), and
+   * usage has no reasoning-token count.
+   */
+  reasoningParser?: boolean;
+  /**
+   * Whether a streamed answer ends with the usage chunk when `stream_options.include_usage` asks
+   * for it. A server (or a proxy in front of it) that drops it sends none.
+   */
+  sendsUsage?: boolean;
 }
 
 export type ResolvedFakeVllmOptions = Required<FakeVllmOptions>;
@@ -47,13 +58,23 @@ export const DEFAULT_FAKE_VLLM_OPTIONS: Readonly<ResolvedFakeVllmOptions> = {
   reasoningField: 'reasoning',
   thinkingTokens: 200,
   version: '0.22.1',
+  reasoningParser: true,
+  sendsUsage: true,
 };
 
 /** What `POST /__fake/config` may change while the server runs. */
 export type FakeVllmConfigPatch = Partial<
   Pick<
     ResolvedFakeVllmOptions,
-    'latencyMs' | 'slots' | 'thinkingTokens' | 'reasoningField' | 'apiKey' | 'maxImages' | 'maxModelLen'
+    | 'latencyMs'
+    | 'slots'
+    | 'thinkingTokens'
+    | 'reasoningField'
+    | 'apiKey'
+    | 'maxImages'
+    | 'maxModelLen'
+    | 'reasoningParser'
+    | 'sendsUsage'
   >
 >;
 
@@ -66,6 +87,16 @@ export const FAKE_VLLM_FAULT_KINDS = [
   'length',
   'invalid-json-content',
   'engine-dead',
+  /** HTTP 200 with an HTML page (a proxy's or another service's), for a streamed request too. */
+  'html-page',
+  /** Valid JSON in the wrong shape: the legacy /v1/completions objects (`choices[].text`), then [DONE]. */
+  'wrong-shape',
+  /** The stream ends cleanly half-way through an event: no finish, no [DONE] (a proxy cut it). */
+  'truncated-stream',
+  /** Reasoning that never ends, ignoring max_completion_tokens, in large deltas (until 64 MB). */
+  'runaway-reasoning',
+  /** A short reasoning, then an answer that never ends (until 64 MB). */
+  'runaway-content',
 ] as const;
 
 export type FakeVllmFaultKind = (typeof FAKE_VLLM_FAULT_KINDS)[number];
@@ -110,6 +141,8 @@ export interface FakeVllmStats {
   rejected: number;
   /** Requests whose client went away (or whose socket the fake destroyed) before the answer ended. */
   aborted: number;
+  /** Bytes of streamed (and runaway) answers written to clients. */
+  sentBytes: number;
   running: number;
   waiting: number;
   maxRunning: number;
@@ -186,6 +219,16 @@ const MAX_SUMMARIES = 100;
 const MAX_REMEMBERED_PREFIXES = 1000;
 const REASONING_WORDS_PER_DELTA = 20;
 const CONTENT_CHARS_PER_DELTA = 32;
+/** How far a runaway answer goes if the client keeps reading. */
+const RUNAWAY_LIMIT_BYTES = 64 * 1024 * 1024;
+const RUNAWAY_DELTA = 'and then I look at the frame again, '.repeat(455);
+const RUNAWAY_OBJECTS = '{"label": "person", "count": 1, "confidence": 0.9, "frames": [0]}, '.repeat(240);
+/** What a Thinking model generates to end its thinking (the template opened `<think>` in the prompt). */
+const THINK_END = '\n</think>\n\n';
+const HTML_PAGE = Buffer.from(
+  '<!DOCTYPE html>\n<html><head><title>503 Service Unavailable</title></head>\n' +
+    '<body><h1>Service Unavailable</h1><p>The server is temporarily unable to service your request.</p></body></html>\n',
+);
 
 type ErrorType = 'BadRequestError' | 'NotFoundError' | 'InternalServerError' | 'NotImplementedError';
 
@@ -230,6 +273,7 @@ class FakeVllm {
       completed: c.completed,
       rejected: c.rejected,
       aborted: c.aborted,
+      sentBytes: c.sentBytes,
       running: this.running,
       waiting: this.waiters.length,
       maxRunning: c.maxRunning,
@@ -341,7 +385,7 @@ class FakeVllm {
     const signal = controller.signal;
     try {
       // Like Starlette's StreamingResponse: the 200 goes out before the request is even scheduled.
-      if (request.stream && behaviour.kind !== 'hang') {
+      if (request.stream && behaviour.kind !== 'hang' && behaviour.kind !== 'html-page') {
         res.writeHead(200, {
           'content-type': 'text/event-stream; charset=utf-8',
           'cache-control': 'no-cache',
@@ -392,6 +436,12 @@ class FakeVllm {
       created: Math.floor(Date.now() / 1000),
       model: this.options.modelName,
     };
+    if (behaviour.kind === 'html-page') {
+      await sleep(latency, signal);
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': HTML_PAGE.length });
+      res.end(HTML_PAGE);
+      return;
+    }
     if (!request.stream) {
       await sleep(latency, signal);
       if (behaviour.kind === 'die-mid-stream') {
@@ -408,11 +458,48 @@ class FakeVllm {
         sendError(res, 500, 'InternalServerError', 'Internal server error (fake vLLM fault stream-error).');
         return;
       }
+      if (behaviour.kind === 'wrong-shape') {
+        sendJson(res, 200, {
+          ...ids,
+          object: 'text_completion',
+          choices: [{ index: 0, text: answer.content, logprobs: null, finish_reason: answer.finishReason }],
+          usage: this.usage(answer),
+        });
+        return;
+      }
+      const body = JSON.stringify(this.completionBody(ids, answer));
+      if (behaviour.kind === 'truncated-stream') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(body.slice(0, Math.floor(body.length / 2)));
+        return;
+      }
+      if (behaviour.kind === 'runaway-reasoning' || behaviour.kind === 'runaway-content') {
+        // One enormous JSON body, written piece by piece as a server would serialise it.
+        const raw = this.rawWriter(res, signal);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const field = behaviour.kind === 'runaway-reasoning' ? this.options.reasoningField : 'content';
+        await raw(`{"id": ${JSON.stringify(ids.id)}, "object": "chat.completion", "choices": [{"index": 0, `);
+        await raw(`"message": {"role": "assistant", ${JSON.stringify(field)}: "`);
+        for (let sent = 0; sent < RUNAWAY_LIMIT_BYTES; sent += RUNAWAY_DELTA.length) {
+          await raw(RUNAWAY_DELTA.replace(/"/g, '\\"'));
+        }
+        await raw('"}, "finish_reason": "length"}]}');
+        res.end();
+        return;
+      }
       this.counters.generationTokens += answer.completionTokens;
-      sendJson(res, 200, this.completionBody(ids, answer));
+      sendJson(res, 200, JSON.parse(body));
       return;
     }
     await this.stream(ids, answer, request, behaviour, res, signal, latency);
+  }
+
+  /** Writes response text, counting the bytes (FakeVllmStats.sentBytes). */
+  private rawWriter(res: ServerResponse, signal: AbortSignal): (text: string) => Promise<void> {
+    return (text) => {
+      this.counters.sentBytes += Buffer.byteLength(text);
+      return writeRaw(res, text, signal);
+    };
   }
 
   private async stream(
@@ -424,7 +511,9 @@ class FakeVllm {
     signal: AbortSignal,
     latency: number,
   ): Promise<void> {
-    const field = this.options.reasoningField;
+    const parser = this.options.reasoningParser;
+    const raw = this.rawWriter(res, signal);
+    const event = (data: unknown): Promise<void> => raw(`data: ${JSON.stringify(data)}\n\n`);
     const reasoningDeltas = splitWords(answer.reasoning ?? '', REASONING_WORDS_PER_DELTA);
     const contentDeltas = splitChars(answer.content ?? '', CONTENT_CHARS_PER_DELTA);
     const chunk = (delta: Record<string, unknown>, finishReason: string | null = null): unknown => ({
@@ -439,9 +528,18 @@ class FakeVllm {
         },
       ],
     });
+    // Without a reasoning parser the thinking is part of the answer's text.
+    const thought = (text: string): unknown =>
+      chunk(parser ? { [this.options.reasoningField]: text } : { content: text });
     // Faults that break the stream do so after a few reasoning deltas, as a crashing node would.
     const breakAfter = Math.max(1, Math.min(3, Math.floor(reasoningDeltas.length / 2)));
-    const breaks = ['die-mid-stream', 'stream-error', 'garbage'].includes(behaviour.kind);
+    const breaks = [
+      'die-mid-stream',
+      'stream-error',
+      'garbage',
+      'truncated-stream',
+      'runaway-content',
+    ].includes(behaviour.kind);
     const steps =
       1 +
       (breaks
@@ -450,24 +548,60 @@ class FakeVllm {
     const stepMs = latency / steps;
 
     await sleep(stepMs, signal);
-    await writeEvent(res, chunk({ role: 'assistant', content: '' }));
+    await event(chunk({ role: 'assistant', content: '' }));
     if (behaviour.kind === 'garbage') {
-      await writeRaw(res, 'data: {"id": "chatcmpl-garbage", "choices": [{"delta": {"content": \n\n');
-      await writeRaw(res, 'data: [DONE]\n\n');
+      await raw('data: {"id": "chatcmpl-garbage", "choices": [{"delta": {"content": \n\n');
+      await raw('data: [DONE]\n\n');
+      res.end();
+      return;
+    }
+    if (behaviour.kind === 'wrong-shape') {
+      // The legacy completions stream: JSON and [DONE] as usual, but text instead of a delta.
+      for (const text of contentDeltas) {
+        await sleep(stepMs, signal);
+        await event({
+          ...ids,
+          object: 'text_completion',
+          choices: [{ index: 0, text, finish_reason: null }],
+        });
+      }
+      await event({
+        ...ids,
+        object: 'text_completion',
+        choices: [{ index: 0, text: '', finish_reason: 'stop' }],
+      });
+      await raw('data: [DONE]\n\n');
+      res.end();
+      return;
+    }
+    if (behaviour.kind === 'runaway-reasoning') {
+      for (let sent = 0; sent < RUNAWAY_LIMIT_BYTES; sent += RUNAWAY_DELTA.length) {
+        await event(thought(RUNAWAY_DELTA));
+      }
+      await event(chunk({}, 'length'));
+      await raw('data: [DONE]\n\n');
       res.end();
       return;
     }
     for (const [index, text] of reasoningDeltas.entries()) {
       if (breaks && index >= breakAfter) break;
       await sleep(stepMs, signal);
-      await writeEvent(res, chunk({ [field]: text }));
+      await event(thought(text));
     }
     if (behaviour.kind === 'die-mid-stream') {
       res.destroy();
       throw new AbortedError();
     }
+    if (behaviour.kind === 'truncated-stream') {
+      // The connection ends cleanly in the middle of an event: no blank line, no finish, no [DONE].
+      await raw(
+        `data: {"id": ${JSON.stringify(ids.id)}, "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"reas`,
+      );
+      res.end();
+      return;
+    }
     if (behaviour.kind === 'stream-error') {
-      await writeEvent(res, {
+      await event({
         error: {
           message: 'Internal server error (fake vLLM fault stream-error).',
           type: 'InternalServerError',
@@ -475,21 +609,32 @@ class FakeVllm {
           code: 500,
         },
       });
-      await writeRaw(res, 'data: [DONE]\n\n');
+      await raw('data: [DONE]\n\n');
+      res.end();
+      return;
+    }
+    if (!parser && answer.content !== null) await event(chunk({ content: THINK_END }));
+    if (behaviour.kind === 'runaway-content') {
+      await event(chunk({ content: '{"objects": [' }));
+      for (let sent = 0; sent < RUNAWAY_LIMIT_BYTES; sent += RUNAWAY_OBJECTS.length) {
+        await event(chunk({ content: RUNAWAY_OBJECTS }));
+      }
+      await event(chunk({}, 'length'));
+      await raw('data: [DONE]\n\n');
       res.end();
       return;
     }
     for (const text of contentDeltas) {
       await sleep(stepMs, signal);
-      await writeEvent(res, chunk({ content: text }));
+      await event(chunk({ content: text }));
     }
     await sleep(stepMs, signal);
-    await writeEvent(res, chunk({}, answer.finishReason));
+    await event(chunk({}, answer.finishReason));
     this.counters.generationTokens += answer.completionTokens;
-    if (request.includeUsage) {
-      await writeEvent(res, { ...chunkHead(ids), choices: [], usage: this.usage(answer) });
+    if (request.includeUsage && this.options.sendsUsage) {
+      await event({ ...chunkHead(ids), choices: [], usage: this.usage(answer) });
     }
-    await writeRaw(res, 'data: [DONE]\n\n');
+    await raw('data: [DONE]\n\n');
     res.end();
   }
 
@@ -540,8 +685,9 @@ class FakeVllm {
       prompt_tokens: answer.promptTokens,
       completion_tokens: answer.completionTokens,
       total_tokens: answer.promptTokens + answer.completionTokens,
-      // Servers old enough to say reasoning_content did not report reasoning tokens either.
-      ...(this.options.reasoningField === 'reasoning'
+      // Servers old enough to say reasoning_content did not report reasoning tokens either, and
+      // without a reasoning parser the server cannot tell thinking from answer.
+      ...(this.options.reasoningField === 'reasoning' && this.options.reasoningParser
         ? { completion_tokens_details: { reasoning_tokens: answer.reasoningTokens } }
         : {}),
     };
@@ -556,12 +702,19 @@ class FakeVllm {
       choices: [
         {
           index: 0,
-          message: {
-            role: 'assistant',
-            content: answer.content,
-            [this.options.reasoningField]: answer.reasoning,
-            tool_calls: [],
-          },
+          message: this.options.reasoningParser
+            ? {
+                role: 'assistant',
+                content: answer.content,
+                [this.options.reasoningField]: answer.reasoning,
+                tool_calls: [],
+              }
+            : {
+                role: 'assistant',
+                content: withoutParser(answer),
+                [this.options.reasoningField]: null,
+                tool_calls: [],
+              },
           logprobs: null,
           finish_reason: answer.finishReason,
           stop_reason: null,
@@ -755,6 +908,7 @@ interface Counters {
   waitingSum: number;
   promptTokens: number;
   generationTokens: number;
+  sentBytes: number;
   prefixQueries: number;
   prefixHits: number;
 }
@@ -771,6 +925,7 @@ function freshCounters(): Counters {
     waitingSum: 0,
     promptTokens: 0,
     generationTokens: 0,
+    sentBytes: 0,
     prefixQueries: 0,
     prefixHits: 0,
   };
@@ -843,6 +998,14 @@ function parseConfigPatch(raw: unknown): FakeVllmConfigPatch {
       case 'maxImages':
         nonNegative(key);
         break;
+      case 'reasoningParser':
+      case 'sendsUsage': {
+        const value = body[key];
+        if (typeof value !== 'boolean')
+          throw new RequestError(400, 'BadRequestError', `${key} must be a boolean`);
+        patch[key] = value;
+        break;
+      }
       case 'reasoningField':
         if (body.reasoningField !== 'reasoning' && body.reasoningField !== 'reasoning_content') {
           throw new RequestError(
@@ -1170,6 +1333,12 @@ function contentTokensOf(text: string): number {
   return Math.ceil(text.length / 4);
 }
 
+/** The whole text of an answer from a server without a reasoning parser: thinking, `</think>`, answer. */
+function withoutParser(answer: Answer): string | null {
+  if (answer.reasoning === null) return answer.content;
+  return answer.content === null ? answer.reasoning : answer.reasoning + THINK_END + answer.content;
+}
+
 function splitWords(text: string, perPiece: number): string[] {
   if (text === '') return [];
   const words = text.split(' ');
@@ -1395,16 +1564,19 @@ function asRecord(value: unknown, what: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-function writeRaw(res: ServerResponse, text: string): Promise<void> {
-  // Waiting for the write to reach the socket keeps the order with a later destroy().
+function writeRaw(res: ServerResponse, text: string, signal?: AbortSignal): Promise<void> {
+  // Waiting for the write to reach the socket keeps the order with a later destroy(). A client
+  // that goes away may leave the callback uncalled: the request's signal ends the wait then.
   return new Promise((resolve, reject) => {
-    if (res.destroyed) return reject(new AbortedError());
-    res.write(text, (error) => (error ? reject(new AbortedError()) : resolve()));
+    if (res.destroyed || signal?.aborted) return reject(new AbortedError());
+    const gone = (): void => reject(new AbortedError());
+    signal?.addEventListener('abort', gone, { once: true });
+    res.write(text, (error) => {
+      signal?.removeEventListener('abort', gone);
+      if (error) reject(new AbortedError());
+      else resolve();
+    });
   });
-}
-
-function writeEvent(res: ServerResponse, data: unknown): Promise<void> {
-  return writeRaw(res, `data: ${JSON.stringify(data)}\n\n`);
 }
 
 function onAbort(signal: AbortSignal, listener: () => void): void {

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { InferenceMetrics } from '../inference-metrics';
 import { BreakerState, CircuitBreaker } from './circuit-breaker';
 import type { NodeDefinition } from '../../config/node-definition';
-import { checkHealth, listModels, NodeEndpoint, NodeLoad, readNodeLoad } from './vllm-client';
+import { checkHealth, listModels, NodeEndpoint, NodeLoad, readNodeLoad, ServedModel } from './vllm-client';
 
 export interface NodePoolOptions {
   pollIntervalMs: number;
@@ -20,6 +20,8 @@ export interface NodeStatus {
   model: string;
   source: NodeDefinition['source'];
   state: NodeDefinition['state'];
+  weight: number;
+  hasApiKey: boolean;
   healthy: boolean | null;
   breaker: BreakerState;
   outstanding: number;
@@ -28,8 +30,13 @@ export interface NodeStatus {
   running: number | null;
   waiting: number | null;
   kvCacheUsage: number | null;
+  /** From the node's /v1/models; empty until it has been read. */
   servedModels: string[];
+  /** Each served model's context length (max_model_len), where the node reports it. */
+  maxModelLens: Record<string, number>;
+  /** The node's latest failure, of a request or of a poll; cleared once it works again. */
   lastError: string | null;
+  lastErrorAt: string | null;
 }
 
 export type NodeOutcome = 'success' | 'failure' | 'neutral';
@@ -38,8 +45,13 @@ export interface NodeLease {
   readonly name: string;
   readonly endpoint: NodeEndpoint;
   readonly dispatcher: Agent;
-  /** Must be called exactly once. 'failure' counts against the node's breaker. */
-  release(outcome: NodeOutcome): void;
+  /** The node's context length for the model the lease was taken for, when the node says it. */
+  readonly maxModelLen: number | null;
+  /**
+   * Must be called exactly once. 'failure' counts against the node's breaker; `error` (what went
+   * wrong, for any outcome) becomes the node's lastError.
+   */
+  release(outcome: NodeOutcome, error?: string): void;
 }
 
 export type AcquireResult =
@@ -55,8 +67,12 @@ class PoolNode {
   load: NodeLoad | null = null;
   /** Our own outstanding requests when `load` was read: the rest of the load is other workers'. */
   outstandingAtPoll = 0;
-  servedModels: string[] = [];
+  /** What /v1/models last said; null until it has answered. */
+  servedModels: ServedModel[] | null = null;
   lastError: string | null = null;
+  lastErrorAt: Date | null = null;
+  /** A poll's error is cleared by the next good poll; a request's only by a request that works. */
+  lastErrorFrom: 'poll' | 'request' | null = null;
   removed = false;
 
   constructor(
@@ -91,8 +107,30 @@ class PoolNode {
     return Math.max(1, this.definition.maxConcurrency - this.othersLoad);
   }
 
+  /**
+   * Once the node has listed its models, that list decides: a node configured for a model it does
+   * not serve would only answer 404. Until then, the model it was configured with.
+   */
   serves(model: string): boolean {
-    return this.definition.model === model || this.servedModels.includes(model);
+    if (this.servedModels === null) return this.definition.model === model;
+    return this.servedModels.some((served) => served.id === model);
+  }
+
+  maxModelLen(model: string): number | null {
+    return this.servedModels?.find((served) => served.id === model)?.maxModelLen ?? null;
+  }
+
+  fail(error: string, from: 'poll' | 'request'): void {
+    this.lastError = error.slice(0, 1000);
+    this.lastErrorAt = new Date();
+    this.lastErrorFrom = from;
+  }
+
+  recover(from: 'poll' | 'request'): void {
+    if (this.lastErrorFrom !== from) return;
+    this.lastError = null;
+    this.lastErrorAt = null;
+    this.lastErrorFrom = null;
   }
 
   /** Lower is better: outstanding work per unit of weight, KV cache pressure as tie-breaker. */
@@ -175,12 +213,13 @@ export class NodePool {
   private async pollNode(node: PoolNode): Promise<void> {
     const timeoutMs = Math.max(500, Math.min(5_000, this.options.pollIntervalMs));
     const endpoint = node.endpoint;
+    let problem: string | null = null;
     try {
       node.healthy = await checkHealth(endpoint, node.dispatcher, timeoutMs);
-      if (!node.healthy) node.lastError = '/health did not answer 200';
+      if (!node.healthy) problem = '/health did not answer 200';
     } catch (error) {
       node.healthy = false;
-      node.lastError = `/health: ${(error as Error).message}`;
+      problem = `/health: ${(error as Error).message}`;
     }
     if (node.healthy) {
       const outstandingBefore = node.outstanding;
@@ -194,16 +233,19 @@ export class NodePool {
         node.outstandingAtPoll = (outstandingBefore + node.outstanding) / 2;
       } else {
         node.load = null;
+        problem = `/metrics: ${(load.reason as Error).message}`;
       }
       if (models.status === 'fulfilled') {
-        node.servedModels = models.value.map((model) => model.id);
-        node.lastError = null;
+        node.servedModels = models.value;
       } else {
-        node.lastError = `/v1/models: ${(models.reason as Error).message}`;
+        // The last list read stays in force: a hiccup must not take the node off its model.
+        problem = `/v1/models: ${(models.reason as Error).message}`;
       }
     } else {
       node.load = null;
     }
+    if (problem) node.fail(problem, 'poll');
+    else node.recover('poll');
     this.report(node);
   }
 
@@ -216,6 +258,8 @@ export class NodePool {
     model: string,
     exclude: ReadonlySet<string> = new Set(),
     signal?: AbortSignal,
+    /** Nodes to use only when no other usable node serves the model (a window's earlier tries). */
+    avoid: ReadonlySet<string> = new Set(),
   ): Promise<AcquireResult> {
     for (;;) {
       if (signal?.aborted) throw signal.reason ?? new Error('aborted');
@@ -227,17 +271,18 @@ export class NodePool {
         (node) => node.healthy !== false && node.breaker.available && !exclude.has(node.definition.name),
       );
       if (usable.length === 0) return { unavailable: 'all-nodes-down' };
+      const fresh = usable.filter((node) => !avoid.has(node.definition.name));
       let best: PoolNode | null = null;
-      for (const node of usable) {
+      for (const node of fresh.length > 0 ? fresh : usable) {
         if (node.outstanding >= node.limit) continue;
         if (!best || node.score < best.score) best = node;
       }
-      if (best) return { lease: this.lease(best) };
+      if (best) return { lease: this.lease(best, model) };
       await this.waitForChange(signal);
     }
   }
 
-  private lease(node: PoolNode): NodeLease {
+  private lease(node: PoolNode, model: string): NodeLease {
     node.outstanding += 1;
     node.breaker.onSend();
     this.report(node);
@@ -246,10 +291,13 @@ export class NodePool {
       name: node.definition.name,
       endpoint: node.endpoint,
       dispatcher: node.dispatcher,
-      release: (outcome: NodeOutcome) => {
+      maxModelLen: node.maxModelLen(model),
+      release: (outcome: NodeOutcome, error?: string) => {
         if (released) return;
         released = true;
         node.outstanding -= 1;
+        if (error) node.fail(error, 'request');
+        else if (outcome === 'success') node.recover('request');
         if (outcome === 'success') node.breaker.onSuccess();
         else if (outcome === 'failure') {
           const before = node.breaker.state;
@@ -311,6 +359,8 @@ export class NodePool {
       model: node.definition.model,
       source: node.definition.source,
       state: node.definition.state,
+      weight: node.definition.weight,
+      hasApiKey: node.definition.apiKey !== null,
       healthy: node.healthy,
       breaker: node.breaker.state,
       outstanding: node.outstanding,
@@ -318,8 +368,14 @@ export class NodePool {
       running: node.load?.running ?? null,
       waiting: node.load?.waiting ?? null,
       kvCacheUsage: node.load?.kvCacheUsage ?? null,
-      servedModels: node.servedModels,
+      servedModels: (node.servedModels ?? []).map((served) => served.id),
+      maxModelLens: Object.fromEntries(
+        (node.servedModels ?? []).flatMap((served) =>
+          served.maxModelLen === null ? [] : [[served.id, served.maxModelLen]],
+        ),
+      ),
       lastError: node.lastError,
+      lastErrorAt: node.lastErrorAt?.toISOString() ?? null,
     }));
   }
 

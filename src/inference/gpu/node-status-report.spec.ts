@@ -2,6 +2,7 @@ import {
   aggregateNodeReports,
   NO_REPORT,
   parseWorkerNodeReport,
+  reportedConfigNodes,
   WorkerNodeReport,
 } from './node-status-report';
 
@@ -14,8 +15,19 @@ const node = (name: string, overrides: Partial<WorkerNodeReport['nodes'][number]
   waiting: null,
   kvCacheUsage: null,
   lastError: null,
+  definition: null,
   ...overrides,
 });
+
+const definition = {
+  url: 'http://gpu-a:8000',
+  model: 'qwen3-vl-8b-thinking',
+  source: 'config' as const,
+  state: 'ACTIVE' as const,
+  maxConcurrency: 8,
+  weight: 1,
+  hasApiKey: true,
+};
 
 const report = (workerId: string, at: number, nodes: WorkerNodeReport['nodes']): WorkerNodeReport => ({
   workerId,
@@ -60,6 +72,31 @@ describe('parseWorkerNodeReport', () => {
       }),
     );
     expect(parsed?.nodes).toEqual([node('gpu-b', { healthy: null })]);
+  });
+});
+
+describe('reportedConfigNodes', () => {
+  it('reads how each worker defines its nodes, never a key, and lists its VLLM_NODES ones as the latest report says', () => {
+    const parsed = parseWorkerNodeReport(
+      JSON.stringify({
+        workerId: 'w1',
+        at: 2_000,
+        nodes: [
+          { ...node('gpu-a'), ...definition, apiKey: 'must-not-appear', servedModels: ['m'] },
+          { ...node('gpu-r'), ...definition, source: 'registry' },
+          node('gpu-old-worker'),
+        ],
+      }),
+    )!;
+    expect(parsed.nodes[0]!.definition).toEqual(definition);
+    expect(JSON.stringify(parsed)).not.toContain('must-not-appear');
+    expect(parsed.nodes[2]!.definition).toBeNull();
+    const older = report('w2', 1_000, [
+      node('gpu-a', { definition: { ...definition, url: 'http://stale:8000' } }),
+    ]);
+    const nodes = reportedConfigNodes([parsed, older]);
+    expect([...nodes.keys()]).toEqual(['gpu-a']);
+    expect(nodes.get('gpu-a')).toEqual({ name: 'gpu-a', ...definition });
   });
 });
 

@@ -17,7 +17,31 @@ export interface WorkerNodeReport {
 export type ReportedNode = Pick<
   NodeStatus,
   'name' | 'healthy' | 'breaker' | 'outstanding' | 'running' | 'waiting' | 'kvCacheUsage' | 'lastError'
->;
+> & {
+  /** How the worker has the node defined; null in reports of workers that did not say. */
+  definition: ReportedDefinition | null;
+};
+
+/** A node as a worker has it defined (never its key): enough to list a node only workers know. */
+export interface ReportedDefinition {
+  url: string;
+  model: string;
+  source: NodeStatus['source'];
+  state: NodeStatus['state'];
+  maxConcurrency: number;
+  weight: number;
+  hasApiKey: boolean;
+}
+
+const reportedDefinitionSchema = z.object({
+  url: z.string(),
+  model: z.string(),
+  source: z.enum(['config', 'registry']),
+  state: z.enum(['ACTIVE', 'DRAINING']).catch('ACTIVE'),
+  maxConcurrency: z.number().int().positive(),
+  weight: z.number().positive().catch(1),
+  hasApiKey: z.boolean().catch(false),
+});
 
 const reportedNodeSchema = z.object({
   name: z.string(),
@@ -53,7 +77,9 @@ export function parseWorkerNodeReport(json: string | null): WorkerNodeReport | n
   const nodes: ReportedNode[] = [];
   for (const entry of parsed.data.nodes) {
     const node = reportedNodeSchema.safeParse(entry);
-    if (node.success) nodes.push(node.data);
+    if (!node.success) continue;
+    const definition = reportedDefinitionSchema.safeParse(entry);
+    nodes.push({ ...node.data, definition: definition.success ? definition.data : null });
   }
   return { workerId: parsed.data.workerId, at: parsed.data.at, nodes };
 }
@@ -136,4 +162,23 @@ export function aggregateNodeReports(
     }
   }
   return byName;
+}
+
+/**
+ * The nodes workers take from their own VLLM_NODES, as the most recent report defines each. The
+ * API process need not have the same VLLM_NODES (or any): these are what it lists for them.
+ */
+export function reportedConfigNodes(
+  reports: readonly WorkerNodeReport[],
+): Map<string, ReportedDefinition & { name: string }> {
+  const latest = new Map<string, { at: number; node: ReportedDefinition & { name: string } }>();
+  for (const report of reports) {
+    for (const node of report.nodes) {
+      if (node.definition?.source !== 'config') continue;
+      const seen = latest.get(node.name);
+      if (seen && seen.at > report.at.getTime()) continue;
+      latest.set(node.name, { at: report.at.getTime(), node: { name: node.name, ...node.definition } });
+    }
+  }
+  return new Map([...latest].map(([name, { node }]) => [name, node]));
 }

@@ -1,5 +1,6 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { Agent, errors as undiciErrors, request } from 'undici';
+import { ThinkSplitter } from './think-splitter';
 
 /**
  * The only module that speaks to GPU nodes (vLLM's OpenAI-compatible server; its wire contract is
@@ -36,6 +37,8 @@ export interface ChatRequestSpec {
   maxCompletionTokens: number;
   /** Caps thinking on Thinking checkpoints; null for Instruct models, which never think. */
   thinkingTokenBudget: number | null;
+  /** Image tokens of the frames (32 px a token side, two markers per image): not sent, known. */
+  visionTokens: number;
 }
 
 export interface TokenUsage {
@@ -45,13 +48,28 @@ export interface TokenUsage {
   reasoningTokens: number | null;
 }
 
+/** Vigil's own finish reasons: it stopped reading because a part of the answer passed its cap. */
+export const CAP_FINISH_REASONS = { reasoning: 'reasoning_cap', content: 'content_cap' } as const;
+
 export interface ChatOutcome {
   content: string | null;
   reasoning: string;
+  /** vLLM's (stop, length, …), or one of CAP_FINISH_REASONS when the client stopped the answer. */
   finishReason: string | null;
+  /** Null when the node sent no usage chunk. */
   usage: TokenUsage | null;
   model: string | null;
   latencyMs: number;
+  /** The part that passed its cap; the request was aborted there and the texts end at the cap. */
+  capped: keyof typeof CAP_FINISH_REASONS | null;
+  /** The thinking came inside `content` (the node runs without a reasoning parser) and was split off. */
+  thinkingInContent: boolean;
+}
+
+/** The most of each part of an answer the client keeps; past it, it stops reading and aborts. */
+export interface OutputCaps {
+  reasoningChars: number;
+  contentChars: number;
 }
 
 export type InferenceErrorKind =
@@ -67,6 +85,11 @@ export type InferenceErrorKind =
 
 export class InferenceError extends Error {
   override readonly name = 'InferenceError';
+  /**
+   * Characters of reasoning and answer the node had streamed before it failed; null when no
+   * answer had begun (an error status, a refused connection). The GPU worked on those.
+   */
+  streamedChars: number | null = null;
   constructor(
     readonly kind: InferenceErrorKind,
     message: string,
@@ -98,8 +121,10 @@ export interface CallOptions {
   /** Longest silence between two chunks of the answer (a hung node). */
   idleTimeoutMs: number;
   signal?: AbortSignal;
-  /** Each piece of reasoning as it arrives. */
+  /** Each piece of reasoning as it arrives (never more, in all, than the reasoning cap). */
   onReasoning?: (delta: string) => void;
+  /** Unlimited when absent. */
+  caps?: OutputCaps;
 }
 
 /** The request body, exactly as the contract wants it: every sampling parameter explicit. */
@@ -185,6 +210,38 @@ function errorMessage(text: string): string {
   return text.slice(0, 500) || '(empty body)';
 }
 
+/** The most of an error body, or of an answer that is not an event stream, the client reads. */
+const ERROR_BODY_BYTES = 64 * 1024;
+/** vLLM's chunks are a token or a few each: one line this long is not the contract. */
+const MAX_LINE_BYTES = 1024 * 1024;
+
+/** Reads at most `maxBytes` of a body and drops the rest (an error page can be any size). */
+async function readCapped(body: AsyncIterable<unknown> & { destroy(): unknown }, maxBytes: number) {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const piece of body) {
+    const buffer = piece as Buffer;
+    parts.push(buffer);
+    size += buffer.length;
+    if (size >= maxBytes) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(parts).subarray(0, maxBytes).toString('utf8');
+}
+
+/** `text` cut to at most `length` characters, never between the halves of a surrogate pair. */
+function cutAt(text: string, length: number): string {
+  if (length <= 0) return '';
+  if (text.length <= length) return text;
+  const code = text.charCodeAt(length - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? length - 1 : length);
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
 function errorForStatus(status: number, text: string): InferenceError {
   const message = errorMessage(text);
   if (status === 400) return new InferenceError('bad-request', message, status);
@@ -210,24 +267,18 @@ function translateError(error: unknown, timedOut: boolean): InferenceError {
   return new InferenceError('connection', (error as Error)?.message ?? String(error));
 }
 
-interface StreamChunk {
-  error?: unknown;
-  model?: string;
-  choices?: {
-    delta?: { content?: string | null; reasoning?: string | null; reasoning_content?: string | null };
-    finish_reason?: string | null;
-  }[];
-  usage?: {
-    prompt_tokens?: number;
-    completion_tokens?: number;
-    completion_tokens_details?: { reasoning_tokens?: number } | null;
-  } | null;
+interface StreamUsage {
+  prompt_tokens?: number;
+  completion_tokens?: number;
+  completion_tokens_details?: { reasoning_tokens?: number } | null;
 }
 
 /**
  * POST /v1/chat/completions with stream: true. Reasoning deltas go to `onReasoning` as they
- * arrive; the answer comes back whole. Throws InferenceError for every failure, so callers need
- * no knowledge of HTTP.
+ * arrive; the answer comes back whole. Anything that is not the contract's event stream (another
+ * content type, a chunk that is not a chat.completion.chunk, a stream without a finish_reason or
+ * [DONE]) is a `protocol` error. Past a cap the client stops reading and aborts the request.
+ * Throws InferenceError for every failure, so callers need no knowledge of HTTP.
  */
 export async function streamChatCompletion(
   endpoint: NodeEndpoint,
@@ -237,6 +288,12 @@ export async function streamChatCompletion(
   const started = performance.now();
   const timeout = AbortSignal.timeout(options.requestTimeoutMs);
   const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
+  const caps = options.caps ?? { reasoningChars: Infinity, contentChars: Infinity };
+  let content = '';
+  let sawContent = false;
+  let reasoning = '';
+  let answering = false;
+  const splitter = new ThinkSplitter();
   try {
     const response = await request(endpointUrl(endpoint, '/v1/chat/completions'), {
       method: 'POST',
@@ -248,31 +305,63 @@ export async function streamChatCompletion(
       bodyTimeout: options.idleTimeoutMs,
     });
     if (response.statusCode !== 200) {
-      throw errorForStatus(response.statusCode, await response.body.text());
+      throw errorForStatus(response.statusCode, await readCapped(response.body, ERROR_BODY_BYTES));
     }
-    let content = '';
-    let sawContent = false;
-    let reasoning = '';
+    const contentType = String(response.headers['content-type'] ?? '');
+    if (contentType !== '' && !/^text\/event-stream\b/i.test(contentType)) {
+      const start = (await readCapped(response.body, 2048)).replace(/\s+/g, ' ').trim().slice(0, 200);
+      throw new InferenceError(
+        'protocol',
+        `the node answered ${contentType.split(';')[0]} instead of an event stream: ${start || '(empty body)'}`,
+        200,
+      );
+    }
+    answering = true;
     let finishReason: string | null = null;
     let usage: TokenUsage | null = null;
     let model: string | null = null;
     let done = false;
+    let capped: ChatOutcome['capped'] = null;
     let streamError: InferenceError | null = null;
+    let sawReasoningField = false;
+
+    const addReasoning = (text: string): void => {
+      if (!text || capped) return;
+      const room = caps.reasoningChars - reasoning.length;
+      const kept = cutAt(text, room);
+      if (kept.length < text.length) capped = 'reasoning';
+      if (!kept) return;
+      reasoning += kept;
+      options.onReasoning?.(kept);
+    };
+    const addContent = (text: string): void => {
+      if (!text || capped) return;
+      const room = caps.contentChars - content.length;
+      const kept = cutAt(text, room);
+      if (kept.length < text.length) capped = 'content';
+      content += kept;
+      sawContent = true;
+    };
+    const addSplit = (piece: { reasoning: string; content: string }): void => {
+      addReasoning(piece.reasoning);
+      addContent(piece.content);
+    };
+
     const parser = createParser({
       onEvent(event: EventSourceMessage) {
-        if (done || streamError) return;
+        if (done || streamError || capped) return;
         if (event.data === '[DONE]') {
           done = true;
           return;
         }
-        let chunk: StreamChunk;
+        let chunk: unknown;
         try {
-          chunk = JSON.parse(event.data) as StreamChunk;
+          chunk = JSON.parse(event.data);
         } catch {
           streamError = new InferenceError('protocol', 'the node sent a stream chunk that is not JSON');
           return;
         }
-        if (chunk.error) {
+        if (isObject(chunk) && chunk.error) {
           // An error after the stream started arrives as a chunk, the status being 200 already.
           streamError = new InferenceError(
             'server-error',
@@ -280,50 +369,93 @@ export async function streamChatCompletion(
           );
           return;
         }
-        model ??= chunk.model ?? null;
-        for (const choice of chunk.choices ?? []) {
-          const delta = choice.delta ?? {};
+        const choices = isObject(chunk) ? chunk.choices : undefined;
+        const object = isObject(chunk) ? chunk.object : undefined;
+        if (!Array.isArray(choices) || (object !== undefined && object !== 'chat.completion.chunk')) {
+          streamError = new InferenceError(
+            'protocol',
+            `the node sent a stream chunk that is not a chat.completion.chunk: ${event.data.slice(0, 160)}`,
+          );
+          return;
+        }
+        const head = chunk as { model?: unknown; usage?: StreamUsage | null };
+        if (typeof head.model === 'string') model ??= head.model;
+        for (const choice of choices as unknown[]) {
+          const delta = isObject(choice) ? choice.delta : undefined;
+          if (!isObject(delta)) {
+            streamError = new InferenceError(
+              'protocol',
+              `the node sent a choice without a delta: ${event.data.slice(0, 160)}`,
+            );
+            return;
+          }
           const thought = delta.reasoning ?? delta.reasoning_content;
-          if (thought) {
-            reasoning += thought;
-            options.onReasoning?.(thought);
+          if (typeof thought === 'string' && thought !== '') {
+            sawReasoningField = true;
+            addReasoning(thought);
           }
           if (typeof delta.content === 'string' && delta.content !== '') {
-            content += delta.content;
-            sawContent = true;
+            // With a reasoning parser the content is the answer; without one it may hold the thinking.
+            addSplit(
+              sawReasoningField ? { reasoning: '', content: delta.content } : splitter.feed(delta.content),
+            );
           }
-          if (choice.finish_reason) finishReason = choice.finish_reason;
+          const finish = (choice as { finish_reason?: unknown }).finish_reason;
+          if (typeof finish === 'string' && finish !== '') finishReason = finish;
         }
-        if (chunk.usage) {
+        if (!capped && splitter.heldLength > caps.reasoningChars + caps.contentChars) capped = 'content';
+        if (head.usage) {
           usage = {
-            promptTokens: chunk.usage.prompt_tokens ?? 0,
-            completionTokens: chunk.usage.completion_tokens ?? 0,
-            reasoningTokens: chunk.usage.completion_tokens_details?.reasoning_tokens ?? null,
+            promptTokens: head.usage.prompt_tokens ?? 0,
+            completionTokens: head.usage.completion_tokens ?? 0,
+            reasoningTokens: head.usage.completion_tokens_details?.reasoning_tokens ?? null,
           };
         }
       },
     });
     const decoder = new TextDecoder();
+    let lineBytes = 0;
     for await (const piece of response.body) {
-      parser.feed(decoder.decode(piece as Buffer, { stream: true }));
-      if (streamError) {
+      const buffer = piece as Buffer;
+      parser.feed(decoder.decode(buffer, { stream: true }));
+      // The parser buffers a line until it ends: one longer than any chunk of the contract is garbage.
+      const newline = buffer.lastIndexOf(10);
+      lineBytes = newline < 0 ? lineBytes + buffer.length : buffer.length - newline - 1;
+      if (!streamError && lineBytes > MAX_LINE_BYTES) {
+        streamError = new InferenceError(
+          'protocol',
+          `the node sent a stream line longer than ${MAX_LINE_BYTES} bytes`,
+        );
+      }
+      if (streamError || capped) {
+        // Destroying the body aborts the request (the socket closes): vLLM frees its slot.
         response.body.destroy();
-        throw streamError;
+        break;
       }
     }
     if (streamError) throw streamError;
-    if (!done)
-      throw new InferenceError('protocol', 'the stream ended before [DONE] (the node died mid-answer)');
+    if (!capped) {
+      if (!done)
+        throw new InferenceError('protocol', 'the stream ended before [DONE] (the node died mid-answer)');
+      if (finishReason === null)
+        throw new InferenceError('protocol', 'the stream ended without a finish_reason');
+      addSplit(splitter.end());
+    }
+    const cappedPart = capped as ChatOutcome['capped'];
     return {
       content: sawContent ? content : null,
       reasoning,
-      finishReason,
+      finishReason: cappedPart ? CAP_FINISH_REASONS[cappedPart] : finishReason,
       usage,
       model,
       latencyMs: performance.now() - started,
+      capped: cappedPart,
+      thinkingInContent: splitter.foundThinking,
     };
   } catch (error) {
-    throw translateError(error, timeout.aborted);
+    const failure = translateError(error, timeout.aborted);
+    if (answering) failure.streamedChars = reasoning.length + content.length + splitter.heldLength;
+    throw failure;
   }
 }
 

@@ -1,13 +1,21 @@
 import type { InferenceMetrics } from '../inference-metrics';
 import type { NodePool } from './node-pool';
 import {
+  CAP_FINISH_REASONS,
   chatBodyJson,
+  ChatOutcome,
   ChatRequestSpec,
   InferenceError,
+  OutputCaps,
   streamChatCompletion,
-  TokenUsage,
 } from './vllm-client';
-import type { BudgetOverride } from './window-prompt';
+import {
+  type BudgetOverride,
+  estimatePromptTokens,
+  fitBudget,
+  type FittedBudget,
+  promptTokensUpperBound,
+} from './window-prompt';
 
 export interface VlmUsage {
   promptTokens: number;
@@ -15,9 +23,15 @@ export interface VlmUsage {
   reasoningTokens: number;
   /** Wall time of every request that reached a node, failed ones included: GPU time spent. */
   gpuMs: number;
+  /**
+   * Of promptTokens + completionTokens, those Vigil estimated (a node answered without a usage
+   * chunk, or failed mid-answer): image tokens exactly, text at about four characters a token.
+   */
+  estimatedTokens: number;
 }
 
 interface Common {
+  /** Requests sent to nodes: retries on other nodes and the retry with a larger budget included. */
   attempts: number;
   usage: VlmUsage;
   reasoning: string;
@@ -42,6 +56,8 @@ export interface VlmOptions {
   backoffMs?: number;
   /** Returns a problem description, or null when the value satisfies the template's schema. */
   validate: (value: unknown) => string | null;
+  /** The most reasoning and answer kept of one request; past them the request is stopped. */
+  caps?: OutputCaps;
   onAttempt?: (attempt: number, node: string) => void;
   onReasoning?: (delta: string) => void;
   metrics?: InferenceMetrics;
@@ -82,47 +98,102 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 /** Reasons the answer is not a usable result, or null with the parsed value. */
 function parseAnswer(
-  content: string | null,
-  finishReason: string | null,
+  outcome: Pick<ChatOutcome, 'content' | 'finishReason' | 'thinkingInContent'>,
+  budget: number,
   validate: VlmOptions['validate'],
 ): { value: unknown; problem: null } | { value: null; problem: string } {
+  const { content, finishReason } = outcome;
   if (finishReason === 'length') {
     return {
       value: null,
       problem:
         content === null
-          ? 'the model ran out of tokens while thinking (finish_reason length, no answer)'
-          : 'the answer was cut off (finish_reason length)',
+          ? `the model ran out of tokens while thinking (finish_reason length after ${budget} tokens, no answer)`
+          : `the answer was cut off (finish_reason length after ${budget} tokens)`,
     };
   }
-  if (content === null || content.trim() === '') return { value: null, problem: 'the model gave no answer' };
+  // Without a reasoning parser the thinking arrives in the answer; the client separates it.
+  const parserNote = outcome.thinkingInContent
+    ? ' (the node runs without a reasoning parser: its thinking came inside the answer and was separated from it)'
+    : '';
+  if (content === null || content.trim() === '') {
+    return { value: null, problem: `the model gave no answer${parserNote}` };
+  }
+  if (/<\/?think>/.test(content)) {
+    return {
+      value: null,
+      problem:
+        'the answer holds the model’s thinking (<think>…</think> in content): the node runs without a ' +
+        'reasoning parser; start vLLM with --reasoning-parser qwen3',
+    };
+  }
   let value: unknown;
   try {
     value = JSON.parse(content);
   } catch {
-    return { value: null, problem: `the answer is not JSON: ${JSON.stringify(content.slice(0, 120))}` };
+    return {
+      value: null,
+      problem: `the answer is not JSON${parserNote}: ${JSON.stringify(content.slice(0, 120))}`,
+    };
   }
   const invalid = validate(value);
   if (invalid) return { value: null, problem: `the answer does not match the template's schema: ${invalid}` };
   return { value, problem: null };
 }
 
+/** A retry with a larger budget is worth its GPU time only with at least this much more. */
+const MIN_RETRY_GROWTH = 1.5;
+
+/** Why an answer stopped at a cap, naming the setting. */
+function capReason(part: keyof typeof CAP_FINISH_REASONS, caps: OutputCaps | undefined): string {
+  const [what, setting, limit] =
+    part === 'reasoning'
+      ? ['reasoning', 'INFERENCE_MAX_REASONING_CHARS', caps?.reasoningChars]
+      : ['answer', 'INFERENCE_MAX_ANSWER_CHARS', caps?.contentChars];
+  return (
+    `the model's ${what} passed the cap of ${limit} characters (${setting}): the request was stopped ` +
+    `and only the first ${limit} characters kept`
+  );
+}
+
+/** "…, the most node X's context of N tokens leaves after a prompt of P" when the context limited it. */
+function contextNote(node: string, fitted: FittedBudget): string {
+  return fitted.limitedBy
+    ? `, the most ${node}'s context (max_model_len ${fitted.limitedBy.maxModelLen}) leaves after a prompt of about ${fitted.limitedBy.promptTokens} tokens`
+    : '';
+}
+
 /**
  * Analyses one window on the node pool. A node that fails (5xx, timeout, refused connection,
  * garbage, a stream cut short) is left out for this window and the request goes to another with
  * backoff; a 400 is final, with what to change; an answer cut short or not valid JSON gets one
- * more try with twice the token budget, then fails. Never invents or patches a result.
+ * more try with twice the token budget (as much as fits the node's context), preferably on another
+ * node, then fails with the first cause; an answer past a cap fails at once. Never invents or
+ * patches a result.
  */
 export async function analyseOnNodes(
   pool: NodePool,
   buildSpec: (budget?: BudgetOverride) => ChatRequestSpec,
   options: VlmOptions,
 ): Promise<VlmOutcome> {
-  const usage: VlmUsage = { promptTokens: 0, completionTokens: 0, reasoningTokens: 0, gpuMs: 0 };
+  const usage: VlmUsage = {
+    promptTokens: 0,
+    completionTokens: 0,
+    reasoningTokens: 0,
+    gpuMs: 0,
+    estimatedTokens: 0,
+  };
+  /** Nodes that failed this window: not asked again for it. */
   const failedNodes = new Set<string>();
+  /** Nodes that answered it: a retry goes elsewhere when another node can serve. */
+  const answeredBy = new Set<string>();
   const nodeErrors: string[] = [];
   let spec = buildSpec();
-  let budgetRetried = false;
+  /** Set once an answer was unusable: the one retry with a larger budget is under way. */
+  let firstProblem: { problem: string; budget: number } | null = null;
+  /** The prompt's real length, once a node has reported it (the same prompt every time). */
+  let knownPromptTokens: number | null = null;
+  let nodeFailures = 0;
   let attempts = 0;
   let last: Omit<Common, 'attempts' | 'usage'> = {
     reasoning: '',
@@ -132,44 +203,83 @@ export async function analyseOnNodes(
     latencyMs: 0,
   };
   const common = (): Common => ({ ...last, attempts, usage });
-  const addUsage = (reported: TokenUsage | null, reasoning: string): void => {
-    if (!reported) return;
-    usage.promptTokens += reported.promptTokens;
-    usage.completionTokens += reported.completionTokens;
-    // Older servers do not report reasoning tokens: estimate them from the text (~4 chars a token).
-    usage.reasoningTokens += reported.reasoningTokens ?? Math.round(reasoning.length / 4);
+  /** Tokens of one request: as the node reported them, else estimated from what it streamed. */
+  const addUsage = (
+    sent: ChatRequestSpec,
+    outcome: Pick<ChatOutcome, 'usage' | 'reasoning'>,
+    chars: number,
+  ) => {
+    const reported = outcome.usage;
+    if (reported) {
+      usage.promptTokens += reported.promptTokens;
+      usage.completionTokens += reported.completionTokens;
+      // Older servers do not report reasoning tokens: estimate them from the text (~4 chars a token).
+      usage.reasoningTokens += reported.reasoningTokens ?? Math.round(outcome.reasoning.length / 4);
+      return;
+    }
+    const prompt = knownPromptTokens ?? estimatePromptTokens(sent);
+    const completion = Math.ceil(chars / 4);
+    usage.estimatedTokens += prompt + completion;
+    usage.promptTokens += prompt;
+    usage.completionTokens += completion;
+    usage.reasoningTokens += Math.ceil(outcome.reasoning.length / 4);
   };
 
-  while (attempts < options.maxAttempts) {
+  while (nodeFailures < options.maxAttempts) {
     if (options.signal?.aborted) break;
-    const acquired = await pool.acquire(spec.model, failedNodes, options.signal);
+    const acquired = await pool.acquire(spec.model, failedNodes, options.signal, answeredBy);
     if ('unavailable' in acquired) {
       const reason =
         acquired.unavailable === 'no-node-serves-model'
           ? `no GPU node serves the model "${spec.model}"`
           : 'every GPU node is down or has an open circuit breaker';
+      const details = [...nodeErrors, ...(firstProblem ? [`the first answer: ${firstProblem.problem}`] : [])];
       return {
         kind: 'unavailable',
-        reason: nodeErrors.length ? `${reason} (${nodeErrors.join('; ')})` : reason,
+        reason: details.length ? `${reason} (${details.join('; ')})` : reason,
         ...common(),
       };
     }
     const { lease } = acquired;
+    const fitted = fitBudget(
+      { maxCompletionTokens: spec.maxCompletionTokens, thinkingTokenBudget: spec.thinkingTokenBudget },
+      lease.maxModelLen,
+      knownPromptTokens ?? promptTokensUpperBound(spec),
+    );
+    if (firstProblem && fitted.maxCompletionTokens < firstProblem.budget * MIN_RETRY_GROWTH) {
+      // A budget worth retrying with does not fit this node's context: the first problem is the cause.
+      lease.release('neutral');
+      return {
+        kind: 'failed',
+        reason:
+          `${firstProblem.problem}; a larger budget does not fit ${lease.name}'s context (max_model_len ` +
+          `${lease.maxModelLen}, prompt about ${fitted.limitedBy?.promptTokens} tokens)`,
+        ...common(),
+      };
+    }
+    const sent: ChatRequestSpec = {
+      ...spec,
+      maxCompletionTokens: fitted.maxCompletionTokens,
+      thinkingTokenBudget: fitted.thinkingTokenBudget,
+    };
     attempts += 1;
     options.onAttempt?.(attempts, lease.name);
     const started = performance.now();
     try {
-      const outcome = await streamChatCompletion(lease.endpoint, chatBodyJson(spec), {
+      const outcome = await streamChatCompletion(lease.endpoint, chatBodyJson(sent), {
         dispatcher: lease.dispatcher,
         requestTimeoutMs: options.requestTimeoutMs,
         idleTimeoutMs: options.idleTimeoutMs,
         signal: options.signal,
         onReasoning: options.onReasoning,
+        caps: options.caps,
       });
       lease.release('success');
       options.metrics?.requestDuration.observe({ node: lease.name, outcome: 'ok' }, outcome.latencyMs / 1000);
       usage.gpuMs += outcome.latencyMs;
-      addUsage(outcome.usage, outcome.reasoning);
+      addUsage(sent, outcome, outcome.reasoning.length + (outcome.content?.length ?? 0));
+      if (outcome.usage) knownPromptTokens = outcome.usage.promptTokens;
+      answeredBy.add(lease.name);
       last = {
         reasoning: outcome.reasoning,
         node: lease.name,
@@ -177,40 +287,60 @@ export async function analyseOnNodes(
         finishReason: outcome.finishReason,
         latencyMs: outcome.latencyMs,
       };
-      const answer = parseAnswer(outcome.content, outcome.finishReason, options.validate);
+      if (outcome.capped)
+        return { kind: 'failed', reason: capReason(outcome.capped, options.caps), ...common() };
+      const answer = parseAnswer(outcome, sent.maxCompletionTokens, options.validate);
       if (answer.problem === null) return { kind: 'done', result: answer.value, ...common() };
-      if (budgetRetried) return { kind: 'failed', reason: answer.problem, ...common() };
-      // Once more with twice the budget: thinking that ran long is the usual cause.
-      budgetRetried = true;
+      if (firstProblem) {
+        return {
+          kind: 'failed',
+          reason:
+            `${firstProblem.problem}; again with ${sent.maxCompletionTokens} tokens` +
+            `${contextNote(lease.name, fitted)}: ${answer.problem}`,
+          ...common(),
+        };
+      }
+      // Once more with twice the budget: thinking that ran long is the usual cause. It does not
+      // count against the node attempts.
+      firstProblem = { problem: answer.problem, budget: sent.maxCompletionTokens };
       spec = buildSpec({
-        maxCompletionTokens: spec.maxCompletionTokens * 2,
-        thinkingTokenBudget: (spec.thinkingTokenBudget ?? spec.maxCompletionTokens) * 2,
+        maxCompletionTokens: sent.maxCompletionTokens * 2,
+        thinkingTokenBudget: (sent.thinkingTokenBudget ?? sent.maxCompletionTokens) * 2,
       });
-      // A retry for the budget does not count against the node attempts.
-      attempts -= 1;
       continue;
     } catch (error) {
       const elapsed = performance.now() - started;
       const failure =
         error instanceof InferenceError ? error : new InferenceError('connection', (error as Error).message);
       options.metrics?.requestDuration.observe({ node: lease.name, outcome: failure.kind }, elapsed / 1000);
+      // A node that failed mid-answer still spent the prompt and what it streamed.
+      if (failure.streamedChars !== null)
+        addUsage(sent, { usage: null, reasoning: '' }, failure.streamedChars);
       if (failure.kind === 'bad-request') {
         lease.release('neutral');
         last = { ...last, node: lease.name, latencyMs: elapsed };
-        return { kind: 'failed', reason: explainBadRequest(failure.message), ...common() };
+        const reason =
+          firstProblem && /context length|maximum context/i.test(failure.message)
+            ? `${firstProblem.problem}; the retry with ${sent.maxCompletionTokens} tokens does not fit the model's context (${failure.message})`
+            : explainBadRequest(failure.message);
+        return { kind: 'failed', reason, ...common() };
       }
-      lease.release(failure.nodeFault ? 'failure' : 'neutral');
+      lease.release(
+        failure.nodeFault ? 'failure' : 'neutral',
+        failure.nodeFault ? failure.message : undefined,
+      );
       usage.gpuMs += elapsed;
       failedNodes.add(lease.name);
       nodeErrors.push(`${lease.name}: ${failure.message}`);
       last = { ...last, node: lease.name, latencyMs: elapsed };
+      nodeFailures += 1;
       const base = options.backoffMs ?? 200;
-      await sleep(Math.random() * base * 2 ** (attempts - 1), options.signal);
+      await sleep(Math.random() * base * 2 ** (nodeFailures - 1), options.signal);
     }
   }
   return {
     kind: 'failed',
-    reason: `no node answered after ${attempts} attempts (${nodeErrors.join('; ') || 'aborted'})`,
+    reason: `no node answered after ${nodeFailures} attempts (${nodeErrors.join('; ') || 'aborted'})`,
     ...common(),
   };
 }

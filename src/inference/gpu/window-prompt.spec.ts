@@ -1,5 +1,12 @@
 import { buildChatBody, chatBodyJson } from './vllm-client';
-import { buildChatSpec, PromptVersion, visionTokensOf } from './window-prompt';
+import {
+  buildChatSpec,
+  estimatePromptTokens,
+  fitBudget,
+  PromptVersion,
+  promptTokensUpperBound,
+  visionTokensOf,
+} from './window-prompt';
 
 const version: PromptVersion & { id: string } = {
   id: '0193c0de-0000-7000-8000-000000000001',
@@ -169,5 +176,50 @@ describe('window prompt', () => {
       buildChatSpec({ ...version, resultSchema: free }, { streamName: 'Lawn', policyText: '' }, frames)
         .schema,
     ).toBe(free);
+  });
+});
+
+describe('what fits a node', () => {
+  const sized = frames.map((frame) => ({ ...frame, width: 448, height: 256 }));
+
+  it('knows the image tokens of the frames it sends, and estimates the text on both sides', () => {
+    const spec = buildChatSpec(version, { streamName: 'Lawn', policyText: '' }, sized);
+    expect(spec.visionTokens).toBe(2 * (14 * 8 + 2));
+    const text = spec.systemText.length + spec.instructionText.length + spec.windowText.length;
+    expect(estimatePromptTokens(spec)).toBe(spec.visionTokens + Math.ceil(text / 4) + 32);
+    expect(promptTokensUpperBound(spec)).toBeGreaterThan(estimatePromptTokens(spec));
+    // Frames without a readable size count nothing rather than fail.
+    expect(buildChatSpec(version, { streamName: 'Lawn', policyText: '' }, frames).visionTokens).toBe(0);
+  });
+
+  it('sends the wanted budget when it fits, or when the node says nothing of its context', () => {
+    const wanted = { maxCompletionTokens: 4096, thinkingTokenBudget: 2048 };
+    expect(fitBudget(wanted, 32_768, 1_000)).toEqual({ ...wanted, limitedBy: null });
+    expect(fitBudget(wanted, null, 1_000)).toEqual({ ...wanted, limitedBy: null });
+  });
+
+  it('never asks for more than max_model_len holds, keeping the answer’s room after thinking', () => {
+    const fitted = fitBudget({ maxCompletionTokens: 8192, thinkingTokenBudget: 4096 }, 8_000, 1_200);
+    expect(fitted).toEqual({
+      maxCompletionTokens: 6_800,
+      thinkingTokenBudget: 6_800 - 4_096,
+      limitedBy: { maxModelLen: 8_000, promptTokens: 1_200 },
+    });
+    expect(1_200 + fitted.maxCompletionTokens).toBeLessThanOrEqual(8_000);
+    // Thinking that would leave no room at all gets half.
+    expect(fitBudget({ maxCompletionTokens: 4096, thinkingTokenBudget: 1024 }, 3_000, 1_000)).toMatchObject({
+      maxCompletionTokens: 2_000,
+      thinkingTokenBudget: 1_000,
+    });
+    expect(fitBudget({ maxCompletionTokens: 4096, thinkingTokenBudget: null }, 3_000, 1_000)).toMatchObject({
+      maxCompletionTokens: 2_000,
+      thinkingTokenBudget: null,
+    });
+  });
+
+  it('sends the wanted budget when even the prompt does not fit: the node’s 400 says so exactly', () => {
+    expect(
+      fitBudget({ maxCompletionTokens: 512, thinkingTokenBudget: 256 }, 1_000, 1_200).limitedBy,
+    ).toBeNull();
   });
 });

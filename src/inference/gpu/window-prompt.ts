@@ -1,3 +1,4 @@
+import { readJpegSize } from '../../media/jpeg-frame-splitter';
 import { renderTemplate } from '../../templates/prompt-renderer';
 import type { ChatRequestSpec } from './vllm-client';
 import { vigilVariables } from '../../templates/vigil-variables';
@@ -29,6 +30,20 @@ export interface PromptFrame {
   jpeg: Buffer;
   capturedAt: Date;
   skippedBefore: number;
+  /** The JPEG's size when known; read from its header otherwise. */
+  width?: number;
+  height?: number;
+}
+
+/** Image tokens of a window's frames (their markers included). */
+export function windowVisionTokens(frames: readonly PromptFrame[]): number {
+  return frames.reduce((sum, frame) => {
+    const size =
+      frame.width !== undefined && frame.height !== undefined
+        ? { width: frame.width, height: frame.height }
+        : readJpegSize(frame.jpeg);
+    return sum + (size ? visionTokensOf(size.width, size.height) : 0);
+  }, 0);
 }
 
 export interface PromptContext {
@@ -162,5 +177,62 @@ export function buildChatSpec(
     },
     maxCompletionTokens: budget.maxCompletionTokens,
     thinkingTokenBudget: version.mode === 'THINKING' ? budget.thinkingTokenBudget : null,
+    visionTokens: windowVisionTokens(frames),
   };
+}
+
+type PromptParts = Pick<ChatRequestSpec, 'systemText' | 'instructionText' | 'windowText' | 'visionTokens'>;
+
+/** Tokens the chat template adds around two messages and their parts (role markers and the like). */
+const TEMPLATE_TOKENS = 32;
+
+/**
+ * A request's prompt tokens as Vigil can know them without the model's tokenizer: image tokens
+ * exactly, text at about four characters a token. Metering uses it when a node reports no usage.
+ */
+export function estimatePromptTokens(spec: PromptParts): number {
+  return spec.visionTokens + Math.ceil(textChars(spec) / 4) + TEMPLATE_TOKENS;
+}
+
+/**
+ * The same on the safe side (three characters a token: times and numbers cost more than words),
+ * for deciding what fits a node's context before the node has said how long the prompt is.
+ */
+export function promptTokensUpperBound(spec: PromptParts): number {
+  return spec.visionTokens + Math.ceil(textChars(spec) / 3) + TEMPLATE_TOKENS;
+}
+
+function textChars(spec: PromptParts): number {
+  return spec.systemText.length + spec.instructionText.length + spec.windowText.length;
+}
+
+/** A request's token budget as sent: what was wanted, or less so that it fits the node's context. */
+export interface FittedBudget {
+  maxCompletionTokens: number;
+  thinkingTokenBudget: number | null;
+  /** Set when the node's context made it smaller than wanted. */
+  limitedBy: { maxModelLen: number; promptTokens: number } | null;
+}
+
+/**
+ * Never asks a node for more than its context holds: prompt plus max_completion_tokens at most
+ * max_model_len. A budget cut to fit keeps the room the version left for the answer after thinking
+ * where it can. When even the prompt does not fit, the budget is sent as wanted and the node's
+ * own 400 says so, with its exact count.
+ */
+export function fitBudget(
+  wanted: { maxCompletionTokens: number; thinkingTokenBudget: number | null },
+  maxModelLen: number | null,
+  promptTokens: number,
+): FittedBudget {
+  const room = maxModelLen === null ? Infinity : maxModelLen - promptTokens;
+  if (wanted.maxCompletionTokens <= room || room < 1) return { ...wanted, limitedBy: null };
+  const maxCompletionTokens = room;
+  let thinkingTokenBudget = wanted.thinkingTokenBudget;
+  if (thinkingTokenBudget !== null) {
+    const answerRoom = Math.max(0, wanted.maxCompletionTokens - thinkingTokenBudget);
+    thinkingTokenBudget = Math.min(thinkingTokenBudget, maxCompletionTokens - answerRoom);
+    if (thinkingTokenBudget < 1) thinkingTokenBudget = Math.floor(maxCompletionTokens / 2);
+  }
+  return { maxCompletionTokens, thinkingTokenBudget, limitedBy: { maxModelLen: maxModelLen!, promptTokens } };
 }
