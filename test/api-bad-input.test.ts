@@ -848,6 +848,36 @@ describe('Bad input gets a clear, typed error (extensions.code), and nothing alr
       expect(JSON.stringify(audit)).not.toContain(SECRET);
     });
 
+    it.each([
+      ['pwd', 'http://cam.example.net/cgi-bin/snapshot.cgi?user=admin&pwd=SECRET'],
+      ['passwd', 'http://cam.example.net/video.cgi?usr=admin&passwd=SECRET'],
+      ['psw', 'http://cam.example.net/videostream.cgi?loginuse=admin&loginpas=x&psw=SECRET'],
+      ['pw', 'https://cdn.example.net/live.m3u8?pw=SECRET'],
+      ['sid', 'https://cdn.example.net/live.m3u8?sid=SECRET'],
+      ['session', 'https://cdn.example.net/live.m3u8?session=SECRET'],
+      ['access_token', 'https://cdn.example.net/live.m3u8?access_token=SECRET'],
+      [
+        'Policy (signed CDN URLs)',
+        'https://cdn.example.net/live.m3u8?Policy=SECRET&Signature=SECRET&Key-Pair-Id=SECRET',
+      ],
+    ])('masks a %s credential in the query for every role', async (_name, url) => {
+      const secret = `s3cr3t${randomUUID().slice(0, 8)}`;
+      const created = await api.gql<{ createStream: { id: string } }>(
+        CREATE_STREAM,
+        { input: validStream({ sourceUrl: url.replaceAll('SECRET', secret) }) },
+        admin,
+      );
+      expect(created.errors).toBeUndefined();
+      expect(JSON.stringify(created)).not.toContain(secret);
+      const read = await api.gql(
+        'query ($id: ID!) { stream(streamId: $id) { sourceUrl } }',
+        { id: created.data!.createStream.id },
+        f.sessions.AUDITOR,
+      );
+      expect(read.errors).toBeUndefined();
+      expect(JSON.stringify(read)).not.toContain(secret);
+    });
+
     it('does not echo the credential in the error when the URL is refused', async () => {
       const response = await refusedWithoutTrace(
         () =>

@@ -1,6 +1,6 @@
 import type { StreamKind } from '../generated/prisma/enums';
 import type { EgressConnection, EgressReport } from './source-egress';
-import { redactSourceUrl } from './source-url';
+import { redactSourceUrl, SECRET_PARAM_NAME } from './source-url';
 
 /**
  * Why a sampler run failed: a code the stream supervisor can act on (retry with backoff), a message
@@ -278,7 +278,8 @@ export const DAMAGE_LINE =
   /Invalid NAL unit|error while decoding|concealing \d+ (DC|AC|MV) errors|corrupt (decoded )?(frame|packet|input)|Packet corrupt|decode_slice_header error|Error splitting the input into NAL units|missing picture in access unit|Invalid data found when processing input/i;
 
 const URL_WITH_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@'"]*@/gi;
-const SECRET_QUERY = /([?&][^=&\s'"]*(?:token|key|secret|sig|pass|auth|credential)[^=&\s'"]*=)[^&\s'"#]*/gi;
+/** A query parameter (name=value) in text: its value is masked when the name is a secret's. */
+const QUERY_PARAM = /([?&])([^=&\s'"]+)=([^&\s'"#]*)/g;
 
 /**
  * A stderr line or message with the source's credentials removed: the source URL as written and
@@ -288,7 +289,11 @@ const SECRET_QUERY = /([?&][^=&\s'"]*(?:token|key|secret|sig|pass|auth|credentia
 export function redactCredentials(text: string, sourceUrl: string): string {
   let out = text;
   for (const [secret, replacement] of secretsOf(sourceUrl)) out = out.split(secret).join(replacement);
-  return out.replace(URL_WITH_USERINFO, '$1***@').replace(SECRET_QUERY, '$1***');
+  return out
+    .replace(URL_WITH_USERINFO, '$1***@')
+    .replace(QUERY_PARAM, (whole, separator: string, name: string) =>
+      SECRET_PARAM_NAME.test(name) ? `${separator}${name}=***` : whole,
+    );
 }
 
 /** Each secret spelling of the source URL with what replaces it, longest first (a URL before its password). */

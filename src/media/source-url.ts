@@ -103,7 +103,15 @@ function checkHost(url: URL, policy: SourcePolicy): void {
   if (refused) throw new SourceUrlError(REFUSED_TEXT[refused]);
 }
 
-const SECRET_PARAM = /token|key|secret|sig|pass|auth|credential/i;
+/**
+ * Query parameter names that carry a credential in stream URLs: tokens, keys, signatures (signed
+ * CDN URLs: Signature, Policy, Key-Pair-Id), passwords in their camera spellings (pwd, passwd, psw,
+ * pw, pin, loginpas) and session ids. Matched anywhere in the name, so access_token and X-Amz-
+ * Signature are covered; a value is masked rather than a parameter kept, when in doubt.
+ */
+export const SECRET_PARAM_NAME =
+  /token|key|secret|sig|pass|pwd|psw|auth|credential|session|policy|^pw$|^pin$|^sid$|^code$/i;
+const SECRET_PARAM = SECRET_PARAM_NAME;
 
 /** The URL with any password or secret-looking query value replaced, safe to show in responses and logs. */
 export function redactSourceUrl(raw: string): string {
