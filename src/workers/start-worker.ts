@@ -24,6 +24,7 @@ import { purgeExpiredSessionsHandler } from './purge-expired-sessions.processor'
 import { purgeOldFramesHandler } from './purge-old-frames.processor';
 import { reconcileLostJobs, reconcileLostJobsHandler } from './reconcile-lost-jobs.processor';
 import { keepSchedules } from './schedule-keeper';
+import { registerWorkerGauges } from './worker-gauges';
 import { reviewDeadlinesHandler } from './review-deadlines.processor';
 import { closeQuietIncidentsHandler } from './close-quiet-incidents.processor';
 import { buildIncidentClipHandler } from './build-incident-clip.processor';
@@ -92,6 +93,7 @@ export async function startWorker(config: AppConfig, baseLogger: Logger): Promis
         logger.warn({ problems }, 'registered GPU nodes left out of the pool'),
       ),
   });
+  registerWorkerGauges(registry, jobs, () => analysis.pool?.status() ?? []);
   const webhookAgent = createWebhookAgent(config);
   const clips = new IncidentClips(frameStore, {
     ffmpegPath: config.FFMPEG_PATH,
