@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { stat, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { pathToFileURL } from 'node:url';
@@ -384,6 +385,49 @@ describe('bad sources: a typed failure within a bounded time', () => {
       const text = errorText(outcome);
       expect(text.length).toBeGreaterThan(0);
       expect(text).not.toContain(SECRET);
+    }
+  });
+
+  it('keeps a plain http source’s credentials off ffmpeg’s command line; its proxy adds them back', async () => {
+    const password = `pw-${SECRET}`;
+    const token = `tk-${SECRET}`;
+    const seen: { authorized: boolean; query: string }[] = [];
+    const clip = await readFile(fixtures.testsrc);
+    const camera = http.createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const authorized =
+        req.headers.authorization === `Basic ${Buffer.from(`viewer:${password}`).toString('base64')}` &&
+        url.searchParams.get('pwd') === token;
+      seen.push({ authorized, query: url.search });
+      if (!authorized) {
+        res.writeHead(401, { 'www-authenticate': 'Basic realm="camera"' }).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': clip.length }).end(clip);
+    });
+    await new Promise<void>((resolve) => camera.listen(0, '127.0.0.1', resolve));
+    const { port } = camera.address() as import('node:net').AddressInfo;
+    try {
+      const sampler = sample({
+        url: `http://viewer:${password}@127.0.0.1:${port}/clip.mp4?pwd=${token}&res=hd`,
+        kind: 'HTTP',
+      });
+      let commandLine = '';
+      const frames: SampledFrame[] = [];
+      for await (const frame of sampler) {
+        if (!commandLine) commandLine = await readFile(`/proc/${sampler.pid}/cmdline`, 'latin1');
+        frames.push(frame);
+        if (frames.length >= 3) break;
+      }
+      expect(frames).toHaveLength(3);
+      expect(commandLine).toContain(`127.0.0.1:${port}/clip.mp4?res=hd`);
+      expect(commandLine).not.toContain(password);
+      expect(commandLine).not.toContain(token);
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.every((request) => request.authorized)).toBe(true);
+    } finally {
+      camera.closeAllConnections();
+      await new Promise((resolve) => camera.close(resolve));
     }
   });
 

@@ -17,7 +17,8 @@ import {
 import { SourceAddressPolicy, sourceAddressPolicy } from './source-address-policy';
 import { RtspRelay, startRtspRelay } from './rtsp-relay';
 import { SourceEgress } from './source-egress';
-import { SourceProxy, startSourceProxy } from './source-proxy';
+import { SourceProxy, splitCredentials, startSourceProxy } from './source-proxy';
+import { SECRET_PARAM_NAME } from './source-url';
 
 /**
  * The sampler: one ffmpeg child process that turns a stream source into JPEG frames.
@@ -609,10 +610,12 @@ class FfmpegSampler implements Sampler {
       if (this.stopRequested || this.finished) this.relay.close();
       return { input: this.relay.urlFor(url) };
     }
-    // HTTP and HLS: the proxy checks this first connection again, and every one after it.
-    this.proxy = await startSourceProxy(egress);
+    // HTTP and HLS: the proxy checks this first connection again, and every one after it. A plain
+    // http source's credentials go to the proxy, not onto ffmpeg's command line.
+    const credentials = splitCredentials(options.source.url, (name) => SECRET_PARAM_NAME.test(name));
+    this.proxy = await startSourceProxy(egress, credentials);
     if (this.stopRequested || this.finished) this.proxy.close();
-    return { input: options.input, httpProxy: this.proxy.url };
+    return { input: credentials ? credentials.bare.toString() : options.input, httpProxy: this.proxy.url };
   }
 
   /**

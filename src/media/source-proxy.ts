@@ -36,8 +36,61 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 
+/**
+ * A plain-http source's credentials, kept out of ffmpeg's command line (which every local user can
+ * read): the proxy puts them back on requests for the source's own URL.
+ */
+export interface SourceCredentials {
+  /** The source URL as ffmpeg is given it: no user info, no secret query parameters. */
+  bare: URL;
+  /** `Basic …` from the URL's user info, if it had any. */
+  authorization: string | null;
+  /** The secret query parameters taken out, in their order. */
+  query: [string, string][];
+}
+
+/**
+ * Splits a source URL into what ffmpeg may see and the credentials the proxy adds back; null when
+ * it carries none, or when it is https (the proxy only tunnels TLS, so those stay in the URL).
+ */
+export function splitCredentials(raw: string, isSecret: (name: string) => boolean): SourceCredentials | null {
+  const url = new URL(raw);
+  if (url.protocol !== 'http:') return null;
+  const authorization =
+    url.username || url.password
+      ? `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`
+      : null;
+  const query = [...url.searchParams].filter(([name]) => isSecret(name));
+  if (!authorization && query.length === 0) return null;
+  const bare = new URL(url);
+  bare.username = '';
+  bare.password = '';
+  for (const [name] of query) bare.searchParams.delete(name);
+  return { bare, authorization, query };
+}
+
+/** The request path with the source's credentials put back, when it asks for the source's URL. */
+function withCredentials(
+  target: URL,
+  credentials: SourceCredentials | null,
+): { path: string; authorization: string | null } {
+  const path = `${target.pathname}${target.search}`;
+  if (
+    !credentials ||
+    target.origin !== credentials.bare.origin ||
+    target.pathname !== credentials.bare.pathname
+  )
+    return { path, authorization: null };
+  const full = new URL(target);
+  for (const [name, value] of credentials.query) full.searchParams.append(name, value);
+  return { path: `${full.pathname}${full.search}`, authorization: credentials.authorization };
+}
+
 /** Starts the proxy; its connections are made and recorded by `egress` (whose timeout also bounds a silent upstream). */
-export async function startSourceProxy(egress: SourceEgress): Promise<SourceProxy> {
+export async function startSourceProxy(
+  egress: SourceEgress,
+  credentials: SourceCredentials | null = null,
+): Promise<SourceProxy> {
   const server = http.createServer((req, res) => {
     void forward(req, res).catch(() => {
       if (!res.headersSent) answer(res, 502);
@@ -66,12 +119,15 @@ export async function startSourceProxy(egress: SourceEgress): Promise<SourceProx
       address,
       outcome: 'answered',
     };
+    const request = withCredentials(target, credentials);
+    const headers = forwardedHeaders(req.rawHeaders, target.host);
+    if (request.authorization && !headers.authorization) headers.authorization = request.authorization;
     const upstream = http.request({
       // No agent: this one connection, already made to the checked address.
       createConnection: () => socket,
       method: req.method,
-      path: `${target.pathname}${target.search}`,
-      headers: forwardedHeaders(req.rawHeaders, target.host),
+      path: request.path,
+      headers,
       setHost: false,
       timeout: egress.timeoutMs,
     });
