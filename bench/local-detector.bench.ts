@@ -176,8 +176,7 @@ async function gateSavings(
     if (!decision.keep) continue;
     const ref: KeptFrameRef = { id: String(frame.index), sequence: frame.index, capturedAt };
     jpegs.set(ref.id, frame.jpeg);
-    const window = assembler.add(ref);
-    if (window) windows.push(window);
+    windows.push(...assembler.add(ref));
   }
 
   // Windows overlap: each kept frame is detected once and its detection reused, as a worker caching

@@ -129,6 +129,43 @@ describe('stream recorder: frames, windows and the analysis queue on PostgreSQL 
     });
   });
 
+  it('never puts frames across a gap or a restart in one window, the state reloaded from PostgreSQL included', async () => {
+    const stream = await newStream('gap');
+    const at = async (sequence: number, offsetMs: number): Promise<RecordableFrame> => ({
+      ...(await frameAt(sequence)),
+      capturedAt: new Date(Date.UTC(2026, 10, 21, 12, 0, 0, offsetMs)),
+    });
+    const options = { maxGapMs: 75_000 };
+    const first = await StreamRecorder.open(api.prisma, store, jobs, stream, null, options);
+    for (let sequence = 0; sequence < 7; sequence += 1) await first.keep(await at(sequence, sequence * 500));
+    // 14 minutes without a frame, then the source comes back.
+    const fourteenMinutes = 14 * 60_000;
+    for (let sequence = 7; sequence < 10; sequence += 1) {
+      await first.keep(await at(sequence, fourteenMinutes + sequence * 500));
+    }
+    // The worker dies; another takes the live stream over later: a restart is a break too.
+    const second = await StreamRecorder.open(api.prisma, store, jobs, stream, null, options);
+    await second.breakRun();
+    for (let sequence = 10; sequence < 16; sequence += 1) {
+      await second.keep(await at(sequence, fourteenMinutes + 20_000 + sequence * 500));
+    }
+
+    const db = tenantDb(api.prisma, tenant.tenantId);
+    const frames = await db.frame.findMany({ where: { streamId: stream.id }, orderBy: { sequence: 'asc' } });
+    const seq = new Map(frames.map((f) => [f.id, f.sequence]));
+    const windows = await db.window.findMany({ where: { streamId: stream.id }, orderBy: { index: 'asc' } });
+    expect(windows.map((w) => w.frameIds.map((id) => seq.get(id)))).toEqual([
+      [0, 1, 2, 3],
+      [2, 3, 4, 5],
+      [3, 4, 5, 6], // frame 6 was in no window: analysed with the frames before the gap
+      [7, 8, 9], // the three frames between the gap and the restart, queued when the stream was taken over
+      [10, 11, 12, 13],
+      [12, 13, 14, 15],
+    ]);
+    expect(frames.filter((f) => f.startsRun).map((f) => f.sequence)).toEqual([7, 10]);
+    expect((await Promise.all(windows.map((w) => queue.getJob(w.id)))).every(Boolean)).toBe(true);
+  });
+
   it('continues after a restart, and a replayed frame never makes a second row or window', async () => {
     const stream = await newStream('restart');
     const first = await StreamRecorder.open(api.prisma, store, jobs, stream);

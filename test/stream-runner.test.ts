@@ -109,6 +109,57 @@ describe('stream runner (sampler -> dedup -> frames -> windows -> queue)', () =>
     for (const window of windows) expect(await queue.getJob(window.id)).toBeDefined();
   }, 90_000);
 
+  it('resumes a file where the stopped runner left it: each part sampled once, windows as for one run', async () => {
+    // 12 s of testsrc (every frame differs), played at its own pace: 24 frames at 2 fps.
+    const clip = path.join(media.dir, 'resume-12s.mp4');
+    await ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=320x240:rate=10:duration=12',
+      '-pix_fmt',
+      'yuv420p',
+      clip,
+    ]);
+    const stream = await api.prisma.stream.update({
+      where: { id: (await activeStream(pathToFileURL(clip).href, 'FILE')).id },
+      data: { ssimThreshold: 1 }, // keep every frame: the test counts them
+    });
+    const db = tenantDb(api.prisma, tenant.tenantId);
+    const frames = () => db.frame.findMany({ where: { streamId: stream.id }, orderBy: { sequence: 'asc' } });
+
+    // The first worker loses the stream about a third of the way in; a new runner takes it.
+    const first = startStreamRunner(deps, stream);
+    await waitFor(async () => (await frames()).length >= 8, 30_000);
+    await first.stop();
+    const atStop = await db.stream.findUniqueOrThrow({ where: { id: stream.id } });
+    expect(atStop.progressPercent).toBeGreaterThan(20);
+    expect(atStop.progressPercent).toBeLessThan(80);
+    const second = startStreamRunner(deps, stream);
+    await waitFor(
+      async () => (await db.stream.findUniqueOrThrow({ where: { id: stream.id } })).status === 'ENDED',
+      30_000,
+    );
+    await second.stop();
+
+    const all = await frames();
+    // Each part of the file once: positions 0, 0.5, ... 11.5 s, capture times on the file's clock.
+    expect(all.map((frame) => frame.sourceOffset)).toEqual(all.map((_, i) => i / 2));
+    expect(all).toHaveLength(24);
+    const start = all[0]!.capturedAt.getTime();
+    expect(all.map((frame) => frame.capturedAt.getTime() - start)).toEqual(all.map((_, i) => i * 500));
+    expect(all.filter((frame) => frame.startsRun)).toHaveLength(1); // the first frame only: no break
+    const windows = await db.window.findMany({ where: { streamId: stream.id }, orderBy: { index: 'asc' } });
+    expect(windows).toHaveLength(Math.floor((24 - 4) / 2) + 1);
+    const position = new Map(all.map((frame, i) => [frame.id, i]));
+    windows.forEach((window, i) =>
+      expect(window.frameIds.map((id) => position.get(id))).toEqual([0, 1, 2, 3].map((k) => 2 * i + k)),
+    );
+    const row = await db.stream.findUniqueOrThrow({ where: { id: stream.id } });
+    expect(row.progressPercent).toBe(100);
+    expect(row.framesKept).toBe(24);
+  }, 90_000);
+
   it('shows a refused source as ERROR with its reason, keeps retrying, and stops cleanly', async () => {
     const port = await unusedPort();
     const stream = await activeStream(`http://user:hunter2@127.0.0.1:${port}/live.ts`, 'HTTP');

@@ -14,6 +14,21 @@ export interface RecordableFrame {
   jpeg: Buffer;
   width: number;
   height: number;
+  /** Finite sources: the frame's position in the source, seconds (what a take-over resumes from). */
+  sourceOffsetSeconds?: number | null;
+}
+
+/** Where a finite source's sampling stopped: its last kept frame. */
+export interface SourcePosition {
+  /** The frame's position in the source, seconds. */
+  offsetSeconds: number;
+  /** The time the source's position 0 stands for: its frames' capture times are this plus their position. */
+  sourceStartTime: Date;
+}
+
+export interface RecorderOptions {
+  /** Longest time between two kept frames of one run (maxKeptFrameGapMs); default: no limit. */
+  maxGapMs?: number;
 }
 
 export interface StreamRef {
@@ -47,6 +62,8 @@ export class StreamRecorder {
     public nextSequence: number,
     /** Null only where this recorder is the stream's one writer by construction (tests, tools). */
     private readonly lease: SamplerLease | null,
+    /** A finite source's last kept frame, where its sampling may resume; null for live sources. */
+    public readonly lastSourcePosition: SourcePosition | null,
   ) {}
 
   /** Opens a recorder that continues where the stream's stored frames and windows left off. */
@@ -56,16 +73,47 @@ export class StreamRecorder {
     jobs: JobQueue,
     stream: StreamRef,
     lease: SamplerLease | null = null,
+    options: RecorderOptions = {},
   ): Promise<StreamRecorder> {
     const db = tenantDb(prisma, stream.tenantId);
     const state = await loadAssemblerState(db, stream);
     const last = await db.frame.findFirst({
       where: { streamId: stream.id },
       orderBy: { sequence: 'desc' },
-      select: { sequence: true },
+      select: { sequence: true, capturedAt: true, sourceOffset: true },
     });
-    const assembler = new WindowAssembler(stream.windowSize, stream.windowStride, state);
-    return new StreamRecorder(db, store, jobs, stream, assembler, last ? last.sequence + 1 : 0, lease);
+    const assembler = new WindowAssembler(stream.windowSize, stream.windowStride, state, {
+      maxGapMs: options.maxGapMs,
+    });
+    const position =
+      last && last.sourceOffset !== null
+        ? {
+            offsetSeconds: last.sourceOffset,
+            sourceStartTime: new Date(last.capturedAt.getTime() - Math.round(last.sourceOffset * 1000)),
+          }
+        : null;
+    return new StreamRecorder(
+      db,
+      store,
+      jobs,
+      stream,
+      assembler,
+      last ? last.sequence + 1 : 0,
+      lease,
+      position,
+    );
+  }
+
+  /**
+   * Declares a break before the next frame: the source restarts with time gone by unsampled (a
+   * live source after a failure or a take-over), so no window joins the frames before and after
+   * it. The last frames before it are queued now as a window if some are in none yet.
+   */
+  async breakRun(): Promise<WindowSpec | null> {
+    if (this.lease && !this.lease.held()) throw new LeaseLostError('not renewed in time');
+    const closing = this.assembler.closeRun();
+    if (closing) await this.queueWindow(closing);
+    return closing;
   }
 
   /** A frame dedup skipped: only counted, and remembered for the next kept frame's skippedBefore. */
@@ -77,9 +125,20 @@ export class StreamRecorder {
   }
 
   /** A frame dedup kept: stored, recorded, and added to the window being assembled. */
-  async keep(frame: RecordableFrame): Promise<WindowSpec | null> {
+  async keep(frame: RecordableFrame): Promise<WindowSpec[]> {
     const { tenantId, id: streamId } = this.stream;
     if (this.lease && !this.lease.held()) throw new LeaseLostError('not renewed in time');
+    // The window closing the run before a break goes out before the frame that starts the next
+    // run is written: a crash in between cannot leave those frames in no window.
+    const startsRun = this.assembler.breaksBefore(frame.capturedAt);
+    const windows: WindowSpec[] = [];
+    if (startsRun) {
+      const closing = this.assembler.closeRun();
+      if (closing) {
+        await this.queueWindow(closing);
+        windows.push(closing);
+      }
+    }
     const key = frameKey(tenantId, streamId, frame.capturedAt, frame.sequence);
     const stored = await storeFrame(this.store, key, frame.jpeg);
     const data = {
@@ -94,22 +153,26 @@ export class StreamRecorder {
       bytes: stored.bytes,
       skippedBefore: this.skippedSinceKept,
       samplerFence: this.lease?.fence ?? null,
+      sourceOffset: frame.sourceOffsetSeconds ?? null,
+      startsRun,
     };
     const row = await fenced(() =>
       this.db.frame.upsert({
         where: { tenantId_streamId_sequence: { tenantId, streamId, sequence: frame.sequence } },
         create: data,
         update: {},
-        select: { id: true, sequence: true, capturedAt: true },
+        select: { id: true, sequence: true, capturedAt: true, startsRun: true },
       }),
     );
     this.pending.framesSampled += 1;
     this.pending.framesKept += 1;
     this.skippedSinceKept = 0;
     this.nextSequence = frame.sequence + 1;
-    const window = this.assembler.add(row);
-    if (window) await this.queueWindow(window);
-    return window;
+    for (const window of this.assembler.add(row)) {
+      await this.queueWindow(window);
+      windows.push(window);
+    }
+    return windows;
   }
 
   /** Writes the counters gathered since the last flush onto the stream row. */
@@ -163,7 +226,7 @@ async function loadAssemblerState(db: TenantDb, stream: StreamRef): Promise<Asse
     where: { streamId: stream.id },
     orderBy: { sequence: 'desc' },
     take: stream.windowSize,
-    select: { id: true, sequence: true, capturedAt: true },
+    select: { id: true, sequence: true, capturedAt: true, startsRun: true },
   });
   recent.reverse();
   if (!lastWindow) return { recent, nextIndex: 0, sinceLastWindow: recent.length };

@@ -15,6 +15,7 @@ import { StreamStatusOwner } from '../streams/stream-status';
 import { AdaptiveRate } from './adaptive-rate';
 import { LeaseLostError, type SamplerLease } from './sampler-lease';
 import { StreamRecorder } from './stream-recorder';
+import { maxKeptFrameGapMs } from './window-assembler';
 import type { StreamRunner } from './stream-supervisor';
 
 export interface StreamRunnerDeps {
@@ -77,7 +78,19 @@ export function startStreamRunner(
     });
 
   async function runOnce(rate: AdaptiveRate): Promise<SamplerOutcome> {
-    const recorder = await StreamRecorder.open(deps.prisma, deps.store, deps.jobs, stream, lease);
+    const recorder = await StreamRecorder.open(deps.prisma, deps.store, deps.jobs, stream, lease, {
+      maxGapMs: maxKeptFrameGapMs(
+        stream.fps,
+        deps.config.ADAPTIVE_MIN_FPS,
+        deps.config.DEDUP_KEEP_EVERY_SECONDS,
+      ),
+    });
+    // A finite source sampled before (by this worker or one that lost the stream) goes on just
+    // after its last kept frame, on its own clock: nothing analysed is sampled again, and capture
+    // times, windows and progress continue as if it had never stopped. Anything else starts
+    // again with time gone by unsampled: a break, which no window spans.
+    const resume = recorder.lastSourcePosition;
+    if (!resume) await recorder.breakRun();
     const dedup = createJpegFrameDedup({
       threshold: stream.ssimThreshold,
       keepAtLeastEverySeconds: deps.config.DEDUP_KEEP_EVERY_SECONDS,
@@ -88,6 +101,12 @@ export function startStreamRunner(
       fps: stream.fps,
       maxWidth: stream.maxWidth,
       startSequence: recorder.nextSequence,
+      ...(resume
+        ? {
+            startOffsetSeconds: resume.offsetSeconds + 1 / stream.fps,
+            sourceStartTime: resume.sourceStartTime,
+          }
+        : {}),
       silenceTimeoutMs: deps.config.SOURCE_SILENCE_TIMEOUT_MS,
       // A file plays as if it were live, so windows arrive at the pace a camera would give them.
       readAtNativeRate: stream.kind === 'FILE',
@@ -97,9 +116,11 @@ export function startStreamRunner(
     });
     const flush = async () => {
       const backlog = await db.window.count({ where: { status: 'QUEUED' } });
+      // A resumed file has no progress of its own until its first frame: the stored one stands.
+      const progressPercent = sampler?.progressPercent;
       await recorder.flushCounters({
         effectiveFps: rate.adjust(backlog),
-        progressPercent: sampler?.progressPercent ?? null,
+        ...(progressPercent !== undefined ? { progressPercent } : {}),
       });
     };
     let flushing = Promise.resolve();

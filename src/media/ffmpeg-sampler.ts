@@ -89,6 +89,13 @@ export interface SamplerOptions {
   /** Finite sources: the time the source's presentation time 0 stands for (default: now). */
   sourceStartTime?: Date;
   /**
+   * Finite sources: start this many seconds into the source (ffmpeg's input `-ss`, decoded
+   * exactly to that point), default 0. Frames keep the source's own times: the first one's
+   * position is this offset, its capture time `sourceStartTime` plus the offset, and progress
+   * counts from there. A worker that takes a file over starts it where the last one stopped.
+   */
+  startOffsetSeconds?: number;
+  /**
    * Kill ffmpeg when no frame came for this long (default 10 s). Raised to 2.5 frame intervals at
    * low rates, so that a 0.2 fps sampler is not killed between two frames.
    */
@@ -142,8 +149,10 @@ export interface SampledFrame {
   jpeg: Buffer;
   width: number;
   height: number;
-  /** Presentation time in the stream, seconds (ffmpeg's, starting near 0); null if ffmpeg had none. */
+  /** Presentation time in the stream, seconds (ffmpeg's, starting near startOffsetSeconds); null if ffmpeg had none. */
   ptsSeconds: number | null;
+  /** Finite sources: the frame's position in the source, seconds (what startOffsetSeconds resumes from). */
+  sourceOffsetSeconds?: number;
   /** Finite sources: percent of the duration covered once this frame's interval is processed. */
   progressPercent?: number;
 }
@@ -199,6 +208,7 @@ export interface ResolvedSamplerOptions {
   maxWidth: number;
   startSequence: number;
   sourceStartMs: number;
+  startOffsetSeconds: number;
   silenceTimeoutMs: number;
   startTimeoutMs: number;
   networkTimeoutMs: number;
@@ -240,6 +250,13 @@ export function resolveOptions(options: SamplerOptions): ResolvedSamplerOptions 
   if (!Number.isSafeInteger(startSequence) || startSequence < 0) {
     throw new RangeError('startSequence must be a non-negative integer');
   }
+  const startOffsetSeconds = options.startOffsetSeconds ?? 0;
+  if (!(startOffsetSeconds >= 0 && Number.isFinite(startOffsetSeconds))) {
+    throw new RangeError('startOffsetSeconds must be a non-negative number');
+  }
+  if (startOffsetSeconds > 0 && source.kind === 'RTSP') {
+    throw new RangeError('a live source cannot start at an offset');
+  }
   // Three decimals: ffmpeg reads the rate as a rational, and 0.30000000000000004 helps nobody.
   const fps = Number(options.fps.toFixed(3));
   const frameIntervalMs = 1000 / fps;
@@ -252,6 +269,8 @@ export function resolveOptions(options: SamplerOptions): ResolvedSamplerOptions 
     maxWidth,
     startSequence,
     sourceStartMs: (options.sourceStartTime ?? new Date()).getTime(),
+    // Milliseconds: what ffmpeg is given is exactly what is added to its times.
+    startOffsetSeconds: Number(startOffsetSeconds.toFixed(3)),
     silenceTimeoutMs,
     startTimeoutMs: Math.max(
       positive(options.startTimeoutMs, Math.max(silenceTimeoutMs, 15_000)),
@@ -363,6 +382,8 @@ export function buildFfmpegArgs(o: ResolvedSamplerOptions): string[] {
     PROTOCOL_WHITELIST[o.source.kind],
     ...inputOptions[o.source.kind],
     ...(o.readAtNativeRate && finiteKind ? ['-re'] : []),
+    // Timestamps after an input seek start again at 0: emit() adds the offset back.
+    ...(o.startOffsetSeconds > 0 && finiteKind ? ['-ss', o.startOffsetSeconds.toFixed(3)] : []),
     '-i',
     o.input,
     // The first video stream only: no audio decoding, and "no video" fails loudly.
@@ -711,7 +732,9 @@ class FfmpegSampler implements Sampler {
     if (this.stopRequested) return;
     const size = readJpegSize(pending.jpeg);
     if (!size) return; // not a JPEG ffmpeg would write; the splitter's structure check makes this unreachable
-    let pts = info.ptsSeconds;
+    const offset = options.startOffsetSeconds;
+    const reported = info.ptsSeconds === null ? null : info.ptsSeconds + offset;
+    let pts = reported;
     if (pts === null && this.lastPts !== null) pts = this.lastPts + 1 / options.fps;
     if (pts !== null) this.lastPts = pts;
     const finite = this.finite;
@@ -721,7 +744,8 @@ class FfmpegSampler implements Sampler {
       jpeg: pending.jpeg,
       width: size.width,
       height: size.height,
-      ptsSeconds: info.ptsSeconds,
+      ptsSeconds: reported,
+      ...(finite && pts !== null ? { sourceOffsetSeconds: pts } : {}),
     };
     this.produced += 1;
     if (finite && this.duration && pts !== null) {
