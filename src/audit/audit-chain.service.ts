@@ -19,6 +19,12 @@ export interface AuditChainVerification {
 type ChainRow = Prisma.AuditEventGetPayload<object>;
 
 export const VERIFY_BATCH_SIZE = 1000;
+
+export interface VerifyOptions {
+  batchSize?: number;
+  /** Called after each batch with the events checked so far (a job's progress). */
+  onProgress?: (eventsChecked: number) => Promise<void>;
+}
 export const BACKFILL_BATCH_SIZE = 500;
 
 /** Why an event breaks the chain, or null when it continues the chain after `previous`. */
@@ -47,7 +53,8 @@ export class AuditChainService {
    * Events not in the chain at all (written before it existed and not yet chained by `vigil migrate`,
    * or inserted around the application) also fail verification.
    */
-  async verify(db: TenantDb, batchSize = VERIFY_BATCH_SIZE): Promise<AuditChainVerification> {
+  async verify(db: TenantDb, options: VerifyOptions = {}): Promise<AuditChainVerification> {
+    const batchSize = options.batchSize ?? VERIFY_BATCH_SIZE;
     let eventsChecked = 0;
     let previous: ChainRow | null = null;
     for (;;) {
@@ -69,6 +76,7 @@ export class AuditChainService {
         }
         previous = row;
       }
+      await options.onProgress?.(eventsChecked);
       if (batch.length < batchSize) break;
     }
     const unchained = await db.auditEvent.findFirst({
@@ -94,6 +102,22 @@ export class AuditChainService {
       reason: null,
       verifiedAt: new Date(),
     };
+  }
+
+  /**
+   * How many events a verification walks: the chain's head index (read from its unique index) and
+   * the events outside the chain. Cheap, so a request can be priced before it runs.
+   */
+  async length(db: TenantDb): Promise<number> {
+    const [head, unchained] = await Promise.all([
+      db.auditEvent.findFirst({
+        where: { chainIndex: { not: null } },
+        orderBy: { chainIndex: 'desc' },
+        select: { chainIndex: true },
+      }),
+      db.auditEvent.count({ where: { chainIndex: null } }),
+    ]);
+    return (head?.chainIndex ?? 0) + unchained;
   }
 
   private async result(

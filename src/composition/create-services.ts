@@ -31,6 +31,8 @@ import { IncidentClips } from '../evidence/incident-clip';
 import { withIncidentEvidence } from '../evidence/incident-evidence-events';
 import { ResultSchemaCompiler } from '../templates/result-schema-compiler';
 import { ReportPdfPool } from '../reports/report-pdf-pool';
+import { AuditVerificationLock } from '../audit/audit-verification-lock';
+import { AuditVerificationService } from '../services/audit-verification.service';
 
 export type { Services } from '../services/service-set';
 
@@ -76,6 +78,13 @@ export function createServices(deps: {
     rules: new RuleService(vocabulary),
     audit: new AuditService(),
     auditChain,
+    auditVerifications: new AuditVerificationService({
+      chain: auditChain,
+      lock: new AuditVerificationLock(deps.redis),
+      rateLimits,
+      jobs: deps.jobs,
+      config: deps.config,
+    }),
     windows,
     analyses: new AnalysisService(deps.redis),
     usage: new UsageService(),

@@ -81,6 +81,7 @@ describe('loadConfig', () => {
       WEBHOOK_MAX_ATTEMPTS: 6,
       WEBHOOK_BACKOFF_MS: 10_000,
       WEBHOOK_TIMEOUT_MS: 10_000,
+      AUDIT_VERIFY_INLINE_MAX_EVENTS: 10_000,
     });
   });
 

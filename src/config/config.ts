@@ -131,6 +131,7 @@ const configSchema = z.object({
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
   WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(10).default(10_000),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  AUDIT_VERIFY_INLINE_MAX_EVENTS: z.coerce.number().int().min(0).default(10_000),
 });
 
 export type AppConfig = Readonly<z.infer<typeof configSchema>>;
@@ -249,4 +250,6 @@ export const CONFIG_DOCS: Record<keyof z.infer<typeof configSchema>, string> = {
   WEBHOOK_MAX_ATTEMPTS: 'delivery attempts per webhook event before it is DEAD (retryable through GraphQL)',
   WEBHOOK_BACKOFF_MS: 'delay before the second delivery attempt; it doubles on every further attempt',
   WEBHOOK_TIMEOUT_MS: 'longest one webhook request may take before it counts as a failed attempt',
+  AUDIT_VERIFY_INLINE_MAX_EVENTS:
+    'longest audit chain `verifyAuditChain` checks inline (longer: AUDIT_CHAIN_TOO_LONG; start a verification job instead)',
 };

@@ -20,6 +20,7 @@ export const TENANT_OWNED_MODELS: ReadonlySet<string> = new Set([
   'PromptTemplateVersion',
   'Rule',
   'AuditEvent',
+  'AuditVerification',
   'Frame',
   'Window',
   'Analysis',

@@ -15,6 +15,7 @@ export const QUEUES = {
   rules: 'vigil-rules',
   webhooks: 'vigil-webhooks',
   evidence: 'vigil-evidence',
+  audit: 'vigil-audit',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -51,6 +52,12 @@ export interface BuildIncidentClipPayload {
   firings: number;
 }
 
+/** A verification of a tenant's audit chain: the worker reads what to do from its row. */
+export interface VerifyAuditChainPayload {
+  tenantId: string;
+  verificationId: string;
+}
+
 export interface PurgeExpiredSessionsPayload {
   /** Sessions that ended (expired or revoked) more than this long ago are deleted. */
   olderThanHours: number;
@@ -67,6 +74,7 @@ export interface JobPayloads {
   evaluateRules: EvaluateRulesPayload;
   deliverWebhook: DeliverWebhookPayload;
   buildIncidentClip: BuildIncidentClipPayload;
+  verifyAuditChain: VerifyAuditChainPayload;
   purgeExpiredSessions: PurgeExpiredSessionsPayload;
   reconcileLostJobs: NoPayload;
   reviewDeadlines: NoPayload;
@@ -128,6 +136,10 @@ export function incidentClipJobId(incidentId: string, firings: number): string {
   return `clip-${incidentId}-${firings}`;
 }
 
+export function auditVerificationJobId(verificationId: string): string {
+  return `audit-verification-${verificationId}`;
+}
+
 export function reanalysisJobId(windowId: string): string {
   return `reanalyse-${windowId}`;
 }
@@ -166,6 +178,12 @@ export const JOBS: { readonly [K in JobKind]: JobDefinition<K> } = {
     queue: QUEUES.evidence,
     name: 'build-incident-clip',
     jobId: (payload) => incidentClipJobId(payload.incidentId, payload.firings),
+    options: () => STANDARD,
+  },
+  verifyAuditChain: {
+    queue: QUEUES.audit,
+    name: 'verify-audit-chain',
+    jobId: (payload) => auditVerificationJobId(payload.verificationId),
     options: () => STANDARD,
   },
   purgeExpiredSessions: {

@@ -1,5 +1,6 @@
 import { GraphQLJSON } from 'graphql-scalars';
-import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { AuditVerificationStatus } from '../generated/prisma/enums';
 import { Connection } from './connection.type';
 
 @ObjectType({ description: 'One recorded change; append-only and chained to the tenant’s previous event' })
@@ -106,3 +107,56 @@ export class AuditChainVerification {
   @Field()
   verifiedAt!: Date;
 }
+
+registerEnumType(AuditVerificationStatus, {
+  name: 'AuditVerificationStatus',
+  description:
+    'QUEUED: recorded, waiting for a worker; RUNNING: walking the chain (see eventsChecked); DONE: `result` holds the outcome; FAILED: the job could not finish (`error`), which says nothing about the chain',
+});
+
+@ObjectType({
+  description:
+    'A verification of the tenant’s audit chain run as a job in a worker, with its progress; one per tenant runs at a time',
+})
+export class AuditChainVerificationRun {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => AuditVerificationStatus)
+  status!: AuditVerificationStatus;
+
+  @Field(() => Int, {
+    description: 'Events in the chain when it was asked for (the walk also checks events appended since)',
+  })
+  eventsTotal!: number;
+
+  @Field(() => Int, { description: 'Events checked so far; updated after every batch while RUNNING' })
+  eventsChecked!: number;
+
+  @Field({ description: 'Who asked: user or apiKey' })
+  requestedByType!: string;
+
+  @Field(() => ID, { description: 'The user’s or API key’s id' })
+  requestedById!: string;
+
+  @Field(() => AuditChainVerification, { nullable: true, description: 'The outcome, once DONE' })
+  result!: AuditChainVerification | null;
+
+  @Field(() => String, { nullable: true, description: 'Why the job could not finish (FAILED)' })
+  error!: string | null;
+
+  @Field()
+  createdAt!: Date;
+
+  @Field(() => Date, { nullable: true })
+  startedAt!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  finishedAt!: Date | null;
+}
+
+@ObjectType()
+export class AuditChainVerificationRunConnection extends Connection(
+  AuditChainVerificationRun,
+  'AuditChainVerificationRun',
+) {}

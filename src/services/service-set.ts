@@ -11,6 +11,7 @@ import type { PromptTemplateService } from './prompt-template.service';
 import type { RuleService } from './rule.service';
 import type { AuditService } from './audit.service';
 import type { AuditChainService } from '../audit/audit-chain.service';
+import type { AuditVerificationService } from './audit-verification.service';
 import type { WindowService } from './window.service';
 import type { AnalysisService } from './analysis.service';
 import type { UsageService } from './usage.service';
@@ -35,6 +36,8 @@ export interface Services {
   rules: RuleService;
   audit: AuditService;
   auditChain: AuditChainService;
+  /** Verifications of the audit chain as the API offers them: priced inline, or as jobs. */
+  auditVerifications: AuditVerificationService;
   windows: WindowService;
   analyses: AnalysisService;
   usage: UsageService;

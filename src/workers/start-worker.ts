@@ -30,6 +30,9 @@ import { buildIncidentClipHandler } from './build-incident-clip.processor';
 import { IncidentClips } from '../evidence/incident-clip';
 import { withIncidentEvidence } from '../evidence/incident-evidence-events';
 import { FrameUrlSigner } from '../storage/frame-url';
+import { AuditChainService } from '../audit/audit-chain.service';
+import { AuditVerificationLock } from '../audit/audit-verification-lock';
+import { verifyAuditChainHandler } from './verify-audit-chain.processor';
 
 export interface RunningWorker {
   workerId: string;
@@ -41,8 +44,8 @@ export interface RunningWorker {
 /**
  * Everything a worker process runs: the stream supervisor (one sampler per active stream across
  * all workers), the analysis processor (the local detector in a pool of worker threads, the GPU
- * node pool) and the maintenance queue (lost-job reconciliation, review deadlines, session purge,
- * frame retention; its schedules re-asserted on a timer), with
+ * node pool), the maintenance queue (lost-job reconciliation, review deadlines, session purge,
+ * frame retention; its schedules re-asserted on a timer) and audit chain verifications, with
  * Prometheus metrics on WORKER_METRICS_PORT. The worker process and the demo both start it.
  */
 export async function startWorker(config: AppConfig, baseLogger: Logger): Promise<RunningWorker> {
@@ -107,6 +110,12 @@ export async function startWorker(config: AppConfig, baseLogger: Logger): Promis
     closeQuietIncidents: closeQuietIncidentsHandler(prisma, incidentWebhooks),
     buildIncidentClip: buildIncidentClipHandler(prisma, clips, logger),
     purgeOldFrames: purgeOldFramesHandler(prisma, frameStore),
+    verifyAuditChain: verifyAuditChainHandler({
+      prisma,
+      chain: new AuditChainService(),
+      lock: new AuditVerificationLock(connection),
+      logger,
+    }),
   };
   const workers = startJobWorkers(connection, handlers, {
     serving: { [QUEUES.analysis]: { concurrency: config.ANALYSIS_CONCURRENCY } },
