@@ -2,8 +2,9 @@ import pino from 'pino';
 import { AuditChainService } from '../src/audit/audit-chain.service';
 import { AuditVerificationLock } from '../src/audit/audit-verification-lock';
 import { restoreLostAuditVerifications } from '../src/audit/audit-verifications';
+import { reconcileLostJobs } from '../src/workers/reconcile-lost-jobs.processor';
 import { loadConfig } from '../src/config/config';
-import { tenantDb } from '../src/db/tenant-scoped-db';
+import { tenantDb, tenantIdOf } from '../src/db/tenant-scoped-db';
 import { auditVerificationJobId, JOBS, QUEUES } from '../src/jobs/job-registry';
 import { createRedis } from '../src/redis/redis-client';
 import { startJobWorkers } from '../src/workers/job-workers';
@@ -139,20 +140,23 @@ describe('audit chain verification', () => {
     expect(errorCodes(await api.gql(VERIFY, {}, other.sessions.AUDITOR))).toEqual([]);
 
     // The worker: progress read back from the row after each batch of 500.
-    const real = new AuditChainService();
+    const real = api.services.auditChain;
     const progress: { reported: number; stored: number }[] = [];
     const db = tenantDb(api.prisma, f.tenantId);
+    // The queue is shared with other suites' verifications: only this tenant's walk is watched.
     const chain = {
       verify: (scoped: typeof db, options: Parameters<AuditChainService['verify']>[1] = {}) =>
-        real.verify(scoped, {
-          ...options,
-          batchSize: 500,
-          onProgress: async (checked) => {
-            await options.onProgress?.(checked);
-            const row = await db.auditVerification.findFirstOrThrow({ where: { id: run.id } });
-            progress.push({ reported: checked, stored: row.eventsChecked });
-          },
-        }),
+        tenantIdOf(scoped) !== f.tenantId
+          ? real.verify(scoped, options)
+          : real.verify(scoped, {
+              ...options,
+              batchSize: 500,
+              onProgress: async (checked) => {
+                await options.onProgress?.(checked);
+                const row = await db.auditVerification.findFirstOrThrow({ where: { id: run.id } });
+                progress.push({ reported: checked, stored: row.eventsChecked });
+              },
+            }),
     } as unknown as AuditChainService;
     const workers = startJobWorkers(
       connection,
@@ -163,6 +167,8 @@ describe('audit chain verification', () => {
           lock: new AuditVerificationLock(connection),
           logger: pino({ level: 'silent' }),
         }),
+        // Anchoring shares the queue; this tenant's API has no anchor key.
+        anchorAuditChains: { run: async () => ({ skipped: true }) },
       },
       { queues: [QUEUES.audit], logger: pino({ level: 'silent' }) },
     );
@@ -225,17 +231,34 @@ describe('audit chain verification', () => {
     // Redis loses the queued job: the reconciler queues it again from the row, once.
     const jobs = testJobQueue(connection);
     try {
-      expect(await restoreLostAuditVerifications(api.prisma, jobs)).toBeGreaterThanOrEqual(1);
+      expect((await reconcileLostJobs(api.prisma, jobs)).auditVerifications).toBeGreaterThanOrEqual(1);
       const restored = await jobs.queue(QUEUES.audit).getJob(auditVerificationJobId(second.id));
       expect(restored?.data).toEqual({ tenantId: f.tenantId, verificationId: second.id });
-      await restoreLostAuditVerifications(api.prisma, jobs);
-      expect(await jobs.queue(QUEUES.audit).getJobCounts('waiting', 'prioritized', 'delayed')).toMatchObject({
-        waiting: expect.any(Number),
-      });
+      expect(await restoreLostAuditVerifications(api.prisma, jobs)).toBe(0);
       const queued = await jobs.queue(QUEUES.audit).getJobs(['waiting', 'prioritized', 'delayed']);
       expect(queued.filter((queuedJob) => queuedJob.id === auditVerificationJobId(second.id))).toHaveLength(
         1,
       );
+      // One left unfinished for more than a day is given up, so it blocks no later start.
+      const stale = await tenantDb(api.prisma, other.tenantId).auditVerification.create({
+        data: {
+          tenantId: other.tenantId,
+          requestedByType: 'user',
+          requestedById: other.userIds.AUDITOR,
+          eventsTotal: 1,
+          createdAt: new Date(Date.now() - 2 * 86_400_000),
+        },
+      });
+      await restoreLostAuditVerifications(api.prisma, jobs);
+      expect(
+        await tenantDb(api.prisma, other.tenantId).auditVerification.findFirstOrThrow({
+          where: { id: stale.id },
+        }),
+      ).toMatchObject({
+        status: 'FAILED',
+        error: expect.stringMatching(/^abandoned/),
+      });
+      expect(await jobs.queue(QUEUES.audit).getJob(auditVerificationJobId(stale.id))).toBeUndefined();
     } finally {
       await jobs.queue(QUEUES.audit).obliterate({ force: true });
       await jobs.close();

@@ -38,6 +38,8 @@ const ACCESS: Record<string, Access> = {
   'query.verifyAuditChain': READERS,
   'query.auditChainVerification': READERS,
   'query.auditChainVerifications': READERS,
+  'query.auditAnchors': READERS,
+  'query.auditAnchorKey': READERS,
   'query.incidentReport': READERS,
   'query.analysisReport': READERS,
   'query.window': ALL,

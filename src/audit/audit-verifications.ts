@@ -96,6 +96,9 @@ export async function finishVerification(
       firstBrokenEventId: result.firstBrokenEventId,
       firstBrokenChainIndex: result.firstBrokenChainIndex,
       reason: result.reason,
+      keyed: result.keyed,
+      unkeyedEvents: result.unkeyedEvents,
+      anchorsChecked: result.anchorsChecked,
       finishedAt: result.verifiedAt,
     },
   });

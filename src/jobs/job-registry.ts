@@ -75,6 +75,8 @@ export interface JobPayloads {
   deliverWebhook: DeliverWebhookPayload;
   buildIncidentClip: BuildIncidentClipPayload;
   verifyAuditChain: VerifyAuditChainPayload;
+  /** Signs and stores the heads of the tenants' audit chains that moved (AUDIT_ANCHOR_EVERY_MINUTES). */
+  anchorAuditChains: NoPayload;
   purgeExpiredSessions: PurgeExpiredSessionsPayload;
   reconcileLostJobs: NoPayload;
   reviewDeadlines: NoPayload;
@@ -125,6 +127,11 @@ export const RECONCILE_EVERY_MS = 60_000;
 export const FRAME_RETENTION_EVERY_MS = 3_600_000;
 /** Claim leases and review deadlines are checked this often. */
 export const REVIEW_DEADLINES_EVERY_MS = 5_000;
+/**
+ * How often the anchoring job looks for chain heads to anchor; each tenant is anchored at most once
+ * per AUDIT_ANCHOR_EVERY_MINUTES, and only when its head moved.
+ */
+export const ANCHOR_CHECK_EVERY_MS = 60_000;
 /** Incidents whose rule stayed quiet for its cooldown are closed this often. */
 export const CLOSE_QUIET_INCIDENTS_EVERY_MS = 5_000;
 
@@ -185,6 +192,13 @@ export const JOBS: { readonly [K in JobKind]: JobDefinition<K> } = {
     name: 'verify-audit-chain',
     jobId: (payload) => auditVerificationJobId(payload.verificationId),
     options: () => STANDARD,
+  },
+  anchorAuditChains: {
+    queue: QUEUES.audit,
+    name: 'anchor-audit-chains',
+    jobId: () => 'anchor-audit-chains',
+    options: () => STANDARD,
+    every: { ms: ANCHOR_CHECK_EVERY_MS, payload: {} },
   },
   purgeExpiredSessions: {
     queue: QUEUES.maintenance,

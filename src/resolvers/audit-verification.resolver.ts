@@ -22,6 +22,9 @@ export class AuditVerificationResolver {
       firstBrokenChainIndex: row.firstBrokenChainIndex,
       reason: row.reason,
       verifiedAt: row.finishedAt ?? row.createdAt,
+      keyed: row.keyed ?? false,
+      unkeyedEvents: row.unkeyedEvents ?? 0,
+      anchorsChecked: row.anchorsChecked ?? 0,
     };
   }
 

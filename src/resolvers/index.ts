@@ -3,6 +3,7 @@ import { AnalysisResolver } from './analysis.resolver';
 import { ApiKeyResolver } from './api-key.resolver';
 import { AuditEventResolver } from './audit-event.resolver';
 import { AuditVerificationResolver } from './audit-verification.resolver';
+import { AuditAnchorResolver } from './audit-anchor.resolver';
 import { AuthResolver } from './auth.resolver';
 import { IncidentFiringResolver, IncidentResolver } from './incident.resolver';
 import { InferenceNodeResolver } from './inference-node.resolver';
@@ -33,6 +34,7 @@ export const resolvers: NonEmptyArray<Function> = [
   PolicyReasonResolver,
   AuditEventResolver,
   AuditVerificationResolver,
+  AuditAnchorResolver,
   WindowResolver,
   AnalysisResolver,
   UsageResolver,
