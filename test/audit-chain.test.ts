@@ -1,5 +1,6 @@
 import { buildCli, CliExit } from '../src/cli/vigil.cli';
 import { migrateDatabase } from '../src/composition/migrate-database';
+import { loadConfig } from '../src/config/config';
 import { tenantDb } from '../src/db/tenant-scoped-db';
 import { auditEventHash } from '../src/audit/audit-chain';
 import { chainUnchainedAuditEvents } from '../src/audit/audit-chain.service';
@@ -349,7 +350,9 @@ describe('audit chain', () => {
 
       const before = await verify(tenantId);
       expect(before).toMatchObject({ ok: false, firstBrokenChainIndex: null });
-      expect(before.reason).toMatch(/^5 audit events are not in the chain/);
+      expect(before.reason).toMatch(
+        /^5 audit events are from before the chain existed and not chained yet \(run `vigil migrate`/,
+      );
 
       // The append-only trigger still refuses anything but filling in an unchained row's chain columns.
       const legacy = await api.prisma.auditEvent.findFirstOrThrow({ where: { tenantId, action: 'last' } });
@@ -388,16 +391,46 @@ describe('audit chain', () => {
       expect(await verify(tenantId)).toMatchObject({ ok: true, eventsChecked: 6 });
     });
 
+    it('are never a row inserted by hand after the chain existed: migrate leaves it out and verification names it', async () => {
+      const t = await lightTenant('forged', 2);
+      const before = await chainOf(t.id);
+      // Written around the application today, dressed as an old event of the operator.
+      await api.prisma.$executeRawUnsafe(
+        `INSERT INTO "AuditEvent" ("id", "tenantId", "actorType", "actorId", "action", "entityType", "entityId", "data")
+         VALUES (gen_random_uuid(), $1::uuid, 'operator', NULL, 'reviewItem.decide', 'ReviewItem', NULL, '{"decision": "DISMISS"}'::jsonb)`,
+        t.id,
+      );
+      const forged = await api.prisma.auditEvent.findFirstOrThrow({
+        where: { tenantId: t.id, chainIndex: null },
+      });
+      const report = await migrateDatabase(loadConfig());
+      expect(report.auditEventsOutsideChain).toBeGreaterThanOrEqual(1);
+      expect(await chainOf(t.id)).toHaveLength(before.length + 1);
+      expect(
+        (await api.prisma.auditEvent.findUniqueOrThrow({ where: { id: forged.id } })).chainIndex,
+      ).toBeNull();
+      const result = await verify(t.id);
+      expect(result).toMatchObject({ ok: false, firstBrokenEventId: forged.id, firstBrokenChainIndex: null });
+      expect(result.reason).toMatch(
+        /^1 audit event is not in the chain and was written after the chain existed/,
+      );
+      expect(result.reason).toMatch(/inserted around the application/);
+      expect(result.reason).not.toMatch(/vigil migrate/);
+      const cliResult = await cli('audit-verify', '--tenant', t.slug);
+      expect(cliResult.exitCode).toBe(1);
+      expect(cliResult.output).not.toMatch(/vigil migrate/);
+    });
+
     it('are chained by the migrate command after a tenant’s existing chain, and a second run does nothing', async () => {
       const t = await lightTenant('mixed', 2);
       await insertLegacy(t.id, new Date(Date.now() - 86_400_000), 'late-arrival', '{"x": 1}');
-      const report = await migrateDatabase(process.env.DATABASE_URL!);
+      const report = await migrateDatabase(loadConfig());
       expect(report.applied).toEqual([]);
       expect(report.auditEventsChained).toBeGreaterThanOrEqual(1);
       const chain = await chainOf(t.id);
       expect(chain.at(-1)).toMatchObject({ action: 'late-arrival', chainIndex: 5 });
       expect(await verify(t.id)).toMatchObject({ ok: true, eventsChecked: 5 });
-      expect(await chainUnchainedAuditEvents(api.prisma)).toEqual({ tenants: 0, chained: 0 });
+      expect(await chainUnchainedAuditEvents(api.prisma)).toMatchObject({ tenants: 0, chained: 0 });
     });
   });
 });

@@ -45,6 +45,9 @@ describe('lost jobs', () => {
   beforeEach(() => {
     jobs = testJobQueue(connection);
   });
+  /** The periodic jobs' schedules on every queue (maintenance, audit). */
+  const allSchedulers = async () =>
+    (await Promise.all(Object.values(QUEUES).map((name) => jobs.queue(name).getJobSchedulers()))).flat();
   afterEach(async () => {
     for (const queue of Object.values(QUEUES)) await jobs.queue(queue).obliterate({ force: true });
     await jobs.close();
@@ -62,10 +65,9 @@ describe('lost jobs', () => {
       { name: 'reconcile-windows' },
     );
     expect([...(await jobs.assertSchedules())].map((kind) => JOBS[kind].name).sort()).toEqual(PERIODIC);
-    const schedulers = async () => (await maintenance.getJobSchedulers()).map((s) => s.key).sort();
+    const schedulers = async () => (await allSchedulers()).map((s) => s.key).sort();
     expect(await schedulers()).toEqual(PERIODIC);
-    const nextRuns = async () =>
-      (await maintenance.getJobSchedulers()).map((s) => `${s.key}@${s.next}`).sort();
+    const nextRuns = async () => (await allSchedulers()).map((s) => `${s.key}@${s.next}`).sort();
     const before = await nextRuns();
 
     // Asserting again changes nothing: no schedule's next run is pushed back.
@@ -84,7 +86,7 @@ describe('lost jobs', () => {
     try {
       await loseQueues(jobs, connection);
       const maintenance = jobs.queue(QUEUES.maintenance);
-      await waitFor(async () => (await maintenance.getJobSchedulers()).length === PERIODIC.length, 5_000);
+      await waitFor(async () => (await allSchedulers()).length === PERIODIC.length, 5_000);
       await waitFor(async () => (await maintenance.getJob('reconcile-lost-jobs')) !== undefined, 5_000);
     } finally {
       keeper.stop();

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import S3rver from 's3rver';
-import { frameKey, storeFrame } from '../src/storage/frame-store';
+import { anchorKey, anchorPrefix, frameKey, storeFrame } from '../src/storage/frame-store';
 import { S3FrameStore } from '../src/storage/s3-frame-store';
 
 /**
@@ -50,5 +50,23 @@ describe('S3-compatible frame store', () => {
     expect(await store.get(key)).toEqual(jpeg);
     await store.delete(key);
     await expect(store.get(key)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('lists a tenant’s anchors in chain order and writes them under Object Lock when asked', async () => {
+    const keys = [12, 3, 7].map((index) => anchorKey(tenant, index));
+    const retainUntil = new Date(Date.now() + 86_400_000);
+    for (const key of keys) await store.put(key, Buffer.from(`{"i":"${key}"}`), { retainUntil });
+    await store.put(frameKey(tenant, stream, new Date('2026-11-21T12:00:00Z'), 1), Buffer.from([1]));
+    expect(await store.list(anchorPrefix(tenant))).toEqual([...keys].sort());
+    expect(await store.list(anchorPrefix(stream))).toEqual([]);
+    expect((await store.get(keys[0]!)).toString()).toBe(`{"i":"${keys[0]}"}`);
+    await expect(store.list(`${tenant}/`)).rejects.toThrow(RangeError);
+    // The request itself: COMPLIANCE mode until then (s3rver accepts and ignores the headers).
+    expect(store.putInput(keys[0]!, Buffer.from('{}'), { retainUntil })).toMatchObject({
+      ContentType: 'application/json',
+      ObjectLockMode: 'COMPLIANCE',
+      ObjectLockRetainUntilDate: retainUntil,
+    });
+    expect(store.putInput(keys[0]!, Buffer.from('{}'))).not.toHaveProperty('ObjectLockMode');
   });
 });

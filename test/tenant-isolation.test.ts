@@ -36,6 +36,10 @@ const ACCESS: Record<string, Access> = {
   'query.rule': ALL,
   'query.auditEvents': READERS,
   'query.verifyAuditChain': READERS,
+  'query.auditChainVerification': READERS,
+  'query.auditChainVerifications': READERS,
+  'query.auditAnchors': READERS,
+  'query.auditAnchorKey': READERS,
   'query.incidentReport': READERS,
   'query.analysisReport': READERS,
   'query.window': ALL,
@@ -104,7 +108,13 @@ const ACCESS: Record<string, Access> = {
   'mutation.rotateWebhookSecret': ADMIN,
   'mutation.deleteWebhookEndpoint': ADMIN,
   'mutation.retryWebhookDelivery': ADMIN,
+  // Starting a verification changes nothing in the tenant's data: it reads the chain and records
+  // the outcome, as an auditor must be able to.
+  'mutation.startAuditChainVerification': READERS,
 };
+
+/** Mutations an auditor may call: they read, and record only that they did. */
+const AUDITOR_MUTATIONS = new Set(['login', 'logout', 'changePassword', 'startAuditChainVerification']);
 
 /** Valid values for numeric fields, so that probes fail on tenancy or role, not on validation. */
 const NUMBERS: Record<string, number> = {
@@ -152,6 +162,7 @@ const ID_NAMES: IdName[] = [
   'nodeId',
   'webhookEndpointId',
   'webhookDeliveryId',
+  'verificationId',
 ];
 
 function sampleLeaf(operation: SchemaOperation, ids: TenantFixture['ids'], target: TenantFixture): ValueFor {
@@ -299,12 +310,12 @@ describe('tenant isolation and roles across every operation', () => {
     expect(await snapshotTenant(api, a.tenantId)).toEqual(before);
   }, 120_000);
 
-  it('lets an auditor change nothing but their own session: every mutation but login, logout and changePassword is FORBIDDEN to AUDITOR', async () => {
+  it('lets an auditor change nothing but their own session: every mutation but login, logout, changePassword and starting a chain verification is FORBIDDEN to AUDITOR', async () => {
     const mutations = operations.filter((op) => op.kind === 'mutation');
     expect(mutations.length).toBeGreaterThan(40);
     const before = await snapshotTenant(api, a.tenantId);
     for (const operation of mutations) {
-      if (['login', 'logout', 'changePassword'].includes(operation.name)) continue;
+      if (AUDITOR_MUTATIONS.has(operation.name)) continue;
       expect({ op: operation.name, access: ACCESS[`mutation.${operation.name}`] }).not.toEqual({
         op: operation.name,
         access: expect.arrayContaining(['AUDITOR']),

@@ -24,7 +24,7 @@ export async function startApi(
   /** Runs first on shutdown (the demo stops its in-process worker there). */
   beforeStop?: () => Promise<void>,
 ): Promise<RunningApi> {
-  const prisma = createPrismaClient(config.DATABASE_URL);
+  const prisma = createPrismaClient(config.DATABASE_URL, { auditMacKeys: config.AUDIT_MAC_KEYS });
   const redis = createRedis(config.REDIS_URL, { name: 'vigil-api' });
   // This process's own queues: the worker's shutdown never closes the API's.
   const jobs = new BullJobQueue(redis, config, {

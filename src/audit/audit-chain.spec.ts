@@ -1,5 +1,11 @@
-import { createHash } from 'node:crypto';
-import { asStoredJson, auditEventHash, canonicalAuditEncoding, ChainedAuditFields } from './audit-chain';
+import { createHash, createHmac } from 'node:crypto';
+import {
+  asStoredJson,
+  auditEventHash,
+  canonicalAuditEncoding,
+  ChainedAuditFields,
+  MissingMacKeyError,
+} from './audit-chain';
 import { chainBreakOf } from './audit-chain.service';
 
 const event: ChainedAuditFields = {
@@ -65,14 +71,38 @@ describe('audit chain encoding', () => {
   });
 });
 
+const KEYS = [
+  { id: 'k1', secret: 'one'.repeat(12) },
+  { id: 'k2', secret: 'two'.repeat(12) },
+];
+
+describe('keyed audit hashes', () => {
+  it('are HMAC-SHA256 under the named key over the encoding with macKeyId added', () => {
+    const keyed = { ...event, macKeyId: 'k2' };
+    expect(canonicalAuditEncoding(keyed)).toBe(
+      canonicalAuditEncoding(event).replace('"prevHash"', '"macKeyId":"k2","prevHash"'),
+    );
+    expect(auditEventHash(keyed, KEYS)).toBe(
+      createHmac('sha256', 'two'.repeat(12)).update(canonicalAuditEncoding(keyed)).digest('hex'),
+    );
+    // An unkeyed event hashes as it always did, whatever keys are at hand.
+    expect(auditEventHash({ ...event, macKeyId: null }, KEYS)).toBe(auditEventHash(event));
+    expect(auditEventHash({ ...keyed, macKeyId: 'k1' }, KEYS)).not.toBe(auditEventHash(keyed, KEYS));
+  });
+
+  it('cannot be computed without the key', () => {
+    expect(() => auditEventHash({ ...event, macKeyId: 'k3' }, KEYS)).toThrow(MissingMacKeyError);
+  });
+});
+
 describe('chainBreakOf', () => {
-  const row = (chainIndex: number, prevHash: string | null) => {
-    const fields = { ...event, chainIndex, prevHash };
+  const row = (chainIndex: number, prevHash: string | null, macKeyId: string | null = null) => {
+    const fields = { ...event, chainIndex, prevHash, macKeyId };
     return {
       ...fields,
       id: `id-${chainIndex}`,
       data: fields.data as never,
-      hash: auditEventHash(fields),
+      hash: auditEventHash(fields, KEYS),
     };
   };
   const first = row(1, null);
@@ -89,6 +119,26 @@ describe('chainBreakOf', () => {
     expect(chainBreakOf(row(1, 'f'.repeat(64)), 1, null)).toMatch(/^previous-hash link broken/);
     expect(chainBreakOf({ ...second, action: 'forged' }, 2, first)).toBe(
       'event content does not match its hash',
+    );
+  });
+
+  it('checks keyed events with their key, and refuses an unkeyed event after a keyed one', () => {
+    const keyedFirst = row(1, null, 'k1');
+    const keyedSecond = row(2, keyedFirst.hash, 'k2');
+    expect(chainBreakOf(keyedFirst, 1, null, KEYS)).toBeNull();
+    expect(chainBreakOf(keyedSecond, 2, keyedFirst, KEYS)).toBeNull();
+    // Rewritten with a plain hash and its key id kept, or with its key id dropped.
+    const plain = auditEventHash({ ...keyedSecond, action: 'forged', macKeyId: null });
+    expect(chainBreakOf({ ...keyedSecond, action: 'forged', hash: plain }, 2, keyedFirst, KEYS)).toBe(
+      'event content does not match its hash (HMAC-SHA256, key "k2")',
+    );
+    expect(
+      chainBreakOf({ ...keyedSecond, action: 'forged', hash: plain, macKeyId: null }, 2, keyedFirst, KEYS),
+    ).toMatch(/^unkeyed event after keyed ones/);
+    // Unkeyed events before the first keyed one are fine; a key the verifier lacks is named.
+    expect(chainBreakOf(row(2, first.hash, 'k1'), 2, first, KEYS)).toBeNull();
+    expect(chainBreakOf(keyedSecond, 2, keyedFirst, [KEYS[0]!])).toBe(
+      'event hashed with MAC key "k2", which this verifier does not hold (AUDIT_MAC_KEYS)',
     );
   });
 });

@@ -1,5 +1,7 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import canonicalize from 'canonicalize';
+import type { AuditMacKey } from '../config/config';
+import { auditMacKeysOf } from '../db/prisma-client';
 import { Prisma } from '../generated/prisma/client';
 
 /**
@@ -12,6 +14,12 @@ import { Prisma } from '../generated/prisma/client';
  *
  * so changing, removing or reordering any recorded event breaks the hash of that event or the link
  * from the next one. `data` is canonicalised because PostgreSQL's jsonb does not keep key order.
+ *
+ * A plain hash can be recomputed by anyone who can write to the database. With AUDIT_MAC_KEYS set,
+ * `hash` is instead HMAC-SHA256 (hex) under a key held outside the database, over the same JSON with
+ * `macKeyId` (the key's id, also stored on the event) added: rewriting a keyed event, or any event
+ * after it, needs the key. Events hashed before a key existed (no `macKeyId`) keep their plain
+ * hash and verify as they were; after the first keyed event of a chain every event must be keyed.
  */
 export interface ChainedAuditFields {
   tenantId: string;
@@ -24,6 +32,8 @@ export interface ChainedAuditFields {
   entityType: string;
   entityId: string | null;
   data: unknown;
+  /** The MAC key that hashes the event; null or absent: plain sha256. */
+  macKeyId?: string | null;
 }
 
 /** The exact text that is hashed. */
@@ -39,13 +49,35 @@ export function canonicalAuditEncoding(event: ChainedAuditFields): string {
     entityType: event.entityType,
     entityId: event.entityId,
     data: event.data ?? null,
+    // Only on keyed events, so the encoding of events hashed before keys existed is unchanged.
+    ...(event.macKeyId ? { macKeyId: event.macKeyId } : {}),
   });
   if (encoded === undefined) throw new TypeError('audit event has no JSON encoding');
   return encoded;
 }
 
-export function auditEventHash(event: ChainedAuditFields): string {
-  return createHash('sha256').update(canonicalAuditEncoding(event), 'utf8').digest('hex');
+/** A keyed event whose key the verifier or writer does not hold. */
+export class MissingMacKeyError extends Error {
+  constructor(readonly keyId: string) {
+    super(`MAC key "${keyId}" is not configured (AUDIT_MAC_KEYS)`);
+  }
+}
+
+/**
+ * The event's hash: sha256 for an event without `macKeyId`, HMAC-SHA256 under that key otherwise
+ * (MissingMacKeyError when `keys` has no key of that id).
+ */
+export function auditEventHash(event: ChainedAuditFields, keys: readonly AuditMacKey[] = []): string {
+  const encoding = canonicalAuditEncoding(event);
+  if (!event.macKeyId) return createHash('sha256').update(encoding, 'utf8').digest('hex');
+  const key = keys.find((candidate) => candidate.id === event.macKeyId);
+  if (!key) throw new MissingMacKeyError(event.macKeyId);
+  return createHmac('sha256', key.secret).update(encoding, 'utf8').digest('hex');
+}
+
+/** The key new events are hashed with: the last of AUDIT_MAC_KEYS, or none. */
+export function writingMacKey(keys: readonly AuditMacKey[]): AuditMacKey | null {
+  return keys.at(-1) ?? null;
 }
 
 /**
@@ -96,7 +128,7 @@ export async function readChainHead(
   return rows[0] ?? null;
 }
 
-export type NewAuditEvent = Omit<ChainedAuditFields, 'chainIndex' | 'prevHash' | 'createdAt'>;
+export type NewAuditEvent = Omit<ChainedAuditFields, 'chainIndex' | 'prevHash' | 'createdAt' | 'macKeyId'>;
 
 /** Appends one event to its tenant's chain inside the caller's transaction. */
 export async function appendAuditEvent(tx: AuditWriter, event: NewAuditEvent): Promise<void> {
@@ -104,12 +136,15 @@ export async function appendAuditEvent(tx: AuditWriter, event: NewAuditEvent): P
   const head = await readChainHead(tx, event.tenantId);
   const data = asStoredJson(event.data);
   // Set here, not by the database's default, so the time that is hashed is the time that is stored.
+  // The keys travel with the client the transaction came from (the process's configuration).
+  const keys = auditMacKeysOf(tx);
   const chained: ChainedAuditFields = {
     ...event,
     data,
     chainIndex: (head?.chainIndex ?? 0) + 1,
     prevHash: head?.hash ?? null,
     createdAt: new Date(),
+    macKeyId: writingMacKey(keys)?.id ?? null,
   };
   await tx.auditEvent.create({
     data: {
@@ -123,7 +158,8 @@ export async function appendAuditEvent(tx: AuditWriter, event: NewAuditEvent): P
       createdAt: chained.createdAt,
       chainIndex: chained.chainIndex,
       prevHash: chained.prevHash,
-      hash: auditEventHash(chained),
+      hash: auditEventHash(chained, keys),
+      macKeyId: chained.macKeyId,
     },
   });
 }

@@ -5,12 +5,13 @@ import { migrateDatabase } from '../composition/migrate-database';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
-  const report = await migrateDatabase(config.DATABASE_URL);
+  const report = await migrateDatabase(config);
   logger.info(
     {
       applied: report.applied,
       alreadyApplied: report.alreadyApplied.length,
       auditEventsChained: report.auditEventsChained,
+      auditEventsOutsideChain: report.auditEventsOutsideChain,
     },
     'migrations done',
   );

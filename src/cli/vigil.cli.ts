@@ -18,7 +18,7 @@ const OPERATOR = { kind: 'operator' as const, id: null };
 
 async function withServices<T>(work: (services: Services, prisma: PrismaClient) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const prisma = createPrismaClient(config.DATABASE_URL);
+  const prisma = createPrismaClient(config.DATABASE_URL, { auditMacKeys: config.AUDIT_MAC_KEYS });
   const redis = createRedis(config.REDIS_URL, { name: 'vigil-cli' });
   const jobs = new BullJobQueue(redis, config);
   try {
@@ -51,9 +51,15 @@ export function buildCli(options: { exitOverride?: boolean } = {}): Command {
     .command('migrate')
     .description('apply the database migrations')
     .action(async () => {
-      const report = await migrateDatabase(loadConfig().DATABASE_URL);
+      const report = await migrateDatabase(loadConfig());
       console.log(`applied ${report.applied.length}, already applied ${report.alreadyApplied.length}`);
       if (report.auditEventsChained) console.log(`chained ${report.auditEventsChained} earlier audit events`);
+      if (report.auditEventsOutsideChain) {
+        console.log(
+          `left out ${report.auditEventsOutsideChain} audit events outside the chain written after it existed: ` +
+            'inserted around the application, never chained (audit-verify names them)',
+        );
+      }
     });
 
   program
@@ -131,6 +137,12 @@ export function buildCli(options: { exitOverride?: boolean } = {}): Command {
         console.log(`tenant    ${tenant.slug} (${tenant.id})`);
         console.log(`checked   ${result.eventsChecked} events at ${result.verifiedAt.toISOString()}`);
         console.log(`head      ${result.headHash ?? '(empty log)'}`);
+        console.log(
+          result.keyed
+            ? `keyed     yes: HMAC-SHA256 with keys outside the database (${result.unkeyedEvents} older events plain sha256)`
+            : 'keyed     NO: plain sha256, which anyone able to write to the database can recompute (set AUDIT_MAC_KEYS)',
+        );
+        console.log(`anchors   ${result.anchorsChecked} signed anchors checked`);
         if (result.ok) {
           console.log('result    ok: every event is in the chain, linked and unchanged');
           return;

@@ -32,6 +32,10 @@ import { IncidentClips } from '../evidence/incident-clip';
 import { withIncidentEvidence } from '../evidence/incident-evidence-events';
 import { ResultSchemaCompiler } from '../templates/result-schema-compiler';
 import { ReportPdfPool } from '../reports/report-pdf-pool';
+import { AuditVerificationLock } from '../audit/audit-verification-lock';
+import { AuditVerificationService } from '../services/audit-verification.service';
+import { AuditAnchorService } from '../services/audit-anchor.service';
+import { anchorSignerFrom } from '../audit/audit-anchors';
 
 export type { Services } from '../services/service-set';
 
@@ -55,7 +59,13 @@ export function createServices(deps: {
   const reportPdfs = new ReportPdfPool({ threads: 1 });
   // Tenants' result schemas compile in a thread of their own (started on first use).
   const resultSchemas = new ResultSchemaCompiler();
-  const auditChain = new AuditChainService();
+  // The keys and the anchor signer come from the configuration, never from the database.
+  const anchorSigner = anchorSignerFrom(deps.config);
+  const auditChain = new AuditChainService({
+    prisma: deps.prisma,
+    macKeys: deps.config.AUDIT_MAC_KEYS,
+    anchors: anchorSigner ? { store: windows.store, signer: anchorSigner } : null,
+  });
   const clips = new IncidentClips(windows.store, {
     ffmpegPath: deps.config.FFMPEG_PATH,
     fontFile: deps.config.CLIP_FONT_FILE || undefined,
@@ -84,6 +94,14 @@ export function createServices(deps: {
     rules: new RuleService(vocabulary),
     audit: new AuditService(),
     auditChain,
+    auditAnchors: new AuditAnchorService(anchorSigner),
+    auditVerifications: new AuditVerificationService({
+      chain: auditChain,
+      lock: new AuditVerificationLock(deps.redis),
+      rateLimits,
+      jobs: deps.jobs,
+      config: deps.config,
+    }),
     windows,
     analyses: new AnalysisService(deps.redis),
     usage: new UsageService(),

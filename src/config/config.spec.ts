@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -89,6 +90,11 @@ describe('loadConfig', () => {
       WEBHOOK_MAX_ATTEMPTS: 6,
       WEBHOOK_BACKOFF_MS: 10_000,
       WEBHOOK_TIMEOUT_MS: 10_000,
+      AUDIT_VERIFY_INLINE_MAX_EVENTS: 10_000,
+      AUDIT_MAC_KEYS: [],
+      AUDIT_ANCHOR_PRIVATE_KEY: '',
+      AUDIT_ANCHOR_EVERY_MINUTES: 15,
+      AUDIT_ANCHOR_LOCK_DAYS: 0,
     });
   });
 
@@ -208,6 +214,45 @@ describe('loadConfig', () => {
     expect(loadConfig({ ALLOW_FILE_SOURCES: 'true', FILE_SOURCE_ROOT: '/srv/videos' })).toMatchObject({
       ALLOW_FILE_SOURCES: true,
       FILE_SOURCE_ROOT: '/srv/videos',
+    });
+  });
+
+  describe('audit chain keys', () => {
+    const secret = (c: string) => c.repeat(32);
+    it('reads AUDIT_MAC_KEYS as id=secret pairs in order (the last one writes), frozen', () => {
+      const keys = loadConfig({
+        AUDIT_MAC_KEYS: ` 2026a=${secret('a')}, 2026-b.x=${secret('b')}=tail ,`,
+      }).AUDIT_MAC_KEYS;
+      expect(keys).toEqual([
+        { id: '2026a', secret: secret('a') },
+        { id: '2026-b.x', secret: `${secret('b')}=tail` },
+      ]);
+      expect(Object.isFrozen(keys)).toBe(true);
+    });
+
+    it.each([
+      [`k1`, '"" is not a key id'],
+      [`k 1=${'a'.repeat(32)}`, '"k 1" is not a key id'],
+      [`k1=short`, 'k1: the secret must have at least 32 characters'],
+      [`k1=${'a'.repeat(32)},k1=${'b'.repeat(32)}`, 'k1 is given more than once'],
+    ])('refuses AUDIT_MAC_KEYS %s', (value, problem) => {
+      expect(configError({ AUDIT_MAC_KEYS: value }).message).toContain(`AUDIT_MAC_KEYS: ${problem}`);
+    });
+
+    it('takes an Ed25519 PEM for anchors, on one line with \\n too, and refuses other keys', () => {
+      const ed25519 = generateKeyPairSync('ed25519')
+        .privateKey.export({ type: 'pkcs8', format: 'pem' })
+        .toString();
+      expect(
+        loadConfig({ AUDIT_ANCHOR_PRIVATE_KEY: ed25519.replace(/\n/g, '\\n') }).AUDIT_ANCHOR_PRIVATE_KEY,
+      ).toBe(ed25519.trim());
+      const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 })
+        .privateKey.export({ type: 'pkcs8', format: 'pem' })
+        .toString();
+      for (const value of [rsa, 'not a key'])
+        expect(configError({ AUDIT_ANCHOR_PRIVATE_KEY: value }).message).toContain(
+          'AUDIT_ANCHOR_PRIVATE_KEY: must be an Ed25519 private key in PEM',
+        );
     });
   });
 

@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import os from 'node:os';
 import { z } from 'zod';
 import { isCocoLabel, unknownLabelMessage } from '../scene/object-labels';
@@ -40,6 +41,53 @@ export const minScoreByLabelSchema = z.string().transform((text, ctx): Readonly<
   }
   return Object.freeze(scores);
 });
+
+/** A key that MACs audit events: its id is stored on every event it hashed. */
+export interface AuditMacKey {
+  id: string;
+  secret: string;
+}
+
+const MAC_KEY_ID = /^[A-Za-z0-9._-]{1,40}$/;
+const MIN_MAC_SECRET = 32;
+
+/**
+ * `id=secret` pairs separated by commas (`2026a=…,2026b=…`): ids of letters, digits, `.`, `_` or
+ * `-`, each at most once; secrets of at least 32 characters. The last pair is the one new events
+ * are hashed with; the others stay to verify what they hashed (rotation appends a pair).
+ */
+export const auditMacKeysSchema = z.string().transform((text, ctx): readonly AuditMacKey[] => {
+  const keys: AuditMacKey[] = [];
+  for (const entry of text.split(',')) {
+    const pair = entry.trim();
+    if (pair === '') continue;
+    const equals = pair.indexOf('=');
+    const id = equals < 0 ? '' : pair.slice(0, equals).trim();
+    const secret = equals < 0 ? '' : pair.slice(equals + 1).trim();
+    let problem: string | null = null;
+    if (!MAC_KEY_ID.test(id))
+      problem = `"${id.slice(0, 40)}" is not a key id (letters, digits, . _ -; up to 40)`;
+    else if (secret.length < MIN_MAC_SECRET)
+      problem = `${id}: the secret must have at least ${MIN_MAC_SECRET} characters`;
+    else if (keys.some((key) => key.id === id)) problem = `${id} is given more than once`;
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    else keys.push({ id, secret });
+  }
+  return Object.freeze(keys);
+});
+
+/** An Ed25519 private key in PEM (PKCS#8); `\n` may stand for the line breaks of a one-line value. */
+const anchorPrivateKeySchema = z
+  .string()
+  .transform((text) => text.replace(/\\n/g, '\n').trim())
+  .refine((pem) => {
+    if (pem === '') return true;
+    try {
+      return createPrivateKey(pem).asymmetricKeyType === 'ed25519';
+    } catch {
+      return false;
+    }
+  }, 'must be an Ed25519 private key in PEM (openssl genpkey -algorithm ed25519)');
 
 const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -144,6 +192,16 @@ const configSchema = z.object({
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
   WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(10).default(10_000),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  AUDIT_VERIFY_INLINE_MAX_EVENTS: z.coerce.number().int().min(0).default(10_000),
+  AUDIT_MAC_KEYS: auditMacKeysSchema.default(Object.freeze([])),
+  AUDIT_ANCHOR_PRIVATE_KEY: anchorPrivateKeySchema.default(''),
+  AUDIT_ANCHOR_EVERY_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(15),
+  AUDIT_ANCHOR_LOCK_DAYS: z.coerce.number().int().min(0).max(36_500).default(0),
 });
 
 type ParsedConfig = z.infer<typeof configSchema>;
@@ -290,4 +348,13 @@ export const CONFIG_DOCS: Record<keyof ParsedConfig, string> = {
   WEBHOOK_MAX_ATTEMPTS: 'delivery attempts per webhook event before it is DEAD (retryable through GraphQL)',
   WEBHOOK_BACKOFF_MS: 'delay before the second delivery attempt; it doubles on every further attempt',
   WEBHOOK_TIMEOUT_MS: 'longest one webhook request may take before it counts as a failed attempt',
+  AUDIT_VERIFY_INLINE_MAX_EVENTS:
+    'longest audit chain `verifyAuditChain` checks inline (longer: AUDIT_CHAIN_TOO_LONG; start a verification job instead)',
+  AUDIT_MAC_KEYS:
+    'keys that MAC audit events (HMAC-SHA256), as id=secret pairs (secrets of 32+ characters); the last one writes, the others verify; the same value on API, workers and CLI (empty: plain sha256, verification says keyed: false)',
+  AUDIT_ANCHOR_PRIVATE_KEY:
+    'Ed25519 private key (PEM) that signs the anchors of every tenant’s chain head, written to the frame store (empty: no anchors); its public key is published by GraphQL auditAnchorKey',
+  AUDIT_ANCHOR_EVERY_MINUTES: 'how often a tenant’s chain head is anchored while it moves',
+  AUDIT_ANCHOR_LOCK_DAYS:
+    'with FRAME_STORE=s3, anchors are written with S3 Object Lock (COMPLIANCE) for this many days; the bucket must have Object Lock on (0: no lock)',
 };

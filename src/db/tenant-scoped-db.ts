@@ -20,6 +20,8 @@ export const TENANT_OWNED_MODELS: ReadonlySet<string> = new Set([
   'PromptTemplateVersion',
   'Rule',
   'AuditEvent',
+  'AuditVerification',
+  'AuditAnchor',
   'Frame',
   'Window',
   'Analysis',
@@ -133,6 +135,7 @@ export type TenantTx = Parameters<Parameters<TenantDb['$transaction']>[0]>[0];
 
 // Extending a client is cheap but not free; a request path should not pay it every time.
 const cache = new WeakMap<PrismaClient, Map<string, TenantDb>>();
+const tenantOf = new WeakMap<TenantDb, string>();
 const MAX_CACHED_TENANTS = 1000;
 
 export function tenantDb(prisma: PrismaClient, tenantId: string): TenantDb {
@@ -146,6 +149,14 @@ export function tenantDb(prisma: PrismaClient, tenantId: string): TenantDb {
     if (perTenant.size >= MAX_CACHED_TENANTS) perTenant.clear();
     scoped = createTenantDb(prisma, tenantId);
     perTenant.set(tenantId, scoped);
+    tenantOf.set(scoped, tenantId);
   }
   return scoped;
+}
+
+/** The tenant a scoped client is confined to. */
+export function tenantIdOf(db: TenantDb): string {
+  const tenantId = tenantOf.get(db);
+  if (!tenantId) throw new TenantScopeViolation('not a tenant-scoped client');
+  return tenantId;
 }

@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL);
   // Only to forget the demo stream's scene when its footage starts over.
   const redis = createRedis(config.REDIS_URL, { name: 'demo' });
-  const report = await migrateDatabase(config.DATABASE_URL);
+  const report = await migrateDatabase(config);
   let seed: DemoSeed | null = null;
   let worker: RunningWorker | null = null;
   const { port, prisma, services } = await startApi(

@@ -57,6 +57,11 @@ export const ErrorReason = {
   // BAD_USER_INPUT: a subscription's `after` cursor is too far behind to replay (query, then
   // subscribe without it).
   REPLAY_TOO_LONG: 'REPLAY_TOO_LONG',
+  // BAD_USER_INPUT: the audit chain is longer than an inline verification may walk (start a
+  // verification job: startAuditChainVerification).
+  AUDIT_CHAIN_TOO_LONG: 'AUDIT_CHAIN_TOO_LONG',
+  // RATE_LIMITED: a verification of the tenant's audit chain is already running (wait for it).
+  VERIFICATION_RUNNING: 'VERIFICATION_RUNNING',
   // BAD_USER_INPUT: GraphQL refused the document before it ran (names as Apollo reports them).
   GRAPHQL_PARSE_FAILED: 'GRAPHQL_PARSE_FAILED',
   GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',

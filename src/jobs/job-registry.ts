@@ -15,6 +15,7 @@ export const QUEUES = {
   rules: 'vigil-rules',
   webhooks: 'vigil-webhooks',
   evidence: 'vigil-evidence',
+  audit: 'vigil-audit',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -51,6 +52,12 @@ export interface BuildIncidentClipPayload {
   firings: number;
 }
 
+/** A verification of a tenant's audit chain: the worker reads what to do from its row. */
+export interface VerifyAuditChainPayload {
+  tenantId: string;
+  verificationId: string;
+}
+
 export interface PurgeExpiredSessionsPayload {
   /** Sessions that ended (expired or revoked) more than this long ago are deleted. */
   olderThanHours: number;
@@ -67,6 +74,9 @@ export interface JobPayloads {
   evaluateRules: EvaluateRulesPayload;
   deliverWebhook: DeliverWebhookPayload;
   buildIncidentClip: BuildIncidentClipPayload;
+  verifyAuditChain: VerifyAuditChainPayload;
+  /** Signs and stores the heads of the tenants' audit chains that moved (AUDIT_ANCHOR_EVERY_MINUTES). */
+  anchorAuditChains: NoPayload;
   purgeExpiredSessions: PurgeExpiredSessionsPayload;
   reconcileLostJobs: NoPayload;
   reviewDeadlines: NoPayload;
@@ -117,6 +127,11 @@ export const RECONCILE_EVERY_MS = 60_000;
 export const FRAME_RETENTION_EVERY_MS = 3_600_000;
 /** Claim leases and review deadlines are checked this often. */
 export const REVIEW_DEADLINES_EVERY_MS = 5_000;
+/**
+ * How often the anchoring job looks for chain heads to anchor; each tenant is anchored at most once
+ * per AUDIT_ANCHOR_EVERY_MINUTES, and only when its head moved.
+ */
+export const ANCHOR_CHECK_EVERY_MS = 60_000;
 /** Incidents whose rule stayed quiet for its cooldown are closed this often. */
 export const CLOSE_QUIET_INCIDENTS_EVERY_MS = 5_000;
 
@@ -126,6 +141,10 @@ export function webhookJobId(deliveryId: string, round = 0): string {
 
 export function incidentClipJobId(incidentId: string, firings: number): string {
   return `clip-${incidentId}-${firings}`;
+}
+
+export function auditVerificationJobId(verificationId: string): string {
+  return `audit-verification-${verificationId}`;
 }
 
 export function reanalysisJobId(windowId: string): string {
@@ -167,6 +186,19 @@ export const JOBS: { readonly [K in JobKind]: JobDefinition<K> } = {
     name: 'build-incident-clip',
     jobId: (payload) => incidentClipJobId(payload.incidentId, payload.firings),
     options: () => STANDARD,
+  },
+  verifyAuditChain: {
+    queue: QUEUES.audit,
+    name: 'verify-audit-chain',
+    jobId: (payload) => auditVerificationJobId(payload.verificationId),
+    options: () => STANDARD,
+  },
+  anchorAuditChains: {
+    queue: QUEUES.audit,
+    name: 'anchor-audit-chains',
+    jobId: () => 'anchor-audit-chains',
+    options: () => STANDARD,
+    every: { ms: ANCHOR_CHECK_EVERY_MS, payload: {} },
   },
   purgeExpiredSessions: {
     queue: QUEUES.maintenance,

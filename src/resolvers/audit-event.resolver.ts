@@ -25,10 +25,10 @@ export class AuditEventResolver {
   @Authorized(Permission.AUDIT_READ)
   @Query(() => AuditChainVerification, {
     description:
-      'Checks the tenant’s whole audit chain (indexes, links, hashes) and reports the first broken event',
+      'Checks the tenant’s whole audit chain (indexes, links, hashes) and reports the first broken event. Once per operation; counted against the rate limit as one request per 100 events; refused (AUDIT_CHAIN_TOO_LONG) past AUDIT_VERIFY_INLINE_MAX_EVENTS, and (VERIFICATION_RUNNING) while another verification of the tenant runs. Long chains: startAuditChainVerification',
   })
   verifyAuditChain(@Ctx() context: GraphQLContext) {
-    const { services, db } = authedContext(context);
-    return services.auditChain.verify(db);
+    const { services, db, actor } = authedContext(context);
+    return services.auditVerifications.verifyInline(db, actor);
   }
 }

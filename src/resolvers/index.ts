@@ -2,6 +2,8 @@ import type { NonEmptyArray } from 'type-graphql';
 import { AnalysisResolver } from './analysis.resolver';
 import { ApiKeyResolver } from './api-key.resolver';
 import { AuditEventResolver } from './audit-event.resolver';
+import { AuditVerificationResolver } from './audit-verification.resolver';
+import { AuditAnchorResolver } from './audit-anchor.resolver';
 import { AuthResolver } from './auth.resolver';
 import { IncidentFiringResolver, IncidentResolver } from './incident.resolver';
 import { InferenceNodeResolver } from './inference-node.resolver';
@@ -31,6 +33,8 @@ export const resolvers: NonEmptyArray<Function> = [
   ReviewNoteResolver,
   PolicyReasonResolver,
   AuditEventResolver,
+  AuditVerificationResolver,
+  AuditAnchorResolver,
   WindowResolver,
   AnalysisResolver,
   UsageResolver,

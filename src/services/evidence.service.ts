@@ -215,7 +215,13 @@ export class EvidenceService {
     const successorOf = new Map(successors.map((row) => [row.chainIndex, row]));
     const verification = await this.auditChain.verify(db);
     return {
-      events: events.map((event) => proofOf(event, successorOf.get((event.chainIndex ?? -2) + 1) ?? null)),
+      events: events.map((event) =>
+        proofOf(
+          event,
+          successorOf.get((event.chainIndex ?? -2) + 1) ?? null,
+          this.auditChain.hashMatches(event),
+        ),
+      ),
       chain: {
         verification: {
           ok: verification.ok,
@@ -234,6 +240,8 @@ export class EvidenceService {
 function proofOf(
   event: AuditEvent,
   successor: { chainIndex: number | null; prevHash: string | null; hash: string | null } | null,
+  /** Whether Vigil, holding the MAC keys, recomputed the event's hash (keyed events only). */
+  keyedMatches: boolean,
 ) {
   const chained = event.chainIndex !== null;
   const fields = {
@@ -247,8 +255,11 @@ function proofOf(
     entityType: event.entityType,
     entityId: event.entityId,
     data: event.data,
+    macKeyId: event.macKeyId,
   };
-  const recomputed = chained ? auditEventHash(fields) : null;
+  // A keyed hash needs the key, which never leaves Vigil: the auditor checks the links and anchors.
+  const keyed = event.macKeyId !== null;
+  const recomputed = chained && !keyed ? auditEventHash(fields) : null;
   return {
     id: event.id,
     chainIndex: event.chainIndex,
@@ -263,8 +274,10 @@ function proofOf(
     hash: event.hash,
     proof: {
       canonicalEncoding: chained ? canonicalAuditEncoding(fields) : null,
+      hashAlgorithm: keyed ? 'HMAC-SHA256' : 'sha256',
+      macKeyId: event.macKeyId,
       recomputedHash: recomputed,
-      hashMatches: chained && recomputed === event.hash,
+      hashMatches: chained && (keyed ? keyedMatches : recomputed === event.hash),
       next: successor
         ? { chainIndex: successor.chainIndex, prevHash: successor.prevHash, hash: successor.hash }
         : null,
@@ -291,6 +304,10 @@ const VERIFY_TEXT = `# Checking this evidence package
    text: \`printf '%s' "<canonicalEncoding>" | sha256sum\` gives \`hash\`. \`prevHash\` is the hash of the
    tenant's previous event (chainIndex - 1), and \`proof.next.prevHash\` (the following event's)
    must equal this event's \`hash\`: a changed, removed or reordered event breaks one of these links.
+   A keyed event (\`proof.macKeyId\` set, \`proof.hashAlgorithm\` HMAC-SHA256) is hashed with a key
+   that never leaves Vigil, over the same JSON with \`macKeyId\` added: \`proof.recomputedHash\` is
+   then empty and \`proof.hashMatches\` is Vigil's own check. Its links check as above, and the chain
+   is tied to the signed anchors of its head (GraphQL \`auditAnchors\`, checked with \`auditAnchorKey\`).
 
 5. The whole chain. \`audit/chain.json\` records the verification of the tenant's entire chain when
    the package was made (every event's hash and link), with the chain's head hash at that moment.

@@ -11,6 +11,8 @@ import type { PromptTemplateService } from './prompt-template.service';
 import type { RuleService } from './rule.service';
 import type { AuditService } from './audit.service';
 import type { AuditChainService } from '../audit/audit-chain.service';
+import type { AuditVerificationService } from './audit-verification.service';
+import type { AuditAnchorService } from './audit-anchor.service';
 import type { WindowService } from './window.service';
 import type { AnalysisService } from './analysis.service';
 import type { UsageService } from './usage.service';
@@ -35,6 +37,10 @@ export interface Services {
   rules: RuleService;
   audit: AuditService;
   auditChain: AuditChainService;
+  /** Verifications of the audit chain as the API offers them: priced inline, or as jobs. */
+  auditVerifications: AuditVerificationService;
+  /** Signed anchors of the audit chain's head, and their public key. */
+  auditAnchors: AuditAnchorService;
   windows: WindowService;
   analyses: AnalysisService;
   usage: UsageService;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { frameKey, LocalFrameStore, storeFrame } from './frame-store';
+import { anchorKey, anchorPrefix, frameKey, LocalFrameStore, storeFrame } from './frame-store';
 
 const TENANT = '01a1fed2-ff41-75bf-b2d9-a12fe9d0bce6';
 const STREAM = '01a1fed3-0bf8-706b-9ee5-cb633c8de4a3';
@@ -38,5 +38,16 @@ describe('frame store (local folder)', () => {
     const store = new LocalFrameStore(root);
     await expect(store.put('../outside.jpg', Buffer.alloc(1))).rejects.toThrow(RangeError);
     await expect(store.get(`${TENANT}/../../x.jpg`)).rejects.toThrow(RangeError);
+  });
+
+  it('keeps anchors apart from frames and lists only a tenant’s anchor prefix', async () => {
+    const store = new LocalFrameStore(root);
+    expect(anchorKey(TENANT, 42)).toBe(`audit-anchors/${TENANT}/000000000042.json`);
+    expect(() => anchorKey('../x', 1)).toThrow(RangeError);
+    expect(await store.list(anchorPrefix(TENANT))).toEqual([]);
+    await store.put(anchorKey(TENANT, 9), Buffer.from('{}'), { retainUntil: new Date() });
+    await store.put(anchorKey(TENANT, 10), Buffer.from('{}'));
+    expect(await store.list(anchorPrefix(TENANT))).toEqual([anchorKey(TENANT, 9), anchorKey(TENANT, 10)]);
+    await expect(store.list(`${TENANT}/`)).rejects.toThrow(RangeError);
   });
 });

@@ -1,16 +1,27 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
+export interface PutOptions {
+  /**
+   * Keep the object unchangeable until then: S3 Object Lock in COMPLIANCE mode (the bucket must
+   * have Object Lock enabled). The local folder cannot lock a file and ignores it.
+   */
+  retainUntil?: Date;
+}
+
 /**
- * Where frame JPEGs live, and the incidents' evidence clips beside them. The local folder is the
- * default; an S3-compatible store can implement the same interface. Keys are produced by `frameKey`
- * and `clipKey` only, never from user input.
+ * Where frame JPEGs live, the incidents' evidence clips beside them, and the signed anchors of the
+ * tenants' audit chains. The local folder is the default; an S3-compatible store can implement the
+ * same interface. Keys are produced by `frameKey`, `clipKey` and `anchorKey` only, never from user
+ * input.
  */
 export interface FrameStore {
-  put(key: string, jpeg: Buffer): Promise<void>;
+  put(key: string, bytes: Buffer, options?: PutOptions): Promise<void>;
   get(key: string): Promise<Buffer>;
   delete(key: string): Promise<void>;
+  /** The keys under a prefix of `anchorPrefix`, in key order. */
+  list(prefix: string): Promise<string[]>;
   /**
    * The file holding a key's bytes, for a store that keeps them on this machine's disk (so a child
    * process such as ffmpeg can read them in place); absent for remote stores.
@@ -26,10 +37,35 @@ export interface StoredFrame {
 
 const KEY = /^[0-9a-f-]{36}\/[0-9a-f-]{36}\/\d{4}-\d{2}-\d{2}\/\d{1,12}\.jpg$/;
 const CLIP_KEY = /^[0-9a-f-]{36}\/[0-9a-f-]{36}\/clips\/[0-9a-f-]{36}\.mp4$/;
+const ANCHOR_KEY = /^audit-anchors\/[0-9a-f-]{36}\/\d{12}\.json$/;
+const ANCHOR_PREFIX = /^audit-anchors\/[0-9a-f-]{36}\/$/;
 
-/** Whether a key is one `frameKey` or `clipKey` makes. */
+/** Whether a key is one `frameKey`, `clipKey` or `anchorKey` makes. */
 export function isStoreKey(key: string): boolean {
-  return KEY.test(key) || CLIP_KEY.test(key);
+  return KEY.test(key) || CLIP_KEY.test(key) || ANCHOR_KEY.test(key);
+}
+
+/**
+ * audit-anchors/tenant/chainIndex.json: the signed anchor of a tenant's chain head at that index,
+ * zero-padded so key order is chain order. Apart from frames, so retention never reaches it.
+ */
+export function anchorKey(tenantId: string, chainIndex: number): string {
+  const key = `${anchorPrefix(tenantId)}${String(chainIndex).padStart(12, '0')}.json`;
+  if (!ANCHOR_KEY.test(key)) throw new RangeError(`not an anchor key: ${key}`);
+  return key;
+}
+
+/** The prefix under which a tenant's anchors are stored (the only prefix `list` accepts). */
+export function anchorPrefix(tenantId: string): string {
+  const prefix = `audit-anchors/${tenantId}/`;
+  if (!ANCHOR_PREFIX.test(prefix)) throw new RangeError(`not an anchor prefix: ${prefix}`);
+  return prefix;
+}
+
+/** Checks a prefix handed to `list`: a tenant's anchors only. */
+export function checkListPrefix(prefix: string): string {
+  if (!ANCHOR_PREFIX.test(prefix)) throw new RangeError('not a listable prefix');
+  return prefix;
 }
 
 /** tenant/stream/day/sequence.jpg: per-tenant prefixes make retention and export simple. */
@@ -59,7 +95,8 @@ export class LocalFrameStore implements FrameStore {
     this.root = path.resolve(root);
   }
 
-  async put(key: string, jpeg: Buffer): Promise<void> {
+  // A local folder cannot lock a file: retention (PutOptions.retainUntil) is the S3 store's.
+  async put(key: string, jpeg: Buffer, _options?: PutOptions): Promise<void> {
     const file = this.pathOf(key);
     await mkdir(path.dirname(file), { recursive: true });
     // Write then rename: a reader never sees half a frame, even if the worker dies mid-write.
@@ -80,8 +117,22 @@ export class LocalFrameStore implements FrameStore {
     return this.pathOf(key);
   }
 
+  async list(prefix: string): Promise<string[]> {
+    const folder = path.join(this.root, ...checkListPrefix(prefix).split('/').filter(Boolean));
+    try {
+      const names = await readdir(folder);
+      return names
+        .map((name) => `${prefix}${name}`)
+        .filter(isStoreKey)
+        .sort();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+  }
+
   private pathOf(key: string): string {
-    if (!isStoreKey(key)) throw new RangeError('not a frame or clip key');
+    if (!isStoreKey(key)) throw new RangeError('not a frame, clip or anchor key');
     return path.join(this.root, ...key.split('/'));
   }
 }

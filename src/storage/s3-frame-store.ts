@@ -1,11 +1,12 @@
 import {
   DeleteObjectCommand,
   GetObjectCommand,
+  ListObjectsV2Command,
   NoSuchKey,
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import type { FrameStore } from './frame-store';
+import { checkListPrefix, type FrameStore, type PutOptions } from './frame-store';
 
 export interface S3FrameStoreOptions {
   endpoint?: string;
@@ -34,16 +35,49 @@ export class S3FrameStore implements FrameStore {
     });
   }
 
-  async put(key: string, jpeg: Buffer): Promise<void> {
-    await this.client.send(
-      new PutObjectCommand({
-        Bucket: this.options.bucket,
-        Key: key,
-        Body: jpeg,
-        ContentType: key.endsWith('.mp4') ? 'video/mp4' : 'image/jpeg',
-      }),
-      { abortSignal: AbortSignal.timeout(TIMEOUT_MS) },
-    );
+  async put(key: string, bytes: Buffer, options: PutOptions = {}): Promise<void> {
+    await this.client.send(new PutObjectCommand(this.putInput(key, bytes, options)), {
+      abortSignal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+  }
+
+  /**
+   * The request of a put. With `retainUntil`, the object is written under S3 Object Lock in
+   * COMPLIANCE mode: nobody, the bucket's owner included, can delete or overwrite that version
+   * before then (the SDK's checksum header satisfies the integrity header Object Lock requires).
+   */
+  putInput(key: string, bytes: Buffer, options: PutOptions = {}) {
+    return {
+      Bucket: this.options.bucket,
+      Key: key,
+      Body: bytes,
+      ContentType: key.endsWith('.mp4')
+        ? 'video/mp4'
+        : key.endsWith('.json')
+          ? 'application/json'
+          : 'image/jpeg',
+      ...(options.retainUntil
+        ? { ObjectLockMode: 'COMPLIANCE' as const, ObjectLockRetainUntilDate: options.retainUntil }
+        : {}),
+    };
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({
+          Bucket: this.options.bucket,
+          Prefix: checkListPrefix(prefix),
+          ContinuationToken: token,
+        }),
+        { abortSignal: AbortSignal.timeout(TIMEOUT_MS) },
+      );
+      for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return keys.sort();
   }
 
   async get(key: string): Promise<Buffer> {

@@ -58,15 +58,18 @@ describe('the job table', () => {
     expect(JOBS.deliverWebhook.options(settings)).toMatchObject({ attempts: 5, backoffMs: 1_000 });
   });
 
-  it('declares every periodic job on the maintenance queue with a fixed id', () => {
+  it('declares every periodic job with a fixed id, on the maintenance queue but for anchoring (audit queue)', () => {
     const periodic = JOB_KINDS.filter((kind) => JOBS[kind].every);
     expect(periodic.sort()).toEqual([
+      'anchorAuditChains',
       'closeQuietIncidents',
       'purgeExpiredSessions',
       'purgeOldFrames',
       'reconcileLostJobs',
       'reviewDeadlines',
     ]);
-    for (const kind of periodic) expect(JOBS[kind].queue).toBe(QUEUES.maintenance);
+    for (const kind of periodic)
+      expect(JOBS[kind].queue).toBe(kind === 'anchorAuditChains' ? QUEUES.audit : QUEUES.maintenance);
+    expect(JOBS.anchorAuditChains.jobId({})).toBe('anchor-audit-chains');
   });
 });

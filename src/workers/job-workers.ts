@@ -19,6 +19,9 @@ export const DEFAULT_SERVING: Record<QueueName, QueueServing> = {
   [QUEUES.maintenance]: { concurrency: 1 },
   // A clip build runs ffmpeg on two cores for seconds: one at a time per worker process.
   [QUEUES.evidence]: { concurrency: 1, lockDurationMs: 120_000 },
+  // Verifications walk whole audit chains (one per tenant at a time, by their own lock) and anchors
+  // are written to a remote store: both away from the maintenance queue's clocks.
+  [QUEUES.audit]: { concurrency: 2 },
 };
 
 export interface JobWorkersOptions {

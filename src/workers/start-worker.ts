@@ -31,6 +31,11 @@ import { buildIncidentClipHandler } from './build-incident-clip.processor';
 import { IncidentClips } from '../evidence/incident-clip';
 import { withIncidentEvidence } from '../evidence/incident-evidence-events';
 import { FrameUrlSigner } from '../storage/frame-url';
+import { AuditChainService } from '../audit/audit-chain.service';
+import { AuditVerificationLock } from '../audit/audit-verification-lock';
+import { verifyAuditChainHandler } from './verify-audit-chain.processor';
+import { anchorAuditChainsHandler } from './anchor-audit-chains.processor';
+import { anchorSignerFrom } from '../audit/audit-anchors';
 
 export interface RunningWorker {
   workerId: string;
@@ -42,14 +47,15 @@ export interface RunningWorker {
 /**
  * Everything a worker process runs: the stream supervisor (one sampler per active stream across
  * all workers), the analysis processor (the local detector in a pool of worker threads, the GPU
- * node pool) and the maintenance queue (lost-job reconciliation, review deadlines, session purge,
- * frame retention; its schedules re-asserted on a timer), with
+ * node pool), the maintenance queue (lost-job reconciliation, review deadlines, session purge,
+ * frame retention; its schedules re-asserted on a timer) and the audit queue (chain verifications,
+ * anchors of chain heads), with
  * Prometheus metrics on WORKER_METRICS_PORT. The worker process and the demo both start it.
  */
 export async function startWorker(config: AppConfig, baseLogger: Logger): Promise<RunningWorker> {
   const workerId = randomUUID();
   const logger = baseLogger.child({ workerId });
-  const prisma = createPrismaClient(config.DATABASE_URL);
+  const prisma = createPrismaClient(config.DATABASE_URL, { auditMacKeys: config.AUDIT_MAC_KEYS });
   const connection = createRedis(config.REDIS_URL, { forWorkers: true, name: 'vigil-worker' });
 
   const jobs = new BullJobQueue(connection, config, {
@@ -105,6 +111,13 @@ export async function startWorker(config: AppConfig, baseLogger: Logger): Promis
     signer: config.FRAME_URL_SECRET ? new FrameUrlSigner(config.FRAME_URL_SECRET) : null,
     publicUrl: config.PUBLIC_URL,
   });
+  // The audit chain's keys and anchor signer come from the configuration, never from the database.
+  const anchorSigner = anchorSignerFrom(config);
+  const auditChain = new AuditChainService({
+    prisma,
+    macKeys: config.AUDIT_MAC_KEYS,
+    anchors: anchorSigner ? { store: frameStore, signer: anchorSigner } : null,
+  });
   // Every job of the table has its handler here: a missing one does not compile.
   const handlers: JobHandlers = {
     ...analysis.handlers,
@@ -115,6 +128,13 @@ export async function startWorker(config: AppConfig, baseLogger: Logger): Promis
     closeQuietIncidents: closeQuietIncidentsHandler(prisma, incidentWebhooks),
     buildIncidentClip: buildIncidentClipHandler(prisma, clips, logger),
     purgeOldFrames: purgeOldFramesHandler(prisma, frameStore),
+    verifyAuditChain: verifyAuditChainHandler({
+      prisma,
+      chain: auditChain,
+      lock: new AuditVerificationLock(connection),
+      logger,
+    }),
+    anchorAuditChains: anchorAuditChainsHandler({ prisma, store: frameStore, signer: anchorSigner, config }),
   };
   const workers = startJobWorkers(connection, handlers, {
     serving: { [QUEUES.analysis]: { concurrency: config.ANALYSIS_CONCURRENCY } },

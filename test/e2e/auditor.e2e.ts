@@ -5,18 +5,29 @@ import { launchBrowser, saveScreenshot, signedInPage, waitInPage } from '../supp
 import { personOnLawnResult, sampleFrames, startE2eStack, type E2eStack } from '../support/e2e-stack';
 import { createLargeIncident } from '../support/large-incident';
 import { pdfInfo } from '../support/pdf-reader';
+import pino from 'pino';
+import { AuditVerificationLock } from '../../src/audit/audit-verification-lock';
+import { QUEUES } from '../../src/jobs/job-registry';
+import { createRedis } from '../../src/redis/redis-client';
+import { type JobWorkers, startJobWorkers } from '../../src/workers/job-workers';
+import { verifyAuditChainHandler } from '../../src/workers/verify-audit-chain.processor';
+
+const silent = pino({ level: 'silent' });
 
 /**
  * The auditor in a real browser: an incident's chain-of-thought report, exported as PDF and JSON
  * (the JSON's frame hashes are the stored ones, and the page, the PDF and the JSON show one content
- * hash); a long local-analysis incident paged through its evidence; and the audit chain verified
- * intact, then broken by one row changed behind the application's back, and reported broken at
- * that very row.
+ * hash); a long local-analysis incident paged through its evidence; and the audit chain verified by
+ * a job in the worker, intact, then broken by one row changed behind the application's back, and
+ * reported broken at that very row.
  */
 jest.setTimeout(60_000);
 
 let stack: E2eStack;
 let browser: Browser;
+/** The worker's audit queue (verifications), as a worker process serves it. */
+let auditWorkers: JobWorkers;
+let workerConnection: ReturnType<typeof createRedis>;
 let incidentId: string;
 let reviewItemId: string;
 
@@ -34,6 +45,20 @@ beforeAll(async () => {
   const db = tenantDb(stack.api.prisma, stack.tenant.tenantId);
   const item = await db.reviewItem.findFirstOrThrow({ where: { incidentId } });
   reviewItemId = item.id;
+  workerConnection = createRedis(process.env.REDIS_URL!, { forWorkers: true });
+  auditWorkers = startJobWorkers(
+    workerConnection,
+    {
+      verifyAuditChain: verifyAuditChainHandler({
+        prisma: stack.api.prisma,
+        chain: stack.api.services.auditChain,
+        lock: new AuditVerificationLock(workerConnection),
+        logger: silent,
+      }),
+      anchorAuditChains: { run: async () => ({ skipped: true }) },
+    },
+    { queues: [QUEUES.audit], logger: silent },
+  );
   const moderator = {
     kind: 'user' as const,
     id: stack.tenant.userIds.MODERATOR,
@@ -50,6 +75,8 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  await auditWorkers?.close();
+  await workerConnection?.quit();
   await browser?.close();
   await stack?.stop();
 });
@@ -187,6 +214,16 @@ describe('auditor', () => {
 
     await page.getByRole('button', { name: 'Verify chain' }).click();
     await result.getByText('Chain intact:').waitFor();
+    // The worker verified it as a job, recorded with who asked; this stack has no MAC key, and says so.
+    const job = await stack.api.prisma.auditVerification.findFirstOrThrow({
+      where: { tenantId: stack.tenant.tenantId },
+      orderBy: { createdAt: 'desc' },
+    });
+    expect(job).toMatchObject({ status: 'DONE', ok: true, requestedById: stack.tenant.userIds.AUDITOR });
+    await page
+      .getByTestId('verify-protection')
+      .getByText(/^Not keyed: hashes are plain sha256/)
+      .waitFor();
 
     // Change the decision's audit row with raw SQL, as a database superuser could: the table's
     // append-only trigger is skipped with session_replication_role = replica.
@@ -201,7 +238,14 @@ describe('auditor', () => {
     ]);
     expect(changed).toBe(1);
 
+    // With the worker busy elsewhere the job waits, and the page says how far it has got.
+    const audit = auditWorkers.workers.get(QUEUES.audit)!;
+    await audit.pause();
     await page.getByRole('button', { name: 'Verify chain' }).click();
+    await result.getByText(/^Verification queued… .*0 of \d+ events checked$/).waitFor();
+    await page.getByRole('progressbar', { name: 'Events checked' }).waitFor();
+    await saveScreenshot(page, 'audit-verify-progress');
+    audit.resume();
     await result.getByText(`Chain broken at event #${decided.chainIndex}`).waitFor();
     await result.getByText(decided.id).waitFor();
     await saveScreenshot(page, 'audit-log');

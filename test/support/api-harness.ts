@@ -51,7 +51,7 @@ export async function startTestApi(
     RATE_LIMIT_ANONYMOUS_PER_MINUTE: '100000',
     ...env,
   });
-  const prisma = createPrismaClient(config.DATABASE_URL);
+  const prisma = createPrismaClient(config.DATABASE_URL, { auditMacKeys: config.AUDIT_MAC_KEYS });
   const redis = createRedis(config.REDIS_URL, { name: 'vigil-test' });
   const jobs = new BullJobQueue(redis, config);
   const services = createServices({ prisma, redis, config, jobs });

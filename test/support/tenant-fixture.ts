@@ -37,6 +37,8 @@ export interface TenantFixture {
     nodeId: string;
     webhookEndpointId: string;
     webhookDeliveryId: string;
+    /** A finished verification of the tenant's audit chain. */
+    verificationId: string;
   };
 }
 
@@ -236,6 +238,17 @@ export async function createTenantFixture(api: TestApi, prefix = 'tenant'): Prom
       lastError: 'HTTP 500',
     },
   });
+  const verification = await db.auditVerification.create({
+    data: {
+      tenantId,
+      requestedByType: 'user',
+      requestedById: userIds.AUDITOR,
+      eventsTotal: 0,
+      status: 'DONE',
+      ok: true,
+      finishedAt: new Date(),
+    },
+  });
   return {
     tenantId,
     slug,
@@ -258,6 +271,7 @@ export async function createTenantFixture(api: TestApi, prefix = 'tenant'): Prom
       nodeId: randomUUID(),
       webhookEndpointId: webhookEndpoint.id,
       webhookDeliveryId: webhookDelivery.id,
+      verificationId: verification.id,
     },
   };
 }

@@ -1,45 +1,75 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { toast } from 'sonner';
 import { describeError } from '../../api/errors';
 import { formatTime } from '../../lib/format';
-import { useVerifyAuditChain, type ChainVerification } from './use-audit';
+import { useAuditChainVerificationJob, type ChainVerification, type ChainVerificationRun } from './use-audit';
 
-/** Runs the chain check on demand and keeps its outcome (or why it could not run) for this view. */
+/** How often a running verification's progress is read. */
+const PROGRESS_EVERY_MS = 700;
+
+/**
+ * Runs the chain check on demand as a job in a worker, follows its progress, and keeps its outcome
+ * (or why it could not run) for this view.
+ */
 export function useChainVerification() {
-  const verifyChain = useVerifyAuditChain();
-  const [verification, setVerification] = useState<ChainVerification | null>(null);
+  const job = useAuditChainVerificationJob();
+  const [run, setRun] = useState<ChainVerificationRun | null>(null);
   const [verifyError, setVerifyError] = useState<string | null>(null);
-  const [verifying, setVerifying] = useState(false);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(() => () => clearTimeout(timer.current ?? undefined), []);
 
-  async function verify() {
-    setVerifying(true);
-    setVerifyError(null);
-    const result = await verifyChain();
-    setVerifying(false);
-    if (result.error || !result.data) {
-      const message = describeError(result.error) || 'No answer from the server';
-      setVerification(null);
-      setVerifyError(message);
-      toast.error(`Chain verification failed to run: ${message}`);
+  function settle(current: ChainVerificationRun) {
+    setRun(current);
+    if (current.status === 'QUEUED' || current.status === 'RUNNING') {
+      timer.current = setTimeout(() => void follow(current.id), PROGRESS_EVERY_MS);
       return;
     }
-    const outcome = result.data.verifyAuditChain;
-    setVerification(outcome);
-    if (outcome.ok) toast.success(`Audit chain verified: ${outcome.eventsChecked} events intact`);
+    const outcome = current.result;
+    if (current.status === 'FAILED' || !outcome) {
+      const message = current.error ?? 'the verification did not finish';
+      setVerifyError(message);
+      toast.error(`Chain verification failed to run: ${message}`);
+    } else if (outcome.ok) toast.success(`Audit chain verified: ${outcome.eventsChecked} events intact`);
     else toast.warning(`Audit chain verified: broken at event #${outcome.firstBrokenChainIndex ?? '?'}`);
   }
 
-  return { verification, verifyError, verifying, verify };
+  function failed(error: Parameters<typeof describeError>[0]) {
+    const message = describeError(error) || 'No answer from the server';
+    setRun(null);
+    setVerifyError(message);
+    toast.error(`Chain verification failed to run: ${message}`);
+  }
+
+  async function follow(verificationId: string) {
+    const result = await job.read(verificationId);
+    if (result.error || !result.data) failed(result.error);
+    else settle(result.data.auditChainVerification);
+  }
+
+  async function verify() {
+    clearTimeout(timer.current ?? undefined);
+    setVerifyError(null);
+    setRun(null);
+    const result = await job.start();
+    if (result.error || !result.data) failed(result.error);
+    else settle(result.data.startAuditChainVerification);
+  }
+
+  const verifying = run !== null && (run.status === 'QUEUED' || run.status === 'RUNNING');
+  const verification: ChainVerification | null = run?.status === 'DONE' ? run.result : null;
+  return { run, verification, verifyError, verifying, verify };
 }
 
-/** The "Verify chain" card: the button, the outcome (announced politely) and a way to the broken event. */
+/** The "Verify chain" card: the button, the progress and outcome (announced politely), a way to the broken event. */
 export function ChainVerificationCard({
+  run,
   verification,
   verifyError,
   verifying,
   onVerify,
   onShowEvent,
 }: {
+  run: ChainVerificationRun | null;
   verification: ChainVerification | null;
   verifyError: string | null;
   verifying: boolean;
@@ -66,36 +96,55 @@ export function ChainVerificationCard({
           {verifying ? 'Verifying chain…' : 'Verify chain'}
         </button>
         <span id="verify-help" className="muted">
-          Re-reads every event of the tenant and checks the indexes, the links and the hashes.
+          Re-reads every event of the tenant in a worker and checks the indexes, the links, the hashes and the
+          signed anchors.
         </span>
       </div>
       <div role="status" aria-live="polite" aria-atomic="true" className="verify-result" id="verify-result">
-        {verifying ? (
-          <p>Verifying the audit chain…</p>
+        {verifying && run ? (
+          <p>
+            {run.status === 'QUEUED' ? 'Verification queued…' : 'Verifying the audit chain…'}{' '}
+            <progress
+              value={run.eventsChecked}
+              max={Math.max(run.eventsTotal, run.eventsChecked, 1)}
+              aria-label="Events checked"
+            />{' '}
+            {run.eventsChecked} of {run.eventsTotal} events checked
+          </p>
         ) : verifyError ? (
           <p className="error-text">Verification could not run: {verifyError}</p>
         ) : verification ? (
-          verification.ok ? (
-            <p className="verify-ok">
-              <strong>Chain intact:</strong> {verification.eventsChecked} events verified, head{' '}
-              <code title={verification.headHash ?? undefined}>
-                {verification.headHash ? verification.headHash.slice(0, 12) : 'none'}
-              </code>
-              <span className="muted"> (checked {formatTime(verification.verifiedAt)})</span>
+          <>
+            {verification.ok ? (
+              <p className="verify-ok">
+                <strong>Chain intact:</strong> {verification.eventsChecked} events verified, head{' '}
+                <code title={verification.headHash ?? undefined}>
+                  {verification.headHash ? verification.headHash.slice(0, 12) : 'none'}
+                </code>
+                <span className="muted"> (checked {formatTime(verification.verifiedAt)})</span>
+              </p>
+            ) : (
+              <p className="verify-broken">
+                <strong>
+                  Chain broken at event #{verification.firstBrokenChainIndex ?? '?'} (
+                  {verification.firstBrokenEventId ?? 'unknown event'}):
+                </strong>{' '}
+                {verification.reason ?? 'no reason given'}
+                <span className="muted">
+                  {' '}
+                  ({verification.eventsChecked} events checked, {formatTime(verification.verifiedAt)})
+                </span>
+              </p>
+            )}
+            <p className="muted" data-testid="verify-protection">
+              {verification.keyed
+                ? `Keyed: hashes are MACs under a key held outside the database${verification.unkeyedEvents ? ` (${verification.unkeyedEvents} older events plain sha256)` : ''}.`
+                : 'Not keyed: hashes are plain sha256, which anyone able to write to the database could recompute.'}{' '}
+              {verification.anchorsChecked > 0
+                ? `${verification.anchorsChecked} signed anchors checked.`
+                : 'No signed anchor checked.'}
             </p>
-          ) : (
-            <p className="verify-broken">
-              <strong>
-                Chain broken at event #{verification.firstBrokenChainIndex ?? '?'} (
-                {verification.firstBrokenEventId ?? 'unknown event'}):
-              </strong>{' '}
-              {verification.reason ?? 'no reason given'}
-              <span className="muted">
-                {' '}
-                ({verification.eventsChecked} events checked, {formatTime(verification.verifiedAt)})
-              </span>
-            </p>
-          )
+          </>
         ) : (
           <p className="muted">Not verified yet in this view.</p>
         )}

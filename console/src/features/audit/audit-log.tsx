@@ -13,8 +13,8 @@ const UP_TO_PARAM = 'upTo';
 
 /**
  * The tenant's audit log, newest first, with filters (kept in the URL, so a report can link to
- * an entity's events) and the chain check: "Verify chain" re-reads the whole chain on the server
- * and names the first broken event, which can then be found and highlighted in the table.
+ * an entity's events) and the chain check: "Verify chain" has a worker re-read the whole chain, shows
+ * its progress, and names the first broken event, which can then be found and highlighted in the table.
  */
 export function AuditLog() {
   const [params, setParams] = useSearchParams();
@@ -37,7 +37,7 @@ export function AuditLog() {
   const fieldErrors = fieldErrorsOf(events.error);
   const filtered = filter !== null;
 
-  const { verification, verifyError, verifying, verify } = useChainVerification();
+  const { run, verification, verifyError, verifying, verify } = useChainVerification();
   const [focusId, setFocusId] = useState<string | null>(null);
   const brokenId = verification && !verification.ok ? verification.firstBrokenEventId : null;
 
@@ -85,6 +85,7 @@ export function AuditLog() {
       </div>
 
       <ChainVerificationCard
+        run={run}
         verification={verification}
         verifyError={verifyError}
         verifying={verifying}

@@ -26,9 +26,15 @@ export const AuditEventsQuery = graphql(`
   }
 `);
 
-export const VerifyAuditChainQuery = graphql(`
-  query VerifyAuditChain {
-    verifyAuditChain {
+/** A verification of the chain run as a job: its progress, and its outcome once done. */
+const VerificationRunFields = graphql(`
+  fragment VerificationRunFields on AuditChainVerificationRun {
+    id
+    status
+    eventsTotal
+    eventsChecked
+    error
+    result {
       ok
       eventsChecked
       headHash
@@ -36,9 +42,34 @@ export const VerifyAuditChainQuery = graphql(`
       firstBrokenChainIndex
       reason
       verifiedAt
+      keyed
+      unkeyedEvents
+      anchorsChecked
     }
   }
 `);
+
+export const StartAuditChainVerificationMutation = graphql(
+  `
+    mutation StartAuditChainVerification {
+      startAuditChainVerification {
+        ...VerificationRunFields
+      }
+    }
+  `,
+  [VerificationRunFields],
+);
+
+export const AuditChainVerificationQuery = graphql(
+  `
+    query AuditChainVerification($verificationId: ID!) {
+      auditChainVerification(verificationId: $verificationId) {
+        ...VerificationRunFields
+      }
+    }
+  `,
+  [VerificationRunFields],
+);
 
 export const AuditActorsQuery = graphql(`
   query AuditActors {

@@ -2,9 +2,18 @@ import { useCallback, useMemo } from 'react';
 import { useClient, useQuery } from 'urql';
 import type { ResultOf, VariablesOf } from '../../api/graphql';
 import { useConnectionPages } from '../../hooks/use-connection-pages';
-import { AuditActorsQuery, AuditEventsQuery, VerifyAuditChainQuery } from './audit.documents';
+import {
+  AuditActorsQuery,
+  AuditChainVerificationQuery,
+  AuditEventsQuery,
+  StartAuditChainVerificationMutation,
+} from './audit.documents';
 
-export type ChainVerification = ResultOf<typeof VerifyAuditChainQuery>['verifyAuditChain'];
+/** A verification job of the chain, as the server reports it while it runs and once done. */
+export type ChainVerificationRun = ResultOf<
+  typeof StartAuditChainVerificationMutation
+>['startAuditChainVerification'];
+export type ChainVerification = NonNullable<ChainVerificationRun['result']>;
 
 const PAGE_SIZE = 50;
 
@@ -24,11 +33,22 @@ export function useAuditActorNames(): Map<string, string> {
   }, [data]);
 }
 
-/** Re-reads the whole chain on the server (on demand) and names the first broken event. */
-export function useVerifyAuditChain() {
+/**
+ * Starts a verification of the whole chain in a worker (or joins the one already running) and
+ * reads its progress back: `start` answers the job, `read` its current state.
+ */
+export function useAuditChainVerificationJob() {
   const client = useClient();
-  return useCallback(
-    () => client.query(VerifyAuditChainQuery, {}, { requestPolicy: 'network-only' }).toPromise(),
+  const start = useCallback(
+    () => client.mutation(StartAuditChainVerificationMutation, {}).toPromise(),
     [client],
   );
+  const read = useCallback(
+    (verificationId: string) =>
+      client
+        .query(AuditChainVerificationQuery, { verificationId }, { requestPolicy: 'network-only' })
+        .toPromise(),
+    [client],
+  );
+  return { start, read };
 }
