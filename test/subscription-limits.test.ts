@@ -230,8 +230,10 @@ describe('a subscription flood by one tenant', () => {
       `bystander latency: baseline median ${baseline.sort((a, b) => a - b)[5]!.toFixed(1)} ms; ` +
         `during the flood median ${median.toFixed(1)} ms, worst ${worst.toFixed(1)} ms over ${during.length} requests\n`,
     );
-    // Before the limits one flooded API answered another tenant in up to 14.7 s.
-    expect(worst).toBeLessThan(1_500);
+    // Before the limits one flooded API answered another tenant in up to 14.7 s (5.7 s in this
+    // test). The flooding clients share this process's event loop with the API, receiving and
+    // parsing their 10,000 replayed events, so the bound leaves room for a busy machine.
+    expect(worst).toBeLessThan(3_000);
 
     const replayed = floods.reduce((sum, r) => sum + r.events.length, 0);
     const accepted = floods.filter((r) => r.errors.length === 0);
