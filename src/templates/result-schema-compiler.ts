@@ -7,8 +7,9 @@
  *   const problems = await compiler.problems(schema); // [] when usable
  *   await compiler.dispose();
  *
- * The thread starts on the first check and ends after a minute idle. Checks waiting for it are
- * capped (COMPILE_QUEUE): past that a check is refused as RATE_LIMITED.
+ * The thread starts on the first check and ends after a minute idle. Checks run one at a time, each
+ * with its own time limit; those waiting are capped (COMPILE_QUEUE): past that a check is refused
+ * as RATE_LIMITED.
  *
  * The thread entry is the compiled .js beside this module, or the .ts source loaded through tsx
  * when it runs from source (tests and benches).
@@ -34,6 +35,9 @@ function threadEntry(): { filename: string; execArgv?: string[] } {
 
 export class ResultSchemaCompiler {
   private pool: Piscina<object, SchemaProblem[]> | null = null;
+  /** Checks run one after another, so each one's time limit counts its own compile, not its wait. */
+  private tail: Promise<unknown> = Promise.resolve();
+  private waiting = 0;
 
   constructor(private readonly options: { timeoutMs?: number } = {}) {}
 
@@ -41,15 +45,7 @@ export class ResultSchemaCompiler {
   async problems(schema: unknown): Promise<SchemaProblem[]> {
     const shape = resultSchemaShapeProblems(schema);
     if (shape.length > 0) return shape;
-    this.pool ??= new Piscina<object, SchemaProblem[]>({
-      ...threadEntry(),
-      name: COMPILE_SCHEMA_TASK,
-      minThreads: 0,
-      maxThreads: 1,
-      idleTimeout: IDLE_TIMEOUT_MS,
-      maxQueue: COMPILE_QUEUE,
-    });
-    if (this.pool.queueSize >= COMPILE_QUEUE)
+    if (this.waiting >= COMPILE_QUEUE)
       throw new DomainError(
         ErrorCode.RATE_LIMITED,
         'Too many result schemas are being checked; try again shortly',
@@ -57,9 +53,27 @@ export class ResultSchemaCompiler {
           retryAfterSeconds: 5,
         },
       );
+    this.waiting += 1;
+    const turn = this.tail.then(() => this.compile(schema as object));
+    this.tail = turn.catch(() => undefined);
+    try {
+      return await turn;
+    } finally {
+      this.waiting -= 1;
+    }
+  }
+
+  private async compile(schema: object): Promise<SchemaProblem[]> {
+    this.pool ??= new Piscina<object, SchemaProblem[]>({
+      ...threadEntry(),
+      name: COMPILE_SCHEMA_TASK,
+      minThreads: 0,
+      maxThreads: 1,
+      idleTimeout: IDLE_TIMEOUT_MS,
+    });
     const timeoutMs = this.options.timeoutMs ?? COMPILE_TIMEOUT_MS;
     try {
-      return await this.pool.run(schema as object, { signal: AbortSignal.timeout(timeoutMs) });
+      return await this.pool.run(schema, { signal: AbortSignal.timeout(timeoutMs) });
     } catch (error) {
       // Piscina ends the thread of an aborted task; the next check starts a fresh one.
       if ((error as Error).name === 'AbortError' || (error as Error).name === 'TimeoutError')
