@@ -37,6 +37,8 @@ export interface E2eStack {
   fake: FakeVllmProcess | null;
   worker: RunningWorker | null;
   store: LocalFrameStore;
+  /** The frame store's directory (FRAME_STORE_DIR), for workers started outside the stack. */
+  frameDir: string;
   login(role: 'ADMIN' | 'MODERATOR' | 'AUDITOR'): Login;
   /** Stores frames, writes Frame and Window rows and queues the window, as ingest does. */
   queueWindow(streamId: string, jpegs: Buffer[]): Promise<string>;
@@ -156,6 +158,7 @@ export async function startE2eStack(options: E2eStackOptions = {}): Promise<E2eS
       fake,
       worker,
       store,
+      frameDir,
       login: (role) => ({
         tenantSlug: slug,
         email: `${role.toLowerCase()}@${slug}.test`,
