@@ -135,25 +135,30 @@ export class RulesRunner {
     const dismissBelow: { ruleId: string; belowConfidence: number }[] = [];
     for (const { rule, compiled } of compiledRules) {
       report.rulesEvaluated += 1;
+      let evaluation: ReturnType<typeof evaluateCondition>;
+      let action: RuleAction;
       try {
-        const evaluation = evaluateCondition(compiled, facts, history, { explain: true });
+        evaluation = evaluateCondition(compiled, facts, history, { explain: true });
         if (!evaluation.matched) continue;
-        const action = actionSchema.parse(rule.action);
-        const firing = await this.fire(db, context, rule, action);
-        if (!firing) continue;
-        report.fired.push({
-          ruleId: rule.id,
-          incidentId: firing.incident.id,
-          opened: firing.opened,
-          matchedPaths: evaluation.matchedPaths,
-        });
-        await this.announce(db, context, rule, action, firing);
-        if (firing.createdReviewItemId) createdItems.push(firing.createdReviewItemId);
-        if (action.type === 'autoDismiss')
-          dismissBelow.push({ ruleId: rule.id, belowConfidence: action.belowConfidence });
+        action = actionSchema.parse(rule.action);
       } catch (error) {
         this.ruleFailed(report, tenantId, rule.id, error);
+        continue;
       }
+      // What fails from here on is the database or Redis, not the rule: the run fails before the
+      // analysis is marked evaluated, and its job is retried (firings already recorded are kept once).
+      const firing = await this.fire(db, context, rule, action);
+      if (!firing) continue;
+      report.fired.push({
+        ruleId: rule.id,
+        incidentId: firing.incident.id,
+        opened: firing.opened,
+        matchedPaths: evaluation.matchedPaths,
+      });
+      await this.announce(db, context, rule, action, firing);
+      if (firing.createdReviewItemId) createdItems.push(firing.createdReviewItemId);
+      if (action.type === 'autoDismiss')
+        dismissBelow.push({ ruleId: rule.id, belowConfidence: action.belowConfidence });
     }
     await this.autoDismiss(db, context, createdItems, dismissBelow);
     await db.analysis.update({ where: { id: analysisId }, data: { rulesEvaluatedAt: new Date() } });

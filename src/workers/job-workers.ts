@@ -10,6 +10,8 @@ export interface QueueServing {
   /** Thinking takes minutes at worst: the lock is renewed while a job runs, so only a dead worker's jobs are taken over. */
   lockDurationMs?: number;
   maxStalledCount?: number;
+  /** How often this process looks for jobs whose lock expired (BullMQ's 30 s by default). */
+  stalledIntervalMs?: number;
 }
 
 export const DEFAULT_SERVING: Record<QueueName, QueueServing> = {
@@ -105,6 +107,7 @@ export function startJobWorkers(
         concurrency: serving.concurrency,
         ...(serving.lockDurationMs ? { lockDuration: serving.lockDurationMs } : {}),
         ...(serving.maxStalledCount !== undefined ? { maxStalledCount: serving.maxStalledCount } : {}),
+        ...(serving.stalledIntervalMs ? { stalledInterval: serving.stalledIntervalMs } : {}),
         ...(options.prefix ? { prefix: options.prefix } : {}),
       },
     );

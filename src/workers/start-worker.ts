@@ -19,7 +19,7 @@ import { createWebhookAgent } from '../webhooks/webhook-sender';
 import { webhookEventSink } from '../webhooks/webhook-events';
 import { createAnalysisRuntime } from './analysis-runtime';
 import { deliverWebhookHandler } from './deliver-webhook.processor';
-import { startJobWorkers } from './job-workers';
+import { type JobWorkersOptions, startJobWorkers } from './job-workers';
 import { purgeExpiredSessionsHandler } from './purge-expired-sessions.processor';
 import { purgeOldFramesHandler } from './purge-old-frames.processor';
 import { reconcileLostJobs, reconcileLostJobsHandler } from './reconcile-lost-jobs.processor';
@@ -52,7 +52,16 @@ export interface RunningWorker {
  * anchors of chain heads), with
  * Prometheus metrics on WORKER_METRICS_PORT. The worker process and the demo both start it.
  */
-export async function startWorker(config: AppConfig, baseLogger: Logger): Promise<RunningWorker> {
+export interface StartWorkerOptions {
+  /** Over the queues' defaults and ANALYSIS_CONCURRENCY: fault tests shorten the analysis lock. */
+  serving?: JobWorkersOptions['serving'];
+}
+
+export async function startWorker(
+  config: AppConfig,
+  baseLogger: Logger,
+  options: StartWorkerOptions = {},
+): Promise<RunningWorker> {
   const workerId = randomUUID();
   const logger = baseLogger.child({ workerId });
   const prisma = createPrismaClient(config.DATABASE_URL, { auditMacKeys: config.AUDIT_MAC_KEYS });
@@ -137,7 +146,10 @@ export async function startWorker(config: AppConfig, baseLogger: Logger): Promis
     anchorAuditChains: anchorAuditChainsHandler({ prisma, store: frameStore, signer: anchorSigner, config }),
   };
   const workers = startJobWorkers(connection, handlers, {
-    serving: { [QUEUES.analysis]: { concurrency: config.ANALYSIS_CONCURRENCY } },
+    serving: {
+      ...options.serving,
+      [QUEUES.analysis]: { concurrency: config.ANALYSIS_CONCURRENCY, ...options.serving?.[QUEUES.analysis] },
+    },
     logger,
   });
   const metricsServer = createServer((request, response) => {

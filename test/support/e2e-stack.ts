@@ -37,6 +37,8 @@ export interface E2eStack {
   fake: FakeVllmProcess | null;
   worker: RunningWorker | null;
   store: LocalFrameStore;
+  /** The frame store's directory (FRAME_STORE_DIR), for workers started outside the stack. */
+  frameDir: string;
   login(role: 'ADMIN' | 'MODERATOR' | 'AUDITOR'): Login;
   /** Stores frames, writes Frame and Window rows and queues the window, as ingest does. */
   queueWindow(streamId: string, jpegs: Buffer[]): Promise<string>;
@@ -80,7 +82,16 @@ export function consoleDir(): string {
   return dir;
 }
 
-export async function startE2eStack(options: { worker?: boolean; prefix?: string } = {}): Promise<E2eStack> {
+export interface E2eStackOptions {
+  worker?: boolean;
+  prefix?: string;
+  /** Serve the console build (the default); medium tests that drive no browser need none. */
+  console?: boolean;
+  /** Settings of the worker (and API) over the stack's own, e.g. shorter timeouts for fault tests. */
+  env?: Record<string, string>;
+}
+
+export async function startE2eStack(options: E2eStackOptions = {}): Promise<E2eStack> {
   const root = await mkdtemp(path.join(tmpdir(), 'vigil-e2e-'));
   const frameDir = path.join(root, 'frames');
   const store = new LocalFrameStore(frameDir);
@@ -100,7 +111,7 @@ export async function startE2eStack(options: { worker?: boolean; prefix?: string
   };
   try {
     const env: Record<string, string> = {
-      CONSOLE_DIR: consoleDir(),
+      ...(options.console === false ? {} : { CONSOLE_DIR: consoleDir() }),
       FRAME_STORE: 'local',
       FRAME_STORE_DIR: frameDir,
       WORKER_METRICS_PORT: '0',
@@ -121,6 +132,7 @@ export async function startE2eStack(options: { worker?: boolean; prefix?: string
         INFERENCE_REQUEST_TIMEOUT_MS: '20000',
       });
     }
+    Object.assign(env, options.env);
     api = await startTestApi(env);
     const tenant = await createTenantFixture(api, options.prefix ?? 'e2e');
     if (options.worker) {
@@ -146,6 +158,7 @@ export async function startE2eStack(options: { worker?: boolean; prefix?: string
       fake,
       worker,
       store,
+      frameDir,
       login: (role) => ({
         tenantSlug: slug,
         email: `${role.toLowerCase()}@${slug}.test`,

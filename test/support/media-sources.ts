@@ -144,6 +144,8 @@ export async function unusedPort(): Promise<number> {
 export interface LiveHls {
   /** Path of the playlist, relative to the served root. */
   playlist: string;
+  /** The encoding ffmpeg's process id: SIGKILL leaves the playlist without an end tag (a source gone silent). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -202,7 +204,7 @@ export async function startLiveHls(root: string, name = 'live'): Promise<LiveHls
     await stop();
     throw error;
   }
-  return { playlist: `${name}/index.m3u8`, stop };
+  return { playlist: `${name}/index.m3u8`, pid: child.pid!, stop };
 }
 
 export interface RtspServer {
