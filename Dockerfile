@@ -24,7 +24,7 @@ FROM ${NODE_IMAGE} AS runtime
 # tini: PID 1 that forwards SIGTERM (graceful BullMQ shutdown) and reaps exited ffmpeg children.
 # ca-certificates: ffmpeg reads HTTPS/HLS sources with the system trust store.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ffmpeg tini ca-certificates \
+ && apt-get install -y --no-install-recommends ffmpeg tini ca-certificates util-linux \
  && rm -rf /var/lib/apt/lists/*
 
 ENV NODE_ENV=production \
