@@ -5,6 +5,7 @@ import { createLogger } from '../../src/logging/logger';
 import { type RunningWorker, startWorker } from '../../src/workers/start-worker';
 import { E2E_MODEL, type E2eStack, sampleFrames, startE2eStack } from '../support/e2e-stack';
 import { type FakeVllmProcess, startFakeVllmProcess } from '../support/fake-vllm-process';
+import { settleLeftoverWork } from '../support/leftover-work';
 import { waitFor } from '../support/wait-for';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process';
 
@@ -34,6 +35,7 @@ describe(`fault: a worker SIGKILLed mid-analysis (survivor finishes within ${BOU
       thinkingTokens: 60,
       modelName: E2E_MODEL,
     });
+    await settleLeftoverWork();
     stack = await startE2eStack({ prefix: 'fault-kill', console: false });
     env = {
       FRAME_STORE: 'local',
