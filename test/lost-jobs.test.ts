@@ -12,6 +12,7 @@ import { keepSchedules } from '../src/workers/schedule-keeper';
 import { webhookEventSink } from '../src/webhooks/webhook-events';
 import { startTestApi, TestApi } from './support/api-harness';
 import { createTenantFixture, TenantFixture } from './support/tenant-fixture';
+import { settleLeftoverWork } from './support/leftover-work';
 import { testJobQueue } from './support/test-jobs';
 import { waitFor } from './support/wait-for';
 
@@ -39,6 +40,9 @@ describe('lost jobs', () => {
   let jobs: BullJobQueue;
 
   beforeAll(async () => {
+    // Reconciliation covers every tenant: what earlier test files left unfinished would be queued
+    // ahead of this file's own work.
+    await settleLeftoverWork();
     api = await startTestApi();
     tenant = await createTenantFixture(api, 'lost');
   }, 60_000);
