@@ -1,5 +1,5 @@
-import { performance } from 'node:perf_hooks';
 import { errorCodes, errorReasons, startTestApi, TestApi } from './support/api-harness';
+import { bystanderLatency } from './support/bystander-latency';
 import { fillAuditChain } from './support/audit-chain-fill';
 import { createTenantFixture, TenantFixture } from './support/tenant-fixture';
 
@@ -27,34 +27,16 @@ describe('audit chain verification under load', () => {
   afterAll(() => api.stop());
 
   it('keeps another tenant quick while one asks for verification with aliases and in parallel', async () => {
-    const measured = async (): Promise<number> => {
-      const began = performance.now();
-      const response = await api.gql(
-        '{ streams(first: 5) { edges { node { id } } } }',
-        {},
-        other.apiKeys.AUDITOR,
-      );
-      expect(response.errors).toBeUndefined();
-      return performance.now() - began;
-    };
-    for (let n = 0; n < 5; n++) await measured();
-
-    let done = false;
-    const began = performance.now();
-    const flood = Promise.all([
-      ...Array.from({ length: 3 }, () => api.gql(ALIASED, {}, heavy.apiKeys.AUDITOR)),
-      ...Array.from({ length: 3 }, () => api.gql(SINGLE, {}, heavy.apiKeys.AUDITOR)),
-    ]).finally(() => (done = true));
-    const during: number[] = [];
-    while (!done) during.push(await measured());
-    const responses = await flood;
-    const floodMs = performance.now() - began;
-    during.sort((a, b) => a - b);
-    const median = during[Math.floor(during.length / 2)]!;
-    const worst = during.at(-1)!;
+    const { result: responses, latencies } = await bystanderLatency(api, other.apiKeys.AUDITOR, () =>
+      Promise.all([
+        ...Array.from({ length: 3 }, () => api.gql(ALIASED, {}, heavy.apiKeys.AUDITOR)),
+        ...Array.from({ length: 3 }, () => api.gql(SINGLE, {}, heavy.apiKeys.AUDITOR)),
+      ]),
+    );
+    const { median, worst, count, loadMs: floodMs } = latencies;
     process.stdout.write(
       `another tenant during a verification flood (${CHAIN_LENGTH} events): median ${median.toFixed(0)} ms, ` +
-        `worst ${worst.toFixed(0)} ms over ${during.length} requests; flood took ${floodMs.toFixed(0)} ms\n`,
+        `worst ${worst.toFixed(0)} ms over ${count} requests; flood took ${floodMs.toFixed(0)} ms\n`,
     );
 
     // Aliases cannot repeat the walk: refused before anything runs.

@@ -67,8 +67,30 @@ describe('ingest take-over after a worker crash (real ffmpeg, PostgreSQL and Red
     await rm(root, { recursive: true, force: true });
   });
 
-  it('hands the stream to the surviving worker without duplicating frames or windows', async () => {
+  /**
+   * A worker's stream supervisor on `redis`, with real samplers for `streamId` only (other test
+   * files' streams are not this test's business).
+   */
+  const supervisorOf = (redis: Redis, name: string, streamId: string): StreamSupervisor => {
     const config = loadConfig({ ...process.env, ALLOW_FILE_SOURCES: 'true', FILE_SOURCE_ROOT: root });
+    const logger = pino({ level: 'silent' });
+    return new StreamSupervisor(
+      api.prisma,
+      new StreamLeases(redis, name, LEASE_MS),
+      (s, lease) =>
+        s.id === streamId
+          ? startStreamRunner(
+              { prisma: api.prisma, store: new LocalFrameStore(root), jobs, config, logger },
+              s,
+              lease,
+            )
+          : { ended: false, stop: async () => undefined },
+      logger,
+      { tickMs: 200, maxStreams: 1_000 },
+    );
+  };
+
+  it('hands the stream to the surviving worker without duplicating frames or windows', async () => {
     const stream = await api.prisma.stream.create({
       data: {
         tenantId: tenant.tenantId,
@@ -82,27 +104,7 @@ describe('ingest take-over after a worker crash (real ffmpeg, PostgreSQL and Red
         windowStride: 1,
       },
     });
-    const worker = (name: string) =>
-      new StreamSupervisor(
-        api.prisma,
-        new StreamLeases(connection, name, LEASE_MS),
-        (s, lease) =>
-          s.id === stream.id
-            ? startStreamRunner(
-                {
-                  prisma: api.prisma,
-                  store: new LocalFrameStore(root),
-                  jobs,
-                  config,
-                  logger: pino({ level: 'silent' }),
-                },
-                s,
-                lease,
-              )
-            : { ended: false, stop: async () => undefined }, // other tests' streams are not this test's business
-        pino({ level: 'silent' }),
-        { tickMs: 200, maxStreams: 1_000 },
-      );
+    const worker = (name: string) => supervisorOf(connection, name, stream.id);
     const db = tenantDb(api.prisma, tenant.tenantId);
     const windowCount = () => db.window.count({ where: { streamId: stream.id } });
 
@@ -136,7 +138,6 @@ describe('ingest take-over after a worker crash (real ffmpeg, PostgreSQL and Red
   }, 90_000);
 
   it('stops a worker cut off from Redis before another takes its stream, and refuses writes under an older fence', async () => {
-    const config = loadConfig({ ...process.env, ALLOW_FILE_SOURCES: 'true', FILE_SOURCE_ROOT: root });
     const stream = await api.prisma.stream.create({
       data: {
         tenantId: tenant.tenantId,
@@ -150,39 +151,18 @@ describe('ingest take-over after a worker crash (real ffmpeg, PostgreSQL and Red
         windowStride: 1,
       },
     });
-    const supervisorOn = (redis: Redis, name: string) =>
-      new StreamSupervisor(
-        api.prisma,
-        new StreamLeases(redis, name, LEASE_MS),
-        (s, lease) =>
-          s.id === stream.id
-            ? startStreamRunner(
-                {
-                  prisma: api.prisma,
-                  store: new LocalFrameStore(root),
-                  jobs,
-                  config,
-                  logger: pino({ level: 'silent' }),
-                },
-                s,
-                lease,
-              )
-            : { ended: false, stop: async () => undefined },
-        pino({ level: 'silent' }),
-        { tickMs: 200, maxStreams: 1_000 },
-      );
     const db = tenantDb(api.prisma, tenant.tenantId);
     const frames = () => db.frame.findMany({ where: { streamId: stream.id }, orderBy: { sequence: 'asc' } });
 
     // Worker A has a Redis connection of its own, which is then cut: it can no longer renew.
     const ownRedis = createRedis(api.config.REDIS_URL);
-    const a = supervisorOn(ownRedis, 'worker-a');
+    const a = supervisorOf(ownRedis, 'worker-a', stream.id);
     a.start();
     await waitFor(async () => (await frames()).length >= 3, 30_000);
     const fenceA = (await db.stream.findUniqueOrThrow({ where: { id: stream.id } })).samplerFence;
     ownRedis.disconnect();
 
-    const b = supervisorOn(connection, 'worker-b');
+    const b = supervisorOf(connection, 'worker-b', stream.id);
     b.start();
     let takenAt = 0;
     try {

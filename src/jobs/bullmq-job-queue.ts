@@ -1,4 +1,4 @@
-import { type JobsOptions, Queue } from 'bullmq';
+import { type Job, type JobsOptions, Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import type { EnqueueOptions, JobQueue } from './job-queue';
 import {
@@ -90,30 +90,31 @@ export class BullJobQueue implements JobQueue {
     await this.queue(definition.queue).add(definition.name, payload, this.jobOptions(kind, payload, options));
   }
 
-  async ensure<K extends JobKind>(
+  ensure<K extends JobKind>(kind: K, payload: JobPayloads[K], options?: EnqueueOptions): Promise<boolean> {
+    // A finished job under the id would block the add: it goes; a live one stays.
+    return this.addUnless(kind, payload, options, async (existing) => {
+      if (LIVE_STATES.has(await existing.getState())) return true;
+      await existing.remove();
+      return false;
+    });
+  }
+
+  restore<K extends JobKind>(kind: K, payload: JobPayloads[K], options?: EnqueueOptions): Promise<boolean> {
+    // Any job under the id, finished or not, means the work was queued and is not repeated.
+    return this.addUnless(kind, payload, options, async () => true);
+  }
+
+  /** Adds the job unless `keeps` says the job already under its id stands; true when added. */
+  private async addUnless<K extends JobKind>(
     kind: K,
     payload: JobPayloads[K],
-    options?: EnqueueOptions,
+    options: EnqueueOptions | undefined,
+    keeps: (existing: Job) => Promise<boolean>,
   ): Promise<boolean> {
     const definition = JOBS[kind];
     const queue = this.queue(definition.queue);
     const existing = await queue.getJob(definition.jobId(payload));
-    if (existing) {
-      if (LIVE_STATES.has(await existing.getState())) return false;
-      await existing.remove();
-    }
-    await queue.add(definition.name, payload, this.jobOptions(kind, payload, options));
-    return true;
-  }
-
-  async restore<K extends JobKind>(
-    kind: K,
-    payload: JobPayloads[K],
-    options?: EnqueueOptions,
-  ): Promise<boolean> {
-    const definition = JOBS[kind];
-    const queue = this.queue(definition.queue);
-    if (await queue.getJob(definition.jobId(payload))) return false;
+    if (existing && (await keeps(existing))) return false;
     await queue.add(definition.name, payload, this.jobOptions(kind, payload, options));
     return true;
   }

@@ -131,7 +131,6 @@ async function purgeDecidedIncidents(
     if (incidents.length === 0) return purged;
     after = incidents.at(-1)!.id;
     for (const incident of incidents) {
-      if (incident.clipStorageKey) await store.delete(incident.clipStorageKey);
       // Both or neither: an item reopened meanwhile keeps its incident (and the next run looks again).
       const done = await db
         .$transaction(async (tx) => {
@@ -143,7 +142,10 @@ async function purgeDecidedIncidents(
           if (error instanceof IncidentChanged) return false;
           throw error;
         });
-      if (done) purged += 1;
+      if (!done) continue;
+      // The clip file goes once its incident's row is gone: a kept incident keeps a playable clip.
+      if (incident.clipStorageKey) await store.delete(incident.clipStorageKey);
+      purged += 1;
     }
   }
 }
