@@ -1,7 +1,6 @@
 import type { PrismaClient } from '../db/prisma-client';
-import { tenantDb } from '../db/tenant-scoped-db';
 import type { JobQueue } from '../jobs/job-queue';
-import { restoreEach } from '../jobs/job-reconciliation';
+import { restoreForTenants } from '../jobs/job-reconciliation';
 
 /**
  * A re-analysis waits for a GPU node for as long as one is down; after a week without its job the
@@ -20,19 +19,11 @@ export async function restoreLostReanalyses(
 ): Promise<number> {
   const wanted = { reanalysisWantedSince: { gte: new Date(now.getTime() - REANALYSIS_LOOKBACK_MS) } };
   const tenants = await prisma.window.groupBy({ by: ['tenantId'], where: wanted });
-  let restored = 0;
-  for (const { tenantId } of tenants) {
-    const db = tenantDb(prisma, tenantId);
-    restored += await restoreEach(
-      (after, take) =>
-        db.window.findMany({
-          where: { ...wanted, ...(after ? { id: { gt: after } } : {}) },
-          orderBy: { id: 'asc' },
-          take,
-          select: { id: true },
-        }),
-      ({ id: windowId }) => jobs.restore('reanalyseWindow', { tenantId, windowId }),
-    );
-  }
-  return restored;
+  return restoreForTenants(
+    prisma,
+    tenants.map((tenant) => tenant.tenantId),
+    (db, { after, ...page }) =>
+      db.window.findMany({ where: { ...wanted, ...after }, ...page, select: { id: true } }),
+    (tenantId, { id: windowId }) => jobs.restore('reanalyseWindow', { tenantId, windowId }),
+  );
 }

@@ -2,7 +2,7 @@ import { notFound } from '../errors/domain-error';
 import type { PrismaClient } from '../db/prisma-client';
 import { tenantDb, type TenantDb } from '../db/tenant-scoped-db';
 import type { JobQueue } from '../jobs/job-queue';
-import { LOST_JOB_LOOKBACK_MS, restoreEach } from '../jobs/job-reconciliation';
+import { LOST_JOB_LOOKBACK_MS, restoreForTenants } from '../jobs/job-reconciliation';
 import { Prisma } from '../generated/prisma/client';
 import type { AuditChainVerification } from './audit-chain.service';
 
@@ -124,24 +124,21 @@ export async function restoreLostAuditVerifications(
   now = new Date(),
 ): Promise<number> {
   const since = new Date(now.getTime() - LOST_JOB_LOOKBACK_MS);
-  const tenants = await prisma.tenant.findMany({ select: { id: true } });
-  let restored = 0;
-  for (const { id: tenantId } of tenants) {
-    const db = tenantDb(prisma, tenantId);
-    await db.auditVerification.updateMany({
-      where: { status: { in: [...UNFINISHED_STATUSES] }, createdAt: { lt: since } },
+  const unfinished = { status: { in: [...UNFINISHED_STATUSES] } };
+  const tenantIds = (await prisma.auditVerification.groupBy({ by: ['tenantId'], where: unfinished })).map(
+    (group) => group.tenantId,
+  );
+  for (const tenantId of tenantIds) {
+    await tenantDb(prisma, tenantId).auditVerification.updateMany({
+      where: { ...unfinished, createdAt: { lt: since } },
       data: { status: 'FAILED', error: 'abandoned: no job finished it within a day', finishedAt: now },
     });
-    restored += await restoreEach(
-      (after, take) =>
-        db.auditVerification.findMany({
-          where: { status: { in: [...UNFINISHED_STATUSES] }, ...(after ? { id: { gt: after } } : {}) },
-          orderBy: { id: 'asc' },
-          take,
-          select: { id: true },
-        }),
-      ({ id: verificationId }) => jobs.restore('verifyAuditChain', { tenantId, verificationId }),
-    );
   }
-  return restored;
+  return restoreForTenants(
+    prisma,
+    tenantIds,
+    (db, { after, ...page }) =>
+      db.auditVerification.findMany({ where: { ...unfinished, ...after }, ...page, select: { id: true } }),
+    (tenantId, { id: verificationId }) => jobs.restore('verifyAuditChain', { tenantId, verificationId }),
+  );
 }

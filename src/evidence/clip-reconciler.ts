@@ -1,7 +1,6 @@
 import type { PrismaClient } from '../db/prisma-client';
-import { tenantDb } from '../db/tenant-scoped-db';
 import type { JobQueue } from '../jobs/job-queue';
-import { LOST_JOB_LOOKBACK_MS, restoreEach } from '../jobs/job-reconciliation';
+import { LOST_JOB_LOOKBACK_MS, restoreForTenants } from '../jobs/job-reconciliation';
 
 /**
  * Queues again the clip builds of incidents that closed in the last LOST_JOB_LOOKBACK_MS with
@@ -15,25 +14,22 @@ export async function restoreLostClipBuilds(
 ): Promise<number> {
   const tenants = await prisma.tenant.findMany({ select: { id: true } });
   const since = new Date(now.getTime() - LOST_JOB_LOOKBACK_MS);
-  let restored = 0;
-  for (const { id: tenantId } of tenants) {
-    const db = tenantDb(prisma, tenantId);
-    restored += await restoreEach(
-      (after, take) =>
-        db.incident.findMany({
-          where: {
-            status: 'CLOSED',
-            lastFiredAt: { gte: since },
-            keyframeIds: { isEmpty: false },
-            OR: [{ clipBuiltAt: null }, { clipFirings: { lt: prisma.incident.fields.firings } }],
-            ...(after ? { id: { gt: after } } : {}),
-          },
-          orderBy: { id: 'asc' },
-          take,
-          select: { id: true, firings: true },
-        }),
-      ({ id: incidentId, firings }) => jobs.restore('buildIncidentClip', { tenantId, incidentId, firings }),
-    );
-  }
-  return restored;
+  return restoreForTenants(
+    prisma,
+    tenants.map((tenant) => tenant.id),
+    (db, { after, ...page }) =>
+      db.incident.findMany({
+        where: {
+          status: 'CLOSED',
+          lastFiredAt: { gte: since },
+          keyframeIds: { isEmpty: false },
+          OR: [{ clipBuiltAt: null }, { clipFirings: { lt: prisma.incident.fields.firings } }],
+          ...after,
+        },
+        ...page,
+        select: { id: true, firings: true },
+      }),
+    (tenantId, { id: incidentId, firings }) =>
+      jobs.restore('buildIncidentClip', { tenantId, incidentId, firings }),
+  );
 }

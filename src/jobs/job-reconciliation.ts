@@ -1,3 +1,6 @@
+import type { PrismaClient } from '../db/prisma-client';
+import { tenantDb, type TenantDb } from '../db/tenant-scoped-db';
+
 /**
  * Helpers for reconcilers: the owners of work whose truth is in PostgreSQL find what should have a
  * job, and queue it again where Redis has none (JobQueue.restore), after Redis lost its data.
@@ -11,20 +14,36 @@ export const LOST_JOB_LOOKBACK_MS = 24 * 3_600_000;
 
 const PAGE = 500;
 
+/** A page of the rows that should have a job: those after `after` (an id), by id, at most `take`. */
+export type FindPage<Row> = (
+  db: TenantDb,
+  page: { after?: { id: { gt: string } }; take: number; orderBy: { id: 'asc' } },
+) => Promise<Row[]>;
+
 /**
- * Pages through `find` (the rows after an id, by id) and restores the job of each; answers
- * how many were queued again.
+ * For each of `tenantIds`, pages through `find` (tenant-scoped) and restores the job of each row;
+ * answers how many were queued again.
  */
-export async function restoreEach<Row extends { id: string }>(
-  find: (after: string | undefined, take: number) => Promise<Row[]>,
-  restore: (row: Row) => Promise<boolean>,
+export async function restoreForTenants<Row extends { id: string }>(
+  prisma: PrismaClient,
+  tenantIds: string[],
+  find: FindPage<Row>,
+  restore: (tenantId: string, row: Row) => Promise<boolean>,
 ): Promise<number> {
   let restored = 0;
-  let after: string | undefined;
-  for (;;) {
-    const page = await find(after, PAGE);
-    for (const row of page) if (await restore(row)) restored += 1;
-    if (page.length < PAGE) return restored;
-    after = page.at(-1)!.id;
+  for (const tenantId of tenantIds) {
+    const db = tenantDb(prisma, tenantId);
+    let after: string | undefined;
+    for (;;) {
+      const page = await find(db, {
+        ...(after ? { after: { id: { gt: after } } } : {}),
+        take: PAGE,
+        orderBy: { id: 'asc' },
+      });
+      for (const row of page) if (await restore(tenantId, row)) restored += 1;
+      if (page.length < PAGE) break;
+      after = page.at(-1)!.id;
+    }
   }
+  return restored;
 }

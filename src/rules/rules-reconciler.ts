@@ -1,7 +1,6 @@
 import type { PrismaClient } from '../db/prisma-client';
-import { tenantDb } from '../db/tenant-scoped-db';
 import type { JobQueue } from '../jobs/job-queue';
-import { LOST_JOB_LOOKBACK_MS, restoreEach } from '../jobs/job-reconciliation';
+import { LOST_JOB_LOOKBACK_MS, restoreForTenants } from '../jobs/job-reconciliation';
 import { RULE_INPUT_STATUSES } from './stream-history';
 
 /**
@@ -21,19 +20,11 @@ export async function restoreLostRuleRuns(
     status: { in: [...RULE_INPUT_STATUSES] },
   };
   const tenants = await prisma.tenant.findMany({ select: { id: true } });
-  let restored = 0;
-  for (const { id: tenantId } of tenants) {
-    const db = tenantDb(prisma, tenantId);
-    restored += await restoreEach(
-      (after, take) =>
-        db.analysis.findMany({
-          where: { ...where, ...(after ? { id: { gt: after } } : {}) },
-          orderBy: { id: 'asc' },
-          take,
-          select: { id: true },
-        }),
-      ({ id: analysisId }) => jobs.restore('evaluateRules', { tenantId, analysisId }),
-    );
-  }
-  return restored;
+  return restoreForTenants(
+    prisma,
+    tenants.map((tenant) => tenant.id),
+    (db, { after, ...page }) =>
+      db.analysis.findMany({ where: { ...where, ...after }, ...page, select: { id: true } }),
+    (tenantId, { id: analysisId }) => jobs.restore('evaluateRules', { tenantId, analysisId }),
+  );
 }

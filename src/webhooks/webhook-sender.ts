@@ -9,7 +9,7 @@ import type { Prisma, WebhookDelivery, WebhookEndpoint } from '../generated/pris
 import { tenantDb, type TenantDb } from '../db/tenant-scoped-db';
 import { recordAudit, systemActor } from '../audit/audit-log';
 import type { JobQueue, JobRun } from '../jobs/job-queue';
-import { restoreEach } from '../jobs/job-reconciliation';
+import { restoreForTenants } from '../jobs/job-reconciliation';
 import type { DeliverWebhookPayload } from '../jobs/job-registry';
 import { signWebhook } from './webhook-signature';
 import { refusedAddress, unmapIp } from '../net/outbound-url-policy';
@@ -267,19 +267,11 @@ export class WebhookAttemptFailed extends Error {}
  */
 export async function restoreLostWebhookDeliveries(prisma: PrismaClient, jobs: JobQueue): Promise<number> {
   const tenants = await prisma.webhookDelivery.groupBy({ by: ['tenantId'], where: { status: 'PENDING' } });
-  let restored = 0;
-  for (const { tenantId } of tenants) {
-    const db = tenantDb(prisma, tenantId);
-    restored += await restoreEach(
-      (after, take) =>
-        db.webhookDelivery.findMany({
-          where: { status: 'PENDING', ...(after ? { id: { gt: after } } : {}) },
-          orderBy: { id: 'asc' },
-          take,
-          select: { id: true },
-        }),
-      ({ id: deliveryId }) => jobs.restore('deliverWebhook', { tenantId, deliveryId }),
-    );
-  }
-  return restored;
+  return restoreForTenants(
+    prisma,
+    tenants.map((tenant) => tenant.tenantId),
+    (db, { after, ...page }) =>
+      db.webhookDelivery.findMany({ where: { status: 'PENDING', ...after }, ...page, select: { id: true } }),
+    (tenantId, { id: deliveryId }) => jobs.restore('deliverWebhook', { tenantId, deliveryId }),
+  );
 }
