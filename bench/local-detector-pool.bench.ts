@@ -9,7 +9,11 @@
  * stride 4 (the stream defaults), so half of each window's frames were seen by the window before.
  *
  * Paths (each a ScenePath: the kept frames in, one result per frame out):
- * - in-thread: today's LocalAnalyser, the detector on the main thread, one frame at a time;
+ * - in-thread, 512x512: the detector as it ran before the scene path (the baseline): LocalAnalyser on
+ *   the main thread, one frame at a time, CenterNet on every frame stretched to its graph's 512x512
+ *   and nsfwjs on every frame;
+ * - in-thread, frame aspect: the same with CenterNet at the frame's aspect, 448 px long
+ *   (centernet-graph.ts), the input every other path uses;
  * - pool, N threads: LocalDetectorPool, the frames of a window spread over N worker threads
  *   (1 and LOCAL_DETECTOR_THREADS' default, one per core, unless BENCH_POOL_THREADS lists others).
  * Windows are handed to a path BENCH_WINDOWS_IN_FLIGHT (4) at a time, as a worker with a backlog
@@ -19,7 +23,8 @@
  * process), what warming up added to the process's RSS (models, threads; memory freed by an earlier
  * path may be reused), the event loop's delay while the path ran (p99 and max,
  * monitorEventLoopDelay), and the per-frame split, median and p95: JPEG decode and resizes,
- * CenterNet, nsfwjs, and the wait in the pool's queue. Detections of the pool are compared with the in-thread ones frame by frame.
+ * CenterNet, nsfwjs, and the wait in the pool's queue. Detections of the pool are compared frame by
+ * frame with the in-thread ones at the same input.
  *
  * vtest.avi comes from `bash scripts/fetch-test-media.sh`; the benchmark fails without it.
  */
@@ -139,10 +144,10 @@ async function detectInWindows(
 
 // --- the paths -----------------------------------------------------------------------------------
 
-function inThreadPath(): PathEntry {
-  const analyser = new LocalAnalyser(() => loadLocalDetector());
+function inThreadPath(centernetInput: 'graph-square' | 'frame-aspect'): PathEntry {
+  const analyser = new LocalAnalyser(() => loadLocalDetector({ centernetInput }));
   return {
-    name: 'in-thread (LocalAnalyser, sequential)',
+    name: `in-thread, ${centernetInput === 'graph-square' ? '512x512 (before)' : 'frame aspect'} (LocalAnalyser)`,
     run: (frames) => detectInWindows(analyser, frames),
     close: () => analyser.dispose(),
   };
@@ -250,7 +255,12 @@ export async function runLocalDetectorPoolBench(
     `vtest.avi at ${FPS} fps, ${kept.size}: ${kept.sampled} frames sampled, ${kept.frames.length} kept by SSIM ${SSIM_THRESHOLD} dedup, ` +
       `${frames.length} timed; windows of ${WINDOW_SIZE} with stride ${WINDOW_STRIDE}, ${WINDOWS_IN_FLIGHT} in flight\n`,
   );
-  const paths = [inThreadPath, ...POOL_THREADS.map((threads) => () => poolPath(threads)), ...extraPaths];
+  const paths = [
+    () => inThreadPath('graph-square'),
+    () => inThreadPath('frame-aspect'),
+    ...POOL_THREADS.map((threads) => () => poolPath(threads)),
+    ...extraPaths,
+  ];
   const figures: PathFigures[] = [];
   for (const makePath of paths) {
     const entry = makePath();
@@ -292,21 +302,23 @@ export async function runLocalDetectorPoolBench(
       msOf(f.queue),
     ]),
   );
-  const baseline = figures[0]!;
+  const [baseline, sameInput] = [figures[0]!, figures[1]!];
   for (const f of figures.slice(1)) {
+    const speedup = `${(f.framesPerSecond / baseline.framesPerSecond).toFixed(2)}x the in-thread 512x512 frames/s`;
     if (!f.results.some((r) => r.detection?.timings)) {
-      console.log(
-        `  ${f.name}: ${(f.framesPerSecond / baseline.framesPerSecond).toFixed(2)}x the in-thread frames/s; ` +
-          `the detector looked at ${f.detected} of ${f.frames} frames`,
-      );
+      console.log(`  ${f.name}: ${speedup}; the detector looked at ${f.detected} of ${f.frames} frames`);
+      continue;
+    }
+    if (f === sameInput) {
+      console.log(`  ${f.name}: ${speedup}`);
       continue;
     }
     const same = f.results.filter((r, i) =>
-      sameDetection(r.detection, baseline.results[i]!.detection),
+      sameDetection(r.detection, sameInput.results[i]!.detection),
     ).length;
     console.log(
-      `  ${f.name}: ${(f.framesPerSecond / baseline.framesPerSecond).toFixed(2)}x the in-thread frames/s; ` +
-        `${f.detected} of ${f.frames} frames detected; detections identical to the in-thread ones on ${same} of ${f.frames} frames`,
+      `  ${f.name}: ${speedup}; ${f.detected} of ${f.frames} frames detected; ` +
+        `detections identical to the in-thread frame-aspect ones on ${same} of ${f.frames} frames`,
     );
   }
   return figures;

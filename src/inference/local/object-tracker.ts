@@ -68,12 +68,17 @@ export interface TrackerOptions {
   proximityWeight: number;
 }
 
+/**
+ * Scores are CenterNet's at the frame's own aspect, where a person cut by the frame's edge (walking
+ * in or out of the picture) scores about 0.45-0.5: a track may start from such a sighting, and two in
+ * a row are still needed to confirm it.
+ */
 export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
-  highScore: 0.5,
+  highScore: 0.45,
   lowScore: 0.2,
   matchIou: 0.2,
   lowMatchIou: 0.4,
-  newTrackScore: 0.5,
+  newTrackScore: 0.45,
   confirmHits: 2,
   keepLostMs: 3_000,
   velocitySmoothing: 0.5,

@@ -30,13 +30,16 @@ function person(x: number, feetY: number): FrameDetection {
   };
 }
 
+const objectsPlanned = (...args: Parameters<typeof planDetections>) =>
+  planDetections(...args).map((parts) => parts.objects);
+
 /** Steps the scene through frames twice a second; `null` frames are ones the detector skipped. */
 function play(state: SceneState, detections: (FrameDetection | null)[], from = 0, version = 1) {
   const events: SceneEvent[] = [];
   const frames: SceneWindowFrame[] = [];
   for (const [index, detection] of detections.entries()) {
     const at = T0 + (from + index) * 500;
-    const output = stepScene(state, { at, detection }, [lawn], version);
+    const output = stepScene(state, { at, detection, nsfw: detection?.nsfw ?? null }, [lawn], version);
     state = output.state;
     events.push(...output.events);
     frames.push({
@@ -61,7 +64,8 @@ describe('stepScene', () => {
       ['dwell', 'lawn', [1]],
     ]);
     const [enter, dwell] = events;
-    expect(enter!.start).toBe(T0 + 4 * 500);
+    // Feet 0.02 past the edge (frame 4) are still on it: the margin is 0.15 of the 0.2 box height.
+    expect(enter!.start).toBe(T0 + 5 * 500);
     expect(dwell!.severity).toBe('high'); // the zone's own severity
     expect(dwell!.seconds).toBe(5);
     expect(dwell!.end - dwell!.start).toBe(5_000);
@@ -114,16 +118,46 @@ describe('stepScene', () => {
     // Motion where person #1 walks on (its predicted box): explained; the detector looks every second.
     const walker = (i: number) => ({ x: 0.4 + 0.1 * i, y: 0.4, width: 0.06, height: 0.2 });
     const explained = [1, 2, 3, 4].map((i) => ({ at: at(i), boxes: [walker(i)], reset: false }));
-    expect(planDetections(walking, explained)).toEqual([false, true, false, true]);
+    expect(objectsPlanned(walking, explained)).toEqual([false, true, false, true]);
     // Motion far from every track: a newcomer, the detector looks at once.
     const elsewhere = { x: 0.02, y: 0.05, width: 0.05, height: 0.1 };
-    expect(planDetections(walking, [{ at: at(1), boxes: [elsewhere], reset: false }])).toEqual([true]);
+    expect(objectsPlanned(walking, [{ at: at(1), boxes: [elsewhere], reset: false }])).toEqual([true]);
     // Nothing moves: carried, until the 10 s refresh; a reset always looks.
     const still = [1, 2, 3].map((i) => ({ at: at(i), boxes: [], reset: false }));
-    expect(planDetections(walking, still)).toEqual([false, false, false]);
-    expect(planDetections(walking, [{ at: T0 + 11_000, boxes: [], reset: false }])).toEqual([true]);
-    expect(planDetections(walking, [{ at: at(1), boxes: [], reset: true }])).toEqual([true]);
-    expect(planDetections(emptySceneState(1), [{ at: T0, boxes: [], reset: false }])).toEqual([true]);
+    expect(objectsPlanned(walking, still)).toEqual([false, false, false]);
+    expect(objectsPlanned(walking, [{ at: T0 + 11_000, boxes: [], reset: false }])).toEqual([true]);
+    expect(objectsPlanned(walking, [{ at: at(1), boxes: [], reset: true }])).toEqual([true]);
+    expect(objectsPlanned(emptySceneState(1), [{ at: T0, boxes: [], reset: false }])).toEqual([true]);
+  });
+
+  it('plans the NSFW classifier on the first frame, after a whole-picture change, and every 3 s between', () => {
+    const frames = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => ({ at: T0 + i * 1000, boxes: [], reset: i === 5 }));
+    const plan = planDetections(emptySceneState(1), frames);
+    expect(plan.map((parts) => parts.nsfw)).toEqual([true, false, false, true, false, true, false, false]);
+    // The cadence continues from the last window's classified frame.
+    const classified = { ...emptySceneState(1), lastFrameAt: T0, lastNsfwAt: T0 };
+    const next = planDetections(
+      classified,
+      [1, 2, 3].map((i) => ({ at: T0 + i * 1000, boxes: [], reset: false })),
+    );
+    expect(next.map((parts) => parts.nsfw)).toEqual([false, false, true]);
+    // A state saved before the cadence existed has no lastNsfwAt: its first frame is classified.
+    const { lastNsfwAt: _dropped, ...older } = classified;
+    expect(planDetections(older, [{ at: T0 + 1000, boxes: [], reset: false }])[0]!.nsfw).toBe(true);
+  });
+
+  it('carries the last NSFW classes over frames the classifier skipped, and takes new ones when it looks', () => {
+    const porn = [{ className: 'Porn' as const, probability: 0.9 }];
+    const neutral = [{ className: 'Neutral' as const, probability: 0.95 }];
+    let state = emptySceneState(1);
+    const seen: string[] = [];
+    for (const [index, nsfw] of [porn, null, null, neutral, null].entries()) {
+      const output = stepScene(state, { at: T0 + index * 1000, detection: null, nsfw }, [lawn], 1);
+      state = output.state;
+      seen.push(output.nsfw[0]!.className);
+    }
+    expect(seen).toEqual(['Porn', 'Porn', 'Porn', 'Neutral', 'Neutral']);
+    expect(state.lastNsfwAt).toBe(T0 + 3000);
   });
 
   it('carries a walking track by its motion where the detector was skipped, and keeps its id', () => {

@@ -1,5 +1,5 @@
 import type { ResultEventType } from '../../templates/result-schema';
-import type { FrameDetection } from './frame-detector';
+import type { DetectionParts, FrameDetection } from './frame-detector';
 import {
   type Box,
   DEFAULT_TRACKER_OPTIONS,
@@ -83,6 +83,11 @@ export interface SceneState {
   lastFrameAt: number | null;
   /** The last frame the detector ran on. */
   lastDetectedAt: number | null;
+  /**
+   * The last frame the NSFW classifier looked at (absent in states saved before it had its own
+   * cadence: read as never).
+   */
+  lastNsfwAt?: number | null;
   tracker: TrackerState;
   zones: ZoneState;
   running: RunState;
@@ -90,7 +95,7 @@ export interface SceneState {
   tracks: Record<string, TrackInfo>;
   /** The newest events, oldest first, for the causal chain and the model's memory. */
   recentEvents: SceneEvent[];
-  /** The NSFW classes of the last detected frame, carried over frames where the detector was skipped. */
+  /** The NSFW classes of the last classified frame, carried over the frames in between. */
   lastNsfw: FrameDetection['nsfw'];
 }
 
@@ -110,6 +115,12 @@ export interface SceneOptions {
   movingSpeed: number;
   /** While the motion is explained by known tracks, the detector still looks at least this often. */
   maxCarryMs: number;
+  /**
+   * The NSFW classifier looks at a frame at most this often (and always after a whole-picture
+   * change); frames in between carry the last classes. It costs a third of a frame's detection,
+   * and what a camera shows does not turn explicit between two frames a second apart.
+   */
+  nsfwIntervalMs: number;
 }
 
 export const DEFAULT_SCENE_OPTIONS: SceneOptions = {
@@ -122,12 +133,14 @@ export const DEFAULT_SCENE_OPTIONS: SceneOptions = {
   refreshDetectionMs: 10_000,
   movingSpeed: 0.2,
   maxCarryMs: 1_000,
+  nsfwIntervalMs: 3_000,
 };
 
 export const emptySceneState = (sceneVersion = 0): SceneState => ({
   sceneVersion,
   lastFrameAt: null,
   lastDetectedAt: null,
+  lastNsfwAt: null,
   tracker: emptyTrackerState(),
   zones: emptyZoneState(),
   running: emptyRunState(),
@@ -139,15 +152,17 @@ export const emptySceneState = (sceneVersion = 0): SceneState => ({
 
 export interface SceneFrameInput {
   at: number;
-  /** The detector's findings, or null where it was skipped (nothing moved). */
+  /** The detector's objects, or null where it was not asked for them (nothing moved). */
   detection: FrameDetection | null;
+  /** The NSFW classes where the classifier looked at this frame; null where it did not. */
+  nsfw: FrameDetection['nsfw'] | null;
 }
 
 export interface SceneFrameOutput {
   state: SceneState;
   /** Confirmed objects in this frame with their track ids (seen, carried or predicted). */
   objects: TrackedObject[];
-  /** The NSFW classes for this frame (the last detected ones where the detector was skipped). */
+  /** The NSFW classes for this frame (the last classified ones where the classifier did not look). */
   nsfw: FrameDetection['nsfw'];
   events: SceneEvent[];
   /** False when the frame was older than the state's and so not stepped again. */
@@ -192,8 +207,8 @@ const overlaps = (a: Box, b: Box) =>
   a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 
 /**
- * Which of a window's new frames the detector must look at (in order), from their motion and the
- * scene as the last window left it:
+ * What the detector must do on each of a window's new frames (in order), from their motion and the
+ * scene as the last window left it. Objects:
  * - always without a background or after a whole-picture change;
  * - where something moved that no known track explains (motion outside every live track's
  *   predicted box): a newcomer;
@@ -201,31 +216,35 @@ const overlaps = (a: Box, b: Box) =>
  * - where nothing moved, at least every `refreshDetectionMs` (a still scene can change);
  * - on the frame after one where something may have appeared (a reset, a newcomer, the first
  *   frame) or while a track is still tentative: a new track is confirmed only when seen twice.
- * In between, the tracker carries the objects (see stepScene). Decided for the window at once, so
+ * In between, the tracker carries the objects (see stepScene). NSFW classes: on the first frame,
+ * after a whole-picture change, and then every `nsfwIntervalMs`. Decided for the window at once, so
  * the frames that need the detector go to its threads together.
  */
 export function planDetections(
   state: SceneState,
   frames: readonly FrameMotion[],
   options: SceneOptions = DEFAULT_SCENE_OPTIONS,
-): boolean[] {
+): DetectionParts[] {
   let last = state.lastDetectedAt;
+  let lastNsfw = state.lastNsfwAt ?? null;
   const live = state.tracker.tracks.filter((track) => track.state !== 'tentative');
   let confirm = state.tracker.tracks.some((track) => track.state === 'tentative');
   return frames.map(({ at, boxes, reset }) => {
     const since = last === null ? Infinity : at - last;
-    let detect: boolean;
+    let objects: boolean;
     let newcomer = reset || since >= options.refreshDetectionMs;
-    if (newcomer || confirm) detect = true;
-    else if (boxes.length === 0) detect = false;
+    if (newcomer || confirm) objects = true;
+    else if (boxes.length === 0) objects = false;
     else {
       const predicted = live.map((track) => grown(predictBox(track, at - track.lastSeenAt)));
       newcomer = !boxes.every((box) => predicted.some((area) => overlaps(area, box)));
-      detect = newcomer || since >= options.maxCarryMs;
+      objects = newcomer || since >= options.maxCarryMs;
     }
     confirm = newcomer;
-    if (detect) last = at;
-    return detect;
+    if (objects) last = at;
+    const nsfw = reset || lastNsfw === null || at - lastNsfw >= options.nsfwIntervalMs;
+    if (nsfw) lastNsfw = at;
+    return { objects, nsfw };
   });
 }
 
@@ -391,12 +410,13 @@ export function stepScene(
 
   const tracks = trackInfo(state, tracker, zoneStep.state, at, options);
   const recentEvents = [...state.recentEvents, ...events].slice(-options.recentEvents);
-  const nsfw = frame.detection ? frame.detection.nsfw : state.lastNsfw;
+  const nsfw = frame.nsfw ?? state.lastNsfw;
   return {
     state: {
       sceneVersion,
       lastFrameAt: at,
       lastDetectedAt: frame.detection ? at : state.lastDetectedAt,
+      lastNsfwAt: frame.nsfw ? at : (state.lastNsfwAt ?? null),
       tracker,
       zones: zoneStep.state,
       running: runStep.state,

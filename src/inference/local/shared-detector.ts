@@ -1,10 +1,19 @@
-import type { FrameDetection, LocalDetector } from './frame-detector';
+import { BOTH_PARTS, type DetectionParts, type FrameDetection, type LocalDetector } from './frame-detector';
 import { RecentMap } from '../../util/recent-map';
 
-/** A frame to detect; frames with a key are remembered a while under it. */
+/** A frame to detect; frames with a key are remembered a while under it (and the parts asked). */
 export interface KeyedFrame {
   jpeg: Buffer;
   key?: string;
+  /** Which models to run; both when absent. */
+  parts?: DetectionParts;
+}
+
+/** The cache key of a frame's detection: a frame asked again for other parts is detected again. */
+export function detectionKey(frame: KeyedFrame): string | undefined {
+  if (frame.key === undefined) return undefined;
+  const parts = frame.parts ?? BOTH_PARTS;
+  return `${frame.key}:${parts.objects ? 'objects' : ''}+${parts.nsfw ? 'nsfw' : ''}`;
 }
 
 /**
@@ -40,9 +49,10 @@ export class LocalAnalyser implements FrameAnalyser {
       const detector = await this.detector;
       const detections: FrameDetection[] = [];
       for (const frame of frames) {
-        const cached = frame.key === undefined ? undefined : this.cache.get(frame.key);
-        const detection = cached ?? (await detector.detect(frame.jpeg));
-        if (frame.key !== undefined && !cached) this.cache.set(frame.key, detection);
+        const key = detectionKey(frame);
+        const cached = key === undefined ? undefined : this.cache.get(key);
+        const detection = cached ?? (await detector.detect(frame.jpeg, frame.parts));
+        if (key !== undefined && !cached) this.cache.set(key, detection);
         detections.push(detection);
       }
       return detections;

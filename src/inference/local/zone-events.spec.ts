@@ -95,6 +95,17 @@ describe('stepZones', () => {
     expect(events.filter((e) => e.regionId === 'lawn')).toEqual([]);
   });
 
+  it("keeps feet wobbling on the lawn's edge on the side they came from, until clearly past it", () => {
+    // The margin is 0.15 of the 0.2 box height: 0.03 either side of the edge at y = 0.5.
+    const { events } = play(
+      [0.48, 0.52, 0.49, 0.525, 0.56, 0.51, 0.48, 0.46].map((feet) => ({ objects: [at(1, 0.7, feet)] })),
+    );
+    expect(events.filter((e) => e.regionId === 'lawn')).toEqual([
+      { type: 'enter', trackId: 1, label: 'person', regionId: 'lawn', at: 4000 },
+      { type: 'leave', trackId: 1, label: 'person', regionId: 'lawn', at: 7000 },
+    ]);
+  });
+
   it('reports a dwell once per stay, counted from the entry', () => {
     const frames = Array.from({ length: 9 }, () => ({ objects: [at(1, 0.7, 0.7)] }));
     const { events } = play(frames);

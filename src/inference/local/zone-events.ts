@@ -46,6 +46,14 @@ export interface ZoneOptions {
   lineMargin?: number;
 }
 
+/**
+ * Feet near a zone's edge neither enter nor leave it: the track keeps the side it was on. The
+ * margin is this fraction of the object's box height (a box's bottom wobbles by about that much
+ * from one detection to the next, more for a near person than a far one), and at least lineMargin.
+ * Someone walking along the edge of a lawn is not stepping on and off it every frame.
+ */
+const ZONE_EDGE_MARGIN_OF_HEIGHT = 0.15;
+
 export const emptyZoneState = (): ZoneState => ({ tracks: {}, crowds: {} });
 
 /** Where an object stands: the bottom centre of its box (its feet, for a person on the ground). */
@@ -71,6 +79,24 @@ function side(line: Tripwire, point: Point): number {
   return (
     (line.to.x - line.from.x) * (line.from.y - point.y) - (line.to.y - line.from.y) * (line.from.x - point.x)
   );
+}
+
+/** Distance of a point from the nearest edge of a polygon, in frame fractions. */
+function distanceFromEdge(polygon: Point[], point: Point): number {
+  let nearest = Infinity;
+  for (let i = 0, j = polygon.length - 1; i < polygon.length; j = i, i += 1) {
+    const a = polygon[j]!;
+    const b = polygon[i]!;
+    const dx = b.x - a.x;
+    const dy = b.y - a.y;
+    const lengthSquared = dx * dx + dy * dy;
+    const t =
+      lengthSquared === 0
+        ? 0
+        : Math.min(1, Math.max(0, ((point.x - a.x) * dx + (point.y - a.y) * dy) / lengthSquared));
+    nearest = Math.min(nearest, Math.hypot(point.x - (a.x + t * dx), point.y - (a.y + t * dy)));
+  }
+  return nearest;
 }
 
 /** Distance of a point from the line through the tripwire, in frame fractions. */
@@ -146,7 +172,9 @@ export function stepZones(
         continue;
       }
       const was = previous?.inside[region.id];
-      if (!insidePolygon(point, region.polygon)) {
+      const margin = Math.max(options.lineMargin ?? 0.01, ZONE_EDGE_MARGIN_OF_HEIGHT * object.box.height);
+      const onEdge = distanceFromEdge(region.polygon, point) <= margin;
+      if (onEdge ? !was : !insidePolygon(point, region.polygon)) {
         if (was) events.push({ ...base, type: 'leave' });
         continue;
       }
