@@ -14,6 +14,7 @@ import {
 } from '../inference/gpu/window-prompt';
 import type { InferenceMetrics } from '../inference/inference-metrics';
 import { gateIsOff, gateMatches, type AnalysisGate } from '../inference/local/local-result';
+import { DEFAULT_SCENE_OPTIONS } from '../inference/local/scene-step';
 import type { SceneRegion } from '../inference/local/zone-events';
 import { loadScene } from '../streams/stream-scene';
 import { RecentMap } from '../util/recent-map';
@@ -61,6 +62,7 @@ export interface WindowAnalysisDeps {
     | 'INFERENCE_MAX_REASONING_CHARS'
     | 'INFERENCE_MAX_ANSWER_CHARS'
     | 'LOCAL_NSFW_THRESHOLD'
+    | 'LOCAL_NSFW_INTERVAL_MS'
   >;
   logger: Logger;
   metrics?: InferenceMetrics;
@@ -129,7 +131,11 @@ export class WindowAnalysis {
 
   constructor(private readonly deps: WindowAnalysisDeps) {
     this.inputs = new AnalysisInputs(deps.prisma, deps.store);
-    this.scene = new SceneAnalysis({ redis: deps.publisher, detect: (frames) => deps.local.detect(frames) });
+    this.scene = new SceneAnalysis({
+      redis: deps.publisher,
+      detect: (frames) => deps.local.detect(frames),
+      options: { ...DEFAULT_SCENE_OPTIONS, nsfwIntervalMs: deps.config.LOCAL_NSFW_INTERVAL_MS },
+    });
     this.budget = new BudgetPolicy(deps.prisma, redisPublisher(deps.publisher), deps.logger);
     this.usage = new UsageBuffer(deps.prisma, (error) =>
       deps.logger.error({ err: error }, 'could not write usage counters'),

@@ -80,6 +80,7 @@ describe('loadConfig', () => {
       NODE_BREAKER_OPEN_MS: 15_000,
       ANALYSIS_CONCURRENCY: 64,
       LOCAL_NSFW_THRESHOLD: 0.7,
+      LOCAL_NSFW_INTERVAL_MS: 3000,
       LOCAL_MIN_OBJECT_SCORE: 0.4,
       LOCAL_MIN_SCORE_BY_LABEL: {},
       LOCAL_DETECTOR_THREADS: os.availableParallelism(),

@@ -177,6 +177,7 @@ const configSchema = z.object({
   NODE_BREAKER_OPEN_MS: z.coerce.number().int().min(100).default(15_000),
   ANALYSIS_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(64),
   LOCAL_NSFW_THRESHOLD: z.coerce.number().min(0).max(1).default(0.7),
+  LOCAL_NSFW_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(3_000),
   LOCAL_MIN_OBJECT_SCORE: z.coerce.number().min(MIN_OBJECT_SCORE).max(1).default(0.4),
   LOCAL_MIN_SCORE_BY_LABEL: minScoreByLabelSchema.default(Object.freeze({})),
   LOCAL_DETECTOR_THREADS: z.coerce
@@ -333,6 +334,8 @@ export const CONFIG_DOCS: Record<keyof ParsedConfig, string> = {
   NODE_BREAKER_OPEN_MS: 'how long an open breaker waits before a half-open probe',
   ANALYSIS_CONCURRENCY: 'windows one worker process analyses at once (across all nodes)',
   LOCAL_NSFW_THRESHOLD: 'NSFW class probability above which the local detector reports an anomaly',
+  LOCAL_NSFW_INTERVAL_MS:
+    "how often the local analyser's NSFW classifier looks at a stream's frames (0: every frame); frames between carry its classes",
   LOCAL_MIN_OBJECT_SCORE: 'score below which the local detector drops an object (CenterNet, COCO-80)',
   LOCAL_MIN_SCORE_BY_LABEL:
     'per-label scores that replace LOCAL_MIN_OBJECT_SCORE for those labels, e.g. person=0.35,fire hydrant=0.6',

@@ -1,6 +1,13 @@
 import type { FrameDetection } from './frame-detector';
 import { buildSceneResult, type SceneWindowFrame } from './scene-result';
-import { emptySceneState, planDetections, stepScene, type SceneEvent, type SceneState } from './scene-step';
+import {
+  DEFAULT_SCENE_OPTIONS,
+  emptySceneState,
+  planDetections,
+  stepScene,
+  type SceneEvent,
+  type SceneState,
+} from './scene-step';
 import type { SceneRegion } from './zone-events';
 
 /** The lawn: the lower half of the frame. */
@@ -144,6 +151,12 @@ describe('stepScene', () => {
     // A state saved before the cadence existed has no lastNsfwAt: its first frame is classified.
     const { lastNsfwAt: _dropped, ...older } = classified;
     expect(planDetections(older, [{ at: T0 + 1000, boxes: [], reset: false }])[0]!.nsfw).toBe(true);
+    // An interval of 0 (LOCAL_NSFW_INTERVAL_MS=0) classifies every frame.
+    const everyFrame = planDetections(emptySceneState(1), frames, {
+      ...DEFAULT_SCENE_OPTIONS,
+      nsfwIntervalMs: 0,
+    });
+    expect(everyFrame.every((parts) => parts.nsfw)).toBe(true);
   });
 
   it('carries the last NSFW classes over frames the classifier skipped, and takes new ones when it looks', () => {
