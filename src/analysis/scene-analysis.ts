@@ -265,9 +265,9 @@ export class SceneAnalysis {
     const windowFrames: SceneWindowFrame[] = [];
     for (const frame of frames) {
       const at = frame.capturedAt.getTime();
-      const asked = detectionOf.get(frame.id);
-      const detection = asked?.parts.objects ? asked.found : null;
-      const nsfw = asked?.parts.nsfw ? asked.found.nsfw : null;
+      const request = detectionOf.get(frame.id);
+      const detection = request?.parts.objects ? request.found : null;
+      const nsfw = request?.parts.nsfw ? request.found.nsfw : null;
       const output = stepScene(state, { at, detection, nsfw }, scene.regions, scene.version, this.options);
       if (output.stepped) {
         state = output.state;

