@@ -10,10 +10,8 @@ import pino from 'pino';
 import { loadConfig } from '../src/config/config';
 import { tenantDb } from '../src/db/tenant-scoped-db';
 import { LeaseLostError, SamplerLease } from '../src/ingest/sampler-lease';
-import { StreamLeases } from '../src/ingest/stream-leases';
 import { StreamRecorder } from '../src/ingest/stream-recorder';
-import { startStreamRunner } from '../src/ingest/stream-runner';
-import { StreamSupervisor } from '../src/ingest/stream-supervisor';
+import type { StreamSupervisor } from '../src/ingest/stream-supervisor';
 import { createRedis } from '../src/redis/redis-client';
 import { LocalFrameStore } from '../src/storage/frame-store';
 import { startTestApi, TestApi } from './support/api-harness';
@@ -25,6 +23,7 @@ import {
   startMediaHttpServer,
   waitFor,
 } from './support/media-sources';
+import { singleStreamSupervisor } from './support/stream-worker-harness';
 import { createTenantFixture, TenantFixture } from './support/tenant-fixture';
 import { testJobQueue } from './support/test-jobs';
 
@@ -67,43 +66,40 @@ describe('ingest take-over after a worker crash (real ffmpeg, PostgreSQL and Red
     await rm(root, { recursive: true, force: true });
   });
 
-  /**
-   * A worker's stream supervisor on `redis`, with real samplers for `streamId` only (other test
-   * files' streams are not this test's business).
-   */
-  const supervisorOf = (redis: Redis, name: string, streamId: string): StreamSupervisor => {
-    const config = loadConfig({ ...process.env, ALLOW_FILE_SOURCES: 'true', FILE_SOURCE_ROOT: root });
-    const logger = pino({ level: 'silent' });
-    return new StreamSupervisor(
-      api.prisma,
-      new StreamLeases(redis, name, LEASE_MS),
-      (s, lease) =>
-        s.id === streamId
-          ? startStreamRunner(
-              { prisma: api.prisma, store: new LocalFrameStore(root), jobs, config, logger },
-              s,
-              lease,
-            )
-          : { ended: false, stop: async () => undefined },
-      logger,
-      { tickMs: 200, maxStreams: 1_000 },
-    );
-  };
+  /** A worker on `redis` that samples `streamId` for real. */
+  const supervisorOf = (redis: Redis, workerName: string, streamId: string): StreamSupervisor =>
+    singleStreamSupervisor({
+      redis,
+      workerName,
+      leaseMs: LEASE_MS,
+      streamId,
+      runnerDeps: {
+        prisma: api.prisma,
+        store: new LocalFrameStore(root),
+        jobs,
+        config: loadConfig({ ...process.env, ALLOW_FILE_SOURCES: 'true', FILE_SOURCE_ROOT: root }),
+        logger: pino({ level: 'silent' }),
+      },
+    });
 
-  it('hands the stream to the surviving worker without duplicating frames or windows', async () => {
-    const stream = await api.prisma.stream.create({
+  /** A stream on the live HLS source, windows of two frames every frame. */
+  const liveStream = (name: string) =>
+    api.prisma.stream.create({
       data: {
         tenantId: tenant.tenantId,
-        name: 'live lobby',
+        name,
         sourceUrl: http.url(live.playlist),
         kind: 'HLS',
         status: 'ACTIVE',
         fps: 2,
-        ssimThreshold: 1, // keep every frame: the test counts frames and windows
+        ssimThreshold: 1, // keep every frame: the tests count frames and windows
         windowSize: 2,
         windowStride: 1,
       },
     });
+
+  it('hands the stream to the surviving worker without duplicating frames or windows', async () => {
+    const stream = await liveStream('live lobby');
     const worker = (name: string) => supervisorOf(connection, name, stream.id);
     const db = tenantDb(api.prisma, tenant.tenantId);
     const windowCount = () => db.window.count({ where: { streamId: stream.id } });
@@ -138,19 +134,7 @@ describe('ingest take-over after a worker crash (real ffmpeg, PostgreSQL and Red
   }, 90_000);
 
   it('stops a worker cut off from Redis before another takes its stream, and refuses writes under an older fence', async () => {
-    const stream = await api.prisma.stream.create({
-      data: {
-        tenantId: tenant.tenantId,
-        name: 'live gate',
-        sourceUrl: http.url(live.playlist),
-        kind: 'HLS',
-        status: 'ACTIVE',
-        fps: 2,
-        ssimThreshold: 1,
-        windowSize: 2,
-        windowStride: 1,
-      },
-    });
+    const stream = await liveStream('live gate');
     const db = tenantDb(api.prisma, tenant.tenantId);
     const frames = () => db.frame.findMany({ where: { streamId: stream.id }, orderBy: { sequence: 'asc' } });
 

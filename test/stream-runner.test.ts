@@ -77,14 +77,20 @@ describe('stream runner (sampler -> dedup -> frames -> windows -> queue)', () =>
     });
   }
 
+  /** Waits until the stream shows `status`. */
+  async function waitForStatus(stream: Stream, status: Stream['status'], timeoutMs: number): Promise<void> {
+    const db = tenantDb(api.prisma, stream.tenantId);
+    await waitFor(
+      async () => (await db.stream.findUniqueOrThrow({ where: { id: stream.id } })).status === status,
+      timeoutMs,
+    );
+  }
+
   it('samples a finite HTTP clip into stored frames and queued windows, then marks it ENDED', async () => {
     const stream = await activeStream(http.url(path.basename(media.testsrc)), 'HTTP');
     const runner = startStreamRunner(deps, stream);
     const db = tenantDb(api.prisma, tenant.tenantId);
-    await waitFor(
-      async () => (await db.stream.findUniqueOrThrow({ where: { id: stream.id } })).status === 'ENDED',
-      60_000,
-    );
+    await waitForStatus(stream, 'ENDED', 60_000);
     await runner.stop();
 
     const row = await db.stream.findUniqueOrThrow({ where: { id: stream.id } });
@@ -136,10 +142,7 @@ describe('stream runner (sampler -> dedup -> frames -> windows -> queue)', () =>
     expect(atStop.progressPercent).toBeGreaterThan(20);
     expect(atStop.progressPercent).toBeLessThan(80);
     const second = startStreamRunner(deps, stream);
-    await waitFor(
-      async () => (await db.stream.findUniqueOrThrow({ where: { id: stream.id } })).status === 'ENDED',
-      30_000,
-    );
+    await waitForStatus(stream, 'ENDED', 30_000);
     await second.stop();
 
     const all = await frames();
@@ -165,10 +168,7 @@ describe('stream runner (sampler -> dedup -> frames -> windows -> queue)', () =>
     const stream = await activeStream(`http://user:hunter2@127.0.0.1:${port}/live.ts`, 'HTTP');
     const runner = startStreamRunner(deps, stream);
     const db = tenantDb(api.prisma, tenant.tenantId);
-    await waitFor(
-      async () => (await db.stream.findUniqueOrThrow({ where: { id: stream.id } })).status === 'ERROR',
-      30_000,
-    );
+    await waitForStatus(stream, 'ERROR', 30_000);
     const row = await db.stream.findUniqueOrThrow({ where: { id: stream.id } });
     // A closed port on an address that is not public says no more than that (source-egress.test.ts).
     expect(row.lastError).toBe('source unreachable');

@@ -110,7 +110,7 @@ export class StreamRecorder {
    * it. The last frames before it are queued now as a window if some are in none yet.
    */
   async breakRun(): Promise<WindowSpec | null> {
-    if (this.lease && !this.lease.held()) throw new LeaseLostError('not renewed in time');
+    this.assertLeaseHeld();
     const closing = this.assembler.closeRun();
     if (closing) await this.queueWindow(closing);
     return closing;
@@ -127,18 +127,12 @@ export class StreamRecorder {
   /** A frame dedup kept: stored, recorded, and added to the window being assembled. */
   async keep(frame: RecordableFrame): Promise<WindowSpec[]> {
     const { tenantId, id: streamId } = this.stream;
-    if (this.lease && !this.lease.held()) throw new LeaseLostError('not renewed in time');
+    this.assertLeaseHeld();
     // The window closing the run before a break goes out before the frame that starts the next
     // run is written: a crash in between cannot leave those frames in no window.
     const startsRun = this.assembler.breaksBefore(frame.capturedAt);
-    const windows: WindowSpec[] = [];
-    if (startsRun) {
-      const closing = this.assembler.closeRun();
-      if (closing) {
-        await this.queueWindow(closing);
-        windows.push(closing);
-      }
-    }
+    const closing = startsRun ? await this.breakRun() : null;
+    const windows: WindowSpec[] = closing ? [closing] : [];
     const key = frameKey(tenantId, streamId, frame.capturedAt, frame.sequence);
     const stored = await storeFrame(this.store, key, frame.jpeg);
     const data = {
@@ -180,6 +174,11 @@ export class StreamRecorder {
     const delta = this.pending;
     this.pending = zero();
     await addSamplingCounts(this.db, this.stream.id, delta, extra);
+  }
+
+  /** Nothing is written once the lease may have run out. */
+  private assertLeaseHeld(): void {
+    if (this.lease && !this.lease.held()) throw new LeaseLostError('not renewed in time');
   }
 
   private async queueWindow(window: WindowSpec): Promise<void> {

@@ -3,7 +3,6 @@ import { fileURLToPath } from 'node:url';
 import type { StreamKind } from '../generated/prisma/enums';
 import { assertMaxWidth, DEFAULT_MAX_WIDTH, scaleFilter } from './frame-geometry';
 import { JpegFrameSplitter, readJpegSize } from './jpeg-frame-splitter';
-import { canonicalHost } from '../net/outbound-url-policy';
 import {
   classifyExit,
   DAMAGE_LINE,
@@ -14,7 +13,7 @@ import {
   tenantMessageFor,
   TRUNCATION_LINE,
 } from './sampler-errors';
-import { SourceAddressPolicy, sourceAddressPolicy } from './source-address-policy';
+import { SourceAddressPolicy, sourceAddressPolicy, sourceTarget } from './source-address-policy';
 import { RtspRelay, startRtspRelay } from './rtsp-relay';
 import { SourceEgress } from './source-egress';
 import { SourceProxy, splitCredentials, startSourceProxy } from './source-proxy';
@@ -606,8 +605,7 @@ class FfmpegSampler implements Sampler {
   > {
     const { options } = this;
     const url = new URL(options.source.url);
-    const host = canonicalHost(url);
-    const port = Number(url.port) || DEFAULT_PORTS[url.protocol] || 0;
+    const { host, port } = sourceTarget(url);
     const egress = new SourceEgress(options.addressPolicy, options.networkTimeoutMs);
     this.egress = egress;
     const checked = await egress.check(host, port);
@@ -850,13 +848,6 @@ class FfmpegSampler implements Sampler {
     this.settle(outcome);
   }
 }
-
-const DEFAULT_PORTS: Readonly<Record<string, number>> = {
-  'http:': 80,
-  'https:': 443,
-  'rtsp:': 554,
-  'rtsps:': 322,
-};
 
 /**
  * ffmpeg's environment: the worker's, with this run's proxy as http_proxy (ffmpeg's fallback when

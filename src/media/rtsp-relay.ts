@@ -1,7 +1,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
-import type { ResolvedAddress } from './source-address-policy';
-import type { SourceEgress } from './source-egress';
+import { ResolvedAddress, sourceTarget } from './source-address-policy';
+import { listenOnLoopback, type SourceEgress } from './source-egress';
 
 /**
  * The relay an RTSP source's ffmpeg connects to instead of the camera, one per sampler run, on
@@ -98,11 +98,7 @@ export async function startRtspRelay(target: RtspRelayTarget, egress: SourceEgre
     client.on('close', () => upstream.destroy());
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as net.AddressInfo;
+  const port = await listenOnLoopback(server);
   return {
     urlFor(source) {
       const url = new URL(source.href);
@@ -118,13 +114,11 @@ export async function startRtspRelay(target: RtspRelayTarget, egress: SourceEgre
   };
 }
 
-/** `host` and `port` of an rtsp(s) URL (the default port when none is written). */
+/** `host` and `port` of a redirect's location (the scheme's default port when none is written). */
 function hostAndPort(location: string): { host: string; port: number } | null {
   try {
-    const url = new URL(location);
-    const host = new URL(`http://${url.host}`).hostname.replace(/^\[|\]$/g, '');
-    if (!host) return null;
-    return { host, port: Number(url.port) || (url.protocol === 'rtsps:' ? 322 : 554) };
+    const target = sourceTarget(new URL(location));
+    return target.host ? target : null;
   } catch {
     return null;
   }

@@ -1,6 +1,12 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { AddressKind, addressKind, OUTBOUND_RULES, refusedAddress } from '../net/outbound-url-policy';
+import {
+  AddressKind,
+  addressKind,
+  canonicalHost,
+  OUTBOUND_RULES,
+  refusedAddress,
+} from '../net/outbound-url-policy';
 
 /**
  * Where a stream source's ffmpeg may connect: every connection it makes (the source itself, and for
@@ -29,6 +35,22 @@ export function sourceAddressPolicy(allowLoopback: boolean): SourceAddressPolicy
     refused: (address) => refusedAddress(address, rules),
     isPublic: (address) => addressKind(address) === null && refusedAddress(address, rules) === null,
   };
+}
+
+const DEFAULT_PORTS: Readonly<Record<string, number>> = {
+  'http:': 80,
+  'https:': 443,
+  'rtsp:': 554,
+  'rtsps:': 322,
+};
+
+/**
+ * The host (as canonicalHost writes it: no brackets, no trailing dot) and the port a source URL
+ * connects to, the scheme's default port when none is written. Throws OutboundUrlError for a host
+ * that cannot be parsed.
+ */
+export function sourceTarget(url: URL): { host: string; port: number } {
+  return { host: canonicalHost(url), port: Number(url.port) || DEFAULT_PORTS[url.protocol] || 0 };
 }
 
 export interface ResolvedAddress {

@@ -158,6 +158,15 @@ function connectTo(
   });
 }
 
+/** Listens on an ephemeral port of 127.0.0.1 (the proxy's and the relay's), and returns the port. */
+export async function listenOnLoopback(server: net.Server): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  return (server.address() as net.AddressInfo).port;
+}
+
 export function codeOf(error: unknown): string {
   return (error as NodeJS.ErrnoException).code ?? 'EPROTO';
 }

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import net from 'node:net';
-import { codeOf, EgressConnection, SourceEgress } from './source-egress';
+import { codeOf, EgressConnection, listenOnLoopback, SourceEgress } from './source-egress';
 
 /**
  * The forward proxy a sampler's ffmpeg sends all its HTTP(S) through, one per sampler run, on
@@ -180,11 +180,7 @@ export async function startSourceProxy(
 
   server.on('connection', (socket: net.Socket) => egress.track(socket));
   server.on('clientError', (_error, socket) => socket.destroy());
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolveListen());
-  });
-  const { port } = server.address() as net.AddressInfo;
+  const port = await listenOnLoopback(server);
 
   return {
     url: `http://127.0.0.1:${port}`,

@@ -57,9 +57,7 @@ export function anchorKey(tenantId: string, chainIndex: number): string {
 
 /** The prefix under which a tenant's anchors are stored (the only prefix `list` accepts). */
 export function anchorPrefix(tenantId: string): string {
-  const prefix = `audit-anchors/${tenantId}/`;
-  if (!ANCHOR_PREFIX.test(prefix)) throw new RangeError(`not an anchor prefix: ${prefix}`);
-  return prefix;
+  return checkListPrefix(`audit-anchors/${tenantId}/`);
 }
 
 /** Checks a prefix handed to `list`: a tenant's anchors only. */

@@ -8,9 +8,6 @@ import { loadConfig } from '../../src/config/config';
 import { tenantDb } from '../../src/db/tenant-scoped-db';
 import type { BullJobQueue } from '../../src/jobs/bullmq-job-queue';
 import { QUEUES } from '../../src/jobs/job-registry';
-import { StreamLeases } from '../../src/ingest/stream-leases';
-import { startStreamRunner } from '../../src/ingest/stream-runner';
-import { StreamSupervisor } from '../../src/ingest/stream-supervisor';
 import { createRedis } from '../../src/redis/redis-client';
 import { LocalFrameStore } from '../../src/storage/frame-store';
 import { startTestApi, type TestApi } from '../support/api-harness';
@@ -23,6 +20,7 @@ import {
   startMediaHttpServer,
   waitFor,
 } from '../support/media-sources';
+import { singleStreamSupervisor } from '../support/stream-worker-harness';
 import { createTenantFixture, type TenantFixture } from '../support/tenant-fixture';
 import { testJobQueue } from '../support/test-jobs';
 
@@ -88,26 +86,19 @@ describe(`fault: a live source that stops sending (ERROR within ${ERROR_BOUND_MS
         windowStride: 1,
       },
     });
-    const supervisor = new StreamSupervisor(
-      api.prisma,
-      new StreamLeases(connection, 'worker-silence', 5_000),
-      (s, lease) =>
-        s.id === stream.id
-          ? startStreamRunner(
-              {
-                prisma: api.prisma,
-                store: new LocalFrameStore(root),
-                jobs,
-                config,
-                logger: pino({ level: 'silent' }),
-              },
-              s,
-              lease,
-            )
-          : { ended: false, stop: async () => undefined }, // other tests' streams are not this test's business
-      pino({ level: 'silent' }),
-      { tickMs: 200, maxStreams: 1_000 },
-    );
+    const supervisor = singleStreamSupervisor({
+      redis: connection,
+      workerName: 'worker-silence',
+      leaseMs: 5_000,
+      streamId: stream.id,
+      runnerDeps: {
+        prisma: api.prisma,
+        store: new LocalFrameStore(root),
+        jobs,
+        config,
+        logger: pino({ level: 'silent' }),
+      },
+    });
     const db = tenantDb(api.prisma, tenant.tenantId);
     const row = () => db.stream.findUniqueOrThrow({ where: { id: stream.id } });
     const frameCount = () => db.frame.count({ where: { streamId: stream.id } });

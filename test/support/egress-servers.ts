@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import dgram from 'node:dgram';
 import { readFile, rm, mkdtemp } from 'node:fs/promises';
 import http from 'node:http';
@@ -8,8 +8,7 @@ import tls from 'node:tls';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ffmpegPath } from './media-fixtures';
-import { stopProcess } from './media-sources';
+import { closeServer, listenOnLoopback, spawnLoopingPublisher, stopProcess } from './media-sources';
 
 /**
  * HTTP(S) servers on 127.0.0.1 for the tests of where a stream source's ffmpeg may connect: each
@@ -65,11 +64,7 @@ export async function startRecordingServer(
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, HOST, () => resolve());
-  });
-  const { port } = server.address() as net.AddressInfo;
+  const port = await listenOnLoopback(server);
   return {
     port,
     origin: `${tls ? 'https' : 'http'}://${HOST}:${port}`,
@@ -78,11 +73,7 @@ export async function startRecordingServer(
       return connections;
     },
     route: (pathname, routeAnswer) => routes.set(pathname, routeAnswer),
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    close: () => closeServer(server, sockets),
   };
 }
 
@@ -237,22 +228,15 @@ export async function startScriptedRtspServer(
       })
     : net.createServer(handle);
   server.on('connection', () => (connections += 1));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, HOST, () => resolve());
-  });
+  const port = await listenOnLoopback(server);
   return {
-    port: (server.address() as net.AddressInfo).port,
+    port,
     requests,
     serverNames,
     get connections() {
       return connections;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    close: () => closeServer(server, sockets),
   };
 }
 
@@ -293,30 +277,13 @@ export async function startInterleavedRtspCamera(file: string): Promise<Interlea
     rtcp.once('error', reject);
     rtcp.bind(rtpPort + 1, HOST, () => resolve());
   }).catch(() => undefined);
-  const publisher = spawn(
-    ffmpegPath(),
-    [
-      '-hide_banner',
-      '-nostdin',
-      '-loglevel',
-      'error',
-      '-re',
-      '-stream_loop',
-      '-1',
-      '-i',
-      file,
-      '-map',
-      '0:v:0',
-      '-c',
-      'copy',
-      '-bsf:v',
-      'h264_mp4toannexb',
-      '-f',
-      'rtp',
-      `rtp://${HOST}:${rtpPort}`,
-    ],
-    { stdio: ['ignore', 'ignore', 'ignore'] },
-  );
+  const publisher = spawnLoopingPublisher(file, [
+    '-bsf:v',
+    'h264_mp4toannexb',
+    '-f',
+    'rtp',
+    `rtp://${HOST}:${rtpPort}`,
+  ]);
   const sdp = [
     'v=0',
     `o=- 0 0 IN IP4 ${HOST}`,

@@ -50,8 +50,7 @@ export async function startMediaHttpServer(root: string): Promise<MediaHttpServe
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  await listen(server);
-  const { port } = server.address() as net.AddressInfo;
+  const port = await listenOnLoopback(server);
   const origin = `http://${HOST}:${port}`;
   return {
     origin,
@@ -128,15 +127,13 @@ export async function startSilentTcpServer(): Promise<TcpSink> {
     socket.on('error', () => undefined);
     socket.on('close', () => sockets.delete(socket));
   });
-  await listen(server);
-  return { port: (server.address() as net.AddressInfo).port, close: () => closeServer(server, sockets) };
+  return { port: await listenOnLoopback(server), close: () => closeServer(server, sockets) };
 }
 
 /** A loopback port nothing listens on (it was free a moment ago). */
 export async function unusedPort(): Promise<number> {
   const server = net.createServer();
-  await listen(server);
-  const { port } = server.address() as net.AddressInfo;
+  const port = await listenOnLoopback(server);
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }
@@ -267,31 +264,13 @@ export async function startRtspServer(): Promise<RtspServer> {
     url,
     close,
     async publish(file, mount) {
-      const publisher = spawn(
-        ffmpegPath(),
-        [
-          '-hide_banner',
-          '-nostdin',
-          '-loglevel',
-          'error',
-          '-re',
-          '-stream_loop',
-          '-1',
-          '-i',
-          file,
-          '-map',
-          '0:v:0',
-          '-c',
-          'copy',
-          '-f',
-          'rtsp',
-          '-rtsp_transport',
-          'udp',
-          `rtsp://${HOST}:${sourcePort}/${mount}`,
-        ],
-        { stdio: ['ignore', 'ignore', 'pipe'] },
-      );
-      publisher.stderr?.resume();
+      const publisher = spawnLoopingPublisher(file, [
+        '-f',
+        'rtsp',
+        '-rtsp_transport',
+        'udp',
+        `rtsp://${HOST}:${sourcePort}/${mount}`,
+      ]);
       publishers.push(publisher);
       // The mount exists once the relay answers DESCRIBE with 200.
       await waitFor(async () => {
@@ -379,14 +358,44 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-function listen(server: net.Server): Promise<void> {
-  return new Promise((resolve, reject) => {
+/**
+ * ffmpeg playing `file` in a loop at its own pace, its first video stream copied as it is to
+ * `output` (the output's options, then its URL): a live source made from a short clip.
+ */
+export function spawnLoopingPublisher(file: string, output: string[]): ChildProcess {
+  return spawn(
+    ffmpegPath(),
+    [
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-re',
+      '-stream_loop',
+      '-1',
+      '-i',
+      file,
+      '-map',
+      '0:v:0',
+      '-c',
+      'copy',
+      ...output,
+    ],
+    { stdio: 'ignore' },
+  );
+}
+
+/** Listens on an ephemeral port of 127.0.0.1, and returns the port. */
+export async function listenOnLoopback(server: net.Server): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, HOST, () => resolve());
   });
+  return (server.address() as net.AddressInfo).port;
 }
 
-function closeServer(server: net.Server, sockets: Set<net.Socket>): Promise<void> {
+/** Destroys the server's open connections, then closes it. */
+export function closeServer(server: net.Server, sockets: Set<net.Socket>): Promise<void> {
   for (const socket of sockets) socket.destroy();
   return new Promise((resolve) => server.close(() => resolve()));
 }
