@@ -111,7 +111,6 @@ function checkHost(url: URL, policy: SourcePolicy): void {
  */
 export const SECRET_PARAM_NAME =
   /token|key|secret|sig|pass|pwd|psw|auth|credential|session|policy|^pw$|^pin$|^sid$|^code$/i;
-const SECRET_PARAM = SECRET_PARAM_NAME;
 
 /** The URL with any password or secret-looking query value replaced, safe to show in responses and logs. */
 export function redactSourceUrl(raw: string): string {
@@ -120,7 +119,7 @@ export function redactSourceUrl(raw: string): string {
     if (url.password) url.password = '***';
     if (url.username && !url.password) url.username = '***';
     for (const name of [...url.searchParams.keys()]) {
-      if (SECRET_PARAM.test(name)) url.searchParams.set(name, '***');
+      if (SECRET_PARAM_NAME.test(name)) url.searchParams.set(name, '***');
     }
     return url.toString();
   } catch {
