@@ -321,6 +321,8 @@ describe('node pool and failover', () => {
     await Promise.all(fakes.map((fake) => fake.control.reset()));
     pool = new NodePool({ pollIntervalMs: 300, breakerFailures: 2, breakerOpenMs: 800, logger });
   });
+  /** Three node attempts, quick timeouts, any answer valid. */
+  const quick = { maxAttempts: 3, requestTimeoutMs: 5_000, idleTimeoutMs: 2_000, validate: alwaysValid };
   afterEach(async () => {
     await pool.close();
   });
@@ -416,13 +418,7 @@ describe('node pool and failover', () => {
   it('answers unavailable when every node is down or none serves the model', async () => {
     pool.setDefinitions([definition('n0', fakes[0]!)]);
     await pool.start();
-    const options = {
-      maxAttempts: 3,
-      requestTimeoutMs: 5_000,
-      idleTimeoutMs: 2_000,
-      backoffMs: 5,
-      validate: alwaysValid,
-    };
+    const options = { ...quick, backoffMs: 5 };
     const other = await analyseOnNodes(pool, () => ({ ...spec(1), model: 'another-model' }), options);
     expect(other).toMatchObject({ kind: 'unavailable', attempts: 0 });
     expect((other as { reason: string }).reason).toContain('no GPU node serves the model "another-model"');
@@ -439,9 +435,8 @@ describe('node pool and failover', () => {
   it('retries once with twice the budget when the answer is cut off, then fails without inventing a result', async () => {
     pool.setDefinitions([definition('n0', fakes[0]!)]);
     await pool.start();
-    const options = { maxAttempts: 3, requestTimeoutMs: 5_000, idleTimeoutMs: 2_000, validate: alwaysValid };
     await fakes[0]!.control.addFaults('length');
-    const recovered = await analyseOnNodes(pool, (budget) => spec(1, budget), options);
+    const recovered = await analyseOnNodes(pool, (budget) => spec(1, budget), quick);
     expect(recovered.kind).toBe('done');
     const budgets = (await fakes[0]!.control.stats()).requests.map((r) => [
       r.max_completion_tokens,
@@ -453,7 +448,7 @@ describe('node pool and failover', () => {
     ]);
 
     await fakes[0]!.control.addFaults({ kind: 'invalid-json-content', count: 2 });
-    const failed = await analyseOnNodes(pool, (budget) => spec(1, budget), options);
+    const failed = await analyseOnNodes(pool, (budget) => spec(1, budget), quick);
     expect(failed.kind).toBe('failed');
     expect((failed as { reason: string }).reason).toMatch(/not JSON/);
     expect(failed).not.toHaveProperty('result');
@@ -489,12 +484,7 @@ describe('node pool and failover', () => {
     expect(bad.breaker).toBe('open');
     expect(bad.lastError).toMatch(/chat\.completion\.chunk|instead of an event stream/);
     const before = (await fakes[0]!.control.stats()).received;
-    await analyseOnNodes(pool, () => spec(1), {
-      maxAttempts: 3,
-      requestTimeoutMs: 5_000,
-      idleTimeoutMs: 2_000,
-      validate: alwaysValid,
-    });
+    await analyseOnNodes(pool, () => spec(1), quick);
     expect((await fakes[0]!.control.stats()).received).toBe(before);
   });
 
@@ -502,13 +492,7 @@ describe('node pool and failover', () => {
     pool.setDefinitions([definition('failing', fakes[0]!), definition('good', fakes[1]!)]);
     await pool.start();
     await fakes[0]!.control.addFaults({ kind: 'http-500', count: 20 });
-    const options = {
-      maxAttempts: 3,
-      requestTimeoutMs: 5_000,
-      idleTimeoutMs: 2_000,
-      backoffMs: 5,
-      validate: alwaysValid,
-    };
+    const options = { ...quick, backoffMs: 5 };
     await Promise.all(Array.from({ length: 4 }, () => analyseOnNodes(pool, () => spec(1), options)));
     const failing = () => pool.status().find((node) => node.name === 'failing')!;
     expect(failing().lastError).toMatch(/^HTTP 500: Internal server error/);
@@ -525,10 +509,7 @@ describe('node pool and failover', () => {
     await Promise.all(fakes.slice(0, 2).map((fake) => fake.control.addFaults('invalid-json-content')));
     const attempts: string[] = [];
     const outcome = await analyseOnNodes(pool, (budget) => spec(1, budget), {
-      maxAttempts: 3,
-      requestTimeoutMs: 5_000,
-      idleTimeoutMs: 2_000,
-      validate: alwaysValid,
+      ...quick,
       onAttempt: (_n, node) => attempts.push(node),
     });
     expect(outcome.kind).toBe('failed');
@@ -541,14 +522,8 @@ describe('node pool and failover', () => {
     try {
       pool.setDefinitions([definition('mislabelled', other), definition('good', fakes[1]!)]);
       await pool.start();
-      const options = {
-        maxAttempts: 3,
-        requestTimeoutMs: 5_000,
-        idleTimeoutMs: 2_000,
-        validate: alwaysValid,
-      };
       const outcomes = await Promise.all(
-        Array.from({ length: 6 }, () => analyseOnNodes(pool, () => spec(1), options)),
+        Array.from({ length: 6 }, () => analyseOnNodes(pool, () => spec(1), quick)),
       );
       expect(outcomes.every((outcome) => outcome.kind === 'done' && outcome.node === 'good')).toBe(true);
       expect((await other.control.stats()).received).toBe(0);
@@ -559,7 +534,7 @@ describe('node pool and failover', () => {
       pool.setDefinitions([definition('mislabelled', other)]);
       await pool.pollNow();
       expect(pool.canServe(MODEL)).toBe(false);
-      const alone = await analyseOnNodes(pool, () => spec(1), options);
+      const alone = await analyseOnNodes(pool, () => spec(1), quick);
       expect(alone).toMatchObject({ kind: 'unavailable', attempts: 0 });
       expect((await other.control.stats()).received).toBe(0);
     } finally {
@@ -568,20 +543,23 @@ describe('node pool and failover', () => {
   });
 
   describe('the token budget and the node’s context (max_model_len)', () => {
-    const options = { maxAttempts: 3, requestTimeoutMs: 5_000, idleTimeoutMs: 2_000, validate: alwaysValid };
     const sentBudgets = async () =>
       (await fakes[0]!.control.stats()).requests.map((r) => [
         r.max_completion_tokens,
         r.thinking_token_budget,
       ]);
     afterEach(() => fakes[0]!.control.configure({ maxModelLen: 32768 }));
-
-    it('retries with as much more as fits the context, never more', async () => {
-      await fakes[0]!.control.configure({ maxModelLen: 3_500 });
+    /** Node n0 alone, its context `maxModelLen` (read as the pool starts), cuts its first answer off. */
+    const analyseCutOff = async (maxModelLen: number) => {
+      await fakes[0]!.control.configure({ maxModelLen });
       pool.setDefinitions([definition('n0', fakes[0]!)]);
       await pool.start();
       await fakes[0]!.control.addFaults('length');
-      const outcome = await analyseOnNodes(pool, (budget) => spec(1, budget), options);
+      return analyseOnNodes(pool, (budget) => spec(1, budget), quick);
+    };
+
+    it('retries with as much more as fits the context, never more', async () => {
+      const outcome = await analyseCutOff(3_500);
       expect(outcome.kind).toBe('done');
       const budgets = await sentBudgets();
       expect(budgets[0]).toEqual([2048, 1024]);
@@ -592,11 +570,7 @@ describe('node pool and failover', () => {
     });
 
     it('says that thinking ran out, not what to lower, when no larger budget fits', async () => {
-      await fakes[0]!.control.configure({ maxModelLen: 2_600 });
-      pool.setDefinitions([definition('n0', fakes[0]!)]);
-      await pool.start();
-      await fakes[0]!.control.addFaults('length');
-      const outcome = await analyseOnNodes(pool, (budget) => spec(1, budget), options);
+      const outcome = await analyseCutOff(2_600);
       expect(outcome.kind).toBe('failed');
       const reason = (outcome as { reason: string }).reason;
       expect(reason).toMatch(
@@ -619,7 +593,7 @@ describe('node pool and failover', () => {
         await slowPoll.start();
         await fakes[0]!.control.configure({ maxModelLen: 3_000 });
         await fakes[0]!.control.addFaults('length');
-        const outcome = await analyseOnNodes(slowPoll, (budget) => spec(1, budget), options);
+        const outcome = await analyseOnNodes(slowPoll, (budget) => spec(1, budget), quick);
         expect(outcome.kind).toBe('failed');
         const reason = (outcome as { reason: string }).reason;
         expect(reason).toMatch(/^the model ran out of tokens while thinking/);

@@ -49,6 +49,24 @@ describe('lost jobs', () => {
   beforeEach(() => {
     jobs = testJobQueue(connection);
   });
+  /** A window of the fixture's stream, framed and timed now, in `status`. */
+  const createWindow = (
+    index: number,
+    status: 'DONE' | 'DEGRADED',
+    extra: { reanalysisWantedSince?: Date } = {},
+  ) =>
+    tenantDb(api.prisma, tenant.tenantId).window.create({
+      data: {
+        tenantId: tenant.tenantId,
+        streamId: tenant.ids.streamId,
+        index,
+        frameIds: [],
+        startAt: new Date(),
+        endAt: new Date(),
+        status,
+        ...extra,
+      },
+    });
   /** The periodic jobs' schedules on every queue (maintenance, audit). */
   const allSchedulers = async () =>
     (await Promise.all(Object.values(QUEUES).map((name) => jobs.queue(name).getJobSchedulers()))).flat();
@@ -102,17 +120,7 @@ describe('lost jobs', () => {
     // Eight finished analyses that see a person on the lawn; Redis lost their rules jobs.
     const analyses: string[] = [];
     for (let n = 0; n < 8; n++) {
-      const window = await db.window.create({
-        data: {
-          tenantId: tenant.tenantId,
-          streamId: tenant.ids.streamId,
-          index: 100 + n,
-          frameIds: [],
-          startAt: new Date(),
-          endAt: new Date(),
-          status: 'DONE',
-        },
-      });
+      const window = await createWindow(100 + n, 'DONE');
       const analysis = await db.analysis.create({
         data: {
           tenantId: tenant.tenantId,
@@ -174,29 +182,8 @@ describe('lost jobs', () => {
 
   it('queues again re-analyses still wanted, PENDING webhook deliveries and the clips of closed incidents', async () => {
     const db = tenantDb(api.prisma, tenant.tenantId);
-    const wanted = await db.window.create({
-      data: {
-        tenantId: tenant.tenantId,
-        streamId: tenant.ids.streamId,
-        index: 200,
-        frameIds: [],
-        startAt: new Date(),
-        endAt: new Date(),
-        status: 'DEGRADED',
-        reanalysisWantedSince: new Date(),
-      },
-    });
-    const notWanted = await db.window.create({
-      data: {
-        tenantId: tenant.tenantId,
-        streamId: tenant.ids.streamId,
-        index: 201,
-        frameIds: [],
-        startAt: new Date(),
-        endAt: new Date(),
-        status: 'DEGRADED',
-      },
-    });
+    const wanted = await createWindow(200, 'DEGRADED', { reanalysisWantedSince: new Date() });
+    const notWanted = await createWindow(201, 'DEGRADED');
     const pending = await db.webhookDelivery.create({
       data: {
         tenantId: tenant.tenantId,
@@ -236,19 +223,7 @@ describe('lost jobs', () => {
   });
 
   it('leaves alone a job that already ran, even when its row still looks unfinished', async () => {
-    const db = tenantDb(api.prisma, tenant.tenantId);
-    const window = await db.window.create({
-      data: {
-        tenantId: tenant.tenantId,
-        streamId: tenant.ids.streamId,
-        index: 300,
-        frameIds: [],
-        startAt: new Date(),
-        endAt: new Date(),
-        status: 'DEGRADED',
-        reanalysisWantedSince: new Date(),
-      },
-    });
+    const window = await createWindow(300, 'DEGRADED', { reanalysisWantedSince: new Date() });
     const payload = { tenantId: tenant.tenantId, windowId: window.id };
     const queue = jobs.queue(QUEUES.analysis);
     await jobs.add('reanalyseWindow', payload, { delayMs: 0 });

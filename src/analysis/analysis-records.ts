@@ -163,22 +163,10 @@ export async function saveLocalAnalysis(
         latencyMs: Math.round(local.latencyMs),
         attempts: { increment: 1 },
         error: note,
-        completedAt: new Date(),
+        completedAt,
       },
     }),
-    ...(local.replacesVlm
-      ? [
-          db.analysis.update({
-            where: { id: local.replacesVlm.analysisId },
-            data: {
-              status: 'FAILED',
-              ...gpuFields(local.replacesVlm.outcome, local.replacesVlm.sent),
-              error: note,
-              completedAt: new Date(),
-            },
-          }),
-        ]
-      : []),
+    ...(local.replacesVlm ? [failUnfinishedVlm(db, local.replacesVlm, note, completedAt)] : []),
     db.window.update({
       where: { id: windowId },
       data: {
@@ -220,14 +208,19 @@ export async function failAnalysisAttempt(
   unfinished: UnfinishedVlm,
   reason: string,
 ): Promise<void> {
-  await db.analysis.update({
+  await failUnfinishedVlm(db, unfinished, reason, new Date());
+}
+
+/** The update that marks an unfinished GPU analysis FAILED, keeping what was sent (not yet run). */
+function failUnfinishedVlm(
+  db: TenantDb,
+  unfinished: UnfinishedVlm,
+  reason: string | null,
+  completedAt: Date,
+) {
+  return db.analysis.update({
     where: { id: unfinished.analysisId },
-    data: {
-      status: 'FAILED',
-      ...gpuFields(unfinished.outcome, unfinished.sent),
-      error: reason,
-      completedAt: new Date(),
-    },
+    data: { status: 'FAILED', ...gpuFields(unfinished.outcome, unfinished.sent), error: reason, completedAt },
   });
 }
 

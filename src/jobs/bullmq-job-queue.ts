@@ -131,29 +131,29 @@ export class BullJobQueue implements JobQueue {
     const periodic = (Object.keys(JOBS) as JobKind[]).filter((kind) => JOBS[kind].every);
     for (const name of new Set(periodic.map((kind) => JOBS[kind].queue))) {
       const queue = this.queue(name);
-      const wanted = new Set(
-        periodic.filter((kind) => JOBS[kind].queue === name).map((kind) => JOBS[kind].name),
-      );
+      const kinds = periodic.filter((kind) => JOBS[kind].queue === name);
+      const wanted = new Set(kinds.map((kind) => JOBS[kind].name));
+      // One read of the queue's schedules serves both the removals and the comparisons.
+      const everyMs = new Map<string, number>();
       for (const scheduler of await queue.getJobSchedulers()) {
         if (!wanted.has(scheduler.key)) await queue.removeJobScheduler(scheduler.key);
+        else everyMs.set(scheduler.key, Number(scheduler.every));
       }
-    }
-    for (const kind of periodic) {
-      const definition = JOBS[kind];
-      const every = definition.every!;
-      const queue = this.queue(definition.queue);
-      const existing = await queue.getJobScheduler(definition.name);
-      if (existing && Number(existing.every) === every.ms) continue;
-      await queue.upsertJobScheduler(
-        definition.name,
-        { every: every.ms },
-        {
-          name: definition.name,
-          data: every.payload,
-          opts: bullJobOptions(definition.options(this.settings)),
-        },
-      );
-      declared.push(kind);
+      for (const kind of kinds) {
+        const definition = JOBS[kind];
+        const every = definition.every!;
+        if (everyMs.get(definition.name) === every.ms) continue;
+        await queue.upsertJobScheduler(
+          definition.name,
+          { every: every.ms },
+          {
+            name: definition.name,
+            data: every.payload,
+            opts: bullJobOptions(definition.options(this.settings)),
+          },
+        );
+        declared.push(kind);
+      }
     }
     return declared;
   }

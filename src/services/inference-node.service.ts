@@ -97,13 +97,10 @@ export class InferenceNodeService {
    * registered ones.
    */
   async list(): Promise<InferenceNodeView[]> {
-    const [rows, reports] = await Promise.all([
+    const [rows, { statuses, workersOnly, configNames }] = await Promise.all([
       this.prisma.inferenceNode.findMany({ orderBy: { name: 'asc' } }),
-      this.reports(),
+      this.workerBoard(),
     ]);
-    const statuses = aggregateNodeReports(reports);
-    const workersOnly = this.workerConfigNodes(reports);
-    const configNames = new Set([...this.configNodes, ...workersOnly].map((node) => node.name));
     return [
       ...this.configNodes.map((node) => this.configView(node, statuses)),
       ...workersOnly.map((node) => this.configView({ ...node, apiKey: null }, statuses, node.hasApiKey)),
@@ -111,18 +108,32 @@ export class InferenceNodeService {
     ];
   }
 
-  /** The workers' VLLM_NODES entries this process has not been given, in name order. */
-  private workerConfigNodes(reports: readonly WorkerNodeReport[]): (ReportedDefinition & { name: string })[] {
+  /**
+   * One read of the workers' reports: the nodes' statuses, the workers' VLLM_NODES entries this
+   * process has not been given (in name order), and every VLLM_NODES name, this process's and
+   * the workers'.
+   */
+  private async workerBoard(): Promise<{
+    statuses: Map<string, AggregatedNodeStatus>;
+    workersOnly: (ReportedDefinition & { name: string })[];
+    configNames: Set<string>;
+  }> {
+    const reports = await this.reports();
     const own = new Set(this.configNodes.map((node) => node.name));
-    return [...reportedConfigNodes(reports).values()]
+    const workersOnly = [...reportedConfigNodes(reports).values()]
       .filter((node) => !own.has(node.name))
       .sort((a, b) => a.name.localeCompare(b.name));
+    return {
+      statuses: aggregateNodeReports(reports),
+      workersOnly,
+      configNames: new Set([...own, ...workersOnly.map((node) => node.name)]),
+    };
   }
 
   async register(actor: AuditActor, input: RegisterNodeFields): Promise<InferenceNodeView> {
     const node = validateInput(registerNodeSchema, input);
-    const workersOnly = this.workerConfigNodes(await this.reports());
-    if ([...this.configNodes, ...workersOnly].some((configured) => configured.name === node.name)) {
+    const board = await this.workerBoard();
+    if (board.configNames.has(node.name)) {
       throw conflict(`A GPU node named "${node.name}" is configured in VLLM_NODES`, ErrorReason.DUPLICATE);
     }
     if (node.apiKey && !this.config.INFERENCE_NODE_KEY_SECRET) {
@@ -166,7 +177,7 @@ export class InferenceNodeService {
       }),
     );
     await this.announce(row.name, 'registered');
-    return this.registryView(row, await this.statuses(), this.knownConfigNames(workersOnly));
+    return this.registryView(row, board.statuses, board.configNames);
   }
 
   /** DRAINING: workers finish what the node has and send it nothing new; ACTIVE undoes it. */
@@ -188,12 +199,8 @@ export class InferenceNodeService {
       }),
     );
     if (changed) await this.announce(row.name, state === 'DRAINING' ? 'drained' : 'activated');
-    const reports = await this.reports();
-    return this.registryView(
-      row,
-      aggregateNodeReports(reports),
-      this.knownConfigNames(this.workerConfigNodes(reports)),
-    );
+    const board = await this.workerBoard();
+    return this.registryView(row, board.statuses, board.configNames);
   }
 
   /** Removes a registered node; workers let its requests in flight finish. Returns its id. */
@@ -236,15 +243,6 @@ export class InferenceNodeService {
     await this.redis
       .publish(TOPICS.inferenceNodesChanged, JSON.stringify({ name, change }))
       .catch(() => undefined);
-  }
-
-  private knownConfigNames(workersOnly: readonly { name: string }[]): Set<string> {
-    return new Set([...this.configNodes, ...workersOnly].map((node) => node.name));
-  }
-
-  /** Every worker's current report, folded per node name. */
-  private async statuses(): Promise<Map<string, AggregatedNodeStatus>> {
-    return aggregateNodeReports(await this.reports());
   }
 
   /** Every worker's current report (keys expire with their worker). */

@@ -212,8 +212,7 @@ export class StreamService {
             : {}),
           ...pickDefined(parsed, ['fps', 'maxWidth', 'ssimThreshold', 'windowSize', 'windowStride']),
         };
-        const updated = await changeStreamSettings(tx, actor, id, data, parsed);
-        return updated;
+        return changeStreamSettings(tx, actor, current, data, parsed);
       }),
     );
     return toStreamView(stream);

@@ -26,16 +26,18 @@ export async function insertStream(tx: TenantTx, actor: AuditActor, row: NewStre
   return created;
 }
 
-/** Changes settings; `requested` is what the caller asked for, as the audit records it. */
+/**
+ * Changes the settings of `current` (the stream as the caller read it in this transaction);
+ * `requested` is what the caller asked for, as the audit records it.
+ */
 export async function changeStreamSettings(
   tx: TenantTx,
   actor: AuditActor,
-  streamId: string,
+  current: Pick<Stream, 'id' | 'archivedAt'>,
   changes: Omit<Prisma.StreamUncheckedUpdateInput, 'status' | 'tenantId' | 'nameInUse' | 'archivedAt'>,
   requested: Record<string, unknown>,
 ): Promise<Stream> {
-  const current = await tx.stream.findUnique({ where: { id: streamId }, select: { archivedAt: true } });
-  if (!current) throw notFound('Stream');
+  const streamId = current.id;
   // A new name is in use unless the stream is archived (archived streams hold no name).
   const nameInUse =
     typeof changes.name === 'string' && !current.archivedAt ? { nameInUse: changes.name } : {};

@@ -467,8 +467,9 @@ class FakeVllm {
         });
         return;
       }
-      const body = JSON.stringify(this.completionBody(ids, answer));
+      const completion = this.completionBody(ids, answer);
       if (behaviour.kind === 'truncated-stream') {
+        const body = JSON.stringify(completion);
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(body.slice(0, Math.floor(body.length / 2)));
         return;
@@ -488,7 +489,7 @@ class FakeVllm {
         return;
       }
       this.counters.generationTokens += answer.completionTokens;
-      sendJson(res, 200, JSON.parse(body));
+      sendJson(res, 200, completion);
       return;
     }
     await this.stream(ids, answer, request, behaviour, res, signal, latency);
@@ -514,6 +515,10 @@ class FakeVllm {
     const parser = this.options.reasoningParser;
     const raw = this.rawWriter(res, signal);
     const event = (data: unknown): Promise<void> => raw(`data: ${JSON.stringify(data)}\n\n`);
+    const endStream = async (): Promise<void> => {
+      await raw('data: [DONE]\n\n');
+      res.end();
+    };
     const reasoningDeltas = splitWords(answer.reasoning ?? '', REASONING_WORDS_PER_DELTA);
     const contentDeltas = splitChars(answer.content ?? '', CONTENT_CHARS_PER_DELTA);
     const chunk = (delta: Record<string, unknown>, finishReason: string | null = null): unknown => ({
@@ -551,8 +556,7 @@ class FakeVllm {
     await event(chunk({ role: 'assistant', content: '' }));
     if (behaviour.kind === 'garbage') {
       await raw('data: {"id": "chatcmpl-garbage", "choices": [{"delta": {"content": \n\n');
-      await raw('data: [DONE]\n\n');
-      res.end();
+      await endStream();
       return;
     }
     if (behaviour.kind === 'wrong-shape') {
@@ -570,8 +574,7 @@ class FakeVllm {
         object: 'text_completion',
         choices: [{ index: 0, text: '', finish_reason: 'stop' }],
       });
-      await raw('data: [DONE]\n\n');
-      res.end();
+      await endStream();
       return;
     }
     if (behaviour.kind === 'runaway-reasoning') {
@@ -579,8 +582,7 @@ class FakeVllm {
         await event(thought(RUNAWAY_DELTA));
       }
       await event(chunk({}, 'length'));
-      await raw('data: [DONE]\n\n');
-      res.end();
+      await endStream();
       return;
     }
     for (const [index, text] of reasoningDeltas.entries()) {
@@ -609,8 +611,7 @@ class FakeVllm {
           code: 500,
         },
       });
-      await raw('data: [DONE]\n\n');
-      res.end();
+      await endStream();
       return;
     }
     if (!parser && answer.content !== null) await event(chunk({ content: THINK_END }));
@@ -620,8 +621,7 @@ class FakeVllm {
         await event(chunk({ content: RUNAWAY_OBJECTS }));
       }
       await event(chunk({}, 'length'));
-      await raw('data: [DONE]\n\n');
-      res.end();
+      await endStream();
       return;
     }
     for (const text of contentDeltas) {
@@ -634,8 +634,7 @@ class FakeVllm {
     if (request.includeUsage && this.options.sendsUsage) {
       await event({ ...chunkHead(ids), choices: [], usage: this.usage(answer) });
     }
-    await raw('data: [DONE]\n\n');
-    res.end();
+    await endStream();
   }
 
   private plan(request: ChatRequest, behaviour: Behaviour): Answer {
