@@ -39,6 +39,24 @@ export function anchorMessage(anchor: AuditAnchorFields): string {
   return canonicalize({ algorithm, tenantId, chainIndex, hash, signedAt, keyId })!;
 }
 
+/** The fields signed for the chain head `head` under the key `keyId`. */
+export function anchorFields(head: {
+  tenantId: string;
+  chainIndex: number;
+  hash: string;
+  signedAt: Date;
+  keyId: string;
+}): AuditAnchorFields {
+  return {
+    algorithm: ANCHOR_ALGORITHM,
+    tenantId: head.tenantId,
+    chainIndex: head.chainIndex,
+    hash: head.hash,
+    signedAt: head.signedAt.toISOString(),
+    keyId: head.keyId,
+  };
+}
+
 /** The bytes of the stored object: the signed anchor as canonical JSON. */
 export function serializeAnchor(anchor: SignedAuditAnchor): Buffer {
   return Buffer.from(canonicalize({ ...anchor })!, 'utf8');
@@ -68,14 +86,7 @@ export class AnchorSigner {
   }
 
   sign(head: { tenantId: string; chainIndex: number; hash: string; signedAt: Date }): SignedAuditAnchor {
-    const fields: AuditAnchorFields = {
-      algorithm: ANCHOR_ALGORITHM,
-      tenantId: head.tenantId,
-      chainIndex: head.chainIndex,
-      hash: head.hash,
-      signedAt: head.signedAt.toISOString(),
-      keyId: this.keyId,
-    };
+    const fields = anchorFields({ ...head, keyId: this.keyId });
     const signature = sign(null, Buffer.from(anchorMessage(fields), 'utf8'), this.privateKey);
     return { ...fields, signature: signature.toString('base64') };
   }
