@@ -5,6 +5,7 @@ import type { PrismaClient } from '../db/prisma-client';
 import { tenantDb } from '../db/tenant-scoped-db';
 import { Prisma } from '../generated/prisma/client';
 import { anchorKey, anchorPrefix, type FrameStore } from '../storage/frame-store';
+import { latestChainedEvent } from './audit-chain';
 
 /**
  * Anchors: every few minutes, the head of each tenant's audit chain (its index and hash) is signed
@@ -134,11 +135,7 @@ export async function anchorChainHeads(
   for (const { id: tenantId } of tenants) {
     const db = tenantDb(prisma, tenantId);
     const [head, last] = await Promise.all([
-      db.auditEvent.findFirst({
-        where: { chainIndex: { not: null } },
-        orderBy: { chainIndex: 'desc' },
-        select: { chainIndex: true, hash: true },
-      }),
+      latestChainedEvent(db),
       db.auditAnchor.findFirst({
         orderBy: { chainIndex: 'desc' },
         select: { chainIndex: true, signedAt: true },

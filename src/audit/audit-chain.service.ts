@@ -6,6 +6,7 @@ import type { FrameStore } from '../storage/frame-store';
 import { type AnchorSigner, readStoredAnchors, type SignedAuditAnchor } from './audit-anchors';
 import {
   auditEventHash,
+  latestChainedEvent,
   lockAuditChain,
   MissingMacKeyError,
   readChainHead,
@@ -232,11 +233,7 @@ export class AuditChainService {
    */
   async length(db: TenantDb): Promise<number> {
     const [head, unchained] = await Promise.all([
-      db.auditEvent.findFirst({
-        where: { chainIndex: { not: null } },
-        orderBy: { chainIndex: 'desc' },
-        select: { chainIndex: true },
-      }),
+      latestChainedEvent(db),
       db.auditEvent.count({ where: { chainIndex: null } }),
     ]);
     return (head?.chainIndex ?? 0) + unchained;
@@ -319,11 +316,7 @@ export class AuditChainService {
       eventsChecked?: number;
     },
   ): Promise<AuditChainVerification> {
-    const head = await db.auditEvent.findFirst({
-      where: { chainIndex: { not: null } },
-      orderBy: { chainIndex: 'desc' },
-      select: { hash: true, macKeyId: true },
-    });
+    const head = await latestChainedEvent(db);
     return {
       ok: false,
       ...tally,
