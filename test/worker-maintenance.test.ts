@@ -37,6 +37,33 @@ describe('maintenance worker (real BullMQ on Redis)', () => {
     await connection.quit();
   });
 
+  const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
+
+  /** A frame of the stream captured at `capturedAt`, its file (one byte: `sequence`) in `store`. */
+  async function storedFrame(
+    store: LocalFrameStore,
+    tenantId: string,
+    streamId: string,
+    sequence: number,
+    capturedAt: Date,
+  ) {
+    const storageKey = frameKey(tenantId, streamId, capturedAt, sequence);
+    await store.put(storageKey, Buffer.from([sequence]));
+    return tenantDb(prisma, tenantId).frame.create({
+      data: {
+        tenantId,
+        streamId,
+        sequence,
+        capturedAt,
+        storageKey,
+        sha256: '0'.repeat(64),
+        width: 32,
+        height: 32,
+        bytes: 1,
+      },
+    });
+  }
+
   it('purges sessions that ended more than a day ago and keeps the others', async () => {
     const fixture = await createTenantFixture(api, 'purge');
     const userId = fixture.userIds.MODERATOR;
@@ -118,31 +145,13 @@ describe('maintenance worker (real BullMQ on Redis)', () => {
     const root = await mkdtemp(path.join(tmpdir(), 'vigil-retention-'));
     const store = new LocalFrameStore(root);
     const db = tenantDb(prisma, fixture.tenantId);
-    const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
     const frames = [];
     for (const [sequence, age] of [
       [10, 9],
       [11, 8],
       [12, 1],
     ] as const) {
-      const capturedAt = daysAgo(age);
-      const storageKey = frameKey(fixture.tenantId, fixture.ids.streamId, capturedAt, sequence);
-      await store.put(storageKey, Buffer.from([sequence]));
-      frames.push(
-        await db.frame.create({
-          data: {
-            tenantId: fixture.tenantId,
-            streamId: fixture.ids.streamId,
-            sequence,
-            capturedAt,
-            storageKey,
-            sha256: '0'.repeat(64),
-            width: 32,
-            height: 32,
-            bytes: 1,
-          },
-        }),
-      );
+      frames.push(await storedFrame(store, fixture.tenantId, fixture.ids.streamId, sequence, daysAgo(age)));
     }
     // The 8-day-old frame is evidence of an open incident: retention spares it until it closes.
     const incident = await db.incident.create({
@@ -213,7 +222,6 @@ describe('maintenance worker (real BullMQ on Redis)', () => {
       role: 'ADMIN' as const,
       isPlatformAdmin: false,
     };
-    const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
     const stream = await api.services.streams.create(db, admin, {
       name: 'Old gate',
       sourceUrl: 'rtsp://camera.example.net/gate',
@@ -223,22 +231,7 @@ describe('maintenance worker (real BullMQ on Redis)', () => {
     /** A window of the stream with one analysis, `age` days old. */
     const analysed = async (index: number, age: number) => {
       const at = daysAgo(age);
-      const capturedAt = at;
-      const storageKey = frameKey(tenantId, stream.id, capturedAt, index);
-      await store.put(storageKey, Buffer.from([index]));
-      const frame = await db.frame.create({
-        data: {
-          tenantId,
-          streamId: stream.id,
-          sequence: index,
-          capturedAt,
-          storageKey,
-          sha256: '0'.repeat(64),
-          width: 32,
-          height: 32,
-          bytes: 1,
-        },
-      });
+      const frame = await storedFrame(store, tenantId, stream.id, index, at);
       const window = await db.window.create({
         data: {
           tenantId,

@@ -5,6 +5,7 @@ import type { PrismaClient } from '../db/prisma-client';
 import { tenantDb } from '../db/tenant-scoped-db';
 import { Prisma } from '../generated/prisma/client';
 import { anchorKey, anchorPrefix, type FrameStore } from '../storage/frame-store';
+import { latestChainedEvent } from './audit-chain';
 
 /**
  * Anchors: every few minutes, the head of each tenant's audit chain (its index and hash) is signed
@@ -39,6 +40,24 @@ export function anchorMessage(anchor: AuditAnchorFields): string {
   return canonicalize({ algorithm, tenantId, chainIndex, hash, signedAt, keyId })!;
 }
 
+/** The fields signed for the chain head `head` under the key `keyId`. */
+export function anchorFields(head: {
+  tenantId: string;
+  chainIndex: number;
+  hash: string;
+  signedAt: Date;
+  keyId: string;
+}): AuditAnchorFields {
+  return {
+    algorithm: ANCHOR_ALGORITHM,
+    tenantId: head.tenantId,
+    chainIndex: head.chainIndex,
+    hash: head.hash,
+    signedAt: head.signedAt.toISOString(),
+    keyId: head.keyId,
+  };
+}
+
 /** The bytes of the stored object: the signed anchor as canonical JSON. */
 export function serializeAnchor(anchor: SignedAuditAnchor): Buffer {
   return Buffer.from(canonicalize({ ...anchor })!, 'utf8');
@@ -68,14 +87,7 @@ export class AnchorSigner {
   }
 
   sign(head: { tenantId: string; chainIndex: number; hash: string; signedAt: Date }): SignedAuditAnchor {
-    const fields: AuditAnchorFields = {
-      algorithm: ANCHOR_ALGORITHM,
-      tenantId: head.tenantId,
-      chainIndex: head.chainIndex,
-      hash: head.hash,
-      signedAt: head.signedAt.toISOString(),
-      keyId: this.keyId,
-    };
+    const fields = anchorFields({ ...head, keyId: this.keyId });
     const signature = sign(null, Buffer.from(anchorMessage(fields), 'utf8'), this.privateKey);
     return { ...fields, signature: signature.toString('base64') };
   }
@@ -123,11 +135,7 @@ export async function anchorChainHeads(
   for (const { id: tenantId } of tenants) {
     const db = tenantDb(prisma, tenantId);
     const [head, last] = await Promise.all([
-      db.auditEvent.findFirst({
-        where: { chainIndex: { not: null } },
-        orderBy: { chainIndex: 'desc' },
-        select: { chainIndex: true, hash: true },
-      }),
+      latestChainedEvent(db),
       db.auditAnchor.findFirst({
         orderBy: { chainIndex: 'desc' },
         select: { chainIndex: true, signedAt: true },

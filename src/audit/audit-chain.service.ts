@@ -6,6 +6,7 @@ import type { FrameStore } from '../storage/frame-store';
 import { type AnchorSigner, readStoredAnchors, type SignedAuditAnchor } from './audit-anchors';
 import {
   auditEventHash,
+  latestChainedEvent,
   lockAuditChain,
   MissingMacKeyError,
   readChainHead,
@@ -70,19 +71,24 @@ export function chainBreakOf(
   if (previous?.macKeyId && !row.macKeyId) {
     return 'unkeyed event after keyed ones: its hash is plain sha256, which anyone able to write to the database can recompute';
   }
-  let recomputed: string;
-  try {
-    recomputed = auditEventHash({ ...row, chainIndex: expectedIndex }, keys);
-  } catch (error) {
-    if (error instanceof MissingMacKeyError)
-      return `event hashed with MAC key "${error.keyId}", which this verifier does not hold (AUDIT_MAC_KEYS)`;
-    throw error;
-  }
+  const recomputed = recomputedHash(row, expectedIndex, keys);
+  if (recomputed === null)
+    return `event hashed with MAC key "${row.macKeyId}", which this verifier does not hold (AUDIT_MAC_KEYS)`;
   if (row.hash !== recomputed)
     return row.macKeyId
       ? `event content does not match its hash (HMAC-SHA256, key "${row.macKeyId}")`
       : 'event content does not match its hash';
   return null;
+}
+
+/** The event's hash recomputed from its content at `chainIndex`, or null when its MAC key is not held. */
+function recomputedHash(row: ChainRow, chainIndex: number, keys: readonly AuditMacKey[]): string | null {
+  try {
+    return auditEventHash({ ...row, chainIndex }, keys);
+  } catch (error) {
+    if (error instanceof MissingMacKeyError) return null;
+    throw error;
+  }
 }
 
 /** When the chain was introduced: the migration runner's record of the chain's migration, or null. */
@@ -102,6 +108,22 @@ export interface AuditChainDeps {
   macKeys: readonly AuditMacKey[];
   /** Where anchors are stored and the key that signs them; null when anchoring is off. */
   anchors: { store: FrameStore; signer: AnchorSigner } | null;
+}
+
+const forgedAnchorReason = (chainIndex: number): string =>
+  `the anchor of chain index ${chainIndex} does not carry a valid signature: the anchor store was changed`;
+
+/**
+ * Unchained events written since the chain existed (every unchained event when its introduction is
+ * not recorded): Vigil never writes one, so they were inserted around the application.
+ */
+function unchainedSince(introducedAt: Date | null) {
+  return { chainIndex: null, ...(introducedAt ? { createdAt: { gte: introducedAt } } : {}) };
+}
+
+/** Unchained events written before the chain existed: `vigil migrate` chains them. */
+function unchainedBefore(introducedAt: Date) {
+  return { chainIndex: null, createdAt: { lt: introducedAt } };
 }
 
 interface AnchorAt {
@@ -125,12 +147,13 @@ export class AuditChainService {
   /** Whether a chained event's stored hash is its content's (false when its MAC key is not held). */
   hashMatches(row: ChainRow): boolean {
     if (row.chainIndex === null) return false;
-    try {
-      return auditEventHash({ ...row, chainIndex: row.chainIndex }, this.deps.macKeys) === row.hash;
-    } catch (error) {
-      if (error instanceof MissingMacKeyError) return false;
-      throw error;
-    }
+    const recomputed = recomputedHash(row, row.chainIndex, this.deps.macKeys);
+    return recomputed !== null && recomputed === row.hash;
+  }
+
+  /** Whether a chain whose newest event is `head` is protected by a key held outside the database. */
+  private keyedAt(head: { macKeyId: string | null } | null): boolean {
+    return this.keyed && (head === null || head.macKeyId !== null);
   }
 
   /**
@@ -180,7 +203,7 @@ export class AuditChainService {
         firstBrokenChainIndex: end + 1,
         reason: valid
           ? `chain truncated: an anchor signed at ${anchor.signedAt} covers chain index ${index}, but the chain ends at ${end}`
-          : `the anchor of chain index ${index} does not carry a valid signature: the anchor store was changed`,
+          : forgedAnchorReason(index),
       });
     }
     const outside = await this.unchainedReason(db);
@@ -200,7 +223,7 @@ export class AuditChainService {
       firstBrokenChainIndex: null,
       reason: null,
       verifiedAt: new Date(),
-      keyed: this.keyed && (previous === null || previous.macKeyId !== null),
+      keyed: this.keyedAt(previous),
     };
   }
 
@@ -210,11 +233,7 @@ export class AuditChainService {
    */
   async length(db: TenantDb): Promise<number> {
     const [head, unchained] = await Promise.all([
-      db.auditEvent.findFirst({
-        where: { chainIndex: { not: null } },
-        orderBy: { chainIndex: 'desc' },
-        select: { chainIndex: true },
-      }),
+      latestChainedEvent(db),
       db.auditEvent.count({ where: { chainIndex: null } }),
     ]);
     return (head?.chainIndex ?? 0) + unchained;
@@ -241,8 +260,7 @@ export class AuditChainService {
     tally: { anchorsChecked: number },
   ): string | null {
     if (!at) return null;
-    if (!at.valid)
-      return `the anchor of chain index ${row.chainIndex} does not carry a valid signature: the anchor store was changed`;
+    if (!at.valid) return forgedAnchorReason(row.chainIndex!);
     if (at.anchor.hash !== row.hash)
       return `anchored hash differs: the event at chain index ${row.chainIndex} is not the one anchored (signed) at ${at.anchor.signedAt}; the chain was rewritten at or before it`;
     tally.anchorsChecked += 1;
@@ -264,18 +282,17 @@ export class AuditChainService {
     if (!first) return null;
     this.introducedAt ??= chainIntroducedAt(this.deps.prisma);
     const introducedAt = await this.introducedAt;
-    const before = introducedAt
-      ? await db.auditEvent.count({ where: { chainIndex: null, createdAt: { lt: introducedAt } } })
-      : 0;
-    const after = await db.auditEvent.count({
-      where: { chainIndex: null, ...(introducedAt ? { createdAt: { gte: introducedAt } } : {}) },
-    });
+    const since = unchainedSince(introducedAt);
+    const [before, after] = await Promise.all([
+      introducedAt ? db.auditEvent.count({ where: unchainedBefore(introducedAt) }) : 0,
+      db.auditEvent.count({ where: since }),
+    ]);
     const events = (count: number) => `${count} audit event${count === 1 ? ' is' : 's are'}`;
     const parts: string[] = [];
     let firstId = first.id;
     if (after > 0) {
       const inserted = await db.auditEvent.findFirst({
-        where: { chainIndex: null, ...(introducedAt ? { createdAt: { gte: introducedAt } } : {}) },
+        where: since,
         orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
         select: { id: true },
       });
@@ -299,17 +316,13 @@ export class AuditChainService {
       eventsChecked?: number;
     },
   ): Promise<AuditChainVerification> {
-    const head = await db.auditEvent.findFirst({
-      where: { chainIndex: { not: null } },
-      orderBy: { chainIndex: 'desc' },
-      select: { hash: true, macKeyId: true },
-    });
+    const head = await latestChainedEvent(db);
     return {
       ok: false,
       ...tally,
       headHash: head?.hash ?? null,
       verifiedAt: new Date(),
-      keyed: this.keyed && (head === null || head.macKeyId !== null),
+      keyed: this.keyedAt(head),
       ...broken,
     };
   }
@@ -329,10 +342,10 @@ export async function chainUnchainedAuditEvents(
 ): Promise<{ tenants: number; chained: number; outsideChain: number }> {
   const introducedAt = await chainIntroducedAt(prisma);
   const outsideChain = await prisma.auditEvent.count({
-    where: { chainIndex: null, ...(introducedAt ? { createdAt: { gte: introducedAt } } : {}) },
+    where: unchainedSince(introducedAt),
   });
   if (!introducedAt) return { tenants: 0, chained: 0, outsideChain };
-  const legacy = { chainIndex: null, createdAt: { lt: introducedAt } };
+  const legacy = unchainedBefore(introducedAt);
   const keys = auditMacKeysOf(prisma);
   const macKeyId = writingMacKey(keys)?.id ?? null;
   const tenants = await prisma.auditEvent.findMany({

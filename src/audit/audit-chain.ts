@@ -2,6 +2,7 @@ import { createHash, createHmac } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import type { AuditMacKey } from '../config/config';
 import { auditMacKeysOf } from '../db/prisma-client';
+import type { TenantDb } from '../db/tenant-scoped-db';
 import { Prisma } from '../generated/prisma/client';
 
 /**
@@ -126,6 +127,17 @@ export async function readChainHead(
                ORDER BY "chainIndex" DESC LIMIT 1`,
   );
   return rows[0] ?? null;
+}
+
+/** The tenant's newest chained event, or null for an empty chain: read without the chain's lock. */
+export function latestChainedEvent(
+  db: TenantDb,
+): Promise<{ chainIndex: number | null; hash: string | null; macKeyId: string | null } | null> {
+  return db.auditEvent.findFirst({
+    where: { chainIndex: { not: null } },
+    orderBy: { chainIndex: 'desc' },
+    select: { chainIndex: true, hash: true, macKeyId: true },
+  });
 }
 
 export type NewAuditEvent = Omit<ChainedAuditFields, 'chainIndex' | 'prevHash' | 'createdAt' | 'macKeyId'>;

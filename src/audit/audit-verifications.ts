@@ -1,6 +1,6 @@
 import { notFound } from '../errors/domain-error';
 import type { PrismaClient } from '../db/prisma-client';
-import { tenantDb, type TenantDb } from '../db/tenant-scoped-db';
+import { tenantDb, tenantIdOf, type TenantDb } from '../db/tenant-scoped-db';
 import type { JobQueue } from '../jobs/job-queue';
 import { LOST_JOB_LOOKBACK_MS, restoreForTenants } from '../jobs/job-reconciliation';
 import { Prisma } from '../generated/prisma/client';
@@ -28,10 +28,10 @@ export interface VerificationRequester {
  */
 export async function recordVerification(
   db: TenantDb,
-  tenantId: string,
   requestedBy: VerificationRequester,
   eventsTotal: () => Promise<number>,
 ): Promise<{ verification: AuditVerificationRow; created: boolean }> {
+  const tenantId = tenantIdOf(db);
   return db.$transaction(async (tx) => {
     await tx.$executeRaw(
       Prisma.sql`SELECT pg_advisory_xact_lock(hashtextextended(${`vigil:audit-verification:${tenantId}`}, 0))`,
@@ -102,6 +102,23 @@ export async function finishVerification(
       finishedAt: result.verifiedAt,
     },
   });
+}
+
+/** The outcome a DONE verification recorded (as `finishVerification` wrote it), or null before then. */
+export function verificationResultOf(row: AuditVerificationRow): AuditChainVerification | null {
+  if (row.status !== 'DONE' || row.ok === null) return null;
+  return {
+    ok: row.ok,
+    eventsChecked: row.eventsChecked,
+    headHash: row.headHash,
+    firstBrokenEventId: row.firstBrokenEventId,
+    firstBrokenChainIndex: row.firstBrokenChainIndex,
+    reason: row.reason,
+    verifiedAt: row.finishedAt ?? row.createdAt,
+    keyed: row.keyed ?? false,
+    unkeyedEvents: row.unkeyedEvents ?? 0,
+    anchorsChecked: row.anchorsChecked ?? 0,
+  };
 }
 
 /** Every attempt failed (the job, not the chain): the row says why, so nobody waits for it. */

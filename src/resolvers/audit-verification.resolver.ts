@@ -1,7 +1,7 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { authedContext, type GraphQLContext } from './graphql-context';
 import { Permission } from '../auth/permissions';
-import type { AuditVerification } from '../generated/prisma/client';
+import { type AuditVerificationRow, verificationResultOf } from '../audit/audit-verifications';
 import {
   AuditChainVerification,
   AuditChainVerificationRun,
@@ -12,20 +12,8 @@ import { PageArgsInput } from '../schema/connection.type';
 @Resolver(() => AuditChainVerificationRun)
 export class AuditVerificationResolver {
   @FieldResolver(() => AuditChainVerification, { nullable: true })
-  result(@Root() row: AuditVerification): AuditChainVerification | null {
-    if (row.status !== 'DONE' || row.ok === null) return null;
-    return {
-      ok: row.ok,
-      eventsChecked: row.eventsChecked,
-      headHash: row.headHash,
-      firstBrokenEventId: row.firstBrokenEventId,
-      firstBrokenChainIndex: row.firstBrokenChainIndex,
-      reason: row.reason,
-      verifiedAt: row.finishedAt ?? row.createdAt,
-      keyed: row.keyed ?? false,
-      unkeyedEvents: row.unkeyedEvents ?? 0,
-      anchorsChecked: row.anchorsChecked ?? 0,
-    };
+  result(@Root() row: AuditVerificationRow): AuditChainVerification | null {
+    return verificationResultOf(row);
   }
 
   @Authorized(Permission.AUDIT_READ)

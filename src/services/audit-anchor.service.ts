@@ -1,4 +1,4 @@
-import { anchorMessage, ANCHOR_ALGORITHM, type AnchorSigner } from '../audit/audit-anchors';
+import { anchorFields, anchorMessage, ANCHOR_ALGORITHM, type AnchorSigner } from '../audit/audit-anchors';
 import type { TenantDb } from '../db/tenant-scoped-db';
 import type { AuditAnchor } from '../generated/prisma/client';
 import { type Connection, type PageArgs, paginate } from './pagination';
@@ -36,13 +36,5 @@ export class AuditAnchorService {
 }
 
 function view(row: AuditAnchor): AuditAnchorView {
-  const fields = {
-    algorithm: ANCHOR_ALGORITHM,
-    tenantId: row.tenantId,
-    chainIndex: row.chainIndex,
-    hash: row.hash,
-    signedAt: row.signedAt.toISOString(),
-    keyId: row.keyId,
-  } as const;
-  return { ...row, algorithm: ANCHOR_ALGORITHM, signedMessage: anchorMessage(fields) };
+  return { ...row, algorithm: ANCHOR_ALGORITHM, signedMessage: anchorMessage(anchorFields(row)) };
 }

@@ -72,11 +72,8 @@ export class AuditVerificationService {
    * or running. The row is written first: if the job is lost, the reconciler queues it again.
    */
   async start(db: TenantDb, actor: Actor): Promise<AuditVerificationRow> {
-    const { verification, created } = await recordVerification(
-      db,
-      actor.tenantId,
-      { kind: actor.kind, id: actor.id },
-      () => this.deps.chain.length(db),
+    const { verification, created } = await recordVerification(db, { kind: actor.kind, id: actor.id }, () =>
+      this.deps.chain.length(db),
     );
     if (created || verification.status === 'QUEUED') {
       await this.deps.jobs.add('verifyAuditChain', {

@@ -114,22 +114,14 @@ async function purgeDecidedIncidents(
   cutoff: Date,
 ): Promise<number> {
   let purged = 0;
-  let after: string | undefined;
-  for (;;) {
-    const incidents = await db.incident.findMany({
-      where: {
-        streamId,
-        status: 'CLOSED',
-        endAt: { lt: cutoff },
-        OR: [{ reviewItem: null }, { reviewItem: { status: 'RESOLVED' } }],
-        ...(after ? { id: { gt: after } } : {}),
-      },
+  const pages = pagesById(({ after, ...page }) =>
+    db.incident.findMany({
+      where: { streamId, ...decidedBefore(cutoff), ...after },
       select: { id: true, clipStorageKey: true },
-      orderBy: { id: 'asc' },
-      take: BATCH,
-    });
-    if (incidents.length === 0) return purged;
-    after = incidents.at(-1)!.id;
+      ...page,
+    }),
+  );
+  for await (const incidents of pages) {
     for (const incident of incidents) {
       // Both or neither: an item reopened meanwhile keeps its incident (and the next run looks again).
       const done = await db
@@ -148,6 +140,7 @@ async function purgeDecidedIncidents(
       purged += 1;
     }
   }
+  return purged;
 }
 
 /** Rolls back an item's purge when its incident is no longer closed. */
@@ -161,16 +154,15 @@ async function purgeUncitedAnalyses(
   cutoff: Date,
 ): Promise<number> {
   let purged = 0;
-  let after: string | undefined;
-  for (;;) {
-    const analyses = await db.analysis.findMany({
-      where: { streamId, createdAt: { lt: cutoff }, ...(after ? { id: { gt: after } } : {}) },
+  const pages = pagesById(({ after, ...page }) =>
+    db.analysis.findMany({
+      where: { streamId, createdAt: { lt: cutoff }, ...after },
       select: { id: true },
-      orderBy: { id: 'asc' },
-      take: BATCH,
-    });
-    // The windows of the stream are purged with the last batch (or alone when no analysis is left).
-    after = analyses.at(-1)?.id;
+      ...page,
+    }),
+  );
+  // The windows of the stream are purged with the last page (or alone when no analysis is left).
+  for await (const analyses of pages) {
     const ids = analyses.map((analysis) => analysis.id);
     const cited = new Set(
       (
@@ -188,14 +180,43 @@ async function purgeUncitedAnalyses(
       cutoff,
     );
     purged += result.analyses;
-    if (analyses.length < BATCH) return purged;
   }
+  return purged;
 }
 
 /** No evidence and no frames left: nothing of the stream is kept but its audit trail and usage. */
 async function isEmpty(db: TenantDb, streamId: string): Promise<boolean> {
   const frame = await db.frame.findFirst({ where: { streamId }, select: { id: true } });
   return !frame && !(await hasEvidence(db, streamId));
+}
+
+/** Incidents that ended before `cutoff`, are closed and decided (or have no review item). */
+function decidedBefore(cutoff: Date) {
+  return {
+    status: 'CLOSED' as const,
+    endAt: { lt: cutoff },
+    OR: [{ reviewItem: null }, { reviewItem: { status: 'RESOLVED' as const } }],
+  };
+}
+
+/**
+ * Every page of rows by id, BATCH at a time, up to the last one (short, possibly empty): rows a
+ * caller keeps are not read again.
+ */
+async function* pagesById<Row extends { id: string }>(
+  find: (page: { after: { id?: { gt: string } }; orderBy: { id: 'asc' }; take: number }) => Promise<Row[]>,
+): AsyncGenerator<Row[]> {
+  let after: string | undefined;
+  for (;;) {
+    const rows = await find({
+      after: after ? { id: { gt: after } } : {},
+      orderBy: { id: 'asc' },
+      take: BATCH,
+    });
+    yield rows;
+    if (rows.length < BATCH) return;
+    after = rows.at(-1)!.id;
+  }
 }
 
 /** Clips of incidents that ended before `cutoff`, are closed and decided (or have no item). */
@@ -210,9 +231,7 @@ async function purgeOldClips(
     const incidents = await db.incident.findMany({
       where: {
         clipStorageKey: { not: null },
-        status: 'CLOSED',
-        endAt: { lt: cutoff },
-        OR: [{ reviewItem: null }, { reviewItem: { status: 'RESOLVED' } }],
+        ...decidedBefore(cutoff),
       },
       select: { id: true, clipStorageKey: true, clipSha256: true },
       take: BATCH,

@@ -16,7 +16,15 @@ export function useChainVerification() {
   const [run, setRun] = useState<ChainVerificationRun | null>(null);
   const [verifyError, setVerifyError] = useState<string | null>(null);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  useEffect(() => () => clearTimeout(timer.current ?? undefined), []);
+  // An answer that arrives after the view is gone neither schedules another read nor toasts.
+  const mounted = useRef(false);
+  useEffect(() => {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+      clearTimeout(timer.current ?? undefined);
+    };
+  }, []);
 
   function settle(current: ChainVerificationRun) {
     setRun(current);
@@ -42,6 +50,7 @@ export function useChainVerification() {
 
   async function follow(verificationId: string) {
     const result = await job.read(verificationId);
+    if (!mounted.current) return;
     if (result.error || !result.data) failed(result.error);
     else settle(result.data.auditChainVerification);
   }
@@ -51,6 +60,7 @@ export function useChainVerification() {
     setVerifyError(null);
     setRun(null);
     const result = await job.start();
+    if (!mounted.current) return;
     if (result.error || !result.data) failed(result.error);
     else settle(result.data.startAuditChainVerification);
   }
