@@ -9,7 +9,7 @@ import { validateInput } from '../errors/validate-input';
 import type { User } from '../generated/prisma/client';
 import { recordAudit } from '../audit/audit-log';
 import type { CredentialCache } from '../auth/credential-cache';
-import type { ApiKeyService, KeyRevocationCause } from './api-key.service';
+import { type ApiKeyService, type KeyRevocationCause, roleMayCreateKeys } from './api-key.service';
 import { emailSchema, passwordSchema, requireId, roleSchema } from './input-schemas';
 import { Connection, PageArgs, paginate } from './pagination';
 
@@ -106,10 +106,10 @@ export class UserService {
           entityId: id,
           data: { role: role ?? null, disabled: disabled ?? null },
         });
-        // Keys live no longer than their creator's right to make them (API_KEYS_MANAGE: admins).
+        // Keys live no longer than their creator's right to make them.
         const cause: KeyRevocationCause | null = disabled
           ? 'creator.disabled'
-          : before?.role === 'ADMIN' && user.role !== 'ADMIN'
+          : before && roleMayCreateKeys(before.role) && !roleMayCreateKeys(user.role)
             ? 'creator.demoted'
             : null;
         const revokedKeys = cause ? await this.apiKeys.revokeCreatedBy(tx, actor, { userId: id }, cause) : [];
