@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Actor } from '../auth/permissions';
 import { hashPassword } from '../auth/password-hasher';
 import { newInitialPassword } from '../auth/secret-token';
-import type { TenantDb } from '../db/tenant-scoped-db';
+import type { TenantDb, TenantTx } from '../db/tenant-scoped-db';
 import { conflict, ErrorReason, forbidden, notFound } from '../errors/domain-error';
 import { withPrismaErrors } from '../errors/prisma-error.mapper';
 import { validateInput } from '../errors/validate-input';
@@ -164,20 +164,14 @@ export class UserService {
     const passwordHash = await hashPassword(temporaryPassword);
     const user = await withPrismaErrors('user', () =>
       db.$transaction(async (tx) => {
-        const now = new Date();
-        const updated = await tx.user.update({
-          where: { id },
-          data: { passwordHash, passwordChangeRequired: true, passwordChangedAt: now },
-        });
-        const ended = await tx.session.updateMany({
-          where: { userId: id, revokedAt: null },
-          data: { revokedAt: now },
+        const { user: updated, sessionsEnded } = await replacePassword(tx, id, passwordHash, {
+          changeRequired: true,
         });
         await recordAudit(tx, actor, {
           action: 'user.passwordReset',
           entityType: 'User',
           entityId: id,
-          data: { email: updated.email, sessionsEnded: ended.count },
+          data: { email: updated.email, sessionsEnded },
         });
         return updated;
       }),
@@ -185,4 +179,24 @@ export class UserService {
     await this.credentials.revoke({ userId: id });
     return { user, temporaryPassword };
   }
+}
+
+/**
+ * Sets a user's password and ends every session of theirs, in the caller's transaction: no session
+ * opened with the old password outlives it, whether its owner changed it or an admin reset it. The
+ * caller has every API process forget those sessions once the transaction commits.
+ */
+export async function replacePassword(
+  tx: TenantTx,
+  userId: string,
+  passwordHash: string,
+  { changeRequired }: { changeRequired: boolean },
+): Promise<{ user: User; sessionsEnded: number }> {
+  const now = new Date();
+  const user = await tx.user.update({
+    where: { id: userId },
+    data: { passwordHash, passwordChangeRequired: changeRequired, passwordChangedAt: now },
+  });
+  const ended = await tx.session.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: now } });
+  return { user, sessionsEnded: ended.count };
 }
