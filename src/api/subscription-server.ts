@@ -28,8 +28,7 @@ import { graphqlLimitRules } from './graphql-limits';
 import { requestClientAddress } from './request-address';
 import { credentialOf, RequestAuthenticator } from './request-authenticator';
 import { ReleaseSlot, SubscriptionAllowance } from './subscription-allowance';
-import { MAX_INPUT_DEPTH } from './request-body-guards';
-import { nestedDeeperThan } from '../util/json-depth';
+import { VARIABLES_TOO_DEEP_MESSAGE, variablesTooDeep } from './request-body-guards';
 
 // The project's moduleResolution (node) does not read package "exports": load the documented
 // subpath at run time and take its types from the file it points to.
@@ -138,10 +137,8 @@ export async function attachSubscriptionServer(deps: SubscriptionServerDeps): Pr
       socket.close(UNAUTHORIZED_CLOSE_CODE, 'Unauthorized');
       return [new GraphQLError('Unauthorized', { extensions: { code: ErrorCode.UNAUTHENTICATED } })];
     }
-    if (payload.variables && nestedDeeperThan(payload.variables, MAX_INPUT_DEPTH))
-      return [
-        badInput(`Variables are nested deeper than ${MAX_INPUT_DEPTH} levels`, ErrorReason.INPUT_TOO_DEEP),
-      ];
+    if (variablesTooDeep(payload.variables))
+      return [badInput(VARIABLES_TOO_DEEP_MESSAGE, ErrorReason.INPUT_TOO_DEEP)];
     let document;
     try {
       document = parse(payload.query, { maxTokens: config.GRAPHQL_MAX_TOKENS });
