@@ -4,7 +4,7 @@ import { nestedDeeperThan } from '../util/json-depth';
 import { sendHttpError } from './http-error.mapper';
 
 /** Deepest nesting of objects and arrays accepted in GraphQL variables. */
-export const MAX_INPUT_DEPTH = 64;
+const MAX_INPUT_DEPTH = 64;
 
 /** How long a refused upload may keep its connection to read the answer before it is cut. */
 const LINGER_MS = 1_000;
@@ -51,20 +51,23 @@ export function refuseOversizeBodies(limitBytes: number): RequestHandler {
   };
 }
 
+/** Whether GraphQL variables nest deeper than MAX_INPUT_DEPTH (over HTTP and over WebSocket alike). */
+export function variablesTooDeep(variables: unknown): boolean {
+  return nestedDeeperThan(variables, MAX_INPUT_DEPTH);
+}
+
+export const VARIABLES_TOO_DEEP_MESSAGE = `Variables are nested deeper than ${MAX_INPUT_DEPTH} levels`;
+
 /**
  * Refuses GraphQL variables nested deeper than MAX_INPUT_DEPTH (400, BAD_USER_INPUT /
  * INPUT_TOO_DEEP) before anything walks them recursively.
  */
 export function refuseDeepVariables(): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
-    const variables = (req.body as { variables?: unknown } | undefined)?.variables;
-    if (variables !== undefined && nestedDeeperThan(variables, MAX_INPUT_DEPTH)) {
-      sendHttpError(
-        res,
-        ErrorCode.BAD_USER_INPUT,
-        `Variables are nested deeper than ${MAX_INPUT_DEPTH} levels`,
-        { reason: ErrorReason.INPUT_TOO_DEEP },
-      );
+    if (variablesTooDeep((req.body as { variables?: unknown } | undefined)?.variables)) {
+      sendHttpError(res, ErrorCode.BAD_USER_INPUT, VARIABLES_TOO_DEEP_MESSAGE, {
+        reason: ErrorReason.INPUT_TOO_DEEP,
+      });
       return;
     }
     next();

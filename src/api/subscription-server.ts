@@ -28,8 +28,7 @@ import { graphqlLimitRules } from './graphql-limits';
 import { requestClientAddress } from './request-address';
 import { credentialOf, RequestAuthenticator } from './request-authenticator';
 import { ReleaseSlot, SubscriptionAllowance } from './subscription-allowance';
-import { MAX_INPUT_DEPTH } from './request-body-guards';
-import { nestedDeeperThan } from '../util/json-depth';
+import { VARIABLES_TOO_DEEP_MESSAGE, variablesTooDeep } from './request-body-guards';
 
 // The project's moduleResolution (node) does not read package "exports": load the documented
 // subpath at run time and take its types from the file it points to.
@@ -77,6 +76,8 @@ export interface SubscriptionServer {
 interface Extra extends Record<PropertyKey, unknown> {
   actor?: Actor;
   credential?: string;
+  /** The connection's client address, read once at connection_init (see requestClientAddress). */
+  clientAddress?: string;
 }
 
 /** Replayed events that count as one request against the credential's rate limit. */
@@ -122,26 +123,22 @@ export async function attachSubscriptionServer(deps: SubscriptionServerDeps): Pr
    * returned as GraphQL errors.
    */
   const admit = async (
-    extra: Extra & { socket: WebSocket; request: http.IncomingMessage },
+    extra: Extra & { socket: WebSocket; clientAddress: string },
     payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null },
     release: ReleaseSlot,
   ): Promise<GraphQLError[] | { args: ExecutionArgs; iterator: AsyncIterableIterator<ExecutionResult> }> => {
-    const { credential, socket } = extra;
+    const { credential, socket, clientAddress } = extra;
     let actor: Actor;
     try {
       // A credential revoked since connection_init is refused (the socket is closed too).
-      ({ actor } = await authenticator.authenticate(credential, {
-        clientAddress: requestClientAddress(extra.request),
-      }));
+      ({ actor } = await authenticator.authenticate(credential, { clientAddress }));
     } catch (error) {
       if (error instanceof DomainError && error.code === ErrorCode.RATE_LIMITED) return toErrors([error]);
       socket.close(UNAUTHORIZED_CLOSE_CODE, 'Unauthorized');
       return [new GraphQLError('Unauthorized', { extensions: { code: ErrorCode.UNAUTHENTICATED } })];
     }
-    if (payload.variables && nestedDeeperThan(payload.variables, MAX_INPUT_DEPTH))
-      return [
-        badInput(`Variables are nested deeper than ${MAX_INPUT_DEPTH} levels`, ErrorReason.INPUT_TOO_DEEP),
-      ];
+    if (variablesTooDeep(payload.variables))
+      return [badInput(VARIABLES_TOO_DEEP_MESSAGE, ErrorReason.INPUT_TOO_DEEP)];
     let document;
     try {
       document = parse(payload.query, { maxTokens: config.GRAPHQL_MAX_TOKENS });
@@ -169,7 +166,7 @@ export async function attachSubscriptionServer(deps: SubscriptionServerDeps): Pr
     }
     const contextValue: GraphQLContext = {
       requestId: randomUUID(),
-      clientAddress: requestClientAddress(extra.request),
+      clientAddress,
       services,
       ...createTenantContext(prisma, actor),
     };
@@ -212,12 +209,12 @@ export async function attachSubscriptionServer(deps: SubscriptionServerDeps): Pr
           socket.close(UNAUTHORIZED_CLOSE_CODE, 'Unauthorized: connection_init needs an authorization');
           return false;
         }
+        const clientAddress = requestClientAddress(ctx.extra.request);
         try {
-          const { actor } = await authenticator.authenticate(credential, {
-            clientAddress: requestClientAddress(ctx.extra.request),
-          });
+          const { actor } = await authenticator.authenticate(credential, { clientAddress });
           ctx.extra.actor = actor;
           ctx.extra.credential = credential;
+          ctx.extra.clientAddress = clientAddress;
           hub.track(socket, actor);
           return true;
         } catch (error) {
@@ -229,8 +226,9 @@ export async function attachSubscriptionServer(deps: SubscriptionServerDeps): Pr
         }
       },
       onSubscribe: async (ctx, _id, payload) => {
-        const { actor: connected, credential, socket } = ctx.extra;
-        if (!connected || !credential) return [new GraphQLError('Unauthorized')];
+        const { actor: connected, credential, socket, clientAddress } = ctx.extra;
+        if (!connected || !credential || clientAddress === undefined)
+          return [new GraphQLError('Unauthorized')];
         // The slot is taken before anything is awaited, so a burst of subscribes is counted in full.
         let release: ReleaseSlot;
         try {
@@ -240,7 +238,7 @@ export async function attachSubscriptionServer(deps: SubscriptionServerDeps): Pr
           return toErrors([error]);
         }
         try {
-          const admitted = await admit(ctx.extra, payload, release);
+          const admitted = await admit({ ...ctx.extra, clientAddress }, payload, release);
           if (Array.isArray(admitted)) {
             release();
             return admitted;

@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { API_KEY_SCOPES, type Actor } from '../auth/permissions';
+import { API_KEY_SCOPES, type Actor, Permission, ROLE_PERMISSIONS } from '../auth/permissions';
 import { newApiKey } from '../auth/secret-token';
 import type { TenantDb, TenantTx } from '../db/tenant-scoped-db';
 import { conflict, ErrorReason, forbidden, notFound, unauthenticated } from '../errors/domain-error';
 import { Prisma } from '../generated/prisma/client';
 import { validateInput } from '../errors/validate-input';
 import type { ApiKey } from '../generated/prisma/client';
+import type { Role } from '../generated/prisma/enums';
 import { type AuditActor, recordAudit } from '../audit/audit-log';
 import type { CredentialCache } from '../auth/credential-cache';
 import { nameSchema, requireId, roleSchema } from './input-schemas';
@@ -155,23 +156,26 @@ export class ApiKeyService {
  * (and this creation is refused) or waits for this one, whose key its cascade then finds.
  */
 async function assertCreatorLive(tx: TenantTx, actor: AuditActor): Promise<void> {
-  if (actor.kind === 'apiKey') {
-    const rows = await tx.$queryRaw<{ role: string }[]>(
-      Prisma.sql`SELECT "role"::text AS "role" FROM "ApiKey"
-                 WHERE "tenantId" = ${actor.tenantId}::uuid AND "id" = ${actor.id}::uuid
-                   AND "revokedAt" IS NULL FOR SHARE`,
-    );
-    if (rows.length === 0)
-      throw unauthenticated('Invalid or revoked API key', ErrorReason.CREDENTIAL_INVALID);
-    if (rows[0]!.role !== 'ADMIN') throw forbidden();
-  } else if (actor.kind === 'user') {
-    const rows = await tx.$queryRaw<{ role: string }[]>(
-      Prisma.sql`SELECT "role"::text AS "role" FROM "User"
-                 WHERE "tenantId" = ${actor.tenantId}::uuid AND "id" = ${actor.id}::uuid
-                   AND "disabledAt" IS NULL FOR SHARE`,
-    );
-    if (rows.length === 0)
-      throw unauthenticated('Session expired or revoked; log in again', ErrorReason.CREDENTIAL_INVALID);
-    if (rows[0]!.role !== 'ADMIN') throw forbidden();
+  // An operator, a rule or a worker holds no credential that could end.
+  if (actor.kind !== 'apiKey' && actor.kind !== 'user') return;
+  const [creator] = await tx.$queryRaw<{ role: Role }[]>(
+    actor.kind === 'apiKey'
+      ? Prisma.sql`SELECT "role"::text AS "role" FROM "ApiKey"
+                   WHERE "tenantId" = ${actor.tenantId}::uuid AND "id" = ${actor.id}::uuid
+                     AND "revokedAt" IS NULL FOR SHARE`
+      : Prisma.sql`SELECT "role"::text AS "role" FROM "User"
+                   WHERE "tenantId" = ${actor.tenantId}::uuid AND "id" = ${actor.id}::uuid
+                     AND "disabledAt" IS NULL FOR SHARE`,
+  );
+  if (!creator) {
+    throw actor.kind === 'apiKey'
+      ? unauthenticated('Invalid or revoked API key', ErrorReason.CREDENTIAL_INVALID)
+      : unauthenticated('Session expired or revoked; log in again', ErrorReason.CREDENTIAL_INVALID);
   }
+  if (!roleMayCreateKeys(creator.role)) throw forbidden();
+}
+
+/** Whether a role may create API keys: its creator's keys end when the creator's role no longer may. */
+export function roleMayCreateKeys(role: Role): boolean {
+  return ROLE_PERMISSIONS[role].has(Permission.API_KEYS_MANAGE);
 }

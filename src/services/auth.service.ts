@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AppConfig } from '../config/config';
 import type { PrismaClient } from '../db/prisma-client';
-import { tenantDb } from '../db/tenant-scoped-db';
+import { tenantDb, type TenantTx } from '../db/tenant-scoped-db';
 import {
   badInput,
   DomainError,
@@ -27,6 +27,7 @@ import type { RateLimitService } from './rate-limit.service';
 import type { CredentialCache } from '../auth/credential-cache';
 import type { RefusedCredentials } from '../auth/refused-credentials';
 import { emailSchema, passwordSchema, slugSchema } from './input-schemas';
+import { replacePassword } from './user.service';
 
 const loginSchema = z.object({
   tenantSlug: slugSchema,
@@ -82,34 +83,22 @@ export class AuthService {
     }
     // After an admin's reset, the temporary password only opens a short session that may change it.
     const passwordChangeRequired = user.passwordChangeRequired;
-    const { token, tokenHash } = newSessionToken();
-    const expiresAt = new Date(
-      Date.now() +
-        (passwordChangeRequired ? PASSWORD_CHANGE_SESSION_MS : this.config.SESSION_TTL_HOURS * 3_600_000),
-    );
-    await db.$transaction(async (tx) => {
-      const session = await tx.session.create({
-        data: {
-          tenantId: user.tenantId,
-          userId: user.id,
-          tokenHash,
-          expiresAt,
-          passwordChangeOnly: passwordChangeRequired,
-        },
-      });
+    const session = await db.$transaction(async (tx) => {
+      const opened = await this.openSession(tx, user);
       await recordAudit(
         tx,
         { tenantId: user.tenantId, kind: 'user', id: user.id },
         {
           action: 'auth.login',
           entityType: 'Session',
-          entityId: session.id,
+          entityId: opened.id,
           ...(passwordChangeRequired ? { data: { passwordChangeRequired } } : {}),
         },
       );
+      return opened;
     });
     await attempt.succeeded();
-    return { token, expiresAt, user, passwordChangeRequired };
+    return { token: session.token, expiresAt: session.expiresAt, user, passwordChangeRequired };
   }
 
   /**
@@ -145,32 +134,47 @@ export class AuthService {
       );
     }
     const passwordHash = await hashPassword(newPassword);
-    const { token, tokenHash } = newSessionToken();
-    const now = new Date();
-    const expiresAt = new Date(now.getTime() + this.config.SESSION_TTL_HOURS * 3_600_000);
-    const changed = await db.$transaction(async (tx) => {
-      const updated = await tx.user.update({
-        where: { id: user.id },
-        data: { passwordHash, passwordChangeRequired: false, passwordChangedAt: now },
+    const { changed, session } = await db.$transaction(async (tx) => {
+      const { user: updated, sessionsEnded } = await replacePassword(tx, user.id, passwordHash, {
+        changeRequired: false,
       });
-      const ended = await tx.session.updateMany({
-        where: { userId: user.id, revokedAt: null },
-        data: { revokedAt: now },
-      });
-      const session = await tx.session.create({
-        data: { tenantId: user.tenantId, userId: user.id, tokenHash, expiresAt },
-      });
+      const opened = await this.openSession(tx, updated);
       await recordAudit(tx, actor, {
         action: 'user.passwordChange',
         entityType: 'User',
         entityId: user.id,
-        data: { sessionsEnded: ended.count, newSessionId: session.id },
+        data: { sessionsEnded, newSessionId: opened.id },
       });
-      return updated;
+      return { changed: updated, session: opened };
     });
     await attempt.succeeded();
     await this.credentials.revoke({ userId: user.id });
-    return { token, expiresAt, user: changed, passwordChangeRequired: false };
+    return {
+      token: session.token,
+      expiresAt: session.expiresAt,
+      user: changed,
+      passwordChangeRequired: false,
+    };
+  }
+
+  /**
+   * A new session of `user`: a full one, or, while an admin's reset is pending, a short one that may
+   * only change the password. Returns the token, which only the caller ever sees (its digest is stored).
+   */
+  private async openSession(
+    tx: TenantTx,
+    user: Pick<User, 'id' | 'tenantId' | 'passwordChangeRequired'>,
+  ): Promise<{ id: string; token: string; expiresAt: Date }> {
+    const { token, tokenHash } = newSessionToken();
+    const passwordChangeOnly = user.passwordChangeRequired;
+    const lifetimeMs = passwordChangeOnly
+      ? PASSWORD_CHANGE_SESSION_MS
+      : this.config.SESSION_TTL_HOURS * 3_600_000;
+    const expiresAt = new Date(Date.now() + lifetimeMs);
+    const { id } = await tx.session.create({
+      data: { tenantId: user.tenantId, userId: user.id, tokenHash, expiresAt, passwordChangeOnly },
+    });
+    return { id, token, expiresAt };
   }
 
   async logout(actor: Actor): Promise<boolean> {

@@ -2,14 +2,14 @@ import { z } from 'zod';
 import type { Actor } from '../auth/permissions';
 import { hashPassword } from '../auth/password-hasher';
 import { newInitialPassword } from '../auth/secret-token';
-import type { TenantDb } from '../db/tenant-scoped-db';
+import type { TenantDb, TenantTx } from '../db/tenant-scoped-db';
 import { conflict, ErrorReason, forbidden, notFound } from '../errors/domain-error';
 import { withPrismaErrors } from '../errors/prisma-error.mapper';
 import { validateInput } from '../errors/validate-input';
 import type { User } from '../generated/prisma/client';
 import { recordAudit } from '../audit/audit-log';
 import type { CredentialCache } from '../auth/credential-cache';
-import type { ApiKeyService, KeyRevocationCause } from './api-key.service';
+import { type ApiKeyService, type KeyRevocationCause, roleMayCreateKeys } from './api-key.service';
 import { emailSchema, passwordSchema, requireId, roleSchema } from './input-schemas';
 import { Connection, PageArgs, paginate } from './pagination';
 
@@ -106,10 +106,10 @@ export class UserService {
           entityId: id,
           data: { role: role ?? null, disabled: disabled ?? null },
         });
-        // Keys live no longer than their creator's right to make them (API_KEYS_MANAGE: admins).
+        // Keys live no longer than their creator's right to make them.
         const cause: KeyRevocationCause | null = disabled
           ? 'creator.disabled'
-          : before?.role === 'ADMIN' && user.role !== 'ADMIN'
+          : before && roleMayCreateKeys(before.role) && !roleMayCreateKeys(user.role)
             ? 'creator.demoted'
             : null;
         const revokedKeys = cause ? await this.apiKeys.revokeCreatedBy(tx, actor, { userId: id }, cause) : [];
@@ -164,20 +164,14 @@ export class UserService {
     const passwordHash = await hashPassword(temporaryPassword);
     const user = await withPrismaErrors('user', () =>
       db.$transaction(async (tx) => {
-        const now = new Date();
-        const updated = await tx.user.update({
-          where: { id },
-          data: { passwordHash, passwordChangeRequired: true, passwordChangedAt: now },
-        });
-        const ended = await tx.session.updateMany({
-          where: { userId: id, revokedAt: null },
-          data: { revokedAt: now },
+        const { user: updated, sessionsEnded } = await replacePassword(tx, id, passwordHash, {
+          changeRequired: true,
         });
         await recordAudit(tx, actor, {
           action: 'user.passwordReset',
           entityType: 'User',
           entityId: id,
-          data: { email: updated.email, sessionsEnded: ended.count },
+          data: { email: updated.email, sessionsEnded },
         });
         return updated;
       }),
@@ -185,4 +179,24 @@ export class UserService {
     await this.credentials.revoke({ userId: id });
     return { user, temporaryPassword };
   }
+}
+
+/**
+ * Sets a user's password and ends every session of theirs, in the caller's transaction: no session
+ * opened with the old password outlives it, whether its owner changed it or an admin reset it. The
+ * caller has every API process forget those sessions once the transaction commits.
+ */
+export async function replacePassword(
+  tx: TenantTx,
+  userId: string,
+  passwordHash: string,
+  { changeRequired }: { changeRequired: boolean },
+): Promise<{ user: User; sessionsEnded: number }> {
+  const now = new Date();
+  const user = await tx.user.update({
+    where: { id: userId },
+    data: { passwordHash, passwordChangeRequired: changeRequired, passwordChangedAt: now },
+  });
+  const ended = await tx.session.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: now } });
+  return { user, sessionsEnded: ended.count };
 }
