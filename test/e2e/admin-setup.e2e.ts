@@ -1,8 +1,6 @@
-import path from 'node:path';
-import { mkdir } from 'node:fs/promises';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { tenantDb } from '../../src/db/tenant-scoped-db';
-import { dismissToasts, launchBrowser, signedInPage } from '../support/browser';
+import { launchBrowser, shotForReview, signedInPage } from '../support/browser';
 import { startE2eStack, type E2eStack } from '../support/e2e-stack';
 
 /**
@@ -14,15 +12,6 @@ jest.setTimeout(60_000);
 
 let stack: E2eStack;
 let browser: Browser;
-
-/** Screens for a person to look at, when SHOTS_DIR names a folder. */
-async function shot(page: Page, name: string): Promise<void> {
-  const dir = process.env.SHOTS_DIR;
-  if (!dir) return;
-  await dismissToasts(page);
-  await mkdir(dir, { recursive: true });
-  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true, animations: 'disabled' });
-}
 
 beforeAll(async () => {
   [stack, browser] = await Promise.all([startE2eStack({ prefix: 'e2e-setup' }), launchBrowser()]);
@@ -52,7 +41,7 @@ describe('admin setup', () => {
     // An auditor key cannot be given the scope.
     await page.getByLabel('Role').selectOption('AUDITOR');
     expect(await page.getByLabel(/May claim and decide review items/).isDisabled()).toBe(true);
-    await shot(page, 'api-keys');
+    await shotForReview(page, 'api-keys');
     const key = await tenantDb(stack.api.prisma, stack.tenant.tenantId).apiKey.findFirstOrThrow({
       where: { name: 'Partner review tool' },
     });
@@ -73,7 +62,7 @@ describe('admin setup', () => {
       .getByRole('row', { name: /Lawn watch/ })
       .getByText('default', { exact: true })
       .waitFor();
-    await shot(page, 'templates');
+    await shotForReview(page, 'templates');
     await page.goto(`${stack.api.url}/admin/streams/new`);
     await page.getByRole('heading', { name: 'Add a stream' }).waitFor();
     const template = page.getByLabel('Prompt template');
@@ -82,7 +71,7 @@ describe('admin setup', () => {
     expect(await page.getByLabel(/Start now/).isChecked()).toBe(true);
     await page.getByLabel('Name', { exact: true }).fill('Gate camera');
     await page.getByLabel('Source URL').fill('rtsp://camera.example.net/gate');
-    await shot(page, 'stream-new');
+    await shotForReview(page, 'stream-new');
     await page.getByRole('button', { name: 'Create stream' }).click();
     await page.getByText('Stream “Gate camera” created and started').waitFor();
     const stream = await tenantDb(stack.api.prisma, stack.tenant.tenantId).stream.findFirstOrThrow({
@@ -107,7 +96,7 @@ describe('admin setup', () => {
     );
     const alert = page.getByText(/This rule failed when it last ran/);
     await alert.waitFor();
-    await shot(page, 'rule-error');
+    await shotForReview(page, 'rule-error');
     await page.getByRole('button', { name: 'Save rule' }).click();
     await alert.waitFor({ state: 'detached' });
     expect(
@@ -136,7 +125,7 @@ describe('admin setup', () => {
       .getByText('Stream Front lawn. Policy: No one on the lawn after dark. Answer in JSON.')
       .waitFor();
     await page.getByRole('heading', { name: 'Preview' }).scrollIntoViewIfNeeded();
-    await shot(page, 'template-preview');
+    await shotForReview(page, 'template-preview');
     await context.close();
   });
 
@@ -160,7 +149,7 @@ describe('admin setup', () => {
       await page.getByLabel('Served model name').fill('qwen3-vl-8b-thinking');
       await page.getByRole('button', { name: 'Register node' }).click();
       await page.getByText('http://10.20.0.31:8000', { exact: true }).waitFor();
-      await shot(page, 'gpu-nodes');
+      await shotForReview(page, 'gpu-nodes');
       await context.close();
     } finally {
       await stack.api.prisma.inferenceNode.deleteMany({ where: { name } });

@@ -1,8 +1,6 @@
-import path from 'node:path';
-import { mkdir } from 'node:fs/promises';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { errorCodes } from '../support/api-harness';
-import { dismissToasts, launchBrowser, signedInPage } from '../support/browser';
+import { launchBrowser, shotForReview, signedInPage } from '../support/browser';
 import { startE2eStack, type E2eStack } from '../support/e2e-stack';
 import { PASSWORD } from '../support/tenant-fixture';
 
@@ -16,15 +14,6 @@ jest.setTimeout(60_000);
 
 let stack: E2eStack;
 let browser: Browser;
-
-/** Screens for a person to look at, when SHOTS_DIR names a folder. */
-async function shot(page: Page, name: string): Promise<void> {
-  const dir = process.env.SHOTS_DIR;
-  if (!dir) return;
-  await dismissToasts(page);
-  await mkdir(dir, { recursive: true });
-  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true, animations: 'disabled' });
-}
 
 beforeAll(async () => {
   [stack, browser] = await Promise.all([startE2eStack({ prefix: 'e2e-passwords' }), launchBrowser()]);
@@ -45,7 +34,7 @@ it('resets a password after a confirmation; the temporary one only lets the pers
   await page.getByRole('button', { name: `Reset password of ${moderator.email}` }).click();
   const dialog = page.getByRole('dialog', { name: 'Reset this password?' });
   await dialog.getByText(moderator.email).waitFor();
-  await shot(page, 'users-reset-confirm');
+  await shotForReview(page, 'users-reset-confirm');
   // Cancelling changes nothing.
   await dialog.getByRole('button', { name: /Cancel/ }).click();
   await dialog.waitFor({ state: 'hidden' });
@@ -61,7 +50,7 @@ it('resets a password after a confirmation; the temporary one only lets the pers
     .getByRole('row', { name: new RegExp(moderator.email) })
     .getByText('must change password')
     .waitFor();
-  await shot(page, 'users-reset-secret');
+  await shotForReview(page, 'users-reset-secret');
   // The moderator's session ended with the reset.
   expect(errorCodes(await stack.api.gql(ME, {}, stack.tenant.sessions.MODERATOR))).toEqual([
     'UNAUTHENTICATED',
@@ -79,7 +68,7 @@ it('resets a password after a confirmation; the temporary one only lets the pers
   await own.getByRole('button', { name: 'Change password' }).click();
   await own.getByText('is not the same as the new password').waitFor();
   await own.getByLabel('New password again').fill('the moderator’s own password');
-  await shot(own, 'password-required');
+  await shotForReview(own, 'password-required');
   await own.getByRole('button', { name: 'Change password' }).click();
   // A full session now: the shell with the moderator's queue.
   await own.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Review queue' }).waitFor();
@@ -104,7 +93,7 @@ it('changes one’s own password from the top bar and signs out one’s other se
   await page.getByLabel('New password again').fill('an auditor’s new password');
   await page.getByRole('button', { name: 'Change password' }).click();
   await page.getByText('is not your current password', { exact: true }).waitFor();
-  await shot(page, 'password-change-wrong');
+  await shotForReview(page, 'password-change-wrong');
 
   await page.getByLabel('Current password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Change password' }).click();
@@ -114,7 +103,7 @@ it('changes one’s own password from the top bar and signs out one’s other se
   await page.getByRole('heading', { name: 'Incidents' }).waitFor();
   await elsewhere.page.getByRole('link', { name: 'Audit log' }).click();
   await elsewhere.page.getByRole('button', { name: 'Sign in' }).waitFor();
-  await shot(elsewhere.page, 'password-changed-elsewhere');
+  await shotForReview(elsewhere.page, 'password-changed-elsewhere');
   await context.close();
   await elsewhere.context.close();
 });

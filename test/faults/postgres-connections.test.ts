@@ -45,8 +45,7 @@ describe(`fault: PostgreSQL connections terminated mid-run (recovers within ${BO
     await fake.control.queueResults(...Array.from({ length: WINDOWS * 2 }, () => personOnLawnResult()));
     const streamId = await stack.createStream('cut-off lawn');
     const frames = await sampleFrames(2);
-    const windowIds: string[] = [];
-    for (let n = 0; n < WINDOWS; n++) windowIds.push(await stack.queueWindow(streamId, frames));
+    const windowIds = await stack.queueWindows(streamId, frames, WINDOWS);
     const db = tenantDb(stack.api.prisma, stack.tenant.tenantId);
     const done = () => db.window.count({ where: { id: { in: windowIds }, status: 'DONE' } });
 

@@ -46,8 +46,7 @@ describe(`fault: Redis flushed mid-run (recovers within ${RECOVERY_MS / 1000} s)
     await fake.control.queueResults(...Array.from({ length: WINDOWS }, () => personOnLawnResult()));
     const streamId = await stack.createStream('flushed lawn');
     const frames = await sampleFrames(4);
-    const windowIds: string[] = [];
-    for (let n = 0; n < WINDOWS; n++) windowIds.push(await stack.queueWindow(streamId, frames));
+    const windowIds = await stack.queueWindows(streamId, frames, WINDOWS);
     const db = tenantDb(stack.api.prisma, stack.tenant.tenantId);
     const done = () => db.window.count({ where: { id: { in: windowIds }, status: 'DONE' } });
 

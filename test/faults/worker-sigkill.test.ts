@@ -63,8 +63,7 @@ describe(`fault: a worker SIGKILLed mid-analysis (survivor finishes within ${BOU
 
     const streamId = await stack.createStream('killed worker');
     const frames = await sampleFrames(2);
-    const windowIds: string[] = [];
-    for (let n = 0; n < WINDOWS; n++) windowIds.push(await stack.queueWindow(streamId, frames));
+    const windowIds = await stack.queueWindows(streamId, frames, WINDOWS);
     await waitFor(async () => (await fake.control.stats()).running === WINDOWS, 20_000, 50);
     await victim.kill('SIGKILL');
     const killedAt = Date.now();

@@ -108,6 +108,18 @@ export async function saveScreenshot(page: Page, name: string): Promise<string |
 }
 
 /**
+ * Saves the whole page as <name>.png in the folder SHOTS_DIR names, for a person to look at while
+ * checking a screen; nothing without SHOTS_DIR.
+ */
+export async function shotForReview(page: Page, name: string): Promise<void> {
+  const dir = process.env.SHOTS_DIR;
+  if (!dir) return;
+  await dismissToasts(page);
+  await mkdir(dir, { recursive: true });
+  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true, animations: 'disabled' });
+}
+
+/**
  * Waits until a JavaScript expression is truthy in the page. Expressions are strings because this
  * project's TypeScript has no DOM types outside console/; page.evaluate runs them through the
  * DevTools protocol, which the console's CSP (no 'unsafe-eval') does not block, unlike

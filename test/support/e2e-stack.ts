@@ -42,6 +42,8 @@ export interface E2eStack {
   login(role: 'ADMIN' | 'MODERATOR' | 'AUDITOR'): Login;
   /** Stores frames, writes Frame and Window rows and queues the window, as ingest does. */
   queueWindow(streamId: string, jpegs: Buffer[]): Promise<string>;
+  /** `count` windows of the same frames queued one after another, as queueWindow; their ids in order. */
+  queueWindows(streamId: string, jpegs: Buffer[], count: number): Promise<string[]>;
   /**
    * A finished analysis of a stored window, evaluated by the real RulesRunner (the rules worker's
    * code: incident, review item, the `added` event on Redis). For items a test needs without
@@ -152,6 +154,11 @@ export async function startE2eStack(options: E2eStackOptions = {}): Promise<E2eS
     let windowIndex = 1; // the fixture wrote window 0
     const started = api;
     const { slug } = tenant;
+    const queueWindow = async (streamId: string, jpegs: Buffer[]): Promise<string> => {
+      const window = await writeWindow(streamId, jpegs);
+      await enqueueWindow(jobs!, { tenantId: tenant.tenantId, windowId: window.id }, 0);
+      return window.id;
+    };
     return {
       api: started,
       tenant,
@@ -164,10 +171,11 @@ export async function startE2eStack(options: E2eStackOptions = {}): Promise<E2eS
         email: `${role.toLowerCase()}@${slug}.test`,
         password: PASSWORD,
       }),
-      async queueWindow(streamId, jpegs) {
-        const window = await writeWindow(streamId, jpegs);
-        await enqueueWindow(jobs!, { tenantId: tenant.tenantId, windowId: window.id }, 0);
-        return window.id;
+      queueWindow,
+      async queueWindows(streamId, jpegs, count) {
+        const ids: string[] = [];
+        for (let n = 0; n < count; n++) ids.push(await queueWindow(streamId, jpegs));
+        return ids;
       },
       async analyseAndFire(streamId, result, jpegs) {
         const stored = await storeAnalysis(streamId, result, jpegs);
