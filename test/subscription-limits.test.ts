@@ -68,6 +68,23 @@ describe('subscription limits', () => {
     await api.stop();
   });
 
+  it('refuses variables nested too deep with BAD_USER_INPUT/INPUT_TOO_DEEP, as over HTTP', async () => {
+    const connection = open(api, tenant.sessions.MODERATOR);
+    let nested: unknown = 'x';
+    for (let n = 0; n < 1_000; n++) nested = [nested];
+    const deep = subscribeOn(connection, ALERTS, { a: nested });
+    await waitFor(() => deep.errors.length > 0 || deep.ended, 5_000);
+    expect(deep.events).toEqual([]);
+    expect(codes([deep])).toEqual(['BAD_USER_INPUT/INPUT_TOO_DEEP']);
+    // The connection stays usable: a well-formed subscribe on it is admitted.
+    const after = await mark(api, tenant.tenantId);
+    const fine = subscribeOn(connection, ALERTS, { a: after });
+    await publishAlerts(api, tenant.tenantId, 1);
+    await waitFor(() => settled(fine, 1), 5_000);
+    expect(fine.errors).toEqual([]);
+    expect(fine.events).toHaveLength(1);
+  });
+
   it('holds at most SUBSCRIPTIONS_PER_CONNECTION on one connection', async () => {
     const connection = open(api, tenant.sessions.ADMIN);
     const after = await mark(api, tenant.tenantId);
