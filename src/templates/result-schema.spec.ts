@@ -1,11 +1,18 @@
 import Ajv from 'ajv';
 import {
+  compileProblems,
   CORE_RESULT_FIELDS,
   DEFAULT_RESULT_SCHEMA,
   RESULT_SCHEMA_LIMITS,
-  resultSchemaProblems,
   resultSchemaShapeProblems,
+  type SchemaProblem,
 } from './result-schema';
+
+/** Both checks in the order the compiler runs them: the shape, then (if sound) compiling. */
+function resultSchemaProblems(schema: unknown): SchemaProblem[] {
+  const shape = resultSchemaShapeProblems(schema);
+  return shape.length > 0 ? shape : compileProblems(schema as object);
+}
 
 type Schema = { type: string; required: string[]; properties: Record<string, unknown> };
 

@@ -238,13 +238,6 @@ export function compileProblems(schema: object): SchemaProblem[] {
   }
 }
 
-/** Problems with a template's result schema, each naming where it is; empty when the schema is usable. */
-export function resultSchemaProblems(schema: unknown): SchemaProblem[] {
-  const shape = resultSchemaShapeProblems(schema);
-  if (shape.length > 0) return shape;
-  return compileProblems(schema as object);
-}
-
 function measure(schema: object): { nodes: number; depth: number; longPattern: string | null } {
   let nodes = 0;
   let depth = 0;
