@@ -510,6 +510,57 @@ describe('INFERENCE_MODE=vlm with a fake GPU node', () => {
     expect(text).toContain('vigil_inference_node_healthy{node="gpu-fake"} 1');
   }, 60_000);
 
+  it('lets one job at a time analyse a window: another waits for its lease, a dead holder is taken over', async () => {
+    const seeded = await seedTenant();
+    await fake.control.configure({ latencyMs: 2_000 });
+    const windowId = await queueWindow(seeded, peopleFrames);
+    await waitFor(async () => (await fake.control.stats()).received === 1, 20_000);
+    const held = await prisma.window.findUniqueOrThrow({ where: { id: windowId } });
+    expect(held.status).toBe('RUNNING');
+    expect(held.leaseUntil!.getTime()).toBeGreaterThan(Date.now());
+
+    // A second job for the window (as the reconciler queues one after Redis lost its data) while
+    // the first is still asking the node: it waits until the lease would run out, asks nothing.
+    const second = await runtime.analysis.analyse(seeded.tenantId, windowId);
+    expect(second).toMatchObject({ status: 'HELD' });
+    const retryInMs = (second as { retryInMs: number }).retryInMs;
+    expect(retryInMs).toBeGreaterThan(20_000);
+    expect(retryInMs).toBeLessThanOrEqual(31_000);
+    expect((await fake.control.stats()).received).toBe(1);
+    // When it comes back, the window is finished: nothing to do, still one request.
+    expect((await windowSettles(windowId)).status).toBe('DONE');
+    expect(await runtime.analysis.analyse(seeded.tenantId, windowId)).toMatchObject({ status: 'SKIPPED' });
+    expect((await fake.control.stats()).received).toBe(1);
+    expect(await prisma.analysis.count({ where: { windowId } })).toBe(1);
+
+    // A window whose holder died (RUNNING, its lease run out) is taken over by the next job.
+    await fake.control.configure({ latencyMs: 0 });
+    const orphanId = await queueWindow(seeded, peopleFrames);
+    expect((await windowSettles(orphanId)).status).toBe('DONE');
+    await prisma.analysis.deleteMany({ where: { windowId: orphanId } });
+    const before = (await fake.control.stats()).received;
+    await prisma.window.update({
+      where: { id: orphanId },
+      data: {
+        status: 'RUNNING',
+        leaseToken: '00000000-0000-4000-8000-000000000001',
+        leaseUntil: new Date(Date.now() - 1_000),
+      },
+    });
+    expect(await runtime.analysis.analyse(seeded.tenantId, orphanId)).toMatchObject({
+      status: 'DONE',
+      mode: 'VLM',
+    });
+    expect((await fake.control.stats()).received).toBe(before + 1);
+    // A live lease of another holder is not: the same row with the lease a minute ahead waits.
+    await prisma.window.update({
+      where: { id: orphanId },
+      data: { status: 'RUNNING', leaseUntil: new Date(Date.now() + 60_000) },
+    });
+    expect(await runtime.analysis.analyse(seeded.tenantId, orphanId)).toMatchObject({ status: 'HELD' });
+    expect((await fake.control.stats()).received).toBe(before + 1);
+  }, 60_000);
+
   it('gates windows in which the detector finds none of what the template lists', async () => {
     const seeded = await seedTenant({ gateObjects: ['person'] });
     const empty = await windowSettles(

@@ -4,7 +4,7 @@ import { AlertMessage, TOPICS } from '../src/pubsub/topics';
 import { startTestApi, TestApi } from './support/api-harness';
 import { bystanderLatency } from './support/bystander-latency';
 import { connect, Connection, Received, subscribeOn } from './support/graphql-ws-client';
-import { createTenantFixture, TenantFixture } from './support/tenant-fixture';
+import { createTenantFixture, PASSWORD, TenantFixture } from './support/tenant-fixture';
 import { waitFor } from './support/wait-for';
 
 /**
@@ -172,8 +172,13 @@ describe('subscription limits', () => {
     });
     try {
       const cursors = await publishAlerts(limited, tenant.tenantId, 100);
+      // A session of its own: the budget is per session, and other tests here spend the fixture's.
+      const { token } = await limited.services.auth.login(
+        { tenantSlug: tenant.slug, email: `moderator@${tenant.slug}.test`, password: PASSWORD },
+        '127.0.0.1',
+      );
       // connection_init: 1 request. Each subscribe with a 99-event replay: 1 + 2 (50 events each).
-      const connection = open(limited, tenant.sessions.MODERATOR);
+      const connection = open(limited, token);
       const first = subscribeOn(connection, ALERTS, { a: cursors[0] });
       await waitFor(() => settled(first, 99), 5_000);
       const second = subscribeOn(connection, ALERTS, { a: cursors[0] });
@@ -186,7 +191,7 @@ describe('subscription limits', () => {
       expect(fourth.events).toEqual([]);
       expect(fourth.errors.map((e) => e.extensions?.code)).toEqual(['RATE_LIMITED']);
       // Rate limited HTTP too: the budget is the credential's, whatever the transport.
-      const query = await limited.gql('{ me { id } }', {}, tenant.sessions.MODERATOR);
+      const query = await limited.gql('{ me { id } }', {}, token);
       expect(query.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
     } finally {
       await limited.stop();

@@ -36,13 +36,6 @@ export async function failWindow(db: TenantDb, windowId: string, reason: string)
   await db.window.update({ where: { id: windowId }, data: { status: 'FAILED', error: reason } });
 }
 
-export async function markWindowRunning(db: TenantDb, windowId: string): Promise<void> {
-  await db.window.update({
-    where: { id: windowId },
-    data: { status: 'RUNNING', attempts: { increment: 1 } },
-  });
-}
-
 /** The analysis row of this attempt, RUNNING (created, or reset when a retry runs it again). */
 export async function startAnalysis(
   db: TenantDb,

@@ -24,7 +24,7 @@ import { publishEvent } from '../pubsub/event-bus';
 import { redisPublisher } from '../pubsub/live-events';
 import { type AnalysisFinishedMessage, TOPICS } from '../pubsub/topics';
 import type { FrameStore } from '../storage/frame-store';
-import { AnalysisInputs, type LoadedFrame } from './analysis-inputs';
+import { AnalysisInputs, type LoadedFrame, type VersionRow } from './analysis-inputs';
 import {
   failAnalysisAttempt,
   endReanalysis,
@@ -33,7 +33,6 @@ import {
   loadWindow,
   type UnfinishedVlm,
   type WindowSent,
-  markWindowRunning,
   saveFailedAnalysis,
   saveLocalAnalysis,
   saveVlmAnalysis,
@@ -44,6 +43,7 @@ import { BudgetPolicy } from './budget-policy';
 import { ReasoningPublisher } from './reasoning-publisher';
 import { SceneAnalysis, type SceneWindowOutcome } from './scene-analysis';
 import { UsageBuffer, usageMonth, type UsageIncrement } from './usage-meter';
+import { claimWindow } from './window-lease';
 
 export interface WindowAnalysisDeps {
   prisma: PrismaClient;
@@ -70,11 +70,15 @@ export interface WindowAnalysisDeps {
   scheduleReanalysis?: (tenantId: string, windowId: string) => Promise<void>;
   /** Queues the tenant's rules on a finished analysis (the rules queue, job id = analysis id). */
   scheduleRules?: (tenantId: string, analysisId: string) => Promise<void>;
+  /** How long a job's hold on its window lasts unless renewed (window-lease.ts; 30 s by default). */
+  windowLeaseMs?: number;
 }
 
 export type WindowAnalysisOutcome =
   | { status: 'DONE' | 'FAILED' | 'GATED' | 'DEGRADED'; analysisId: string; mode: 'VLM' | 'LOCAL' }
   | { status: 'SKIPPED'; reason: string }
+  /** Another job holds the window (window-lease.ts): ask again after `retryInMs`. */
+  | { status: 'HELD'; reason: string; retryInMs: number }
   /** A re-analysis found no node yet: try again later. */
   | { status: 'WAIT'; reason: string };
 
@@ -165,10 +169,39 @@ export class WindowAnalysis {
       this.usage.add(tenantId, window.streamId, usageMonth(), { windowsFailed: 1 });
       return { status: 'SKIPPED', reason: 'no template' };
     }
-    const [version] = await Promise.all([
-      this.inputs.version(db, versionId),
-      markWindowRunning(db, window.id),
-    ]);
+    const claim = await claimWindow(db, window.id, {
+      leaseMs: this.deps.windowLeaseMs,
+      onRenewError: (err) => this.deps.logger.warn({ err, windowId }, 'could not renew a window lease'),
+    });
+    if (!claim.held) {
+      return claim.busy
+        ? { status: 'HELD', reason: 'another job is analysing this window', retryInMs: claim.retryInMs }
+        : { status: 'SKIPPED', reason: 'window finished meanwhile' };
+    }
+    let failed = false;
+    try {
+      const signal = options.signal
+        ? AbortSignal.any([options.signal, claim.lease.signal])
+        : claim.lease.signal;
+      const version = await this.inputs.version(db, versionId);
+      return await this.analyseHeld(db, tenantId, window, version, signal);
+    } catch (error) {
+      failed = true;
+      throw error;
+    } finally {
+      // After a thrown attempt the queue's retry must be able to claim the window at once.
+      await claim.lease.end({ release: failed });
+    }
+  }
+
+  /** The first analysis of a window this job holds (its lease): local, gated, GPU or degraded. */
+  private async analyseHeld(
+    db: TenantDb,
+    tenantId: string,
+    window: WindowWithContext,
+    version: VersionRow,
+    signal: AbortSignal,
+  ): Promise<WindowAnalysisOutcome> {
     const frames = await this.inputs.frames(db, window.frameIds);
     if (typeof frames === 'string') return this.failWithoutModel(db, tenantId, window, version.id, frames);
 
@@ -205,7 +238,9 @@ export class WindowAnalysis {
       }
     }
 
-    const vlm = await this.runVlm(db, tenantId, window, version, tenant.policyText, frames, options.signal);
+    const vlm = await this.runVlm(db, tenantId, window, version, tenant.policyText, frames, signal);
+    // The lease was taken over (this job stalled past it): the job that holds it writes the result.
+    if (signal.aborted) throw signal.reason;
     if (vlm.outcome.kind === 'unavailable') {
       const outcome = await this.finishLocal(
         db,

@@ -45,6 +45,8 @@ export interface AnalysisRuntimeDeps {
   local?: FrameAnalyser;
   /** How long a re-analysis of a degraded window waits for a GPU node (30 s; shorter in tests). */
   reanalysisDelayMs?: number;
+  /** How long a job's hold on its window lasts unless renewed: under the analysis queue's lock. */
+  windowLeaseMs?: number;
 }
 
 export type AnalysisHandlers = Pick<JobHandlers, 'analyseWindow' | 'reanalyseWindow' | 'evaluateRules'>;
@@ -143,6 +145,7 @@ export async function createAnalysisRuntime(deps: AnalysisRuntimeDeps): Promise<
     scheduleReanalysis: (tenantId, windowId) =>
       deps.jobs.add('reanalyseWindow', { tenantId, windowId }, { delayMs: reanalysisDelayMs }),
     scheduleRules: (tenantId, analysisId) => deps.jobs.add('evaluateRules', { tenantId, analysisId }),
+    windowLeaseMs: deps.windowLeaseMs,
   });
 
   return {

@@ -19,7 +19,8 @@ import { createWebhookAgent } from '../webhooks/webhook-sender';
 import { webhookEventSink } from '../webhooks/webhook-events';
 import { createAnalysisRuntime } from './analysis-runtime';
 import { deliverWebhookHandler } from './deliver-webhook.processor';
-import { type JobWorkersOptions, startJobWorkers } from './job-workers';
+import { DEFAULT_SERVING, type JobWorkersOptions, startJobWorkers } from './job-workers';
+import { windowLeaseFor } from '../analysis/window-lease';
 import { purgeExpiredSessionsHandler } from './purge-expired-sessions.processor';
 import { purgeOldFramesHandler } from './purge-old-frames.processor';
 import { reconcileLostJobs, reconcileLostJobsHandler } from './reconcile-lost-jobs.processor';
@@ -92,6 +93,11 @@ export async function startWorker(
   );
   supervisor.start();
 
+  const analysisServing = {
+    ...DEFAULT_SERVING[QUEUES.analysis],
+    concurrency: config.ANALYSIS_CONCURRENCY,
+    ...options.serving?.[QUEUES.analysis],
+  };
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'vigil_worker_' });
   const analysis = await createAnalysisRuntime({
@@ -103,6 +109,8 @@ export async function startWorker(
     logger,
     workerId,
     metrics: new InferenceMetrics(registry),
+    // BullMQ's own lock lasts 30 s where the serving sets none.
+    windowLeaseMs: windowLeaseFor(analysisServing.lockDurationMs ?? 30_000),
     loadNodes: () =>
       loadNodeDefinitions(prisma, config, (problems) =>
         logger.warn({ problems }, 'registered GPU nodes left out of the pool'),
@@ -148,7 +156,7 @@ export async function startWorker(
   const workers = startJobWorkers(connection, handlers, {
     serving: {
       ...options.serving,
-      [QUEUES.analysis]: { concurrency: config.ANALYSIS_CONCURRENCY, ...options.serving?.[QUEUES.analysis] },
+      [QUEUES.analysis]: analysisServing,
     },
     logger,
   });

@@ -41,8 +41,10 @@ describe(`fault: Redis flushed mid-run (recovers within ${RECOVERY_MS / 1000} s)
   it(`analyses every window once, runs every analysis's rules and brings the schedules back within ${RECOVERY_MS / 1000} s`, async () => {
     const fake = stack.fake!;
     await fake.control.reset();
-    // Slow enough that windows are still queued and in flight when Redis loses its data.
-    await fake.control.configure({ latencyMs: 1_500, slots: 2 });
+    // Slow enough that windows are still queued and in flight when Redis loses its data, and that
+    // the ones in flight outlast the reconciliation that queues them again (at most one schedule
+    // check later): 10 windows of 3.5 s on 2 slots take 17.5 s. Their second jobs must wait.
+    await fake.control.configure({ latencyMs: 3_500, slots: 2 });
     await fake.control.queueResults(...Array.from({ length: WINDOWS }, () => personOnLawnResult()));
     const streamId = await stack.createStream('flushed lawn');
     const frames = await sampleFrames(4);
