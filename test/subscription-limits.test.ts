@@ -1,9 +1,11 @@
+import { once } from 'node:events';
 import type { Client } from 'graphql-ws';
+import WebSocket from 'ws';
 import { publishEvent } from '../src/pubsub/event-bus';
 import { AlertMessage, TOPICS } from '../src/pubsub/topics';
 import { startTestApi, TestApi } from './support/api-harness';
 import { bystanderLatency } from './support/bystander-latency';
-import { connect, Connection, Received, subscribeOn } from './support/graphql-ws-client';
+import { connect, Connection, PROTOCOL, Received, subscribeOn, wsUrl } from './support/graphql-ws-client';
 import { createTenantFixture, PASSWORD, TenantFixture } from './support/tenant-fixture';
 import { waitFor } from './support/wait-for';
 
@@ -123,6 +125,45 @@ describe('subscription limits', () => {
     await waitFor(() => settled(admitted, 1), 5_000);
     expect(admitted.errors).toEqual([]);
     expect(admitted.events).toHaveLength(1);
+  });
+
+  it('gives a slot back as soon as its subscribe is completed, even while it is still being admitted', async () => {
+    // A client that cancels five subscribes at once and sends five more: the server reads them all
+    // before any admission (a credential check in Redis) is over. The five cancelled must not hold
+    // their slots until their admissions end.
+    const socket = new WebSocket(wsUrl(api), PROTOCOL);
+    const messages: { id?: string; type: string }[] = [];
+    socket.on('message', (data: Buffer) => messages.push(JSON.parse(data.toString('utf8')) as never));
+    try {
+      await once(socket, 'open');
+      socket.send(
+        JSON.stringify({
+          type: 'connection_init',
+          payload: { authorization: `Bearer ${tenant.sessions.ADMIN}` },
+        }),
+      );
+      await waitFor(() => messages.some((m) => m.type === 'connection_ack'), 5_000);
+      const after = await mark(api, tenant.tenantId);
+      const subscribe = (id: string) =>
+        JSON.stringify({ id, type: 'subscribe', payload: { query: ALERTS, variables: { a: after } } });
+      const burst: string[] = [];
+      for (let n = 1; n <= 5; n++)
+        burst.push(subscribe(`gone-${n}`), JSON.stringify({ id: `gone-${n}`, type: 'complete' }));
+      for (let n = 1; n <= 5; n++) burst.push(subscribe(`kept-${n}`));
+      for (const message of burst) socket.send(message);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await publishEvent(api.redis, TOPICS.alerts(tenant.tenantId), alertEvent(5));
+      const kept = (n: number) => `kept-${n}`;
+      await waitFor(
+        () => [1, 2, 3, 4, 5].every((n) => messages.some((m) => m.id === kept(n) && m.type !== 'complete')),
+        5_000,
+      );
+      expect(messages.filter((m) => m.type === 'error')).toEqual([]);
+      for (const n of [1, 2, 3, 4, 5])
+        expect(messages.filter((m) => m.id === kept(n)).map((m) => m.type)).toEqual(['next']);
+    } finally {
+      socket.close();
+    }
   });
 
   it('holds at most SUBSCRIPTIONS_PER_CREDENTIAL across connections; another credential is not affected', async () => {

@@ -107,6 +107,19 @@ export async function attachSubscriptionServer(deps: SubscriptionServerDeps): Pr
     path: '/graphql',
     maxPayload: config.REQUEST_BODY_LIMIT_BYTES,
   });
+  // Subscribes still being admitted, by socket and operation id. graphql-ws ends a subscription
+  // completed by its client during admission only once admission is over; its slot is given back
+  // as soon as the complete message arrives, so the client's next subscribe finds it free.
+  const admitting = new WeakMap<WebSocket, Map<string, ReleaseSlot>>();
+  wss.on('connection', (socket) => {
+    admitting.set(socket, new Map());
+    socket.on('message', (data: Buffer) => {
+      const pending = admitting.get(socket);
+      if (!pending?.size) return;
+      const id = completedOperationId(data);
+      if (id !== null) pending.get(id)?.();
+    });
+  });
 
   /** GraphQL errors and refusals (DomainErrors) as the HTTP endpoint would report them. */
   const toErrors = (errors: readonly (GraphQLError | DomainError)[]): GraphQLError[] =>
@@ -225,7 +238,7 @@ export async function attachSubscriptionServer(deps: SubscriptionServerDeps): Pr
           return false;
         }
       },
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         const { actor: connected, credential, socket, clientAddress } = ctx.extra;
         if (!connected || !credential || clientAddress === undefined)
           return [new GraphQLError('Unauthorized')];
@@ -237,6 +250,8 @@ export async function attachSubscriptionServer(deps: SubscriptionServerDeps): Pr
           if (!(error instanceof DomainError)) throw error;
           return toErrors([error]);
         }
+        const pending = admitting.get(socket);
+        pending?.set(id, release);
         try {
           const admitted = await admit({ ...ctx.extra, clientAddress }, payload, release);
           if (Array.isArray(admitted)) {
@@ -248,6 +263,8 @@ export async function attachSubscriptionServer(deps: SubscriptionServerDeps): Pr
         } catch (error) {
           release();
           throw error;
+        } finally {
+          pending?.delete(id);
         }
       },
       subscribe: async (args) => {
@@ -269,4 +286,16 @@ export async function attachSubscriptionServer(deps: SubscriptionServerDeps): Pr
       await disposable.dispose();
     },
   };
+}
+
+/** The id of a graphql-ws `complete` message, or null for any other message. */
+function completedOperationId(data: Buffer): string | null {
+  // Most messages are subscribes and pings: only a message that can be a complete is parsed.
+  if (data.length > 512 || !data.includes('"complete"')) return null;
+  try {
+    const message = JSON.parse(data.toString('utf8')) as { type?: unknown; id?: unknown };
+    return message.type === 'complete' && typeof message.id === 'string' ? message.id : null;
+  } catch {
+    return null;
+  }
 }
