@@ -257,13 +257,10 @@ async function main(): Promise<void> {
       [
         'HTTP end to end, server CPU: plain graphql-js server',
         'plain-graphql-server.js',
-        { 'content-type': 'application/json' },
+        { 'content-type': 'application/json', authorization: `Bearer ${data.apiKey}` },
       ],
     ] as const) {
-      const server = await startServerChild(path.join(__dirname, 'support', module), {
-        ...env,
-        BENCH_TENANT_ID: data.tenantId,
-      });
+      const server = await startServerChild(path.join(__dirname, 'support', module), env);
       try {
         const url = `http://127.0.0.1:${server.port}/graphql`;
         const call = async () => {

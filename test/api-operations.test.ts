@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { getNamedType, GraphQLSchema } from 'graphql';
+import { getNamedType, GraphQLObjectType, GraphQLSchema, isLeafType } from 'graphql';
 import { buildVigilSchema } from '../src/api/build-schema';
+import { STREAM_COLUMNS } from '../src/resolvers/stream.resolver';
 import { errorCodes, errorReasons, GraphQLResponse, startTestApi, TestApi } from './support/api-harness';
 import { bearer, getRaw, gqlWithHeaders } from './support/raw-http';
 import { createTenantFixture, PASSWORD, SAMPLE_VERSION, TenantFixture } from './support/tenant-fixture';
@@ -533,6 +534,51 @@ describe('operations', () => {
 
     beforeAll(async () => {
       s = await createTenantFixture(api, 'state');
+    }, 30_000);
+
+    it('answers every field of a stream in the list as the single-stream query does, whichever fields are selected', async () => {
+      // The list reads only the columns its selection needs: each field alone, and all together,
+      // must still come out as the stream query (which reads the whole row) says.
+      const schema: GraphQLSchema = await buildVigilSchema();
+      const streamType = schema.getType('Stream') as GraphQLObjectType;
+      const leaves = Object.values(streamType.getFields())
+        .filter((field) => isLeafType(getNamedType(field.type)))
+        .map((field) => field.name);
+      const objects = [
+        'scene { version zones { name } }',
+        'sceneAt(version: 0) { version }',
+        'latestFrame { id }',
+        'windows(first: 1) { edges { node { id } } }',
+        'analyses(first: 1) { edges { node { id } } }',
+        'template { id activeVersion { version } }',
+      ];
+      expect(leaves).toEqual(expect.arrayContaining(['id', 'sourceUrl', 'analysisNotice', 'status']));
+      // Every field is a column or declares what it reads, so no selection falls back to all columns.
+      const fields = Object.keys(streamType.getFields());
+      expect(
+        fields.filter((field) => !(field in STREAM_COLUMNS.columns || field in STREAM_COLUMNS.resolverNeeds)),
+      ).toEqual([]);
+      const id = s.ids.streamId;
+      const all = [...leaves, ...objects].join(' ');
+      const single = await api.gql<{ stream: Record<string, unknown> }>(
+        `query ($id: ID!) { stream(streamId: $id) { ${all} } }`,
+        { id },
+        s.sessions.ADMIN,
+      );
+      expect(single.errors).toBeUndefined();
+      const expected = single.data!.stream;
+      expect(expected.sourceUrl).not.toMatch(/s3cret/);
+      for (const selection of [all, ...leaves, ...objects]) {
+        const listed = await api.gql<{ streams: { edges: { node: Record<string, unknown> }[] } }>(
+          `{ streams(first: 5) { edges { node { id ${selection} } } } }`,
+          {},
+          s.sessions.ADMIN,
+        );
+        expect(listed.errors).toBeUndefined();
+        const node = listed.data!.streams.edges.find((edge) => edge.node.id === id)!.node;
+        for (const [field, value] of Object.entries(node))
+          expect({ field, value }).toEqual({ field, value: expected[field] });
+      }
     }, 30_000);
 
     it('moves STOPPED -> ACTIVE -> PAUSED, refuses a second pause with CONFLICT, and stops', async () => {

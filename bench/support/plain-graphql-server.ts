@@ -1,15 +1,43 @@
 /**
  * Child process of the benchmark: the baseline. The same query answered by plain graphql-js
  * (plain-schema.ts; `graphql()` per request: parse, validate, execute) over node:http, from the
- * same PostgreSQL with plain `pg`: the same SQL work Vigil does for this query, minus Vigil's
- * per-request authentication and rate-limit look-ups. There is NO authentication here: the tenant
- * is fixed by BENCH_TENANT_ID.
+ * same PostgreSQL with plain `pg`: the same SQL work Vigil does for this query. Like Vigil it
+ * authenticates each request by its API key (`Authorization: Bearer vgk_<prefix>_<secret>`): the
+ * key's sha256 is looked up in this process's cache of keys verified before, else the key's row is
+ * read by its prefix and its secret's hash compared. It has no rate limit, no logging and no
+ * metrics; the tenant is the key's.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import { graphql } from 'graphql';
 import { Pool } from 'pg';
 import { buildPlainSchema, createPlainContext } from './plain-schema';
 import { runServerChild } from './protocol';
+
+const sha256 = (value: string): Buffer => createHash('sha256').update(value).digest();
+
+/** The tenant of a valid, unrevoked API key in the request, or null. */
+function apiKeyAuthenticator(pool: Pool): (req: http.IncomingMessage) => Promise<string | null> {
+  const verified = new Map<string, string>();
+  return async (req) => {
+    const header = req.headers.authorization;
+    if (!header?.startsWith('Bearer ')) return null;
+    const key = header.slice('Bearer '.length);
+    const digest = sha256(key).toString('hex');
+    const cached = verified.get(digest);
+    if (cached) return cached;
+    const match = /^vgk_([0-9a-f]+)_(.+)$/.exec(key);
+    if (!match) return null;
+    const { rows } = await pool.query<{ tenantId: string; secretHash: string }>(
+      'SELECT "tenantId", "secretHash" FROM "ApiKey" WHERE "prefix" = $1 AND "revokedAt" IS NULL',
+      [match[1]],
+    );
+    const row = rows[0];
+    if (!row || !timingSafeEqual(Buffer.from(row.secretHash, 'hex'), sha256(match[2]!))) return null;
+    verified.set(digest, row.tenantId);
+    return row.tenantId;
+  };
+}
 
 function readBody(req: http.IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -28,16 +56,17 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
 
 runServerChild(async () => {
   const databaseUrl = process.env.DATABASE_URL;
-  const tenantId = process.env.BENCH_TENANT_ID;
-  if (!databaseUrl || !tenantId) throw new Error('DATABASE_URL and BENCH_TENANT_ID must be set');
+  if (!databaseUrl) throw new Error('DATABASE_URL must be set');
   // The same pool size Vigil's Prisma adapter uses (src/db/prisma-client.ts).
   const pool = new Pool({ connectionString: databaseUrl, max: 10 });
   const schema = buildPlainSchema();
+  const authenticate = apiKeyAuthenticator(pool);
 
   const server = http.createServer((req, res) => {
     if (req.method !== 'POST' || req.url !== '/graphql') return send(res, 404, { error: 'not found' });
-    readBody(req)
-      .then(async (raw) => {
+    Promise.all([readBody(req), authenticate(req)])
+      .then(async ([raw, tenantId]) => {
+        if (!tenantId) return send(res, 401, { errors: [{ message: 'A valid API key is required' }] });
         let request: { query?: unknown; variables?: unknown };
         try {
           request = JSON.parse(raw) as typeof request;

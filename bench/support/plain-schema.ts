@@ -25,20 +25,13 @@ import { redactSourceUrl } from '../../src/media/source-url';
 
 export interface StreamRow {
   id: string;
-  tenantId: string;
   name: string;
   sourceUrl: string;
   kind: string;
   status: string;
-  lastError: string | null;
   fps: number;
   maxWidth: number;
-  ssimThreshold: number;
-  windowSize: number;
-  windowStride: number;
   templateId: string | null;
-  createdAt: Date;
-  updatedAt: Date;
 }
 
 export interface TemplateRow {
@@ -69,8 +62,8 @@ const DEFAULT_PAGE_SIZE = 20;
 const MAX_PAGE_SIZE = 100;
 
 // The same column lists Prisma's findMany (no `select`) reads for these models.
-const STREAM_COLUMNS = `"id","tenantId","name","sourceUrl","kind","status","lastError","fps","maxWidth",
-  "ssimThreshold","windowSize","windowStride","templateId","createdAt","updatedAt"`;
+// What Vigil's list reads for this query's selection (the fields asked, the template's id).
+const STREAM_COLUMNS = `"id","name","sourceUrl","kind","status","fps","maxWidth","templateId"`;
 const TEMPLATE_COLUMNS = `"id","tenantId","name","description","activeVersionId","createdAt","updatedAt"`;
 const VERSION_COLUMNS = `"id","tenantId","templateId","version","systemText","instructionText","resultSchema",
   "mode","modelName","temperature","topP","topK","presencePenalty","maxCompletionTokens",

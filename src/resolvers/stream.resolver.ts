@@ -5,13 +5,17 @@ import {
   Ctx,
   FieldResolver,
   ID,
+  Info,
   Int,
   Mutation,
   Query,
   Resolver,
   Root,
 } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Prisma } from '../generated/prisma/client';
 import { authedContext, type GraphQLContext } from './graphql-context';
+import { type ColumnPlan, selectedColumns } from './selected-columns';
 import { Permission } from '../auth/permissions';
 import { AnalysisConnection } from '../schema/analysis.type';
 import { PageArgsInput } from '../schema/connection.type';
@@ -21,6 +25,21 @@ import { CreateStreamInput, Stream, StreamConnection, UpdateStreamInput } from '
 import { SaveStreamSceneInput, StreamScene } from '../schema/stream-scene.type';
 import { Frame, WindowConnection, WindowStatus } from '../schema/window.type';
 import { analysisNotice } from '../services/usage.service';
+
+/** What a Stream's fields read from its row: the field resolvers below, by name. */
+export const STREAM_COLUMNS: ColumnPlan<Prisma.StreamScalarFieldEnum> = {
+  columns: Prisma.StreamScalarFieldEnum,
+  resolverNeeds: {
+    scene: ['id', 'sceneVersion'],
+    sceneAt: ['id'],
+    latestFrame: ['id'],
+    windows: ['id'],
+    analyses: ['id'],
+    analysisNotice: [],
+    template: ['templateId'],
+  },
+  always: ['id'],
+};
 
 @Resolver(() => Stream)
 export class StreamResolver {
@@ -34,9 +53,10 @@ export class StreamResolver {
     })
     status: StreamStatus | null,
     @Ctx() context: GraphQLContext,
+    @Info() info: GraphQLResolveInfo,
   ) {
     const { services, db } = authedContext(context);
-    return services.streams.list(db, page, status);
+    return services.streams.list(db, page, status, selectedColumns(info, ['edges', 'node'], STREAM_COLUMNS));
   }
 
   @Authorized(Permission.STREAMS_READ)

@@ -73,10 +73,9 @@ export type UpdateStreamFields = z.input<typeof updateStreamSchema>;
 /** A stream as the API shows it: the source URL never carries its credentials out. */
 export type StreamView = Omit<Stream, 'sourceUrl'> & { sourceUrl: string };
 
-export const toStreamView = (stream: Stream): StreamView => ({
-  ...stream,
-  sourceUrl: redactSourceUrl(stream.sourceUrl),
-});
+export const toStreamView = (stream: Stream): StreamView =>
+  // A row read without its source (a list that did not select it) has nothing to mask.
+  stream.sourceUrl === undefined ? stream : { ...stream, sourceUrl: redactSourceUrl(stream.sourceUrl) };
 
 /** The scene a caller sends: the stream, the version it was edited from, every zone and line. */
 export type SaveStreamSceneFields = SceneDraft & { streamId: string; expectedVersion: number };
@@ -109,12 +108,24 @@ export class StreamService {
   }
 
   /** The tenant's streams of one status; without one, every stream but the archived ones. */
-  async list(db: TenantDb, page: PageArgs, status?: StreamStatus | null): Promise<Connection<StreamView>> {
-    const connection = await paginate(page, (query) =>
-      db.stream.findMany({
-        ...query,
-        where: { ...query.where, status: status ?? { not: 'ARCHIVED' } },
-      }),
+  /**
+   * A page of the tenant's streams. With `columns` (what the caller will read, at least the id),
+   * each row carries only those: the API passes what the query's selection needs.
+   */
+  async list(
+    db: TenantDb,
+    page: PageArgs,
+    status?: StreamStatus | null,
+    columns?: Partial<Record<Prisma.StreamScalarFieldEnum, true>>,
+  ): Promise<Connection<StreamView>> {
+    const connection = await paginate(
+      page,
+      (query) =>
+        db.stream.findMany({
+          ...query,
+          where: { ...query.where, status: status ?? { not: 'ARCHIVED' } },
+          ...(columns ? { select: columns } : {}),
+        }) as Promise<Stream[]>,
     );
     return {
       ...connection,
