@@ -1,7 +1,9 @@
 /**
- * GraphQL throughput and latency of a list query: 50 streams with their templates and active
- * versions, answered by one Vigil API process under 50 concurrent clients, compared in the same run
- * with the same query answered by plain graphql-js over the same data.
+ * GraphQL throughput and latency of a list query: pages of 10, 50 and 100 streams with their
+ * templates and active versions, answered by one Vigil API process under 50 concurrent clients,
+ * compared in the same run with the same query answered by plain graphql-js over the same data.
+ * The headline figures are those of the 50-stream page; the others give the cost curve (the fixed
+ * cost of a request and the cost of each item).
  *
  *   npm run bench
  *
@@ -16,6 +18,8 @@
  * DROPPED and recreated, so its name must contain "bench"), BENCH_REDIS_URL (default
  * redis://127.0.0.1:6379/14; flushed), BENCH_SECONDS (measured seconds per server, default 15),
  * BENCH_WARMUP_SECONDS (default 3), BENCH_CONNECTIONS (default 50), BENCH_ONLY (vigil | plain),
+ * BENCH_LIST_SIZES (page sizes, default 10,50,100), BENCH_QUICK=1 (1 s warm-up and 3 s per server
+ * and size, for the perf budget, which reads the `perf-budget` lines printed at the end),
  * BENCH_CPU_PROF (vigil | plain | all: write V8 CPU profiles of the server children into
  * BENCH_CPU_PROF_DIR, default <tmpdir>/vigil-bench-profiles).
  *
@@ -28,7 +32,8 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { assertBenchDatabase, BenchData, seedBenchData } from './support/bench-data';
 import { cpuBetween, CpuShares, snapshotCpu } from './support/cpu-sampler';
-import { LIST_STREAMS_QUERY, STREAM_COUNT } from './support/protocol';
+import { printBudget, quickRun } from './support/perf-budget';
+import { LIST_PAGE_SIZE, listStreamsQuery, STREAM_COUNT } from './support/protocol';
 import { ServerChild, startServerChild } from './support/server-child';
 
 const TARGET_RPS_PER_CORE = 1500;
@@ -51,13 +56,24 @@ function onlyFromEnv(): '' | 'vigil' | 'plain' {
   return only;
 }
 
+function pageSizes(): number[] {
+  const raw = process.env.BENCH_LIST_SIZES || `10,${LIST_PAGE_SIZE},${STREAM_COUNT}`;
+  const sizes = raw.split(',').map(Number);
+  if (sizes.some((size) => !Number.isInteger(size) || size < 1 || size > STREAM_COUNT)) {
+    throw new Error(`BENCH_LIST_SIZES must be page sizes from 1 to ${STREAM_COUNT}, not "${raw}"`);
+  }
+  return sizes;
+}
+
 function readSettings() {
+  const quick = quickRun();
   return {
     databaseUrl: process.env.BENCH_DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/vigil_bench',
     redisUrl: process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379/14',
-    seconds: envNumber('BENCH_SECONDS', 15),
-    warmupSeconds: envNumber('BENCH_WARMUP_SECONDS', 3),
+    seconds: envNumber('BENCH_SECONDS', quick ? 3 : 15),
+    warmupSeconds: envNumber('BENCH_WARMUP_SECONDS', quick ? 1 : 3),
     connections: Math.round(envNumber('BENCH_CONNECTIONS', 50)),
+    sizes: pageSizes(),
     only: onlyFromEnv(),
     cpuProf: process.env.BENCH_CPU_PROF ?? '',
     cpuProfDir: process.env.BENCH_CPU_PROF_DIR || path.join(os.tmpdir(), 'vigil-bench-profiles'),
@@ -85,6 +101,8 @@ interface Target {
 
 interface Measurement {
   target: Target;
+  /** Streams per page. */
+  first: number;
   rps: number;
   p50: number;
   p99: number;
@@ -104,12 +122,16 @@ interface StreamsPayload {
   };
 }
 
-/** One request; fails loudly unless it is a 200 with all STREAM_COUNT streams, templates and versions. */
-async function checkedRequest(url: string, target: Target): Promise<{ body: string; data: unknown }> {
+/** One request; fails loudly unless it is a 200 with the whole page of streams, templates and versions. */
+async function checkedRequest(
+  url: string,
+  target: Target,
+  first: number,
+): Promise<{ body: string; data: unknown }> {
   const response = await fetch(url, {
     method: 'POST',
     headers: target.headers,
-    body: JSON.stringify({ query: LIST_STREAMS_QUERY }),
+    body: JSON.stringify({ query: listStreamsQuery(first) }),
   });
   const body = await response.text();
   const problem = (message: string): Error =>
@@ -123,46 +145,59 @@ async function checkedRequest(url: string, target: Target): Promise<{ body: stri
   }
   if (parsed.errors?.length) throw problem('the response has GraphQL errors');
   const edges = parsed.data?.streams?.edges ?? [];
-  if (edges.length !== STREAM_COUNT) throw problem(`expected ${STREAM_COUNT} edges, got ${edges.length}`);
+  const expected = Math.min(first, STREAM_COUNT);
+  if (edges.length !== expected) throw problem(`expected ${expected} edges, got ${edges.length}`);
   const incomplete = edges.filter((edge) => !edge.node?.template?.activeVersion).length;
   if (incomplete > 0) throw problem(`${incomplete} streams lack a template or its active version`);
-  if (parsed.data?.streams?.pageInfo?.hasNextPage !== false) throw problem('expected hasNextPage false');
+  if (parsed.data?.streams?.pageInfo?.hasNextPage !== first < STREAM_COUNT)
+    throw problem(`expected hasNextPage ${first < STREAM_COUNT}`);
   return { body, data: parsed.data };
 }
 
 /** Checks a server's answer and returns the exact body every measured response must repeat. */
-async function verify(url: string, target: Target): Promise<{ body: string; data: unknown }> {
-  const first = await checkedRequest(url, target);
-  const second = await checkedRequest(url, target);
-  if (first.body !== second.body) {
+async function verify(url: string, target: Target, first: number): Promise<{ body: string; data: unknown }> {
+  const answer = await checkedRequest(url, target, first);
+  const again = await checkedRequest(url, target, first);
+  if (answer.body !== again.body) {
     throw new Error(`${target.label}: two identical requests got different bodies; cannot verify bodies`);
   }
-  return first;
+  return answer;
 }
 
-function loadOptions(url: string, target: Target, seconds: number, expectBody: string): autocannon.Options {
+function loadOptions(
+  url: string,
+  target: Target,
+  seconds: number,
+  expectBody: string,
+  first: number,
+): autocannon.Options {
   return {
     url,
     method: 'POST',
     headers: target.headers,
-    body: JSON.stringify({ query: LIST_STREAMS_QUERY }),
+    body: JSON.stringify({ query: listStreamsQuery(first) }),
     connections: settings.connections,
     duration: seconds,
     expectBody,
   };
 }
 
-async function measure(server: ServerChild, target: Target, expectBody: string): Promise<Measurement> {
+async function measure(
+  server: ServerChild,
+  target: Target,
+  expectBody: string,
+  first: number,
+): Promise<Measurement> {
   const url = `http://127.0.0.1:${server.port}/graphql`;
-  process.stdout.write(`  ${target.label}: warm-up ${settings.warmupSeconds} s, `);
-  await autocannon(loadOptions(url, target, settings.warmupSeconds, expectBody));
+  process.stdout.write(`  ${target.label}, ${first} streams: warm-up ${settings.warmupSeconds} s, `);
+  await autocannon(loadOptions(url, target, settings.warmupSeconds, expectBody, first));
   process.stdout.write(`measuring ${settings.seconds} s ... `);
 
   const serverStart = await server.cpuMicros();
   const selfStart = process.cpuUsage();
   const machineStart = snapshotCpu();
   const wallStart = process.hrtime.bigint();
-  const result = await autocannon(loadOptions(url, target, settings.seconds, expectBody));
+  const result = await autocannon(loadOptions(url, target, settings.seconds, expectBody, first));
   const wallSeconds = Number(process.hrtime.bigint() - wallStart) / 1e9;
   const machineEnd = snapshotCpu();
   const self = process.cpuUsage(selfStart);
@@ -178,6 +213,7 @@ async function measure(server: ServerChild, target: Target, expectBody: string):
   const good = result['2xx'] - result.mismatches;
   const measurement: Measurement = {
     target,
+    first,
     // Only correct answers count towards throughput.
     rps: good / result.duration,
     p50: result.latency.p50,
@@ -213,46 +249,134 @@ function otherCpu(r: Measurement, available: number): number {
   return Math.max(0, r.others.machine * available - known - (r.others.byName['redis-server'] ?? 0));
 }
 
+const cpuMsPerRequest = (r: Measurement): number => (r.serverCpu / r.rps) * 1000;
+
+/** Least-squares line through (items, CPU ms per request): the fixed cost and the cost per item. */
+function costLine(points: Measurement[]): { fixedMs: number; perItemMs: number } | null {
+  if (points.length < 2) return null;
+  const xs = points.map((r) => r.first);
+  const ys = points.map(cpuMsPerRequest);
+  const meanX = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const meanY = ys.reduce((a, b) => a + b, 0) / ys.length;
+  const sxx = xs.reduce((sum, x) => sum + (x - meanX) ** 2, 0);
+  if (sxx === 0) return null;
+  const perItemMs = xs.reduce((sum, x, i) => sum + (x - meanX) * (ys[i]! - meanY), 0) / sxx;
+  return { fixedMs: meanY - perItemMs * meanX, perItemMs };
+}
+
+function printCostCurve(results: Measurement[]): void {
+  console.log('');
+  console.log('Cost curve: server CPU per request by page size');
+  console.log(
+    `${'streams'.padEnd(9)}${pad('vigil ms', 10)}${pad('plain ms', 10)}${pad('vigil/plain', 13)}` +
+      `${pad('vigil req/s', 13)}${pad('plain req/s', 13)}`,
+  );
+  for (const first of settings.sizes) {
+    const vigil = results.find((r) => r.first === first && r.target.key === 'vigil');
+    const plain = results.find((r) => r.first === first && r.target.key === 'plain');
+    const cell = (r: Measurement | undefined, value: (r: Measurement) => string): string =>
+      r ? value(r) : 'n/a';
+    console.log(
+      `${String(first).padEnd(9)}${pad(
+        cell(vigil, (r) => cpuMsPerRequest(r).toFixed(2)),
+        10,
+      )}` +
+        `${pad(
+          cell(plain, (r) => cpuMsPerRequest(r).toFixed(2)),
+          10,
+        )}` +
+        `${pad(vigil && plain ? `${(cpuMsPerRequest(vigil) / cpuMsPerRequest(plain)).toFixed(2)}x` : 'n/a', 13)}` +
+        `${pad(
+          cell(vigil, (r) => String(Math.round(r.rps))),
+          13,
+        )}${pad(
+          cell(plain, (r) => String(Math.round(r.rps))),
+          13,
+        )}`,
+    );
+  }
+  for (const key of ['vigil', 'plain'] as const) {
+    const line = costLine(results.filter((r) => r.target.key === key));
+    if (line)
+      console.log(
+        `  slope ${key}: ${(line.perItemMs * 1000).toFixed(1)} µs of CPU per stream on the page, ` +
+          `${line.fixedMs.toFixed(2)} ms fixed per request`,
+      );
+  }
+}
+
 function printReport(data: BenchData, results: Measurement[]): void {
   const available = os.availableParallelism();
   const label = (text: string): string => text.padEnd(20);
   console.log('');
   console.log(
-    `GraphQL list of ${STREAM_COUNT} streams with templates, ${settings.connections} concurrent clients, ` +
-      `${settings.seconds} s (after ${settings.warmupSeconds} s warm-up)`,
+    `GraphQL list of streams with templates (${data.streams} seeded), ${settings.connections} concurrent ` +
+      `clients, ${settings.seconds} s per server and page size (after ${settings.warmupSeconds} s warm-up)`,
   );
   console.log(
-    `${label('')}${pad('req/s', 8)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('errors', 9)}` +
+    `${label('')}${pad('streams', 8)}${pad('req/s', 8)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('errors', 9)}` +
       `${pad('server CPU ms/req', 19)}`,
   );
   for (const r of results) {
     console.log(
-      `${label(r.target.label)}${pad(Math.round(r.rps), 8)}${pad(r.p50, 9)}${pad(r.p99, 9)}` +
-        `${pad(r.errors.total, 9)}${pad(((r.serverCpu / r.rps) * 1000).toFixed(2), 19)}`,
+      `${label(r.target.label)}${pad(r.first, 8)}${pad(Math.round(r.rps), 8)}${pad(r.p50, 9)}${pad(r.p99, 9)}` +
+        `${pad(r.errors.total, 9)}${pad(cpuMsPerRequest(r).toFixed(2), 19)}`,
     );
   }
   for (const r of results) {
     if (r.errors.total > 0) {
       console.log(
-        `  ${r.target.label} errors: ${r.errors.non2xx} non-2xx, ${r.errors.socket} socket errors, ` +
-          `${r.errors.timeouts} timeouts, ${r.errors.wrongBody} 2xx with a different body; ` +
+        `  ${r.target.label} (${r.first} streams) errors: ${r.errors.non2xx} non-2xx, ${r.errors.socket} socket ` +
+          `errors, ${r.errors.timeouts} timeouts, ${r.errors.wrongBody} 2xx with a different body; ` +
           `status codes ${JSON.stringify(r.statusCodes)}`,
       );
     }
   }
 
-  const vigil = results.find((r) => r.target.key === 'vigil');
-  const plain = results.find((r) => r.target.key === 'plain');
+  const headline = results.filter((r) => r.first === LIST_PAGE_SIZE);
+  const vigil = headline.find((r) => r.target.key === 'vigil');
+  const plain = headline.find((r) => r.target.key === 'plain');
+  if (vigil || plain) console.log(`At ${LIST_PAGE_SIZE} streams per page:`);
   if (vigil && plain) {
     const overhead = plain.rps / vigil.rps;
+    const cpuRatio = cpuMsPerRequest(vigil) / cpuMsPerRequest(plain);
     console.log(
       `overhead (plain/vigil req/s): ${overhead.toFixed(2)}x   target <= ${TARGET_MAX_OVERHEAD}x   ` +
         `${overhead <= TARGET_MAX_OVERHEAD ? 'PASS' : 'MISS'}`,
     );
     console.log(
-      `  also: server CPU per request vigil/plain ${(vigil.serverCpu / vigil.rps / (plain.serverCpu / plain.rps)).toFixed(2)}x, ` +
-        `p50 vigil/plain ${(vigil.p50 / plain.p50).toFixed(2)}x, p99 vigil/plain ${(vigil.p99 / plain.p99).toFixed(2)}x`,
+      `server CPU per request vigil/plain: ${cpuRatio.toFixed(2)}x   target <= ${TARGET_MAX_OVERHEAD}x   ` +
+        `${cpuRatio <= TARGET_MAX_OVERHEAD ? 'PASS' : 'MISS'}`,
     );
+    console.log(
+      `  also: p50 vigil/plain ${(vigil.p50 / plain.p50).toFixed(2)}x, p99 vigil/plain ${(vigil.p99 / plain.p99).toFixed(2)}x`,
+    );
+    printBudget({
+      bench: 'graphql-list',
+      figures: [
+        {
+          name: 'plain/vigil req/s, 50 streams',
+          value: overhead,
+          target: TARGET_MAX_OVERHEAD,
+          lowerIsBetter: true,
+          unit: 'x',
+        },
+        {
+          name: 'vigil/plain CPU per request',
+          value: cpuRatio,
+          target: TARGET_MAX_OVERHEAD,
+          lowerIsBetter: true,
+          unit: 'x',
+        },
+        {
+          name: 'vigil CPU per request',
+          value: cpuMsPerRequest(vigil),
+          target: cpuMsPerRequest(plain) * TARGET_MAX_OVERHEAD,
+          lowerIsBetter: true,
+          unit: 'ms',
+        },
+      ],
+    });
   }
   if (vigil) {
     // The API is one single-threaded Node process: it runs on (at most about) one core.
@@ -266,6 +390,7 @@ function printReport(data: BenchData, results: Measurement[]): void {
         `${Math.round(vigil.rps / vigil.serverCpu)} req)`,
     );
   }
+  printCostCurve(results);
 
   console.log('');
   console.log(
@@ -278,7 +403,7 @@ function printReport(data: BenchData, results: Measurement[]): void {
   for (const r of results) {
     const [server, loadgen, postgres, redis, other, idle] = cpuColumns(r, available);
     console.log(
-      `${label(r.target.label)}${pad(server!, 8)}${pad(loadgen!, 9)}${pad(postgres!, 10)}${pad(redis!, 7)}` +
+      `${label(`${r.target.label}, ${r.first}`)}${pad(server!, 8)}${pad(loadgen!, 9)}${pad(postgres!, 10)}${pad(redis!, 7)}` +
         `${pad(other!, 7)}${pad(idle!, 7)}`,
     );
   }
@@ -355,7 +480,6 @@ async function main(): Promise<void> {
 
   const servers = new Map<Target['key'], ServerChild>();
   try {
-    const answers = new Map<Target['key'], { body: string; data: unknown }>();
     for (const target of targets) {
       const profile = settings.cpuProf === 'all' || settings.cpuProf === target.key;
       const execArgv = profile
@@ -367,27 +491,36 @@ async function main(): Promise<void> {
         : [];
       const server = await startServerChild(target.module, env, execArgv);
       servers.set(target.key, server);
-      answers.set(target.key, await verify(`http://127.0.0.1:${server.port}/graphql`, target));
       console.log(
-        `  ${target.label}: pid ${server.pid}, port ${server.port}, answer verified` +
+        `  ${target.label}: pid ${server.pid}, port ${server.port}` +
           (profile ? `, CPU profile into ${settings.cpuProfDir}` : ''),
       );
     }
-    const vigilAnswer = answers.get('vigil');
-    const plainAnswer = answers.get('plain');
-    if (vigilAnswer && plainAnswer) {
-      try {
-        deepStrictEqual(plainAnswer.data, vigilAnswer.data);
-      } catch (error) {
-        throw new Error(`the two servers return different data: ${(error as Error).message}`);
-      }
-      console.log('  both servers return the same data');
-    }
-
-    // One server at a time under load; the other sits idle.
     const results: Measurement[] = [];
-    for (const target of targets) {
-      results.push(await measure(servers.get(target.key)!, target, answers.get(target.key)!.body));
+    for (const first of settings.sizes) {
+      const answers = new Map<Target['key'], { body: string; data: unknown }>();
+      for (const target of targets) {
+        const url = `http://127.0.0.1:${servers.get(target.key)!.port}/graphql`;
+        answers.set(target.key, await verify(url, target, first));
+      }
+      const vigilAnswer = answers.get('vigil');
+      const plainAnswer = answers.get('plain');
+      if (vigilAnswer && plainAnswer) {
+        try {
+          deepStrictEqual(plainAnswer.data, vigilAnswer.data);
+        } catch (error) {
+          throw new Error(
+            `the two servers return different data (${first} streams): ${(error as Error).message}`,
+          );
+        }
+      }
+      console.log(
+        `  ${first} streams: answers verified${vigilAnswer && plainAnswer ? ', the same on both servers' : ''}`,
+      );
+      // One server at a time under load; the other sits idle.
+      for (const target of targets) {
+        results.push(await measure(servers.get(target.key)!, target, answers.get(target.key)!.body, first));
+      }
     }
     printReport(data, results);
   } finally {

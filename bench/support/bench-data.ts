@@ -147,7 +147,7 @@ export async function seedBenchData(env: NodeJS.ProcessEnv): Promise<BenchData> 
 
     // Half of the sources carry credentials, so Vigil's masking of source URLs does real work.
     for (let i = 0; i < STREAM_COUNT; i++) {
-      const n = String(i + 1).padStart(2, '0');
+      const n = String(i + 1).padStart(3, '0');
       await services.streams.create(db, admin, {
         name: `Camera ${n}`,
         sourceUrl:

@@ -2,8 +2,9 @@
  * What the benchmark's parent process and its server children say to each other over the fork IPC
  * channel, and the query both servers answer.
  */
-export const LIST_STREAMS_QUERY = `{
-  streams(first: 50) {
+/** The list query both servers answer: a page of `first` streams with their templates. */
+export const listStreamsQuery = (first: number): string => `{
+  streams(first: ${first}) {
     edges {
       node {
         id
@@ -20,7 +21,12 @@ export const LIST_STREAMS_QUERY = `{
   }
 }`;
 
-export const STREAM_COUNT = 50;
+/** The page size of the headline figures. */
+export const LIST_PAGE_SIZE = 50;
+export const LIST_STREAMS_QUERY = listStreamsQuery(LIST_PAGE_SIZE);
+
+/** Streams seeded: the largest page of the cost curve. */
+export const STREAM_COUNT = 100;
 
 /** Child to parent. */
 export type ChildMessage =
