@@ -6,7 +6,8 @@
  * Parent -> child: { type: 'start', url, apiKey, clients, after }, then { type: 'measure', from }
  * (cursor: count events after it), then { type: 'report' }.
  * Child -> parent: { type: 'connected' } once every client has received a warm-up event;
- * { type: 'report', latencies, received, closed }.
+ * { type: 'refused', message } as soon as the API refuses a subscription or closes a socket before
+ * its first event (a limit the bench did not raise would otherwise look like a slow connect); { type: 'report', latencies, received, closed }.
  */
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
@@ -39,8 +40,13 @@ function open(url: string, apiKey: string, cursor: string, onFirst: () => void):
   socket.on('message', (data) => {
     const message = JSON.parse(String(data)) as {
       type: string;
-      payload?: { data?: { alerts?: { cursor: string; message: string } } };
+      payload?: { data?: { alerts?: { cursor: string; message: string } } } | { message?: string }[];
     };
+    if (message.type === 'error') {
+      const reasons = Array.isArray(message.payload) ? message.payload.map((error) => error.message) : [];
+      process.send?.({ type: 'refused', message: reasons.join('; ') || 'subscription refused' });
+      return;
+    }
     if (message.type === 'connection_ack') {
       socket.send(
         JSON.stringify({
@@ -51,7 +57,7 @@ function open(url: string, apiKey: string, cursor: string, onFirst: () => void):
       );
       return;
     }
-    const event = message.payload?.data?.alerts;
+    const event = Array.isArray(message.payload) ? undefined : message.payload?.data?.alerts;
     if (message.type !== 'next' || !event) return;
     if (first) {
       first = false;
@@ -62,7 +68,11 @@ function open(url: string, apiKey: string, cursor: string, onFirst: () => void):
       latencies.push(now() - Number(event.message));
     }
   });
-  socket.on('close', () => closed++);
+  socket.on('close', (code, reason) => {
+    closed++;
+    // Closed before its first event: the API refused the connection (a limit the bench did not raise).
+    if (first) process.send?.({ type: 'refused', message: `socket closed ${code} ${String(reason)}` });
+  });
 }
 
 process.on('message', (message: ParentMessage) => {
