@@ -106,21 +106,37 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-/** The next message of `type` from a client process; a refused subscription fails it at once. */
+/**
+ * The next message of `type` from a client process; a refused subscription or the process ending
+ * fails it at once.
+ */
 function waitMessage<T>(child: ChildProcess, type: string, timeoutMs: number): Promise<T> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.off('message', onMessage);
-      reject(new Error(`no "${type}" from a client process within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const onMessage = (message: { type: string; message?: string }): void => {
-      if (message.type !== type && message.type !== 'refused') return;
+    let done = false;
+    const settle = (error: Error | undefined, message?: T): void => {
+      if (done) return;
+      done = true;
       clearTimeout(timer);
       child.off('message', onMessage);
-      if (message.type === 'refused') reject(new Error(`the API refused a subscription: ${message.message}`));
-      else resolve(message as T);
+      child.off('exit', onExit);
+      if (error) reject(error);
+      else resolve(message!);
+    };
+    const timer = setTimeout(
+      () => settle(new Error(`no "${type}" from a client process within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    const onMessage = (message: { type: string; message?: string }): void => {
+      if (message.type === 'refused') settle(new Error(`the API refused a subscriber: ${message.message}`));
+      else if (message.type === type) settle(undefined, message as T);
+    };
+    // Its last message may still be in the channel when the exit is seen: give it a moment.
+    const onExit = (code: number | null, signal: string | null): void => {
+      const error = new Error(`a client process ended (code ${code}, signal ${signal}) before its "${type}"`);
+      setTimeout(() => settle(error), 1_000);
     };
     child.on('message', onMessage);
+    child.once('exit', onExit);
   });
 }
 
