@@ -77,8 +77,10 @@ function runBench(file: string, env: NodeJS.ProcessEnv, allowanceSeconds: number
   const pid = child.pid;
   running = pid;
   let stdout = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
+  // Decoded as a stream, so a character split between two chunks (the µ of a unit) stays whole.
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    stdout += chunk;
     process.stdout.write(chunk);
   });
   child.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
