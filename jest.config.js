@@ -22,8 +22,9 @@ module.exports = {
     {
       displayName: 'unit',
       testEnvironment: 'node',
-      // The console's pure helpers (formatting, deadlines) are specified beside them too.
-      roots: ['<rootDir>/src', '<rootDir>/console/src'],
+      // The console's pure helpers (formatting, deadlines) and the benchmarks' support (the perf
+      // budget's verdicts) are specified beside them too.
+      roots: ['<rootDir>/src', '<rootDir>/console/src', '<rootDir>/bench'],
       testMatch: ['**/*.spec.ts'],
       transform: { '^.+\\.ts$': swc },
     },

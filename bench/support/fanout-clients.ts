@@ -6,7 +6,8 @@
  * Parent -> child: { type: 'start', url, apiKey, clients, after }, then { type: 'measure', from }
  * (cursor: count events after it), then { type: 'report' }.
  * Child -> parent: { type: 'connected' } once every client has received a warm-up event;
- * { type: 'report', latencies, received, closed }.
+ * { type: 'refused', message } as soon as the API refuses a subscription or closes a socket before
+ * its first event (a limit the bench did not raise would otherwise look like a slow connect); { type: 'report', latencies, received, closed }.
  */
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
@@ -18,6 +19,7 @@ type ParentMessage =
 
 const QUERY = 'subscription($after: String) { alerts(after: $after) { cursor message } }';
 const now = (): number => performance.timeOrigin + performance.now();
+const MAX_HANDSHAKES = 100;
 
 let measureFrom: string | null = null;
 const latencies: number[] = [];
@@ -30,18 +32,35 @@ const after = (a: string, b: string): boolean => {
   return am > bm || (am === bm && as > bs);
 };
 
-function open(url: string, apiKey: string, cursor: string, onFirst: () => void): void {
+/**
+ * One subscriber. `onHandshake` runs once its connection is acknowledged or has failed; `onFirst`
+ * once its first event arrives.
+ */
+function open(
+  url: string,
+  apiKey: string,
+  cursor: string,
+  onHandshake: () => void,
+  onFirst: () => void,
+): void {
   const socket = new WebSocket(url, 'graphql-transport-ws');
   let first = true;
+  let failure = '';
   socket.on('open', () =>
     socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${apiKey}` } })),
   );
   socket.on('message', (data) => {
     const message = JSON.parse(String(data)) as {
       type: string;
-      payload?: { data?: { alerts?: { cursor: string; message: string } } };
+      payload?: { data?: { alerts?: { cursor: string; message: string } } } | { message?: string }[];
     };
+    if (message.type === 'error') {
+      const reasons = Array.isArray(message.payload) ? message.payload.map((error) => error.message) : [];
+      process.send?.({ type: 'refused', message: reasons.join('; ') || 'subscription refused' });
+      return;
+    }
     if (message.type === 'connection_ack') {
+      onHandshake();
       socket.send(
         JSON.stringify({
           id: '1',
@@ -51,7 +70,7 @@ function open(url: string, apiKey: string, cursor: string, onFirst: () => void):
       );
       return;
     }
-    const event = message.payload?.data?.alerts;
+    const event = Array.isArray(message.payload) ? undefined : message.payload?.data?.alerts;
     if (message.type !== 'next' || !event) return;
     if (first) {
       first = false;
@@ -62,17 +81,48 @@ function open(url: string, apiKey: string, cursor: string, onFirst: () => void):
       latencies.push(now() - Number(event.message));
     }
   });
-  socket.on('close', () => closed++);
+  // A reset connection is reported like a refusal instead of ending the process (ws then closes it).
+  socket.on('error', (error) => (failure = error.message));
+  socket.on('close', (code, reason) => {
+    closed++;
+    onHandshake();
+    // Closed before its first event: the API refused the connection (a limit the bench did not raise).
+    if (first) {
+      process.send?.({ type: 'refused', message: failure || `socket closed ${code} ${String(reason)}` });
+    }
+  });
+}
+
+/**
+ * Opens the subscribers with at most MAX_HANDSHAKES connecting at once: thousands of simultaneous
+ * connects overflow the API's accept backlog and come back as resets, which is not what is measured.
+ */
+function openAll(start: Extract<ParentMessage, { type: 'start' }>): void {
+  let opened = 0;
+  let connecting = 0;
+  let waiting = start.clients;
+  const openMore = (): void => {
+    while (connecting < MAX_HANDSHAKES && opened < start.clients) {
+      opened++;
+      connecting++;
+      let done = false;
+      const onHandshake = (): void => {
+        if (done) return;
+        done = true;
+        connecting--;
+        openMore();
+      };
+      open(start.url, start.apiKey, start.after, onHandshake, () => {
+        if (--waiting === 0) process.send?.({ type: 'connected' });
+      });
+    }
+  };
+  openMore();
 }
 
 process.on('message', (message: ParentMessage) => {
   if (message.type === 'start') {
-    let waiting = message.clients;
-    for (let i = 0; i < message.clients; i++) {
-      open(message.url, message.apiKey, message.after, () => {
-        if (--waiting === 0) process.send?.({ type: 'connected' });
-      });
-    }
+    openAll(message);
   } else if (message.type === 'measure') {
     measureFrom = message.from;
   } else {
