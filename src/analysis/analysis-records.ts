@@ -40,7 +40,7 @@ export async function failWindow(db: TenantDb, windowId: string, reason: string)
 export async function startAnalysis(
   db: TenantDb,
   tenantId: string,
-  window: WindowWithContext,
+  window: Pick<WindowWithContext, 'id' | 'streamId'>,
   versionId: string,
   mode: 'VLM' | 'LOCAL',
 ): Promise<string> {
