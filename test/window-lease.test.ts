@@ -12,13 +12,13 @@ describe('window lease', () => {
   let index = 0;
   const leases: WindowLease[] = [];
 
-  const newWindow = async (tenant: TenantFixture): Promise<string> => {
+  const newWindow = async (tenant: TenantFixture, frameIds: string[] = []): Promise<string> => {
     const window = await api.prisma.window.create({
       data: {
         tenantId: tenant.tenantId,
         streamId: tenant.ids.streamId,
         index: 10_000 + index++,
-        frameIds: [],
+        frameIds,
         startAt: new Date(),
         endAt: new Date(),
       },
@@ -114,11 +114,25 @@ describe('window lease', () => {
   });
 
   it('reads with the claim what the analysis needs: frames, stream, active version and the stream’s recent past', async () => {
-    const windowId = await newWindow(a);
+    const db = tenantDb(api.prisma, a.tenantId);
+    // The fixture's frame, twice (windows overlap), and a frame that retention deleted.
+    const { frameIds: fixtureFrames } = await db.window.findUniqueOrThrow({ where: { id: a.ids.windowId } });
+    const frameIds = [fixtureFrames[0]!, '00000000-0000-4000-8000-00000000f4a3', fixtureFrames[0]!];
+    const windowId = await newWindow(a, frameIds);
     const claim = await hold(a, windowId, 20_000);
     if (!claim.held) throw new Error('the claim must hold');
     // The same, read the way Prisma would read it in separate statements.
-    const db = tenantDb(api.prisma, a.tenantId);
+    const frame = await db.frame.findUniqueOrThrow({
+      where: { id: fixtureFrames[0]! },
+      select: {
+        id: true,
+        storageKey: true,
+        capturedAt: true,
+        skippedBefore: true,
+        width: true,
+        height: true,
+      },
+    });
     const stream = await db.stream.findUniqueOrThrow({
       where: { id: a.ids.streamId },
       select: { name: true, sceneVersion: true, template: { select: { activeVersionId: true } } },
@@ -144,7 +158,8 @@ describe('window lease', () => {
     expect(claim.window).toEqual({
       id: windowId,
       streamId: a.ids.streamId,
-      frameIds: [],
+      frameIds,
+      frames: [frame, frame],
       stream,
       previousResult: previous?.result ?? null,
       openIncident: incident,

@@ -50,7 +50,7 @@ import { type ClaimedWindow, claimWindow } from './window-lease';
  * re-analysis loaded it (which reads that past when it asks the model).
  */
 type AnalysedWindow = Omit<WindowWithContext, 'status'> &
-  Partial<Pick<ClaimedWindow, 'previousResult' | 'openIncident'>>;
+  Partial<Pick<ClaimedWindow, 'previousResult' | 'openIncident' | 'frames'>>;
 
 export interface WindowAnalysisDeps {
   prisma: PrismaClient;
@@ -211,7 +211,7 @@ export class WindowAnalysis {
     version: VersionRow,
     signal: AbortSignal,
   ): Promise<WindowAnalysisOutcome> {
-    const frames = await this.inputs.frames(db, window.frameIds);
+    const frames = await this.inputs.frames(db, window.frameIds, window.frames);
     if (typeof frames === 'string') return this.failWithoutModel(db, tenantId, window, version.id, frames);
 
     const tenant = await this.inputs.tenant(tenantId);

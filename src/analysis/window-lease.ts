@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type TenantDb, tenantIdOf } from '../db/tenant-scoped-db';
 import { Prisma } from '../generated/prisma/client';
+import type { FrameFacts } from './analysis-inputs';
 
 /**
  * One job at a time analyses a window, whatever Redis holds. The queue's job id keeps a window's
@@ -36,6 +37,8 @@ export interface ClaimedWindow {
   id: string;
   streamId: string;
   frameIds: string[];
+  /** The rows of its frames that still exist, in the window's order. */
+  frames: FrameFacts[];
   stream: { name: string; sceneVersion: number; template: { activeVersionId: string | null } | null };
   previousResult: Prisma.JsonValue | null;
   openIncident: { summary: string; severity: string | null; startAt: Date } | null;
@@ -67,6 +70,7 @@ interface ClaimRow {
   id: string;
   streamId: string;
   frameIds: string[];
+  frames: (Omit<FrameFacts, 'capturedAt'> & { capturedAt: string })[] | null;
   streamName: string;
   sceneVersion: number;
   templateId: string | null;
@@ -111,7 +115,14 @@ export async function claimWindow(
     SELECT c."id"::text, c."streamId"::text, c."frameIds"::text[], c."streamName", c."sceneVersion",
            c."templateId"::text, t."activeVersionId"::text, previous."result" AS "previousResult",
            incident."summary" AS "incidentSummary", incident."severity" AS "incidentSeverity",
-           incident."startAt" AS "incidentStartAt"
+           incident."startAt" AS "incidentStartAt",
+           (SELECT json_agg(json_build_object(
+                     'id', f."id", 'storageKey', f."storageKey",
+                     'capturedAt', to_char(f."capturedAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                     'skippedBefore', f."skippedBefore", 'width', f."width", 'height', f."height")
+                   ORDER BY u.n)
+            FROM unnest(c."frameIds") WITH ORDINALITY AS u(id, n)
+            JOIN "Frame" AS f ON f."tenantId" = c."tenantId" AND f."id" = u.id) AS "frames"
     FROM claimed AS c
     LEFT JOIN "PromptTemplate" AS t ON t."tenantId" = c."tenantId" AND t."id" = c."templateId"
     LEFT JOIN LATERAL (
@@ -145,6 +156,7 @@ export async function claimWindow(
       id: row.id,
       streamId: row.streamId,
       frameIds: row.frameIds,
+      frames: (row.frames ?? []).map((frame) => ({ ...frame, capturedAt: new Date(frame.capturedAt) })),
       stream: {
         name: row.streamName,
         sceneVersion: row.sceneVersion,
