@@ -567,6 +567,8 @@ async function workerRun(
     byStatus: Record<string, number>;
     windowIds: string[];
     perProcess: number[];
+    /** Rules jobs still queued or running when the run's figures were read. */
+    rulesLeft: number;
     /** CPU of this process per window when the workers are children: queueing, sampling /metrics. */
     benchCpuMsPerWindow: number;
     /** CPU of the whole machine per window (every process, ours or not). */
@@ -627,6 +629,13 @@ async function workerRun(
     // The children report their statements with their completions: the last batch is in by now.
     await new Promise((resolve) => setTimeout(resolve, 2 * COMPLETION_BATCH_MS));
     const statements = statementsBetween(statementsStart, workers.statements());
+    // The rules jobs the analyses queued and the workers had not run yet: their CPU and statements
+    // are not in this run's figures.
+    const rulesQueue = new Queue(QUEUES.rules, { connection });
+    const rulesLeft = Object.values(
+      await rulesQueue.getJobCounts('waiting', 'active', 'delayed', 'prioritized'),
+    ).reduce((sum, n) => sum + n, 0);
+    await rulesQueue.close();
     cpuSamples.push({ at: Date.now(), cpu: cpuEnd });
     const cpuSeconds = cpuEnd - cpuStart;
     const benchSeconds = ownCpuSeconds() - benchStart;
@@ -674,6 +683,7 @@ async function workerRun(
       statementKinds: Object.fromEntries(
         Object.entries(statements.byKind).map(([kind, n]) => [kind, n / Math.max(1, completions.length)]),
       ),
+      rulesLeft,
       byStatus: Object.fromEntries(statuses.map((row) => [row.status, row._count])),
       windowIds,
       perProcess,
@@ -792,6 +802,8 @@ async function main(): Promise<void> {
     console.log(
       `  ${scaled.label}: windows per process ${scaled.perProcess.join(' / ')}; this process (writing the\n` +
         `  queue, sampling the nodes' /metrics) used ${ms(scaled.benchCpuMsPerWindow, 2)} per window besides.\n` +
+        `  Rules jobs (one per finished window, run by the same workers) still queued at the end: ${scaled.rulesLeft}\n` +
+        `  of ${scaled.windows}; what they will cost is not in the figures.\n` +
         `  Slots busy is the nodes' own count of running requests (their /metrics, every 100 ms) over all\n` +
         `  ${totalSlots} slots: it says whether the worker keeps the slots filled, however slowly this shared\n` +
         `  machine lets the fake nodes answer; windows/s against the ideal also depends on that speed.`,
