@@ -28,7 +28,7 @@
  * Environment: BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/vigil_bench_inference;
  * DROPPED and recreated, its name must contain "bench"), BENCH_REDIS_URL (default
  * redis://127.0.0.1:6379/14, flushed), BENCH_NODES (4), BENCH_SLOTS (16), BENCH_LATENCY_MS (800),
- * BENCH_SECONDS (20, or 6 with BENCH_QUICK=1: length of each run at the ideal rate), BENCH_WORKERS
+ * BENCH_SECONDS (20, or 4 with BENCH_QUICK=1: length of each run at the ideal rate), BENCH_WORKERS
  * (2: the K worker processes, each with ANALYSIS_CONCURRENCY = ceil(N*C/K) + 16),
  * BENCH_CURVE_NODES (1,4,16), BENCH_WORKER_NODE_ARGS (node options for the workers only, e.g.
  * "--cpu-prof --cpu-prof-dir=/tmp/prof"). BENCH_QUICK=1 runs only the cost curve (its 4-node point
@@ -78,7 +78,7 @@ const QUICK = quickRun();
 const NODES = Number(process.env.BENCH_NODES ?? 4);
 const SLOTS = Number(process.env.BENCH_SLOTS ?? 16);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 800);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 6 : 20));
+const SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 4 : 20));
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
 /** The cost curve's points: node counts, the N*C slots shared out among them. */
 const CURVE_NODES = (process.env.BENCH_CURVE_NODES ?? '1,4,16').split(',').map(Number);
