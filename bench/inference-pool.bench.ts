@@ -23,7 +23,8 @@
  *   slope: what each node added costs.
  * - Failover (K processes): one of the nodes killed (SIGKILL) a third of the way in: windows lost
  *   (target 0), and seconds until throughput is back at 3/4 of what it was.
- * - Last, the perf budget's line (support/perf-budget.ts): worker CPU per window and slots busy.
+ * - Last, the perf budget's line (support/perf-budget.ts): worker CPU per window (steady state) and
+ *   slots busy.
  *
  * Environment: BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/vigil_bench_inference;
  * DROPPED and recreated, its name must contain "bench"), BENCH_REDIS_URL (default
@@ -991,6 +992,13 @@ async function main(): Promise<void> {
         '<= 5 ms',
         scaled.cpuMsPerWindow <= 5 ? 'PASS' : 'MISS',
       ],
+      [
+        'worker CPU per window, steady state',
+        scaled.label,
+        scaled.steadyCpuMsPerWindow === null ? '-' : ms(scaled.steadyCpuMsPerWindow, 2),
+        '<= 5 ms',
+        scaled.steadyCpuMsPerWindow !== null && scaled.steadyCpuMsPerWindow <= 5 ? 'PASS' : 'MISS',
+      ],
       ['SQL statements per window', scaled.label, scaled.statementsPerWindow.toFixed(2), '(reported)', '-'],
     ];
     if (single && pool) {
@@ -1029,8 +1037,10 @@ async function main(): Promise<void> {
       bench: 'inference',
       figures: [
         {
-          name: `worker CPU per window outside the model (${NODES} nodes x ${SLOTS} slots, ${WORKERS} workers)`,
-          value: Number(scaled.cpuMsPerWindow.toFixed(3)),
+          // The steady state's: a quick run is short enough for the workers' warm-up (JIT, first
+          // connections) to weigh on the whole run's figure.
+          name: `worker CPU per window outside the model, steady state (${NODES} nodes x ${SLOTS} slots, ${WORKERS} workers)`,
+          value: Number((scaled.steadyCpuMsPerWindow ?? scaled.cpuMsPerWindow).toFixed(3)),
           target: 5,
           lowerIsBetter: true,
           unit: 'ms',
