@@ -12,13 +12,13 @@ describe('window lease', () => {
   let index = 0;
   const leases: WindowLease[] = [];
 
-  const newWindow = async (tenant: TenantFixture): Promise<string> => {
+  const newWindow = async (tenant: TenantFixture, frameIds: string[] = []): Promise<string> => {
     const window = await api.prisma.window.create({
       data: {
         tenantId: tenant.tenantId,
         streamId: tenant.ids.streamId,
         index: 10_000 + index++,
-        frameIds: [],
+        frameIds,
         startAt: new Date(),
         endAt: new Date(),
       },
@@ -100,15 +100,69 @@ describe('window lease', () => {
   it('says a finished window is not busy, and never claims or reveals another tenant’s window', async () => {
     const done = await newWindow(a);
     await api.prisma.window.update({ where: { id: done }, data: { status: 'DONE' } });
-    expect(await hold(a, done, 20_000)).toEqual({ held: false, busy: false });
+    expect(await hold(a, done, 20_000)).toEqual({ held: false, busy: false, status: 'DONE' });
 
+    // Another tenant's window is as good as absent: no status, nothing written.
     const theirs = await newWindow(b);
-    expect(await hold(a, theirs, 20_000)).toEqual({ held: false, busy: false });
+    expect(await hold(a, theirs, 20_000)).toEqual({ held: false, busy: false, status: null });
     expect(await api.prisma.window.findUniqueOrThrow({ where: { id: theirs } })).toMatchObject({
       status: 'QUEUED',
       attempts: 0,
       leaseToken: null,
       leaseUntil: null,
+    });
+  });
+
+  it('reads with the claim what the analysis needs: frames, stream, active version and the stream’s recent past', async () => {
+    const db = tenantDb(api.prisma, a.tenantId);
+    // The fixture's frame, twice (windows overlap), and a frame that retention deleted.
+    const { frameIds: fixtureFrames } = await db.window.findUniqueOrThrow({ where: { id: a.ids.windowId } });
+    const frameIds = [fixtureFrames[0]!, '00000000-0000-4000-8000-00000000f4a3', fixtureFrames[0]!];
+    const windowId = await newWindow(a, frameIds);
+    const claim = await hold(a, windowId, 20_000);
+    if (!claim.held) throw new Error('the claim must hold');
+    // The same, read the way Prisma would read it in separate statements.
+    const frame = await db.frame.findUniqueOrThrow({
+      where: { id: fixtureFrames[0]! },
+      select: {
+        id: true,
+        storageKey: true,
+        capturedAt: true,
+        skippedBefore: true,
+        width: true,
+        height: true,
+      },
+    });
+    const stream = await db.stream.findUniqueOrThrow({
+      where: { id: a.ids.streamId },
+      select: { name: true, sceneVersion: true, template: { select: { activeVersionId: true } } },
+    });
+    const previous = await db.analysis.findFirst({
+      where: {
+        streamId: a.ids.streamId,
+        status: { in: ['DONE', 'DEGRADED', 'GATED'] },
+        windowId: { not: windowId },
+      },
+      orderBy: { completedAt: 'desc' },
+      select: { result: true },
+    });
+    const incident = await db.incident.findFirst({
+      where: { streamId: a.ids.streamId, status: 'OPEN' },
+      orderBy: { lastFiredAt: 'desc' },
+      select: { summary: true, severity: true, startAt: true },
+    });
+    expect(stream.template?.activeVersionId).toBe(a.ids.versionId);
+    // The fixture's stream has a finished analysis and an open incident: both are read.
+    expect(previous).not.toBeNull();
+    expect(incident).not.toBeNull();
+    expect(claim.window).toEqual({
+      id: windowId,
+      streamId: a.ids.streamId,
+      frameIds,
+      frames: [frame, frame],
+      stream,
+      previousResult: previous?.result ?? null,
+      openIncident: incident,
     });
   });
 });

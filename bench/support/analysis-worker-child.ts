@@ -22,6 +22,10 @@ import {
   type WorkerChildMessage,
   type WorkerParentMessage,
 } from './analysis-workers';
+import { countStatements } from './statement-counter';
+
+/** Installed before the Prisma client exists, so every statement of this process is counted. */
+const statements = countStatements();
 
 /**
  * How long the runtime may take to close: after a `stop` no job is in flight, but when the parent
@@ -50,7 +54,7 @@ const flush = (): Promise<void> => {
   if (pending.length === 0) return Promise.resolve();
   const at = pending;
   pending = [];
-  return send({ type: 'completed', at });
+  return send({ type: 'completed', at, statements: statements() });
 };
 
 /**

@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { AppConfig, loadConfig } from '../../src/config/config';
 import type { NodeDefinition } from '../../src/config/node-definition';
 import { processCpuSeconds } from './ingest-cpu';
+import type { StatementCounts } from './statement-counter';
 
 /** What a child needs to run the analysis worker, passed as JSON in this environment variable. */
 export const WORKER_OPTIONS_ENV = 'BENCH_ANALYSIS_WORKER';
@@ -25,9 +26,14 @@ export interface AnalysisWorkerOptions {
   nodes: NodeDefinition[];
 }
 
-/** Child to parent. Completions are sent in batches (every COMPLETION_BATCH_MS) with their own times. */
+/**
+ * Child to parent. Completions are sent in batches (every COMPLETION_BATCH_MS) with their own
+ * times and the child's SQL statements so far (statement-counter.ts).
+ */
 export type WorkerChildMessage =
-  { type: 'ready' } | { type: 'completed'; at: number[] } | { type: 'failed'; message: string };
+  | { type: 'ready' }
+  | { type: 'completed'; at: number[]; statements: StatementCounts }
+  | { type: 'failed'; message: string };
 
 /** Parent to child. */
 export type WorkerParentMessage = { type: 'stop' };
@@ -54,6 +60,8 @@ export interface WorkerChild {
   pid: number;
   /** Jobs this child has reported completed so far. */
   completed: number;
+  /** SQL statements the child had sent when it last reported. */
+  statements: StatementCounts;
   /** utime + stime of the child (all its threads) so far, from /proc. */
   cpuSeconds(): number;
   stop(): Promise<void>;
@@ -74,7 +82,11 @@ export function startWorkerChild(
 ): Promise<WorkerChild> {
   const compiled = path.extname(__filename) === '.js';
   const entry = path.join(__dirname, `analysis-worker-child${compiled ? '.js' : '.ts'}`);
-  const execArgv = compiled ? [] : ['--import', pathToFileURL(require.resolve('tsx')).href];
+  const execArgv = [
+    ...(compiled ? [] : ['--import', pathToFileURL(require.resolve('tsx')).href]),
+    // Node options for the workers alone, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them.
+    ...(process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  ];
   const child: ChildProcess = fork(entry, [], {
     env: { ...process.env, [WORKER_OPTIONS_ENV]: JSON.stringify(options) },
     execArgv,
@@ -85,6 +97,7 @@ export function startWorkerChild(
   const handle: WorkerChild = {
     pid: child.pid ?? -1,
     completed: 0,
+    statements: { total: 0, byKind: {} },
     cpuSeconds: () => {
       const seconds = processCpuSeconds(handle.pid);
       if (seconds === null)
@@ -104,6 +117,7 @@ export function startWorkerChild(
   child.on('message', (message: WorkerChildMessage) => {
     if (message.type !== 'completed') return;
     handle.completed += message.at.length;
+    handle.statements = message.statements;
     for (const at of message.at) onCompleted(at);
   });
   return new Promise((resolve, reject) => {

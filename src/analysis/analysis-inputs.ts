@@ -8,7 +8,24 @@ import { RecentMap } from '../util/recent-map';
 export type LoadedFrame = PromptFrame & { id: string; width: number; height: number };
 export type VersionRow = NonNullable<Awaited<ReturnType<TenantDb['promptTemplateVersion']['findUnique']>>>;
 export type TenantRow = NonNullable<Awaited<ReturnType<PrismaClient['tenant']['findUnique']>>>;
-type FrameRow = NonNullable<Awaited<ReturnType<TenantDb['frame']['findUnique']>>>;
+/** What a request needs of a frame row. */
+export interface FrameFacts {
+  id: string;
+  storageKey: string;
+  capturedAt: Date;
+  skippedBefore: number;
+  width: number;
+  height: number;
+}
+
+const FRAME_FACTS = {
+  id: true,
+  storageKey: true,
+  capturedAt: true,
+  skippedBefore: true,
+  width: true,
+  height: true,
+} as const;
 
 /** Tenant settings (policy text, budget, over-budget action) apply to new windows within this time. */
 const TENANT_CACHE_MS = 5_000;
@@ -20,7 +37,7 @@ const TENANT_CACHE_MS = 5_000;
  */
 export class AnalysisInputs {
   private readonly versions = new RecentMap<VersionRow>(1_000);
-  private readonly frameRows = new RecentMap<FrameRow>(4_096);
+  private readonly frameRows = new RecentMap<FrameFacts>(4_096);
   private readonly jpegs = new RecentMap<Buffer>(256);
   private readonly validators = new RecentMap<ValidateFunction>(1_000);
   private readonly tenants = new Map<string, { at: number; row: TenantRow }>();
@@ -48,11 +65,19 @@ export class AnalysisInputs {
     return row;
   }
 
-  /** The window's frames in order with their JPEGs, or why they cannot be had. */
-  async frames(db: TenantDb, frameIds: string[]): Promise<LoadedFrame[] | string> {
+  /**
+   * The window's frames in order with their JPEGs, or why they cannot be had. `known`: rows
+   * already read with the window (its claim), so that only the others are asked for.
+   */
+  async frames(
+    db: TenantDb,
+    frameIds: string[],
+    known: readonly FrameFacts[] = [],
+  ): Promise<LoadedFrame[] | string> {
+    for (const row of known) this.frameRows.set(row.id, row);
     const missing = frameIds.filter((id) => !this.frameRows.get(id));
     if (missing.length) {
-      for (const row of await db.frame.findMany({ where: { id: { in: missing } } }))
+      for (const row of await db.frame.findMany({ where: { id: { in: missing } }, select: FRAME_FACTS }))
         this.frameRows.set(row.id, row);
     }
     const ordered = frameIds.map((id) => this.frameRows.get(id));

@@ -1,6 +1,6 @@
 import { type AuditActor, recordAudit } from '../audit/audit-log';
-import type { TenantDb } from '../db/tenant-scoped-db';
-import type { Prisma } from '../generated/prisma/client';
+import { type TenantDb, tenantIdOf } from '../db/tenant-scoped-db';
+import { Prisma } from '../generated/prisma/client';
 import type { VlmOutcome } from '../inference/gpu/vlm-analyser';
 
 export type FinishedVlm = Exclude<VlmOutcome, { kind: 'unavailable' }>;
@@ -40,7 +40,7 @@ export async function failWindow(db: TenantDb, windowId: string, reason: string)
 export async function startAnalysis(
   db: TenantDb,
   tenantId: string,
-  window: WindowWithContext,
+  window: Pick<WindowWithContext, 'id' | 'streamId'>,
   versionId: string,
   mode: 'VLM' | 'LOCAL',
 ): Promise<string> {
@@ -88,7 +88,12 @@ function gpuFields(outcome: VlmOutcome, sent: WindowSent) {
   };
 }
 
-/** The GPU's answer (or its failure), and the window's status when the window follows it. */
+/**
+ * The GPU's answer (or its failure), and the window's status when the window follows it. The two
+ * rows are written by one statement (an UPDATE of the analysis inside the UPDATE of its window):
+ * atomic as a transaction, in one round trip instead of four (BEGIN, two updates, COMMIT). Throws
+ * when either row is gone, as an update of a missing row does.
+ */
 export async function saveVlmAnalysis(
   db: TenantDb,
   windowId: string,
@@ -99,19 +104,40 @@ export async function saveVlmAnalysis(
 ): Promise<'DONE' | 'FAILED'> {
   const status = outcome.kind === 'done' ? 'DONE' : 'FAILED';
   const error = outcome.kind === 'failed' ? outcome.reason : null;
-  await db.$transaction([
-    db.analysis.update({
+  const completedAt = new Date();
+  if (!setWindowStatus) {
+    await db.analysis.update({
       where: { id: analysisId },
       data: {
         status,
         result: outcome.kind === 'done' ? (outcome.result as Prisma.InputJsonValue) : undefined,
         ...gpuFields(outcome, sent),
         error,
-        completedAt: new Date(),
+        completedAt,
       },
-    }),
-    ...(setWindowStatus ? [db.window.update({ where: { id: windowId }, data: { status, error } })] : []),
-  ]);
+    });
+    return status;
+  }
+  const tenantId = tenantIdOf(db);
+  const gpu = gpuFields(outcome, sent);
+  const result =
+    outcome.kind === 'done' ? Prisma.sql`${JSON.stringify(outcome.result)}::jsonb` : Prisma.sql`"result"`;
+  const windows = await db.$executeRaw(Prisma.sql`
+    WITH analysis AS (
+      UPDATE "Analysis" SET
+        "status" = ${status}::"AnalysisStatus", "result" = ${result}, "reasoning" = ${gpu.reasoning},
+        "nodeName" = ${gpu.nodeName}, "model" = ${gpu.model}, "finishReason" = ${gpu.finishReason},
+        "framesSent" = ${gpu.framesSent}::int, "visionTokens" = ${gpu.visionTokens}::int,
+        "promptTokens" = ${gpu.promptTokens}::int, "completionTokens" = ${gpu.completionTokens}::int,
+        "reasoningTokens" = ${gpu.reasoningTokens}::int, "usageEstimated" = ${gpu.usageEstimated},
+        "latencyMs" = ${gpu.latencyMs}::int, "attempts" = ${gpu.attempts}::int, "error" = ${error},
+        "completedAt" = ${completedAt}, "updatedAt" = ${completedAt}
+      WHERE "id" = ${analysisId}::uuid AND "tenantId" = ${tenantId}::uuid
+      RETURNING "id"
+    )
+    UPDATE "Window" SET "status" = ${status}::"WindowStatus", "error" = ${error}, "updatedAt" = ${completedAt}
+    WHERE "id" = ${windowId}::uuid AND "tenantId" = ${tenantId}::uuid AND EXISTS (SELECT 1 FROM analysis)`);
+  if (windows !== 1) throw new Error(`analysis ${analysisId} or its window ${windowId} no longer exists`);
   return status;
 }
 

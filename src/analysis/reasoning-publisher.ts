@@ -9,6 +9,12 @@ const REASONING_FLUSH_MS = 100;
  * Batches reasoning deltas onto one analysis's channel. The text so far is kept in Redis beside
  * the channel, so a console that opens mid-analysis reads it and then places each delta by its
  * offset. Publishing never fails the analysis.
+ *
+ * Each batch is one pipeline on the one connection, not a MULTI: Redis runs a connection's
+ * commands in order, so the text is appended before its delta is announced all the same, without
+ * the transaction's two extra commands. The key's expiry is set when an attempt starts and again
+ * at the end, not on every delta: an attempt ends (the request timeout) long before the key
+ * would expire.
  */
 export class ReasoningPublisher {
   private buffer = '';
@@ -50,13 +56,13 @@ export class ReasoningPublisher {
     // Appended before it is announced: whoever reads the key after hearing a delta has that text.
     this.send(
       { type: 'delta', analysisId: this.analysisId, attempt: this.attemptNo, offset, text },
-      (batch) => batch.append(this.soFarKey, text).expire(this.soFarKey, REASONING_SO_FAR_TTL_SECONDS),
+      (batch) => batch.append(this.soFarKey, text),
     );
   }
 
   private send(message: ReasoningMessage, store?: (batch: ChainableCommander) => ChainableCommander): void {
     this.pending = this.pending.then(() => {
-      const batch = this.redis.multi();
+      const batch = this.redis.pipeline();
       store?.(batch);
       return batch
         .publish(this.channel, JSON.stringify(message))
@@ -67,7 +73,9 @@ export class ReasoningPublisher {
 
   async close(): Promise<void> {
     this.flush();
-    this.send({ type: 'end', analysisId: this.analysisId, status: 'finished' });
+    this.send({ type: 'end', analysisId: this.analysisId, status: 'finished' }, (batch) =>
+      batch.expire(this.soFarKey, REASONING_SO_FAR_TTL_SECONDS),
+    );
     await this.pending;
   }
 }

@@ -43,7 +43,14 @@ import { BudgetPolicy } from './budget-policy';
 import { ReasoningPublisher } from './reasoning-publisher';
 import { SceneAnalysis, type SceneWindowOutcome } from './scene-analysis';
 import { UsageBuffer, usageMonth, type UsageIncrement } from './usage-meter';
-import { claimWindow } from './window-lease';
+import { type ClaimedWindow, claimWindow } from './window-lease';
+
+/**
+ * A window being analysed: as the claim read it (with the stream's recent past), or as a
+ * re-analysis loaded it (which reads that past when it asks the model).
+ */
+type AnalysedWindow = Omit<WindowWithContext, 'status'> &
+  Partial<Pick<ClaimedWindow, 'previousResult' | 'openIncident' | 'frames'>>;
 
 export interface WindowAnalysisDeps {
   prisma: PrismaClient;
@@ -152,31 +159,33 @@ export class WindowAnalysis {
     options: { reanalysis?: boolean; signal?: AbortSignal } = {},
   ): Promise<WindowAnalysisOutcome> {
     const db = tenantDb(this.deps.prisma, tenantId);
-    const window = await loadWindow(db, windowId);
-    if (!window) return { status: 'SKIPPED', reason: 'window not found (deleted)' };
     if (options.reanalysis) {
+      const window = await loadWindow(db, windowId);
+      if (!window) return { status: 'SKIPPED', reason: 'window not found (deleted)' };
       const outcome = await this.reanalyse(db, tenantId, window, options.signal);
       // Until it ends, the window stays wanted: a lost job is queued again from PostgreSQL.
       if (outcome.status !== 'WAIT') await endReanalysis(db, window.id);
       return outcome;
     }
-    if (window.status !== 'QUEUED' && window.status !== 'RUNNING') {
-      return { status: 'SKIPPED', reason: `window already ${window.status}` };
-    }
-    const versionId = window.stream.template?.activeVersionId ?? null;
-    if (!versionId) {
-      await failWindow(db, window.id, 'the stream has no prompt template: set one to analyse its windows');
-      this.usage.add(tenantId, window.streamId, usageMonth(), { windowsFailed: 1 });
-      return { status: 'SKIPPED', reason: 'no template' };
-    }
-    const claim = await claimWindow(db, window.id, {
+    // The claim is the first statement: it reads what the analysis needs of the window as it takes it.
+    const claim = await claimWindow(db, windowId, {
       leaseMs: this.deps.windowLeaseMs,
       onRenewError: (err) => this.deps.logger.warn({ err, windowId }, 'could not renew a window lease'),
     });
     if (!claim.held) {
-      return claim.busy
-        ? { status: 'HELD', reason: 'another job is analysing this window', retryInMs: claim.retryInMs }
-        : { status: 'SKIPPED', reason: 'window finished meanwhile' };
+      if (claim.busy)
+        return { status: 'HELD', reason: 'another job is analysing this window', retryInMs: claim.retryInMs };
+      return claim.status === null
+        ? { status: 'SKIPPED', reason: 'window not found (deleted)' }
+        : { status: 'SKIPPED', reason: `window already ${claim.status}` };
+    }
+    const window = claim.window;
+    const versionId = window.stream.template?.activeVersionId ?? null;
+    if (!versionId) {
+      await claim.lease.end();
+      await failWindow(db, window.id, 'the stream has no prompt template: set one to analyse its windows');
+      this.usage.add(tenantId, window.streamId, usageMonth(), { windowsFailed: 1 });
+      return { status: 'SKIPPED', reason: 'no template' };
     }
     let failed = false;
     try {
@@ -198,11 +207,11 @@ export class WindowAnalysis {
   private async analyseHeld(
     db: TenantDb,
     tenantId: string,
-    window: WindowWithContext,
+    window: AnalysedWindow,
     version: VersionRow,
     signal: AbortSignal,
   ): Promise<WindowAnalysisOutcome> {
-    const frames = await this.inputs.frames(db, window.frameIds);
+    const frames = await this.inputs.frames(db, window.frameIds, window.frames);
     if (typeof frames === 'string') return this.failWithoutModel(db, tenantId, window, version.id, frames);
 
     const tenant = await this.inputs.tenant(tenantId);
@@ -313,7 +322,7 @@ export class WindowAnalysis {
   private async runVlm(
     db: TenantDb,
     tenantId: string,
-    window: WindowWithContext,
+    window: AnalysedWindow,
     version: PromptVersion & { id: string },
     policyText: string,
     frames: LoadedFrame[],
@@ -362,7 +371,7 @@ export class WindowAnalysis {
   private async finishVlm(
     db: TenantDb,
     tenantId: string,
-    window: WindowWithContext,
+    window: AnalysedWindow,
     analysisId: string,
     outcome: FinishedVlm,
     frames: LoadedFrame[],
@@ -380,7 +389,7 @@ export class WindowAnalysis {
   private async finishLocal(
     db: TenantDb,
     tenantId: string,
-    window: WindowWithContext,
+    window: AnalysedWindow,
     versionId: string,
     frames: LoadedFrame[],
     status: 'DONE' | 'GATED' | 'DEGRADED',
@@ -431,11 +440,41 @@ export class WindowAnalysis {
   private async memoryOf(
     db: TenantDb,
     tenantId: string,
-    window: WindowWithContext,
+    window: AnalysedWindow,
   ): Promise<StreamMemory | undefined> {
     const { regions } = await this.regionsOf(db, window);
-    const [scene, previous, incident] = await Promise.all([
+    const [scene, past] = await Promise.all([
       this.scene.memory(tenantId, window.streamId, regions),
+      this.pastOf(db, window),
+    ]);
+    const { previous, incident } = past;
+    const previousSummary = summaryOf(previous?.result);
+    if (!scene && !previousSummary && !incident) return undefined;
+    return {
+      activeTracks: scene?.activeTracks ?? [],
+      recentEvents: scene?.recentEvents ?? [],
+      previousSummary,
+      openIncident: incident
+        ? { summary: incident.summary, severity: incident.severity, since: incident.startAt }
+        : null,
+    };
+  }
+
+  /**
+   * The stream's latest finished analysis (of another window) and its open incident: as the claim
+   * read them, else (a re-analysis) read now.
+   */
+  private async pastOf(
+    db: TenantDb,
+    window: AnalysedWindow,
+  ): Promise<{
+    previous: { result: Prisma.JsonValue | null } | null;
+    incident: { summary: string; severity: string | null; startAt: Date } | null;
+  }> {
+    if (window.previousResult !== undefined && window.openIncident !== undefined) {
+      return { previous: { result: window.previousResult }, incident: window.openIncident };
+    }
+    const [previous, incident] = await Promise.all([
       db.analysis.findFirst({
         where: {
           streamId: window.streamId,
@@ -451,22 +490,13 @@ export class WindowAnalysis {
         select: { summary: true, severity: true, startAt: true },
       }),
     ]);
-    const previousSummary = summaryOf(previous?.result);
-    if (!scene && !previousSummary && !incident) return undefined;
-    return {
-      activeTracks: scene?.activeTracks ?? [],
-      recentEvents: scene?.recentEvents ?? [],
-      previousSummary,
-      openIncident: incident
-        ? { summary: incident.summary, severity: incident.severity, since: incident.startAt }
-        : null,
-    };
+    return { previous, incident };
   }
 
   /** The zones and lines the stream had when its window was loaded (version 0: none). */
   private async regionsOf(
     db: TenantDb,
-    window: WindowWithContext,
+    window: AnalysedWindow,
   ): Promise<{ version: number; regions: SceneRegion[] }> {
     const version = window.stream.sceneVersion;
     if (version === 0) return { version: 0, regions: [] };
@@ -483,7 +513,7 @@ export class WindowAnalysis {
   private async sceneOf(
     db: TenantDb,
     tenantId: string,
-    window: WindowWithContext,
+    window: AnalysedWindow,
     frames: LoadedFrame[],
   ): Promise<SceneWindowOutcome> {
     return this.scene.analyseWindow(
@@ -499,7 +529,7 @@ export class WindowAnalysis {
   private async failWithoutModel(
     db: TenantDb,
     tenantId: string,
-    window: WindowWithContext,
+    window: AnalysedWindow,
     versionId: string,
     reason: string,
     existingAnalysisId: string | null = null,
@@ -512,7 +542,7 @@ export class WindowAnalysis {
   /** After an analysis committed: usage, metrics, and the announcement the rules and consoles wait for. */
   private async finished(
     tenantId: string,
-    window: WindowWithContext,
+    window: AnalysedWindow,
     analysisId: string,
     status: 'DONE' | 'FAILED' | 'GATED' | 'DEGRADED',
     mode: 'VLM' | 'LOCAL',

@@ -16,6 +16,9 @@ export async function recordRuleOutcomes(
   startedAt: Date,
 ): Promise<void> {
   if (report.status !== 'EVALUATED') return;
+  // Nothing to record or clear: no rule failed now, and none carried an error when the run read
+  // them (one recorded since then is newer than this run's start, so it would stay anyway).
+  if (report.failed.length === 0 && report.rulesWithEarlierErrors === 0) return;
   const now = new Date();
   for (const failure of report.failed) {
     await db.rule.updateMany({

@@ -40,6 +40,8 @@ export interface RulesRunReport {
   fired: { ruleId: string; incidentId: string; opened: boolean; matchedPaths: string[] }[];
   /** Rules that threw: logged and counted, the others ran regardless. */
   failed: { ruleId: string; error: string }[];
+  /** Enabled rules that carried an earlier failure (Rule.lastError) when this run read them. */
+  rulesWithEarlierErrors: number;
 }
 
 interface AnalysisContext {
@@ -85,7 +87,13 @@ export class RulesRunner {
   }
 
   async run(tenantId: string, analysisId: string): Promise<RulesRunReport> {
-    const report: RulesRunReport = { status: 'EVALUATED', rulesEvaluated: 0, fired: [], failed: [] };
+    const report: RulesRunReport = {
+      status: 'EVALUATED',
+      rulesEvaluated: 0,
+      fired: [],
+      failed: [],
+      rulesWithEarlierErrors: 0,
+    };
     const db = tenantDb(this.deps.prisma, tenantId);
     const analysis = await db.analysis.findUnique({
       where: { id: analysisId },
@@ -110,6 +118,7 @@ export class RulesRunner {
       where: { enabled: true },
       orderBy: [{ priority: 'desc' }, { id: 'asc' }],
     });
+    report.rulesWithEarlierErrors = rules.filter((rule) => rule.lastError !== null).length;
     const compiledRules: { rule: Rule; compiled: CompiledCondition }[] = [];
     for (const rule of rules) {
       try {

@@ -41,6 +41,9 @@ export interface NodeStatus {
 
 export type NodeOutcome = 'success' | 'failure' | 'neutral';
 
+/** A healthy node's /v1/models is read on one poll in this many (and whenever it is unknown). */
+const MODELS_EVERY_POLLS = 10;
+
 export interface NodeLease {
   readonly name: string;
   readonly endpoint: NodeEndpoint;
@@ -59,6 +62,27 @@ export type AcquireResult =
   /** No node can take the request now or soon: fall back instead of waiting. */
   | { unavailable: 'no-node-serves-model' | 'all-nodes-down' };
 
+/**
+ * How many requests one worker may have in flight on a node of `slots` slots, so that several
+ * workers together fill the slots without building a queue in the node. Alone on the node (no
+ * load but its own as of the last poll), all the slots. With other workers, the greater of two
+ * moves from what it had at the last poll: scaled by slots / requests in the node (if every worker
+ * does the same, together they hold exactly the slots, however many they are), and that plus half
+ * the free slots (so a worker that had none gets some room). Every worker reads the same /metrics
+ * at about the same time: if each took all the free room they would all overshoot together, then
+ * all back off together, and the node would swing between a queue and idle slots. Rounded up, as
+ * a fraction of a slot is no use (the overshoot is at most one request per worker); at least one,
+ * so no worker is shut out for good.
+ */
+export function workerLimit(slots: number, load: NodeLoad | null, outstandingAtPoll: number): number {
+  if (!load) return slots;
+  const inNode = load.running + load.waiting;
+  if (inNode <= outstandingAtPoll) return slots;
+  const scaled = (outstandingAtPoll * slots) / inNode;
+  const withRoom = outstandingAtPoll + (slots - inNode) / 2;
+  return Math.min(slots, Math.max(1, Math.ceil(Math.max(scaled, withRoom))));
+}
+
 class PoolNode {
   readonly breaker: CircuitBreaker;
   readonly dispatcher: Agent;
@@ -69,6 +93,8 @@ class PoolNode {
   outstandingAtPoll = 0;
   /** What /v1/models last said; null until it has answered. */
   servedModels: ServedModel[] | null = null;
+  /** Polls since /v1/models was last read successfully. */
+  pollsSinceModels = 0;
   lastError: string | null = null;
   lastErrorAt: Date | null = null;
   /** A poll's error is cleared by the next good poll; a request's only by a request that works. */
@@ -98,13 +124,9 @@ class PoolNode {
     return Math.max(0, this.load.running + this.load.waiting - this.outstandingAtPoll);
   }
 
-  /**
-   * How many requests this worker may have in flight: the node's concurrency less what other
-   * workers already keep it busy with, so that several workers together still fill the node's
-   * slots without building a queue in it. At least one, so no worker is shut out for good.
-   */
+  /** How many requests this worker may have in flight now (workerLimit). */
   get limit(): number {
-    return Math.max(1, this.definition.maxConcurrency - this.othersLoad);
+    return workerLimit(this.definition.maxConcurrency, this.load, this.outstandingAtPoll);
   }
 
   /**
@@ -223,9 +245,12 @@ export class NodePool {
     }
     if (node.healthy) {
       const outstandingBefore = node.outstanding;
+      // A node's model list changes only when it restarts (its /health fails meanwhile): read it
+      // until known, after an unhealthy poll, and every MODELS_EVERY_POLLS polls, not every time.
+      const readModels = node.servedModels === null || node.pollsSinceModels >= MODELS_EVERY_POLLS - 1;
       const [load, models] = await Promise.allSettled([
         readNodeLoad(endpoint, node.dispatcher, timeoutMs),
-        listModels(endpoint, node.dispatcher, timeoutMs),
+        readModels ? listModels(endpoint, node.dispatcher, timeoutMs) : Promise.resolve(null),
       ]);
       if (load.status === 'fulfilled') {
         node.load = load.value;
@@ -236,13 +261,17 @@ export class NodePool {
         problem = `/metrics: ${(load.reason as Error).message}`;
       }
       if (models.status === 'fulfilled') {
-        node.servedModels = models.value;
+        if (models.value) {
+          node.servedModels = models.value;
+          node.pollsSinceModels = 0;
+        } else node.pollsSinceModels += 1;
       } else {
         // The last list read stays in force: a hiccup must not take the node off its model.
         problem = `/v1/models: ${(models.reason as Error).message}`;
       }
     } else {
       node.load = null;
+      node.pollsSinceModels = MODELS_EVERY_POLLS; // read again once it is back
     }
     if (problem) node.fail(problem, 'poll');
     else node.recover('poll');

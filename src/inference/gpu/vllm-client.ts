@@ -160,6 +160,21 @@ export function buildChatBody(spec: ChatRequestSpec, imageUrls?: readonly string
 }
 
 /**
+ * Each frame's base64 as bytes, kept while its JPEG buffer lives: overlapping windows share half
+ * their frames (the same buffers, from the worker's frame cache), and a retry sends them again.
+ */
+const base64Bytes = new WeakMap<Buffer, Buffer>();
+
+function base64Of(jpeg: Buffer): Buffer {
+  let bytes = base64Bytes.get(jpeg);
+  if (!bytes) {
+    bytes = Buffer.from(jpeg.toString('base64'), 'latin1');
+    base64Bytes.set(jpeg, bytes);
+  }
+  return bytes;
+}
+
+/**
  * The request body as UTF-8 JSON bytes: the same as JSON.stringify(buildChatBody(spec)), but the
  * base64 of the frames (most of the bytes, a few hundred kilobytes per window) is spliced in as
  * bytes instead of going through JSON.stringify's escaping scan and a UTF-8 re-encoding: base64
@@ -175,7 +190,7 @@ export function chatBodyJson(spec: ChatRequestSpec): Buffer {
     parts.push(
       Buffer.from(rest.slice(0, at)),
       Buffer.from('"data:image/jpeg;base64,'),
-      Buffer.from(jpeg.toString('base64'), 'latin1'),
+      base64Of(jpeg),
       Buffer.from('"'),
     );
     rest = rest.slice(at + marker.length);
