@@ -39,6 +39,8 @@ import { ServerChild, startServerChild } from './support/server-child';
 
 const TARGET_RPS_PER_CORE = 1500;
 const TARGET_MAX_OVERHEAD = 1.5;
+/** The V8 flags the API process is started with in production (Dockerfile, npm run start:api). */
+const NODE_FLAGS = ['--max-semi-space-size=64'];
 
 function envNumber(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -486,13 +488,17 @@ async function main(): Promise<void> {
   try {
     for (const target of targets) {
       const profile = settings.cpuProf === 'all' || settings.cpuProf === target.key;
-      const execArgv = profile
-        ? [
-            '--cpu-prof',
-            `--cpu-prof-dir=${settings.cpuProfDir}`,
-            `--cpu-prof-name=${target.key}-${Date.now()}.cpuprofile`,
-          ]
-        : [];
+      // Both servers run with the young generation the API is started with (Dockerfile, start:api).
+      const execArgv = [
+        ...NODE_FLAGS,
+        ...(profile
+          ? [
+              '--cpu-prof',
+              `--cpu-prof-dir=${settings.cpuProfDir}`,
+              `--cpu-prof-name=${target.key}-${Date.now()}.cpuprofile`,
+            ]
+          : []),
+      ];
       const server = await startServerChild(target.module, env, execArgv);
       servers.set(target.key, server);
       console.log(
