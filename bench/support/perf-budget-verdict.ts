@@ -102,8 +102,13 @@ export function judgeRun(run: BenchRun): BenchVerdict {
   return { ...base, status: reports.length > 0 ? 'ok' : 'no budget printed' };
 }
 
+/** Whole numbers with thousands separators; others to three significant digits (at least two decimals). */
 const formatted = (value: number): string =>
-  Number.isInteger(value) ? value.toLocaleString('en-US') : String(value);
+  Number.isInteger(value)
+    ? value.toLocaleString('en-US')
+    : value.toLocaleString('en-US', {
+        maximumSignificantDigits: Math.max(3, Math.ceil(Math.log10(Math.abs(value) + 1)) + 2),
+      });
 
 /** The table the runner prints: bench, wall time, figure, value, target, verdict. */
 export function budgetRows(verdicts: BenchVerdict[]): string[][] {
