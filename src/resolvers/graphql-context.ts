@@ -13,6 +13,7 @@ import type {
   Tenant,
 } from '../generated/prisma/client';
 import type { Services } from '../services/service-set';
+import { RecentMap } from '../util/recent-map';
 
 /** Per-request batching of the look-ups that list fields would otherwise repeat (N+1). */
 export interface Loaders {
@@ -63,25 +64,27 @@ function byId<T extends { id: string }>(ids: readonly string[], rows: T[]): (T |
   return ids.map((id) => map.get(id) ?? null);
 }
 
+/**
+ * Template versions never change once written (a change is a new version) and are never deleted
+ * apart from their tenant: this process keeps recent ones, by tenant and id, so a page of streams
+ * with their templates' active versions costs no version query once they are known. Bounded in
+ * entries; a version's texts and result schema are at most tens of KB.
+ */
+const knownVersions = new RecentMap<PromptTemplateVersion>(500);
+
 function createLoaders(db: TenantDb, prisma: PrismaClient, tenantId: string): Loaders {
-  const templateVersion = new DataLoader(async (ids: readonly string[]) =>
-    byId(ids, await db.promptTemplateVersion.findMany({ where: { id: { in: [...ids] } } })),
-  );
-  // A template is almost always shown with its active version: fetch both in one call and prime
-  // the version loader, saving a round of queries on list pages.
-  const template = new DataLoader(async (ids: readonly string[]) => {
-    const rows = await db.promptTemplate.findMany({
-      where: { id: { in: [...ids] } },
-      include: { activeVersion: true },
-    });
-    return byId(
-      ids,
-      rows.map(({ activeVersion, ...row }) => {
-        if (activeVersion) templateVersion.prime(activeVersion.id, activeVersion);
-        return row;
-      }),
-    );
+  const templateVersion = new DataLoader(async (ids: readonly string[]) => {
+    const key = (id: string) => `${tenantId}/${id}`;
+    const missing = ids.filter((id) => !knownVersions.get(key(id)));
+    if (missing.length > 0) {
+      for (const row of await db.promptTemplateVersion.findMany({ where: { id: { in: missing } } }))
+        knownVersions.set(key(row.id), row);
+    }
+    return ids.map((id) => knownVersions.get(key(id)) ?? null);
   });
+  const template = new DataLoader(async (ids: readonly string[]) =>
+    byId(ids, await db.promptTemplate.findMany({ where: { id: { in: [...ids] } } })),
+  );
   const analysesByWindow = new DataLoader(async (windowIds: readonly string[]) => {
     const rows = await db.analysis.findMany({
       where: { windowId: { in: [...windowIds] } },
