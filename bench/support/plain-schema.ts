@@ -3,7 +3,8 @@
  * (streams connection, Stream, PromptTemplate, PromptTemplateVersion) whose resolvers read the same
  * rows with plain `pg`: one query for the page of streams (the columns Prisma reads, tenant filter,
  * ORDER BY id LIMIT first+1) and one batched query each for templates and active versions
- * (DataLoader, = ANY($1)). Source URLs are masked with Vigil's own redactSourceUrl, so the data is
+ * (DataLoader, = ANY($1)); versions, which never change, are kept for the process as Vigil keeps
+ * them. Source URLs are masked with Vigil's own redactSourceUrl, so the data is
  * exactly what Vigil returns.
  */
 import DataLoader from 'dataloader';
@@ -171,6 +172,8 @@ export function buildPlainSchema(): GraphQLSchema {
   return new GraphQLSchema({ query: queryType });
 }
 
+const knownVersions = new Map<string, VersionRow>();
+
 export function createPlainContext(pool: Pool, tenantId: string): PlainContext {
   return {
     tenantId,
@@ -182,12 +185,18 @@ export function createPlainContext(pool: Pool, tenantId: string): PlainContext {
       );
       return byId(ids, rows);
     }),
+    // Versions never change: kept by tenant and id for the process, as Vigil keeps them.
     versions: new DataLoader(async (ids) => {
-      const { rows } = await pool.query<VersionRow>(
-        `SELECT ${VERSION_COLUMNS} FROM "PromptTemplateVersion" WHERE "id" = ANY($1::uuid[]) AND "tenantId" = $2`,
-        [[...ids], tenantId],
-      );
-      return byId(ids, rows);
+      const key = (id: string) => `${tenantId}/${id}`;
+      const missing = ids.filter((id) => !knownVersions.has(key(id)));
+      if (missing.length > 0) {
+        const { rows } = await pool.query<VersionRow>(
+          `SELECT ${VERSION_COLUMNS} FROM "PromptTemplateVersion" WHERE "id" = ANY($1::uuid[]) AND "tenantId" = $2`,
+          [missing, tenantId],
+        );
+        for (const row of rows) knownVersions.set(key(row.id), row);
+      }
+      return ids.map((id) => knownVersions.get(key(id)) ?? null);
     }),
   };
 }
