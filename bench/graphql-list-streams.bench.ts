@@ -28,9 +28,11 @@
  * servers disagree on the data); a missed target is reported, not an error.
  */
 import { deepStrictEqual } from 'node:assert';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import { projectRoot } from '../src/config/project-root';
 import { assertBenchDatabase, BenchData, seedBenchData } from './support/bench-data';
 import { cpuBetween, CpuShares, snapshotCpu } from './support/cpu-sampler';
 import { printBudget, quickRun } from './support/perf-budget';
@@ -39,8 +41,12 @@ import { ServerChild, startServerChild } from './support/server-child';
 
 const TARGET_RPS_PER_CORE = 1500;
 const TARGET_MAX_OVERHEAD = 1.5;
-/** The V8 flags the API process is started with in production (Dockerfile, npm run start:api). */
-const NODE_FLAGS = ['--max-semi-space-size=64'];
+/** The Node flags the API is started with (`npm run start:api`; the Dockerfile sets the same). */
+const NODE_FLAGS = (
+  JSON.parse(readFileSync(path.join(projectRoot(), 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  }
+).scripts['start:api']!.split(/\s+/).filter((word) => word.startsWith('--'));
 
 function envNumber(name: string, fallback: number): number {
   const raw = process.env[name];

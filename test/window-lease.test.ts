@@ -1,3 +1,4 @@
+import { FRAME_FACTS } from '../src/analysis/analysis-inputs';
 import { claimWindow, type WindowLease } from '../src/analysis/window-lease';
 import { tenantDb } from '../src/db/tenant-scoped-db';
 import { startTestApi, TestApi } from './support/api-harness';
@@ -124,14 +125,7 @@ describe('window lease', () => {
     // The same, read the way Prisma would read it in separate statements.
     const frame = await db.frame.findUniqueOrThrow({
       where: { id: fixtureFrames[0]! },
-      select: {
-        id: true,
-        storageKey: true,
-        capturedAt: true,
-        skippedBefore: true,
-        width: true,
-        height: true,
-      },
+      select: FRAME_FACTS,
     });
     const stream = await db.stream.findUniqueOrThrow({
       where: { id: a.ids.streamId },

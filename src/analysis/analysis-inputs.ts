@@ -18,7 +18,8 @@ export interface FrameFacts {
   height: number;
 }
 
-const FRAME_FACTS = {
+/** The columns of a frame an analysis reads (FrameFacts). */
+export const FRAME_FACTS = {
   id: true,
   storageKey: true,
   capturedAt: true,
